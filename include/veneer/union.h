@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The union core: resolves union paths against one writable upper and one
+ * or more read-only lowers, merges directory listings and presents
+ * attributes.  It takes union paths and returns real fds and results; it
+ * knows nothing of seccomp or ptrace.
+ */
+#ifndef VENEER_UNION_H
+#define VENEER_UNION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <pthread.h>
+#include <linux/limits.h>
+
+#define VN_MAX_LAYERS 32
+
+/* Names of the on-disk format (OCI/AUFS style, see docs/design.md). */
+#define VN_WH_PREFIX     ".wh."
+#define VN_WH_OPAQUE     ".wh..wh..opq"
+#define VN_STATE_DIR     ".wh..wh..veneer"
+
+struct vn_layer {
+	int root_fd;          /* directory fd of the layer's root */
+	char *host_path;      /* for messages only */
+	bool writable;        /* the upper */
+	dev_t dev;
+	/* A path (relative, no leading slash) this layer must not show: the
+	 * upper's own directory when the upper lives inside lower "/". */
+	char *masked;
+};
+
+/* A passthrough mount: a path of the view the kernel answers for. */
+struct vn_passthrough {
+	char *path;           /* absolute union path, e.g. "/proc" */
+	bool writable;
+};
+
+struct vn_view;
+
+struct vn_union {
+	struct vn_layer layers[VN_MAX_LAYERS]; /* [0] is the upper */
+	size_t nlayers;
+	struct vn_passthrough *passthrough;
+	size_t npassthrough;
+	struct vn_view *view;   /* where renders go; NULL in tools and tests */
+};
+
+/* How vn_resolve walks a path. */
+enum {
+	VN_FOLLOW      = 1 << 0, /* follow a trailing symlink */
+	VN_BENEATH     = 1 << 1, /* never leave the start directory (RESOLVE_BENEATH) */
+	VN_IN_ROOT     = 1 << 2, /* treat the start directory as "/" (RESOLVE_IN_ROOT) */
+	VN_NO_SYMLINKS = 1 << 3, /* any symlink is ELOOP (RESOLVE_NO_SYMLINKS) */
+	VN_NO_XDEV     = 1 << 4, /* never enter a passthrough mount (RESOLVE_NO_XDEV) */
+	VN_RENDER      = 1 << 5, /* mirror every directory and symlink met into the view */
+	VN_NO_AUTOMOUNT_PASSTHROUGH = 1 << 6,
+};
+
+/* What a path resolved to. */
+struct vn_node {
+	char path[PATH_MAX];       /* canonical union path ("/" for the root) */
+	int layer;                 /* topmost layer holding it, -1 when it does not exist */
+	uint32_t dir_layers;       /* for directories: every layer contributing (bit i = layer i) */
+	struct stat st;            /* lstat of the object in `layer` */
+	bool passthrough;          /* the path leads into a passthrough mount */
+	const struct vn_passthrough *mount; /* which one, when passthrough */
+	char rest[PATH_MAX];       /* passthrough: what is left below the mount point */
+	bool parent_exists;        /* ENOENT: the parent directory resolved */
+};
+
+/* union/layer.c */
+int vn_union_add_layer(struct vn_union *u, int root_fd, const char *host_path, bool writable);
+int vn_union_add_passthrough(struct vn_union *u, const char *path, bool writable);
+const struct vn_passthrough *vn_union_passthrough_at(const struct vn_union *u, const char *path);
+void vn_union_release(struct vn_union *u);
+/* The layer-relative form of a union path: "" for the root, "a/b" otherwise. */
+const char *vn_rel(const char *union_path);
+
+/* union/lookup.c */
+/* Resolve `path` (absolute, or relative to the union directory `start`).
+ * Returns 0 (node filled; node->passthrough may be set) or -errno.  On
+ * -ENOENT node->path names what was looked for and node->parent_exists
+ * says whether only the last component was missing. */
+int vn_resolve(struct vn_union *u, const char *start, const char *path, int flags,
+	       struct vn_node *node);
+/* Open the resolved object in its layer with open(2) flags. */
+int vn_open_node(struct vn_union *u, const struct vn_node *node, int flags);
+/* Read a symlink the union resolved (node->layer must hold it). */
+ssize_t vn_readlink_node(struct vn_union *u, const struct vn_node *node, char *buf, size_t size);
+
+/* union/attr.c */
+/* The stat the union presents for a resolved node (merged nlink). */
+int vn_getattr(struct vn_union *u, const struct vn_node *node, struct stat *st);
+/* statx variant: fills from the real object then presents. */
+int vn_statx(struct vn_union *u, const struct vn_node *node, unsigned int mask, void *statx_buf);
+int vn_access(struct vn_union *u, const struct vn_node *node, int mode, int flags);
+
+/* union/readdir.c */
+struct vn_dirent {
+	uint64_t ino;
+	unsigned char type;  /* DT_* */
+	char *name;
+};
+
+struct vn_listing {
+	struct vn_dirent *entries;
+	size_t count;
+};
+
+int vn_readdir(struct vn_union *u, const struct vn_node *dir, struct vn_listing *out);
+void vn_listing_free(struct vn_listing *l);
+/* 2 + the number of subdirectories of a merged directory. */
+int vn_count_subdirs(struct vn_union *u, const struct vn_node *dir, nlink_t *nlink);
+
+/* union/xattr.c */
+ssize_t vn_getxattr(struct vn_union *u, const struct vn_node *node, const char *name,
+		    void *value, size_t size);
+ssize_t vn_listxattr(struct vn_union *u, const struct vn_node *node, char *list, size_t size);
+
+/* union/render.c: the view, a tmpfs that is the target's root. */
+int vn_view_open(struct vn_union *u, const char *view_path, int view_fd);
+void vn_view_close(struct vn_union *u);
+bool vn_view_owns(const struct vn_union *u, dev_t dev);
+/* The view's root as the target's mount namespace has it (takes the fd). */
+void vn_view_set_target_root(struct vn_union *u, int fd);
+int vn_render_dir(struct vn_union *u, const char *path);
+int vn_render_symlink(struct vn_union *u, const char *path, const char *target);
+/* A read-only bind of the real object on an empty placeholder (exec). */
+int vn_render_bind(struct vn_union *u, const struct vn_node *node);
+/* A FIFO or socket node the kernel opens itself (never blocks a worker). */
+int vn_render_special(struct vn_union *u, const struct vn_node *node);
+/* An empty directory or file for a passthrough mount to sit on. */
+int vn_render_mountpoint(struct vn_union *u, const char *path, bool is_dir);
+/* Open the rendered directory of `path` in the view. */
+int vn_render_open_dir(struct vn_union *u, const char *path, int flags);
+
+#endif

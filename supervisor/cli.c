@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Command-line parsing: `veneer run` options into struct run_options. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void cli_usage(FILE *out)
+{
+	fputs("Usage: veneer COMMAND [OPTIONS]\n"
+	      "\n"
+	      "Give a process a private, writable view of a read-only file tree: a union\n"
+	      "of layers resolved in user space (no root, no overlayfs, no FUSE).\n"
+	      "\n"
+	      "Commands:\n"
+	      "  run       run a command with a union as its root file system\n"
+	      "  help      show this help, or `veneer help run`\n"
+	      "\n"
+	      "Options:\n"
+	      "  -h, --help     show this help\n"
+	      "  -V, --version  show the version\n",
+	      out);
+}
+
+void cli_run_usage(FILE *out)
+{
+	fputs("Usage: veneer run [OPTIONS] [--] COMMAND [ARG...]\n"
+	      "\n"
+	      "Run COMMAND in a sandbox whose root is the union of the layers.\n"
+	      "\n"
+	      "  --lower DIR           a read-only layer; repeat for more, topmost first\n"
+	      "                        (default: /)\n"
+	      "  --upper DIR           the writable layer, created if missing (default: a\n"
+	      "                        throwaway directory removed at exit)\n"
+	      "  --bind SRC[:DEST][:ro]\n"
+	      "                        mount host path SRC at DEST (default: SRC) as it\n"
+	      "                        is, not unioned; :ro makes it read-only\n"
+	      "  --chdir DIR           working directory inside (default: the current\n"
+	      "                        directory when the union has it, else /)\n"
+	      "  --backend NAME        auto, notify or ptrace (default: auto)\n"
+	      "  -v, --verbose         log every intercepted call and its answer to stderr\n"
+	      "  -h, --help            show this help\n"
+	      "\n"
+	      "Until the write path lands, the union is read-only: calls that would\n"
+	      "change it fail with EROFS.  --bind directories are writable.\n"
+	      "\n"
+	      "Exit status: the command's; 128+N if signal N ended it; 125 if veneer\n"
+	      "itself failed; 126 if COMMAND cannot be executed; 127 if it is not found.\n",
+	      out);
+}
+
+static int push(char ***list, size_t *n, const char *value)
+{
+	char **grown = realloc(*list, (*n + 1) * sizeof(**list));
+
+	if (!grown)
+		return -1;
+	*list = grown;
+	grown[*n] = strdup(value);
+	if (!grown[*n])
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+/* SRC[:DEST][:ro] */
+static int parse_bind(const char *arg, struct bind_option *b, struct vn_error *err)
+{
+	char *copy = strdup(arg);
+	char *first, *second;
+	size_t len;
+
+	if (!copy)
+		return vn_fail(err, 0, "out of memory");
+	b->read_only = false;
+	len = strlen(copy);
+	if (len > 3 && strcmp(copy + len - 3, ":ro") == 0) {
+		b->read_only = true;
+		copy[len - 3] = '\0';
+	}
+	first = copy;
+	second = strchr(copy, ':');
+	if (second)
+		*second++ = '\0';
+	if (!*first) {
+		free(copy);
+		return vn_fail(err, 0, "--bind %s: SRC is empty; use --bind SRC[:DEST][:ro]", arg);
+	}
+	if (second && second[0] != '/') {
+		free(copy);
+		return vn_fail(err, 0, "--bind %s: DEST must be an absolute path", arg);
+	}
+	b->source = strdup(first);
+	b->dest = strdup(second ? second : first);
+	free(copy);
+	if (!b->source || !b->dest)
+		return vn_fail(err, 0, "out of memory");
+	return 0;
+}
+
+static int parse_backend(const char *arg, enum backend *out, struct vn_error *err)
+{
+	if (strcmp(arg, "auto") == 0)
+		*out = BACKEND_AUTO;
+	else if (strcmp(arg, "notify") == 0)
+		*out = BACKEND_NOTIFY;
+	else if (strcmp(arg, "ptrace") == 0)
+		*out = BACKEND_PTRACE;
+	else
+		return vn_fail(err, 0, "--backend %s: unknown backend; use auto, notify or ptrace", arg);
+	return 0;
+}
+
+enum { OPT_LOWER = 256, OPT_UPPER, OPT_BIND, OPT_CHDIR, OPT_BACKEND };
+
+int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_error *err)
+{
+	static const struct option options[] = {
+		{ "lower", required_argument, NULL, OPT_LOWER },
+		{ "upper", required_argument, NULL, OPT_UPPER },
+		{ "bind", required_argument, NULL, OPT_BIND },
+		{ "chdir", required_argument, NULL, OPT_CHDIR },
+		{ "backend", required_argument, NULL, OPT_BACKEND },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(opt, 0, sizeof(*opt));
+	opterr = 0;
+	optind = 1;
+	/* "+": stop at the command, so its own options stay its own */
+	while ((c = getopt_long(argc, argv, "+vh", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_LOWER:
+			if (push(&opt->lowers, &opt->nlowers, optarg) < 0)
+				return vn_fail(err, 0, "out of memory");
+			break;
+		case OPT_UPPER:
+			if (opt->upper)
+				return vn_fail(err, 0, "--upper given twice; there is one upper layer");
+			opt->upper = strdup(optarg);
+			break;
+		case OPT_BIND: {
+			struct bind_option *grown = realloc(opt->binds, (opt->nbinds + 1) * sizeof(*grown));
+
+			if (!grown)
+				return vn_fail(err, 0, "out of memory");
+			opt->binds = grown;
+			if (parse_bind(optarg, &grown[opt->nbinds], err) < 0)
+				return -1;
+			opt->nbinds++;
+			break;
+		}
+		case OPT_CHDIR:
+			free(opt->chdir);
+			opt->chdir = strdup(optarg);
+			break;
+		case OPT_BACKEND:
+			if (parse_backend(optarg, &opt->backend, err) < 0)
+				return -1;
+			break;
+		case 'v':
+			opt->verbose = true;
+			break;
+		case 'h':
+			cli_run_usage(stdout);
+			exit(0);
+		case ':':
+			return vn_fail(err, 0, "%s needs a value; see `veneer run --help`", argv[optind - 1]);
+		default:
+			return vn_fail(err, 0, "unknown option %s; see `veneer run --help`", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return vn_fail(err, 0, "no COMMAND given; use `veneer run [OPTIONS] -- COMMAND [ARG...]`");
+	opt->argv = argv + optind;
+	if (opt->nlowers == 0 && push(&opt->lowers, &opt->nlowers, "/") < 0)
+		return vn_fail(err, 0, "out of memory");
+	return 0;
+}
+
+void cli_free_run(struct run_options *opt)
+{
+	for (size_t i = 0; i < opt->nlowers; i++)
+		free(opt->lowers[i]);
+	free(opt->lowers);
+	for (size_t i = 0; i < opt->nbinds; i++) {
+		free(opt->binds[i].source);
+		free(opt->binds[i].dest);
+	}
+	free(opt->binds);
+	free(opt->upper);
+	free(opt->chdir);
+}

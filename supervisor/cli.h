@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef VENEER_CLI_H
+#define VENEER_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "veneer/error.h"
+
+#define EXIT_VENEER_ERROR 125
+
+enum backend {
+	BACKEND_AUTO,
+	BACKEND_NOTIFY,
+	BACKEND_PTRACE,
+};
+
+struct bind_option {
+	char *source;     /* as given, then made absolute */
+	char *dest;       /* absolute path inside the sandbox */
+	bool read_only;
+};
+
+struct run_options {
+	char **lowers;        /* topmost first; {"/"} when none given */
+	size_t nlowers;
+	char *upper;          /* NULL: a throwaway directory */
+	struct bind_option *binds;
+	size_t nbinds;
+	char *chdir;          /* NULL: the caller's cwd when the union has it */
+	enum backend backend;
+	bool verbose;
+	char **argv;          /* the command */
+};
+
+/* cli.c */
+int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_error *err);
+void cli_free_run(struct run_options *opt);
+void cli_usage(FILE *out);
+void cli_run_usage(FILE *out);
+
+/* validate.c: bad input is refused before anything is touched */
+int validate_run_options(struct run_options *opt, struct vn_error *err);
+
+/* sandbox.c: returns the exit status for veneer */
+int sandbox_run(struct run_options *opt, struct vn_error *err);
+
+#endif

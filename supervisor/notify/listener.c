@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The listener loop: worker threads (one per core) receive notifications,
+ * run the decoder, and send one reply each.  A worker never blocks on the
+ * target's behalf (FIFOs are opened by the kernel), so one slow call
+ * cannot stall the rest.  Workers need no shutdown path: the supervisor's
+ * main thread exits the process when the sandbox's init is gone.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "notify.h"
+
+static void log_answer(struct notify_call *c, const struct answer *ans)
+{
+	struct notify_ctx *ctx = c->ctx;
+
+	pthread_mutex_lock(&ctx->log_lock);
+	switch (ans->kind) {
+	case ANSWER_VALUE:
+		fprintf(stderr, "veneer: [%d] %s(%s) = %lld\n", c->pid, c->name, c->detail,
+			(long long)ans->val);
+		break;
+	case ANSWER_ERROR:
+		fprintf(stderr, "veneer: [%d] %s(%s) = -1 %s\n", c->pid, c->name, c->detail,
+			strerrorname_np((int)ans->val) ? strerrorname_np((int)ans->val) : "E?");
+		break;
+	case ANSWER_CONTINUE:
+		fprintf(stderr, "veneer: [%d] %s(%s) -> kernel\n", c->pid, c->name, c->detail);
+		break;
+	case ANSWER_FD:
+		fprintf(stderr, "veneer: [%d] %s(%s) = injected fd\n", c->pid, c->name, c->detail);
+		break;
+	}
+	pthread_mutex_unlock(&ctx->log_lock);
+}
+
+static void send_reply(struct notify_call *c, struct seccomp_notif_resp *resp,
+		       const struct answer *ans)
+{
+	struct answer fallback;
+
+	if (ans->kind == ANSWER_FD) {
+		struct seccomp_notif_addfd addfd = {
+			.id = c->req->id,
+			.flags = SECCOMP_ADDFD_FLAG_SEND,
+			.srcfd = (__u32)ans->fd,
+			.newfd_flags = ans->cloexec ? O_CLOEXEC : 0,
+		};
+		int r = ioctl(c->ctx->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+		int err = errno;
+
+		close(ans->fd);
+		if (r >= 0 || err == ENOENT)
+			return;
+		/* Past RLIMIT_NOFILE the kernel says EBADF; the call says EMFILE.
+		 * Never continue after a failed inject. */
+		fallback = answer_error(err == EBADF ? EMFILE : err);
+		ans = &fallback;
+	}
+	memset(resp, 0, c->ctx->resp_size);
+	resp->id = c->req->id;
+	switch (ans->kind) {
+	case ANSWER_VALUE:
+		resp->val = ans->val;
+		break;
+	case ANSWER_ERROR:
+		resp->error = -(int)ans->val;
+		break;
+	case ANSWER_CONTINUE:
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		break;
+	case ANSWER_FD:
+		break;
+	}
+	/* ENOENT: the target died or the call was interrupted; nothing to do. */
+	(void)ioctl(c->ctx->listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
+}
+
+static void handle_one(struct notify_ctx *ctx, struct seccomp_notif *req,
+		       struct seccomp_notif_resp *resp)
+{
+	struct notify_call c = { .ctx = ctx, .req = req, .pid = (pid_t)req->pid };
+	const struct syscall_entry *entry = notify_lookup(req->data.nr);
+	struct answer ans;
+
+	if (!entry) {
+		/* The filter and the table agree, so this is a bug: fail closed. */
+		c.name = "unknown";
+		ans = answer_error(ENOSYS);
+	} else {
+		c.name = entry->name;
+		ans = entry->handler(&c);
+	}
+	if (ctx->verbose)
+		log_answer(&c, &ans);
+	send_reply(&c, resp, &ans);
+}
+
+static void *worker_main(void *arg)
+{
+	struct notify_ctx *ctx = arg;
+	struct seccomp_notif *req = malloc(ctx->notif_size);
+	struct seccomp_notif_resp *resp = malloc(ctx->resp_size);
+
+	if (!req || !resp) {
+		fprintf(stderr, "veneer: worker: out of memory\n");
+		free(req);
+		free(resp);
+		return NULL;
+	}
+	for (;;) {
+		memset(req, 0, ctx->notif_size);
+		if (ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
+			if (errno == EINTR || errno == ENOENT)
+				continue;
+			break; /* the listener is gone: the sandbox is over */
+		}
+		handle_one(ctx, req, resp);
+	}
+	free(req);
+	free(resp);
+	return NULL;
+}
+
+int notify_start(struct notify_ctx *ctx, int nworkers)
+{
+	struct seccomp_notif_sizes sizes;
+	pthread_attr_t attr;
+
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
+		return -errno;
+	ctx->notif_size = sizes.seccomp_notif > sizeof(struct seccomp_notif)
+				  ? sizes.seccomp_notif : sizeof(struct seccomp_notif);
+	ctx->resp_size = sizes.seccomp_notif_resp > sizeof(struct seccomp_notif_resp)
+				 ? sizes.seccomp_notif_resp : sizeof(struct seccomp_notif_resp);
+	pthread_mutex_init(&ctx->log_lock, NULL);
+	/* Wake the worker on the target's core (6.6+); older kernels say no. */
+	(void)ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	for (int i = 0; i < nworkers; i++) {
+		pthread_t t;
+		int r = pthread_create(&t, &attr, worker_main, ctx);
+
+		if (r) {
+			pthread_attr_destroy(&attr);
+			return -r;
+		}
+	}
+	pthread_attr_destroy(&attr);
+	return 0;
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The seccomp user-notification backend: translates intercepted syscalls
+ * into union-core calls and core results into replies.  One internal
+ * header, grouped by the file that defines each part.
+ */
+#ifndef VENEER_NOTIFY_H
+#define VENEER_NOTIFY_H
+
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "veneer/union.h"
+
+/* Debian 12's headers predate these (Linux 6.6). */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+struct dirstream_cache;
+
+struct notify_ctx {
+	struct vn_union *u;
+	int listener;
+	bool verbose;
+	bool read_only;          /* every union mutation answers EROFS */
+	size_t notif_size;
+	size_t resp_size;
+	int tracee_proc_fd;      /* the sandbox's own /proc, for other pids' links */
+	struct dirstream_cache *dirs;
+	pthread_mutex_t log_lock;
+};
+
+/* How one intercepted call is answered (architecture brief, section 4). */
+enum answer_kind {
+	ANSWER_VALUE,     /* emulate: return val */
+	ANSWER_ERROR,     /* emulate: fail with errno val */
+	ANSWER_CONTINUE,  /* render (or nothing) and let the kernel run it */
+	ANSWER_FD,        /* inject fd, which is closed after */
+};
+
+struct answer {
+	enum answer_kind kind;
+	int64_t val;
+	int fd;
+	bool cloexec;
+};
+
+struct notify_call {
+	struct notify_ctx *ctx;
+	struct seccomp_notif *req;
+	pid_t pid;
+	const char *name;       /* syscall name, for -v */
+	char detail[PATH_MAX + 64];
+};
+
+static inline struct answer answer_value(int64_t v) { return (struct answer){ .kind = ANSWER_VALUE, .val = v }; }
+static inline struct answer answer_error(int err) { return (struct answer){ .kind = ANSWER_ERROR, .val = err }; }
+static inline struct answer answer_continue(void) { return (struct answer){ .kind = ANSWER_CONTINUE }; }
+static inline struct answer answer_fd(int fd, bool cloexec) { return (struct answer){ .kind = ANSWER_FD, .fd = fd, .cloexec = cloexec }; }
+/* A negative core result becomes an error answer, anything else a value. */
+static inline struct answer answer_result(int64_t r) { return r < 0 ? answer_error((int)-r) : answer_value(r); }
+
+/* memory.c: the target's memory, read once and validated */
+int notify_read(struct notify_call *c, uint64_t addr, void *buf, size_t len);
+int notify_read_string(struct notify_call *c, uint64_t addr, char *buf, size_t size);
+int notify_write(struct notify_call *c, uint64_t addr, const void *buf, size_t len);
+bool notify_id_valid(struct notify_call *c);
+
+/* target.c: the target's paths, fds and cwd as union paths */
+enum target_path_kind {
+	TARGET_UNION,        /* node / err hold the union's answer */
+	TARGET_PASSTHROUGH,  /* the kernel answers (after a render) */
+	TARGET_FD,           /* AT_EMPTY_PATH on an fd that is not a union directory */
+};
+
+struct target_path {
+	enum target_path_kind kind;
+	char raw[PATH_MAX];
+	char start[PATH_MAX];
+	struct vn_node node;
+	int err;             /* TARGET_UNION: vn_resolve's result (0 or -errno) */
+};
+
+/* Read the path at addr relative to dirfd and resolve it.  Returns -errno
+ * for errors the call itself gets (EFAULT, EBADF, ENOTDIR...). */
+int target_resolve(struct notify_call *c, int dirfd, uint64_t addr, bool empty_path_ok,
+		   int flags, struct target_path *tp);
+/* Same for a path already in supervisor memory. */
+int target_resolve_string(struct notify_call *c, int dirfd, const char *path, int flags,
+			  struct target_path *tp);
+/* The union path of an fd the target holds when it is a union directory
+ * (1), or 0 when the fd is something the kernel answers for. */
+int target_fd_union_path(struct notify_call *c, int fd, char *out, size_t size);
+/* Resolve again with VN_RENDER, so the kernel can walk the same path. */
+int target_render(struct notify_call *c, struct target_path *tp, int flags);
+/* A copy of one of the target's fds (same open file description). */
+int target_getfd(struct notify_call *c, int fd);
+
+/* table.c: syscall number -> decoder */
+typedef struct answer (*notify_handler)(struct notify_call *c);
+struct syscall_entry {
+	const char *name;
+	notify_handler handler;
+};
+const struct syscall_entry *notify_lookup(int nr);
+/* Every syscall the decoders answer, for the filter; returns the count. */
+size_t notify_trapped_syscalls(int *out, size_t max);
+
+/* sys_*.c: the decoders */
+struct answer sys_open(struct notify_call *c);
+struct answer sys_openat(struct notify_call *c);
+struct answer sys_openat2(struct notify_call *c);
+struct answer sys_creat(struct notify_call *c);
+struct answer sys_stat(struct notify_call *c);
+struct answer sys_lstat(struct notify_call *c);
+struct answer sys_fstat(struct notify_call *c);
+struct answer sys_newfstatat(struct notify_call *c);
+struct answer sys_statx(struct notify_call *c);
+struct answer sys_statfs(struct notify_call *c);
+struct answer sys_access(struct notify_call *c);
+struct answer sys_faccessat(struct notify_call *c);
+struct answer sys_faccessat2(struct notify_call *c);
+struct answer sys_readlink(struct notify_call *c);
+struct answer sys_readlinkat(struct notify_call *c);
+struct answer sys_getxattr(struct notify_call *c);
+struct answer sys_lgetxattr(struct notify_call *c);
+struct answer sys_fgetxattr(struct notify_call *c);
+struct answer sys_listxattr(struct notify_call *c);
+struct answer sys_llistxattr(struct notify_call *c);
+struct answer sys_flistxattr(struct notify_call *c);
+struct answer sys_chdir(struct notify_call *c);
+struct answer sys_getdents64(struct notify_call *c);
+struct answer sys_getdents(struct notify_call *c);
+struct answer sys_execve(struct notify_call *c);
+struct answer sys_execveat(struct notify_call *c);
+struct answer sys_inotify_add_watch(struct notify_call *c);
+struct answer sys_bind(struct notify_call *c);
+struct answer sys_connect(struct notify_call *c);
+/* sys_mutate.c */
+struct answer sys_mutate_path(struct notify_call *c);      /* (path, ...) */
+struct answer sys_mutate_lpath(struct notify_call *c);     /* (path, ...), no follow */
+struct answer sys_mutate_at(struct notify_call *c);        /* (dirfd, path, ...) */
+struct answer sys_mutate_at_lpath(struct notify_call *c);  /* (dirfd, path, ...), no follow */
+struct answer sys_mutate_at_flags3(struct notify_call *c); /* (dirfd, path, x, flags) */
+struct answer sys_mutate_at_flags4(struct notify_call *c); /* (dirfd, path, x, y, flags) */
+struct answer sys_utimensat(struct notify_call *c);
+struct answer sys_rename(struct notify_call *c);
+struct answer sys_renameat(struct notify_call *c);
+struct answer sys_link(struct notify_call *c);
+struct answer sys_linkat(struct notify_call *c);
+struct answer sys_symlink(struct notify_call *c);
+struct answer sys_symlinkat(struct notify_call *c);
+
+/* dirstream.c: merged getdents with a cursor in the file offset */
+int dirstream_cache_new(struct dirstream_cache **out);
+void dirstream_cache_free(struct dirstream_cache *cache);
+
+/* listener.c */
+int notify_start(struct notify_ctx *ctx, int nworkers);
+
+#endif

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * execve, execveat and chdir: render and continue.  The kernel resolves
+ * the same path in the view, where the walk has just rendered every
+ * directory and symlink on the way and a read-only bind of the binary.
+ * The binary's ELF interpreter and "#!" interpreters (nested, up to the
+ * kernel's depth) are resolved in the union and rendered too.
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "notify.h"
+
+#define INTERP_DEPTH_MAX 5 /* BINPRM_MAX_RECURSION + 1 */
+
+/* The interpreter a binary names: "#!" line or ELF PT_INTERP.  1: found,
+ * 0: none (a static binary, or one we cannot read), -errno. */
+static int binary_interpreter(int fd, char *interp, size_t size)
+{
+	unsigned char head[256];
+	ssize_t n = pread(fd, head, sizeof(head) - 1, 0);
+
+	if (n < 4)
+		return 0;
+	head[n] = '\0';
+	if (head[0] == '#' && head[1] == '!') {
+		char *p = (char *)head + 2;
+		size_t len;
+
+		p += strspn(p, " \t");
+		len = strcspn(p, " \t\n");
+		if (len == 0 || len >= size)
+			return 0;
+		memcpy(interp, p, len);
+		interp[len] = '\0';
+		return 1;
+	}
+	if (memcmp(head, ELFMAG, SELFMAG) != 0 || head[EI_CLASS] != ELFCLASS64)
+		return 0;
+	{
+		Elf64_Ehdr eh;
+
+		if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh))
+			return 0;
+		for (unsigned i = 0; i < eh.e_phnum && i < 128; i++) {
+			Elf64_Phdr ph;
+
+			if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * eh.e_phentsize)) !=
+			    (ssize_t)sizeof(ph))
+				return 0;
+			if (ph.p_type != PT_INTERP)
+				continue;
+			if (ph.p_filesz == 0 || ph.p_filesz >= size)
+				return 0;
+			if (pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz)
+				return 0;
+			interp[ph.p_filesz] = '\0';
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int render_executable(struct notify_call *c, struct target_path *tp, int depth);
+
+/* Render whatever `fd` (an executable) needs the kernel to find. */
+static int render_interpreter_of(struct notify_call *c, int fd, int depth)
+{
+	struct target_path interp;
+	int r = binary_interpreter(fd, interp.raw, sizeof(interp.raw));
+
+	if (r <= 0)
+		return r;
+	if (depth >= INTERP_DEPTH_MAX)
+		return -ELOOP;
+	/* The kernel opens interpreters relative to the caller's cwd. */
+	r = target_resolve_string(c, AT_FDCWD, interp.raw, VN_FOLLOW | VN_RENDER, &interp);
+	if (r < 0)
+		return r;
+	if (interp.kind != TARGET_UNION)
+		return 0;
+	if (interp.err < 0)
+		return 0; /* the kernel will say ENOENT itself */
+	return render_executable(c, &interp, depth + 1);
+}
+
+static int render_executable(struct notify_call *c, struct target_path *tp, int depth)
+{
+	int fd, r;
+
+	if (!S_ISREG(tp->node.st.st_mode))
+		return -EACCES;
+	r = vn_render_bind(c->ctx->u, &tp->node);
+	if (r < 0)
+		return r;
+	fd = vn_open_node(c->ctx->u, &tp->node, O_RDONLY);
+	if (fd < 0)
+		return 0; /* exec-only file: the kernel can run it, we cannot peek */
+	r = render_interpreter_of(c, fd, depth);
+	close(fd);
+	return r;
+}
+
+static struct answer exec_path(struct notify_call *c, int dirfd, uint64_t path, int at_flags)
+{
+	struct target_path tp;
+	int flags = (at_flags & AT_SYMLINK_NOFOLLOW) ? VN_RENDER : VN_FOLLOW | VN_RENDER;
+	int r;
+
+	r = target_resolve(c, dirfd, path, at_flags & AT_EMPTY_PATH, flags, &tp);
+	if (r < 0)
+		return answer_error(-r);
+	if (tp.kind == TARGET_FD) {
+		/* fexecve of a real file we injected: only its interpreter is ours */
+		int fd = target_getfd(c, dirfd);
+
+		if (fd < 0)
+			return answer_error(-fd);
+		r = render_interpreter_of(c, fd, 0);
+		close(fd);
+		return r < 0 ? answer_error(-r) : answer_continue();
+	}
+	if (tp.kind == TARGET_PASSTHROUGH)
+		return answer_continue();
+	if (tp.err < 0)
+		return answer_error(-tp.err);
+	if (S_ISLNK(tp.node.st.st_mode))
+		return answer_error(ELOOP);
+	r = render_executable(c, &tp, 0);
+	if (r < 0)
+		return answer_error(-r);
+	return answer_continue();
+}
+
+struct answer sys_execve(struct notify_call *c)
+{
+	return exec_path(c, AT_FDCWD, c->req->data.args[0], 0);
+}
+
+struct answer sys_execveat(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+
+	return exec_path(c, (int)a[0], a[1], (int)a[4]);
+}
+
+struct answer sys_chdir(struct notify_call *c)
+{
+	struct target_path tp;
+	int r = target_resolve(c, AT_FDCWD, c->req->data.args[0], false, VN_FOLLOW | VN_RENDER, &tp);
+
+	if (r < 0)
+		return answer_error(-r);
+	if (tp.kind != TARGET_UNION)
+		return answer_continue();
+	if (tp.err < 0)
+		return answer_error(-tp.err);
+	if (!S_ISDIR(tp.node.st.st_mode))
+		return answer_error(ENOTDIR);
+	return answer_continue();
+}

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * open, openat, openat2, creat: inject the real file's fd.  Directories
+ * inject the rendered view directory; FIFOs and sockets are rendered and
+ * opened by the kernel, so a worker never blocks on the target's behalf.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "notify.h"
+
+#define OPEN_FLAGS_KNOWN                                                                   \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | \
+	 O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | \
+	 O_SYNC | O_PATH | O_TMPFILE)
+#define RESOLVE_KNOWN                                                                \
+	(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | \
+	 RESOLVE_IN_ROOT | RESOLVE_CACHED)
+
+struct open_request {
+	int dirfd;
+	uint64_t path;
+	uint64_t flags;
+	uint64_t resolve;
+};
+
+static bool open_may_write(uint64_t flags)
+{
+	if (flags & O_PATH)
+		return false;
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) ||
+	       (flags & O_TMPFILE) == O_TMPFILE;
+}
+
+static int resolve_flags_for(const struct open_request *o)
+{
+	int flags = 0;
+
+	if (!(o->flags & O_NOFOLLOW) && (o->flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL))
+		flags |= VN_FOLLOW;
+	if (o->resolve & RESOLVE_BENEATH)
+		flags |= VN_BENEATH;
+	if (o->resolve & RESOLVE_IN_ROOT)
+		flags |= VN_IN_ROOT;
+	if (o->resolve & RESOLVE_NO_SYMLINKS)
+		flags |= VN_NO_SYMLINKS;
+	if (o->resolve & RESOLVE_NO_XDEV)
+		flags |= VN_NO_XDEV;
+	return flags;
+}
+
+/* What the kernel opens for us in our own layer: the target's flags less
+ * those that create, or that only the target's fd table may carry. */
+static int layer_open_flags(uint64_t flags)
+{
+	return (int)(flags & ~(uint64_t)(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_NOCTTY));
+}
+
+static struct answer open_directory(struct notify_call *c, const struct target_path *tp,
+				    const struct open_request *o)
+{
+	int fd;
+
+	if (open_may_write(o->flags))
+		return answer_error(EISDIR);
+	fd = vn_render_open_dir(c->ctx->u, tp->node.path,
+				(int)(o->flags & (O_PATH | O_NONBLOCK | O_NOATIME)));
+	if (fd < 0)
+		return answer_error(-fd);
+	return answer_fd(fd, o->flags & O_CLOEXEC);
+}
+
+static struct answer open_special(struct notify_call *c, struct target_path *tp, int flags)
+{
+	int r = target_render(c, tp, flags);
+
+	if (r < 0)
+		return answer_error(-r);
+	r = vn_render_special(c->ctx->u, &tp->node);
+	if (r < 0)
+		return answer_error(-r);
+	return answer_continue();
+}
+
+static struct answer open_common(struct notify_call *c, const struct open_request *o)
+{
+	struct target_path tp;
+	int flags = resolve_flags_for(o);
+	int r, fd;
+
+	if (o->flags & ~(uint64_t)OPEN_FLAGS_KNOWN)
+		return answer_error(EINVAL);
+	r = target_resolve(c, o->dirfd, o->path, false, flags, &tp);
+	if (r < 0)
+		return answer_error(-r);
+	if (tp.kind == TARGET_PASSTHROUGH) {
+		r = target_render(c, &tp, flags);
+		return r < 0 && r != -ENOENT ? answer_error(-r) : answer_continue();
+	}
+	if (tp.err == -ENOENT && (o->flags & O_CREAT) && tp.node.parent_exists)
+		return answer_error(c->ctx->read_only ? EROFS : ENOSYS);
+	if ((o->flags & O_TMPFILE) == O_TMPFILE && tp.err == 0)
+		return answer_error(c->ctx->read_only ? EROFS : ENOSYS);
+	if (tp.err < 0)
+		return answer_error(-tp.err);
+	if ((o->flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+		return answer_error(EEXIST);
+	if (S_ISLNK(tp.node.st.st_mode) && !(o->flags & O_PATH))
+		return answer_error(ELOOP);
+	if (S_ISDIR(tp.node.st.st_mode))
+		return open_directory(c, &tp, o);
+	if (o->flags & O_DIRECTORY)
+		return answer_error(ENOTDIR);
+	if (!(o->flags & O_PATH) && (S_ISFIFO(tp.node.st.st_mode) || S_ISSOCK(tp.node.st.st_mode) ||
+				     S_ISCHR(tp.node.st.st_mode) || S_ISBLK(tp.node.st.st_mode)))
+		return open_special(c, &tp, flags);
+	if (open_may_write(o->flags) && c->ctx->read_only)
+		return answer_error(EROFS);
+	fd = vn_open_node(c->ctx->u, &tp.node, layer_open_flags(o->flags));
+	if (fd < 0)
+		return answer_error(-fd);
+	return answer_fd(fd, o->flags & O_CLOEXEC);
+}
+
+struct answer sys_open(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct open_request o = { .dirfd = AT_FDCWD, .path = a[0], .flags = a[1] };
+
+	return open_common(c, &o);
+}
+
+struct answer sys_openat(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct open_request o = { .dirfd = (int)a[0], .path = a[1], .flags = a[2] };
+
+	return open_common(c, &o);
+}
+
+struct answer sys_creat(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct open_request o = {
+		.dirfd = AT_FDCWD, .path = a[0], .flags = O_CREAT | O_WRONLY | O_TRUNC,
+	};
+
+	return open_common(c, &o);
+}
+
+/* openat2 is emulated, never continued: continuing would let the kernel
+ * resolve the path in the view, bypassing the union. */
+struct answer sys_openat2(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	unsigned char how_buf[4096];
+	struct open_how how;
+	size_t size = a[3];
+	struct open_request o;
+	int r;
+
+	if (size < 24 /* OPEN_HOW_SIZE_VER0 */)
+		return answer_error(EINVAL);
+	if (size > sizeof(how_buf))
+		return answer_error(E2BIG);
+	r = notify_read(c, a[2], how_buf, size);
+	if (r < 0)
+		return answer_error(-r);
+	for (size_t i = sizeof(how); i < size; i++)
+		if (how_buf[i])
+			return answer_error(E2BIG);
+	memset(&how, 0, sizeof(how));
+	memcpy(&how, how_buf, size < sizeof(how) ? size : sizeof(how));
+	if (how.flags & ~(uint64_t)OPEN_FLAGS_KNOWN || how.resolve & ~(uint64_t)RESOLVE_KNOWN)
+		return answer_error(EINVAL);
+	if (how.mode && !(how.flags & (O_CREAT | O_TMPFILE)))
+		return answer_error(EINVAL);
+	if ((how.resolve & RESOLVE_BENEATH) && (how.resolve & RESOLVE_IN_ROOT))
+		return answer_error(EINVAL);
+	if (how.resolve & RESOLVE_CACHED)
+		return answer_error(EAGAIN);
+	o = (struct open_request){
+		.dirfd = (int)a[0], .path = a[1], .flags = how.flags, .resolve = how.resolve,
+	};
+	return open_common(c, &o);
+}

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The stat family, access, readlink, statfs and the xattr readers:
+ * emulated from the union; buffers written into the target. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "notify.h"
+
+#define XATTR_SIZE_MAX_ 65536
+
+/*
+ * Resolve a (dirfd, path) argument pair and deal with the cases every
+ * reader shares: errors, and paths the kernel answers for.  Returns true
+ * when *ans is the final answer.
+ */
+static bool resolve_reader(struct notify_call *c, int dirfd, uint64_t path, bool empty_ok,
+			   int flags, struct target_path *tp, struct answer *ans)
+{
+	int r = target_resolve(c, dirfd, path, empty_ok, flags, tp);
+
+	if (r < 0) {
+		*ans = answer_error(-r);
+		return true;
+	}
+	if (tp->kind != TARGET_UNION) {
+		r = tp->kind == TARGET_PASSTHROUGH ? target_render(c, tp, flags) : 0;
+		*ans = r < 0 && r != -ENOENT ? answer_error(-r) : answer_continue();
+		return true;
+	}
+	if (tp->err < 0) {
+		*ans = answer_error(-tp->err);
+		return true;
+	}
+	return false;
+}
+
+static struct answer stat_common(struct notify_call *c, int dirfd, uint64_t path, uint64_t buf,
+				 int at_flags)
+{
+	struct target_path tp;
+	struct answer ans;
+	struct stat st;
+	int flags = (at_flags & AT_SYMLINK_NOFOLLOW) ? 0 : VN_FOLLOW;
+	int r;
+
+	if (at_flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
+		return answer_error(EINVAL);
+	if (resolve_reader(c, dirfd, path, at_flags & AT_EMPTY_PATH, flags, &tp, &ans))
+		return ans;
+	r = vn_getattr(c->ctx->u, &tp.node, &st);
+	if (r < 0)
+		return answer_error(-r);
+	return answer_result(notify_write(c, buf, &st, sizeof(st)));
+}
+
+struct answer sys_stat(struct notify_call *c)
+{
+	return stat_common(c, AT_FDCWD, c->req->data.args[0], c->req->data.args[1], 0);
+}
+
+struct answer sys_lstat(struct notify_call *c)
+{
+	return stat_common(c, AT_FDCWD, c->req->data.args[0], c->req->data.args[1],
+			   AT_SYMLINK_NOFOLLOW);
+}
+
+struct answer sys_newfstatat(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+
+	return stat_common(c, (int)a[0], a[1], a[2], (int)a[3]);
+}
+
+struct answer sys_statx(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	int at_flags = (int)a[2];
+	struct target_path tp;
+	struct answer ans;
+	struct statx stx;
+	int r;
+
+	if (at_flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT |
+			 AT_STATX_SYNC_TYPE))
+		return answer_error(EINVAL);
+	if (resolve_reader(c, (int)a[0], a[1], at_flags & AT_EMPTY_PATH,
+			   (at_flags & AT_SYMLINK_NOFOLLOW) ? 0 : VN_FOLLOW, &tp, &ans))
+		return ans;
+	r = vn_statx(c->ctx->u, &tp.node, (unsigned int)a[3], &stx);
+	if (r < 0)
+		return answer_error(-r);
+	return answer_result(notify_write(c, a[4], &stx, sizeof(stx)));
+}
+
+struct answer sys_statfs(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct target_path tp;
+	struct answer ans;
+	struct statfs sfs;
+	int fd, r;
+
+	if (resolve_reader(c, AT_FDCWD, a[0], false, VN_FOLLOW, &tp, &ans))
+		return ans;
+	fd = vn_open_node(c->ctx->u, &tp.node, O_PATH);
+	if (fd < 0)
+		return answer_error(-fd);
+	r = fstatfs(fd, &sfs);
+	r = r < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return answer_error(-r);
+	return answer_result(notify_write(c, a[1], &sfs, sizeof(sfs)));
+}
+
+static struct answer access_common(struct notify_call *c, int dirfd, uint64_t path, int mode,
+				   int at_flags)
+{
+	struct target_path tp;
+	struct answer ans;
+
+	if (mode & ~(R_OK | W_OK | X_OK))
+		return answer_error(EINVAL);
+	if (at_flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return answer_error(EINVAL);
+	if (resolve_reader(c, dirfd, path, at_flags & AT_EMPTY_PATH,
+			   (at_flags & AT_SYMLINK_NOFOLLOW) ? 0 : VN_FOLLOW, &tp, &ans))
+		return ans;
+	if ((mode & W_OK) && c->ctx->read_only)
+		return answer_error(EROFS);
+	return answer_result(vn_access(c->ctx->u, &tp.node, mode & ~W_OK, at_flags));
+}
+
+struct answer sys_access(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+
+	return access_common(c, AT_FDCWD, a[0], (int)a[1], 0);
+}
+
+struct answer sys_faccessat(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+
+	return access_common(c, (int)a[0], a[1], (int)a[2], 0);
+}
+
+struct answer sys_faccessat2(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+
+	return access_common(c, (int)a[0], a[1], (int)a[2], (int)a[3]);
+}
+
+static struct answer readlink_common(struct notify_call *c, int dirfd, uint64_t path,
+				     uint64_t buf, int64_t size)
+{
+	struct target_path tp;
+	struct answer ans;
+	char target[PATH_MAX];
+	ssize_t n;
+
+	if (size <= 0)
+		return answer_error(EINVAL);
+	if (resolve_reader(c, dirfd, path, true, 0, &tp, &ans))
+		return ans;
+	n = vn_readlink_node(c->ctx->u, &tp.node, target, sizeof(target));
+	if (n < 0)
+		return answer_error((int)-n);
+	if (n > size)
+		n = size;
+	return answer_result(notify_write(c, buf, target, (size_t)n) < 0 ? -EFAULT : n);
+}
+
+struct answer sys_readlink(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+
+	return readlink_common(c, AT_FDCWD, a[0], a[1], (int64_t)a[2]);
+}
+
+struct answer sys_readlinkat(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+
+	return readlink_common(c, (int)a[0], a[1], a[2], (int64_t)a[3]);
+}
+
+/* Write an xattr value or list back; size 0 asks only for the length. */
+static struct answer xattr_reply(struct notify_call *c, ssize_t n, const void *data,
+				 uint64_t buf, size_t size)
+{
+	if (n < 0)
+		return answer_error((int)-n);
+	if (size == 0)
+		return answer_value(n);
+	if ((size_t)n > size)
+		return answer_error(ERANGE);
+	return answer_result(notify_write(c, buf, data, (size_t)n) < 0 ? -EFAULT : n);
+}
+
+static struct answer getxattr_node(struct notify_call *c, const struct vn_node *node,
+				   uint64_t name_addr, uint64_t buf, size_t size)
+{
+	char name[256];
+	static __thread char value[XATTR_SIZE_MAX_];
+	ssize_t n;
+	int r = notify_read_string(c, name_addr, name, sizeof(name));
+
+	if (r < 0)
+		return answer_error(r == -ENAMETOOLONG ? ERANGE : -r);
+	n = vn_getxattr(c->ctx->u, node, name, value, size ? sizeof(value) : 0);
+	return xattr_reply(c, n, value, buf, size);
+}
+
+static struct answer listxattr_node(struct notify_call *c, const struct vn_node *node,
+				    uint64_t buf, size_t size)
+{
+	static __thread char list[XATTR_SIZE_MAX_];
+	ssize_t n = vn_listxattr(c->ctx->u, node, list, sizeof(list));
+
+	return xattr_reply(c, n, list, buf, size);
+}
+
+static struct answer getxattr_common(struct notify_call *c, bool follow)
+{
+	const __u64 *a = c->req->data.args;
+	struct target_path tp;
+	struct answer ans;
+
+	if (resolve_reader(c, AT_FDCWD, a[0], false, follow ? VN_FOLLOW : 0, &tp, &ans))
+		return ans;
+	return getxattr_node(c, &tp.node, a[1], a[2], a[3]);
+}
+
+static struct answer listxattr_common(struct notify_call *c, bool follow)
+{
+	const __u64 *a = c->req->data.args;
+	struct target_path tp;
+	struct answer ans;
+
+	if (resolve_reader(c, AT_FDCWD, a[0], false, follow ? VN_FOLLOW : 0, &tp, &ans))
+		return ans;
+	return listxattr_node(c, &tp.node, a[1], a[2]);
+}
+
+struct answer sys_getxattr(struct notify_call *c) { return getxattr_common(c, true); }
+struct answer sys_lgetxattr(struct notify_call *c) { return getxattr_common(c, false); }
+struct answer sys_listxattr(struct notify_call *c) { return listxattr_common(c, true); }
+struct answer sys_llistxattr(struct notify_call *c) { return listxattr_common(c, false); }
+
+/* On an fd: a union directory is answered from the union, anything else
+ * (a real file we injected) by the kernel. */
+static bool fd_reader(struct notify_call *c, struct vn_node *node, struct answer *ans)
+{
+	char path[PATH_MAX];
+	int r = target_fd_union_path(c, (int)c->req->data.args[0], path, sizeof(path));
+
+	if (r <= 0) {
+		*ans = r < 0 ? answer_error(-r) : answer_continue();
+		return true;
+	}
+	r = vn_resolve(c->ctx->u, path, ".", 0, node);
+	if (r < 0) {
+		*ans = answer_error(-r);
+		return true;
+	}
+	return false;
+}
+
+/* fstat is the kernel's, unless the fd is a union directory (its view
+ * directory would show the tmpfs, not the union). */
+struct answer sys_fstat(struct notify_call *c)
+{
+	struct vn_node node;
+	struct answer ans;
+	struct stat st;
+	int r;
+
+	if (fd_reader(c, &node, &ans))
+		return ans;
+	r = vn_getattr(c->ctx->u, &node, &st);
+	if (r < 0)
+		return answer_error(-r);
+	return answer_result(notify_write(c, c->req->data.args[1], &st, sizeof(st)));
+}
+
+struct answer sys_fgetxattr(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct vn_node node;
+	struct answer ans;
+
+	if (fd_reader(c, &node, &ans))
+		return ans;
+	return getxattr_node(c, &node, a[1], a[2], a[3]);
+}
+
+struct answer sys_flistxattr(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct vn_node node;
+	struct answer ans;
+
+	if (fd_reader(c, &node, &ans))
+		return ans;
+	return listxattr_node(c, &node, a[1], a[2]);
+}

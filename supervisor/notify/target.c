@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The target's view of paths: its cwd and directory fds are directories of
+ * the view, whose paths (as the kernel prints them for another mount
+ * namespace) are union paths.  /proc/<pid>/{root,cwd,fd/N} mean the
+ * target's objects, never the supervisor's, and are resolved in the union.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "notify.h"
+
+#define DELETED_SUFFIX " (deleted)"
+
+/* The union path behind a /proc link of the target's (cwd or fd/N).
+ * 1: a union directory; 0: not a union object; -errno. */
+static int link_union_path(struct notify_call *c, int base_fd, const char *link, char *out,
+			   size_t size)
+{
+	struct stat st;
+	ssize_t n;
+	size_t len;
+
+	if (fstatat(base_fd, link, &st, 0) < 0)
+		return errno == ENOENT ? -EBADF : -errno;
+	if (!vn_view_owns(c->ctx->u, st.st_dev))
+		return 0;
+	n = readlinkat(base_fd, link, out, size - 1);
+	if (n < 0)
+		return -errno;
+	out[n] = '\0';
+	len = (size_t)n;
+	if (len > strlen(DELETED_SUFFIX) &&
+	    strcmp(out + len - strlen(DELETED_SUFFIX), DELETED_SUFFIX) == 0)
+		return -ENOENT;
+	if (out[0] != '/')
+		return 0;
+	return 1;
+}
+
+int target_fd_union_path(struct notify_call *c, int fd, char *out, size_t size)
+{
+	char link[64];
+
+	if (fd == AT_FDCWD)
+		snprintf(link, sizeof(link), "/proc/%d/cwd", c->pid);
+	else if (fd < 0)
+		return -EBADF;
+	else
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", c->pid, fd);
+	return link_union_path(c, AT_FDCWD, link, out, size);
+}
+
+int target_getfd(struct notify_call *c, int fd)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+	int copy;
+
+	if (pidfd < 0)
+		return -ESRCH;
+	copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	copy = copy < 0 ? -errno : copy;
+	close(pidfd);
+	if (copy >= 0)
+		fcntl(copy, F_SETFD, FD_CLOEXEC);
+	return copy;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/*
+ * "/proc" + rest, where rest is "<who>/<what>[/...]": who is self,
+ * thread-self or a pid of the sandbox; what is root, cwd or fd/N.  On a
+ * match, *start and *tail say where to resolve again.  1: redirected;
+ * 0: leave it to the kernel.
+ */
+static int proc_magic(struct notify_call *c, const char *rest, char *start, size_t size,
+		      const char **tail)
+{
+	char who[32], what[8];
+	char link[96];
+	const char *p = rest;
+	size_t n;
+	int base = AT_FDCWD;
+	int r;
+
+	n = strcspn(p, "/");
+	if (n == 0 || n >= sizeof(who))
+		return 0;
+	memcpy(who, p, n);
+	who[n] = '\0';
+	p += n;
+	while (*p == '/')
+		p++;
+	n = strcspn(p, "/");
+	if (n == 0 || n >= sizeof(what))
+		return 0;
+	memcpy(what, p, n);
+	what[n] = '\0';
+	p += n;
+	while (*p == '/')
+		p++;
+
+	if (strcmp(who, "self") == 0 || strcmp(who, "thread-self") == 0) {
+		snprintf(link, sizeof(link), "/proc/%d/", c->pid);
+	} else if (all_digits(who) && c->ctx->tracee_proc_fd >= 0) {
+		base = c->ctx->tracee_proc_fd;
+		snprintf(link, sizeof(link), "%s/", who);
+	} else {
+		return 0;
+	}
+
+	if (strcmp(what, "root") == 0) {
+		snprintf(start, size, "/");
+		*tail = p;
+		return 1;
+	}
+	if (strcmp(what, "cwd") == 0) {
+		strncat(link, "cwd", sizeof(link) - strlen(link) - 1);
+	} else if (strcmp(what, "fd") == 0 && *p) {
+		n = strcspn(p, "/");
+		if (n > 10)
+			return 0;
+		strncat(link, "fd/", sizeof(link) - strlen(link) - 1);
+		strncat(link, p, n);
+		p += n;
+		while (*p == '/')
+			p++;
+	} else {
+		return 0;
+	}
+	r = link_union_path(c, base, link, start, size);
+	if (r <= 0)
+		return r;
+	*tail = p;
+	return 1;
+}
+
+static int resolve_into(struct notify_call *c, const char *start, const char *path, int flags,
+			struct target_path *tp)
+{
+	const char *tail;
+	char magic_start[PATH_MAX];
+	int r;
+
+	for (int hops = 0; hops < 8; hops++) {
+		tp->err = vn_resolve(c->ctx->u, start, path, flags, &tp->node);
+		if (tp->err < 0 || !tp->node.passthrough) {
+			tp->kind = TARGET_UNION;
+			return 0;
+		}
+		tp->kind = TARGET_PASSTHROUGH;
+		if (strcmp(tp->node.mount->path, "/proc") != 0)
+			return 0;
+		r = proc_magic(c, tp->node.rest, magic_start, sizeof(magic_start), &tail);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return 0;
+		snprintf(tp->start, sizeof(tp->start), "%s", magic_start);
+		/* tail points into node.rest, which the next resolve overwrites */
+		memmove(tp->raw, tail, strlen(tail) + 1);
+		if (!tp->raw[0])
+			strcpy(tp->raw, ".");
+		start = tp->start;
+		path = tp->raw;
+		flags &= ~(VN_BENEATH | VN_IN_ROOT);
+	}
+	return -ELOOP;
+}
+
+int target_resolve_string(struct notify_call *c, int dirfd, const char *path, int flags,
+			  struct target_path *tp)
+{
+	int r;
+
+	tp->node.path[0] = '\0';
+	if (path != tp->raw)
+		snprintf(tp->raw, sizeof(tp->raw), "%s", path);
+	strcpy(tp->start, "/");
+	if (tp->raw[0] != '/' || (flags & (VN_BENEATH | VN_IN_ROOT))) {
+		r = target_fd_union_path(c, dirfd, tp->start, sizeof(tp->start));
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			if (dirfd != AT_FDCWD) {
+				struct stat st;
+				char link[64];
+
+				snprintf(link, sizeof(link), "/proc/%d/fd/%d", c->pid, dirfd);
+				if (stat(link, &st) == 0 && !S_ISDIR(st.st_mode))
+					return -ENOTDIR;
+			}
+			tp->kind = TARGET_PASSTHROUGH;
+			tp->err = 0;
+			return 0;
+		}
+	}
+	if (!notify_id_valid(c))
+		return -ESRCH;
+	return resolve_into(c, tp->start, tp->raw, flags, tp);
+}
+
+int target_resolve(struct notify_call *c, int dirfd, uint64_t addr, bool empty_path_ok,
+		   int flags, struct target_path *tp)
+{
+	int r = notify_read_string(c, addr, tp->raw, sizeof(tp->raw));
+
+	tp->node.path[0] = '\0';
+	if (r < 0)
+		return r;
+	snprintf(c->detail, sizeof(c->detail), "\"%s\"", tp->raw);
+	if (!tp->raw[0]) {
+		if (!empty_path_ok)
+			return -ENOENT;
+		r = target_fd_union_path(c, dirfd, tp->start, sizeof(tp->start));
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			tp->kind = TARGET_FD;
+			return 0;
+		}
+		strcpy(tp->raw, ".");
+		snprintf(c->detail, sizeof(c->detail), "fd %d \"%s\"", dirfd, tp->start);
+		return resolve_into(c, tp->start, ".", flags, tp);
+	}
+	return target_resolve_string(c, dirfd, tp->raw, flags, tp);
+}
+
+int target_render(struct notify_call *c, struct target_path *tp, int flags)
+{
+	if (tp->kind == TARGET_PASSTHROUGH && tp->node.path[0] == '\0')
+		return 0; /* relative to a passthrough dirfd: nothing of ours on the way */
+	return resolve_into(c, tp->start, tp->raw, flags | VN_RENDER, tp) < 0 ? -EIO : tp->err;
+}

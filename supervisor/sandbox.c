@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The story of a sandbox, top to bottom: check the kernel, enter a user
+ * and mount namespace of our own, prepare the upper, clone the lowers
+ * read-only, stage them with the view, start init in new pid and mount
+ * namespaces, take its seccomp listener, answer calls until it exits.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "notify/notify.h"
+#include "tracee/tracee.h"
+#include "upper.h"
+#include "veneer/cleanup.h"
+#include "veneer/union.h"
+
+/* Where the supervisor stages lowers, binds and the view, in its own
+ * private mount namespace (nothing of it is visible on the host). */
+static const char *const stage_candidates[] = { "/tmp", "/run", "/mnt", "/var/tmp" };
+
+struct sandbox {
+	struct run_options *opt;
+	struct upper upper;
+	struct vn_union u;
+	int *lower_clones;
+	int *bind_clones;
+	char stage[64];
+	char view[96];
+	struct tracee_bind *binds;
+	char caller_cwd[PATH_MAX];
+	char cwd[PATH_MAX];
+	pid_t init;
+	int sock[2];
+	int listener;
+	struct notify_ctx ctx;
+	int trapped[512];
+	size_t ntrapped;
+};
+
+static const int supervisor_signals[] = {
+	SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM,
+};
+
+static int check_kernel(struct vn_error *err)
+{
+	char avail[256] = "";
+	struct utsname un;
+	int major = 0, minor = 0;
+	FILE *f = fopen("/proc/sys/kernel/seccomp/actions_avail", "re");
+
+	if (f) {
+		if (!fgets(avail, sizeof(avail), f))
+			avail[0] = '\0';
+		fclose(f);
+	}
+	if (!strstr(avail, "user_notif"))
+		return vn_fail(err, 0, "this kernel has no seccomp user notification "
+			       "(SECCOMP_RET_USER_NOTIF); the ptrace backend would be the way, but it "
+			       "is not built yet");
+	if (uname(&un) == 0 && sscanf(un.release, "%d.%d", &major, &minor) == 2 &&
+	    (major < 5 || (major == 5 && minor < 14)))
+		return vn_fail(err, 0, "kernel %s lacks SECCOMP_ADDFD_FLAG_SEND (Linux 5.14); the "
+			       "ptrace backend would be the way, but it is not built yet", un.release);
+	return 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		return -errno;
+	return 0;
+}
+
+static int enter_user_namespace(struct vn_error *err)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	char map[64];
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		return vn_fail(err, errno, "cannot create a user namespace: unprivileged user "
+			       "namespaces are disabled here; enable them (sysctl "
+			       "user.max_user_namespaces, kernel.unprivileged_userns_clone or "
+			       "kernel.apparmor_restrict_unprivileged_userns)");
+	/* root keeps every id; anyone else is mapped to root inside */
+	if (uid == 0)
+		snprintf(map, sizeof(map), "0 0 4294967295");
+	else
+		snprintf(map, sizeof(map), "0 %u 1", uid);
+	if (write_file("/proc/self/uid_map", map) < 0)
+		return vn_fail(err, errno, "write the user namespace's uid map");
+	if (gid != 0 && write_file("/proc/self/setgroups", "deny") < 0)
+		return vn_fail(err, errno, "deny setgroups in the user namespace");
+	if (uid == 0 && gid == 0)
+		snprintf(map, sizeof(map), "0 0 4294967295");
+	else
+		snprintf(map, sizeof(map), "0 %u 1", gid);
+	if (write_file("/proc/self/gid_map", map) < 0)
+		return vn_fail(err, errno, "write the user namespace's gid map");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return vn_fail(err, errno, "make the supervisor's mounts private");
+	return 0;
+}
+
+static int clone_tree(const char *path, bool read_only, struct vn_error *err)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+	int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path,
+			      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+
+	if (fd < 0)
+		return vn_fail(err, errno, "clone the mounts of %s", path);
+	if (read_only &&
+	    syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+		close(fd);
+		return vn_fail(err, errno, "make %s read-only", path);
+	}
+	return fd;
+}
+
+/* Lowers are reached only through read-only mounts: the kernel, not our
+ * logic, keeps them unmodified. */
+static int clone_layers_and_binds(struct sandbox *sb, struct vn_error *err)
+{
+	struct run_options *opt = sb->opt;
+
+	sb->lower_clones = calloc(opt->nlowers, sizeof(int));
+	sb->bind_clones = calloc(opt->nbinds + 1, sizeof(int));
+	if (!sb->lower_clones || !sb->bind_clones)
+		return vn_fail(err, 0, "out of memory");
+	for (size_t i = 0; i < opt->nlowers; i++) {
+		sb->lower_clones[i] = clone_tree(opt->lowers[i], true, err);
+		if (sb->lower_clones[i] < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < opt->nbinds; i++) {
+		sb->bind_clones[i] = clone_tree(opt->binds[i].source, opt->binds[i].read_only, err);
+		if (sb->bind_clones[i] < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int mount_stage(struct sandbox *sb, struct vn_error *err)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(stage_candidates) / sizeof(stage_candidates[0]); i++) {
+		if (stat(stage_candidates[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			snprintf(sb->stage, sizeof(sb->stage), "%s", stage_candidates[i]);
+			break;
+		}
+	}
+	if (!sb->stage[0])
+		return vn_fail(err, 0, "no directory to stage mounts on (tried /tmp, /run, /mnt, /var/tmp)");
+	if (mount("veneer-stage", sb->stage, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
+		return vn_fail(err, errno, "mount the staging tmpfs on %s", sb->stage);
+	return 0;
+}
+
+static int attach(int tree, const char *path, bool is_dir, struct vn_error *err)
+{
+	if (is_dir ? mkdir(path, 0700) < 0 : mknod(path, S_IFREG | 0600, 0) < 0)
+		return vn_fail(err, errno, "create mount point %s", path);
+	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return vn_fail(err, errno, "attach %s", path);
+	return 0;
+}
+
+static int stage_layers(struct sandbox *sb, struct vn_error *err)
+{
+	struct run_options *opt = sb->opt;
+	char path[PATH_MAX];
+	int fd;
+
+	fd = fcntl(sb->upper.fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0 || vn_union_add_layer(&sb->u, fd, sb->upper.path, true) < 0)
+		return vn_fail(err, errno, "add upper %s", sb->upper.path);
+	snprintf(path, sizeof(path), "%s/lower", sb->stage);
+	if (mkdir(path, 0700) < 0)
+		return vn_fail(err, errno, "create %s", path);
+	for (size_t i = 0; i < opt->nlowers; i++) {
+		snprintf(path, sizeof(path), "%s/lower/%zu", sb->stage, i);
+		if (attach(sb->lower_clones[i], path, true, err) < 0)
+			return -1;
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || vn_union_add_layer(&sb->u, fd, opt->lowers[i], false) < 0)
+			return vn_fail(err, errno, "open lower %s", opt->lowers[i]);
+		/* lower "/" contains the upper itself: hide it from the union */
+		if (strcmp(opt->lowers[i], "/") == 0) {
+			sb->u.layers[sb->u.nlayers - 1].masked = strdup(vn_rel(sb->upper.path));
+			if (!sb->u.layers[sb->u.nlayers - 1].masked)
+				return vn_fail(err, 0, "out of memory");
+		}
+	}
+	return 0;
+}
+
+static int stage_binds(struct sandbox *sb, struct vn_error *err)
+{
+	struct run_options *opt = sb->opt;
+	char path[PATH_MAX];
+
+	sb->binds = calloc(opt->nbinds + 1, sizeof(*sb->binds));
+	if (!sb->binds)
+		return vn_fail(err, 0, "out of memory");
+	snprintf(path, sizeof(path), "%s/bind", sb->stage);
+	if (opt->nbinds && mkdir(path, 0700) < 0)
+		return vn_fail(err, errno, "create %s", path);
+	for (size_t i = 0; i < opt->nbinds; i++) {
+		struct stat st;
+
+		if (fstat(sb->bind_clones[i], &st) < 0)
+			return vn_fail(err, errno, "--bind %s", opt->binds[i].source);
+		snprintf(path, sizeof(path), "%s/bind/%zu", sb->stage, i);
+		if (attach(sb->bind_clones[i], path, S_ISDIR(st.st_mode), err) < 0)
+			return -1;
+		sb->binds[i].source = strdup(path);
+		sb->binds[i].dest = opt->binds[i].dest;
+		sb->binds[i].read_only = opt->binds[i].read_only;
+		if (!sb->binds[i].source)
+			return vn_fail(err, 0, "out of memory");
+		if (vn_union_add_passthrough(&sb->u, opt->binds[i].dest, !opt->binds[i].read_only) < 0)
+			return vn_fail(err, 0, "out of memory");
+		/* the mount point in the view: a file for a file, else a directory */
+		if (vn_render_mountpoint(&sb->u, opt->binds[i].dest, S_ISDIR(st.st_mode)) < 0)
+			return vn_fail(err, errno, "make the mount point %s", opt->binds[i].dest);
+	}
+	return 0;
+}
+
+/* The view: a tmpfs, shared so that the binds we render later propagate
+ * into the sandbox's slave copy. */
+static int mount_view(struct sandbox *sb, struct vn_error *err)
+{
+	static const char *const system_mounts[] = { "/proc", "/dev", "/sys" };
+	int fd;
+
+	snprintf(sb->view, sizeof(sb->view), "%s/view", sb->stage);
+	if (mkdir(sb->view, 0755) < 0)
+		return vn_fail(err, errno, "create %s", sb->view);
+	if (mount("veneer-view", sb->view, "tmpfs", MS_NOSUID, "mode=0755") < 0)
+		return vn_fail(err, errno, "mount the view tmpfs");
+	if (mount(NULL, sb->view, NULL, MS_SHARED, NULL) < 0)
+		return vn_fail(err, errno, "make the view shared");
+	fd = open(sb->view, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return vn_fail(err, errno, "open the view");
+	if (vn_view_open(&sb->u, sb->view, fd) < 0) {
+		close(fd);
+		return vn_fail(err, ENOMEM, "open the view");
+	}
+	for (size_t i = 0; i < sizeof(system_mounts) / sizeof(system_mounts[0]); i++) {
+		if (vn_union_add_passthrough(&sb->u, system_mounts[i], true) < 0)
+			return vn_fail(err, 0, "out of memory");
+		if (vn_render_dir(&sb->u, system_mounts[i]) < 0)
+			return vn_fail(err, errno, "make the mount point %s", system_mounts[i]);
+	}
+	return 0;
+}
+
+static int choose_cwd(struct sandbox *sb, struct vn_error *err)
+{
+	struct vn_node node;
+	const char *want = sb->opt->chdir ? sb->opt->chdir : sb->caller_cwd;
+	int r = want[0] ? vn_resolve(&sb->u, "/", want, VN_FOLLOW, &node) : -ENOENT;
+
+	if (r == 0 && !node.passthrough && !S_ISDIR(node.st.st_mode))
+		r = -ENOTDIR;
+	if (r < 0 && sb->opt->chdir)
+		return vn_fail(err, -r, "--chdir %s is not a directory of the union; give one that is",
+			       sb->opt->chdir);
+	snprintf(sb->cwd, sizeof(sb->cwd), "%s", r == 0 ? want : "/");
+	return 0;
+}
+
+static int start_init(struct sandbox *sb, struct vn_error *err)
+{
+	struct tracee_config cfg = {
+		.view = sb->view,
+		.binds = sb->binds,
+		.nbinds = sb->opt->nbinds,
+		.cwd = sb->cwd,
+		.argv = sb->opt->argv,
+		.trapped = sb->trapped,
+		.ntrapped = sb->ntrapped,
+	};
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sb->sock) < 0)
+		return vn_fail(err, errno, "create the listener socket");
+	cfg.sock = sb->sock[1];
+	fflush(NULL);
+	pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, 0);
+	if (pid < 0)
+		return vn_fail(err, errno, "start the sandbox's init");
+	if (pid == 0) {
+		close(sb->sock[0]);
+		tracee_main(&cfg);
+	}
+	close(sb->sock[1]);
+	sb->sock[1] = -1;
+	sb->init = pid;
+	return 0;
+}
+
+/* 1: got it; 0: init exited first (it said why); -1: error. */
+static int receive_listener(struct sandbox *sb, struct vn_error *err)
+{
+	char data;
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+	};
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	do {
+		n = recvmsg(sb->sock[0], &msg, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return 0;
+	if (n < 0)
+		return vn_fail(err, errno, "receive the seccomp listener");
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
+		return vn_fail(err, 0, "the sandbox's init sent no listener");
+	memcpy(&sb->listener, CMSG_DATA(cmsg), sizeof(int));
+	return 1;
+}
+
+static int start_workers(struct sandbox *sb, struct vn_error *err)
+{
+	char proc[64];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int fd, r;
+
+	sb->ctx.u = &sb->u;
+	sb->ctx.listener = sb->listener;
+	sb->ctx.verbose = sb->opt->verbose;
+	sb->ctx.read_only = true;
+	snprintf(proc, sizeof(proc), "/proc/%d/root", sb->init);
+	fd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return vn_fail(err, errno, "open the sandbox's root");
+	vn_view_set_target_root(&sb->u, fd);
+	snprintf(proc, sizeof(proc), "/proc/%d/root/proc", sb->init);
+	sb->ctx.tracee_proc_fd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	r = dirstream_cache_new(&sb->ctx.dirs);
+	if (r == 0)
+		r = notify_start(&sb->ctx, ncpu > 0 ? (int)ncpu : 1);
+	if (r < 0)
+		return vn_fail(err, -r, "start the notification workers");
+	return 0;
+}
+
+static int wait_for_init(struct sandbox *sb, int sigfd)
+{
+	for (;;) {
+		struct signalfd_siginfo si;
+		int status;
+
+		if (read(sigfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+			continue;
+		if (si.ssi_signo != SIGCHLD) {
+			/* A terminal's signals already reached the target. */
+			if (si.ssi_code != SI_KERNEL)
+				kill(sb->init, (int)si.ssi_signo);
+			continue;
+		}
+		if (waitpid(sb->init, &status, WNOHANG) == sb->init) {
+			if (WIFEXITED(status))
+				return WEXITSTATUS(status);
+			return 128 + WTERMSIG(status);
+		}
+	}
+}
+
+static int block_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(supervisor_signals) / sizeof(supervisor_signals[0]); i++)
+		sigaddset(&set, supervisor_signals[i]);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+static void sandbox_release(struct sandbox *sb)
+{
+	vn_union_release(&sb->u);
+	upper_release(&sb->upper);
+	for (size_t i = 0; sb->binds && i < sb->opt->nbinds; i++)
+		free(sb->binds[i].source);
+	free(sb->binds);
+	free(sb->lower_clones);
+	free(sb->bind_clones);
+	dirstream_cache_free(sb->ctx.dirs);
+}
+
+int sandbox_run(struct run_options *opt, struct vn_error *err)
+{
+	struct sandbox *sb = calloc(1, sizeof(*sb));
+	int sigfd = -1, status = -1, r;
+
+	if (!sb)
+		return vn_fail(err, 0, "out of memory");
+	sb->opt = opt;
+	sb->upper.fd = sb->upper.lock_fd = sb->upper.parent_fd = -1;
+	sb->sock[0] = sb->sock[1] = sb->listener = -1;
+	sb->ctx.tracee_proc_fd = -1;
+	if (!getcwd(sb->caller_cwd, sizeof(sb->caller_cwd)))
+		sb->caller_cwd[0] = '\0';
+	sb->ntrapped = notify_trapped_syscalls(sb->trapped, sizeof(sb->trapped) / sizeof(sb->trapped[0]));
+
+	if (check_kernel(err) < 0 ||
+	    enter_user_namespace(err) < 0 ||
+	    upper_prepare(opt->upper, &sb->upper, err) < 0 ||
+	    clone_layers_and_binds(sb, err) < 0 ||
+	    mount_stage(sb, err) < 0 ||
+	    stage_layers(sb, err) < 0 ||
+	    mount_view(sb, err) < 0 ||
+	    stage_binds(sb, err) < 0 ||
+	    choose_cwd(sb, err) < 0)
+		goto out;
+	sigfd = block_signals();
+	if (sigfd < 0) {
+		vn_fail(err, errno, "set up signal handling");
+		goto out;
+	}
+	if (start_init(sb, err) < 0)
+		goto out;
+	r = receive_listener(sb, err);
+	if (r > 0 && start_workers(sb, err) < 0)
+		r = -1;
+	if (r < 0)
+		kill(sb->init, SIGKILL);
+	/* r == 0: init failed before the filter and said why; its status is ours */
+	status = wait_for_init(sb, sigfd);
+	if (r < 0)
+		status = -1;
+out:
+	if (sigfd >= 0)
+		close(sigfd);
+	sandbox_release(sb);
+	free(sb);
+	return status;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Attributes the union presents: the topmost object's, with a merged
+ * directory's link count computed from its merged listing. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* A directory whose real st_nlink would be wrong in the union: merged from
+ * several layers, the upper's root (it holds the state directory), or the
+ * parent of a masked path. */
+static bool nlink_needs_merge(const struct vn_union *u, const struct vn_node *node)
+{
+	if (__builtin_popcount(node->dir_layers) > 1)
+		return true;
+	if (node->layer == 0 && strcmp(node->path, "/") == 0)
+		return true;
+	for (size_t i = 0; i < u->nlayers; i++) {
+		const char *masked = u->layers[i].masked;
+		const char *rel = vn_rel(node->path);
+		size_t n = strlen(rel);
+
+		if (!masked || !(node->dir_layers & (1u << i)))
+			continue;
+		if (n == 0 ? strchr(masked, '/') == NULL
+			   : (strncmp(masked, rel, n) == 0 && masked[n] == '/' &&
+			      strchr(masked + n + 1, '/') == NULL))
+			return true;
+	}
+	return false;
+}
+
+static int presented_nlink(struct vn_union *u, const struct vn_node *node, nlink_t *nlink)
+{
+	*nlink = node->st.st_nlink;
+	if (!S_ISDIR(node->st.st_mode) || !nlink_needs_merge(u, node))
+		return 0;
+	return vn_count_subdirs(u, node, nlink);
+}
+
+int vn_getattr(struct vn_union *u, const struct vn_node *node, struct stat *st)
+{
+	if (node->layer < 0)
+		return -ENOENT;
+	*st = node->st;
+	return presented_nlink(u, node, &st->st_nlink);
+}
+
+int vn_statx(struct vn_union *u, const struct vn_node *node, unsigned int mask, void *buf)
+{
+	struct statx *stx = buf;
+	nlink_t nlink;
+	int fd, r;
+
+	fd = vn_open_node(u, node, O_PATH | O_NOFOLLOW);
+	if (fd < 0)
+		return fd;
+	r = statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, mask, stx);
+	r = r < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return r;
+	r = presented_nlink(u, node, &nlink);
+	if (r < 0)
+		return r;
+	stx->stx_nlink = (__u32)nlink;
+	return 0;
+}
+
+int vn_access(struct vn_union *u, const struct vn_node *node, int mode, int flags)
+{
+	int fd, r;
+
+	fd = vn_open_node(u, node, O_PATH | O_NOFOLLOW);
+	if (fd < 0)
+		return fd;
+	/* The target runs with the supervisor's credentials, so the kernel's
+	 * answer for us is its answer. */
+	r = (int)syscall(SYS_faccessat2, fd, "", mode, (flags & AT_EACCESS) | AT_EMPTY_PATH);
+	r = r < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}

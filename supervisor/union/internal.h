@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Cross-file API of the union core, grouped by the file that defines it. */
+#ifndef VENEER_UNION_INTERNAL_H
+#define VENEER_UNION_INTERNAL_H
+
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include "veneer/union.h"
+
+struct vn_view {
+	int fd;                /* O_PATH fd of the view's root (ours: to render) */
+	int target_fd;         /* the same root seen from the target's mount
+				* namespace: directory fds we inject come from here,
+				* so ".." from them can never leave the target's root */
+	char *path;            /* where the supervisor sees the view */
+	size_t path_len;
+	dev_t dev;
+	pthread_mutex_t bind_lock; /* one bind per placeholder, even when workers race */
+};
+
+/* layer.c */
+/* openat2 beneath a layer root: never leaves it, never follows a symlink. */
+int union_openat_beneath(int dirfd, const char *rel, int flags);
+bool union_layer_masks(const struct vn_layer *layer, const char *union_path);
+/* Join a directory union path and a name into out ("/" + "a" = "/a"). */
+int union_join(char *out, size_t size, const char *dir, const char *name);
+
+/* whiteout.c */
+bool union_is_reserved_name(const char *name);
+bool union_is_whiteout_stat(const struct stat *st);
+int union_has_oci_whiteout(int dirfd, const char *name);
+int union_dir_is_opaque(int dirfd);
+
+/* lookup.c */
+/* Open a layer directory of `node` for reading entries. */
+int union_open_layer_dir(struct vn_union *u, const struct vn_node *node, size_t layer);
+
+#endif

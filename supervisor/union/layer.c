@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The layer stack: adding layers and passthrough mounts, and the one safe
+ * way into a layer. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int union_openat_beneath(int dirfd, const char *rel, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS,
+	};
+	int fd;
+
+	do {
+		fd = (int)syscall(SYS_openat2, dirfd, rel[0] ? rel : ".", &how, sizeof(how));
+	} while (fd < 0 && errno == EAGAIN);
+	return fd < 0 ? -errno : fd;
+}
+
+const char *vn_rel(const char *union_path)
+{
+	while (*union_path == '/')
+		union_path++;
+	return union_path;
+}
+
+int union_join(char *out, size_t size, const char *dir, const char *name)
+{
+	int n;
+
+	if (strcmp(dir, "/") == 0)
+		n = snprintf(out, size, "/%s", name);
+	else
+		n = snprintf(out, size, "%s/%s", dir, name);
+	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+}
+
+bool union_layer_masks(const struct vn_layer *layer, const char *union_path)
+{
+	return layer->masked && strcmp(layer->masked, vn_rel(union_path)) == 0;
+}
+
+int vn_union_add_layer(struct vn_union *u, int root_fd, const char *host_path, bool writable)
+{
+	struct stat st;
+	struct vn_layer *layer;
+
+	if (u->nlayers >= VN_MAX_LAYERS)
+		return -E2BIG;
+	if (fstat(root_fd, &st) < 0)
+		return -errno;
+	layer = &u->layers[u->nlayers];
+	layer->root_fd = root_fd;
+	layer->host_path = strdup(host_path);
+	if (!layer->host_path)
+		return -ENOMEM;
+	layer->writable = writable;
+	layer->dev = st.st_dev;
+	layer->masked = NULL;
+	u->nlayers++;
+	return 0;
+}
+
+int vn_union_add_passthrough(struct vn_union *u, const char *path, bool writable)
+{
+	struct vn_passthrough *grown;
+
+	grown = realloc(u->passthrough, (u->npassthrough + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	u->passthrough = grown;
+	grown[u->npassthrough].path = strdup(path);
+	if (!grown[u->npassthrough].path)
+		return -ENOMEM;
+	grown[u->npassthrough].writable = writable;
+	u->npassthrough++;
+	return 0;
+}
+
+const struct vn_passthrough *vn_union_passthrough_at(const struct vn_union *u, const char *path)
+{
+	for (size_t i = 0; i < u->npassthrough; i++)
+		if (strcmp(u->passthrough[i].path, path) == 0)
+			return &u->passthrough[i];
+	return NULL;
+}
+
+void vn_union_release(struct vn_union *u)
+{
+	for (size_t i = 0; i < u->nlayers; i++) {
+		if (u->layers[i].root_fd >= 0)
+			close(u->layers[i].root_fd);
+		free(u->layers[i].host_path);
+		free(u->layers[i].masked);
+	}
+	u->nlayers = 0;
+	for (size_t i = 0; i < u->npassthrough; i++)
+		free(u->passthrough[i].path);
+	free(u->passthrough);
+	u->passthrough = NULL;
+	u->npassthrough = 0;
+	vn_view_close(u);
+}

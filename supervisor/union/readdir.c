@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The merged listing of a union directory: the upper's entries, then each
+ * lower's in order, minus whited-out and reserved names, each name once,
+ * stopping at opaque directories (the walk already left opaque-hidden
+ * layers out of node->dir_layers).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* A set of names seen so far: visible entries and whited-out names. */
+struct name_set {
+	char **slots;
+	size_t size;   /* power of two */
+	size_t used;
+};
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static int name_set_grow(struct name_set *set)
+{
+	size_t size = set->size ? set->size * 2 : 64;
+	char **slots = calloc(size, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < set->size; i++) {
+		char *name = set->slots[i];
+		size_t j;
+
+		if (!name)
+			continue;
+		for (j = name_hash(name) & (size - 1); slots[j]; j = (j + 1) & (size - 1))
+			;
+		slots[j] = name;
+	}
+	free(set->slots);
+	set->slots = slots;
+	set->size = size;
+	return 0;
+}
+
+/* Returns 1 when added, 0 when already present, -errno on failure. */
+static int name_set_add(struct name_set *set, const char *name)
+{
+	size_t j;
+
+	if ((set->used + 1) * 2 > set->size && name_set_grow(set) < 0)
+		return -ENOMEM;
+	for (j = name_hash(name) & (set->size - 1); set->slots[j]; j = (j + 1) & (set->size - 1))
+		if (strcmp(set->slots[j], name) == 0)
+			return 0;
+	set->slots[j] = strdup(name);
+	if (!set->slots[j])
+		return -ENOMEM;
+	set->used++;
+	return 1;
+}
+
+static void name_set_free(struct name_set *set)
+{
+	for (size_t i = 0; i < set->size; i++)
+		free(set->slots[i]);
+	free(set->slots);
+}
+
+static int listing_add(struct vn_listing *l, size_t *cap, const char *name, uint64_t ino,
+		       unsigned char type)
+{
+	if (l->count == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct vn_dirent *grown = realloc(l->entries, ncap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		l->entries = grown;
+		*cap = ncap;
+	}
+	l->entries[l->count].name = strdup(name);
+	if (!l->entries[l->count].name)
+		return -ENOMEM;
+	l->entries[l->count].ino = ino;
+	l->entries[l->count].type = type;
+	l->count++;
+	return 0;
+}
+
+void vn_listing_free(struct vn_listing *l)
+{
+	for (size_t i = 0; i < l->count; i++)
+		free(l->entries[i].name);
+	free(l->entries);
+	l->entries = NULL;
+	l->count = 0;
+}
+
+static unsigned char dirent_type(int dirfd, struct dirent *de, bool *is_whiteout)
+{
+	struct stat st;
+
+	*is_whiteout = false;
+	if (de->d_type != DT_UNKNOWN && de->d_type != DT_CHR)
+		return de->d_type;
+	if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return de->d_type;
+	*is_whiteout = union_is_whiteout_stat(&st);
+	return (unsigned char)IFTODT(st.st_mode);
+}
+
+/* One layer's contribution; `seen` holds every name decided so far. */
+static int merge_layer(struct vn_union *u, const struct vn_node *dir, size_t layer,
+		       struct name_set *seen, struct vn_listing *out, size_t *cap)
+{
+	int fd = union_open_layer_dir(u, dir, layer);
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		const char *name = de->d_name;
+		char child[PATH_MAX];
+		bool whiteout;
+		unsigned char type;
+
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			continue;
+		if (union_is_reserved_name(name)) {
+			const char *hidden = name + strlen(VN_WH_PREFIX);
+
+			/* ".wh..wh.*" are markers and state, not whiteouts */
+			if (!union_is_reserved_name(hidden) && (r = name_set_add(seen, hidden)) < 0)
+				break;
+			continue;
+		}
+		if (union_join(child, sizeof(child), dir->path, name) == 0 &&
+		    union_layer_masks(&u->layers[layer], child))
+			continue;
+		type = dirent_type(dirfd(d), de, &whiteout);
+		r = name_set_add(seen, name);
+		if (r < 0)
+			break;
+		if (r == 0 || whiteout) {
+			r = 0;
+			continue;
+		}
+		r = listing_add(out, cap, name, de->d_ino, type);
+		if (r < 0)
+			break;
+	}
+	if (!de && errno && r == 0)
+		r = -errno;
+	closedir(d);
+	return r;
+}
+
+/* Passthrough mount points directly below dir that no layer has. */
+static int add_passthrough_entries(struct vn_union *u, const struct vn_node *dir,
+				   struct name_set *seen, struct vn_listing *out, size_t *cap)
+{
+	for (size_t i = 0; i < u->npassthrough; i++) {
+		const char *mp = u->passthrough[i].path;
+		const char *slash = strrchr(mp, '/');
+		size_t plen = (size_t)(slash - mp);
+		struct stat st;
+		int r;
+
+		if (plen == 0 ? strcmp(dir->path, "/") != 0
+			      : (strlen(dir->path) != plen || strncmp(dir->path, mp, plen) != 0))
+			continue;
+		r = name_set_add(seen, slash + 1);
+		if (r <= 0) {
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (!u->view || fstatat(u->view->fd, vn_rel(mp), &st, 0) < 0)
+			st.st_ino = 0;
+		r = listing_add(out, cap, slash + 1, st.st_ino, DT_DIR);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int vn_readdir(struct vn_union *u, const struct vn_node *dir, struct vn_listing *out)
+{
+	struct name_set seen = { 0 };
+	size_t cap = 0;
+	int r = 0;
+
+	out->entries = NULL;
+	out->count = 0;
+	if (!S_ISDIR(dir->st.st_mode))
+		return -ENOTDIR;
+	for (size_t i = 0; i < u->nlayers && r >= 0; i++)
+		if (dir->dir_layers & (1u << i))
+			r = merge_layer(u, dir, i, &seen, out, &cap);
+	if (r >= 0)
+		r = add_passthrough_entries(u, dir, &seen, out, &cap);
+	name_set_free(&seen);
+	if (r < 0) {
+		vn_listing_free(out);
+		return r;
+	}
+	return 0;
+}
+
+int vn_count_subdirs(struct vn_union *u, const struct vn_node *dir, nlink_t *nlink)
+{
+	struct vn_listing l;
+	int r = vn_readdir(u, dir, &l);
+
+	if (r < 0)
+		return r;
+	*nlink = 2;
+	for (size_t i = 0; i < l.count; i++)
+		if (l.entries[i].type == DT_DIR)
+			(*nlink)++;
+	vn_listing_free(&l);
+	return 0;
+}

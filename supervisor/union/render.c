@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The view: a tmpfs that is the target's root.  It never holds file data;
+ * the supervisor renders into it just what the kernel must resolve itself
+ * (a cwd, an exec, a FIFO): empty directories, symlinks met on the way,
+ * read-only binds of executables, special files.  Every render checks what
+ * is there first, so rendering is idempotent and a stale object is
+ * replaced (a rebuilt binary gets a fresh bind).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "veneer/cleanup.h"
+
+int vn_view_open(struct vn_union *u, const char *view_path, int view_fd)
+{
+	struct vn_view *v = calloc(1, sizeof(*v));
+	struct stat st;
+
+	if (!v)
+		return -ENOMEM;
+	if (fstat(view_fd, &st) < 0) {
+		free(v);
+		return -errno;
+	}
+	v->path = strdup(view_path);
+	if (!v->path) {
+		free(v);
+		return -ENOMEM;
+	}
+	v->path_len = strlen(view_path);
+	v->fd = view_fd;
+	v->target_fd = -1;
+	v->dev = st.st_dev;
+	pthread_mutex_init(&v->bind_lock, NULL);
+	u->view = v;
+	return 0;
+}
+
+void vn_view_close(struct vn_union *u)
+{
+	if (!u->view)
+		return;
+	close(u->view->fd);
+	if (u->view->target_fd >= 0)
+		close(u->view->target_fd);
+	free(u->view->path);
+	pthread_mutex_destroy(&u->view->bind_lock);
+	free(u->view);
+	u->view = NULL;
+}
+
+bool vn_view_owns(const struct vn_union *u, dev_t dev)
+{
+	return u->view && u->view->dev == dev;
+}
+
+void vn_view_set_target_root(struct vn_union *u, int fd)
+{
+	u->view->target_fd = fd;
+}
+
+/* Remove whatever sits at rel in the view (a bind first, then the node). */
+static int view_remove(struct vn_view *v, const char *rel)
+{
+	char full[PATH_MAX * 2];
+	struct stat st;
+
+	snprintf(full, sizeof(full), "%s/%s", v->path, rel);
+	while (umount2(full, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+		;
+	if (fstatat(v->fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (unlinkat(v->fd, rel, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/* Make one directory of the view, replacing a stale non-directory. */
+static int view_mkdir(struct vn_view *v, const char *rel)
+{
+	struct stat st;
+	int r;
+
+	if (fstatat(v->fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		r = view_remove(v, rel);
+		if (r < 0)
+			return r;
+	} else if (errno != ENOENT) {
+		return -errno;
+	}
+	if (mkdirat(v->fd, rel, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* `path` is canonical (no symlinks), so making it is mkdir -p. */
+int vn_render_dir(struct vn_union *u, const char *path)
+{
+	struct vn_view *v = u->view;
+	char rel[PATH_MAX];
+	struct stat st;
+	int r;
+
+	if (snprintf(rel, sizeof(rel), "%s", vn_rel(path)) >= (int)sizeof(rel))
+		return -ENAMETOOLONG;
+	if (!rel[0])
+		return 0;
+	if (fstatat(v->fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	for (char *slash = strchr(rel, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		r = view_mkdir(v, rel);
+		*slash = '/';
+		if (r < 0)
+			return r;
+	}
+	return view_mkdir(v, rel);
+}
+
+int vn_render_symlink(struct vn_union *u, const char *path, const char *target)
+{
+	struct vn_view *v = u->view;
+	const char *rel = vn_rel(path);
+	char have[PATH_MAX];
+	ssize_t n;
+	int r;
+
+	n = readlinkat(v->fd, rel, have, sizeof(have) - 1);
+	if (n >= 0) {
+		have[n] = '\0';
+		if (strcmp(have, target) == 0)
+			return 0;
+	} else if (errno != ENOENT && errno != EINVAL) {
+		return -errno;
+	}
+	r = view_remove(v, rel);
+	if (r < 0)
+		return r;
+	if (symlinkat(target, v->fd, rel) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static bool same_object(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static int bind_node_locked(struct vn_union *u, const struct vn_node *node)
+{
+	struct vn_view *v = u->view;
+	const char *rel = vn_rel(node->path);
+	cleanup_close int src = -1;
+	cleanup_close int tree = -1;
+	struct stat st;
+	int fd, r;
+
+	/* stat follows the bind: the real object shows through when fresh. */
+	if (fstatat(v->fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && same_object(&st, &node->st))
+		return 0;
+	r = view_remove(v, rel);
+	if (r < 0)
+		return r;
+	fd = openat(v->fd, rel, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	src = vn_open_node(u, node, O_PATH | O_NOFOLLOW);
+	if (src < 0)
+		return src;
+	tree = (int)syscall(SYS_open_tree, src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0)
+		return -errno;
+	if (syscall(SYS_move_mount, tree, "", v->fd, rel, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
+int vn_render_bind(struct vn_union *u, const struct vn_node *node)
+{
+	int r;
+
+	if (node->layer < 0)
+		return -ENOENT;
+	pthread_mutex_lock(&u->view->bind_lock);
+	r = bind_node_locked(u, node);
+	pthread_mutex_unlock(&u->view->bind_lock);
+	return r;
+}
+
+int vn_render_special(struct vn_union *u, const struct vn_node *node)
+{
+	struct vn_view *v = u->view;
+	const char *rel = vn_rel(node->path);
+	struct stat st;
+	int r;
+
+	if (!S_ISFIFO(node->st.st_mode))
+		return vn_render_bind(u, node);
+	/* A FIFO of the sandbox's own: readers and writers inside meet here. */
+	if (fstatat(v->fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISFIFO(st.st_mode))
+		return 0;
+	r = view_remove(v, rel);
+	if (r < 0)
+		return r;
+	if (mkfifoat(v->fd, rel, node->st.st_mode & 07777) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int vn_render_open_dir(struct vn_union *u, const char *path, int flags)
+{
+	int r = vn_render_dir(u, path);
+
+	if (r < 0)
+		return r;
+	if (u->view->target_fd < 0)
+		return -ESRCH;
+	return union_openat_beneath(u->view->target_fd, vn_rel(path), flags | O_DIRECTORY);
+}
+
+int vn_render_mountpoint(struct vn_union *u, const char *path, bool is_dir)
+{
+	char parent[PATH_MAX];
+	char *slash;
+	int fd, r;
+
+	if (is_dir)
+		return vn_render_dir(u, path);
+	if (snprintf(parent, sizeof(parent), "%s", path) >= (int)sizeof(parent))
+		return -ENAMETOOLONG;
+	slash = strrchr(parent, '/');
+	if (!slash)
+		return -EINVAL;
+	*slash = '\0';
+	r = vn_render_dir(u, parent[0] ? parent : "/");
+	if (r < 0)
+		return r;
+	fd = openat(u->view->fd, vn_rel(path), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}

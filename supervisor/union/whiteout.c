@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Whiteouts and opaque directories, in both formats a layer may use:
+ *  - OCI/AUFS: a file ".wh.NAME" hides NAME; ".wh..wh..opq" makes its
+ *    directory opaque (the upper is always written this way);
+ *  - overlayfs: a 0/0 character device named NAME hides NAME; the xattr
+ *    trusted.overlay.opaque or user.overlay.opaque = "y" makes a
+ *    directory opaque.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include "internal.h"
+
+static const char *const opaque_xattrs[] = {
+	"user.overlay.opaque",
+	"trusted.overlay.opaque",
+};
+
+bool union_is_reserved_name(const char *name)
+{
+	return strncmp(name, VN_WH_PREFIX, strlen(VN_WH_PREFIX)) == 0;
+}
+
+bool union_is_whiteout_stat(const struct stat *st)
+{
+	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
+}
+
+int union_has_oci_whiteout(int dirfd, const char *name)
+{
+	char wh[NAME_MAX + 8];
+	struct stat st;
+
+	if (snprintf(wh, sizeof(wh), VN_WH_PREFIX "%s", name) >= (int)sizeof(wh))
+		return 0; /* a name that long cannot have a whiteout */
+	if (fstatat(dirfd, wh, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 1;
+	return (errno == ENOENT || errno == ENOTDIR) ? 0 : -errno;
+}
+
+static ssize_t dir_getxattr(int dirfd, const char *name, char *value, size_t size)
+{
+	ssize_t n = fgetxattr(dirfd, name, value, size);
+	char proc[64];
+
+	if (n >= 0 || errno != EBADF)
+		return n;
+	/* An O_PATH fd (a directory we may search but not read). */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dirfd);
+	return getxattr(proc, name, value, size);
+}
+
+int union_dir_is_opaque(int dirfd)
+{
+	struct stat st;
+	char value[4];
+
+	if (fstatat(dirfd, VN_WH_OPAQUE, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 1;
+	if (errno != ENOENT)
+		return -errno;
+	for (size_t i = 0; i < sizeof(opaque_xattrs) / sizeof(opaque_xattrs[0]); i++) {
+		ssize_t n = dir_getxattr(dirfd, opaque_xattrs[i], value, sizeof(value));
+
+		if (n == 1 && value[0] == 'y')
+			return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The upper layer's life: created when missing (or a throwaway directory),
+ * a hidden state directory at its root (format version, lock, work area),
+ * and a lock so that only one sandbox holds an upper at a time.  The state
+ * directory's name begins with ".wh..wh.", a name the union reserves, so
+ * it is invisible inside and skipped by OCI tools.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "upper.h"
+#include "veneer/cleanup.h"
+#include "veneer/union.h"
+
+#define STATE_FORMAT_VERSION "1\n"
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *slash = strchr(buf + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*slash = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int make_throwaway(struct upper *up, struct vn_error *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	char templ[PATH_MAX];
+
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	snprintf(templ, sizeof(templ), "%s/veneer-upper-XXXXXX", tmp);
+	if (!mkdtemp(templ))
+		return vn_fail(err, errno, "create a throwaway upper in %s (set TMPDIR or use --upper)",
+			       tmp);
+	up->path = realpath(templ, NULL);
+	if (!up->path)
+		return vn_fail(err, errno, "resolve the throwaway upper %s", templ);
+	up->throwaway = true;
+	{
+		char parent[PATH_MAX];
+		char *slash = strrchr(up->path, '/');
+
+		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - up->path), up->path);
+		up->parent_fd = open(parent[0] ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (up->parent_fd < 0)
+			return vn_fail(err, errno, "open %s", parent);
+	}
+	return 0;
+}
+
+static int write_version(int state_fd, struct vn_error *err)
+{
+	cleanup_close int fd = openat(state_fd, "version", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return errno == EEXIST ? 0 : vn_fail(err, errno, "write the upper's format version");
+	if (write(fd, STATE_FORMAT_VERSION, strlen(STATE_FORMAT_VERSION)) < 0)
+		return vn_fail(err, errno, "write the upper's format version");
+	return 0;
+}
+
+static int take_lock(struct upper *up, int state_fd, struct vn_error *err)
+{
+	char pid[32];
+	int fd = openat(state_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	ssize_t n;
+
+	if (fd < 0)
+		return vn_fail(err, errno, "open the lock of upper %s", up->path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+
+		n = pread(fd, pid, sizeof(pid) - 1, 0);
+		close(fd);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		if (e == EWOULDBLOCK)
+			return vn_fail(err, 0, "upper %s is in use by veneer pid %s; wait for it to "
+				       "exit or give another --upper", up->path, pid[0] ? pid : "?");
+		return vn_fail(err, e, "lock upper %s", up->path);
+	}
+	snprintf(pid, sizeof(pid), "%d\n", getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0) {
+		close(fd);
+		return vn_fail(err, errno, "record the lock holder of upper %s", up->path);
+	}
+	up->lock_fd = fd;
+	return 0;
+}
+
+int upper_prepare(const char *path, struct upper *up, struct vn_error *err)
+{
+	cleanup_close int state_fd = -1;
+	int r;
+
+	up->fd = -1;
+	up->lock_fd = -1;
+	up->throwaway = false;
+	up->parent_fd = -1;
+	up->path = NULL;
+	if (!path) {
+		if (make_throwaway(up, err) < 0)
+			return -1;
+	} else {
+		up->path = strdup(path);
+		if (!up->path)
+			return vn_fail(err, 0, "out of memory");
+		r = mkdir_p(path);
+		if (r < 0)
+			return vn_fail(err, -r, "create upper %s", path);
+	}
+	up->fd = open(up->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (up->fd < 0)
+		return vn_fail(err, errno, "open upper %s", up->path);
+	if (mkdirat(up->fd, VN_STATE_DIR, 0700) < 0 && errno != EEXIST)
+		return vn_fail(err, errno, "create the state directory of upper %s", up->path);
+	state_fd = openat(up->fd, VN_STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (state_fd < 0)
+		return vn_fail(err, errno, "open the state directory of upper %s", up->path);
+	if (take_lock(up, state_fd, err) < 0)
+		return -1;
+	if (mkdirat(state_fd, "work", 0700) < 0 && errno != EEXIST)
+		return vn_fail(err, errno, "create the work directory of upper %s", up->path);
+	return write_version(state_fd, err);
+}
+
+/* rm -rf below dirfd/name, never following a symlink. */
+static void remove_tree(int parent, const char *name)
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d;
+	struct dirent *de;
+
+	if (fd < 0) {
+		unlinkat(parent, name, 0);
+		return;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN)
+			remove_tree(dirfd(d), de->d_name);
+		else
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+	unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+void upper_release(struct upper *up)
+{
+	if (up->lock_fd >= 0)
+		close(up->lock_fd);
+	up->lock_fd = -1;
+	if (up->fd >= 0)
+		close(up->fd);
+	up->fd = -1;
+	if (up->throwaway && up->parent_fd >= 0)
+		remove_tree(up->parent_fd, strrchr(up->path, '/') + 1);
+	if (up->parent_fd >= 0)
+		close(up->parent_fd);
+	up->parent_fd = -1;
+	free(up->path);
+	up->path = NULL;
+}

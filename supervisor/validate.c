@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Bad input is refused before anything is touched: every path is checked
+ * and made canonical here, and each refusal is one line that names the
+ * problem and the fix.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static bool path_inside(const char *inner, const char *outer)
+{
+	size_t n = strlen(outer);
+
+	if (strcmp(outer, "/") == 0)
+		return true;
+	return strncmp(inner, outer, n) == 0 && inner[n] == '/';
+}
+
+static int canonical_dir(const char *what, char **path, struct vn_error *err)
+{
+	char *real = realpath(*path, NULL);
+	struct stat st;
+
+	if (!real)
+		return vn_fail(err, errno, "%s %s does not exist or cannot be reached; check the path",
+			       what, *path);
+	if (stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		free(real);
+		return vn_fail(err, 0, "%s %s is not a directory; give a directory", what, *path);
+	}
+	free(*path);
+	*path = real;
+	return 0;
+}
+
+static int check_lowers(struct run_options *opt, struct vn_error *err)
+{
+	for (size_t i = 0; i < opt->nlowers; i++) {
+		if (canonical_dir("--lower", &opt->lowers[i], err) < 0)
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(opt->lowers[i], opt->lowers[j]) == 0)
+				return vn_fail(err, 0, "--lower %s is given twice; give each layer once",
+					       opt->lowers[i]);
+	}
+	return 0;
+}
+
+/* The upper may not exist yet: canonicalise the part that does. */
+static int canonical_upper(char **upper, struct vn_error *err)
+{
+	char abs[PATH_MAX], probe[PATH_MAX], joined[PATH_MAX * 2], cwd[PATH_MAX];
+	struct stat st;
+	char *real;
+
+	int n;
+
+	if ((*upper)[0] == '/')
+		n = snprintf(abs, sizeof(abs), "%s", *upper);
+	else if (getcwd(cwd, sizeof(cwd)))
+		n = snprintf(abs, sizeof(abs), "%s/%s", cwd, *upper);
+	else
+		return vn_fail(err, errno, "--upper %s: the current directory is gone", *upper);
+	if (n < 0 || (size_t)n >= sizeof(abs))
+		return vn_fail(err, ENAMETOOLONG, "--upper %s", *upper);
+	snprintf(probe, sizeof(probe), "%s", abs);
+	while (stat(probe, &st) < 0) {
+		char *slash = strrchr(probe, '/');
+
+		if (errno != ENOENT)
+			return vn_fail(err, errno, "--upper %s cannot be reached", *upper);
+		if (slash == probe) {
+			strcpy(probe, "/");
+			break;
+		}
+		*slash = '\0';
+	}
+	if (stat(probe, &st) < 0 || !S_ISDIR(st.st_mode))
+		return vn_fail(err, 0, "--upper %s: %s is not a directory; give a directory", *upper,
+			       probe);
+	real = realpath(probe, NULL);
+	if (!real)
+		return vn_fail(err, errno, "--upper %s cannot be reached", *upper);
+	snprintf(joined, sizeof(joined), "%s%s", strcmp(real, "/") == 0 ? "" : real,
+		 strcmp(probe, "/") == 0 ? abs : abs + strlen(probe));
+	free(real);
+	free(*upper);
+	*upper = strdup(joined[0] ? joined : "/");
+	if (!*upper)
+		return vn_fail(err, 0, "out of memory");
+	return 0;
+}
+
+static int check_writable_dir(const char *upper, struct vn_error *err)
+{
+	char probe[PATH_MAX];
+	struct statvfs vfs;
+
+	snprintf(probe, sizeof(probe), "%s", upper);
+	while (access(probe, F_OK) < 0) {
+		char *slash = strrchr(probe, '/');
+
+		if (!slash || slash == probe) {
+			strcpy(probe, "/");
+			break;
+		}
+		*slash = '\0';
+	}
+	if (statvfs(probe, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+		return vn_fail(err, 0, "--upper %s is on a read-only file system; put the upper on a "
+			       "writable one", upper);
+	if (access(probe, W_OK) < 0)
+		return vn_fail(err, errno, "--upper %s is not writable (%s); choose a directory you "
+			       "can write", upper, probe);
+	return 0;
+}
+
+static int check_upper(struct run_options *opt, struct vn_error *err)
+{
+	struct stat st;
+
+	if (!opt->upper)
+		return 0;
+	if (canonical_upper(&opt->upper, err) < 0)
+		return -1;
+	if (stat(opt->upper, &st) == 0 && !S_ISDIR(st.st_mode))
+		return vn_fail(err, 0, "--upper %s is not a directory; give a directory", opt->upper);
+	for (size_t i = 0; i < opt->nlowers; i++) {
+		const char *lower = opt->lowers[i];
+
+		if (strcmp(lower, opt->upper) == 0)
+			return vn_fail(err, 0, "--upper %s is also a --lower; give each layer once",
+				       opt->upper);
+		/* lower "/" holds everything: there the upper is hidden from the union */
+		if (strcmp(lower, "/") != 0 && path_inside(opt->upper, lower))
+			return vn_fail(err, 0, "--upper %s is inside --lower %s; put the upper "
+				       "outside every lower", opt->upper, lower);
+		if (path_inside(lower, opt->upper))
+			return vn_fail(err, 0, "--lower %s is inside --upper %s; put the lower "
+				       "outside the upper", lower, opt->upper);
+	}
+	return check_writable_dir(opt->upper, err);
+}
+
+static bool is_passthrough_root(const char *dest)
+{
+	static const char *const reserved[] = { "/proc", "/dev", "/sys" };
+
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strcmp(dest, reserved[i]) == 0 || path_inside(dest, reserved[i]))
+			return true;
+	return false;
+}
+
+static int check_binds(struct run_options *opt, struct vn_error *err)
+{
+	for (size_t i = 0; i < opt->nbinds; i++) {
+		struct bind_option *b = &opt->binds[i];
+		char *real = realpath(b->source, NULL);
+
+		if (!real)
+			return vn_fail(err, errno, "--bind source %s does not exist; create it or fix "
+				       "the path", b->source);
+		free(b->source);
+		b->source = real;
+		if (b->dest[0] != '/')
+			return vn_fail(err, 0, "--bind %s: DEST must be absolute", b->source);
+		if (strcmp(b->dest, "/") == 0 || is_passthrough_root(b->dest))
+			return vn_fail(err, 0, "--bind destination %s is reserved (/, /proc, /dev, "
+				       "/sys); choose another", b->dest);
+	}
+	return 0;
+}
+
+int validate_run_options(struct run_options *opt, struct vn_error *err)
+{
+	if (opt->backend == BACKEND_PTRACE)
+		return vn_fail(err, 0, "the ptrace backend is not built yet; use --backend=notify "
+			       "(seccomp user notification, Linux 5.14 or newer)");
+	if (opt->chdir && opt->chdir[0] != '/')
+		return vn_fail(err, 0, "--chdir %s: give an absolute path inside the sandbox",
+			       opt->chdir);
+	if (check_lowers(opt, err) < 0 || check_upper(opt, err) < 0 || check_binds(opt, err) < 0)
+		return -1;
+	return 0;
+}

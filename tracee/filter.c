@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The seccomp filter, installed last in the child:
+ *  1. a guard: any ABI but x86-64 (i386 via int $0x80, x32) and any
+ *     syscall number newer than the newest we know get ENOSYS, so a
+ *     future path syscall can never bypass the union;
+ *  2. the main filter (libseccomp): the decoder table's syscalls go to
+ *     the supervisor, bypasses are denied, the rest is allowed.
+ * The listener is handed over with sendmsg, which the filter lets through.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "tracee.h"
+
+/* The newest x86-64 syscall number this filter was written against
+ * (file_setattr, Linux 6.17).  Everything above answers ENOSYS. */
+#define NEWEST_KNOWN_SYSCALL 469
+#define X32_SYSCALL_BIT 0x40000000
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+struct denial {
+	int nr;
+	int err;
+};
+
+/* Bypasses of the union, and the newer forms of calls the union answers
+ * in their older forms (callers fall back on ENOSYS). */
+static const struct denial denials[] = {
+	{ __NR_io_uring_setup, ENOSYS },
+	{ __NR_io_uring_enter, ENOSYS },
+	{ __NR_io_uring_register, ENOSYS },
+	{ __NR_open_by_handle_at, EPERM },
+	{ __NR_name_to_handle_at, EOPNOTSUPP },
+	{ __NR_mount, EPERM },
+	{ __NR_umount2, EPERM },
+	{ __NR_pivot_root, EPERM },
+	{ __NR_chroot, EPERM },
+	{ __NR_move_mount, EPERM },
+	{ __NR_open_tree, EPERM },
+	{ __NR_fsopen, EPERM },
+	{ __NR_fsconfig, EPERM },
+	{ __NR_fsmount, EPERM },
+	{ __NR_fspick, EPERM },
+	{ __NR_mount_setattr, EPERM },
+	{ __NR_fanotify_mark, EPERM },
+	{ __NR_uselib, ENOSYS },
+	{ __NR_swapon, EPERM },
+	{ __NR_swapoff, EPERM },
+	{ __NR_acct, EPERM },
+	{ __NR_quotactl, EPERM },
+	/* a userfaultfd page could stall a worker reading target memory */
+	{ __NR_userfaultfd, EPERM },
+	{ 457, ENOSYS }, /* statmount */
+	{ 458, ENOSYS }, /* listmount */
+	{ 463, ENOSYS }, /* setxattrat */
+	{ 464, ENOSYS }, /* getxattrat */
+	{ 465, ENOSYS }, /* listxattrat */
+	{ 466, ENOSYS }, /* removexattrat */
+	{ 467, EPERM },  /* open_tree_attr */
+	{ 468, ENOSYS }, /* file_getattr */
+	{ 469, ENOSYS }, /* file_setattr */
+};
+
+static int install_guard(void)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, NEWEST_KNOWN_SYSCALL, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(insns) / sizeof(insns[0]), .filter = insns };
+
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+		fprintf(stderr, "veneer: install the seccomp guard filter: %s\n", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static scmp_filter_ctx build_main_filter(const struct tracee_config *cfg)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int r = 0;
+
+	if (!ctx)
+		return NULL;
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS));
+	for (size_t i = 0; r == 0 && i < cfg->ntrapped; i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, cfg->trapped[i], 0);
+	for (size_t i = 0; r == 0 && i < sizeof(denials) / sizeof(denials[0]); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(denials[i].err), denials[i].nr, 0);
+	if (r < 0) {
+		fprintf(stderr, "veneer: build the seccomp filter: %s\n", strerror(-r));
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* libseccomp 2.5 cannot ask for WAIT_KILLABLE_RECV, so we export its BPF
+ * and load it ourselves with the flags this kernel has. */
+static int load_with_listener(scmp_filter_ctx ctx, int *listener)
+{
+	int memfd = memfd_create("veneer-filter", MFD_CLOEXEC);
+	struct sock_fprog prog;
+	struct sock_filter *insns;
+	off_t size;
+	int fd, r;
+
+	if (memfd < 0)
+		return -errno;
+	r = seccomp_export_bpf(ctx, memfd);
+	if (r < 0) {
+		close(memfd);
+		return r;
+	}
+	size = lseek(memfd, 0, SEEK_END);
+	insns = malloc((size_t)size);
+	if (!insns || pread(memfd, insns, (size_t)size, 0) != size) {
+		free(insns);
+		close(memfd);
+		return -EIO;
+	}
+	close(memfd);
+	prog.len = (unsigned short)((size_t)size / sizeof(struct sock_filter));
+	prog.filter = insns;
+	fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			  SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+			  &prog);
+	if (fd < 0 && errno == EINVAL) /* before 5.19: every handler is idempotent */
+		fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				  SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	r = fd < 0 ? -errno : 0;
+	free(insns);
+	if (r < 0)
+		return r;
+	*listener = fd;
+	return 0;
+}
+
+int tracee_install_filter(const struct tracee_config *cfg, int *listener)
+{
+	scmp_filter_ctx ctx = build_main_filter(cfg);
+	int r;
+
+	if (!ctx)
+		return -EINVAL;
+	r = install_guard();
+	if (r == 0)
+		r = load_with_listener(ctx, listener);
+	seccomp_release(ctx);
+	if (r == -EBUSY)
+		fprintf(stderr, "veneer: this process already runs under a seccomp user-notification "
+				"listener (veneer inside veneer, or another notify-based runtime), and "
+				"the kernel allows only one: use --backend=ptrace\n");
+	else if (r < 0)
+		fprintf(stderr, "veneer: install the seccomp filter: %s\n", strerror(-r));
+	return r;
+}
+
+int tracee_send_listener(int sock, int listener)
+{
+	char data = 'L';
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	memset(control.buf, 0, sizeof(control.buf));
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &listener, sizeof(int));
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1) {
+		fprintf(stderr, "veneer: hand the listener to the supervisor: %s\n", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}

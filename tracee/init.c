@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * pid 1 of the sandbox.  The set-up reads top to bottom as the list of
+ * steps; then init starts the target, reaps orphans, forwards signals
+ * and exits with the target's status (128+N when signal N ended it).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tracee.h"
+
+#define EXIT_SETUP_FAILED 125
+#define EXIT_CANNOT_EXEC 126
+#define EXIT_NOT_FOUND 127
+
+static const int forwarded_signals[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM,
+};
+
+static void forwarded_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+		sigaddset(set, forwarded_signals[i]);
+}
+
+static _Noreturn void exec_target(const struct tracee_config *cfg)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	execvp(cfg->argv[0], cfg->argv);
+	if (errno == ENOENT) {
+		fprintf(stderr, "veneer: %s: command not found\n", cfg->argv[0]);
+		_exit(EXIT_NOT_FOUND);
+	}
+	fprintf(stderr, "veneer: %s: cannot execute: %s\n", cfg->argv[0], strerror(errno));
+	_exit(EXIT_CANNOT_EXEC);
+}
+
+static int status_to_exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return EXIT_SETUP_FAILED;
+}
+
+/* Reap everything; returns the target's exit code once it is gone. */
+static _Noreturn void reap_and_forward(pid_t target)
+{
+	sigset_t set;
+
+	forwarded_set(&set);
+	for (;;) {
+		siginfo_t info;
+		int sig = sigwaitinfo(&set, &info);
+
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			/* A terminal's signals reach the target directly (same
+			 * process group); forward only what was sent to us. */
+			if (info.si_code != SI_KERNEL)
+				kill(target, sig);
+			continue;
+		}
+		for (;;) {
+			int status;
+			pid_t pid = waitpid(-1, &status, WNOHANG);
+
+			if (pid <= 0)
+				break;
+			if (pid == target)
+				_exit(status_to_exit_code(status));
+		}
+	}
+}
+
+static int close_fds_except(int keep)
+{
+	if ((keep > 3 && close_range(3, (unsigned)keep - 1, 0) < 0) ||
+	    close_range((unsigned)keep + 1, ~0U, 0) < 0) {
+		fprintf(stderr, "veneer: close the supervisor's fds: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static _Noreturn void setup_failed(void)
+{
+	_exit(EXIT_SETUP_FAILED);
+}
+
+_Noreturn void tracee_main(const struct tracee_config *cfg)
+{
+	int listener = -1;
+	pid_t target;
+
+	/* If the supervisor dies, the whole sandbox dies with us. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		setup_failed();
+	/* Nothing of the supervisor's (layer roots, the view) may stay open in
+	 * the sandbox, not even in init, which the target could ptrace. */
+	if (close_fds_except(cfg->sock) < 0)
+		setup_failed();
+	if (tracee_make_mounts_slave() < 0 ||
+	    tracee_mount_proc(cfg) < 0 ||
+	    tracee_mount_dev(cfg) < 0 ||
+	    tracee_mount_sys(cfg) < 0 ||
+	    tracee_mount_binds(cfg) < 0 ||
+	    tracee_enter_view(cfg) < 0)
+		setup_failed();
+	/* Last: from here on every file system call goes to the supervisor. */
+	if (tracee_install_filter(cfg, &listener) < 0 ||
+	    tracee_send_listener(cfg->sock, listener) < 0)
+		setup_failed();
+	close(listener);
+	close(cfg->sock);
+	if (chdir(cfg->cwd) < 0) {
+		fprintf(stderr, "veneer: enter the working directory %s: %s\n", cfg->cwd,
+			strerror(errno));
+		setup_failed();
+	}
+	target = fork();
+	if (target < 0) {
+		fprintf(stderr, "veneer: start the target: %s\n", strerror(errno));
+		setup_failed();
+	}
+	if (target == 0)
+		exec_target(cfg);
+	reap_and_forward(target);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The child side: everything between the clone into new pid and mount
+ * namespaces and the exec of the target, as an ordered list of steps.
+ */
+#ifndef VENEER_TRACEE_H
+#define VENEER_TRACEE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct tracee_bind {
+	char *source;      /* where the supervisor staged it (its namespace) */
+	char *dest;        /* absolute path inside the sandbox */
+	bool read_only;
+};
+
+struct tracee_config {
+	const char *view;              /* the view, as the supervisor sees it */
+	const struct tracee_bind *binds;
+	size_t nbinds;
+	const char *cwd;               /* union path to start in */
+	char *const *argv;
+	int sock;                      /* the listener goes back over this */
+	const int *trapped;            /* syscalls the supervisor answers */
+	size_t ntrapped;
+};
+
+/* mounts.c */
+int tracee_make_mounts_slave(void);
+int tracee_mount_proc(const struct tracee_config *cfg);
+int tracee_mount_dev(const struct tracee_config *cfg);
+int tracee_mount_sys(const struct tracee_config *cfg);
+int tracee_mount_binds(const struct tracee_config *cfg);
+int tracee_enter_view(const struct tracee_config *cfg);
+
+/* filter.c */
+int tracee_install_filter(const struct tracee_config *cfg, int *listener);
+int tracee_send_listener(int sock, int listener);
+
+/* init.c: pid 1 of the sandbox; never returns */
+_Noreturn void tracee_main(const struct tracee_config *cfg);
+
+#endif
