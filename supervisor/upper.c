@@ -115,6 +115,7 @@ int upper_prepare(const char *path, struct upper *up, struct vn_error *err)
 	up->fd = -1;
 	up->lock_fd = -1;
 	up->throwaway = false;
+	up->created = !path || access(path, F_OK) < 0;
 	up->parent_fd = -1;
 	up->path = NULL;
 	if (!path) {

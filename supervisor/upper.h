@@ -12,6 +12,7 @@ struct upper {
 	int fd;           /* directory fd of the upper's root */
 	int lock_fd;      /* held (flock) for the life of the sandbox */
 	bool throwaway;   /* made by us; removed at exit */
+	bool created;     /* made by us (throwaway or missing --upper) */
 	int parent_fd;    /* throwaway: its parent, held because the path may be
 			   * hidden by the supervisor's own mounts at exit */
 };

@@ -18,6 +18,9 @@
 
 set -euo pipefail
 export LC_ALL=C
+# a fixed PATH: an inherited one may name directories the test user
+# cannot read (which turns "not found" into "permission denied")
+export PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin
 umask 022
 
 : "${VENEER:?VENEER must name the veneer binary (run through tests/integration/run)}"
@@ -373,7 +376,12 @@ echo "=== end"
 #         top directory goes (it is outside the compared tree).
 normalise_dump() {
 	local host=$1
+	# (no regex intervals like {9}: Debian's default awk is mawk)
 	awk -v host="$host" -v me="$MY_UID:$MY_GID" '
+	BEGIN {
+		perm = "^[-dlpcbs]"
+		for (i = 0; i < 9; i++) perm = perm "[-rwxsStT]"
+	}
 	/^=== / { section = $2; print; next }
 	section == "find" {
 		n = split($0, f, "|")
@@ -385,11 +393,11 @@ normalise_dump() {
 		next
 	}
 	section == "ls" {
-		if ($0 ~ /:$/ && NF >= 1 && $1 !~ /^[-dlpcbs][-rwxsStT]{9}/) {
+		if ($0 ~ /:$/ && $1 !~ perm) {
 			block = $0; print; next
 		}
 		if ($1 == "total") next
-		if ($1 ~ /^[-dlpcbs][-rwxsStT]{9}[.+]?$/) {
+		if ($1 ~ (perm "[.+]?$")) {
 			sub(/[.+]$/, "", $1)
 			if (block == ".:" && $7 == "..") next
 			$3 = "-"; $4 = "-"
@@ -451,4 +459,28 @@ veneer_dump() {
 	local out=$1 err=$2
 	shift 2
 	vrun_ok "$out" "$err" "$@" -- sh -c "$DUMP_TREE" dump /vtdata
+}
+
+# FOLLOW_SH: sh script, `sh -c "$FOLLOW_SH" follow PATH...`: for each
+# PATH prints "PATH => CONTENT" (following symlinks) or "PATH => ERROR"
+# with cat's error text without its "cat: PATH: " prefix.
+# shellcheck disable=SC2016
+FOLLOW_SH='
+for p in "$@"; do
+	printf "%s => " "$p"
+	cat "$p" 2>&1 | sed "s|^cat: .*: ||"
+done
+'
+
+# follow_check WHAT EXPECTED-FILE VENEER-RUN-ARGS...: run FOLLOW_SH
+# inside veneer on the paths named in EXPECTED-FILE (lines "PATH => X")
+# and compare with it
+follow_check() {
+	local what=$1 exp=$2
+	shift 2
+	local -a paths
+	mapfile -t paths < <(sed 's/ => .*//' "$exp")
+	vrun_ok "$T/follow.out" "$T/follow.err" "$@" -- \
+		sh -c "$FOLLOW_SH" follow "${paths[@]}"
+	assert_files_eq "$exp" "$T/follow.out" "$what: reading through symlinks"
 }

@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: Apache-2.0
+# Sourced by tools/demo and tools/check: install the Debian packages that
+# veneer needs to build (and, for the tests, the real tools they drive).
+
+VENEER_BUILD_PACKAGES="gcc meson ninja-build pkg-config libseccomp-dev"
+VENEER_TEST_PACKAGES="libcriterion-dev python3 git make tar findutils coreutils attr procps util-linux passwd"
+
+# install_packages PKG...: apt-get install whatever is not installed yet.
+install_packages() {
+	local missing=()
+	for pkg in "$@"; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+			missing+=("$pkg")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "veneer: installing ${missing[*]}" >&2
+	local sudo=()
+	if [ "$(id -u)" != 0 ]; then
+		if ! command -v sudo >/dev/null; then
+			echo "veneer: missing packages (${missing[*]}); run as root: apt-get install ${missing[*]}" >&2
+			return 1
+		fi
+		sudo=(sudo)
+	fi
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >&2
+}
