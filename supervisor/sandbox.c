@@ -100,19 +100,14 @@ static int enter_user_namespace(struct vn_error *err)
 			       "namespaces are disabled here; enable them (sysctl "
 			       "user.max_user_namespaces, kernel.unprivileged_userns_clone or "
 			       "kernel.apparmor_restrict_unprivileged_userns)");
-	/* root keeps every id; anyone else is mapped to root inside */
-	if (uid == 0)
-		snprintf(map, sizeof(map), "0 0 4294967295");
-	else
-		snprintf(map, sizeof(map), "0 %u 1", uid);
+	/* The caller, whoever it is, becomes root inside; a process may map
+	 * only its own ids into a namespace it has just entered. */
+	snprintf(map, sizeof(map), "0 %u 1", uid);
 	if (write_file("/proc/self/uid_map", map) < 0)
 		return vn_fail(err, errno, "write the user namespace's uid map");
-	if (gid != 0 && write_file("/proc/self/setgroups", "deny") < 0)
+	if (write_file("/proc/self/setgroups", "deny") < 0)
 		return vn_fail(err, errno, "deny setgroups in the user namespace");
-	if (uid == 0 && gid == 0)
-		snprintf(map, sizeof(map), "0 0 4294967295");
-	else
-		snprintf(map, sizeof(map), "0 %u 1", gid);
+	snprintf(map, sizeof(map), "0 %u 1", gid);
 	if (write_file("/proc/self/gid_map", map) < 0)
 		return vn_fail(err, errno, "write the user namespace's gid map");
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
