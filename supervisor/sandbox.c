@@ -8,13 +8,16 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/mount.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -57,6 +60,38 @@ static const int supervisor_signals[] = {
 	SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM,
 };
 
+/* A process already under a seccomp listener cannot get another (EBUSY):
+ * try it in a throwaway child so we can say so before touching anything. */
+static int probe_listener(struct vn_error *err)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return vn_fail(err, errno, "probe seccomp user notification");
+	if (pid == 0) {
+		struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+		struct sock_fprog prog = { .len = 1, .filter = &allow };
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(2);
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+			    &prog) < 0)
+			_exit(errno == EBUSY ? 1 : 2);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return vn_fail(err, 0, "probe seccomp user notification: the probe died");
+	if (WEXITSTATUS(status) == 1)
+		return vn_fail(err, 0, "this process already runs under a seccomp user-notification "
+			       "listener (veneer inside veneer, or another notify-based runtime), and "
+			       "the kernel allows only one: use --backend=ptrace");
+	if (WEXITSTATUS(status) != 0)
+		return vn_fail(err, 0, "this kernel refuses a seccomp user-notification listener; the "
+			       "ptrace backend would be the way, but it is not built yet");
+	return 0;
+}
+
 static int check_kernel(struct vn_error *err)
 {
 	char avail[256] = "";
@@ -77,7 +112,7 @@ static int check_kernel(struct vn_error *err)
 	    (major < 5 || (major == 5 && minor < 14)))
 		return vn_fail(err, 0, "kernel %s lacks SECCOMP_ADDFD_FLAG_SEND (Linux 5.14); the "
 			       "ptrace backend would be the way, but it is not built yet", un.release);
-	return 0;
+	return probe_listener(err);
 }
 
 static int write_file(const char *path, const char *text)

@@ -267,6 +267,25 @@ static bool remaining_next(struct remaining *r, char *name, bool *last, bool *tr
 	return true;
 }
 
+/* Whether the path goes straight back up out of a passthrough mount
+ * ("./..", ".."); if so, consume those components. */
+static bool leaves_mount_at_once(struct remaining *r)
+{
+	struct remaining peek = *r;
+	char name[NAME_MAX + 1];
+	bool last, slash;
+
+	while (remaining_next(&peek, name, &last, &slash)) {
+		if (strcmp(name, ".") == 0)
+			continue;
+		if (strcmp(name, "..") != 0)
+			return false;
+		*r = peek;
+		return true;
+	}
+	return false;
+}
+
 static int walk_dotdot(struct walk *w)
 {
 	char parent[PATH_MAX];
@@ -397,6 +416,12 @@ int vn_resolve(struct vn_union *u, const char *start, const char *path, int flag
 		if (r < 0)
 			goto out;
 		mnt = vn_union_passthrough_at(u, child);
+		if (mnt && !last && leaves_mount_at_once(&rem)) {
+			/* "mnt/.." is the directory that holds the mount point */
+			if (!remaining_next(&rem, name, &last, &trailing_slash))
+				goto found_dir_self;
+			continue;
+		}
 		if (mnt) {
 			if (flags & VN_NO_XDEV) {
 				r = -EXDEV;
