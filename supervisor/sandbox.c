@@ -31,6 +31,7 @@
 #include "tracee/tracee.h"
 #include "upper.h"
 #include "veneer/cleanup.h"
+#include "veneer/fdpass.h"
 #include "veneer/union.h"
 
 /* Where the supervisor stages lowers, binds and the view, in its own
@@ -363,31 +364,11 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 /* 1: got it; 0: init exited first (it said why); -1: error. */
 static int receive_listener(struct sandbox *sb, struct vn_error *err)
 {
-	char data;
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
-	};
-	struct cmsghdr *cmsg;
-	ssize_t n;
+	int r = vn_recv_fd(sb->sock[0], &sb->listener);
 
-	do {
-		n = recvmsg(sb->sock[0], &msg, MSG_CMSG_CLOEXEC);
-	} while (n < 0 && errno == EINTR);
-	if (n == 0)
-		return 0;
-	if (n < 0)
-		return vn_fail(err, errno, "receive the seccomp listener");
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
-		return vn_fail(err, 0, "the sandbox's init sent no listener");
-	memcpy(&sb->listener, CMSG_DATA(cmsg), sizeof(int));
-	return 1;
+	if (r < 0)
+		return vn_fail(err, -r, "receive the seccomp listener");
+	return r;
 }
 
 static int start_workers(struct sandbox *sb, struct vn_error *err)

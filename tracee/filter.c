@@ -20,11 +20,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "tracee.h"
+#include "veneer/fdpass.h"
 
 /* The newest x86-64 syscall number this filter was written against
  * (file_setattr, Linux 6.17).  Everything above answers ENOSYS. */
@@ -181,26 +181,9 @@ int tracee_install_filter(const struct tracee_config *cfg, int *listener)
 
 int tracee_send_listener(int sock, int listener)
 {
-	char data = 'L';
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	int r = vn_send_fd(sock, listener);
 
-	memset(control.buf, 0, sizeof(control.buf));
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &listener, sizeof(int));
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1) {
-		fprintf(stderr, "veneer: hand the listener to the supervisor: %s\n", strerror(errno));
-		return -errno;
-	}
-	return 0;
+	if (r < 0)
+		fprintf(stderr, "veneer: hand the listener to the supervisor: %s\n", strerror(-r));
+	return r;
 }

@@ -406,8 +406,6 @@ int vn_resolve(struct vn_union *u, const char *start, const char *path, int flag
 				if (r < 0)
 					goto out;
 			}
-			if (last)
-				goto found_dir_self;
 			if (!remaining_next(&rem, name, &last, &trailing_slash))
 				goto found_dir_self;
 			continue;
@@ -483,8 +481,6 @@ int vn_resolve(struct vn_union *u, const char *start, const char *path, int flag
 		r = walk_render_dir(&w);
 		if (r < 0)
 			goto out;
-		if (last)
-			goto found_dir_self;
 		if (!remaining_next(&rem, name, &last, &trailing_slash))
 			goto found_dir_self;
 	}
