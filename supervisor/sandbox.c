@@ -379,6 +379,9 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 
 	sb->ctx.u = &sb->u;
 	sb->ctx.listener = sb->listener;
+	sb->ctx.init_pidfd = (int)syscall(SYS_pidfd_open, sb->init, 0);
+	if (sb->ctx.init_pidfd < 0)
+		return vn_fail(err, errno, "watch the sandbox's init");
 	sb->ctx.verbose = sb->opt->verbose;
 	sb->ctx.read_only = true;
 	snprintf(proc, sizeof(proc), "/proc/%d/root", sb->init);
@@ -454,6 +457,7 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	sb->upper.fd = sb->upper.lock_fd = sb->upper.parent_fd = -1;
 	sb->sock[0] = sb->sock[1] = sb->listener = -1;
 	sb->ctx.tracee_proc_fd = -1;
+	sb->ctx.init_pidfd = -1;
 	if (!getcwd(sb->caller_cwd, sizeof(sb->caller_cwd)))
 		sb->caller_cwd[0] = '\0';
 	sb->ntrapped = notify_trapped_syscalls(sb->trapped, sizeof(sb->trapped) / sizeof(sb->trapped[0]));

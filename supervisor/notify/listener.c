@@ -3,12 +3,14 @@
  * The listener loop: worker threads (one per core) receive notifications,
  * run the decoder, and send one reply each.  A worker never blocks on the
  * target's behalf (FIFOs are opened by the kernel), so one slow call
- * cannot stall the rest.  Workers need no shutdown path: the supervisor's
- * main thread exits the process when the sandbox's init is gone.
+ * cannot stall the rest.  RECV blocks forever once the target is gone
+ * (closing the listener does not wake it), so workers poll the listener
+ * together with init's pidfd and stop when init exits.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +120,18 @@ static void *worker_main(void *arg)
 		return NULL;
 	}
 	for (;;) {
+		struct pollfd fds[2] = {
+			{ .fd = ctx->listener, .events = POLLIN },
+			{ .fd = ctx->init_pidfd, .events = POLLIN },
+		};
+
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (fds[1].revents || (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)))
+			break;
 		memset(req, 0, ctx->notif_size);
 		if (ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
 			if (errno == EINTR || errno == ENOENT)

@@ -29,6 +29,7 @@ struct dirstream_cache;
 struct notify_ctx {
 	struct vn_union *u;
 	int listener;
+	int init_pidfd;          /* readable once the sandbox's init is gone */
 	bool verbose;
 	bool read_only;          /* every union mutation answers EROFS */
 	size_t notif_size;
