@@ -39,6 +39,7 @@ struct vn_passthrough {
 };
 
 struct vn_view;
+struct vn_dircache;
 
 struct vn_union {
 	struct vn_layer layers[VN_MAX_LAYERS]; /* [0] is the upper */
@@ -46,6 +47,7 @@ struct vn_union {
 	struct vn_passthrough *passthrough;
 	size_t npassthrough;
 	struct vn_view *view;   /* where renders go; NULL in tools and tests */
+	struct vn_dircache *dircache; /* made on first use */
 };
 
 /* How vn_resolve walks a path. */
@@ -78,6 +80,10 @@ const struct vn_passthrough *vn_union_passthrough_at(const struct vn_union *u, c
 void vn_union_release(struct vn_union *u);
 /* The layer-relative form of a union path: "" for the root, "a/b" otherwise. */
 const char *vn_rel(const char *union_path);
+
+/* union/cache.c: drop cached directories at or below path (the union
+ * changed there). */
+void vn_dircache_forget(struct vn_union *u, const char *path);
 
 /* union/lookup.c */
 /* Resolve `path` (absolute, or relative to the union directory `start`).

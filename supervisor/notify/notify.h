@@ -126,6 +126,7 @@ struct answer sys_fstat(struct notify_call *c);
 struct answer sys_newfstatat(struct notify_call *c);
 struct answer sys_statx(struct notify_call *c);
 struct answer sys_statfs(struct notify_call *c);
+struct answer sys_fstatfs(struct notify_call *c);
 struct answer sys_access(struct notify_call *c);
 struct answer sys_faccessat(struct notify_call *c);
 struct answer sys_faccessat2(struct notify_call *c);

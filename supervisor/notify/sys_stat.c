@@ -40,6 +40,25 @@ static bool resolve_reader(struct notify_call *c, int dirfd, uint64_t path, bool
 	return false;
 }
 
+/* On an fd: a union directory is answered from the union, anything else
+ * (a real file we injected) by the kernel. */
+static bool fd_reader(struct notify_call *c, struct vn_node *node, struct answer *ans)
+{
+	char path[PATH_MAX];
+	int r = target_fd_union_path(c, (int)c->req->data.args[0], path, sizeof(path));
+
+	if (r <= 0) {
+		*ans = r < 0 ? answer_error(-r) : answer_continue();
+		return true;
+	}
+	r = vn_resolve(c->ctx->u, path, ".", 0, node);
+	if (r < 0) {
+		*ans = answer_error(-r);
+		return true;
+	}
+	return false;
+}
+
 static struct answer stat_common(struct notify_call *c, int dirfd, uint64_t path, uint64_t buf,
 				 int at_flags)
 {
@@ -98,17 +117,12 @@ struct answer sys_statx(struct notify_call *c)
 	return answer_result(notify_write(c, a[4], &stx, sizeof(stx)));
 }
 
-struct answer sys_statfs(struct notify_call *c)
+static struct answer statfs_node(struct notify_call *c, const struct vn_node *node, uint64_t buf)
 {
-	const __u64 *a = c->req->data.args;
-	struct target_path tp;
-	struct answer ans;
 	struct statfs sfs;
 	int fd, r;
 
-	if (resolve_reader(c, AT_FDCWD, a[0], false, VN_FOLLOW, &tp, &ans))
-		return ans;
-	fd = vn_open_node(c->ctx->u, &tp.node, O_PATH);
+	fd = vn_open_node(c->ctx->u, node, O_PATH);
 	if (fd < 0)
 		return answer_error(-fd);
 	r = fstatfs(fd, &sfs);
@@ -116,7 +130,30 @@ struct answer sys_statfs(struct notify_call *c)
 	close(fd);
 	if (r < 0)
 		return answer_error(-r);
-	return answer_result(notify_write(c, a[1], &sfs, sizeof(sfs)));
+	return answer_result(notify_write(c, buf, &sfs, sizeof(sfs)));
+}
+
+struct answer sys_statfs(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct target_path tp;
+	struct answer ans;
+
+	if (resolve_reader(c, AT_FDCWD, a[0], false, VN_FOLLOW, &tp, &ans))
+		return ans;
+	return statfs_node(c, &tp.node, a[1]);
+}
+
+/* A union directory's fd is a view directory: say what file system the
+ * union directory is on (tools such as fts choose strategies by it). */
+struct answer sys_fstatfs(struct notify_call *c)
+{
+	struct vn_node node;
+	struct answer ans;
+
+	if (fd_reader(c, &node, &ans))
+		return ans;
+	return statfs_node(c, &node, c->req->data.args[1]);
 }
 
 static struct answer access_common(struct notify_call *c, int dirfd, uint64_t path, int mode,
@@ -254,25 +291,6 @@ struct answer sys_getxattr(struct notify_call *c) { return getxattr_common(c, tr
 struct answer sys_lgetxattr(struct notify_call *c) { return getxattr_common(c, false); }
 struct answer sys_listxattr(struct notify_call *c) { return listxattr_common(c, true); }
 struct answer sys_llistxattr(struct notify_call *c) { return listxattr_common(c, false); }
-
-/* On an fd: a union directory is answered from the union, anything else
- * (a real file we injected) by the kernel. */
-static bool fd_reader(struct notify_call *c, struct vn_node *node, struct answer *ans)
-{
-	char path[PATH_MAX];
-	int r = target_fd_union_path(c, (int)c->req->data.args[0], path, sizeof(path));
-
-	if (r <= 0) {
-		*ans = r < 0 ? answer_error(-r) : answer_continue();
-		return true;
-	}
-	r = vn_resolve(c->ctx->u, path, ".", 0, node);
-	if (r < 0) {
-		*ans = answer_error(-r);
-		return true;
-	}
-	return false;
-}
 
 /* fstat is the kernel's, unless the fd is a union directory (its view
  * directory would show the tmpfs, not the union). */

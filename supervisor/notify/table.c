@@ -30,6 +30,7 @@ static const struct syscall_entry table[] = {
 	ENTRY(__NR_newfstatat, sys_newfstatat),
 	ENTRY(__NR_statx, sys_statx),
 	ENTRY(__NR_statfs, sys_statfs),
+	ENTRY(__NR_fstatfs, sys_fstatfs),
 	ENTRY(__NR_access, sys_access),
 	ENTRY(__NR_faccessat, sys_faccessat),
 	ENTRY(__NR_faccessat2, sys_faccessat2),

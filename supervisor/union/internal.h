@@ -4,6 +4,7 @@
 #define VENEER_UNION_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include "veneer/union.h"
@@ -18,6 +19,26 @@ struct vn_view {
 	dev_t dev;
 	pthread_mutex_t bind_lock; /* one bind per placeholder, even when workers race */
 };
+
+/* cache.c */
+struct dircache_entry {
+	char *path;
+	uint64_t hash;
+	int fds[VN_MAX_LAYERS];      /* per layer, -1 when it does not contribute */
+	uint32_t layers;
+	unsigned refs;
+	bool detached;               /* out of the table; freed by the last holder */
+	struct dircache_entry *hnext;
+	struct dircache_entry *lru_prev, *lru_next;
+};
+int union_dircache_new(struct vn_union *u);
+void union_dircache_free(struct vn_union *u);
+/* A referenced entry, or NULL when the path is not cached. */
+struct dircache_entry *union_dircache_get(struct vn_union *u, const char *path);
+/* Cache (and reference) a directory; takes the fds (sets them to -1). */
+struct dircache_entry *union_dircache_add(struct vn_union *u, const char *path, int *fds,
+					  uint32_t layers);
+void union_dircache_put(struct vn_union *u, struct dircache_entry *e);
 
 /* layer.c */
 /* openat2 beneath a layer root: never leaves it, never follows a symlink. */

@@ -20,8 +20,8 @@
 struct walk {
 	struct vn_union *u;
 	int flags;
-	int dirfd[VN_MAX_LAYERS];  /* the current directory in each layer, -1 if none */
-	uint32_t owned;            /* which dirfds we opened (the rest are layer roots) */
+	struct dircache_entry *cur; /* the current directory (referenced) */
+	const int *dirfd;          /* cur->fds: its fd in each layer, -1 if none */
 	char path[PATH_MAX];       /* canonical union path of the current directory */
 	size_t floor;              /* BENEATH / IN_ROOT: never go above this prefix */
 	int links;
@@ -35,16 +35,6 @@ struct step {
 	uint32_t dir_layers;
 };
 
-static void walk_close_dirs(struct walk *w)
-{
-	for (size_t i = 0; i < w->u->nlayers; i++) {
-		if ((w->owned & (1u << i)) && w->dirfd[i] >= 0)
-			close(w->dirfd[i]);
-		w->dirfd[i] = -1;
-	}
-	w->owned = 0;
-}
-
 static void step_close_dirs(struct vn_union *u, struct step *s)
 {
 	for (size_t i = 0; i < u->nlayers; i++)
@@ -54,21 +44,86 @@ static void step_close_dirs(struct vn_union *u, struct step *s)
 		}
 }
 
+static void walk_stand_in(struct walk *w, struct dircache_entry *e)
+{
+	union_dircache_put(w->u, w->cur);
+	w->cur = e;
+	w->dirfd = e->fds;
+	strcpy(w->path, e->path);
+}
+
+static void walk_release(struct walk *w)
+{
+	union_dircache_put(w->u, w->cur);
+	w->cur = NULL;
+}
+
+static int dircache_ready(struct vn_union *u)
+{
+	if (__atomic_load_n(&u->dircache, __ATOMIC_ACQUIRE))
+		return 0;
+	{
+		struct vn_union scratch = *u;
+		struct vn_dircache *expected = NULL;
+		int r = union_dircache_new(&scratch);
+
+		if (r < 0)
+			return r;
+		if (!__atomic_compare_exchange_n(&u->dircache, &expected, scratch.dircache, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			union_dircache_free(&scratch);
+	}
+	return 0;
+}
+
+/* The root: every layer's root down to the first opaque one. */
+static struct dircache_entry *root_entry(struct vn_union *u, int *err)
+{
+	struct dircache_entry *e = union_dircache_get(u, "/");
+	int fds[VN_MAX_LAYERS];
+	uint32_t layers = 0;
+
+	if (e)
+		return e;
+	for (size_t i = 0; i < VN_MAX_LAYERS; i++)
+		fds[i] = -1;
+	for (size_t i = 0; i < u->nlayers; i++) {
+		int opaque;
+
+		fds[i] = fcntl(u->layers[i].root_fd, F_DUPFD_CLOEXEC, 0);
+		if (fds[i] < 0)
+			goto fail;
+		layers |= 1u << i;
+		if (i + 1 == u->nlayers)
+			break;
+		opaque = union_dir_is_opaque(fds[i]);
+		if (opaque < 0) {
+			errno = -opaque;
+			goto fail;
+		}
+		if (opaque)
+			break;
+	}
+	e = union_dircache_add(u, "/", fds, layers);
+	if (!e)
+		*err = -ENOMEM;
+	return e;
+fail:
+	*err = -errno;
+	for (size_t i = 0; i < u->nlayers; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return NULL;
+}
+
 static int walk_to_root(struct walk *w)
 {
-	walk_close_dirs(w);
-	strcpy(w->path, "/");
-	for (size_t i = 0; i < w->u->nlayers; i++) {
-		w->dirfd[i] = w->u->layers[i].root_fd;
-		if (i + 1 < w->u->nlayers) {
-			int opaque = union_dir_is_opaque(w->dirfd[i]);
+	int err = 0;
+	struct dircache_entry *e = root_entry(w->u, &err);
 
-			if (opaque < 0)
-				return opaque;
-			if (opaque)
-				break;
-		}
-	}
+	if (!e)
+		return err;
+	walk_stand_in(w, e);
 	return 0;
 }
 
@@ -150,16 +205,17 @@ fail_errno:
 	}
 }
 
-static void walk_enter(struct walk *w, struct step *s, const char *child_path)
+/* Enter a directory the lookup just opened: it becomes a cache entry. */
+static int walk_enter(struct walk *w, struct step *s, const char *child_path)
 {
-	walk_close_dirs(w);
-	for (size_t i = 0; i < w->u->nlayers; i++) {
-		w->dirfd[i] = s->dirfd[i];
-		s->dirfd[i] = -1;
-		if (w->dirfd[i] >= 0)
-			w->owned |= 1u << i;
+	struct dircache_entry *e = union_dircache_add(w->u, child_path, s->dirfd, s->dir_layers);
+
+	if (!e) {
+		step_close_dirs(w->u, s);
+		return -ENOMEM;
 	}
-	strcpy(w->path, child_path);
+	walk_stand_in(w, e);
+	return 0;
 }
 
 static int walk_render_dir(struct walk *w)
@@ -169,21 +225,50 @@ static int walk_render_dir(struct walk *w)
 	return vn_render_dir(w->u, w->path);
 }
 
-/* Walk a canonical directory path from the root (used for ".." and the
- * start directory): every component must be a directory. */
+/* Step into `name`: a cached directory costs nothing; anything else is
+ * looked up in the layers.  1: the walk entered a directory; 0: s holds
+ * a non-directory, or s->layer < 0 when the name does not exist. */
+static int walk_step(struct walk *w, const char *name, const char *child, struct step *s)
+{
+	struct dircache_entry *e;
+	int r;
+
+	s->layer = -1;
+	for (size_t i = 0; i < VN_MAX_LAYERS; i++)
+		s->dirfd[i] = -1;
+	if (union_is_reserved_name(name))
+		return 0;
+	e = union_dircache_get(w->u, child);
+	if (e) {
+		walk_stand_in(w, e);
+		return 1;
+	}
+	r = lookup_name(w, name, child, s);
+	if (r < 0)
+		return r;
+	if (s->layer < 0 || !S_ISDIR(s->st.st_mode))
+		return 0;
+	r = walk_enter(w, s, child);
+	return r < 0 ? r : 1;
+}
+
+/* Stand in a canonical directory path (used for ".." and the start
+ * directory): every component must be a directory. */
 static int walk_canonical(struct walk *w, const char *canonical)
 {
 	char buf[PATH_MAX];
 	char *save = NULL;
+	struct dircache_entry *e = union_dircache_get(w->u, canonical);
 	int r;
 
+	if (e) {
+		walk_stand_in(w, e);
+		return (w->flags & VN_RENDER) && w->u->view ? vn_render_dir(w->u, canonical) : 0;
+	}
 	if (strlen(canonical) >= sizeof(buf))
 		return -ENAMETOOLONG;
 	strcpy(buf, canonical);
 	r = walk_to_root(w);
-	if (r < 0)
-		return r;
-	r = walk_render_dir(w);
 	if (r < 0)
 		return r;
 	for (char *name = strtok_r(buf, "/", &save); name; name = strtok_r(NULL, "/", &save)) {
@@ -193,18 +278,11 @@ static int walk_canonical(struct walk *w, const char *canonical)
 		r = union_join(child, sizeof(child), w->path, name);
 		if (r < 0)
 			return r;
-		if (union_is_reserved_name(name))
-			return -ENOENT;
-		r = lookup_name(w, name, child, &s);
+		r = walk_step(w, name, child, &s);
 		if (r < 0)
 			return r;
-		if (s.layer < 0)
-			return -ENOENT;
-		if (!S_ISDIR(s.st.st_mode)) {
-			step_close_dirs(w->u, &s);
-			return -ENOTDIR;
-		}
-		walk_enter(w, &s, child);
+		if (r == 0)
+			return s.layer < 0 ? -ENOENT : -ENOTDIR;
 		r = walk_render_dir(w);
 		if (r < 0)
 			return r;
@@ -371,8 +449,6 @@ int vn_resolve(struct vn_union *u, const char *start, const char *path, int flag
 	node->passthrough = false;
 	node->parent_exists = false;
 	node->layer = -1;
-	for (size_t i = 0; i < VN_MAX_LAYERS; i++)
-		w.dirfd[i] = -1;
 	if (!path[0])
 		return -ENOENT;
 	if (strlen(path) >= PATH_MAX)
@@ -382,6 +458,9 @@ int vn_resolve(struct vn_union *u, const char *start, const char *path, int flag
 
 	if (path[0] == '/' && !(flags & VN_IN_ROOT))
 		start = "/";
+	r = dircache_ready(u);
+	if (r < 0)
+		return r;
 	r = walk_canonical(&w, start);
 	if (r < 0)
 		goto out;
@@ -429,14 +508,16 @@ int vn_resolve(struct vn_union *u, const char *start, const char *path, int flag
 			r = 0;
 			goto out;
 		}
-		if (union_is_reserved_name(name)) {
-			s.layer = -1;
-			for (size_t i = 0; i < u->nlayers; i++)
-				s.dirfd[i] = -1;
-		} else {
-			r = lookup_name(&w, name, child, &s);
+		r = walk_step(&w, name, child, &s);
+		if (r < 0)
+			goto out;
+		if (r == 1) {
+			r = walk_render_dir(&w);
 			if (r < 0)
 				goto out;
+			if (!remaining_next(&rem, name, &last, &trailing_slash))
+				goto found_dir_self;
+			continue;
 		}
 		if (s.layer < 0) {
 			snprintf(node->path, sizeof(node->path), "%s", child);
@@ -477,34 +558,19 @@ int vn_resolve(struct vn_union *u, const char *start, const char *path, int flag
 			r = 0;
 			goto out;
 		}
-		walk_enter(&w, &s, child);
-		r = walk_render_dir(&w);
-		if (r < 0)
-			goto out;
-		if (!remaining_next(&rem, name, &last, &trailing_slash))
-			goto found_dir_self;
 	}
 
 found_dir_self:
 	/* The current directory of the walk is the answer. */
 	snprintf(node->path, sizeof(node->path), "%s", w.path);
-	node->dir_layers = 0;
-	node->layer = -1;
-	for (size_t i = 0; i < u->nlayers; i++) {
-		if (w.dirfd[i] < 0)
-			continue;
-		node->dir_layers |= 1u << i;
-		if (node->layer < 0) {
-			if (fstat(w.dirfd[i], &node->st) < 0) {
-				r = -errno;
-				goto out;
-			}
-			node->layer = (int)i;
-		}
-	}
-	r = node->layer < 0 ? -ENOENT : 0;
+	node->dir_layers = w.cur->layers;
+	node->layer = node->dir_layers ? __builtin_ctz(node->dir_layers) : -1;
+	if (node->layer < 0)
+		r = -ENOENT;
+	else
+		r = fstat(w.dirfd[node->layer], &node->st) < 0 ? -errno : 0;
 out:
-	walk_close_dirs(&w);
+	walk_release(&w);
 	return r;
 }
 
