@@ -55,6 +55,7 @@ struct sandbox {
 	struct notify_ctx ctx;
 	int trapped[512];
 	size_t ntrapped;
+	bool workers_started;
 };
 
 static const int supervisor_signals[] = {
@@ -394,6 +395,7 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 	r = dirstream_cache_new(&sb->ctx.dirs);
 	if (r == 0)
 		r = notify_start(&sb->ctx, ncpu > 0 ? (int)ncpu : 1);
+	sb->workers_started = r == 0;
 	if (r < 0)
 		return vn_fail(err, -r, "start the notification workers");
 	return 0;
@@ -434,16 +436,22 @@ static int block_signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
-static void sandbox_release(struct sandbox *sb)
+/* Workers may still be finishing a call of a process the sandbox's end
+ * killed: once they run, the union and the caches stay until the process
+ * exits.  The upper is released either way (a throwaway is removed). */
+static bool sandbox_release(struct sandbox *sb)
 {
-	vn_union_release(&sb->u);
 	upper_release(&sb->upper);
+	if (sb->workers_started)
+		return false;
+	vn_union_release(&sb->u);
 	for (size_t i = 0; sb->binds && i < sb->opt->nbinds; i++)
 		free(sb->binds[i].source);
 	free(sb->binds);
 	free(sb->lower_clones);
 	free(sb->bind_clones);
 	dirstream_cache_free(sb->ctx.dirs);
+	return true;
 }
 
 int sandbox_run(struct run_options *opt, struct vn_error *err)
@@ -491,7 +499,7 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 out:
 	if (sigfd >= 0)
 		close(sigfd);
-	sandbox_release(sb);
-	free(sb);
+	if (sandbox_release(sb))
+		free(sb);
 	return status;
 }

@@ -230,6 +230,9 @@ build_rich_stack() {
 	mkdir -p "$d/mdir"
 	chmod 0755 "$d/mdir"
 	put "$d/mdir/l3" "mdir/l3"
+	# markers with nothing below them: no effect, but never shown
+	whiteout "$f3" "$d" never-existed
+	opaque "$f3" "$d/emptydir"
 	touch -d @1000000000 "$d/base.txt"
 	touch -h -d @1100000000 "$d/modes/m444"
 
@@ -450,6 +453,7 @@ reference_dump() {
 	"$PY" "$REFMERGE" "$ref" "$@" || fail "refmerge.py failed"
 	sh -c "$DUMP_TREE" dump "$ref/vtdata" >"$out" ||
 		fail "native dump of the reference merge failed"
+	# shellcheck disable=SC2034 # for the caller
 	REF_DIR=$ref
 }
 
@@ -483,4 +487,37 @@ follow_check() {
 	vrun_ok "$T/follow.out" "$T/follow.err" "$@" -- \
 		sh -c "$FOLLOW_SH" follow "${paths[@]}"
 	assert_files_eq "$exp" "$T/follow.out" "$what: reading through symlinks"
+}
+
+# ---------------------------------------------------------- escape tests
+
+# make_escape_stack: sets up, for the escape tests,
+#   HOST      $T/host, a host-only directory outside every layer with
+#             "secret" (content $SECRET) and "both" (host content)
+#   L         a lower holding only /bin/vt-read (static), /etc/os-release
+#             ("UNION-OS-RELEASE") and HOST/both ("UNION-BOTH"), so
+#             that HOST/secret does not exist in the union and
+#             HOST/both exists there with other content
+#   SECRET    a unique string that must never be read inside veneer
+make_escape_stack() {
+	require_prog vt-read
+	HOST=$T/host
+	SECRET="HOST-SECRET-$$-$RANDOM$RANDOM"
+	mkdir -p "$HOST/dir"
+	put "$HOST/secret" "$SECRET"
+	put "$HOST/both" "HOST-BOTH $SECRET"
+	put "$HOST/dir/secret2" "$SECRET"
+	L=$T/L
+	mkdir -p "$L/bin" "$L/etc" "$L$HOST"
+	cp "$PROGS/vt-read" "$L/bin/vt-read"
+	put "$L/etc/os-release" "UNION-OS-RELEASE"
+	put "$L$HOST/both" "UNION-BOTH"
+}
+
+# assert_no_secret FILE WHAT: FILE must not contain $SECRET
+assert_no_secret() {
+	if grep -q -- "$SECRET" "$1"; then
+		show_file "output" "$1" >&2
+		fail "$2: the host-only content was read inside veneer (ESCAPE)"
+	fi
 }

@@ -13,8 +13,9 @@ require_layer_formats
 build_rich_stack "$T/s" oci ovl oci
 build_upper "$T/s" oci
 u=$T/s/u l1=$T/s/l1 l2=$T/s/l2 l3=$T/s/l3
+declare -A snap
 for l in "$l1" "$l2" "$l3"; do
-	eval "snap_${l##*/}=\$(snapshot \"\$l\")"
+	snap[$l]=$(snapshot "$l")
 done
 upper_before=$(snapshot "$u" .wh..wh..veneer)
 layers=(--upper "$u" --lower "$l1" --lower "$l2" --lower "$l3" --lower /)
@@ -44,8 +45,7 @@ vrun_ok "$T/root.out" "$T/root.err" "${layers[@]}" -- \
 assert_eq "0" "$(cat "$T/root.out")" ".wh. names listed in / inside veneer"
 
 for l in "$l1" "$l2" "$l3"; do
-	eval "want=\$snap_${l##*/}"
-	assert_eq "$want" "$(snapshot "$l")" "lower ${l##*/} changed"
+	assert_eq "${snap[$l]}" "$(snapshot "$l")" "lower ${l##*/} changed"
 done
 assert_eq "$upper_before" "$(snapshot "$u" .wh..wh..veneer)" \
 	"the upper's content changed (a read-only run)"

@@ -1,8 +1,11 @@
 /* vt-read: print the contents of files, or the errno name of the failure.
  *
- * usage: vt-read [-C DIR] [-a DIR] PATH...
+ * usage: vt-read [-l] [-C DIR] [-a DIR] PATH...
+ *   -l      label: print "PATH => " before each file's output
  *   -C DIR  chdir(DIR) first (so relative PATHs with ".." start there)
- *   -a DIR  open DIR and resolve each PATH with openat() relative to it
+ *   -a DIR  open DIR and resolve each PATH with openat() relative to it;
+ *           "@FD@" in a PATH is replaced by that descriptor's number
+ *           (for paths like /proc/self/fd/@FD@/name)
  *
  * For each PATH the output is the file's bytes as they are, or one line
  * "ERR:<ERRNO-NAME>" (for example "ERR:ENOENT").  The exit status is 0
@@ -26,12 +29,21 @@ static void print_err(int err)
 	printf("ERR:%s\n", name ? name : "UNKNOWN");
 }
 
-static void dump(int dirfd, const char *path)
+static void dump(int dirfd, const char *arg, int label)
 {
-	char buf[65536];
+	char buf[65536], path[4096];
+	const char *at;
 	ssize_t n;
 	int fd;
 
+	at = strstr(arg, "@FD@");
+	if (at && dirfd != AT_FDCWD)
+		snprintf(path, sizeof(path), "%.*s%d%s", (int)(at - arg), arg,
+			 dirfd, at + 4);
+	else
+		snprintf(path, sizeof(path), "%s", arg);
+	if (label)
+		printf("%s => ", arg);
 	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		print_err(errno);
@@ -56,10 +68,14 @@ static void dump(int dirfd, const char *path)
 int main(int argc, char **argv)
 {
 	int dirfd = AT_FDCWD;
+	int label = 0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "+C:a:")) != -1) {
+	while ((opt = getopt(argc, argv, "+lC:a:")) != -1) {
 		switch (opt) {
+		case 'l':
+			label = 1;
+			break;
 		case 'C':
 			if (chdir(optarg) != 0) {
 				printf("chdir:");
@@ -76,15 +92,15 @@ int main(int argc, char **argv)
 			}
 			break;
 		default:
-			fprintf(stderr, "usage: vt-read [-C DIR] [-a DIR] PATH...\n");
+			fprintf(stderr, "usage: vt-read [-l] [-C DIR] [-a DIR] PATH...\n");
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: vt-read [-C DIR] [-a DIR] PATH...\n");
+		fprintf(stderr, "usage: vt-read [-l] [-C DIR] [-a DIR] PATH...\n");
 		return 2;
 	}
 	for (int i = optind; i < argc; i++)
-		dump(dirfd, argv[i]);
+		dump(dirfd, argv[i], label);
 	return fflush(stdout) == 0 ? 0 : 1;
 }
