@@ -63,7 +63,7 @@ static int dircache_ready(struct vn_union *u)
 	if (__atomic_load_n(&u->dircache, __ATOMIC_ACQUIRE))
 		return 0;
 	{
-		struct vn_union scratch = *u;
+		struct vn_union scratch = { .nlayers = u->nlayers };
 		struct vn_dircache *expected = NULL;
 		int r = union_dircache_new(&scratch);
 
@@ -381,7 +381,7 @@ static int walk_dotdot(struct walk *w)
 }
 
 static int walk_follow_symlink(struct walk *w, int layer, const char *name,
-			       struct remaining *rem, const char *floor_path)
+			       struct remaining *rem, const char *floor_path, bool must_be_dir)
 {
 	char target[PATH_MAX];
 	ssize_t n;
@@ -397,6 +397,13 @@ static int walk_follow_symlink(struct walk *w, int layer, const char *name,
 	target[n] = '\0';
 	if (n == 0)
 		return -ENOENT;
+	/* "link/": the target must be a directory too */
+	if (must_be_dir && !rem->buf[rem->pos]) {
+		if ((size_t)n + 1 >= sizeof(target))
+			return -ENAMETOOLONG;
+		target[n++] = '/';
+		target[n] = '\0';
+	}
 	if (w->flags & VN_RENDER && w->u->view) {
 		char child[PATH_MAX];
 
@@ -526,7 +533,8 @@ int vn_resolve(struct vn_union *u, const char *start, const char *path, int flag
 			goto out;
 		}
 		if (S_ISLNK(s.st.st_mode) && (!last || (flags & VN_FOLLOW) || trailing_slash)) {
-			r = walk_follow_symlink(&w, s.layer, name, &rem, floor_path);
+			r = walk_follow_symlink(&w, s.layer, name, &rem, floor_path,
+						last && trailing_slash);
 			if (r < 0)
 				goto out;
 			if (!remaining_next(&rem, name, &last, &trailing_slash))

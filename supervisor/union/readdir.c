@@ -128,6 +128,7 @@ static int merge_layer(struct vn_union *u, const struct vn_node *dir, size_t lay
 	int fd = union_open_layer_dir(u, dir, layer);
 	DIR *d;
 	struct dirent *de;
+	struct name_set whiteouts = { 0 };
 	int r = 0;
 
 	if (fd < 0)
@@ -149,8 +150,10 @@ static int merge_layer(struct vn_union *u, const struct vn_node *dir, size_t lay
 		if (union_is_reserved_name(name)) {
 			const char *hidden = name + strlen(VN_WH_PREFIX);
 
-			/* ".wh..wh.*" are markers and state, not whiteouts */
-			if (!union_is_reserved_name(hidden) && (r = name_set_add(seen, hidden)) < 0)
+			/* ".wh..wh.*" are markers and state, not whiteouts; a
+			 * whiteout hides the layers below, not its own layer */
+			if (!union_is_reserved_name(hidden) &&
+			    (r = name_set_add(&whiteouts, hidden)) < 0)
 				break;
 			continue;
 		}
@@ -172,7 +175,11 @@ static int merge_layer(struct vn_union *u, const struct vn_node *dir, size_t lay
 	if (!de && errno && r == 0)
 		r = -errno;
 	closedir(d);
-	return r;
+	for (size_t i = 0; r >= 0 && i < whiteouts.size; i++)
+		if (whiteouts.slots[i])
+			r = name_set_add(seen, whiteouts.slots[i]);
+	name_set_free(&whiteouts);
+	return r < 0 ? r : 0;
 }
 
 /* Passthrough mount points directly below dir that no layer has. */

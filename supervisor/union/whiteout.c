@@ -38,7 +38,8 @@ int union_has_oci_whiteout(int dirfd, const char *name)
 	char wh[NAME_MAX + 8];
 	struct stat st;
 
-	if (snprintf(wh, sizeof(wh), VN_WH_PREFIX "%s", name) >= (int)sizeof(wh))
+	if (strlen(name) > NAME_MAX - strlen(VN_WH_PREFIX) ||
+	    snprintf(wh, sizeof(wh), VN_WH_PREFIX "%s", name) >= (int)sizeof(wh))
 		return 0; /* a name that long cannot have a whiteout */
 	if (fstatat(dirfd, wh, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return 1;
