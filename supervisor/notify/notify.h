@@ -97,8 +97,10 @@ int target_resolve(struct notify_call *c, int dirfd, uint64_t addr, bool empty_p
 /* Same for a path already in supervisor memory. */
 int target_resolve_string(struct notify_call *c, int dirfd, const char *path, int flags,
 			  struct target_path *tp);
-/* The union path of an fd the target holds when it is a union directory
- * (1), or 0 when the fd is something the kernel answers for. */
+/* The union path of an fd the target holds (or of its cwd, AT_FDCWD):
+ * UNION_DIR, UNION_OTHER (a FIFO of the view), or 0 when the fd is
+ * something the kernel answers for (a real file, a passthrough mount). */
+enum { UNION_DIR = 1, UNION_OTHER = 2 };
 int target_fd_union_path(struct notify_call *c, int fd, char *out, size_t size);
 /* Resolve again with VN_RENDER, so the kernel can walk the same path. */
 int target_render(struct notify_call *c, struct target_path *tp, int flags);

@@ -51,7 +51,7 @@ static bool fd_reader(struct notify_call *c, struct vn_node *node, struct answer
 		*ans = r < 0 ? answer_error(-r) : answer_continue();
 		return true;
 	}
-	r = vn_resolve(c->ctx->u, path, ".", 0, node);
+	r = vn_resolve(c->ctx->u, "/", path, 0, node);
 	if (r < 0) {
 		*ans = answer_error(-r);
 		return true;

@@ -21,7 +21,8 @@
 #define DELETED_SUFFIX " (deleted)"
 
 /* The union path behind a /proc link of the target's (cwd or fd/N).
- * 1: a union directory; 0: not a union object; -errno. */
+ * UNION_DIR or UNION_OTHER (a FIFO rendered in the view); 0: not a union
+ * object (the kernel's); -errno. */
 static int link_union_path(struct notify_call *c, int base_fd, const char *link, char *out,
 			   size_t size)
 {
@@ -43,7 +44,7 @@ static int link_union_path(struct notify_call *c, int base_fd, const char *link,
 		return -ENOENT;
 	if (out[0] != '/')
 		return 0;
-	return 1;
+	return S_ISDIR(st.st_mode) ? UNION_DIR : UNION_OTHER;
 }
 
 int target_fd_union_path(struct notify_call *c, int fd, char *out, size_t size)
@@ -148,15 +149,38 @@ static int proc_magic(struct notify_call *c, const char *rest, char *start, size
 	r = link_union_path(c, base, link, start, size);
 	if (r <= 0)
 		return r;
+	if (r == UNION_OTHER) {
+		if (!*p)
+			return 0; /* reopening a FIFO of the view: the kernel's */
+		return -ENOTDIR;
+	}
 	*tail = p;
 	return 1;
+}
+
+/* /dev/fd, /dev/stdin, /dev/stdout and /dev/stderr are symlinks into
+ * /proc/self/fd in the sandbox's /dev: rewrite "fd/3/x" to "self/fd/3/x". */
+static bool dev_link_as_proc(const char *rest, char *out, size_t size)
+{
+	static const struct {
+		const char *name, *proc;
+	} links[] = {
+		{ "fd", "self/fd" }, { "stdin", "self/fd/0" },
+		{ "stdout", "self/fd/1" }, { "stderr", "self/fd/2" },
+	};
+	size_t n = strcspn(rest, "/");
+
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (strlen(links[i].name) == n && strncmp(rest, links[i].name, n) == 0)
+			return snprintf(out, size, "%s%s", links[i].proc, rest + n) < (int)size;
+	return false;
 }
 
 static int resolve_into(struct notify_call *c, const char *start, const char *path, int flags,
 			struct target_path *tp)
 {
 	const char *tail;
-	char magic_start[PATH_MAX];
+	char magic_start[PATH_MAX], proc_rest[PATH_MAX];
 	int r;
 
 	for (int hops = 0; hops < 8; hops++) {
@@ -166,15 +190,21 @@ static int resolve_into(struct notify_call *c, const char *start, const char *pa
 			return 0;
 		}
 		tp->kind = TARGET_PASSTHROUGH;
-		if (strcmp(tp->node.mount->path, "/proc") != 0)
+		if (strcmp(tp->node.mount->path, "/dev") == 0) {
+			if (!dev_link_as_proc(tp->node.rest, proc_rest, sizeof(proc_rest)))
+				return 0;
+		} else if (strcmp(tp->node.mount->path, "/proc") == 0) {
+			snprintf(proc_rest, sizeof(proc_rest), "%s", tp->node.rest);
+		} else {
 			return 0;
-		r = proc_magic(c, tp->node.rest, magic_start, sizeof(magic_start), &tail);
+		}
+		r = proc_magic(c, proc_rest, magic_start, sizeof(magic_start), &tail);
 		if (r < 0)
 			return r;
 		if (r == 0)
 			return 0;
 		snprintf(tp->start, sizeof(tp->start), "%s", magic_start);
-		/* tail points into node.rest, which the next resolve overwrites */
+		/* tail points into proc_rest, which the next hop overwrites */
 		memmove(tp->raw, tail, strlen(tail) + 1);
 		if (!tp->raw[0])
 			strcpy(tp->raw, ".");
@@ -198,6 +228,8 @@ int target_resolve_string(struct notify_call *c, int dirfd, const char *path, in
 		r = target_fd_union_path(c, dirfd, tp->start, sizeof(tp->start));
 		if (r < 0)
 			return r;
+		if (r == UNION_OTHER)
+			return -ENOTDIR;
 		if (r == 0) {
 			if (dirfd != AT_FDCWD) {
 				struct stat st;
@@ -236,9 +268,11 @@ int target_resolve(struct notify_call *c, int dirfd, uint64_t addr, bool empty_p
 			tp->kind = TARGET_FD;
 			return 0;
 		}
-		strcpy(tp->raw, ".");
+		/* the object behind the fd itself: its canonical path, unfollowed */
 		snprintf(c->detail, sizeof(c->detail), "fd %d \"%s\"", dirfd, tp->start);
-		return resolve_into(c, tp->start, ".", flags, tp);
+		memcpy(tp->raw, tp->start, sizeof(tp->raw));
+		strcpy(tp->start, "/");
+		return resolve_into(c, tp->start, tp->raw, flags & ~VN_FOLLOW, tp);
 	}
 	return target_resolve_string(c, dirfd, tp->raw, flags, tp);
 }

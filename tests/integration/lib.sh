@@ -1,4 +1,5 @@
 # lib.sh - shared helpers of the veneer integration tests.
+# shellcheck shell=bash
 #
 # Sourced by every tests/integration/t-*.sh.  The runner (./run) puts in
 # the environment:
@@ -415,7 +416,7 @@ normalise_dump() {
 	'
 }
 
-# split_sections FILE: print the names of the sections in a dump
+# dump_sections FILE: print the names of the sections in a dump
 dump_sections() {
 	sed -n 's/^=== //p' "$1"
 }

@@ -4,9 +4,10 @@
 # upper (veneer makes a throwaway one).  The tree /vtdata inside veneer
 # must equal the reference merge of the two layers (find, ls -laR,
 # sha256 of every file, tar, du: see DUMP_TREE in lib.sh); reads
-# through symlinks (within a layer, across layers, absolute, "..",
-# dangling, loops, through a symlinked directory and then "..", which is
-# physical) give what the union says; the layers do not change.
+# through symlinks (within a layer, absolute, dangling - here also the
+# ones whose targets live in the absent l3 -, loops) and of whited-out,
+# opaque-hidden and reserved ".wh." names give what the union says; the
+# layers do not change.
 source "$(dirname "$0")/lib.sh"
 require_veneer
 require_free_host_path /vtdata
