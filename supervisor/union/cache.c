@@ -29,15 +29,6 @@ struct vn_dircache {
 	size_t max;
 };
 
-static uint64_t path_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
 int union_dircache_new(struct vn_union *u)
 {
 	struct vn_dircache *c = calloc(1, sizeof(*c));
@@ -129,7 +120,7 @@ static struct dircache_entry *find_locked(struct vn_dircache *c, const char *pat
 struct dircache_entry *union_dircache_get(struct vn_union *u, const char *path)
 {
 	struct vn_dircache *c = u->dircache;
-	uint64_t hash = path_hash(path);
+	uint64_t hash = union_hash(path);
 	struct dircache_entry *e;
 
 	pthread_mutex_lock(&c->lock);
@@ -147,7 +138,7 @@ struct dircache_entry *union_dircache_add(struct vn_union *u, const char *path, 
 					  uint32_t layers)
 {
 	struct vn_dircache *c = u->dircache;
-	uint64_t hash = path_hash(path);
+	uint64_t hash = union_hash(path);
 	struct dircache_entry *e = calloc(1, sizeof(*e));
 
 	if (!e || !(e->path = strdup(path))) {

@@ -43,6 +43,7 @@ void union_dircache_put(struct vn_union *u, struct dircache_entry *e);
 /* layer.c */
 /* openat2 beneath a layer root: never leaves it, never follows a symlink. */
 int union_openat_beneath(int dirfd, const char *rel, int flags);
+uint64_t union_hash(const char *s);
 bool union_layer_masks(const struct vn_layer *layer, const char *union_path);
 /* Join a directory union path and a name into out ("/" + "a" = "/a"). */
 int union_join(char *out, size_t size, const char *dir, const char *name);

@@ -27,6 +27,16 @@ int union_openat_beneath(int dirfd, const char *rel, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
+/* FNV-1a: names and paths into hash tables. */
+uint64_t union_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
 const char *vn_rel(const char *union_path)
 {
 	while (*union_path == '/')

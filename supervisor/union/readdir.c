@@ -22,15 +22,6 @@ struct name_set {
 	size_t used;
 };
 
-static uint64_t name_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
 static int name_set_grow(struct name_set *set)
 {
 	size_t size = set->size ? set->size * 2 : 64;
@@ -44,7 +35,7 @@ static int name_set_grow(struct name_set *set)
 
 		if (!name)
 			continue;
-		for (j = name_hash(name) & (size - 1); slots[j]; j = (j + 1) & (size - 1))
+		for (j = union_hash(name) & (size - 1); slots[j]; j = (j + 1) & (size - 1))
 			;
 		slots[j] = name;
 	}
@@ -61,7 +52,7 @@ static int name_set_add(struct name_set *set, const char *name)
 
 	if ((set->used + 1) * 2 > set->size && name_set_grow(set) < 0)
 		return -ENOMEM;
-	for (j = name_hash(name) & (set->size - 1); set->slots[j]; j = (j + 1) & (set->size - 1))
+	for (j = union_hash(name) & (set->size - 1); set->slots[j]; j = (j + 1) & (set->size - 1))
 		if (strcmp(set->slots[j], name) == 0)
 			return 0;
 	set->slots[j] = strdup(name);
