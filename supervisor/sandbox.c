@@ -178,6 +178,10 @@ static int clone_layers_and_binds(struct sandbox *sb, struct vn_error *err)
 	sb->bind_clones = calloc(opt->nbinds + 1, sizeof(int));
 	if (!sb->lower_clones || !sb->bind_clones)
 		return vn_fail(err, 0, "out of memory");
+	for (size_t i = 0; i < opt->nlowers; i++)
+		sb->lower_clones[i] = -1;
+	for (size_t i = 0; i < opt->nbinds; i++)
+		sb->bind_clones[i] = -1;
 	for (size_t i = 0; i < opt->nlowers; i++) {
 		sb->lower_clones[i] = clone_tree(opt->lowers[i], true, err);
 		if (sb->lower_clones[i] < 0)
@@ -208,13 +212,18 @@ static int mount_stage(struct sandbox *sb, struct vn_error *err)
 	return 0;
 }
 
-static int attach(int tree, const char *path, bool is_dir, struct vn_error *err)
+/* Attach a detached mount tree at path; the tree's fd is closed. */
+static int attach(int *tree, const char *path, bool is_dir, struct vn_error *err)
 {
+	int r = 0;
+
 	if (is_dir ? mkdir(path, 0700) < 0 : mknod(path, S_IFREG | 0600, 0) < 0)
-		return vn_fail(err, errno, "create mount point %s", path);
-	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return vn_fail(err, errno, "attach %s", path);
-	return 0;
+		r = vn_fail(err, errno, "create mount point %s", path);
+	else if (syscall(SYS_move_mount, *tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		r = vn_fail(err, errno, "attach %s", path);
+	close(*tree);
+	*tree = -1;
+	return r;
 }
 
 static int stage_layers(struct sandbox *sb, struct vn_error *err)
@@ -231,7 +240,7 @@ static int stage_layers(struct sandbox *sb, struct vn_error *err)
 		return vn_fail(err, errno, "create %s", path);
 	for (size_t i = 0; i < opt->nlowers; i++) {
 		snprintf(path, sizeof(path), "%s/lower/%zu", sb->stage, i);
-		if (attach(sb->lower_clones[i], path, true, err) < 0)
+		if (attach(&sb->lower_clones[i], path, true, err) < 0)
 			return -1;
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 || vn_union_add_layer(&sb->u, fd, opt->lowers[i], false) < 0)
@@ -271,7 +280,7 @@ static int stage_binds(struct sandbox *sb, struct vn_error *err)
 		if (fstat(sb->bind_clones[i], &st) < 0)
 			return vn_fail(err, errno, "--bind %s", opt->binds[i].source);
 		snprintf(path, sizeof(path), "%s/bind/%zu", sb->stage, i);
-		if (attach(sb->bind_clones[i], path, S_ISDIR(st.st_mode), err) < 0)
+		if (attach(&sb->bind_clones[i], path, S_ISDIR(st.st_mode), err) < 0)
 			return -1;
 		sb->binds[i].source = strdup(path);
 		sb->binds[i].dest = opt->binds[i].dest;
@@ -436,22 +445,33 @@ static int block_signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
-/* Workers may still be finishing a call of a process the sandbox's end
- * killed: once they run, the union and the caches stay until the process
- * exits.  The upper is released either way (a throwaway is removed). */
-static bool sandbox_release(struct sandbox *sb)
+static void sandbox_release(struct sandbox *sb)
 {
-	upper_release(&sb->upper);
 	if (sb->workers_started)
-		return false;
+		notify_stop(&sb->ctx);
+	upper_release(&sb->upper);
 	vn_union_release(&sb->u);
 	for (size_t i = 0; sb->binds && i < sb->opt->nbinds; i++)
 		free(sb->binds[i].source);
 	free(sb->binds);
+	for (size_t i = 0; sb->lower_clones && i < sb->opt->nlowers; i++)
+		if (sb->lower_clones[i] >= 0)
+			close(sb->lower_clones[i]);
+	for (size_t i = 0; sb->bind_clones && i < sb->opt->nbinds; i++)
+		if (sb->bind_clones[i] >= 0)
+			close(sb->bind_clones[i]);
 	free(sb->lower_clones);
 	free(sb->bind_clones);
 	dirstream_cache_free(sb->ctx.dirs);
-	return true;
+	for (size_t i = 0; i < 2; i++)
+		if (sb->sock[i] >= 0)
+			close(sb->sock[i]);
+	if (sb->listener >= 0)
+		close(sb->listener);
+	if (sb->ctx.init_pidfd >= 0)
+		close(sb->ctx.init_pidfd);
+	if (sb->ctx.tracee_proc_fd >= 0)
+		close(sb->ctx.tracee_proc_fd);
 }
 
 int sandbox_run(struct run_options *opt, struct vn_error *err)
@@ -499,7 +519,7 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 out:
 	if (sigfd >= 0)
 		close(sigfd);
-	if (sandbox_release(sb))
-		free(sb);
+	sandbox_release(sb);
+	free(sb);
 	return status;
 }

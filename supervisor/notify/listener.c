@@ -5,16 +5,20 @@
  * target's behalf (FIFOs are opened by the kernel), so one slow call
  * cannot stall the rest.  RECV blocks forever once the target is gone
  * (closing the listener does not wake it), so workers poll the listener
- * together with init's pidfd and stop when init exits.
+ * together with init's pidfd and stop when init exits; a worker that lost
+ * the race for the last notification and sleeps in RECV is woken by a
+ * signal from notify_stop.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -107,11 +111,23 @@ static void handle_one(struct notify_ctx *ctx, struct seccomp_notif *req,
 	send_reply(&c, resp, &ans);
 }
 
+#define WAKE_SIGNAL (SIGRTMIN + 1)
+
+static void wake_handler(int sig)
+{
+	(void)sig; /* only here to interrupt RECV */
+}
+
 static void *worker_main(void *arg)
 {
 	struct notify_ctx *ctx = arg;
 	struct seccomp_notif *req = malloc(ctx->notif_size);
 	struct seccomp_notif_resp *resp = malloc(ctx->resp_size);
+	sigset_t wake;
+
+	sigemptyset(&wake);
+	sigaddset(&wake, WAKE_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
 
 	if (!req || !resp) {
 		fprintf(stderr, "veneer: worker: out of memory\n");
@@ -119,7 +135,7 @@ static void *worker_main(void *arg)
 		free(resp);
 		return NULL;
 	}
-	for (;;) {
+	while (!ctx->stopping) {
 		struct pollfd fds[2] = {
 			{ .fd = ctx->listener, .events = POLLIN },
 			{ .fd = ctx->init_pidfd, .events = POLLIN },
@@ -134,7 +150,7 @@ static void *worker_main(void *arg)
 			break;
 		memset(req, 0, ctx->notif_size);
 		if (ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
-			if (errno == EINTR || errno == ENOENT)
+			if ((errno == EINTR || errno == ENOENT) && !ctx->stopping)
 				continue;
 			break; /* the listener is gone: the sandbox is over */
 		}
@@ -148,7 +164,7 @@ static void *worker_main(void *arg)
 int notify_start(struct notify_ctx *ctx, int nworkers)
 {
 	struct seccomp_notif_sizes sizes;
-	pthread_attr_t attr;
+	struct sigaction sa = { .sa_handler = wake_handler };
 
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
 		return -errno;
@@ -160,17 +176,45 @@ int notify_start(struct notify_ctx *ctx, int nworkers)
 	/* Wake the worker on the target's core (6.6+); older kernels say no. */
 	(void)ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(WAKE_SIGNAL, &sa, NULL) < 0)
+		return -errno;
+	ctx->workers = calloc((size_t)nworkers, sizeof(*ctx->workers));
+	if (!ctx->workers)
+		return -ENOMEM;
 	for (int i = 0; i < nworkers; i++) {
-		pthread_t t;
-		int r = pthread_create(&t, &attr, worker_main, ctx);
+		int r = pthread_create(&ctx->workers[i], NULL, worker_main, ctx);
 
 		if (r) {
-			pthread_attr_destroy(&attr);
+			notify_stop(ctx);
 			return -r;
 		}
+		ctx->nworkers++;
 	}
-	pthread_attr_destroy(&attr);
 	return 0;
+}
+
+void notify_stop(struct notify_ctx *ctx)
+{
+	ctx->stopping = 1;
+	for (int i = 0; i < ctx->nworkers; i++) {
+		/* again and again: a signal that lands just before RECV is lost */
+		for (;;) {
+			struct timespec deadline;
+
+			pthread_kill(ctx->workers[i], WAKE_SIGNAL);
+			clock_gettime(CLOCK_REALTIME, &deadline);
+			deadline.tv_nsec += 20 * 1000 * 1000;
+			if (deadline.tv_nsec >= 1000000000L) {
+				deadline.tv_sec++;
+				deadline.tv_nsec -= 1000000000L;
+			}
+			if (pthread_timedjoin_np(ctx->workers[i], NULL, &deadline) == 0)
+				break;
+		}
+	}
+	free(ctx->workers);
+	ctx->workers = NULL;
+	ctx->nworkers = 0;
+	pthread_mutex_destroy(&ctx->log_lock);
 }

@@ -37,6 +37,9 @@ struct notify_ctx {
 	int tracee_proc_fd;      /* the sandbox's own /proc, for other pids' links */
 	struct dirstream_cache *dirs;
 	pthread_mutex_t log_lock;
+	pthread_t *workers;
+	int nworkers;
+	volatile int stopping;
 };
 
 /* How one intercepted call is answered (architecture brief, section 4). */
@@ -169,5 +172,7 @@ void dirstream_cache_free(struct dirstream_cache *cache);
 
 /* listener.c */
 int notify_start(struct notify_ctx *ctx, int nworkers);
+/* Stop and join the workers (init is gone: no call will come). */
+void notify_stop(struct notify_ctx *ctx);
 
 #endif
