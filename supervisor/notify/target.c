@@ -85,39 +85,44 @@ static bool all_digits(const char *s)
 	return true;
 }
 
+/* Copy the next path component of *p into buf and step past it. */
+static bool next_component(const char **p, char *buf, size_t size)
+{
+	size_t n = strcspn(*p, "/");
+
+	if (n == 0 || n >= size)
+		return false;
+	memcpy(buf, *p, n);
+	buf[n] = '\0';
+	*p += n;
+	while (**p == '/')
+		(*p)++;
+	return true;
+}
+
 /*
- * "/proc" + rest, where rest is "<who>/<what>[/...]": who is self,
- * thread-self or a pid of the sandbox; what is root, cwd or fd/N.  On a
+ * "/proc" + rest, where rest is "<who>/[task/<tid>/]<what>[/...]": who is
+ * self, thread-self or a pid of the sandbox; what is root, cwd or fd/N.  On a
  * match, *start and *tail say where to resolve again.  1: redirected;
  * 0: leave it to the kernel.
  */
 static int proc_magic(struct notify_call *c, const char *rest, char *start, size_t size,
 		      const char **tail)
 {
-	char who[32], what[8];
+	char who[32], what[16];
 	char link[96];
 	const char *p = rest;
-	size_t n;
 	int base = AT_FDCWD;
 	int r;
 
-	n = strcspn(p, "/");
-	if (n == 0 || n >= sizeof(who))
+	if (!next_component(&p, who, sizeof(who)) || !next_component(&p, what, sizeof(what)))
 		return 0;
-	memcpy(who, p, n);
-	who[n] = '\0';
-	p += n;
-	while (*p == '/')
-		p++;
-	n = strcspn(p, "/");
-	if (n == 0 || n >= sizeof(what))
-		return 0;
-	memcpy(what, p, n);
-	what[n] = '\0';
-	p += n;
-	while (*p == '/')
-		p++;
-
+	if (strcmp(what, "task") == 0) {
+		/* <who>/task/<tid>/...: the thread, by its id in the sandbox */
+		if (!next_component(&p, who, sizeof(who)) || !all_digits(who) ||
+		    !next_component(&p, what, sizeof(what)))
+			return 0;
+	}
 	if (strcmp(who, "self") == 0 || strcmp(who, "thread-self") == 0) {
 		snprintf(link, sizeof(link), "/proc/%d/", c->pid);
 	} else if (all_digits(who) && c->ctx->tracee_proc_fd >= 0) {
@@ -134,15 +139,13 @@ static int proc_magic(struct notify_call *c, const char *rest, char *start, size
 	}
 	if (strcmp(what, "cwd") == 0) {
 		strncat(link, "cwd", sizeof(link) - strlen(link) - 1);
-	} else if (strcmp(what, "fd") == 0 && *p) {
-		n = strcspn(p, "/");
-		if (n > 10)
+	} else if (strcmp(what, "fd") == 0) {
+		char fd[16];
+
+		if (!next_component(&p, fd, sizeof(fd)) || !all_digits(fd))
 			return 0;
 		strncat(link, "fd/", sizeof(link) - strlen(link) - 1);
-		strncat(link, p, n);
-		p += n;
-		while (*p == '/')
-			p++;
+		strncat(link, fd, sizeof(link) - strlen(link) - 1);
 	} else {
 		return 0;
 	}
