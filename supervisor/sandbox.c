@@ -403,6 +403,8 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 	sb->ctx.tracee_proc_fd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	r = dirstream_cache_new(&sb->ctx.dirs);
 	if (r == 0)
+		r = target_cache_new(&sb->ctx);
+	if (r == 0)
 		r = notify_start(&sb->ctx, ncpu > 0 ? (int)ncpu : 1);
 	sb->workers_started = r == 0;
 	if (r < 0)
@@ -463,6 +465,7 @@ static void sandbox_release(struct sandbox *sb)
 	free(sb->lower_clones);
 	free(sb->bind_clones);
 	dirstream_cache_free(sb->ctx.dirs);
+	target_cache_free(&sb->ctx);
 	for (size_t i = 0; i < 2; i++)
 		if (sb->sock[i] >= 0)
 			close(sb->sock[i]);

@@ -25,6 +25,7 @@
 #endif
 
 struct dirstream_cache;
+struct view_path_cache;
 
 struct notify_ctx {
 	struct vn_union *u;
@@ -36,6 +37,7 @@ struct notify_ctx {
 	size_t resp_size;
 	int tracee_proc_fd;      /* the sandbox's own /proc, for other pids' links */
 	struct dirstream_cache *dirs;
+	struct view_path_cache *view_paths;
 	pthread_mutex_t log_lock;
 	pthread_t *workers;
 	int nworkers;
@@ -105,6 +107,8 @@ int target_resolve_string(struct notify_call *c, int dirfd, const char *path, in
  * something the kernel answers for (a real file, a passthrough mount). */
 enum { UNION_DIR = 1, UNION_OTHER = 2 };
 int target_fd_union_path(struct notify_call *c, int fd, char *out, size_t size);
+int target_cache_new(struct notify_ctx *ctx);
+void target_cache_free(struct notify_ctx *ctx);
 /* Resolve again with VN_RENDER, so the kernel can walk the same path. */
 int target_render(struct notify_call *c, struct target_path *tp, int flags);
 /* A copy of one of the target's fds (same open file description). */

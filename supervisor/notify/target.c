@@ -19,6 +19,70 @@
 #include "notify.h"
 
 #define DELETED_SUFFIX " (deleted)"
+#define VIEW_PATH_SLOTS 4096
+
+/*
+ * The union path of view inodes the target holds as cwd or fd, so that
+ * mapping them costs one stat instead of a stat and a readlink.  View
+ * inodes are never renamed, and a re-rendered object gets a new inode, so
+ * an entry never goes stale.
+ */
+struct view_path_cache {
+	pthread_mutex_t lock;
+	struct {
+		ino_t ino;
+		int kind;
+		char *path;
+	} slots[VIEW_PATH_SLOTS];
+};
+
+int target_cache_new(struct notify_ctx *ctx)
+{
+	ctx->view_paths = calloc(1, sizeof(*ctx->view_paths));
+	if (!ctx->view_paths)
+		return -ENOMEM;
+	pthread_mutex_init(&ctx->view_paths->lock, NULL);
+	return 0;
+}
+
+void target_cache_free(struct notify_ctx *ctx)
+{
+	if (!ctx->view_paths)
+		return;
+	for (size_t i = 0; i < VIEW_PATH_SLOTS; i++)
+		free(ctx->view_paths->slots[i].path);
+	pthread_mutex_destroy(&ctx->view_paths->lock);
+	free(ctx->view_paths);
+	ctx->view_paths = NULL;
+}
+
+static int view_path_lookup(struct notify_ctx *ctx, ino_t ino, char *out, size_t size)
+{
+	struct view_path_cache *cache = ctx->view_paths;
+	int kind = 0;
+
+	pthread_mutex_lock(&cache->lock);
+	if (cache->slots[ino % VIEW_PATH_SLOTS].ino == ino && cache->slots[ino % VIEW_PATH_SLOTS].path &&
+	    snprintf(out, size, "%s", cache->slots[ino % VIEW_PATH_SLOTS].path) < (int)size)
+		kind = cache->slots[ino % VIEW_PATH_SLOTS].kind;
+	pthread_mutex_unlock(&cache->lock);
+	return kind;
+}
+
+static void view_path_remember(struct notify_ctx *ctx, ino_t ino, int kind, const char *path)
+{
+	struct view_path_cache *cache = ctx->view_paths;
+	char *copy = strdup(path);
+
+	if (!copy)
+		return;
+	pthread_mutex_lock(&cache->lock);
+	free(cache->slots[ino % VIEW_PATH_SLOTS].path);
+	cache->slots[ino % VIEW_PATH_SLOTS].ino = ino;
+	cache->slots[ino % VIEW_PATH_SLOTS].kind = kind;
+	cache->slots[ino % VIEW_PATH_SLOTS].path = copy;
+	pthread_mutex_unlock(&cache->lock);
+}
 
 /* The union path behind a /proc link of the target's (cwd or fd/N).
  * UNION_DIR or UNION_OTHER (a FIFO rendered in the view); 0: not a union
@@ -29,11 +93,15 @@ static int link_union_path(struct notify_call *c, int base_fd, const char *link,
 	struct stat st;
 	ssize_t n;
 	size_t len;
+	int kind;
 
 	if (fstatat(base_fd, link, &st, 0) < 0)
 		return errno == ENOENT ? -EBADF : -errno;
 	if (!vn_view_owns(c->ctx->u, st.st_dev))
 		return 0;
+	kind = view_path_lookup(c->ctx, st.st_ino, out, size);
+	if (kind)
+		return kind;
 	n = readlinkat(base_fd, link, out, size - 1);
 	if (n < 0)
 		return -errno;
@@ -44,7 +112,9 @@ static int link_union_path(struct notify_call *c, int base_fd, const char *link,
 		return -ENOENT;
 	if (out[0] != '/')
 		return 0;
-	return S_ISDIR(st.st_mode) ? UNION_DIR : UNION_OTHER;
+	kind = S_ISDIR(st.st_mode) ? UNION_DIR : UNION_OTHER;
+	view_path_remember(c->ctx, st.st_ino, kind, out);
+	return kind;
 }
 
 int target_fd_union_path(struct notify_call *c, int fd, char *out, size_t size)
@@ -247,8 +317,6 @@ int target_resolve_string(struct notify_call *c, int dirfd, const char *path, in
 			return 0;
 		}
 	}
-	if (!notify_id_valid(c))
-		return -ESRCH;
 	return resolve_into(c, tp->start, tp->raw, flags, tp);
 }
 
