@@ -15,6 +15,7 @@
 #define __NR_fchmodat2 452
 #endif
 
+/* [__NR_x] = { "x", handler }: the name is the macro's text less "__NR_" */
 #define ENTRY(nr, fn) [nr] = { #nr + 5, fn }
 
 static const struct syscall_entry table[] = {
