@@ -40,6 +40,8 @@ void cli_run_usage(FILE *out)
 	      "                        is, not unioned; :ro makes it read-only\n"
 	      "  --chdir DIR           working directory inside (default: the current\n"
 	      "                        directory when the union has it, else /)\n"
+	      "  --policy NAME|FILE    network, /sys and capabilities: default, build, lab,\n"
+	      "                        container, or a .policy file (default: default)\n"
 	      "  --backend NAME        auto, notify or ptrace (default: auto)\n"
 	      "  -v, --verbose         log every intercepted call and its answer to stderr\n"
 	      "  -h, --help            show this help\n"
@@ -114,7 +116,7 @@ static int parse_backend(const char *arg, enum backend *out, struct vn_error *er
 	return 0;
 }
 
-enum { OPT_LOWER = 256, OPT_UPPER, OPT_BIND, OPT_CHDIR, OPT_BACKEND };
+enum { OPT_LOWER = 256, OPT_UPPER, OPT_BIND, OPT_CHDIR, OPT_BACKEND, OPT_POLICY };
 
 int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_error *err)
 {
@@ -124,6 +126,7 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 		{ "bind", required_argument, NULL, OPT_BIND },
 		{ "chdir", required_argument, NULL, OPT_CHDIR },
 		{ "backend", required_argument, NULL, OPT_BACKEND },
+		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -159,6 +162,10 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 		case OPT_CHDIR:
 			free(opt->chdir);
 			opt->chdir = strdup(optarg);
+			break;
+		case OPT_POLICY:
+			free(opt->policy_name);
+			opt->policy_name = strdup(optarg);
 			break;
 		case OPT_BACKEND:
 			if (parse_backend(optarg, &opt->backend, err) < 0)
@@ -196,4 +203,5 @@ void cli_free_run(struct run_options *opt)
 	free(opt->binds);
 	free(opt->upper);
 	free(opt->chdir);
+	free(opt->policy_name);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "veneer/error.h"
+#include "veneer/policy.h"
 
 #define EXIT_VENEER_ERROR 125
 
@@ -29,6 +30,8 @@ struct run_options {
 	struct bind_option *binds;
 	size_t nbinds;
 	char *chdir;          /* NULL: the caller's cwd when the union has it */
+	char *policy_name;    /* --policy NAME|FILE (default "default") */
+	struct policy policy; /* loaded by validate_run_options */
 	enum backend backend;
 	bool verbose;
 	char **argv;          /* the command */

@@ -351,14 +351,18 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 		.argv = sb->opt->argv,
 		.trapped = sb->trapped,
 		.ntrapped = sb->ntrapped,
+		.policy = &sb->opt->policy,
 	};
+	int flags = CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sb->sock) < 0)
 		return vn_fail(err, errno, "create the listener socket");
 	cfg.sock = sb->sock[1];
 	fflush(NULL);
-	pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, 0);
+	if (sb->opt->policy.network == POLICY_NETWORK_NONE)
+		flags |= CLONE_NEWNET;
+	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
 	if (pid < 0)
 		return vn_fail(err, errno, "start the sandbox's init");
 	if (pid == 0) {

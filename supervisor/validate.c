@@ -191,5 +191,5 @@ int validate_run_options(struct run_options *opt, struct vn_error *err)
 			       opt->chdir);
 	if (check_lowers(opt, err) < 0 || check_upper(opt, err) < 0 || check_binds(opt, err) < 0)
 		return -1;
-	return 0;
+	return policy_load(opt->policy_name ? opt->policy_name : "default", &opt->policy, err);
 }

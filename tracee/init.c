@@ -116,7 +116,8 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 	 * the sandbox, not even in init, which the target could ptrace. */
 	if (close_fds_except(cfg->sock) < 0)
 		setup_failed();
-	if (tracee_make_mounts_slave() < 0 ||
+	if (tracee_loopback_up(cfg) < 0 ||
+	    tracee_make_mounts_slave() < 0 ||
 	    tracee_mount_proc(cfg) < 0 ||
 	    tracee_mount_dev(cfg) < 0 ||
 	    tracee_mount_sys(cfg) < 0 ||
@@ -129,6 +130,9 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 		setup_failed();
 	close(listener);
 	close(cfg->sock);
+	/* after the filter, which needs CAP_SYS_ADMIN to be installed */
+	if (tracee_drop_capabilities(cfg) < 0)
+		setup_failed();
 	if (chdir(cfg->cwd) < 0) {
 		fprintf(stderr, "veneer: enter the working directory %s: %s\n", cfg->cwd,
 			strerror(errno));

@@ -111,6 +111,12 @@ int tracee_mount_sys(const struct tracee_config *cfg)
 	char path[4096];
 
 	view_path(cfg, "sys", path, sizeof(path));
+	if (cfg->policy->sys == POLICY_SYS_NONE) {
+		if (mount("sys", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  "mode=0555,size=4k") < 0)
+			return fail("mount an empty /sys", path);
+		return 0;
+	}
 	if (mount("/sys", path, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return fail("bind /sys", path);
 	return make_read_only(path);

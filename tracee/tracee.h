@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "veneer/policy.h"
+
 struct tracee_bind {
 	char *source;      /* where the supervisor staged it (its namespace) */
 	char *dest;        /* absolute path inside the sandbox */
@@ -24,6 +26,7 @@ struct tracee_config {
 	int sock;                      /* the listener goes back over this */
 	const int *trapped;            /* syscalls the supervisor answers */
 	size_t ntrapped;
+	const struct policy *policy;
 };
 
 /* mounts.c */
@@ -33,6 +36,10 @@ int tracee_mount_dev(const struct tracee_config *cfg);
 int tracee_mount_sys(const struct tracee_config *cfg);
 int tracee_mount_binds(const struct tracee_config *cfg);
 int tracee_enter_view(const struct tracee_config *cfg);
+
+/* policy.c */
+int tracee_loopback_up(const struct tracee_config *cfg);
+int tracee_drop_capabilities(const struct tracee_config *cfg);
 
 /* filter.c */
 int tracee_install_filter(const struct tracee_config *cfg, int *listener);

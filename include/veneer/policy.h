@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What a sandbox may have besides the union: network, /sys, capabilities.
+ * Loaded from policies/NAME.policy (see policies/README.md). */
+#ifndef VENEER_POLICY_H
+#define VENEER_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "veneer/error.h"
+
+enum policy_network {
+	POLICY_NETWORK_HOST,  /* the host's network namespace */
+	POLICY_NETWORK_NONE,  /* a new one with only loopback, up */
+};
+
+enum policy_sys {
+	POLICY_SYS_READ_ONLY, /* the host's /sys, read-only */
+	POLICY_SYS_NONE,      /* an empty, read-only /sys */
+};
+
+struct policy {
+	char path[4096];            /* the file it came from */
+	enum policy_network network;
+	enum policy_sys sys;
+	bool all_capabilities;      /* keep every capability of root inside */
+	uint64_t capabilities;      /* else: the ones to keep (bit = CAP_*) */
+};
+
+/* NAME (a file of the policy directory) or a path to a .policy file. */
+int policy_load(const char *name_or_path, struct policy *policy, struct vn_error *err);
+/* Parse policy text; `origin` names it in errors. */
+int policy_parse(const char *text, const char *origin, struct policy *policy,
+		 struct vn_error *err);
+
+#endif
