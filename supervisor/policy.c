@@ -59,28 +59,36 @@ static int parse_capabilities(char *value, struct policy *p, const char *origin,
 	return 0;
 }
 
+/* A key whose value is one of two words. */
+static int parse_choice(const char *key, const char *value, const char *const words[2],
+			int *out, const char *origin, int line, struct vn_error *err)
+{
+	for (int i = 0; i < 2; i++)
+		if (strcmp(value, words[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	return vn_fail(err, 0, "%s:%d: %s = '%s'; use %s or %s", origin, line, key, value, words[0],
+		       words[1]);
+}
+
 static int parse_setting(const char *key, char *value, struct policy *p, const char *origin,
 			 int line, struct vn_error *err)
 {
+	/* in the order of the enums: POLICY_NETWORK_HOST, POLICY_SYS_READ_ONLY first */
+	static const char *const network[2] = { "host", "none" };
+	static const char *const sys[2] = { "read-only", "none" };
+	int choice = 0, r;
+
 	if (strcmp(key, "network") == 0) {
-		if (strcmp(value, "host") == 0)
-			p->network = POLICY_NETWORK_HOST;
-		else if (strcmp(value, "none") == 0)
-			p->network = POLICY_NETWORK_NONE;
-		else
-			return vn_fail(err, 0, "%s:%d: network = '%s'; use host or none", origin, line,
-				       value);
-		return 0;
+		r = parse_choice(key, value, network, &choice, origin, line, err);
+		p->network = (enum policy_network)choice;
+		return r;
 	}
 	if (strcmp(key, "sys") == 0) {
-		if (strcmp(value, "read-only") == 0)
-			p->sys = POLICY_SYS_READ_ONLY;
-		else if (strcmp(value, "none") == 0)
-			p->sys = POLICY_SYS_NONE;
-		else
-			return vn_fail(err, 0, "%s:%d: sys = '%s'; use read-only or none", origin, line,
-				       value);
-		return 0;
+		r = parse_choice(key, value, sys, &choice, origin, line, err);
+		p->sys = (enum policy_sys)choice;
+		return r;
 	}
 	if (strcmp(key, "capabilities") == 0)
 		return parse_capabilities(value, p, origin, line, err);
