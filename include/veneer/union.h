@@ -59,6 +59,7 @@ enum {
 	VN_NO_XDEV     = 1 << 4, /* never enter a passthrough mount (RESOLVE_NO_XDEV) */
 	VN_RENDER      = 1 << 5, /* mirror every directory and symlink met into the view */
 	VN_NO_AUTOMOUNT_PASSTHROUGH = 1 << 6,
+	VN_NO_MAGICLINKS = 1 << 7, /* RESOLVE_NO_MAGICLINKS (for /proc, which the notify side redirects) */
 };
 
 /* What a path resolved to. */
@@ -71,6 +72,7 @@ struct vn_node {
 	const struct vn_passthrough *mount; /* which one, when passthrough */
 	char rest[PATH_MAX];       /* passthrough: what is left below the mount point */
 	bool parent_exists;        /* ENOENT: the parent directory resolved */
+	int links;                 /* symlinks followed so far (vn_resolve_counted) */
 };
 
 /* union/layer.c */
@@ -92,6 +94,10 @@ void vn_dircache_forget(struct vn_union *u, const char *path);
  * says whether only the last component was missing. */
 int vn_resolve(struct vn_union *u, const char *start, const char *path, int flags,
 	       struct vn_node *node);
+/* The same, continuing a walk that already followed `links` symlinks
+ * (across /proc magic links); node->links says how many in all. */
+int vn_resolve_counted(struct vn_union *u, const char *start, const char *path, int flags,
+		       int links, struct vn_node *node);
 /* Open the resolved object in its layer with open(2) flags. */
 int vn_open_node(struct vn_union *u, const struct vn_node *node, int flags);
 /* Read a symlink the union resolved (node->layer must hold it). */

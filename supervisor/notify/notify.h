@@ -93,6 +93,7 @@ struct target_path {
 	char start[PATH_MAX];
 	struct vn_node node;
 	int err;             /* TARGET_UNION: vn_resolve's result (0 or -errno) */
+	bool empty;          /* the path was "" (the fd itself, AT_EMPTY_PATH) */
 };
 
 /* Read the path at addr relative to dirfd and resolve it.  Returns -errno

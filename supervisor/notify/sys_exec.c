@@ -22,7 +22,7 @@
  * 0: none (a static binary, or one we cannot read), -errno. */
 static int binary_interpreter(int fd, char *interp, size_t size)
 {
-	unsigned char head[256];
+	unsigned char head[256 + 1]; /* BINPRM_BUF_SIZE */
 	ssize_t n = pread(fd, head, sizeof(head) - 1, 0);
 
 	if (n < 4)
@@ -34,6 +34,10 @@ static int binary_interpreter(int fd, char *interp, size_t size)
 
 		p += strspn(p, " \t");
 		len = strcspn(p, " \t\n");
+		/* no newline in the kernel's buffer and the name runs to its
+		 * end: truncated, the kernel says ENOEXEC (binfmt_script.c) */
+		if (!memchr(head, '\n', (size_t)n) && p + len >= (char *)head + 255)
+			return 0;
 		if (len == 0 || len >= size)
 			return 0;
 		memcpy(interp, p, len);
@@ -84,8 +88,10 @@ static int render_interpreter_of(struct notify_call *c, int fd, int depth)
 		return r;
 	if (interp.kind != TARGET_UNION)
 		return 0;
-	if (interp.err < 0)
+	if (interp.err == -ENOENT)
 		return 0; /* the kernel will say ENOENT itself */
+	if (interp.err < 0)
+		return interp.err; /* ENOTDIR, ELOOP...: the view would say ENOENT */
 	return render_executable(c, &interp, depth + 1);
 }
 
@@ -98,6 +104,9 @@ static int render_executable(struct notify_call *c, struct target_path *tp, int 
 	r = vn_render_bind(c->ctx->u, &tp->node);
 	if (r < 0)
 		return r;
+	/* not executable: the kernel says EACCES before it reads a "#!" line */
+	if (vn_access(c->ctx->u, &tp->node, X_OK, 0) < 0)
+		return 0;
 	fd = vn_open_node(c->ctx->u, &tp->node, O_RDONLY);
 	if (fd < 0)
 		return 0; /* exec-only file: the kernel can run it, we cannot peek */

@@ -51,6 +51,8 @@ static int resolve_flags_for(const struct open_request *o)
 		flags |= VN_NO_SYMLINKS;
 	if (o->resolve & RESOLVE_NO_XDEV)
 		flags |= VN_NO_XDEV;
+	if (o->resolve & RESOLVE_NO_MAGICLINKS)
+		flags |= VN_NO_MAGICLINKS;
 	return flags;
 }
 
@@ -87,6 +89,27 @@ static struct answer open_special(struct notify_call *c, struct target_path *tp,
 	return answer_continue();
 }
 
+/* O_PATH: seccomp's ADDFD cannot pass an O_PATH file (fget() refuses
+ * them, EBADF), so render the object in the view and let the kernel open
+ * it there: directories and symlinks met are rendered by the walk, a
+ * final symlink too when it is not followed, anything else as a read-only
+ * bind of the real object (a FIFO as the sandbox's own, as for open). */
+static struct answer open_path(struct notify_call *c, struct target_path *tp, int flags)
+{
+	mode_t mode = tp->node.st.st_mode;
+	int r = target_render(c, tp, flags);
+
+	if (r < 0)
+		return answer_error(-r);
+	if (S_ISFIFO(mode) || S_ISSOCK(mode))
+		r = vn_render_special(c->ctx->u, &tp->node);
+	else if (!S_ISDIR(mode) && !S_ISLNK(mode))
+		r = vn_render_bind(c->ctx->u, &tp->node);
+	if (r < 0)
+		return answer_error(-r);
+	return answer_continue();
+}
+
 static struct answer open_common(struct notify_call *c, const struct open_request *o)
 {
 	struct target_path tp;
@@ -112,6 +135,10 @@ static struct answer open_common(struct notify_call *c, const struct open_reques
 		return answer_error(EEXIST);
 	if (S_ISLNK(tp.node.st.st_mode) && !(o->flags & O_PATH))
 		return answer_error(ELOOP);
+	if ((o->flags & O_DIRECTORY) && !S_ISDIR(tp.node.st.st_mode))
+		return answer_error(ENOTDIR);
+	if (o->flags & O_PATH)
+		return open_path(c, &tp, flags);
 	if (S_ISDIR(tp.node.st.st_mode))
 		return open_directory(c, &tp, o);
 	if (o->flags & O_DIRECTORY)

@@ -169,9 +169,18 @@ static struct answer access_common(struct notify_call *c, int dirfd, uint64_t pa
 	if (resolve_reader(c, dirfd, path, at_flags & AT_EMPTY_PATH,
 			   (at_flags & AT_SYMLINK_NOFOLLOW) ? 0 : VN_FOLLOW, &tp, &ans))
 		return ans;
-	if ((mode & W_OK) && c->ctx->read_only)
-		return answer_error(EROFS);
-	return answer_result(vn_access(c->ctx->u, &tp.node, mode & ~W_OK, at_flags));
+	{
+		mode_t type = tp.node.st.st_mode & S_IFMT;
+		/* FIFOs, sockets and devices stay writable on a read-only
+		 * file system (fs/open.c: special_file) */
+		bool special = type == S_IFIFO || type == S_IFSOCK || type == S_IFCHR ||
+			       type == S_IFBLK;
+
+		if ((mode & W_OK) && c->ctx->read_only && !special)
+			return answer_error(EROFS);
+		return answer_result(vn_access(c->ctx->u, &tp.node, special ? mode : mode & ~W_OK,
+					       at_flags));
+	}
 }
 
 struct answer sys_access(struct notify_call *c)
@@ -195,6 +204,74 @@ struct answer sys_faccessat2(struct notify_call *c)
 	return access_common(c, (int)a[0], a[1], (int)a[2], (int)a[3]);
 }
 
+/* readlink of /proc/<pid>/fd/N (or task/<tid>/fd/N, /dev/fd/N) when fd N
+ * is a layer file we injected: the kernel prints where the layer sits in
+ * the supervisor's stage ("/tmp/lower/0/x"); the union path is what
+ * follows the layer's root.  Returns the length, 0 when the kernel may
+ * answer itself, -errno. */
+static ssize_t fd_link_in_union(struct notify_call *c, const struct target_path *tp, char *out,
+				size_t size)
+{
+	char rest[PATH_MAX + 8], link[PATH_MAX + 64], root[PATH_MAX], *parts[6], *save = NULL;
+	int nparts = 0, base = AT_FDCWD;
+	ssize_t n;
+
+	if (tp->kind != TARGET_PASSTHROUGH || !tp->node.mount)
+		return 0;
+	if (strcmp(tp->node.mount->path, "/dev") == 0)
+		snprintf(rest, sizeof(rest), "self/%s", tp->node.rest);
+	else if (strcmp(tp->node.mount->path, "/proc") == 0)
+		snprintf(rest, sizeof(rest), "%s", tp->node.rest);
+	else
+		return 0;
+	for (char *s = strtok_r(rest, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
+		if (nparts == 6)
+			return 0;
+		parts[nparts++] = s;
+	}
+	if (nparts < 3 || strcmp(parts[nparts - 2], "fd") != 0 ||
+	    strspn(parts[nparts - 1], "0123456789") != strlen(parts[nparts - 1]) ||
+	    !(nparts == 3 || (nparts == 5 && strcmp(parts[1], "task") == 0)))
+		return 0;
+	if (strcmp(parts[0], "self") == 0 || strcmp(parts[0], "thread-self") == 0) {
+		snprintf(link, sizeof(link), "/proc/%d", c->pid);
+	} else if (strspn(parts[0], "0123456789") == strlen(parts[0]) && c->ctx->tracee_proc_fd >= 0) {
+		base = c->ctx->tracee_proc_fd;
+		snprintf(link, sizeof(link), "%s", parts[0]);
+	} else {
+		return 0;
+	}
+	for (int i = 1; i < nparts; i++) {
+		size_t len = strlen(link);
+
+		snprintf(link + len, sizeof(link) - len, "/%s", parts[i]);
+	}
+	n = readlinkat(base, link, out, size - 1);
+	if (n < 0)
+		return errno == ENOENT ? -EBADF : -errno;
+	out[n] = '\0';
+	for (size_t i = 0; i < c->ctx->u->nlayers; i++) {
+		char self[64];
+		ssize_t rn;
+		size_t rl;
+
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", c->ctx->u->layers[i].root_fd);
+		rn = readlink(self, root, sizeof(root) - 1);
+		if (rn <= 0)
+			continue;
+		root[rn] = '\0';
+		rl = (size_t)rn;
+		if (strncmp(out, root, rl) != 0 || (out[rl] != '/' && out[rl] != '\0'))
+			continue;
+		if (out[rl] == '\0')
+			strcpy(out, "/");
+		else
+			memmove(out, out + rl, strlen(out + rl) + 1);
+		return (ssize_t)strlen(out);
+	}
+	return 0;
+}
+
 static struct answer readlink_common(struct notify_call *c, int dirfd, uint64_t path,
 				     uint64_t buf, int64_t size)
 {
@@ -205,9 +282,22 @@ static struct answer readlink_common(struct notify_call *c, int dirfd, uint64_t 
 
 	if (size <= 0)
 		return answer_error(EINVAL);
+	{
+		int r = target_resolve(c, dirfd, path, true, 0, &tp);
+
+		if (r == 0 && (n = fd_link_in_union(c, &tp, target, sizeof(target))) != 0) {
+			if (n < 0)
+				return answer_error((int)-n);
+			if (n > size)
+				n = size;
+			return answer_result(notify_write(c, buf, target, (size_t)n) < 0 ? -EFAULT : n);
+		}
+	}
 	if (resolve_reader(c, dirfd, path, true, 0, &tp, &ans))
 		return ans;
 	n = vn_readlink_node(c->ctx->u, &tp.node, target, sizeof(target));
+	if (n == -EINVAL && tp.empty)
+		n = -ENOENT; /* as the kernel: "" names no symlink (fs/stat.c) */
 	if (n < 0)
 		return answer_error((int)-n);
 	if (n > size)

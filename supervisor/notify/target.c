@@ -176,8 +176,17 @@ static bool next_component(const char **p, char *buf, size_t size)
  * match, *start and *tail say where to resolve again.  1: redirected;
  * 0: leave it to the kernel.
  */
-static int proc_magic(struct notify_call *c, const char *rest, char *start, size_t size,
-		      const char **tail)
+/* The magic link is the path's last component and is not followed
+ * (lstat, readlink, O_NOFOLLOW): it is the kernel's, as itself. */
+static bool magic_link_itself(const char *rest, const char *p, int flags)
+{
+	size_t n = strlen(rest);
+
+	return !*p && !(flags & VN_FOLLOW) && n && rest[n - 1] != '/';
+}
+
+static int proc_magic(struct notify_call *c, const char *rest, int flags, char *start,
+		      size_t size, const char **tail)
 {
 	char who[32], what[16];
 	char link[96];
@@ -203,6 +212,8 @@ static int proc_magic(struct notify_call *c, const char *rest, char *start, size
 	}
 
 	if (strcmp(what, "root") == 0) {
+		if (magic_link_itself(rest, p, flags))
+			return 0;
 		snprintf(start, size, "/");
 		*tail = p;
 		return 1;
@@ -219,6 +230,8 @@ static int proc_magic(struct notify_call *c, const char *rest, char *start, size
 	} else {
 		return 0;
 	}
+	if (magic_link_itself(rest, p, flags))
+		return 0;
 	r = link_union_path(c, base, link, start, size);
 	if (r <= 0)
 		return r;
@@ -249,15 +262,33 @@ static bool dev_link_as_proc(const char *rest, char *out, size_t size)
 	return false;
 }
 
+/* Symlinks the kernel follows on the way to a /proc magic link: /proc/self
+ * and /proc/thread-self are symlinks themselves; /dev/fd, /dev/stdin...
+ * are symlinks into /proc/self/fd. */
+static int magic_hop_links(const char *mount, const char *rest)
+{
+	int n = 1; /* the magic link */
+
+	if (strcmp(mount, "/dev") == 0)
+		return 3;
+	if (strncmp(rest, "self", 4) == 0 || strncmp(rest, "thread-self", 11) == 0)
+		n++;
+	return n;
+}
+
+/* Resolve in the union, following /proc/<pid>/{root,cwd,fd/N} into it.
+ * start and path stay as they are (target_render walks them again). */
 static int resolve_into(struct notify_call *c, const char *start, const char *path, int flags,
 			struct target_path *tp)
 {
 	const char *tail;
 	char magic_start[PATH_MAX], proc_rest[PATH_MAX];
+	char hop_start[PATH_MAX], hop_path[PATH_MAX];
+	int links = 0;
 	int r;
 
 	for (int hops = 0; hops < 8; hops++) {
-		tp->err = vn_resolve(c->ctx->u, start, path, flags, &tp->node);
+		tp->err = vn_resolve_counted(c->ctx->u, start, path, flags, links, &tp->node);
 		if (tp->err < 0 || !tp->node.passthrough) {
 			tp->kind = TARGET_UNION;
 			return 0;
@@ -271,19 +302,27 @@ static int resolve_into(struct notify_call *c, const char *start, const char *pa
 		} else {
 			return 0;
 		}
-		r = proc_magic(c, proc_rest, magic_start, sizeof(magic_start), &tail);
+		r = proc_magic(c, proc_rest, flags, magic_start, sizeof(magic_start), &tail);
 		if (r < 0)
 			return r;
 		if (r == 0)
 			return 0;
-		snprintf(tp->start, sizeof(tp->start), "%s", magic_start);
+		/* following a magic link, as the kernel's pick_link and
+		 * nd_jump_link see it */
+		if (flags & VN_NO_SYMLINKS)
+			return -ELOOP;
+		if (flags & VN_NO_MAGICLINKS)
+			return -ELOOP;
+		if (flags & (VN_BENEATH | VN_IN_ROOT))
+			return -EXDEV;
+		links = tp->node.links + magic_hop_links(tp->node.mount->path, tp->node.rest);
+		if (links > 40)
+			return -ELOOP;
+		snprintf(hop_start, sizeof(hop_start), "%s", magic_start);
 		/* tail points into proc_rest, which the next hop overwrites */
-		memmove(tp->raw, tail, strlen(tail) + 1);
-		if (!tp->raw[0])
-			strcpy(tp->raw, ".");
-		start = tp->start;
-		path = tp->raw;
-		flags &= ~(VN_BENEATH | VN_IN_ROOT);
+		snprintf(hop_path, sizeof(hop_path), "%s", tail[0] ? tail : ".");
+		start = hop_start;
+		path = hop_path;
 	}
 	return -ELOOP;
 }
@@ -294,6 +333,7 @@ int target_resolve_string(struct notify_call *c, int dirfd, const char *path, in
 	int r;
 
 	tp->node.path[0] = '\0';
+	tp->empty = false;
 	if (path != tp->raw)
 		snprintf(tp->raw, sizeof(tp->raw), "%s", path);
 	strcpy(tp->start, "/");
@@ -326,8 +366,10 @@ int target_resolve(struct notify_call *c, int dirfd, uint64_t addr, bool empty_p
 	int r = notify_read_string(c, addr, tp->raw, sizeof(tp->raw));
 
 	tp->node.path[0] = '\0';
+	tp->empty = false;
 	if (r < 0)
 		return r;
+	tp->empty = !tp->raw[0];
 	snprintf(c->detail, sizeof(c->detail), "\"%s\"", tp->raw);
 	if (!tp->raw[0]) {
 		if (!empty_path_ok)

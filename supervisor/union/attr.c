@@ -18,6 +18,10 @@ static bool nlink_needs_merge(const struct vn_union *u, const struct vn_node *no
 {
 	if (__builtin_popcount(node->dir_layers) > 1)
 		return true;
+	/* subdirectories of one layer: some may be reserved ".wh.*" names
+	 * the union does not show */
+	if (node->st.st_nlink > 2)
+		return true;
 	if (node->layer == 0 && strcmp(node->path, "/") == 0)
 		return true;
 	for (size_t i = 0; i < u->nlayers; i++) {

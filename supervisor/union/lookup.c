@@ -20,6 +20,7 @@
 struct walk {
 	struct vn_union *u;
 	int flags;
+	bool root_set;             /* as the kernel's nd->root: set by an absolute path or a ".." */
 	struct dircache_entry *cur; /* the current directory (referenced) */
 	const int *dirfd;          /* cur->fds: its fd in each layer, -1 if none */
 	char path[PATH_MAX];       /* canonical union path of the current directory */
@@ -186,6 +187,11 @@ static int lookup_name(struct walk *w, const char *name, const char *child_path,
 		if (i + 1 < u->nlayers) {
 			int opaque = union_dir_is_opaque(s->dirfd[i]);
 
+			/* ".wh.NAME" next to the directory NAME hides NAME of
+			 * the layers below: the directory stands alone (OCI) */
+			if (opaque == 0)
+				opaque = union_has_oci_whiteout(w->dirfd[i], name);
+
 			if (opaque < 0) {
 				errno = -opaque;
 				goto fail_errno;
@@ -302,17 +308,41 @@ static void parent_of(char *path)
 
 /* The remaining components, kept as one string we consume from the front. */
 struct remaining {
-	char buf[PATH_MAX * 2];
+	char *buf;             /* inline_buf, or the heap when links nest deep */
+	size_t cap;
 	size_t pos;
+	int err;               /* -ENAMETOOLONG: a component longer than NAME_MAX */
+	char inline_buf[PATH_MAX * 2];
 };
+
+/* Nested symlinks can leave up to one target per link to walk, as the
+ * kernel's stack of link bodies: ELOOP comes before this fills up. */
+#define REMAINING_MAX ((size_t)(VN_MAX_SYMLINKS + 2) * PATH_MAX)
 
 static int remaining_push_front(struct remaining *r, const char *prefix)
 {
 	size_t rest = strlen(r->buf + r->pos);
 	size_t plen = strlen(prefix);
+	size_t need = plen + 1 + rest + 1;
 
-	if (plen + 1 + rest + 1 > sizeof(r->buf))
-		return -ENAMETOOLONG;
+	if (need > r->cap) {
+		size_t cap = r->cap * 2 > need ? r->cap * 2 : need;
+		char *grown;
+
+		if (need > REMAINING_MAX)
+			return -ENAMETOOLONG;
+		if (cap > REMAINING_MAX)
+			cap = REMAINING_MAX;
+		grown = malloc(cap);
+		if (!grown)
+			return -ENOMEM;
+		memcpy(grown + plen + 1, r->buf + r->pos, rest + 1);
+		if (r->buf != r->inline_buf)
+			free(r->buf);
+		r->buf = grown;
+		r->cap = cap;
+		r->pos = plen + 1;
+	}
 	memmove(r->buf + plen + 1, r->buf + r->pos, rest + 1);
 	memcpy(r->buf, prefix, plen);
 	r->buf[plen] = rest ? '/' : '\0';
@@ -334,6 +364,11 @@ static bool remaining_next(struct remaining *r, char *name, bool *last, bool *tr
 	if (!*p)
 		return false;
 	n = strcspn(p, "/");
+	if (n > NAME_MAX) {
+		/* what the file system says when the walk reaches it */
+		r->err = -ENAMETOOLONG;
+		return false;
+	}
 	memcpy(name, p, n);
 	name[n] = '\0';
 	p += n;
@@ -420,6 +455,11 @@ static int walk_follow_symlink(struct walk *w, int layer, const char *name,
 	if (target[0] == '/') {
 		if (w->flags & VN_BENEATH)
 			return -EXDEV;
+		/* as the kernel (nd_jump_root): a relative lookup that has not
+		 * met ".." yet has no root set, and the jump counts as a crossing */
+		if ((w->flags & VN_NO_XDEV) && !w->root_set && !(w->flags & VN_IN_ROOT))
+			return -EXDEV;
+		w->root_set = true;
 		if (w->flags & VN_IN_ROOT)
 			return walk_canonical(w, floor_path);
 		r = walk_to_root(w);
@@ -443,14 +483,23 @@ static void node_fill_passthrough(struct vn_node *node, const struct vn_passthro
 int vn_resolve(struct vn_union *u, const char *start, const char *path, int flags,
 	       struct vn_node *node)
 {
-	struct walk w = { .u = u, .flags = flags };
+	return vn_resolve_counted(u, start, path, flags, 0, node);
+}
+
+int vn_resolve_counted(struct vn_union *u, const char *start, const char *path, int flags,
+		       int links, struct vn_node *node)
+{
+	struct walk w = { .u = u, .flags = flags, .links = links, .root_set = path[0] == '/' };
 	struct remaining rem = { .pos = 0 };
 	char floor_path[PATH_MAX] = "/";
 	char name[NAME_MAX + 1];
 	bool last = false, trailing_slash = false;
 	int r;
 
+	rem.buf = rem.inline_buf;
+	rem.cap = sizeof(rem.inline_buf);
 	memset(node, 0, offsetof(struct vn_node, path));
+	node->links = links;
 	node->path[0] = '\0';
 	node->rest[0] = '\0';
 	node->passthrough = false;
@@ -475,7 +524,7 @@ int vn_resolve(struct vn_union *u, const char *start, const char *path, int flag
 		snprintf(floor_path, sizeof(floor_path), "%s", w.path);
 		w.floor = strlen(w.path);
 	}
-	strcpy(rem.buf, path);
+	strcpy(rem.buf, path); /* shorter than PATH_MAX: checked above */
 
 	if (!remaining_next(&rem, name, &last, &trailing_slash)) {
 		/* "/" or the start directory itself */
@@ -488,6 +537,7 @@ int vn_resolve(struct vn_union *u, const char *start, const char *path, int flag
 
 		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
 			if (name[1] == '.') {
+				w.root_set = true;
 				r = walk_dotdot(&w);
 				if (r < 0)
 					goto out;
@@ -569,6 +619,10 @@ int vn_resolve(struct vn_union *u, const char *start, const char *path, int flag
 	}
 
 found_dir_self:
+	if (rem.err) {
+		r = rem.err;
+		goto out;
+	}
 	/* The current directory of the walk is the answer. */
 	snprintf(node->path, sizeof(node->path), "%s", w.path);
 	node->dir_layers = w.cur->layers;
@@ -578,6 +632,9 @@ found_dir_self:
 	else
 		r = fstat(w.dirfd[node->layer], &node->st) < 0 ? -errno : 0;
 out:
+	if (rem.buf != rem.inline_buf)
+		free(rem.buf);
+	node->links = w.links;
 	walk_release(&w);
 	return r;
 }

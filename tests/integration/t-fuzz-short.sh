@@ -1,0 +1,30 @@
+#!/bin/bash
+# A short run of the differential fuzzer (tests/fuzz/run-fuzz, docs/fuzz.md):
+# random layer stacks with every kind of object, whiteout and opaque
+# directory in both formats; vt-probe run over hundreds of paths natively,
+# chrooted into the reference merge, and inside veneer; the outputs must be
+# identical and each run's identities consistent.  Fixed seeds first (the
+# same every run), then random ones until about 30 seconds have passed
+# (VENEER_FUZZ_SECONDS).  A failure prints its seed and the command that
+# reproduces it.
+source "$(dirname "$0")/lib.sh"
+require_veneer
+require_prog vt-probe
+require_cmd unshare chroot mount timeout diff "$PY"
+unshare -rmpf true 2>/dev/null ||
+	skip "unprivileged user, mount and pid namespaces are not available"
+
+fixed=1,7,42,125,1000,2056
+seconds=${VENEER_FUZZ_SECONDS:-30}
+first=$(od -An -N3 -tu4 /dev/urandom | tr -d ' ')
+note "fixed seeds $fixed, then random seeds from $first for ${seconds}s"
+set +e
+"$IT_DIR/../fuzz/run-fuzz" --veneer "$VENEER" --progs "$PROGS" \
+	--seeds "$fixed" --seed "$first" --seconds "$seconds" --out "$T/fuzz-out"
+rc=$?
+set -e
+case $rc in
+0) ;;
+1) fail "the fuzzer found a difference (reproducer above)" ;;
+*) fail "the fuzzer could not run (status $rc)" ;;
+esac
