@@ -19,11 +19,9 @@
  * reader shares: errors, and paths the kernel answers for.  Returns true
  * when *ans is the final answer.
  */
-static bool resolve_reader(struct notify_call *c, int dirfd, uint64_t path, bool empty_ok,
-			   int flags, struct target_path *tp, struct answer *ans)
+static bool answer_reader(struct notify_call *c, int r, int flags, struct target_path *tp,
+			  struct answer *ans)
 {
-	int r = target_resolve(c, dirfd, path, empty_ok, flags, tp);
-
 	if (r < 0) {
 		*ans = answer_error(-r);
 		return true;
@@ -38,6 +36,12 @@ static bool resolve_reader(struct notify_call *c, int dirfd, uint64_t path, bool
 		return true;
 	}
 	return false;
+}
+
+static bool resolve_reader(struct notify_call *c, int dirfd, uint64_t path, bool empty_ok,
+			   int flags, struct target_path *tp, struct answer *ans)
+{
+	return answer_reader(c, target_resolve(c, dirfd, path, empty_ok, flags, tp), flags, tp, ans);
 }
 
 /* On an fd: a union directory is answered from the union, anything else
@@ -279,23 +283,18 @@ static struct answer readlink_common(struct notify_call *c, int dirfd, uint64_t 
 	struct answer ans;
 	char target[PATH_MAX];
 	ssize_t n;
+	int r;
 
 	if (size <= 0)
 		return answer_error(EINVAL);
-	{
-		int r = target_resolve(c, dirfd, path, true, 0, &tp);
-
-		if (r == 0 && (n = fd_link_in_union(c, &tp, target, sizeof(target))) != 0) {
-			if (n < 0)
-				return answer_error((int)-n);
-			if (n > size)
-				n = size;
-			return answer_result(notify_write(c, buf, target, (size_t)n) < 0 ? -EFAULT : n);
-		}
+	r = target_resolve(c, dirfd, path, true, 0, &tp);
+	/* /proc/<pid>/fd/N of a layer file: its union path, not ours */
+	n = r == 0 ? fd_link_in_union(c, &tp, target, sizeof(target)) : 0;
+	if (n == 0) {
+		if (answer_reader(c, r, 0, &tp, &ans))
+			return ans;
+		n = vn_readlink_node(c->ctx->u, &tp.node, target, sizeof(target));
 	}
-	if (resolve_reader(c, dirfd, path, true, 0, &tp, &ans))
-		return ans;
-	n = vn_readlink_node(c->ctx->u, &tp.node, target, sizeof(target));
 	if (n == -EINVAL && tp.empty)
 		n = -ENOENT; /* as the kernel: "" names no symlink (fs/stat.c) */
 	if (n < 0)
