@@ -287,7 +287,7 @@ static int stage_binds(struct sandbox *sb, struct vn_error *err)
 		sb->binds[i].read_only = opt->binds[i].read_only;
 		if (!sb->binds[i].source)
 			return vn_fail(err, 0, "out of memory");
-		if (vn_union_add_passthrough(&sb->u, opt->binds[i].dest, !opt->binds[i].read_only) < 0)
+		if (vn_union_add_passthrough(&sb->u, opt->binds[i].dest) < 0)
 			return vn_fail(err, 0, "out of memory");
 		/* the mount point in the view: a file for a file, else a directory */
 		if (vn_render_mountpoint(&sb->u, opt->binds[i].dest, S_ISDIR(st.st_mode)) < 0)
@@ -318,7 +318,7 @@ static int mount_view(struct sandbox *sb, struct vn_error *err)
 		return vn_fail(err, ENOMEM, "open the view");
 	}
 	for (size_t i = 0; i < sizeof(system_mounts) / sizeof(system_mounts[0]); i++) {
-		if (vn_union_add_passthrough(&sb->u, system_mounts[i], true) < 0)
+		if (vn_union_add_passthrough(&sb->u, system_mounts[i]) < 0)
 			return vn_fail(err, 0, "out of memory");
 		if (vn_render_dir(&sb->u, system_mounts[i]) < 0)
 			return vn_fail(err, errno, "make the mount point %s", system_mounts[i]);
@@ -397,7 +397,6 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 	if (sb->ctx.init_pidfd < 0)
 		return vn_fail(err, errno, "watch the sandbox's init");
 	sb->ctx.verbose = sb->opt->verbose;
-	sb->ctx.read_only = true;
 	snprintf(proc, sizeof(proc), "/proc/%d/root", sb->init);
 	fd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)

@@ -34,8 +34,8 @@ struct vn_layer {
 
 /* A passthrough mount: a path of the view the kernel answers for. */
 struct vn_passthrough {
-	char *path;           /* absolute union path, e.g. "/proc" */
-	bool writable;
+	char *path;           /* absolute union path, e.g. "/proc" (read-only ones are
+			       * enforced by the kernel: the mount is read-only) */
 };
 
 struct vn_view;
@@ -58,7 +58,6 @@ enum {
 	VN_NO_SYMLINKS = 1 << 3, /* any symlink is ELOOP (RESOLVE_NO_SYMLINKS) */
 	VN_NO_XDEV     = 1 << 4, /* never enter a passthrough mount (RESOLVE_NO_XDEV) */
 	VN_RENDER      = 1 << 5, /* mirror every directory and symlink met into the view */
-	VN_NO_AUTOMOUNT_PASSTHROUGH = 1 << 6,
 	VN_NO_MAGICLINKS = 1 << 7, /* RESOLVE_NO_MAGICLINKS (for /proc, which the notify side redirects) */
 };
 
@@ -77,7 +76,7 @@ struct vn_node {
 
 /* union/layer.c */
 int vn_union_add_layer(struct vn_union *u, int root_fd, const char *host_path, bool writable);
-int vn_union_add_passthrough(struct vn_union *u, const char *path, bool writable);
+int vn_union_add_passthrough(struct vn_union *u, const char *path);
 const struct vn_passthrough *vn_union_passthrough_at(const struct vn_union *u, const char *path);
 void vn_union_release(struct vn_union *u);
 /* The layer-relative form of a union path: "" for the root, "a/b" otherwise. */

@@ -32,7 +32,6 @@ struct notify_ctx {
 	int listener;
 	int init_pidfd;          /* readable once the sandbox's init is gone */
 	bool verbose;
-	bool read_only;          /* every union mutation answers EROFS */
 	size_t notif_size;
 	size_t resp_size;
 	int tracee_proc_fd;      /* the sandbox's own /proc, for other pids' links */

@@ -3,7 +3,7 @@
  * Every call that modifies the file system by path.  Paths that lead into
  * a passthrough mount (a --bind, /dev/shm) are the kernel's: render the
  * way there and continue.  Paths of the union are answered by the write
- * path; while the union is read-only (ctx->read_only) they fail with
+ * path; until it lands, the union is read-only: they fail with
  * EROFS, after the resolution errors a native call would give first.
  */
 #define _GNU_SOURCE
@@ -35,11 +35,6 @@ static int mutation_target(struct notify_call *c, int dirfd, uint64_t path, bool
 	return 0;
 }
 
-static struct answer union_mutation(struct notify_call *c)
-{
-	return answer_error(c->ctx->read_only ? EROFS : ENOSYS);
-}
-
 static struct answer one_path(struct notify_call *c, int dirfd, uint64_t path, bool empty_ok,
 			      bool follow)
 {
@@ -48,7 +43,7 @@ static struct answer one_path(struct notify_call *c, int dirfd, uint64_t path, b
 
 	if (r < 0)
 		return answer_error(-r);
-	return r ? answer_continue() : union_mutation(c);
+	return r ? answer_continue() : answer_error(EROFS);
 }
 
 /* mkdir, rmdir, unlink, chmod, chown, truncate, utime(s), setxattr,
@@ -124,9 +119,7 @@ static struct answer two_paths(struct notify_call *c, int olddir, uint64_t oldpa
 		return answer_error(-r_to);
 	if (r_from && r_to)
 		return answer_continue();
-	if (r_from != r_to && !c->ctx->read_only)
-		return answer_error(EXDEV);
-	return union_mutation(c);
+	return answer_error(EROFS);
 }
 
 struct answer sys_rename(struct notify_call *c)

@@ -126,9 +126,9 @@ static struct answer open_common(struct notify_call *c, const struct open_reques
 		return r < 0 && r != -ENOENT ? answer_error(-r) : answer_continue();
 	}
 	if (tp.err == -ENOENT && (o->flags & O_CREAT) && tp.node.parent_exists)
-		return answer_error(c->ctx->read_only ? EROFS : ENOSYS);
+		return answer_error(EROFS);
 	if ((o->flags & O_TMPFILE) == O_TMPFILE && tp.err == 0)
-		return answer_error(c->ctx->read_only ? EROFS : ENOSYS);
+		return answer_error(EROFS);
 	if (tp.err < 0)
 		return answer_error(-tp.err);
 	if ((o->flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
@@ -146,7 +146,7 @@ static struct answer open_common(struct notify_call *c, const struct open_reques
 	if (!(o->flags & O_PATH) && (S_ISFIFO(tp.node.st.st_mode) || S_ISSOCK(tp.node.st.st_mode) ||
 				     S_ISCHR(tp.node.st.st_mode) || S_ISBLK(tp.node.st.st_mode)))
 		return open_special(c, &tp, flags);
-	if (open_may_write(o->flags) && c->ctx->read_only)
+	if (open_may_write(o->flags))
 		return answer_error(EROFS);
 	fd = vn_open_node(c->ctx->u, &tp.node, layer_open_flags(o->flags));
 	if (fd < 0)

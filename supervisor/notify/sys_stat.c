@@ -180,7 +180,7 @@ static struct answer access_common(struct notify_call *c, int dirfd, uint64_t pa
 		bool special = type == S_IFIFO || type == S_IFSOCK || type == S_IFCHR ||
 			       type == S_IFBLK;
 
-		if ((mode & W_OK) && c->ctx->read_only && !special)
+		if ((mode & W_OK) && !special)
 			return answer_error(EROFS);
 		return answer_result(vn_access(c->ctx->u, &tp.node, special ? mode : mode & ~W_OK,
 					       at_flags));

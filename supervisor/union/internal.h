@@ -15,7 +15,6 @@ struct vn_view {
 				* namespace: directory fds we inject come from here,
 				* so ".." from them can never leave the target's root */
 	char *path;            /* where the supervisor sees the view */
-	size_t path_len;
 	dev_t dev;
 	pthread_mutex_t bind_lock; /* one bind per placeholder, even when workers race */
 };

@@ -81,7 +81,7 @@ int vn_union_add_layer(struct vn_union *u, int root_fd, const char *host_path, b
 	return 0;
 }
 
-int vn_union_add_passthrough(struct vn_union *u, const char *path, bool writable)
+int vn_union_add_passthrough(struct vn_union *u, const char *path)
 {
 	struct vn_passthrough *grown;
 
@@ -92,7 +92,6 @@ int vn_union_add_passthrough(struct vn_union *u, const char *path, bool writable
 	grown[u->npassthrough].path = strdup(path);
 	if (!grown[u->npassthrough].path)
 		return -ENOMEM;
-	grown[u->npassthrough].writable = writable;
 	u->npassthrough++;
 	return 0;
 }

@@ -38,7 +38,6 @@ int vn_view_open(struct vn_union *u, const char *view_path, int view_fd)
 		free(v);
 		return -ENOMEM;
 	}
-	v->path_len = strlen(view_path);
 	v->fd = view_fd;
 	v->target_fd = -1;
 	v->dev = st.st_dev;

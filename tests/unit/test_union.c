@@ -1423,7 +1423,7 @@ UT(passthrough, proc_self)
 	struct vn_node n;
 
 	layers(2);
-	cr_assert_eq(vn_union_add_passthrough(&g_u, "/proc", true), 0);
+	cr_assert_eq(vn_union_add_passthrough(&g_u, "/proc"), 0);
 	cr_assert_eq(res("/proc/self/x", 0, &n), 0);
 	cr_assert(n.passthrough);
 	cr_assert_str_eq(n.rest, "self/x");
@@ -1444,7 +1444,7 @@ UT(passthrough, through_symlink_and_dotdot)
 	struct vn_node n;
 
 	layers(2);
-	cr_assert_eq(vn_union_add_passthrough(&g_u, "/proc", false), 0);
+	cr_assert_eq(vn_union_add_passthrough(&g_u, "/proc"), 0);
 	mkd(1, "d");
 	lnk(0, "pl", "/proc/self");
 	cr_assert_eq(res("/d/../proc/1/status", 0, &n), 0);
@@ -1466,7 +1466,7 @@ UT(passthrough, listed_in_parent)
 	char *names;
 
 	layers(2);
-	cr_assert_eq(vn_union_add_passthrough(&g_u, "/proc", true), 0);
+	cr_assert_eq(vn_union_add_passthrough(&g_u, "/proc"), 0);
 	put(1, "etc/x", "");
 	names = list_names("/", &l);
 	cr_assert_str_eq(names, "etc,proc");
