@@ -263,6 +263,26 @@ static int stage_layers(struct sandbox *sb, struct vn_error *err)
 	return 0;
 }
 
+/* An upper left by a crash: finish or undo what was interrupted, and say so. */
+static int recover_upper(struct sandbox *sb, struct vn_error *err)
+{
+	struct vn_recovery rep;
+	int r = vn_upper_recover(&sb->u, &rep);
+
+	if (r < 0)
+		return vn_fail(err, -r, "recover upper %s (its state directory %s is damaged)",
+			       sb->upper.path, VN_STATE_DIR);
+	if (rep.journals || rep.work_entries || sb->upper.stale_pid)
+		fprintf(stderr,
+			"veneer: upper %s was left by a crash%s%s: completed %u interrupted change%s, "
+			"removed %u leftover%s\n",
+			sb->upper.path, sb->upper.stale_pid ? " of veneer pid " : "",
+			sb->upper.stale_pid ? sb->upper.stale_pid_text : "", rep.journals,
+			rep.journals == 1 ? "" : "s", rep.work_entries,
+			rep.work_entries == 1 ? "" : "s");
+	return 0;
+}
+
 static int stage_binds(struct sandbox *sb, struct vn_error *err)
 {
 	struct run_options *opt = sb->opt;
@@ -407,6 +427,9 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 	r = dirstream_cache_new(&sb->ctx.dirs);
 	if (r == 0)
 		r = target_cache_new(&sb->ctx);
+	/* what we create for the target gets the target's umask, applied by
+	 * the decoders; ours would apply on top (init has its own by now) */
+	umask(0);
 	if (r == 0)
 		r = notify_start(&sb->ctx, ncpu > 0 ? (int)ncpu : 1);
 	sb->workers_started = r == 0;
@@ -502,6 +525,7 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	    clone_layers_and_binds(sb, err) < 0 ||
 	    mount_stage(sb, err) < 0 ||
 	    stage_layers(sb, err) < 0 ||
+	    recover_upper(sb, err) < 0 ||
 	    mount_view(sb, err) < 0 ||
 	    stage_binds(sb, err) < 0 ||
 	    choose_cwd(sb, err) < 0)

@@ -98,6 +98,14 @@ static int take_lock(struct upper *up, int state_fd, struct vn_error *err)
 				       "exit or give another --upper", up->path, pid[0] ? pid : "?");
 		return vn_fail(err, e, "lock upper %s", up->path);
 	}
+	/* a holder that exits clears its pid: one left here crashed */
+	n = pread(fd, pid, sizeof(pid) - 1, 0);
+	pid[n > 0 ? n : 0] = '\0';
+	pid[strcspn(pid, "\n")] = '\0';
+	if (pid[0]) {
+		up->stale_pid = true;
+		snprintf(up->stale_pid_text, sizeof(up->stale_pid_text), "%s", pid);
+	}
 	snprintf(pid, sizeof(pid), "%d\n", getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0) {
 		close(fd);
@@ -144,44 +152,19 @@ int upper_prepare(const char *path, struct upper *up, struct vn_error *err)
 	return write_version(state_fd, err);
 }
 
-/* rm -rf below dirfd/name, never following a symlink. */
-static void remove_tree(int parent, const char *name)
-{
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d;
-	struct dirent *de;
-
-	if (fd < 0) {
-		unlinkat(parent, name, 0);
-		return;
-	}
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN)
-			remove_tree(dirfd(d), de->d_name);
-		else
-			unlinkat(dirfd(d), de->d_name, 0);
-	}
-	closedir(d);
-	unlinkat(parent, name, AT_REMOVEDIR);
-}
-
 void upper_release(struct upper *up)
 {
-	if (up->lock_fd >= 0)
+	if (up->lock_fd >= 0) {
+		/* on failure the next start reports a crash that was not */
+		(void)!ftruncate(up->lock_fd, 0);
 		close(up->lock_fd);
+	}
 	up->lock_fd = -1;
 	if (up->fd >= 0)
 		close(up->fd);
 	up->fd = -1;
 	if (up->throwaway && up->parent_fd >= 0)
-		remove_tree(up->parent_fd, strrchr(up->path, '/') + 1);
+		vn_remove_tree(up->parent_fd, strrchr(up->path, '/') + 1);
 	if (up->parent_fd >= 0)
 		close(up->parent_fd);
 	up->parent_fd = -1;

@@ -15,6 +15,8 @@ struct upper {
 	bool created;     /* made by us (throwaway or missing --upper) */
 	int parent_fd;    /* throwaway: its parent, held because the path may be
 			   * hidden by the supervisor's own mounts at exit */
+	bool stale_pid;   /* the lock named a holder that died without releasing */
+	char stale_pid_text[32];
 };
 
 /* Create (or reuse) the upper, its state directory and take its lock. */

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <pthread.h>
 #include <linux/limits.h>
 
@@ -48,6 +49,14 @@ struct vn_union {
 	size_t npassthrough;
 	struct vn_view *view;   /* where renders go; NULL in tools and tests */
 	struct vn_dircache *dircache; /* made on first use */
+	/* The upper's state directory and its work area (copy-up temporaries,
+	 * the journal of multi-step changes); opened on first write. */
+	int state_fd, work_fd;
+	bool state_open;
+	uint64_t tmp_seq;
+	/* Readers of the union share it; a change holds it alone, so nobody
+	 * sees a change half made (zero-initialised = ready). */
+	pthread_rwlock_t lock;
 };
 
 /* How vn_resolve walks a path. */
@@ -71,14 +80,26 @@ struct vn_node {
 	const struct vn_passthrough *mount; /* which one, when passthrough */
 	char rest[PATH_MAX];       /* passthrough: what is left below the mount point */
 	bool parent_exists;        /* ENOENT: the parent directory resolved */
+	/* Directories present the identity of their bottom-most layer, which
+	 * a copy-up never changes (tools compare it across a walk). */
+	dev_t origin_dev;
+	ino_t origin_ino;
 	int links;                 /* symlinks followed so far (vn_resolve_counted) */
 };
 
 /* union/layer.c */
+/* Readers of the union share it; changes hold it alone. */
+void vn_union_read_lock(struct vn_union *u);
+void vn_union_write_lock(struct vn_union *u);
+void vn_union_unlock(struct vn_union *u);
 int vn_union_add_layer(struct vn_union *u, int root_fd, const char *host_path, bool writable);
 int vn_union_add_passthrough(struct vn_union *u, const char *path);
 const struct vn_passthrough *vn_union_passthrough_at(const struct vn_union *u, const char *path);
 void vn_union_release(struct vn_union *u);
+/* The union path of a layer object the supervisor sees at host_path (as
+ * /proc prints an fd we opened in a layer): 1 and the layer, or 0. */
+int vn_layer_path_to_union(struct vn_union *u, const char *host_path, char *out, size_t size,
+			   int *layer);
 /* The layer-relative form of a union path: "" for the root, "a/b" otherwise. */
 const char *vn_rel(const char *union_path);
 
@@ -131,6 +152,48 @@ ssize_t vn_getxattr(struct vn_union *u, const struct vn_node *node, const char *
 		    void *value, size_t size);
 ssize_t vn_listxattr(struct vn_union *u, const struct vn_node *node, char *list, size_t size);
 
+/* union/copyup.c */
+enum { VN_COPYUP_NO_DATA = 1 }; /* the caller empties the file anyway */
+/* Copy a lower object into the upper (its parents first); node is
+ * resolved again after.  Nothing when it is in the upper already. */
+int vn_copy_up(struct vn_union *u, struct vn_node *node, int flags);
+
+/* union/dir.c: names.  The node of a new name is vn_resolve's -ENOENT
+ * answer (parent_exists set); modes are final (the caller applied the
+ * umask).  All return 0, an fd, or -errno. */
+int vn_create(struct vn_union *u, const struct vn_node *node, int open_flags, mode_t mode);
+int vn_mkdir(struct vn_union *u, const struct vn_node *node, mode_t mode);
+int vn_mknod(struct vn_union *u, const struct vn_node *node, mode_t mode, dev_t dev);
+int vn_symlink(struct vn_union *u, const struct vn_node *node, const char *target);
+int vn_link(struct vn_union *u, struct vn_node *from, const struct vn_node *to);
+/* Give a name to a file of the upper held by fd (an O_TMPFILE file). */
+int vn_link_fd(struct vn_union *u, int fd, const struct vn_node *to);
+/* An unnamed file in the upper's copy of directory dir (O_TMPFILE). */
+int vn_tmpfile(struct vn_union *u, const struct vn_node *dir, int open_flags, mode_t mode);
+int vn_unlink(struct vn_union *u, const struct vn_node *node);
+int vn_rmdir(struct vn_union *u, const struct vn_node *node);
+/* flags: RENAME_NOREPLACE, RENAME_EXCHANGE */
+int vn_rename(struct vn_union *u, struct vn_node *from, struct vn_node *to, unsigned int flags);
+
+/* union/inode.c: attributes (a lower object is copied up first) */
+int vn_chmod(struct vn_union *u, struct vn_node *node, mode_t mode);
+int vn_chown(struct vn_union *u, struct vn_node *node, uid_t uid, gid_t gid);
+int vn_utimens(struct vn_union *u, struct vn_node *node, const struct timespec times[2]);
+int vn_truncate(struct vn_union *u, struct vn_node *node, off_t length);
+int vn_setxattr(struct vn_union *u, struct vn_node *node, const char *name, const void *value,
+		size_t size, int flags);
+int vn_removexattr(struct vn_union *u, struct vn_node *node, const char *name);
+
+/* union/state.c: the upper's work area and journal */
+struct vn_recovery {
+	unsigned journals;      /* interrupted changes completed */
+	unsigned work_entries;  /* leftovers removed from the work area */
+};
+/* Complete or undo what a crash interrupted; call before the first use. */
+int vn_upper_recover(struct vn_union *u, struct vn_recovery *rep);
+/* rm -rf of parent/name, never following a symlink (best effort). */
+void vn_remove_tree(int parent, const char *name);
+
 /* union/render.c: the view, a tmpfs that is the target's root. */
 int vn_view_open(struct vn_union *u, const char *view_path, int view_fd);
 void vn_view_close(struct vn_union *u);
@@ -147,5 +210,11 @@ int vn_render_special(struct vn_union *u, const struct vn_node *node);
 int vn_render_mountpoint(struct vn_union *u, const char *path, bool is_dir);
 /* Open the rendered directory of `path` in the view. */
 int vn_render_open_dir(struct vn_union *u, const char *path, int flags);
+/* The union changed: drop what the view has at or below path, or move it
+ * (a directory someone holds moves with them). */
+void vn_view_forget(struct vn_union *u, const char *path);
+void vn_view_rename(struct vn_union *u, const char *from, const char *to);
+/* Changes whenever a view path moves or goes (for caches of view paths). */
+uint64_t vn_view_generation(const struct vn_union *u);
 
 #endif

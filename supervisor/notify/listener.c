@@ -91,6 +91,16 @@ static void send_reply(struct notify_call *c, struct seccomp_notif_resp *resp,
 	(void)ioctl(c->ctx->listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
 }
 
+static bool holds_alone(const struct syscall_entry *entry, const struct seccomp_notif *req)
+{
+	uint64_t flags;
+
+	if (entry->hold != HOLD_BY_OPEN_FLAGS)
+		return entry->hold == HOLD_ALONE;
+	flags = req->data.args[entry->flags_arg];
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC | __O_TMPFILE));
+}
+
 static void handle_one(struct notify_ctx *ctx, struct seccomp_notif *req,
 		       struct seccomp_notif_resp *resp)
 {
@@ -102,13 +112,23 @@ static void handle_one(struct notify_ctx *ctx, struct seccomp_notif *req,
 		/* The filter and the table agree, so this is a bug: fail closed. */
 		c.name = "unknown";
 		ans = answer_error(ENOSYS);
-	} else {
-		c.name = entry->name;
-		ans = entry->handler(&c);
+		if (ctx->verbose)
+			log_answer(&c, &ans);
+		send_reply(&c, resp, &ans);
+		return;
 	}
+	c.name = entry->name;
+	/* held until the reply is sent: a continued call finds the view as
+	 * its answer left it */
+	if (holds_alone(entry, req))
+		vn_union_write_lock(ctx->u);
+	else
+		vn_union_read_lock(ctx->u);
+	ans = entry->handler(&c);
 	if (ctx->verbose)
 		log_answer(&c, &ans);
 	send_reply(&c, resp, &ans);
+	vn_union_unlock(ctx->u);
 }
 
 #define WAKE_SIGNAL (SIGRTMIN + 1)

@@ -113,12 +113,27 @@ void target_cache_free(struct notify_ctx *ctx);
 int target_render(struct notify_call *c, struct target_path *tp, int flags);
 /* A copy of one of the target's fds (same open file description). */
 int target_getfd(struct notify_call *c, int fd);
+/* The target's umask (it applies to what we create for it). */
+int target_umask(struct notify_call *c);
+/* The union object behind one of the target's fds: TARGET_OBJ_DIR (a view
+ * directory), TARGET_OBJ_FILE (a layer file we injected; *file is a copy
+ * of it), 0 when the kernel answers for it, or -errno. */
+enum { TARGET_OBJ_DIR = 1, TARGET_OBJ_FILE = 2 };
+int target_fd_object(struct notify_call *c, int fd, struct vn_node *node, int *file);
+/* Point the target's fd (and its dups) at node's object, with the open
+ * file's flags and offset: after a copy-up, the fd shows the copy. */
+int target_swap_file(struct notify_call *c, int fd, int old_file, const struct vn_node *node);
 
 /* table.c: syscall number -> decoder */
 typedef struct answer (*notify_handler)(struct notify_call *c);
+/* How a call holds the union: readers share it, changes hold it alone;
+ * an open decides by its flags (in argument flags_arg). */
+enum union_hold { HOLD_SHARED, HOLD_ALONE, HOLD_BY_OPEN_FLAGS };
 struct syscall_entry {
 	const char *name;
 	notify_handler handler;
+	enum union_hold hold;
+	int flags_arg;
 };
 const struct syscall_entry *notify_lookup(int nr);
 /* Every syscall the decoders answer, for the filter; returns the count. */
@@ -156,19 +171,39 @@ struct answer sys_inotify_add_watch(struct notify_call *c);
 struct answer sys_bind(struct notify_call *c);
 struct answer sys_connect(struct notify_call *c);
 /* sys_mutate.c */
-struct answer sys_mutate_path(struct notify_call *c);      /* (path, ...) */
-struct answer sys_mutate_lpath(struct notify_call *c);     /* (path, ...), no follow */
-struct answer sys_mutate_at(struct notify_call *c);        /* (dirfd, path, ...) */
-struct answer sys_mutate_at_lpath(struct notify_call *c);  /* (dirfd, path, ...), no follow */
-struct answer sys_mutate_at_flags3(struct notify_call *c); /* (dirfd, path, x, flags) */
-struct answer sys_mutate_at_flags4(struct notify_call *c); /* (dirfd, path, x, y, flags) */
-struct answer sys_utimensat(struct notify_call *c);
+struct answer sys_mkdir(struct notify_call *c);
+struct answer sys_mkdirat(struct notify_call *c);
+struct answer sys_mknod(struct notify_call *c);
+struct answer sys_mknodat(struct notify_call *c);
+struct answer sys_rmdir(struct notify_call *c);
+struct answer sys_unlink(struct notify_call *c);
+struct answer sys_unlinkat(struct notify_call *c);
 struct answer sys_rename(struct notify_call *c);
 struct answer sys_renameat(struct notify_call *c);
+struct answer sys_renameat2(struct notify_call *c);
 struct answer sys_link(struct notify_call *c);
 struct answer sys_linkat(struct notify_call *c);
 struct answer sys_symlink(struct notify_call *c);
 struct answer sys_symlinkat(struct notify_call *c);
+struct answer sys_chmod(struct notify_call *c);
+struct answer sys_fchmodat(struct notify_call *c);
+struct answer sys_fchmodat2(struct notify_call *c);
+struct answer sys_fchmod(struct notify_call *c);
+struct answer sys_chown(struct notify_call *c);
+struct answer sys_lchown(struct notify_call *c);
+struct answer sys_fchownat(struct notify_call *c);
+struct answer sys_fchown(struct notify_call *c);
+struct answer sys_utime(struct notify_call *c);
+struct answer sys_utimes(struct notify_call *c);
+struct answer sys_futimesat(struct notify_call *c);
+struct answer sys_utimensat(struct notify_call *c);
+struct answer sys_truncate(struct notify_call *c);
+struct answer sys_setxattr(struct notify_call *c);
+struct answer sys_lsetxattr(struct notify_call *c);
+struct answer sys_fsetxattr(struct notify_call *c);
+struct answer sys_removexattr(struct notify_call *c);
+struct answer sys_lremovexattr(struct notify_call *c);
+struct answer sys_fremovexattr(struct notify_call *c);
 
 /* dirstream.c: merged getdents with a cursor in the file offset */
 int dirstream_cache_new(struct dirstream_cache **out);

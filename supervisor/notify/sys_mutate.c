@@ -1,21 +1,32 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Every call that modifies the file system by path.  Paths that lead into
- * a passthrough mount (a --bind, /dev/shm) are the kernel's: render the
- * way there and continue.  Paths of the union are answered by the write
- * path; until it lands, the union is read-only: they fail with
- * EROFS, after the resolution errors a native call would give first.
+ * Every call that changes the file system, by path or by fd, emulated
+ * with the union core's write path (copy-up, whiteouts).  Paths that lead
+ * into a passthrough mount (a --bind, /dev/shm) are the kernel's: render
+ * the way there and continue; a call with one path on each side is EXDEV,
+ * as between two mounts.  fd calls on a lower file copy it up and point
+ * the target's fd at the copy, so a later fstat shows the change.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <sys/xattr.h>
+#include <utime.h>
 
 #include "notify.h"
 
+#define XATTR_NAME_MAX_ 255
+#define XATTR_SIZE_MAX_ 65536
+
 /* Resolve one path argument of a mutation. 1: the kernel's (continue);
- * 0: the union's; -errno: the call's error. */
+ * 0: the union's (node may be a missing name whose parent exists);
+ * -errno: the call's error. */
 static int mutation_target(struct notify_call *c, int dirfd, uint64_t path, bool empty_ok,
 			   bool follow, struct target_path *tp)
 {
@@ -35,81 +46,151 @@ static int mutation_target(struct notify_call *c, int dirfd, uint64_t path, bool
 	return 0;
 }
 
-static struct answer one_path(struct notify_call *c, int dirfd, uint64_t path, bool empty_ok,
-			      bool follow)
+/* The same, for a call that needs the object to exist. */
+static int existing_target(struct notify_call *c, int dirfd, uint64_t path, bool empty_ok,
+			   bool follow, struct target_path *tp)
+{
+	int r = mutation_target(c, dirfd, path, empty_ok, follow, tp);
+
+	return r == 0 && tp->err < 0 ? tp->err : r;
+}
+
+static const char *last_component(const char *raw)
+{
+	const char *end = raw + strlen(raw);
+	const char *start;
+
+	while (end > raw && end[-1] == '/')
+		end--;
+	for (start = end; start > raw && start[-1] != '/'; start--)
+		;
+	return start;
+}
+
+static bool last_is(const char *raw, const char *name)
+{
+	const char *last = last_component(raw);
+	size_t n = strlen(name);
+
+	return strncmp(last, name, n) == 0 && (last[n] == '\0' || last[n] == '/');
+}
+
+static bool has_trailing_slash(const char *raw)
+{
+	size_t n = strlen(raw);
+
+	return n > 0 && raw[n - 1] == '/';
+}
+
+/* What we create for the target gets its umask, as the kernel would. */
+static int masked_mode(struct notify_call *c, mode_t mode, mode_t allowed, mode_t *out)
+{
+	int mask = target_umask(c);
+
+	if (mask < 0)
+		return mask;
+	*out = mode & allowed & ~(mode_t)mask;
+	return 0;
+}
+
+/* ------------------------------------------------------------- names */
+
+static struct answer mkdir_common(struct notify_call *c, int dirfd, uint64_t path, mode_t mode)
 {
 	struct target_path tp;
-	int r = mutation_target(c, dirfd, path, empty_ok, follow, &tp);
+	int r = mutation_target(c, dirfd, path, false, false, &tp);
 
-	if (r < 0)
-		return answer_error(-r);
-	return r ? answer_continue() : answer_error(EROFS);
+	if (r != 0)
+		return r < 0 ? answer_error(-r) : answer_continue();
+	if (tp.err == 0)
+		return answer_error(EEXIST);
+	r = masked_mode(c, mode, 01777, &mode);
+	return answer_result(r < 0 ? r : vn_mkdir(c->ctx->u, &tp.node, mode));
 }
 
-/* mkdir, rmdir, unlink, chmod, chown, truncate, utime(s), setxattr,
- * removexattr, mknod: (path, ...) */
-struct answer sys_mutate_path(struct notify_call *c)
+struct answer sys_mkdir(struct notify_call *c)
 {
-	return one_path(c, AT_FDCWD, c->req->data.args[0], false, true);
+	return mkdir_common(c, AT_FDCWD, c->req->data.args[0], (mode_t)c->req->data.args[1]);
 }
 
-/* lchown, lsetxattr, lremovexattr, and the unlink family: no follow */
-struct answer sys_mutate_lpath(struct notify_call *c)
-{
-	return one_path(c, AT_FDCWD, c->req->data.args[0], false, false);
-}
-
-/* mkdirat, mknodat, futimesat, fchmodat: (dirfd, path, ...) */
-struct answer sys_mutate_at(struct notify_call *c)
+struct answer sys_mkdirat(struct notify_call *c)
 {
 	const __u64 *a = c->req->data.args;
 
-	return one_path(c, (int)a[0], a[1], false, true);
+	return mkdir_common(c, (int)a[0], a[1], (mode_t)a[2]);
 }
 
-/* unlinkat(dirfd, path, flags): never follows */
-struct answer sys_mutate_at_lpath(struct notify_call *c)
+static struct answer mknod_common(struct notify_call *c, int dirfd, uint64_t path, mode_t mode,
+				  dev_t dev)
+{
+	struct target_path tp;
+	mode_t perm;
+	int r = mutation_target(c, dirfd, path, false, false, &tp);
+
+	if (r != 0)
+		return r < 0 ? answer_error(-r) : answer_continue();
+	if (tp.err == 0)
+		return answer_error(EEXIST);
+	r = masked_mode(c, mode, 07777, &perm);
+	return answer_result(r < 0 ? r : vn_mknod(c->ctx->u, &tp.node, (mode & S_IFMT) | perm, dev));
+}
+
+struct answer sys_mknod(struct notify_call *c)
 {
 	const __u64 *a = c->req->data.args;
 
-	return one_path(c, (int)a[0], a[1], false, false);
+	return mknod_common(c, AT_FDCWD, a[0], (mode_t)a[1], (dev_t)a[2]);
 }
 
-/* fchmodat2(dirfd, path, mode, flags) */
-struct answer sys_mutate_at_flags3(struct notify_call *c)
+struct answer sys_mknodat(struct notify_call *c)
 {
 	const __u64 *a = c->req->data.args;
-	int flags = (int)a[3];
 
-	return one_path(c, (int)a[0], a[1], flags & AT_EMPTY_PATH, !(flags & AT_SYMLINK_NOFOLLOW));
+	return mknod_common(c, (int)a[0], a[1], (mode_t)a[2], (dev_t)a[3]);
 }
 
-/* fchownat(dirfd, path, uid, gid, flags) */
-struct answer sys_mutate_at_flags4(struct notify_call *c)
+static struct answer remove_common(struct notify_call *c, int dirfd, uint64_t path, bool is_rmdir)
+{
+	struct target_path tp;
+	int r = existing_target(c, dirfd, path, false, false, &tp);
+
+	if (r != 0)
+		return r < 0 ? answer_error(-r) : answer_continue();
+	if (is_rmdir) {
+		if (last_is(tp.raw, "."))
+			return answer_error(EINVAL);
+		if (last_is(tp.raw, ".."))
+			return answer_error(ENOTEMPTY);
+		return answer_result(vn_rmdir(c->ctx->u, &tp.node));
+	}
+	return answer_result(vn_unlink(c->ctx->u, &tp.node));
+}
+
+struct answer sys_rmdir(struct notify_call *c)
+{
+	return remove_common(c, AT_FDCWD, c->req->data.args[0], true);
+}
+
+struct answer sys_unlink(struct notify_call *c)
+{
+	return remove_common(c, AT_FDCWD, c->req->data.args[0], false);
+}
+
+struct answer sys_unlinkat(struct notify_call *c)
 {
 	const __u64 *a = c->req->data.args;
-	int flags = (int)a[4];
+	int flags = (int)a[2];
 
-	return one_path(c, (int)a[0], a[1], flags & AT_EMPTY_PATH, !(flags & AT_SYMLINK_NOFOLLOW));
+	if (flags & ~AT_REMOVEDIR)
+		return answer_error(EINVAL);
+	return remove_common(c, (int)a[0], a[1], flags & AT_REMOVEDIR);
 }
 
-/* utimensat(dirfd, path or NULL, times, flags): NULL means the fd itself,
- * which the kernel answers (a lower file's fd is on a read-only mount). */
-struct answer sys_utimensat(struct notify_call *c)
-{
-	const __u64 *a = c->req->data.args;
-	int flags = (int)a[3];
-
-	if (!a[1])
-		return answer_continue();
-	return one_path(c, (int)a[0], a[1], flags & AT_EMPTY_PATH, !(flags & AT_SYMLINK_NOFOLLOW));
-}
-
-static struct answer two_paths(struct notify_call *c, int olddir, uint64_t oldpath, int newdir,
-			       uint64_t newpath, bool old_follow, bool old_empty_ok)
+static struct answer rename_common(struct notify_call *c, int olddir, uint64_t oldpath, int newdir,
+				   uint64_t newpath, unsigned int flags)
 {
 	struct target_path from, to;
-	int r_from = mutation_target(c, olddir, oldpath, old_empty_ok, old_follow, &from);
+	int r_from = existing_target(c, olddir, oldpath, false, false, &from);
 	int r_to;
 
 	if (r_from < 0)
@@ -119,49 +200,481 @@ static struct answer two_paths(struct notify_call *c, int olddir, uint64_t oldpa
 		return answer_error(-r_to);
 	if (r_from && r_to)
 		return answer_continue();
-	return answer_error(EROFS);
+	if (r_from || r_to)
+		return answer_error(EXDEV);
+	if (last_is(from.raw, ".") || last_is(from.raw, "..") || last_is(to.raw, ".") ||
+	    last_is(to.raw, ".."))
+		return answer_error(EBUSY);
+	if (!S_ISDIR(from.node.st.st_mode) && has_trailing_slash(to.raw))
+		return answer_error(ENOTDIR);
+	return answer_result(vn_rename(c->ctx->u, &from.node, &to.node, flags));
 }
 
 struct answer sys_rename(struct notify_call *c)
 {
 	const __u64 *a = c->req->data.args;
 
-	return two_paths(c, AT_FDCWD, a[0], AT_FDCWD, a[1], false, false);
+	return rename_common(c, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
 }
 
-/* renameat(olddir, old, newdir, new) and renameat2(..., flags) */
 struct answer sys_renameat(struct notify_call *c)
 {
 	const __u64 *a = c->req->data.args;
 
-	return two_paths(c, (int)a[0], a[1], (int)a[2], a[3], false, false);
+	return rename_common(c, (int)a[0], a[1], (int)a[2], a[3], 0);
+}
+
+struct answer sys_renameat2(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+
+	return rename_common(c, (int)a[0], a[1], (int)a[2], a[3], (unsigned int)a[4]);
+}
+
+/* linkat's source given as an fd: AT_EMPTY_PATH, or /proc/self/fd/N and
+ * /dev/fd/N followed (the usual way to name an O_TMPFILE file).  Returns
+ * the fd, or -1 when the source is a plain path. */
+static int link_source_fd(const char *raw, int dirfd, int flags)
+{
+	int fd, end = 0;
+
+	if (!raw[0] && (flags & AT_EMPTY_PATH))
+		return dirfd;
+	if (!(flags & AT_SYMLINK_FOLLOW))
+		return -1;
+	if ((sscanf(raw, "/proc/self/fd/%d%n", &fd, &end) == 1 ||
+	     sscanf(raw, "/dev/fd/%d%n", &fd, &end) == 1) && end > 0 && raw[end] == '\0' && fd >= 0)
+		return fd;
+	return -1;
+}
+
+static struct answer link_from_fd(struct notify_call *c, int fd, struct vn_node *to)
+{
+	struct vn_node node;
+	int file, r = target_fd_object(c, fd, &node, &file);
+
+	if (r < 0)
+		return answer_error(-r);
+	if (r == TARGET_OBJ_DIR)
+		return answer_error(EPERM);
+	if (r == TARGET_OBJ_FILE) {
+		close(file);
+		return answer_result(vn_link(c->ctx->u, &node, to));
+	}
+	/* not a named union file: an unnamed one of the upper (O_TMPFILE) */
+	file = target_getfd(c, fd);
+	if (file < 0)
+		return answer_error(-file);
+	r = vn_link_fd(c->ctx->u, file, to);
+	close(file);
+	return answer_result(r);
+}
+
+static struct answer link_common(struct notify_call *c, int olddir, uint64_t oldpath, int newdir,
+				 uint64_t newpath, int flags)
+{
+	struct target_path from, to;
+	char raw[PATH_MAX];
+	int r_from = 0, r_to, src_fd;
+
+	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+		return answer_error(EINVAL);
+	r_to = notify_read_string(c, oldpath, raw, sizeof(raw));
+	if (r_to < 0)
+		return answer_error(-r_to);
+	src_fd = link_source_fd(raw, olddir, flags);
+	if (src_fd < 0) {
+		r_from = existing_target(c, olddir, oldpath, false, flags & AT_SYMLINK_FOLLOW, &from);
+		if (r_from < 0)
+			return answer_error(-r_from);
+	}
+	r_to = mutation_target(c, newdir, newpath, false, false, &to);
+	if (r_to < 0)
+		return answer_error(-r_to);
+	if (r_to == 0 && to.err == 0)
+		return answer_error(EEXIST);
+	if (src_fd >= 0)
+		return r_to ? answer_error(EXDEV) : link_from_fd(c, src_fd, &to.node);
+	if (r_from && r_to)
+		return answer_continue();
+	if (r_from || r_to)
+		return answer_error(EXDEV);
+	return answer_result(vn_link(c->ctx->u, &from.node, &to.node));
 }
 
 struct answer sys_link(struct notify_call *c)
 {
 	const __u64 *a = c->req->data.args;
 
-	return two_paths(c, AT_FDCWD, a[0], AT_FDCWD, a[1], false, false);
+	return link_common(c, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
 }
 
 struct answer sys_linkat(struct notify_call *c)
 {
 	const __u64 *a = c->req->data.args;
-	int flags = (int)a[4];
 
-	return two_paths(c, (int)a[0], a[1], (int)a[2], a[3], flags & AT_SYMLINK_FOLLOW,
-			 flags & AT_EMPTY_PATH);
+	return link_common(c, (int)a[0], a[1], (int)a[2], a[3], (int)a[4]);
+}
+
+static struct answer symlink_common(struct notify_call *c, uint64_t target, int dirfd,
+				    uint64_t path)
+{
+	char body[PATH_MAX];
+	struct target_path tp;
+	int r = notify_read_string(c, target, body, sizeof(body));
+
+	if (r < 0)
+		return answer_error(-r);
+	if (!body[0])
+		return answer_error(ENOENT);
+	r = mutation_target(c, dirfd, path, false, false, &tp);
+	if (r != 0)
+		return r < 0 ? answer_error(-r) : answer_continue();
+	if (tp.err == 0)
+		return answer_error(EEXIST);
+	return answer_result(vn_symlink(c->ctx->u, &tp.node, body));
 }
 
 /* symlink(target, linkpath): the target is only text */
 struct answer sys_symlink(struct notify_call *c)
 {
-	return one_path(c, AT_FDCWD, c->req->data.args[1], false, false);
+	const __u64 *a = c->req->data.args;
+
+	return symlink_common(c, a[0], AT_FDCWD, a[1]);
 }
 
 struct answer sys_symlinkat(struct notify_call *c)
 {
 	const __u64 *a = c->req->data.args;
 
-	return one_path(c, (int)a[1], a[2], false, false);
+	return symlink_common(c, a[0], (int)a[1], a[2]);
+}
+
+/* ------------------------------------------------------- attributes */
+
+struct meta_op {
+	enum { META_CHMOD, META_CHOWN, META_TIMES, META_TRUNCATE, META_SETXATTR,
+	       META_REMOVEXATTR } kind;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	struct timespec times[2];
+	off_t length;
+	char name[XATTR_NAME_MAX_ + 1];
+	void *value;
+	size_t size;
+	int flags;
+};
+
+static int meta_apply(struct vn_union *u, struct vn_node *node, const struct meta_op *op)
+{
+	switch (op->kind) {
+	case META_CHMOD:
+		return vn_chmod(u, node, op->mode);
+	case META_CHOWN:
+		return vn_chown(u, node, op->uid, op->gid);
+	case META_TIMES:
+		if (op->times[0].tv_nsec == UTIME_OMIT && op->times[1].tv_nsec == UTIME_OMIT)
+			return 0; /* nothing to change: no copy-up either */
+		return vn_utimens(u, node, op->times);
+	case META_TRUNCATE:
+		return vn_truncate(u, node, op->length);
+	case META_SETXATTR:
+		return vn_setxattr(u, node, op->name, op->value, op->size, op->flags);
+	case META_REMOVEXATTR:
+		return vn_removexattr(u, node, op->name);
+	}
+	return -EINVAL;
+}
+
+static struct answer meta_on_fd(struct notify_call *c, int fd, const struct meta_op *op)
+{
+	struct vn_node node;
+	int file, r = target_fd_object(c, fd, &node, &file);
+	bool was_lower;
+
+	if (r <= 0)
+		return r < 0 ? answer_error(-r) : answer_continue();
+	was_lower = node.layer > 0;
+	r = meta_apply(c->ctx->u, &node, op);
+	if (r == 0 && file >= 0 && was_lower && node.layer == 0)
+		r = target_swap_file(c, fd, file, &node);
+	if (file >= 0)
+		close(file);
+	return answer_result(r);
+}
+
+static struct answer meta_on_path(struct notify_call *c, int dirfd, uint64_t path, int at_flags,
+				  bool follow, const struct meta_op *op)
+{
+	struct target_path tp;
+	int r = existing_target(c, dirfd, path, at_flags & AT_EMPTY_PATH, follow, &tp);
+
+	if (r == 1 && tp.kind == TARGET_FD)
+		return meta_on_fd(c, dirfd, op);
+	if (r != 0)
+		return r < 0 ? answer_error(-r) : answer_continue();
+	return answer_result(meta_apply(c->ctx->u, &tp.node, op));
+}
+
+static int read_xattr_args(struct notify_call *c, uint64_t name, uint64_t value, size_t size,
+			   struct meta_op *op)
+{
+	int r = notify_read_string(c, name, op->name, sizeof(op->name));
+
+	if (r < 0)
+		return r == -ENAMETOOLONG ? -ERANGE : r;
+	if (!op->name[0])
+		return -ERANGE;
+	if (size > XATTR_SIZE_MAX_)
+		return -E2BIG;
+	op->size = size;
+	if (!size)
+		return 0;
+	op->value = malloc(size);
+	if (!op->value)
+		return -ENOMEM;
+	return notify_read(c, value, op->value, size);
+}
+
+struct answer sys_chmod(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct meta_op op = { .kind = META_CHMOD, .mode = (mode_t)a[1] };
+
+	return meta_on_path(c, AT_FDCWD, a[0], 0, true, &op);
+}
+
+struct answer sys_fchmodat(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct meta_op op = { .kind = META_CHMOD, .mode = (mode_t)a[2] };
+
+	return meta_on_path(c, (int)a[0], a[1], 0, true, &op);
+}
+
+struct answer sys_fchmodat2(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct meta_op op = { .kind = META_CHMOD, .mode = (mode_t)a[2] };
+	int flags = (int)a[3];
+
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return answer_error(EINVAL);
+	return meta_on_path(c, (int)a[0], a[1], flags, !(flags & AT_SYMLINK_NOFOLLOW), &op);
+}
+
+struct answer sys_fchmod(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct meta_op op = { .kind = META_CHMOD, .mode = (mode_t)a[1] };
+
+	return meta_on_fd(c, (int)a[0], &op);
+}
+
+struct answer sys_chown(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct meta_op op = { .kind = META_CHOWN, .uid = (uid_t)a[1], .gid = (gid_t)a[2] };
+
+	return meta_on_path(c, AT_FDCWD, a[0], 0, true, &op);
+}
+
+struct answer sys_lchown(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct meta_op op = { .kind = META_CHOWN, .uid = (uid_t)a[1], .gid = (gid_t)a[2] };
+
+	return meta_on_path(c, AT_FDCWD, a[0], 0, false, &op);
+}
+
+struct answer sys_fchownat(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct meta_op op = { .kind = META_CHOWN, .uid = (uid_t)a[2], .gid = (gid_t)a[3] };
+	int flags = (int)a[4];
+
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return answer_error(EINVAL);
+	return meta_on_path(c, (int)a[0], a[1], flags, !(flags & AT_SYMLINK_NOFOLLOW), &op);
+}
+
+struct answer sys_fchown(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct meta_op op = { .kind = META_CHOWN, .uid = (uid_t)a[1], .gid = (gid_t)a[2] };
+
+	return meta_on_fd(c, (int)a[0], &op);
+}
+
+static void times_now(struct meta_op *op)
+{
+	op->times[0].tv_nsec = op->times[1].tv_nsec = UTIME_NOW;
+	op->times[0].tv_sec = op->times[1].tv_sec = 0;
+}
+
+static int read_timevals(struct notify_call *c, uint64_t addr, struct meta_op *op)
+{
+	struct timeval tv[2];
+	int r;
+
+	if (!addr) {
+		times_now(op);
+		return 0;
+	}
+	r = notify_read(c, addr, tv, sizeof(tv));
+	if (r < 0)
+		return r;
+	for (int i = 0; i < 2; i++) {
+		if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
+			return -EINVAL;
+		op->times[i].tv_sec = tv[i].tv_sec;
+		op->times[i].tv_nsec = tv[i].tv_usec * 1000;
+	}
+	return 0;
+}
+
+struct answer sys_utime(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct meta_op op = { .kind = META_TIMES };
+	struct utimbuf ub;
+	int r;
+
+	if (!a[1]) {
+		times_now(&op);
+	} else {
+		r = notify_read(c, a[1], &ub, sizeof(ub));
+		if (r < 0)
+			return answer_error(-r);
+		op.times[0] = (struct timespec){ .tv_sec = ub.actime };
+		op.times[1] = (struct timespec){ .tv_sec = ub.modtime };
+	}
+	return meta_on_path(c, AT_FDCWD, a[0], 0, true, &op);
+}
+
+struct answer sys_utimes(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct meta_op op = { .kind = META_TIMES };
+	int r = read_timevals(c, a[1], &op);
+
+	if (r < 0)
+		return answer_error(-r);
+	return meta_on_path(c, AT_FDCWD, a[0], 0, true, &op);
+}
+
+struct answer sys_futimesat(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct meta_op op = { .kind = META_TIMES };
+	int r = read_timevals(c, a[2], &op);
+
+	if (r < 0)
+		return answer_error(-r);
+	if (!a[1])
+		return meta_on_fd(c, (int)a[0], &op);
+	return meta_on_path(c, (int)a[0], a[1], 0, true, &op);
+}
+
+/* utimensat(dirfd, path or NULL, times, flags): NULL is the fd itself */
+struct answer sys_utimensat(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct meta_op op = { .kind = META_TIMES };
+	int flags = (int)a[3];
+	int r;
+
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return answer_error(EINVAL);
+	if (!a[2]) {
+		times_now(&op);
+	} else {
+		r = notify_read(c, a[2], op.times, sizeof(op.times));
+		if (r < 0)
+			return answer_error(-r);
+		for (int i = 0; i < 2; i++)
+			if (op.times[i].tv_nsec != UTIME_NOW && op.times[i].tv_nsec != UTIME_OMIT &&
+			    (op.times[i].tv_nsec < 0 || op.times[i].tv_nsec >= 1000000000))
+				return answer_error(EINVAL);
+	}
+	if (!a[1])
+		return meta_on_fd(c, (int)a[0], &op);
+	return meta_on_path(c, (int)a[0], a[1], flags, !(flags & AT_SYMLINK_NOFOLLOW), &op);
+}
+
+struct answer sys_truncate(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct meta_op op = { .kind = META_TRUNCATE, .length = (off_t)a[1] };
+
+	if (op.length < 0)
+		return answer_error(EINVAL);
+	return meta_on_path(c, AT_FDCWD, a[0], 0, true, &op);
+}
+
+static struct answer setxattr_common(struct notify_call *c, int fd, uint64_t path, bool follow)
+{
+	const __u64 *a = c->req->data.args;
+	struct meta_op op = { .kind = META_SETXATTR, .flags = (int)a[4] };
+	struct answer ans;
+	int r;
+
+	if (op.flags & ~(XATTR_CREATE | XATTR_REPLACE))
+		return answer_error(EINVAL);
+	r = read_xattr_args(c, a[1], a[2], (size_t)a[3], &op);
+	if (r < 0)
+		ans = answer_error(-r);
+	else if (fd >= 0)
+		ans = meta_on_fd(c, fd, &op);
+	else
+		ans = meta_on_path(c, AT_FDCWD, path, 0, follow, &op);
+	free(op.value);
+	return ans;
+}
+
+struct answer sys_setxattr(struct notify_call *c)
+{
+	return setxattr_common(c, -1, c->req->data.args[0], true);
+}
+
+struct answer sys_lsetxattr(struct notify_call *c)
+{
+	return setxattr_common(c, -1, c->req->data.args[0], false);
+}
+
+struct answer sys_fsetxattr(struct notify_call *c)
+{
+	int fd = (int)c->req->data.args[0];
+
+	return fd < 0 ? answer_error(EBADF) : setxattr_common(c, fd, 0, false);
+}
+
+static struct answer removexattr_common(struct notify_call *c, int fd, uint64_t path, bool follow)
+{
+	struct meta_op op = { .kind = META_REMOVEXATTR };
+	int r = read_xattr_args(c, c->req->data.args[1], 0, 0, &op);
+
+	if (r < 0)
+		return answer_error(-r);
+	if (fd >= 0)
+		return meta_on_fd(c, fd, &op);
+	return meta_on_path(c, AT_FDCWD, path, 0, follow, &op);
+}
+
+struct answer sys_removexattr(struct notify_call *c)
+{
+	return removexattr_common(c, -1, c->req->data.args[0], true);
+}
+
+struct answer sys_lremovexattr(struct notify_call *c)
+{
+	return removexattr_common(c, -1, c->req->data.args[0], false);
+}
+
+struct answer sys_fremovexattr(struct notify_call *c)
+{
+	int fd = (int)c->req->data.args[0];
+
+	return fd < 0 ? answer_error(EBADF) : removexattr_common(c, fd, 0, false);
 }

@@ -27,6 +27,7 @@ struct open_request {
 	uint64_t path;
 	uint64_t flags;
 	uint64_t resolve;
+	mode_t mode;      /* for O_CREAT and O_TMPFILE */
 };
 
 static bool open_may_write(uint64_t flags)
@@ -110,6 +111,67 @@ static struct answer open_path(struct notify_call *c, struct target_path *tp, in
 	return answer_continue();
 }
 
+static int creation_mode(struct notify_call *c, const struct open_request *o, mode_t *mode)
+{
+	int mask = target_umask(c);
+
+	if (mask < 0)
+		return mask;
+	*mode = o->mode & 07777 & ~(mode_t)mask;
+	return 0;
+}
+
+static struct answer open_tmpfile(struct notify_call *c, const struct target_path *tp,
+				  const struct open_request *o)
+{
+	mode_t mode;
+	int fd, r;
+
+	if ((o->flags & O_ACCMODE) == O_RDONLY)
+		return answer_error(EINVAL);
+	if (tp->err < 0)
+		return answer_error(-tp->err);
+	if (!S_ISDIR(tp->node.st.st_mode))
+		return answer_error(ENOTDIR);
+	r = creation_mode(c, o, &mode);
+	if (r < 0)
+		return answer_error(-r);
+	fd = vn_tmpfile(c->ctx->u, &tp->node, layer_open_flags(o->flags & ~(uint64_t)O_TMPFILE), mode);
+	return fd < 0 ? answer_error(-fd) : answer_fd(fd, o->flags & O_CLOEXEC);
+}
+
+static struct answer open_create(struct notify_call *c, const struct target_path *tp,
+				 const struct open_request *o)
+{
+	size_t n = strlen(tp->raw);
+	mode_t mode;
+	int fd, r;
+
+	if (n && tp->raw[n - 1] == '/')
+		return answer_error(EISDIR);
+	if (o->flags & O_DIRECTORY)
+		return answer_error(EINVAL);
+	r = creation_mode(c, o, &mode);
+	if (r < 0)
+		return answer_error(-r);
+	fd = vn_create(c->ctx->u, &tp->node, layer_open_flags(o->flags), mode);
+	return fd < 0 ? answer_error(-fd) : answer_fd(fd, o->flags & O_CLOEXEC);
+}
+
+/* A file opened for writing is the upper's: copy it up first (without
+ * its data when O_TRUNC empties it anyway). */
+static struct answer open_for_write(struct notify_call *c, struct target_path *tp,
+				    const struct open_request *o)
+{
+	int r = vn_copy_up(c->ctx->u, &tp->node, (o->flags & O_TRUNC) ? VN_COPYUP_NO_DATA : 0);
+	int fd;
+
+	if (r < 0)
+		return answer_error(-r);
+	fd = vn_open_node(c->ctx->u, &tp->node, layer_open_flags(o->flags) | (int)(o->flags & O_TRUNC));
+	return fd < 0 ? answer_error(-fd) : answer_fd(fd, o->flags & O_CLOEXEC);
+}
+
 static struct answer open_common(struct notify_call *c, const struct open_request *o)
 {
 	struct target_path tp;
@@ -125,10 +187,10 @@ static struct answer open_common(struct notify_call *c, const struct open_reques
 		r = target_render(c, &tp, flags);
 		return r < 0 && r != -ENOENT ? answer_error(-r) : answer_continue();
 	}
+	if ((o->flags & O_TMPFILE) == O_TMPFILE)
+		return open_tmpfile(c, &tp, o);
 	if (tp.err == -ENOENT && (o->flags & O_CREAT) && tp.node.parent_exists)
-		return answer_error(EROFS);
-	if ((o->flags & O_TMPFILE) == O_TMPFILE && tp.err == 0)
-		return answer_error(EROFS);
+		return open_create(c, &tp, o);
 	if (tp.err < 0)
 		return answer_error(-tp.err);
 	if ((o->flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
@@ -147,7 +209,7 @@ static struct answer open_common(struct notify_call *c, const struct open_reques
 				     S_ISCHR(tp.node.st.st_mode) || S_ISBLK(tp.node.st.st_mode)))
 		return open_special(c, &tp, flags);
 	if (open_may_write(o->flags))
-		return answer_error(EROFS);
+		return open_for_write(c, &tp, o);
 	fd = vn_open_node(c->ctx->u, &tp.node, layer_open_flags(o->flags));
 	if (fd < 0)
 		return answer_error(-fd);
@@ -157,7 +219,9 @@ static struct answer open_common(struct notify_call *c, const struct open_reques
 struct answer sys_open(struct notify_call *c)
 {
 	const __u64 *a = c->req->data.args;
-	struct open_request o = { .dirfd = AT_FDCWD, .path = a[0], .flags = a[1] };
+	struct open_request o = {
+		.dirfd = AT_FDCWD, .path = a[0], .flags = a[1], .mode = (mode_t)a[2],
+	};
 
 	return open_common(c, &o);
 }
@@ -165,7 +229,9 @@ struct answer sys_open(struct notify_call *c)
 struct answer sys_openat(struct notify_call *c)
 {
 	const __u64 *a = c->req->data.args;
-	struct open_request o = { .dirfd = (int)a[0], .path = a[1], .flags = a[2] };
+	struct open_request o = {
+		.dirfd = (int)a[0], .path = a[1], .flags = a[2], .mode = (mode_t)a[3],
+	};
 
 	return open_common(c, &o);
 }
@@ -175,6 +241,7 @@ struct answer sys_creat(struct notify_call *c)
 	const __u64 *a = c->req->data.args;
 	struct open_request o = {
 		.dirfd = AT_FDCWD, .path = a[0], .flags = O_CREAT | O_WRONLY | O_TRUNC,
+		.mode = (mode_t)a[1],
 	};
 
 	return open_common(c, &o);
@@ -213,6 +280,7 @@ struct answer sys_openat2(struct notify_call *c)
 		return answer_error(EAGAIN);
 	o = (struct open_request){
 		.dirfd = (int)a[0], .path = a[1], .flags = how.flags, .resolve = how.resolve,
+		.mode = (mode_t)how.mode,
 	};
 	return open_common(c, &o);
 }

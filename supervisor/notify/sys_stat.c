@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "notify.h"
@@ -134,6 +135,9 @@ static struct answer statfs_node(struct notify_call *c, const struct vn_node *no
 	close(fd);
 	if (r < 0)
 		return answer_error(-r);
+	/* a lower's mount is read-only, the union is not: writes go up */
+	if (c->ctx->u->nlayers && c->ctx->u->layers[0].writable)
+		sfs.f_flags &= ~(unsigned long)ST_RDONLY;
 	return answer_result(notify_write(c, buf, &sfs, sizeof(sfs)));
 }
 
@@ -173,18 +177,7 @@ static struct answer access_common(struct notify_call *c, int dirfd, uint64_t pa
 	if (resolve_reader(c, dirfd, path, at_flags & AT_EMPTY_PATH,
 			   (at_flags & AT_SYMLINK_NOFOLLOW) ? 0 : VN_FOLLOW, &tp, &ans))
 		return ans;
-	{
-		mode_t type = tp.node.st.st_mode & S_IFMT;
-		/* FIFOs, sockets and devices stay writable on a read-only
-		 * file system (fs/open.c: special_file) */
-		bool special = type == S_IFIFO || type == S_IFSOCK || type == S_IFCHR ||
-			       type == S_IFBLK;
-
-		if ((mode & W_OK) && !special)
-			return answer_error(EROFS);
-		return answer_result(vn_access(c->ctx->u, &tp.node, special ? mode : mode & ~W_OK,
-					       at_flags));
-	}
+	return answer_result(vn_access(c->ctx->u, &tp.node, mode, at_flags));
 }
 
 struct answer sys_access(struct notify_call *c)
@@ -216,7 +209,7 @@ struct answer sys_faccessat2(struct notify_call *c)
 static ssize_t fd_link_in_union(struct notify_call *c, const struct target_path *tp, char *out,
 				size_t size)
 {
-	char rest[PATH_MAX + 8], link[PATH_MAX + 64], root[PATH_MAX], *parts[6], *save = NULL;
+	char rest[PATH_MAX + 8], link[PATH_MAX + 64], *parts[6], *save = NULL;
 	int nparts = 0, base = AT_FDCWD;
 	ssize_t n;
 
@@ -254,26 +247,15 @@ static ssize_t fd_link_in_union(struct notify_call *c, const struct target_path 
 	if (n < 0)
 		return errno == ENOENT ? -EBADF : -errno;
 	out[n] = '\0';
-	for (size_t i = 0; i < c->ctx->u->nlayers; i++) {
-		char self[64];
-		ssize_t rn;
-		size_t rl;
+	{
+		char path[PATH_MAX];
+		int r = vn_layer_path_to_union(c->ctx->u, out, path, sizeof(path), NULL);
 
-		snprintf(self, sizeof(self), "/proc/self/fd/%d", c->ctx->u->layers[i].root_fd);
-		rn = readlink(self, root, sizeof(root) - 1);
-		if (rn <= 0)
-			continue;
-		root[rn] = '\0';
-		rl = (size_t)rn;
-		if (strncmp(out, root, rl) != 0 || (out[rl] != '/' && out[rl] != '\0'))
-			continue;
-		if (out[rl] == '\0')
-			strcpy(out, "/");
-		else
-			memmove(out, out + rl, strlen(out + rl) + 1);
+		if (r <= 0)
+			return r;
+		snprintf(out, size, "%s", path);
 		return (ssize_t)strlen(out);
 	}
-	return 0;
 }
 
 static struct answer readlink_common(struct notify_call *c, int dirfd, uint64_t path,

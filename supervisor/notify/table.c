@@ -16,14 +16,16 @@
 #endif
 
 /* [__NR_x] = { "x", handler }: the name is the macro's text less "__NR_" */
-#define ENTRY(nr, fn) [nr] = { #nr + 5, fn }
+#define ENTRY(nr, fn) [nr] = { #nr + 5, fn, HOLD_SHARED, 0 }
+#define CHANGE(nr, fn) [nr] = { #nr + 5, fn, HOLD_ALONE, 0 }
+#define OPEN(nr, fn, arg) [nr] = { #nr + 5, fn, HOLD_BY_OPEN_FLAGS, arg }
 
 static const struct syscall_entry table[] = {
-	/* inject */
-	ENTRY(__NR_open, sys_open),
-	ENTRY(__NR_openat, sys_openat),
-	ENTRY(__NR_openat2, sys_openat2),
-	ENTRY(__NR_creat, sys_creat),
+	/* inject (after a copy-up when the open may write) */
+	OPEN(__NR_open, sys_open, 1),
+	OPEN(__NR_openat, sys_openat, 2),
+	CHANGE(__NR_openat2, sys_openat2), /* its flags are in target memory */
+	CHANGE(__NR_creat, sys_creat),
 	/* emulate: readers */
 	ENTRY(__NR_stat, sys_stat),
 	ENTRY(__NR_lstat, sys_lstat),
@@ -52,36 +54,40 @@ static const struct syscall_entry table[] = {
 	ENTRY(__NR_execveat, sys_execveat),
 	ENTRY(__NR_bind, sys_bind),
 	ENTRY(__NR_connect, sys_connect),
-	/* emulate: mutations */
-	ENTRY(__NR_mkdir, sys_mutate_path),
-	ENTRY(__NR_mkdirat, sys_mutate_at),
-	ENTRY(__NR_mknod, sys_mutate_path),
-	ENTRY(__NR_mknodat, sys_mutate_at),
-	ENTRY(__NR_rmdir, sys_mutate_lpath),
-	ENTRY(__NR_unlink, sys_mutate_lpath),
-	ENTRY(__NR_unlinkat, sys_mutate_at_lpath),
-	ENTRY(__NR_rename, sys_rename),
-	ENTRY(__NR_renameat, sys_renameat),
-	ENTRY(__NR_renameat2, sys_renameat),
-	ENTRY(__NR_link, sys_link),
-	ENTRY(__NR_linkat, sys_linkat),
-	ENTRY(__NR_symlink, sys_symlink),
-	ENTRY(__NR_symlinkat, sys_symlinkat),
-	ENTRY(__NR_chmod, sys_mutate_path),
-	ENTRY(__NR_fchmodat, sys_mutate_at),
-	ENTRY(__NR_fchmodat2, sys_mutate_at_flags3),
-	ENTRY(__NR_chown, sys_mutate_path),
-	ENTRY(__NR_lchown, sys_mutate_lpath),
-	ENTRY(__NR_fchownat, sys_mutate_at_flags4),
-	ENTRY(__NR_utime, sys_mutate_path),
-	ENTRY(__NR_utimes, sys_mutate_path),
-	ENTRY(__NR_futimesat, sys_mutate_at),
-	ENTRY(__NR_utimensat, sys_utimensat),
-	ENTRY(__NR_truncate, sys_mutate_path),
-	ENTRY(__NR_setxattr, sys_mutate_path),
-	ENTRY(__NR_lsetxattr, sys_mutate_lpath),
-	ENTRY(__NR_removexattr, sys_mutate_path),
-	ENTRY(__NR_lremovexattr, sys_mutate_lpath),
+	/* emulate: changes */
+	CHANGE(__NR_mkdir, sys_mkdir),
+	CHANGE(__NR_mkdirat, sys_mkdirat),
+	CHANGE(__NR_mknod, sys_mknod),
+	CHANGE(__NR_mknodat, sys_mknodat),
+	CHANGE(__NR_rmdir, sys_rmdir),
+	CHANGE(__NR_unlink, sys_unlink),
+	CHANGE(__NR_unlinkat, sys_unlinkat),
+	CHANGE(__NR_rename, sys_rename),
+	CHANGE(__NR_renameat, sys_renameat),
+	CHANGE(__NR_renameat2, sys_renameat2),
+	CHANGE(__NR_link, sys_link),
+	CHANGE(__NR_linkat, sys_linkat),
+	CHANGE(__NR_symlink, sys_symlink),
+	CHANGE(__NR_symlinkat, sys_symlinkat),
+	CHANGE(__NR_chmod, sys_chmod),
+	CHANGE(__NR_fchmodat, sys_fchmodat),
+	CHANGE(__NR_fchmodat2, sys_fchmodat2),
+	CHANGE(__NR_fchmod, sys_fchmod),
+	CHANGE(__NR_chown, sys_chown),
+	CHANGE(__NR_lchown, sys_lchown),
+	CHANGE(__NR_fchownat, sys_fchownat),
+	CHANGE(__NR_fchown, sys_fchown),
+	CHANGE(__NR_utime, sys_utime),
+	CHANGE(__NR_utimes, sys_utimes),
+	CHANGE(__NR_futimesat, sys_futimesat),
+	CHANGE(__NR_utimensat, sys_utimensat),
+	CHANGE(__NR_truncate, sys_truncate),
+	CHANGE(__NR_setxattr, sys_setxattr),
+	CHANGE(__NR_lsetxattr, sys_lsetxattr),
+	CHANGE(__NR_fsetxattr, sys_fsetxattr),
+	CHANGE(__NR_removexattr, sys_removexattr),
+	CHANGE(__NR_lremovexattr, sys_lremovexattr),
+	CHANGE(__NR_fremovexattr, sys_fremovexattr),
 };
 
 #define TABLE_SIZE (sizeof(table) / sizeof(table[0]))

@@ -7,6 +7,9 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <dirent.h>
+#include <linux/kcmp.h>
+#include <sys/ioctl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -395,4 +398,133 @@ int target_render(struct notify_call *c, struct target_path *tp, int flags)
 	if (tp->kind == TARGET_PASSTHROUGH && tp->node.path[0] == '\0')
 		return 0; /* relative to a passthrough dirfd: nothing of ours on the way */
 	return resolve_into(c, tp->start, tp->raw, flags | VN_RENDER, tp) < 0 ? -EIO : tp->err;
+}
+
+int target_umask(struct notify_call *c)
+{
+	char path[64], line[128];
+	FILE *f;
+	int mask = -ESRCH;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", c->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -ESRCH;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "Umask:", 6) == 0) {
+			mask = (int)strtol(line + 6, NULL, 8) & 0777;
+			break;
+		}
+	fclose(f);
+	return mask;
+}
+
+int target_fd_object(struct notify_call *c, int fd, struct vn_node *node, int *file)
+{
+	char link[64], host[PATH_MAX], path[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int r, copy;
+
+	*file = -1;
+	r = target_fd_union_path(c, fd, path, sizeof(path));
+	if (r == UNION_DIR)
+		return vn_resolve(c->ctx->u, "/", path, 0, node) < 0 ? -ENOENT : TARGET_OBJ_DIR;
+	if (r != 0)
+		return r < 0 ? r : 0;
+	/* a file we injected: its layer path, as the kernel prints it for us */
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", c->pid, fd);
+	n = readlink(link, host, sizeof(host) - 1);
+	if (n < 0)
+		return errno == ENOENT ? -EBADF : -errno;
+	host[n] = '\0';
+	if (host[0] != '/' || vn_layer_path_to_union(c->ctx->u, host, path, sizeof(path), NULL) <= 0)
+		return 0;
+	copy = target_getfd(c, fd);
+	if (copy < 0)
+		return copy;
+	/* the name may lead elsewhere by now (renamed, replaced): then the
+	 * fd's object is no longer in the union, and the kernel answers */
+	if (fstat(copy, &st) < 0 || vn_resolve(c->ctx->u, "/", path, 0, node) < 0 ||
+	    node->st.st_dev != st.st_dev || node->st.st_ino != st.st_ino) {
+		close(copy);
+		return 0;
+	}
+	*file = copy;
+	return TARGET_OBJ_FILE;
+}
+
+/* fdinfo's "flags:" (octal) carries close-on-exec, which F_GETFL does not. */
+static bool target_fd_cloexec(struct notify_call *c, int fd)
+{
+	char path[64], line[128];
+	bool cloexec = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", c->pid, fd);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "flags:", 6) == 0) {
+			cloexec = strtoul(line + 6, NULL, 8) & O_CLOEXEC;
+			break;
+		}
+	fclose(f);
+	return cloexec;
+}
+
+/* Put `replacement` in place of the target's fd (same number, same
+ * close-on-exec), as dup2 would. */
+static int target_replace_fd(struct notify_call *c, int fd, int replacement)
+{
+	struct seccomp_notif_addfd addfd = {
+		.id = c->req->id,
+		.flags = SECCOMP_ADDFD_FLAG_SETFD,
+		.srcfd = (__u32)replacement,
+		.newfd = (__u32)fd,
+		.newfd_flags = target_fd_cloexec(c, fd) ? O_CLOEXEC : 0,
+	};
+
+	return ioctl(c->ctx->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0 ? -errno : 0;
+}
+
+int target_swap_file(struct notify_call *c, int fd, int old_file, const struct vn_node *node)
+{
+	int flags = fcntl(old_file, F_GETFL);
+	off_t offset = lseek(old_file, 0, SEEK_CUR);
+	char dir[64];
+	DIR *d;
+	struct dirent *de;
+	int fresh, r;
+
+	if (flags < 0)
+		return -errno;
+	fresh = vn_open_node(c->ctx->u, node,
+			     flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME |
+				      O_LARGEFILE | O_SYNC | O_DSYNC));
+	if (fresh < 0)
+		return fresh;
+	if (offset > 0 && lseek(fresh, offset, SEEK_SET) < 0) {
+		r = -errno;
+		close(fresh);
+		return r;
+	}
+	r = target_replace_fd(c, fd, fresh);
+	/* the process's other fds on the same open file description (dup)
+	 * move with it, still sharing one */
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", c->pid);
+	d = r < 0 ? NULL : opendir(dir);
+	while (d && (de = readdir(d))) {
+		int other = atoi(de->d_name);
+
+		if (de->d_name[0] == '.' || other == fd)
+			continue;
+		if (syscall(SYS_kcmp, c->pid, getpid(), KCMP_FILE, other, old_file) == 0)
+			target_replace_fd(c, other, fresh);
+	}
+	if (d)
+		closedir(d);
+	close(fresh);
+	return r;
 }

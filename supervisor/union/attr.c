@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -52,6 +53,10 @@ int vn_getattr(struct vn_union *u, const struct vn_node *node, struct stat *st)
 	if (node->layer < 0)
 		return -ENOENT;
 	*st = node->st;
+	if (S_ISDIR(st->st_mode)) {
+		st->st_dev = node->origin_dev;
+		st->st_ino = node->origin_ino;
+	}
 	return presented_nlink(u, node, &st->st_nlink);
 }
 
@@ -73,6 +78,11 @@ int vn_statx(struct vn_union *u, const struct vn_node *node, unsigned int mask, 
 	if (r < 0)
 		return r;
 	stx->stx_nlink = (__u32)nlink;
+	if (S_ISDIR(node->st.st_mode)) {
+		stx->stx_ino = node->origin_ino;
+		stx->stx_dev_major = major(node->origin_dev);
+		stx->stx_dev_minor = minor(node->origin_dev);
+	}
 	return 0;
 }
 
@@ -84,7 +94,13 @@ int vn_access(struct vn_union *u, const struct vn_node *node, int mode, int flag
 	if (fd < 0)
 		return fd;
 	/* The target runs with the supervisor's credentials, so the kernel's
-	 * answer for us is its answer. */
+	 * answer for us is its answer -- but for writing: a lower is on a
+	 * read-only mount, and writing to it means a copy-up. */
+	if (node->layer > 0 && (mode & W_OK)) {
+		mode &= ~W_OK;
+		if (!mode)
+			mode = F_OK;
+	}
 	r = (int)syscall(SYS_faccessat2, fd, "", mode, (flags & AT_EACCESS) | AT_EMPTY_PATH);
 	r = r < 0 ? -errno : 0;
 	close(fd);

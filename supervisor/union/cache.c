@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -148,6 +149,17 @@ struct dircache_entry *union_dircache_add(struct vn_union *u, const char *path, 
 	e->hash = hash;
 	e->layers = layers;
 	e->refs = 1;
+	if (layers) {
+		struct stat st;
+
+		if (fstat(fds[31 - __builtin_clz(layers)], &st) < 0) {
+			free(e->path);
+			free(e);
+			return NULL;
+		}
+		e->origin_dev = st.st_dev;
+		e->origin_ino = st.st_ino;
+	}
 	for (size_t i = 0; i < VN_MAX_LAYERS; i++) {
 		e->fds[i] = i < u->nlayers ? fds[i] : -1;
 		if (i < u->nlayers)

@@ -17,6 +17,7 @@ struct vn_view {
 	char *path;            /* where the supervisor sees the view */
 	dev_t dev;
 	pthread_mutex_t bind_lock; /* one bind per placeholder, even when workers race */
+	uint64_t generation;   /* bumped when a view path moves or goes */
 };
 
 /* cache.c */
@@ -25,6 +26,8 @@ struct dircache_entry {
 	uint64_t hash;
 	int fds[VN_MAX_LAYERS];      /* per layer, -1 when it does not contribute */
 	uint32_t layers;
+	dev_t origin_dev;            /* the bottom-most layer's identity */
+	ino_t origin_ino;
 	unsigned refs;
 	bool detached;               /* out of the table; freed by the last holder */
 	struct dircache_entry *hnext;
@@ -53,7 +56,56 @@ bool union_is_whiteout_stat(const struct stat *st);
 int union_has_oci_whiteout(int dirfd, const char *name);
 int union_dir_is_opaque(int dirfd);
 
+/* whiteout.c: writing the upper's (OCI) format */
+/* ".wh.NAME" in dirfd (nothing when it is there already). */
+int union_whiteout_create(int dirfd, const char *name);
+int union_whiteout_remove(int dirfd, const char *name);
+/* ".wh..wh..opq" in the directory dirfd. */
+int union_opaque_mark(int dirfd);
+
+/* state.c: the work area and the journal */
+int union_state_ready(struct vn_union *u);
+void union_state_close(struct vn_union *u);
+/* A fresh name for a temporary in the work area. */
+void union_work_name(struct vn_union *u, char *name, size_t size, const char *kind);
+
+#define JOURNAL_MAX_STEPS 8
+enum journal_op { JOURNAL_MOVE, JOURNAL_WHITEOUT, JOURNAL_UNWHITEOUT, JOURNAL_OPAQUE };
+/* Locations are "u/REL" (the upper) or "w/NAME" (the work area).  A move
+ * happens only while its source exists and its destination does not, so
+ * applying a journal twice is applying it once. */
+struct journal_step {
+	enum journal_op op;
+	char a[PATH_MAX + 2], b[PATH_MAX + 2];
+};
+struct journal {
+	size_t count;
+	struct journal_step steps[JOURNAL_MAX_STEPS];
+};
+void journal_init(struct journal *j);
+int journal_move(struct journal *j, const char *from, const char *to);
+int journal_whiteout(struct journal *j, const char *upper_rel);
+int journal_unwhiteout(struct journal *j, const char *upper_rel);
+int journal_opaque(struct journal *j, const char *upper_rel);
+/* Write the journal (the commit point), apply it, remove it. */
+int journal_commit(struct vn_union *u, const struct journal *j);
+
+/* copyup.c */
+/* The upper's directory for a union directory path (O_PATH), copying it
+ * and its ancestors up first when needed. */
+int union_upper_dir(struct vn_union *u, const char *dir_path);
+/* The upper's directory holding `path`, and path's last component. */
+int union_upper_parent(struct vn_union *u, const char *path, char *name, size_t size);
+/* Build in the work area a copy of the whole union directory `dir` that
+ * needs no lower (opaque); its work name goes to work_name. */
+int union_copy_tree(struct vn_union *u, const struct vn_node *dir, char *work_name, size_t size);
+
 /* lookup.c */
+/* Resolve node's canonical path again (after a change). */
+int union_refresh(struct vn_union *u, struct vn_node *node);
+/* Whether a layer below the upper shows `name` in the union directory
+ * dir_path (so removing the upper's entry needs a whiteout). */
+int union_lower_has(struct vn_union *u, const char *dir_path, const char *name);
 /* Open a layer directory of `node` for reading entries. */
 int union_open_layer_dir(struct vn_union *u, const struct vn_node *node, size_t layer);
 

@@ -107,6 +107,7 @@ const struct vn_passthrough *vn_union_passthrough_at(const struct vn_union *u, c
 void vn_union_release(struct vn_union *u)
 {
 	union_dircache_free(u);
+	union_state_close(u);
 	for (size_t i = 0; i < u->nlayers; i++) {
 		if (u->layers[i].root_fd >= 0)
 			close(u->layers[i].root_fd);
@@ -120,4 +121,46 @@ void vn_union_release(struct vn_union *u)
 	u->passthrough = NULL;
 	u->npassthrough = 0;
 	vn_view_close(u);
+}
+
+void vn_union_read_lock(struct vn_union *u)
+{
+	pthread_rwlock_rdlock(&u->lock);
+}
+
+void vn_union_write_lock(struct vn_union *u)
+{
+	pthread_rwlock_wrlock(&u->lock);
+}
+
+void vn_union_unlock(struct vn_union *u)
+{
+	pthread_rwlock_unlock(&u->lock);
+}
+
+int vn_layer_path_to_union(struct vn_union *u, const char *host_path, char *out, size_t size,
+			   int *layer)
+{
+	for (size_t i = 0; i < u->nlayers; i++) {
+		char self[64], root[PATH_MAX];
+		ssize_t n;
+		size_t len;
+
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", u->layers[i].root_fd);
+		n = readlink(self, root, sizeof(root) - 1);
+		if (n <= 0)
+			continue;
+		root[n] = '\0';
+		len = (size_t)n;
+		if (strcmp(root, "/") == 0)
+			len = 0;
+		if (strncmp(host_path, root, len) != 0 || (host_path[len] != '/' && host_path[len] != '\0'))
+			continue;
+		if (snprintf(out, size, "%s", host_path[len] ? host_path + len : "/") >= (int)size)
+			return -ENAMETOOLONG;
+		if (layer)
+			*layer = (int)i;
+		return 1;
+	}
+	return 0;
 }

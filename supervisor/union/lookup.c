@@ -138,8 +138,10 @@ static int open_layer_dir_at(int dirfd, const char *name)
 	return fd;
 }
 
-/* Look `name` up in every layer that contributes to the current directory. */
-static int lookup_name(struct walk *w, const char *name, const char *child_path, struct step *s)
+/* Look `name` up in every layer from `first` down that contributes to the
+ * current directory. */
+static int lookup_name_from(struct walk *w, const char *name, const char *child_path,
+			    size_t first, struct step *s)
 {
 	struct vn_union *u = w->u;
 
@@ -148,7 +150,7 @@ static int lookup_name(struct walk *w, const char *name, const char *child_path,
 	for (size_t i = 0; i < u->nlayers; i++)
 		s->dirfd[i] = -1;
 
-	for (size_t i = 0; i < u->nlayers; i++) {
+	for (size_t i = first; i < u->nlayers; i++) {
 		struct stat st;
 
 		if (w->dirfd[i] < 0 || union_layer_masks(&u->layers[i], child_path))
@@ -209,6 +211,11 @@ fail_errno:
 		step_close_dirs(u, s);
 		return -err;
 	}
+}
+
+static int lookup_name(struct walk *w, const char *name, const char *child_path, struct step *s)
+{
+	return lookup_name_from(w, name, child_path, 0, s);
 }
 
 /* Enter a directory the lookup just opened: it becomes a cache entry. */
@@ -626,6 +633,8 @@ found_dir_self:
 	/* The current directory of the walk is the answer. */
 	snprintf(node->path, sizeof(node->path), "%s", w.path);
 	node->dir_layers = w.cur->layers;
+	node->origin_dev = w.cur->origin_dev;
+	node->origin_ino = w.cur->origin_ino;
 	node->layer = node->dir_layers ? __builtin_ctz(node->dir_layers) : -1;
 	if (node->layer < 0)
 		r = -ENOENT;
@@ -637,6 +646,36 @@ out:
 	node->links = w.links;
 	walk_release(&w);
 	return r;
+}
+
+int union_lower_has(struct vn_union *u, const char *dir_path, const char *name)
+{
+	struct walk w = { .u = u };
+	char child[PATH_MAX];
+	struct step s;
+	int r = dircache_ready(u);
+
+	if (r < 0)
+		return r;
+	r = walk_canonical(&w, dir_path);
+	if (r == 0)
+		r = union_join(child, sizeof(child), w.path, name);
+	if (r == 0)
+		r = lookup_name_from(&w, name, child, 1, &s);
+	if (r == 0) {
+		step_close_dirs(u, &s);
+		r = s.layer >= 0;
+	}
+	walk_release(&w);
+	return r;
+}
+
+int union_refresh(struct vn_union *u, struct vn_node *node)
+{
+	char path[PATH_MAX];
+
+	memcpy(path, node->path, sizeof(path)); /* vn_resolve starts by clearing it */
+	return vn_resolve(u, "/", path, 0, node);
 }
 
 int vn_open_node(struct vn_union *u, const struct vn_node *node, int flags)

@@ -9,15 +9,27 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "internal.h"
 
-/* A set of names seen so far: visible entries and whited-out names. */
+/* Names seen so far, each with what it became: the index of its entry in
+ * the listing, or NO_ENTRY (whited out, or a duplicate we hid). */
+#define NO_ENTRY SIZE_MAX
+
+struct name_slot {
+	char *name;
+	size_t entry;
+	/* a directory entry: the layer its merge has reached, whose inode
+	 * number it shows (the bottom-most, as stat); -1 once it stopped */
+	int dir_layer;
+};
+
 struct name_set {
-	char **slots;
+	struct name_slot *slots;
 	size_t size;   /* power of two */
 	size_t used;
 };
@@ -25,19 +37,18 @@ struct name_set {
 static int name_set_grow(struct name_set *set)
 {
 	size_t size = set->size ? set->size * 2 : 64;
-	char **slots = calloc(size, sizeof(*slots));
+	struct name_slot *slots = calloc(size, sizeof(*slots));
 
 	if (!slots)
 		return -ENOMEM;
 	for (size_t i = 0; i < set->size; i++) {
-		char *name = set->slots[i];
 		size_t j;
 
-		if (!name)
+		if (!set->slots[i].name)
 			continue;
-		for (j = union_hash(name) & (size - 1); slots[j]; j = (j + 1) & (size - 1))
+		for (j = union_hash(set->slots[i].name) & (size - 1); slots[j].name; j = (j + 1) & (size - 1))
 			;
-		slots[j] = name;
+		slots[j] = set->slots[i];
 	}
 	free(set->slots);
 	set->slots = slots;
@@ -45,19 +56,32 @@ static int name_set_grow(struct name_set *set)
 	return 0;
 }
 
+static struct name_slot *name_set_find(const struct name_set *set, const char *name)
+{
+	if (!set->size)
+		return NULL;
+	for (size_t j = union_hash(name) & (set->size - 1); set->slots[j].name; j = (j + 1) & (set->size - 1))
+		if (strcmp(set->slots[j].name, name) == 0)
+			return &set->slots[j];
+	return NULL;
+}
+
 /* Returns 1 when added, 0 when already present, -errno on failure. */
-static int name_set_add(struct name_set *set, const char *name)
+static int name_set_add(struct name_set *set, const char *name, size_t entry)
 {
 	size_t j;
 
 	if ((set->used + 1) * 2 > set->size && name_set_grow(set) < 0)
 		return -ENOMEM;
-	for (j = union_hash(name) & (set->size - 1); set->slots[j]; j = (j + 1) & (set->size - 1))
-		if (strcmp(set->slots[j], name) == 0)
-			return 0;
-	set->slots[j] = strdup(name);
-	if (!set->slots[j])
+	if (name_set_find(set, name))
+		return 0;
+	for (j = union_hash(name) & (set->size - 1); set->slots[j].name; j = (j + 1) & (set->size - 1))
+		;
+	set->slots[j].name = strdup(name);
+	if (!set->slots[j].name)
 		return -ENOMEM;
+	set->slots[j].entry = entry;
+	set->slots[j].dir_layer = -1;
 	set->used++;
 	return 1;
 }
@@ -65,7 +89,7 @@ static int name_set_add(struct name_set *set, const char *name)
 static void name_set_free(struct name_set *set)
 {
 	for (size_t i = 0; i < set->size; i++)
-		free(set->slots[i]);
+		free(set->slots[i].name);
 	free(set->slots);
 }
 
@@ -112,6 +136,35 @@ static unsigned char dirent_type(int dirfd, struct dirent *de, bool *is_whiteout
 	return (unsigned char)IFTODT(st.st_mode);
 }
 
+static bool child_is_opaque(struct vn_union *u, size_t layer, const char *child)
+{
+	int fd = union_openat_beneath(u->layers[layer].root_fd, vn_rel(child), O_PATH | O_DIRECTORY);
+	int opaque;
+
+	if (fd < 0)
+		return true;
+	opaque = union_dir_is_opaque(fd);
+	close(fd);
+	return opaque != 0;
+}
+
+/* A name already listed from a higher layer meets its namesake here: a
+ * directory below a directory merges on (unless the one above is opaque)
+ * and lends the entry its inode number, as lookup does. */
+static void merge_duplicate(struct vn_union *u, struct vn_listing *out, struct name_slot *slot,
+			    size_t layer, const char *child, unsigned char type, bool whiteout,
+			    uint64_t ino)
+{
+	if (slot->entry == NO_ENTRY || slot->dir_layer < 0)
+		return;
+	if (whiteout || type != DT_DIR || child_is_opaque(u, (size_t)slot->dir_layer, child)) {
+		slot->dir_layer = -1;
+		return;
+	}
+	out->entries[slot->entry].ino = ino;
+	slot->dir_layer = (int)layer;
+}
+
 /* One layer's contribution; `seen` holds every name decided so far. */
 static int merge_layer(struct vn_union *u, const struct vn_node *dir, size_t layer,
 		       struct name_set *seen, struct vn_listing *out, size_t *cap)
@@ -133,6 +186,7 @@ static int merge_layer(struct vn_union *u, const struct vn_node *dir, size_t lay
 	while ((errno = 0, de = readdir(d))) {
 		const char *name = de->d_name;
 		char child[PATH_MAX];
+		struct name_slot *slot;
 		bool whiteout;
 		unsigned char type;
 
@@ -144,21 +198,27 @@ static int merge_layer(struct vn_union *u, const struct vn_node *dir, size_t lay
 			/* ".wh..wh.*" are markers and state, not whiteouts; a
 			 * whiteout hides the layers below, not its own layer */
 			if (!union_is_reserved_name(hidden) &&
-			    (r = name_set_add(&whiteouts, hidden)) < 0)
+			    (r = name_set_add(&whiteouts, hidden, NO_ENTRY)) < 0)
 				break;
 			continue;
 		}
-		if (union_join(child, sizeof(child), dir->path, name) == 0 &&
-		    union_layer_masks(&u->layers[layer], child))
+		if (union_join(child, sizeof(child), dir->path, name) < 0)
+			continue;
+		if (union_layer_masks(&u->layers[layer], child))
 			continue;
 		type = dirent_type(dirfd(d), de, &whiteout);
-		r = name_set_add(seen, name);
-		if (r < 0)
-			break;
-		if (r == 0 || whiteout) {
-			r = 0;
+		slot = name_set_find(seen, name);
+		if (slot) {
+			merge_duplicate(u, out, slot, layer, child, type, whiteout, de->d_ino);
 			continue;
 		}
+		r = name_set_add(seen, name, whiteout ? NO_ENTRY : out->count);
+		if (r < 0)
+			break;
+		if (whiteout)
+			continue;
+		if (type == DT_DIR)
+			name_set_find(seen, name)->dir_layer = (int)layer;
 		r = listing_add(out, cap, name, de->d_ino, type);
 		if (r < 0)
 			break;
@@ -166,9 +226,19 @@ static int merge_layer(struct vn_union *u, const struct vn_node *dir, size_t lay
 	if (!de && errno && r == 0)
 		r = -errno;
 	closedir(d);
-	for (size_t i = 0; r >= 0 && i < whiteouts.size; i++)
-		if (whiteouts.slots[i])
-			r = name_set_add(seen, whiteouts.slots[i]);
+	/* whiteouts hide the names below, and end the merge of a directory
+	 * beside them or above them */
+	for (size_t i = 0; r >= 0 && i < whiteouts.size; i++) {
+		struct name_slot *slot;
+
+		if (!whiteouts.slots[i].name)
+			continue;
+		slot = name_set_find(seen, whiteouts.slots[i].name);
+		if (slot)
+			slot->dir_layer = -1;
+		else
+			r = name_set_add(seen, whiteouts.slots[i].name, NO_ENTRY);
+	}
 	name_set_free(&whiteouts);
 	return r < 0 ? r : 0;
 }
@@ -187,7 +257,7 @@ static int add_passthrough_entries(struct vn_union *u, const struct vn_node *dir
 		if (plen == 0 ? strcmp(dir->path, "/") != 0
 			      : (strlen(dir->path) != plen || strncmp(dir->path, mp, plen) != 0))
 			continue;
-		r = name_set_add(seen, slash + 1);
+		r = name_set_add(seen, slash + 1, out->count);
 		if (r <= 0) {
 			if (r < 0)
 				return r;

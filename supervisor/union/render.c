@@ -8,6 +8,7 @@
  * replaced (a rebuilt binary gets a fresh bind).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
@@ -254,4 +255,88 @@ int vn_render_mountpoint(struct vn_union *u, const char *path, bool is_dir)
 		return -errno;
 	close(fd);
 	return 0;
+}
+
+/* ------------------------------------------- following the union's changes */
+
+/* Remove rel and everything below it from the view, binds unmounted first. */
+static void view_remove_tree(struct vn_view *v, const char *rel)
+{
+	char full[PATH_MAX * 2];
+	struct stat st;
+	int fd;
+
+	snprintf(full, sizeof(full), "%s/%s", v->path, rel);
+	while (umount2(full, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+		;
+	if (fstatat(v->fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlinkat(v->fd, rel, 0);
+		return;
+	}
+	fd = openat(v->fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		DIR *d = fdopendir(fd);
+		struct dirent *de;
+
+		if (!d) {
+			close(fd);
+		} else {
+			while ((de = readdir(d))) {
+				char child[PATH_MAX];
+
+				if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+					continue;
+				if (snprintf(child, sizeof(child), "%s/%s", rel, de->d_name) < (int)sizeof(child))
+					view_remove_tree(v, child);
+			}
+			closedir(d);
+		}
+	}
+	unlinkat(v->fd, rel, AT_REMOVEDIR);
+}
+
+void vn_view_forget(struct vn_union *u, const char *path)
+{
+	struct vn_view *v = u->view;
+
+	if (!v || !vn_rel(path)[0])
+		return;
+	pthread_mutex_lock(&v->bind_lock);
+	view_remove_tree(v, vn_rel(path));
+	__atomic_add_fetch(&v->generation, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&v->bind_lock);
+}
+
+void vn_view_rename(struct vn_union *u, const char *from, const char *to)
+{
+	struct vn_view *v = u->view;
+	struct stat st;
+
+	if (!v)
+		return;
+	pthread_mutex_lock(&v->bind_lock);
+	view_remove_tree(v, vn_rel(to));
+	/* a directory moves with whoever holds it as cwd or fd, as natively;
+	 * anything else is rendered again when needed */
+	if (fstatat(v->fd, vn_rel(from), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		char parent[PATH_MAX];
+		char *slash;
+
+		snprintf(parent, sizeof(parent), "%s", to);
+		slash = strrchr(parent, '/');
+		if (slash)
+			*slash = '\0';
+		if (!S_ISDIR(st.st_mode) || vn_render_dir(u, parent[0] ? parent : "/") < 0 ||
+		    renameat(v->fd, vn_rel(from), v->fd, vn_rel(to)) < 0)
+			view_remove_tree(v, vn_rel(from));
+	}
+	__atomic_add_fetch(&v->generation, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&v->bind_lock);
+}
+
+uint64_t vn_view_generation(const struct vn_union *u)
+{
+	return u->view ? __atomic_load_n(&u->view->generation, __ATOMIC_ACQUIRE) : 0;
 }

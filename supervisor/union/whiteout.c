@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -73,5 +74,48 @@ int union_dir_is_opaque(int dirfd)
 		if (n == 1 && value[0] == 'y')
 			return 1;
 	}
+	return 0;
+}
+
+static int whiteout_name(char *wh, size_t size, const char *name)
+{
+	if (strlen(name) > NAME_MAX - strlen(VN_WH_PREFIX))
+		return -ENAMETOOLONG; /* its whiteout would not fit in a name */
+	snprintf(wh, size, VN_WH_PREFIX "%s", name);
+	return 0;
+}
+
+int union_whiteout_create(int dirfd, const char *name)
+{
+	char wh[NAME_MAX + 8];
+	int fd, r = whiteout_name(wh, sizeof(wh), name);
+
+	if (r < 0)
+		return r;
+	fd = openat(dirfd, wh, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -errno;
+	close(fd);
+	return 0;
+}
+
+int union_whiteout_remove(int dirfd, const char *name)
+{
+	char wh[NAME_MAX + 8];
+
+	if (whiteout_name(wh, sizeof(wh), name) < 0)
+		return 0; /* there cannot be one */
+	if (unlinkat(dirfd, wh, 0) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int union_opaque_mark(int dirfd)
+{
+	int fd = openat(dirfd, VN_WH_OPAQUE, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
+
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -errno;
+	close(fd);
 	return 0;
 }

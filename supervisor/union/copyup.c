@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Copy-up: before the union changes an object that lives in a lower, the
+ * object is copied into the upper.  The copy is built in the work area
+ * (data by reflink, else copy_file_range, else read/write, holes kept;
+ * mode, owner where the kernel lets us, user xattrs, times) and renamed
+ * into place, so the union shows the old object or the whole copy, never
+ * a part.  Parent directories go first, with their metadata.  Nothing a
+ * user sees changes: the directory that receives the copy gets its times
+ * back, the copy keeps the original's.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define COPY_CHUNK (1 << 20)
+
+/* ------------------------------------------------------------- data */
+
+static int copy_range_rw(int src, int dst, off_t off, off_t end)
+{
+	static __thread char *buf;
+
+	if (!buf && !(buf = malloc(COPY_CHUNK)))
+		return -ENOMEM;
+	while (off < end) {
+		size_t want = (size_t)(end - off) < COPY_CHUNK ? (size_t)(end - off) : COPY_CHUNK;
+		ssize_t n = pread(src, buf, want, off);
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break; /* the file shrank under us: the rest stays a hole */
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w = pwrite(dst, buf + done, (size_t)(n - done), off + done);
+
+			if (w < 0)
+				return -errno;
+			done += w;
+		}
+		off += n;
+	}
+	return 0;
+}
+
+static int copy_range(int src, int dst, off_t off, off_t end, bool *use_cfr)
+{
+	while (*use_cfr && off < end) {
+		loff_t in = off, out = off;
+		ssize_t n = copy_file_range(src, &in, dst, &out, (size_t)(end - off), 0);
+
+		if (n < 0) {
+			if (errno != EXDEV && errno != EINVAL && errno != EOPNOTSUPP && errno != ENOSYS)
+				return -errno;
+			*use_cfr = false; /* across file systems: by hand */
+			break;
+		}
+		if (n == 0)
+			return 0;
+		off += n;
+	}
+	return off < end ? copy_range_rw(src, dst, off, end) : 0;
+}
+
+/* Only the data segments are copied: holes stay holes. */
+static int copy_data(int src, int dst, off_t size)
+{
+	bool use_cfr = true;
+	off_t off = 0;
+
+	if (ioctl(dst, FICLONE, src) == 0)
+		return 0;
+	while (off < size) {
+		off_t data = lseek(src, off, SEEK_DATA);
+		off_t hole;
+		int r;
+
+		if (data < 0) {
+			if (errno == ENXIO)
+				break; /* only a hole is left */
+			data = off; /* no SEEK_DATA here: all of it is data */
+		}
+		hole = lseek(src, data, SEEK_HOLE);
+		if (hole < 0 || hole > size)
+			hole = size;
+		r = copy_range(src, dst, data, hole, &use_cfr);
+		if (r < 0)
+			return r;
+		off = hole;
+	}
+	return ftruncate(dst, size) < 0 ? -errno : 0;
+}
+
+/* --------------------------------------------------------- metadata */
+
+static bool xattr_is_copied(const char *name)
+{
+	return (strncmp(name, "user.", 5) == 0 && strncmp(name, "user.overlay.", 13) != 0) ||
+	       strncmp(name, "system.posix_acl_", 17) == 0;
+}
+
+/* Paths through /proc/self/fd reach an object by its directory fd and name
+ * without following a symlink in between. */
+static void at_path(char *out, size_t size, int dirfd, const char *name)
+{
+	snprintf(out, size, "/proc/self/fd/%d/%s", dirfd, name);
+}
+
+static int copy_xattrs(int src_dir, const char *src_name, int dst_dir, const char *dst_name)
+{
+	char src[PATH_MAX], dst[PATH_MAX];
+	char *names = NULL, *value = NULL;
+	ssize_t n;
+	int r = 0;
+
+	at_path(src, sizeof(src), src_dir, src_name);
+	at_path(dst, sizeof(dst), dst_dir, dst_name);
+	n = llistxattr(src, NULL, 0);
+	if (n <= 0)
+		return 0; /* none, or a file system without them */
+	names = malloc((size_t)n);
+	value = malloc(XATTR_SIZE_MAX);
+	if (!names || !value) {
+		r = -ENOMEM;
+		goto out;
+	}
+	n = llistxattr(src, names, (size_t)n);
+	for (ssize_t off = 0; n > 0 && off < n; off += (ssize_t)strlen(names + off) + 1) {
+		const char *name = names + off;
+		ssize_t len;
+
+		if (!xattr_is_copied(name))
+			continue;
+		len = lgetxattr(src, name, value, XATTR_SIZE_MAX);
+		if (len < 0)
+			continue;
+		if (lsetxattr(dst, name, value, (size_t)len, 0) < 0 && strncmp(name, "user.", 5) == 0) {
+			r = -errno;
+			break;
+		}
+	}
+out:
+	free(names);
+	free(value);
+	return r;
+}
+
+/* Owner (where the kernel lets us), mode and xattrs of st onto dst. */
+static int copy_attrs(int src_dir, const char *src_name, const struct stat *st, int dst_dir,
+		      const char *dst_name)
+{
+	int r = 0;
+
+	if (!S_ISLNK(st->st_mode)) {
+		r = copy_xattrs(src_dir, src_name, dst_dir, dst_name);
+		if (r < 0)
+			return r;
+	}
+	/* ids outside our user namespace cannot be given: keep ours */
+	if (fchownat(dst_dir, dst_name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    errno != EPERM && errno != EINVAL)
+		return -errno;
+	if (!S_ISLNK(st->st_mode) && fchmodat(dst_dir, dst_name, st->st_mode & 07777, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+static int set_times(int dirfd, const char *name, const struct stat *st)
+{
+	struct timespec t[2] = { st->st_atim, st->st_mtim };
+
+	return utimensat(dirfd, name, t, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
+/* A directory that gets an entry as a side effect keeps its times. */
+struct kept_times {
+	struct stat st;
+	bool ok;
+};
+
+static void times_keep(int dirfd, struct kept_times *k)
+{
+	k->ok = fstat(dirfd, &k->st) == 0;
+}
+
+static void times_restore(int dirfd, const struct kept_times *k)
+{
+	struct timespec t[2] = { k->st.st_atim, k->st.st_mtim };
+
+	/* best effort: the copy is in place, a time is cosmetic next to it */
+	if (k->ok && utimensat(dirfd, "", t, AT_EMPTY_PATH) < 0)
+		return;
+}
+
+/* ---------------------------------------------------------- objects */
+
+/* Hard links met while copying a tree: lower inode -> first copy's name. */
+struct link_map {
+	struct {
+		dev_t dev;
+		ino_t ino;
+		int dirfd;
+		char *name;
+	} *items;
+	size_t count, cap;
+};
+
+static void link_map_free(struct link_map *m)
+{
+	for (size_t i = 0; i < m->count; i++) {
+		close(m->items[i].dirfd);
+		free(m->items[i].name);
+	}
+	free(m->items);
+}
+
+/* 1 when dst_dir/dst_name became a link to an earlier copy. */
+static int link_map_reuse(struct link_map *m, const struct stat *st, int dst_dir,
+			  const char *dst_name)
+{
+	if (!m || !S_ISREG(st->st_mode) || st->st_nlink < 2)
+		return 0;
+	for (size_t i = 0; i < m->count; i++)
+		if (m->items[i].dev == st->st_dev && m->items[i].ino == st->st_ino)
+			return linkat(m->items[i].dirfd, m->items[i].name, dst_dir, dst_name, 0) < 0
+				       ? -errno
+				       : 1;
+	return 0;
+}
+
+static void link_map_add(struct link_map *m, const struct stat *st, int dst_dir,
+			 const char *dst_name)
+{
+	if (!m || !S_ISREG(st->st_mode) || st->st_nlink < 2)
+		return;
+	if (m->count == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		void *grown = realloc(m->items, cap * sizeof(*m->items));
+
+		if (!grown)
+			return; /* the links are copied as separate files */
+		m->items = grown;
+		m->cap = cap;
+	}
+	m->items[m->count].dirfd = fcntl(dst_dir, F_DUPFD_CLOEXEC, 0);
+	m->items[m->count].name = strdup(dst_name);
+	if (m->items[m->count].dirfd < 0 || !m->items[m->count].name) {
+		if (m->items[m->count].dirfd >= 0)
+			close(m->items[m->count].dirfd);
+		free(m->items[m->count].name);
+		return;
+	}
+	m->items[m->count].dev = st->st_dev;
+	m->items[m->count].ino = st->st_ino;
+	m->count++;
+}
+
+/* The directory holding a node in its layer, and the node's name there. */
+static int node_layer_parent(struct vn_union *u, const struct vn_node *node, char *name,
+			     size_t size)
+{
+	const char *rel = vn_rel(node->path);
+	const char *slash = strrchr(rel, '/');
+	char dir[PATH_MAX];
+
+	if (!*rel)
+		return -EINVAL;
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - rel) : 0, rel);
+	if (snprintf(name, size, "%s", slash ? slash + 1 : rel) >= (int)size)
+		return -ENAMETOOLONG;
+	return union_openat_beneath(u->layers[node->layer].root_fd, dir, O_PATH | O_DIRECTORY);
+}
+
+/* A copy of a non-directory node at dst_dir/dst_name, times included. */
+static int copy_leaf(struct vn_union *u, const struct vn_node *node, int dst_dir,
+		     const char *dst_name, int flags, struct link_map *links)
+{
+	const struct stat *st = &node->st;
+	char name[NAME_MAX + 1];
+	int src_dir, r;
+
+	r = link_map_reuse(links, st, dst_dir, dst_name);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	src_dir = node_layer_parent(u, node, name, sizeof(name));
+	if (src_dir < 0)
+		return src_dir;
+	if (S_ISREG(st->st_mode)) {
+		int src = union_openat_beneath(src_dir, name, O_RDONLY);
+		int dst = src < 0 ? -1
+				  : openat(dst_dir, dst_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+		r = src < 0 ? src : dst < 0 ? -errno : 0;
+		if (r == 0 && !(flags & VN_COPYUP_NO_DATA))
+			r = copy_data(src, dst, st->st_size);
+		if (src >= 0)
+			close(src);
+		if (dst >= 0)
+			close(dst);
+	} else if (S_ISLNK(st->st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(src_dir, name, target, sizeof(target) - 1);
+
+		if (n < 0)
+			r = -errno;
+		else {
+			target[n] = '\0';
+			r = symlinkat(target, dst_dir, dst_name) < 0 ? -errno : 0;
+		}
+	} else {
+		r = mknodat(dst_dir, dst_name, (st->st_mode & S_IFMT) | 0600, st->st_rdev) < 0 ? -errno : 0;
+	}
+	if (r == 0)
+		r = copy_attrs(src_dir, name, st, dst_dir, dst_name);
+	if (r == 0)
+		r = set_times(dst_dir, dst_name, st);
+	if (r == 0)
+		link_map_add(links, st, dst_dir, dst_name);
+	close(src_dir);
+	return r;
+}
+
+/* A directory's own metadata (not its entries) onto dst_dir/dst_name. */
+static int copy_dir_attrs(struct vn_union *u, const struct vn_node *dir, int dst_dir,
+			  const char *dst_name)
+{
+	char name[NAME_MAX + 1];
+	int src_dir, r;
+
+	if (strcmp(dir->path, "/") == 0) {
+		src_dir = fcntl(u->layers[dir->layer].root_fd, F_DUPFD_CLOEXEC, 0);
+		if (src_dir < 0)
+			return -errno;
+		strcpy(name, ".");
+	} else {
+		src_dir = node_layer_parent(u, dir, name, sizeof(name));
+	}
+	if (src_dir < 0)
+		return src_dir;
+	r = copy_attrs(src_dir, name, &dir->st, dst_dir, dst_name);
+	close(src_dir);
+	return r;
+}
+
+/* ------------------------------------------------------------- copy-up */
+
+static int copy_up_dir(struct vn_union *u, const struct vn_node *dir);
+
+int union_upper_dir(struct vn_union *u, const char *dir_path)
+{
+	struct vn_node node;
+	int r = vn_resolve(u, "/", dir_path, 0, &node);
+
+	if (r < 0)
+		return r;
+	if (!S_ISDIR(node.st.st_mode))
+		return -ENOTDIR;
+	if (!(node.dir_layers & 1u)) {
+		r = copy_up_dir(u, &node);
+		if (r < 0)
+			return r;
+	}
+	return union_openat_beneath(u->layers[0].root_fd, vn_rel(dir_path), O_PATH | O_DIRECTORY);
+}
+
+int union_upper_parent(struct vn_union *u, const char *path, char *name, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+
+	if (!slash || !slash[1])
+		return -EINVAL; /* the root has no parent */
+	if (snprintf(name, size, "%s", slash + 1) >= (int)size)
+		return -ENAMETOOLONG;
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	return union_upper_dir(u, dir);
+}
+
+/* Put the work area's `tmp` in place as parent/name, keeping parent's times. */
+static int install(struct vn_union *u, const char *tmp, int parent, const char *name)
+{
+	struct kept_times kept;
+
+	times_keep(parent, &kept);
+	if (renameat2(u->work_fd, tmp, parent, name, RENAME_NOREPLACE) < 0)
+		return -errno;
+	times_restore(parent, &kept);
+	return 0;
+}
+
+static int copy_up_dir(struct vn_union *u, const struct vn_node *dir)
+{
+	char name[NAME_MAX + 1], tmp[64];
+	int parent, r;
+
+	parent = union_upper_parent(u, dir->path, name, sizeof(name));
+	if (parent < 0)
+		return parent;
+	union_work_name(u, tmp, sizeof(tmp), "dir");
+	r = mkdirat(u->work_fd, tmp, 0700) < 0 ? -errno : 0;
+	if (r == 0)
+		r = copy_dir_attrs(u, dir, u->work_fd, tmp);
+	if (r == 0)
+		r = install(u, tmp, parent, name);
+	/* moving a directory rewrites its "..": its times go on after */
+	if (r == 0)
+		r = set_times(parent, name, &dir->st);
+	if (r < 0)
+		vn_remove_tree(u->work_fd, tmp);
+	close(parent);
+	vn_dircache_forget(u, dir->path);
+	return r;
+}
+
+static int copy_up_leaf(struct vn_union *u, const struct vn_node *node, int flags)
+{
+	char name[NAME_MAX + 1], tmp[64];
+	int parent, r;
+
+	parent = union_upper_parent(u, node->path, name, sizeof(name));
+	if (parent < 0)
+		return parent;
+	union_work_name(u, tmp, sizeof(tmp), "copy");
+	r = copy_leaf(u, node, u->work_fd, tmp, flags, NULL);
+	if (r == 0)
+		r = install(u, tmp, parent, name);
+	if (r < 0)
+		unlinkat(u->work_fd, tmp, 0);
+	close(parent);
+	return r;
+}
+
+int vn_copy_up(struct vn_union *u, struct vn_node *node, int flags)
+{
+	int r;
+
+	if (node->layer < 0)
+		return -ENOENT;
+	if (node->layer == 0)
+		return 0;
+	r = union_state_ready(u);
+	if (r < 0)
+		return r;
+	r = S_ISDIR(node->st.st_mode) ? copy_up_dir(u, node) : copy_up_leaf(u, node, flags);
+	if (r < 0)
+		return r;
+	return union_refresh(u, node);
+}
+
+/* ------------------------------------------------------ whole trees */
+
+static int copy_tree_into(struct vn_union *u, const struct vn_node *dir, int dst,
+			  struct link_map *links)
+{
+	struct vn_listing l;
+	int r = vn_readdir(u, dir, &l);
+
+	for (size_t i = 0; r == 0 && i < l.count; i++) {
+		struct vn_node child;
+		char path[PATH_MAX];
+
+		r = union_join(path, sizeof(path), dir->path, l.entries[i].name);
+		if (r == 0)
+			r = vn_resolve(u, "/", path, 0, &child);
+		if (r < 0 || child.passthrough)
+			continue; /* a mount point: not part of the layers */
+		if (S_ISDIR(child.st.st_mode)) {
+			int sub;
+
+			r = mkdirat(dst, l.entries[i].name, 0700) < 0 ? -errno : 0;
+			sub = r < 0 ? r : union_openat_beneath(dst, l.entries[i].name, O_PATH | O_DIRECTORY);
+			if (sub < 0) {
+				r = sub;
+				break;
+			}
+			r = copy_tree_into(u, &child, sub, links);
+			close(sub);
+			if (r == 0)
+				r = copy_dir_attrs(u, &child, dst, l.entries[i].name);
+			if (r == 0)
+				r = set_times(dst, l.entries[i].name, &child.st);
+		} else {
+			r = copy_leaf(u, &child, dst, l.entries[i].name, 0, links);
+		}
+	}
+	vn_listing_free(&l);
+	return r;
+}
+
+int union_copy_tree(struct vn_union *u, const struct vn_node *dir, char *work_name, size_t size)
+{
+	struct link_map links = { 0 };
+	int top, r;
+
+	union_work_name(u, work_name, size, "tree");
+	if (mkdirat(u->work_fd, work_name, 0700) < 0)
+		return -errno;
+	top = union_openat_beneath(u->work_fd, work_name, O_PATH | O_DIRECTORY);
+	r = top < 0 ? top : union_opaque_mark(top);
+	if (r == 0)
+		r = copy_tree_into(u, dir, top, &links);
+	if (top >= 0)
+		close(top);
+	if (r == 0)
+		r = copy_dir_attrs(u, dir, u->work_fd, work_name);
+	if (r == 0)
+		r = set_times(u->work_fd, work_name, &dir->st);
+	link_map_free(&links);
+	if (r < 0)
+		vn_remove_tree(u->work_fd, work_name);
+	return r;
+}

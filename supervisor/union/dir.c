@@ -1,0 +1,612 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Changes to names: create, mkdir, mknod, symlink, link, unlink, rmdir,
+ * rename.  Everything is written to the upper in the OCI format: a name
+ * removed while a lower still has it leaves ".wh.NAME"; a directory made
+ * where a whiteout was is opaque (".wh..wh..opq").  Each change is one
+ * atomic step on disk, ordered so that the union shows the old state or
+ * the new one; a rename, which takes several, goes through the journal.
+ * Names beginning with ".wh." are the format's and cannot be made (EPERM).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+static void dir_name(char *out, size_t size, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	snprintf(out, size, "%.*s", slash && slash != path ? (int)(slash - path) : 1,
+		 slash ? path : "/");
+}
+
+/* path is top itself or below it */
+static bool path_within(const char *path, const char *top)
+{
+	size_t n = strlen(top);
+
+	if (strcmp(top, "/") == 0)
+		return true;
+	return strncmp(path, top, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* The upper directory that receives a new name (copied up as needed). */
+static int new_name_parent(struct vn_union *u, const struct vn_node *node, char *name,
+			   size_t size)
+{
+	int r;
+
+	if (node->layer >= 0)
+		return -EEXIST;
+	if (union_is_reserved_name(base_name(node->path)))
+		return -EPERM;
+	r = union_state_ready(u);
+	if (r < 0)
+		return r;
+	return union_upper_parent(u, node->path, name, size);
+}
+
+/* A name now in the upper no longer needs the whiteout that hid a lower
+ * namesake (left over, it would be harmless: the name wins in its layer). */
+static int new_name_done(struct vn_union *u, int parent, const char *name, const char *path)
+{
+	int r = union_whiteout_remove(parent, name);
+
+	close(parent);
+	vn_view_forget(u, path);
+	return r;
+}
+
+int vn_create(struct vn_union *u, const struct vn_node *node, int open_flags, mode_t mode)
+{
+	char name[NAME_MAX + 1];
+	int parent = new_name_parent(u, node, name, sizeof(name));
+	int fd, r;
+
+	if (parent < 0)
+		return parent;
+	open_flags &= ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC | O_DIRECTORY);
+	fd = openat(parent, name, open_flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		r = -errno;
+		close(parent);
+		return r;
+	}
+	r = new_name_done(u, parent, name, node->path);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int vn_mkdir(struct vn_union *u, const struct vn_node *node, mode_t mode)
+{
+	char name[NAME_MAX + 1], tmp[64];
+	int parent = new_name_parent(u, node, name, sizeof(name));
+	int wh, r;
+
+	if (parent < 0)
+		return parent;
+	wh = union_has_oci_whiteout(parent, name);
+	if (wh <= 0) {
+		r = wh < 0 ? wh : mkdirat(parent, name, mode) < 0 ? -errno : 0;
+	} else {
+		/* over a whiteout: opaque, so what it hid stays hidden; built
+		 * aside so that the directory appears with its marker */
+		int fd;
+
+		union_work_name(u, tmp, sizeof(tmp), "mkdir");
+		r = mkdirat(u->work_fd, tmp, mode) < 0 ? -errno : 0;
+		fd = r < 0 ? r : union_openat_beneath(u->work_fd, tmp, O_PATH | O_DIRECTORY);
+		r = fd < 0 ? fd : union_opaque_mark(fd);
+		if (fd >= 0)
+			close(fd);
+		if (r == 0 && renameat2(u->work_fd, tmp, parent, name, RENAME_NOREPLACE) < 0)
+			r = -errno;
+		if (r < 0)
+			vn_remove_tree(u->work_fd, tmp);
+	}
+	if (r < 0) {
+		close(parent);
+		return r;
+	}
+	vn_dircache_forget(u, node->path);
+	return new_name_done(u, parent, name, node->path);
+}
+
+int vn_mknod(struct vn_union *u, const struct vn_node *node, mode_t mode, dev_t dev)
+{
+	char name[NAME_MAX + 1];
+	int parent;
+
+	switch (mode & S_IFMT) {
+	case 0:
+		mode |= S_IFREG;
+		break;
+	case S_IFREG:
+	case S_IFIFO:
+	case S_IFSOCK:
+		break;
+	case S_IFCHR:
+	case S_IFBLK:
+		return -EPERM; /* device nodes: not in a rootless sandbox */
+	default:
+		return -EINVAL;
+	}
+	parent = new_name_parent(u, node, name, sizeof(name));
+	if (parent < 0)
+		return parent;
+	if (mknodat(parent, name, mode, dev) < 0) {
+		int r = -errno;
+
+		close(parent);
+		return r;
+	}
+	return new_name_done(u, parent, name, node->path);
+}
+
+int vn_symlink(struct vn_union *u, const struct vn_node *node, const char *target)
+{
+	char name[NAME_MAX + 1];
+	int parent = new_name_parent(u, node, name, sizeof(name));
+
+	if (parent < 0)
+		return parent;
+	if (symlinkat(target, parent, name) < 0) {
+		int r = -errno;
+
+		close(parent);
+		return r;
+	}
+	return new_name_done(u, parent, name, node->path);
+}
+
+int vn_link(struct vn_union *u, struct vn_node *from, const struct vn_node *to)
+{
+	char from_name[NAME_MAX + 1], name[NAME_MAX + 1];
+	int from_parent, parent, r;
+
+	if (from->layer < 0)
+		return -ENOENT;
+	if (S_ISDIR(from->st.st_mode))
+		return -EPERM;
+	if (to->layer >= 0)
+		return -EEXIST;
+	r = union_state_ready(u);
+	if (r == 0)
+		r = vn_copy_up(u, from, 0);
+	if (r < 0)
+		return r;
+	parent = new_name_parent(u, to, name, sizeof(name));
+	if (parent < 0)
+		return parent;
+	from_parent = union_upper_parent(u, from->path, from_name, sizeof(from_name));
+	if (from_parent < 0) {
+		close(parent);
+		return from_parent;
+	}
+	r = linkat(from_parent, from_name, parent, name, 0) < 0 ? -errno : 0;
+	close(from_parent);
+	if (r < 0) {
+		close(parent);
+		return r;
+	}
+	return new_name_done(u, parent, name, to->path);
+}
+
+int vn_link_fd(struct vn_union *u, int fd, const struct vn_node *to)
+{
+	char name[NAME_MAX + 1], proc[64];
+	struct stat st;
+	int parent, r;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_dev != u->layers[0].dev)
+		return -EXDEV;
+	parent = new_name_parent(u, to, name, sizeof(name));
+	if (parent < 0)
+		return parent;
+	/* an O_TMPFILE file has no name to link from: its fd's link is one */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	r = linkat(AT_FDCWD, proc, parent, name, AT_SYMLINK_FOLLOW) < 0 ? -errno : 0;
+	if (r < 0) {
+		close(parent);
+		return r;
+	}
+	return new_name_done(u, parent, name, to->path);
+}
+
+int vn_tmpfile(struct vn_union *u, const struct vn_node *dir, int open_flags, mode_t mode)
+{
+	int fd, r;
+
+	if (dir->layer < 0)
+		return -ENOENT;
+	if (!S_ISDIR(dir->st.st_mode))
+		return -ENOTDIR;
+	r = union_state_ready(u);
+	if (r < 0)
+		return r;
+	r = union_upper_dir(u, dir->path);
+	if (r < 0)
+		return r;
+	open_flags &= ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC);
+	fd = union_openat_beneath(r, "", open_flags | O_TMPFILE);
+	close(r);
+	if (fd >= 0 && fchmod(fd, mode & 07777) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* Whether removing the upper's `name` of node would uncover a lower one. */
+static int needs_whiteout(struct vn_union *u, const struct vn_node *node)
+{
+	char dir[PATH_MAX];
+
+	if (node->layer > 0 || (node->dir_layers & ~1u))
+		return 1;
+	dir_name(dir, sizeof(dir), node->path);
+	return union_lower_has(u, dir, base_name(node->path));
+}
+
+int vn_unlink(struct vn_union *u, const struct vn_node *node)
+{
+	char name[NAME_MAX + 1];
+	int parent, wh, r;
+
+	if (node->layer < 0)
+		return -ENOENT;
+	if (S_ISDIR(node->st.st_mode))
+		return -EISDIR;
+	r = union_state_ready(u);
+	if (r < 0)
+		return r;
+	wh = needs_whiteout(u, node);
+	if (wh < 0)
+		return wh;
+	parent = union_upper_parent(u, node->path, name, sizeof(name));
+	if (parent < 0)
+		return parent;
+	/* whiteout first: until the upper's file goes, it still wins */
+	r = wh ? union_whiteout_create(parent, name) : 0;
+	if (r == 0 && node->layer == 0 && unlinkat(parent, name, 0) < 0)
+		r = -errno;
+	close(parent);
+	vn_view_forget(u, node->path);
+	return r;
+}
+
+static int dir_is_empty(struct vn_union *u, const struct vn_node *dir)
+{
+	struct vn_listing l;
+	int r = vn_readdir(u, dir, &l);
+
+	if (r < 0)
+		return r;
+	r = l.count == 0;
+	vn_listing_free(&l);
+	return r;
+}
+
+/* Take an upper directory out of the union at once (its whiteouts and
+ * markers with it): into the work area, then delete it there. */
+static int remove_upper_dir(struct vn_union *u, int parent, const char *name)
+{
+	char tmp[64];
+
+	if (unlinkat(parent, name, AT_REMOVEDIR) == 0)
+		return 0;
+	if (errno != ENOTEMPTY && errno != EEXIST)
+		return -errno;
+	union_work_name(u, tmp, sizeof(tmp), "rmdir");
+	if (renameat(parent, name, u->work_fd, tmp) < 0)
+		return -errno;
+	vn_remove_tree(u->work_fd, tmp);
+	return 0;
+}
+
+int vn_rmdir(struct vn_union *u, const struct vn_node *node)
+{
+	char name[NAME_MAX + 1];
+	int parent, wh, r;
+
+	if (node->layer < 0)
+		return -ENOENT;
+	if (!S_ISDIR(node->st.st_mode))
+		return -ENOTDIR;
+	if (strcmp(node->path, "/") == 0)
+		return -EBUSY;
+	r = dir_is_empty(u, node);
+	if (r <= 0)
+		return r < 0 ? r : -ENOTEMPTY;
+	r = union_state_ready(u);
+	if (r < 0)
+		return r;
+	wh = needs_whiteout(u, node);
+	if (wh < 0)
+		return wh;
+	parent = union_upper_parent(u, node->path, name, sizeof(name));
+	if (parent < 0)
+		return parent;
+	/* whiteout first: beside the upper's directory it makes that one
+	 * opaque, which changes nothing visible (the directory is empty) */
+	r = wh ? union_whiteout_create(parent, name) : 0;
+	if (r == 0 && (node->dir_layers & 1u))
+		r = remove_upper_dir(u, parent, name);
+	close(parent);
+	vn_dircache_forget(u, node->path);
+	vn_view_forget(u, node->path);
+	return r;
+}
+
+/* ----------------------------------------------------------- rename */
+
+static bool same_object(const struct vn_node *a, const struct vn_node *b)
+{
+	return a->layer == b->layer && a->st.st_dev == b->st.st_dev && a->st.st_ino == b->st.st_ino;
+}
+
+static int rename_check(struct vn_union *u, const struct vn_node *from, const struct vn_node *to,
+			unsigned int flags)
+{
+	bool to_exists = to->layer >= 0;
+	bool from_dir = S_ISDIR(from->st.st_mode), to_dir = to_exists && S_ISDIR(to->st.st_mode);
+	int r;
+
+	if (flags & ~(unsigned int)(RENAME_NOREPLACE | RENAME_EXCHANGE))
+		return -EINVAL; /* RENAME_WHITEOUT is the format's business */
+	if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE))
+		return -EINVAL;
+	if (from->layer < 0)
+		return -ENOENT;
+	if (strcmp(from->path, "/") == 0 || strcmp(to->path, "/") == 0)
+		return -EBUSY;
+	if ((flags & RENAME_EXCHANGE) && !to_exists)
+		return -ENOENT;
+	if (strcmp(from->path, to->path) == 0)
+		return 1;
+	if (from_dir && path_within(to->path, from->path))
+		return -EINVAL;
+	if ((flags & RENAME_EXCHANGE) && to_dir && path_within(from->path, to->path))
+		return -EINVAL;
+	if ((flags & RENAME_NOREPLACE) && to_exists)
+		return -EEXIST;
+	if (!to_exists && union_is_reserved_name(base_name(to->path)))
+		return -EPERM;
+	if (to_exists && !(flags & RENAME_EXCHANGE)) {
+		if (from_dir && !to_dir)
+			return -ENOTDIR;
+		if (!from_dir && to_dir)
+			return -EISDIR;
+		if (same_object(from, to))
+			return 1; /* two names of one file: nothing to do */
+		if (to_dir) {
+			r = dir_is_empty(u, to);
+			if (r <= 0)
+				return r < 0 ? r : -ENOTEMPTY;
+		}
+	}
+	return 0;
+}
+
+/* "u/" + the layer-relative path: a journal location in the upper. */
+static void upper_loc(char *out, size_t size, const char *union_path)
+{
+	snprintf(out, size, "u/%s", vn_rel(union_path));
+}
+
+static bool upper_has(int parent, const char *name, bool *is_dir)
+{
+	struct stat st;
+
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return false;
+	*is_dir = S_ISDIR(st.st_mode);
+	return true;
+}
+
+/* A directory with lower parts becomes one the upper holds whole (opaque,
+ * every entry copied): the union shows the same before and after. */
+static int make_standalone(struct vn_union *u, struct vn_node *dir, struct journal *j)
+{
+	char tree[64], loc[PATH_MAX + 2], trash[PATH_MAX];
+	int r;
+
+	if (!S_ISDIR(dir->st.st_mode) || !(dir->dir_layers & ~1u))
+		return vn_copy_up(u, dir, 0);
+	r = union_copy_tree(u, dir, tree, sizeof(tree));
+	if (r < 0)
+		return r;
+	journal_init(j);
+	upper_loc(loc, sizeof(loc), dir->path);
+	{
+		char name[64];
+
+		union_work_name(u, name, sizeof(name), "trash");
+		snprintf(trash, sizeof(trash), "w/%s", name);
+	}
+	r = journal_move(j, loc, trash);
+	if (r == 0) {
+		char src[80];
+
+		snprintf(src, sizeof(src), "w/%s", tree);
+		r = journal_move(j, src, loc);
+	}
+	if (r == 0) {
+		char parent[PATH_MAX];
+		int fd;
+
+		/* the upper's ancestors first, then the swap */
+		dir_name(parent, sizeof(parent), dir->path);
+		fd = union_upper_dir(u, parent);
+		r = fd < 0 ? fd : 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (r == 0)
+		r = journal_commit(u, j);
+	vn_remove_tree(u->work_fd, trash + 2);
+	vn_remove_tree(u->work_fd, tree);
+	vn_dircache_forget(u, dir->path);
+	if (r < 0)
+		return r;
+	return union_refresh(u, dir);
+}
+
+static int rename_exchange(struct vn_union *u, struct vn_node *from, struct vn_node *to,
+			   struct journal *j)
+{
+	char fname[NAME_MAX + 1], tname[NAME_MAX + 1], fdir[PATH_MAX], tdir[PATH_MAX];
+	int fp = -1, tp = -1, r;
+
+	r = make_standalone(u, from, j);
+	if (r == 0)
+		r = make_standalone(u, to, j);
+	if (r < 0)
+		return r;
+	fp = union_upper_parent(u, from->path, fname, sizeof(fname));
+	tp = fp < 0 ? -1 : union_upper_parent(u, to->path, tname, sizeof(tname));
+	r = fp < 0 ? fp : tp < 0 ? tp : 0;
+	dir_name(fdir, sizeof(fdir), from->path);
+	dir_name(tdir, sizeof(tdir), to->path);
+	/* a directory that lands where a lower has the name must hide it */
+	if (r == 0 && S_ISDIR(from->st.st_mode) && union_lower_has(u, tdir, tname) > 0) {
+		int fd = union_openat_beneath(fp, fname, O_PATH | O_DIRECTORY);
+
+		r = fd < 0 ? fd : union_opaque_mark(fd);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (r == 0 && S_ISDIR(to->st.st_mode) && union_lower_has(u, fdir, fname) > 0) {
+		int fd = union_openat_beneath(tp, tname, O_PATH | O_DIRECTORY);
+
+		r = fd < 0 ? fd : union_opaque_mark(fd);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (r == 0 && renameat2(fp, fname, tp, tname, RENAME_EXCHANGE) < 0)
+		r = -errno;
+	if (fp >= 0)
+		close(fp);
+	if (tp >= 0)
+		close(tp);
+	return r;
+}
+
+static int rename_move(struct vn_union *u, struct vn_node *from, struct vn_node *to,
+		       struct journal *j)
+{
+	char fname[NAME_MAX + 1], tname[NAME_MAX + 1], fdir[PATH_MAX], tdir[PATH_MAX];
+	char floc[PATH_MAX + 2], tloc[PATH_MAX + 2], src[PATH_MAX + 2], trash_to[80], trash_from[80];
+	char tree[64] = "";
+	bool from_dir = S_ISDIR(from->st.st_mode), to_is_dir = false, from_in_upper;
+	int fp = -1, tp = -1, lower_has_from, lower_has_to, r;
+
+	if (from_dir && (from->dir_layers & ~1u))
+		r = union_copy_tree(u, from, tree, sizeof(tree));
+	else
+		r = vn_copy_up(u, from, 0);
+	if (r < 0)
+		return r;
+	dir_name(fdir, sizeof(fdir), from->path);
+	dir_name(tdir, sizeof(tdir), to->path);
+	tp = union_upper_parent(u, to->path, tname, sizeof(tname));
+	fp = tp < 0 ? -1 : union_upper_parent(u, from->path, fname, sizeof(fname));
+	r = tp < 0 ? tp : fp < 0 ? fp : 0;
+	lower_has_from = r < 0 ? r : union_lower_has(u, fdir, fname);
+	lower_has_to = lower_has_from < 0 ? lower_has_from : union_lower_has(u, tdir, tname);
+	if (lower_has_to < 0)
+		r = lower_has_to;
+	if (r < 0)
+		goto out;
+	from_in_upper = upper_has(fp, fname, &(bool){ false });
+	upper_loc(floc, sizeof(floc), from->path);
+	upper_loc(tloc, sizeof(tloc), to->path);
+	journal_init(j);
+	union_work_name(u, trash_to + 2, sizeof(trash_to) - 2, "trash");
+	union_work_name(u, trash_from + 2, sizeof(trash_from) - 2, "trash");
+	memcpy(trash_to, "w/", 2);
+	memcpy(trash_from, "w/", 2);
+	/* what the upper holds at the destination goes aside (an empty
+	 * directory's whiteouts, a file that is replaced) */
+	if (upper_has(tp, tname, &to_is_dir))
+		r = journal_move(j, tloc, trash_to);
+	if (r == 0 && tree[0]) {
+		snprintf(src, sizeof(src), "w/%s", tree);
+		if (from_in_upper)
+			r = journal_move(j, floc, trash_from);
+	} else if (r == 0) {
+		snprintf(src, sizeof(src), "%s", floc);
+		if (from_dir && lower_has_to)
+			r = journal_opaque(j, floc);
+	}
+	if (r == 0 && lower_has_from)
+		r = journal_whiteout(j, floc);
+	if (r == 0)
+		r = journal_move(j, src, tloc);
+	if (r == 0)
+		r = journal_unwhiteout(j, tloc);
+	if (r == 0)
+		r = journal_commit(u, j);
+	vn_remove_tree(u->work_fd, trash_to + 2);
+	vn_remove_tree(u->work_fd, trash_from + 2);
+out:
+	if (tree[0])
+		vn_remove_tree(u->work_fd, tree);
+	if (fp >= 0)
+		close(fp);
+	if (tp >= 0)
+		close(tp);
+	return r;
+}
+
+int vn_rename(struct vn_union *u, struct vn_node *from, struct vn_node *to, unsigned int flags)
+{
+	struct journal *j;
+	bool dirs = S_ISDIR(from->st.st_mode) || (to->layer >= 0 && S_ISDIR(to->st.st_mode));
+	int r = rename_check(u, from, to, flags);
+
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = union_state_ready(u);
+	if (r < 0)
+		return r;
+	j = malloc(sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	if (flags & RENAME_EXCHANGE)
+		r = rename_exchange(u, from, to, j);
+	else
+		r = rename_move(u, from, to, j);
+	free(j);
+	if (dirs) {
+		vn_dircache_forget(u, from->path);
+		vn_dircache_forget(u, to->path);
+	}
+	if (flags & RENAME_EXCHANGE) {
+		vn_view_forget(u, from->path);
+		vn_view_forget(u, to->path);
+	} else {
+		vn_view_rename(u, from->path, to->path);
+	}
+	return r;
+}

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Changes to an object's attributes: mode, owner, times, size, xattrs.  A
+ * lower object is copied up first (a reflink where the file system shares
+ * data, so a chmod costs no data copy there), then changed in the upper.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* The object in the upper as (directory fd, name): "." of the root. */
+static int upper_object(struct vn_union *u, struct vn_node *node, int flags, char *name,
+			size_t size)
+{
+	int r;
+
+	if (node->layer < 0)
+		return -ENOENT;
+	r = union_state_ready(u);
+	if (r == 0)
+		r = vn_copy_up(u, node, flags);
+	if (r < 0)
+		return r;
+	if (strcmp(node->path, "/") == 0) {
+		snprintf(name, size, ".");
+		r = fcntl(u->layers[0].root_fd, F_DUPFD_CLOEXEC, 0);
+		return r < 0 ? -errno : r;
+	}
+	return union_upper_parent(u, node->path, name, size);
+}
+
+static void changed(struct vn_union *u, const struct vn_node *node)
+{
+	if (S_ISDIR(node->st.st_mode))
+		vn_dircache_forget(u, node->path);
+}
+
+int vn_chmod(struct vn_union *u, struct vn_node *node, mode_t mode)
+{
+	char name[NAME_MAX + 1];
+	int dir, r;
+
+	if (node->layer >= 0 && S_ISLNK(node->st.st_mode))
+		return -EOPNOTSUPP; /* as fchmodat2(AT_SYMLINK_NOFOLLOW) */
+	dir = upper_object(u, node, 0, name, sizeof(name));
+	if (dir < 0)
+		return dir;
+	r = fchmodat(dir, name, mode & 07777, 0) < 0 ? -errno : 0;
+	close(dir);
+	changed(u, node);
+	return r;
+}
+
+int vn_chown(struct vn_union *u, struct vn_node *node, uid_t uid, gid_t gid)
+{
+	char name[NAME_MAX + 1];
+	int dir, r;
+
+	dir = upper_object(u, node, 0, name, sizeof(name));
+	if (dir < 0)
+		return dir;
+	r = fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	close(dir);
+	changed(u, node);
+	return r;
+}
+
+int vn_utimens(struct vn_union *u, struct vn_node *node, const struct timespec times[2])
+{
+	char name[NAME_MAX + 1];
+	int dir, r;
+
+	dir = upper_object(u, node, 0, name, sizeof(name));
+	if (dir < 0)
+		return dir;
+	r = utimensat(dir, name, times, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	close(dir);
+	changed(u, node);
+	return r;
+}
+
+int vn_truncate(struct vn_union *u, struct vn_node *node, off_t length)
+{
+	char name[NAME_MAX + 1];
+	int dir, fd, r;
+
+	if (node->layer < 0)
+		return -ENOENT;
+	if (S_ISDIR(node->st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(node->st.st_mode))
+		return -EINVAL;
+	if (length < 0)
+		return -EINVAL;
+	dir = upper_object(u, node, length == 0 ? VN_COPYUP_NO_DATA : 0, name, sizeof(name));
+	if (dir < 0)
+		return dir;
+	fd = union_openat_beneath(dir, name, O_WRONLY);
+	close(dir);
+	if (fd < 0)
+		return fd;
+	r = ftruncate(fd, length) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* Only the user namespace, and not the layer format's own names. */
+static int xattr_name_writable(const char *name)
+{
+	if (strncmp(name, "user.", 5) != 0)
+		return -EPERM;
+	if (strncmp(name, "user.overlay.", 13) == 0)
+		return -EPERM;
+	return 0;
+}
+
+static int xattr_target(struct vn_union *u, struct vn_node *node, const char *name, char *path,
+			size_t size)
+{
+	char leaf[NAME_MAX + 1];
+	int r = xattr_name_writable(name);
+	int dir;
+
+	if (r < 0)
+		return r;
+	if (node->layer >= 0 && S_ISLNK(node->st.st_mode))
+		return -EPERM; /* user xattrs exist on files and directories only */
+	dir = upper_object(u, node, 0, leaf, sizeof(leaf));
+	if (dir < 0)
+		return dir;
+	snprintf(path, size, "/proc/self/fd/%d/%s", dir, leaf);
+	return dir;
+}
+
+int vn_setxattr(struct vn_union *u, struct vn_node *node, const char *name, const void *value,
+		size_t size, int flags)
+{
+	char path[PATH_MAX];
+	int dir = xattr_target(u, node, name, path, sizeof(path));
+	int r;
+
+	if (dir < 0)
+		return dir;
+	r = lsetxattr(path, name, value, size, flags) < 0 ? -errno : 0;
+	close(dir);
+	return r;
+}
+
+int vn_removexattr(struct vn_union *u, struct vn_node *node, const char *name)
+{
+	char path[PATH_MAX];
+	int dir, r;
+
+	/* nothing to remove: no copy-up for it */
+	if (node->layer > 0 && vn_getxattr(u, node, name, NULL, 0) == -ENODATA)
+		return -ENODATA;
+	dir = xattr_target(u, node, name, path, sizeof(path));
+	if (dir < 0)
+		return dir;
+	r = lremovexattr(path, name) < 0 ? -errno : 0;
+	close(dir);
+	return r;
+}
