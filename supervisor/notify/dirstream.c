@@ -98,10 +98,10 @@ static int snapshot_take(struct vn_union *u, const char *path, struct snapshot *
 	r = vn_readdir(u, &node, &s->list);
 	if (r < 0)
 		return r;
-	s->self_ino = node.st.st_ino;
-	s->parent_ino = node.st.st_ino;
+	s->self_ino = node.origin_ino;
+	s->parent_ino = node.origin_ino;
 	if (vn_resolve(u, path, "..", 0, &parent) == 0)
-		s->parent_ino = parent.st.st_ino;
+		s->parent_ino = parent.origin_ino;
 	return 0;
 }
 

@@ -26,15 +26,17 @@
 
 /*
  * The union path of view inodes the target holds as cwd or fd, so that
- * mapping them costs one stat instead of a stat and a readlink.  View
- * inodes are never renamed, and a re-rendered object gets a new inode, so
- * an entry never goes stale.
+ * mapping them costs one stat instead of a stat and a readlink.  A
+ * re-rendered object gets a new inode; a view path that moves or goes
+ * (the union renamed or removed it) bumps the view's generation, which
+ * retires every entry made before.
  */
 struct view_path_cache {
 	pthread_mutex_t lock;
 	struct {
 		ino_t ino;
 		int kind;
+		uint64_t generation;
 		char *path;
 	} slots[VIEW_PATH_SLOTS];
 };
@@ -66,13 +68,15 @@ static int view_path_lookup(struct notify_ctx *ctx, ino_t ino, char *out, size_t
 
 	pthread_mutex_lock(&cache->lock);
 	if (cache->slots[ino % VIEW_PATH_SLOTS].ino == ino && cache->slots[ino % VIEW_PATH_SLOTS].path &&
+	    cache->slots[ino % VIEW_PATH_SLOTS].generation == vn_view_generation(ctx->u) &&
 	    snprintf(out, size, "%s", cache->slots[ino % VIEW_PATH_SLOTS].path) < (int)size)
 		kind = cache->slots[ino % VIEW_PATH_SLOTS].kind;
 	pthread_mutex_unlock(&cache->lock);
 	return kind;
 }
 
-static void view_path_remember(struct notify_ctx *ctx, ino_t ino, int kind, const char *path)
+static void view_path_remember(struct notify_ctx *ctx, ino_t ino, int kind, uint64_t generation,
+			       const char *path)
 {
 	struct view_path_cache *cache = ctx->view_paths;
 	char *copy = strdup(path);
@@ -83,6 +87,7 @@ static void view_path_remember(struct notify_ctx *ctx, ino_t ino, int kind, cons
 	free(cache->slots[ino % VIEW_PATH_SLOTS].path);
 	cache->slots[ino % VIEW_PATH_SLOTS].ino = ino;
 	cache->slots[ino % VIEW_PATH_SLOTS].kind = kind;
+	cache->slots[ino % VIEW_PATH_SLOTS].generation = generation;
 	cache->slots[ino % VIEW_PATH_SLOTS].path = copy;
 	pthread_mutex_unlock(&cache->lock);
 }
@@ -94,6 +99,7 @@ static int link_union_path(struct notify_call *c, int base_fd, const char *link,
 			   size_t size)
 {
 	struct stat st;
+	uint64_t generation;
 	ssize_t n;
 	size_t len;
 	int kind;
@@ -105,6 +111,8 @@ static int link_union_path(struct notify_call *c, int base_fd, const char *link,
 	kind = view_path_lookup(c->ctx, st.st_ino, out, size);
 	if (kind)
 		return kind;
+	/* read before the link: a move in between leaves the entry stale-marked */
+	generation = vn_view_generation(c->ctx->u);
 	n = readlinkat(base_fd, link, out, size - 1);
 	if (n < 0)
 		return -errno;
@@ -116,7 +124,7 @@ static int link_union_path(struct notify_call *c, int base_fd, const char *link,
 	if (out[0] != '/')
 		return 0;
 	kind = S_ISDIR(st.st_mode) ? UNION_DIR : UNION_OTHER;
-	view_path_remember(c->ctx, st.st_ino, kind, out);
+	view_path_remember(c->ctx, st.st_ino, kind, generation, out);
 	return kind;
 }
 

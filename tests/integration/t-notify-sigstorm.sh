@@ -26,7 +26,7 @@ lower_before=$(snapshot "$L")
 	{ cat "$T/native"; fail "vt-sigstorm fails natively"; }
 
 vrun "$T/o" "$T/e" --lower "$L" --lower / -- "$PROGS/vt-sigstorm" 200 2000 \
-	/vtdata/file /vtdata/dir /vtdata/missing /vtdata/dir/newdir EROFS
+	/vtdata/file /vtdata/dir /vtdata/missing /vtdata/dir EEXIST
 cat "$T/o"
 [ "$VRC" -eq 0 ] || { show_file stderr "$T/e"; fail "calls misbehaved under a signal storm (exit $VRC)"; }
 assert_match '^iterations=[0-9]+ signals=[0-9]+ failures=0$' "$(tail -n 1 "$T/o")" "summary line"

@@ -15,12 +15,12 @@
  *   lstat: TYPE MODE nlink=N size=S uid:gid #ID      (or ERR:ENAME)
  *   stat:  (the same, following a trailing symlink)
  *   readlink: TARGET | ERR:ENAME
- *   access: F=.. R=.. W=.. X=.. L=..    (faccessat; L: R_OK, AT_SYMLINK_NOFOLLOW)
+ *   access: F=.. R=.. X=.. L=..    (faccessat; L: R_OK, AT_SYMLINK_NOFOLLOW)
+ * (the probe only reads: writing is the differential suite's, tests/differential)
  *   opath: OK readlink=TARGET|ERR:ENAME | ERR:ENAME  (O_PATH|O_NOFOLLOW, and
  *                                        readlinkat(fd, "") on it)
  *   openat2: B=.. I=.. S=.. X=..        (RESOLVE_BENEATH, _IN_ROOT,
  *                                        _NO_SYMLINKS, _NO_XDEV: #ID or errno)
- *   openw: OK | ERR:ENAME                             (O_WRONLY)
  *   open: file size=N fnv=HASH | dir | TYPE | ERR:ENAME (O_RDONLY|O_NONBLOCK)
  *   fdpath: PATH | ERR:ENAME            (readlink /proc/self/fd/N of that fd)
  *   dotdot: #ID | ERR:ENAME                           (directories: PATH/..)
@@ -399,7 +399,7 @@ static void print_access(const char *path)
 	static const struct {
 		const char *name;
 		int mode;
-	} modes[] = { { "F", F_OK }, { "R", R_OK }, { "W", W_OK }, { "X", X_OK } };
+	} modes[] = { { "F", F_OK }, { "R", R_OK }, { "X", X_OK } };
 
 	printf("access:");
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
@@ -726,16 +726,6 @@ static void probe(const char *arg)
 	print_opath(path, &lst, lok);
 	print_openat2(path);
 
-	{
-		int fd = openat(base, path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-
-		if (fd < 0) {
-			printf("openw: ERR:%s\n", errname(errno));
-		} else {
-			printf("openw: OK\n");
-			close(fd);
-		}
-	}
 	print_open(path, &st, sok);
 	print_xattrs("xattr", path, false);
 	print_xattrs("xattrf", path, true);
