@@ -30,7 +30,8 @@
 #   deb/        hello_1.0_all.deb (dpkg-deb --build --root-owner-group)
 #   archives/   tree.tar (of tree/), tree.tar.gz, overlay.tar (new
 #               contents for existing names under tree/ and files/)
-#   names/      names with spaces, tabs, unicode, leading dashes
+#   names/      names with spaces, tabs, unicode, leading dashes; long/
+#               with names of 255 and 251 bytes
 #   special/    a fifo
 set -euo pipefail
 export LC_ALL=C TZ=UTC
@@ -163,6 +164,10 @@ put "$D/names/ünïcödé.txt" "unicode"
 put "$D/names/日本語/ファイル.txt" "japanese"
 put "$D/names/-leading-dash" "a leading dash"
 put "$D/names/.hidden" "a hidden file"
+# the longest names a directory entry can have (NAME_MAX = 255 bytes),
+# and one that leaves just room for a 4-byte prefix
+put "$D/names/long/$(printf 'L%.0s' $(seq 255))" "a 255-byte name"
+put "$D/names/long/$(printf 'S%.0s' $(seq 251))" "a 251-byte name"
 
 mkdir -p "$D/special"
 mkfifo -m 0644 "$D/special/fifo"
