@@ -165,6 +165,9 @@ int vn_create(struct vn_union *u, const struct vn_node *node, int open_flags, mo
 int vn_mkdir(struct vn_union *u, const struct vn_node *node, mode_t mode);
 int vn_mknod(struct vn_union *u, const struct vn_node *node, mode_t mode, dev_t dev);
 int vn_symlink(struct vn_union *u, const struct vn_node *node, const char *target);
+/* Bind the AF_UNIX socket sock at node's name: its socket file lives in
+ * the upper, as any other (its address reads as a path of ours). */
+int vn_bind_unix(struct vn_union *u, const struct vn_node *node, int sock, mode_t mode);
 int vn_link(struct vn_union *u, struct vn_node *from, const struct vn_node *to);
 /* Give a name to a file of the upper held by fd (an O_TMPFILE file). */
 int vn_link_fd(struct vn_union *u, int fd, const struct vn_node *to);

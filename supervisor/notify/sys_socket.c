@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Calls that name a path inside another argument: AF_UNIX bind/connect
- * (render the socket's directory, let the kernel bind or connect in the
- * view) and inotify_add_watch (watch the real object of the union).
+ * Calls that name a path inside another argument: AF_UNIX bind (the
+ * socket file is made in the upper, bound to the target's socket),
+ * connect (the socket file rendered in the view, the kernel connects)
+ * and inotify_add_watch (watch the real object of the union).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -40,6 +41,25 @@ static int read_unix_path(struct notify_call *c, char *path, size_t size)
 	return 0;
 }
 
+static struct answer bind_in_union(struct notify_call *c, const struct target_path *tp)
+{
+	int mask, sock, r;
+
+	if (tp->err == 0)
+		return answer_error(EADDRINUSE);
+	if (!tp->node.parent_exists)
+		return answer_error(-tp->err);
+	mask = target_umask(c);
+	if (mask < 0)
+		return answer_error(-mask);
+	sock = target_getfd(c, (int)c->req->data.args[0]);
+	if (sock < 0)
+		return answer_error(sock == -EBADF ? EBADF : -sock);
+	r = vn_bind_unix(c->ctx->u, &tp->node, sock, 0777 & ~(mode_t)mask);
+	close(sock);
+	return answer_result(r);
+}
+
 static struct answer socket_path_call(struct notify_call *c, bool creates)
 {
 	struct target_path tp;
@@ -55,21 +75,15 @@ static struct answer socket_path_call(struct notify_call *c, bool creates)
 		return answer_error(-r);
 	if (tp.kind != TARGET_UNION)
 		return answer_continue();
-	if (creates) {
-		/* The socket lives in the view: it has no place in a layer. */
-		if (tp.err == 0)
-			return answer_error(EADDRINUSE);
-		if (!tp.node.parent_exists)
-			return answer_error(-tp.err);
-		return answer_continue();
-	}
+	if (creates)
+		return bind_in_union(c, &tp);
 	if (tp.err == 0 && S_ISSOCK(tp.node.st.st_mode)) {
 		r = vn_render_special(c->ctx->u, &tp.node);
 		if (r < 0)
 			return answer_error(-r);
 	}
-	/* Sockets bound inside the sandbox exist only in the view; the
-	 * kernel finds them there (or answers ENOENT/ECONNREFUSED). */
+	/* the kernel connects to the socket file rendered in the view (or
+	 * answers ENOENT/ECONNREFUSED) */
 	return answer_continue();
 }
 

@@ -52,7 +52,7 @@ static const struct syscall_entry table[] = {
 	ENTRY(__NR_chdir, sys_chdir),
 	ENTRY(__NR_execve, sys_execve),
 	ENTRY(__NR_execveat, sys_execveat),
-	ENTRY(__NR_bind, sys_bind),
+	CHANGE(__NR_bind, sys_bind),
 	ENTRY(__NR_connect, sys_connect),
 	/* emulate: changes */
 	CHANGE(__NR_mkdir, sys_mkdir),

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -170,6 +172,31 @@ int vn_symlink(struct vn_union *u, const struct vn_node *node, const char *targe
 	if (symlinkat(target, parent, name) < 0) {
 		int r = -errno;
 
+		close(parent);
+		return r;
+	}
+	return new_name_done(u, parent, name, node->path);
+}
+
+int vn_bind_unix(struct vn_union *u, const struct vn_node *node, int sock, mode_t mode)
+{
+	char name[NAME_MAX + 1];
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int parent = new_name_parent(u, node, name, sizeof(name));
+	int r;
+
+	if (parent < 0)
+		return parent;
+	/* the upper's directory by its fd: a short path whatever its depth */
+	if (snprintf(sun.sun_path, sizeof(sun.sun_path), "/proc/self/fd/%d/%s", parent, name) >=
+	    (int)sizeof(sun.sun_path)) {
+		close(parent);
+		return -ENAMETOOLONG;
+	}
+	r = bind(sock, (struct sockaddr *)&sun, sizeof(sun)) < 0 ? -errno : 0;
+	if (r == 0 && fchmodat(parent, name, mode, 0) < 0)
+		r = -errno;
+	if (r < 0) {
 		close(parent);
 		return r;
 	}
@@ -382,14 +409,14 @@ static int rename_check(struct vn_union *u, const struct vn_node *from, const st
 		return -EBUSY;
 	if ((flags & RENAME_EXCHANGE) && !to_exists)
 		return -ENOENT;
+	if ((flags & RENAME_NOREPLACE) && to_exists)
+		return -EEXIST; /* before anything else, as the kernel */
 	if (strcmp(from->path, to->path) == 0)
 		return 1;
 	if (from_dir && path_within(to->path, from->path))
 		return -EINVAL;
 	if ((flags & RENAME_EXCHANGE) && to_dir && path_within(from->path, to->path))
 		return -EINVAL;
-	if ((flags & RENAME_NOREPLACE) && to_exists)
-		return -EEXIST;
 	if (!to_exists && union_is_reserved_name(base_name(to->path)))
 		return -EPERM;
 	if (to_exists && !(flags & RENAME_EXCHANGE)) {

@@ -111,9 +111,13 @@ int vn_truncate(struct vn_union *u, struct vn_node *node, off_t length)
 	return r;
 }
 
-/* Only the user namespace, and not the layer format's own names. */
+/* The user namespace and POSIX ACLs (tools copy a file's ACL as they
+ * copy its mode), not the layer format's own names. */
 static int xattr_name_writable(const char *name)
 {
+	if (strcmp(name, "system.posix_acl_access") == 0 ||
+	    strcmp(name, "system.posix_acl_default") == 0)
+		return 0;
 	if (strncmp(name, "user.", 5) != 0)
 		return -EPERM;
 	if (strncmp(name, "user.overlay.", 13) == 0)

@@ -110,12 +110,20 @@ int union_whiteout_remove(int dirfd, const char *name)
 	return 0;
 }
 
+/* The marker is the format's, not a change a user made: the directory
+ * keeps its times. */
 int union_opaque_mark(int dirfd)
 {
-	int fd = openat(dirfd, VN_WH_OPAQUE, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
+	struct stat st;
+	int fd;
 
+	if (fstat(dirfd, &st) < 0)
+		return -errno;
+	fd = openat(dirfd, VN_WH_OPAQUE, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0)
 		return errno == EEXIST ? 0 : -errno;
 	close(fd);
+	if (utimensat(dirfd, "", (struct timespec[2]){ st.st_atim, st.st_mtim }, AT_EMPTY_PATH) < 0)
+		return -errno;
 	return 0;
 }
