@@ -87,6 +87,8 @@ int journal_move(struct journal *j, const char *from, const char *to);
 int journal_whiteout(struct journal *j, const char *upper_rel);
 int journal_unwhiteout(struct journal *j, const char *upper_rel);
 int journal_opaque(struct journal *j, const char *upper_rel);
+/* Put the journal in place: from here on the change happens. */
+int union_journal_write(struct vn_union *u, const struct journal *j);
 /* Write the journal (the commit point), apply it, remove it. */
 int journal_commit(struct vn_union *u, const struct journal *j);
 

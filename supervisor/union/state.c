@@ -239,7 +239,7 @@ static const char op_letter[] = { [JOURNAL_MOVE] = 'm', [JOURNAL_WHITEOUT] = 'w'
 				   [JOURNAL_UNWHITEOUT] = 'u', [JOURNAL_OPAQUE] = 'o' };
 
 /* Fields are NUL-terminated: a name may hold any other byte. */
-static int journal_write(struct vn_union *u, const struct journal *j)
+int union_journal_write(struct vn_union *u, const struct journal *j)
 {
 	int fd = openat(u->work_fd, JOURNAL_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	FILE *f;
@@ -271,7 +271,7 @@ static int journal_write(struct vn_union *u, const struct journal *j)
 
 int journal_commit(struct vn_union *u, const struct journal *j)
 {
-	int r = journal_write(u, j);
+	int r = union_journal_write(u, j);
 
 	if (r < 0)
 		return r;
