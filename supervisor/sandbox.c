@@ -413,6 +413,7 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 
 	sb->ctx.u = &sb->u;
 	sb->ctx.listener = sb->listener;
+	sb->ctx.init_pid = sb->init;
 	sb->ctx.init_pidfd = (int)syscall(SYS_pidfd_open, sb->init, 0);
 	if (sb->ctx.init_pidfd < 0)
 		return vn_fail(err, errno, "watch the sandbox's init");
@@ -427,6 +428,8 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 	r = dirstream_cache_new(&sb->ctx.dirs);
 	if (r == 0)
 		r = target_cache_new(&sb->ctx);
+	if (r == 0)
+		r = stale_table_new(&sb->ctx);
 	/* what we create for the target gets the target's umask, applied by
 	 * the decoders; ours would apply on top (init has its own by now) */
 	umask(0);
@@ -492,6 +495,7 @@ static void sandbox_release(struct sandbox *sb)
 	free(sb->bind_clones);
 	dirstream_cache_free(sb->ctx.dirs);
 	target_cache_free(&sb->ctx);
+	stale_table_free(&sb->ctx);
 	for (size_t i = 0; i < 2; i++)
 		if (sb->sock[i] >= 0)
 			close(sb->sock[i]);

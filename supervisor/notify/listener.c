@@ -124,6 +124,7 @@ static void handle_one(struct notify_ctx *ctx, struct seccomp_notif *req,
 		vn_union_write_lock(ctx->u);
 	else
 		vn_union_read_lock(ctx->u);
+	stale_swap_pending(&c);
 	ans = entry->handler(&c);
 	if (ctx->verbose)
 		log_answer(&c, &ans);

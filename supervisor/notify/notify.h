@@ -26,17 +26,20 @@
 
 struct dirstream_cache;
 struct view_path_cache;
+struct stale_table;
 
 struct notify_ctx {
 	struct vn_union *u;
 	int listener;
 	int init_pidfd;          /* readable once the sandbox's init is gone */
+	pid_t init_pid;          /* the sandbox's init, as our /proc numbers it */
 	bool verbose;
 	size_t notif_size;
 	size_t resp_size;
 	int tracee_proc_fd;      /* the sandbox's own /proc, for other pids' links */
 	struct dirstream_cache *dirs;
 	struct view_path_cache *view_paths;
+	struct stale_table *stale;
 	pthread_mutex_t log_lock;
 	pthread_t *workers;
 	int nworkers;
@@ -204,6 +207,15 @@ struct answer sys_fsetxattr(struct notify_call *c);
 struct answer sys_removexattr(struct notify_call *c);
 struct answer sys_lremovexattr(struct notify_call *c);
 struct answer sys_fremovexattr(struct notify_call *c);
+
+/* stale.c: fds on a lower file that was copied up */
+int stale_table_new(struct notify_ctx *ctx);
+void stale_table_free(struct notify_ctx *ctx);
+/* After a copy-up of the lower file `lower`: point fds on it at the copy
+ * (the caller's now, other processes' at their next call). */
+void stale_after_copy_up(struct notify_call *c, const struct stat *lower, const struct vn_node *copy);
+/* Before answering a call: the caller's fds still waiting for that. */
+void stale_swap_pending(struct notify_call *c);
 
 /* dirstream.c: merged getdents with a cursor in the file offset */
 int dirstream_cache_new(struct dirstream_cache **out);

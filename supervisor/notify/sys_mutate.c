@@ -390,15 +390,17 @@ static int meta_apply(struct vn_union *u, struct vn_node *node, const struct met
 static struct answer meta_on_fd(struct notify_call *c, int fd, const struct meta_op *op)
 {
 	struct vn_node node;
+	struct stat lower;
 	int file, r = target_fd_object(c, fd, &node, &file);
 	bool was_lower;
 
 	if (r <= 0)
 		return r < 0 ? answer_error(-r) : answer_continue();
 	was_lower = node.layer > 0;
+	lower = node.st;
 	r = meta_apply(c->ctx->u, &node, op);
-	if (r == 0 && file >= 0 && was_lower && node.layer == 0)
-		r = target_swap_file(c, fd, file, &node);
+	if (r == 0 && was_lower && node.layer == 0)
+		stale_after_copy_up(c, &lower, &node); /* this fd among them */
 	if (file >= 0)
 		close(file);
 	return answer_result(r);
@@ -414,7 +416,15 @@ static struct answer meta_on_path(struct notify_call *c, int dirfd, uint64_t pat
 		return meta_on_fd(c, dirfd, op);
 	if (r != 0)
 		return r < 0 ? answer_error(-r) : answer_continue();
-	return answer_result(meta_apply(c->ctx->u, &tp.node, op));
+	{
+		struct stat lower = tp.node.st;
+		bool was_lower = tp.node.layer > 0;
+
+		r = meta_apply(c->ctx->u, &tp.node, op);
+		if (r == 0 && was_lower && tp.node.layer == 0)
+			stale_after_copy_up(c, &lower, &tp.node);
+	}
+	return answer_result(r);
 }
 
 static int read_xattr_args(struct notify_call *c, uint64_t name, uint64_t value, size_t size,

@@ -163,11 +163,15 @@ static struct answer open_create(struct notify_call *c, const struct target_path
 static struct answer open_for_write(struct notify_call *c, struct target_path *tp,
 				    const struct open_request *o)
 {
+	struct stat lower = tp->node.st;
+	bool was_lower = tp->node.layer > 0;
 	int r = vn_copy_up(c->ctx->u, &tp->node, (o->flags & O_TRUNC) ? VN_COPYUP_NO_DATA : 0);
 	int fd;
 
 	if (r < 0)
 		return answer_error(-r);
+	if (was_lower)
+		stale_after_copy_up(c, &lower, &tp->node);
 	fd = vn_open_node(c->ctx->u, &tp->node, layer_open_flags(o->flags) | (int)(o->flags & O_TRUNC));
 	return fd < 0 ? answer_error(-fd) : answer_fd(fd, o->flags & O_CLOEXEC);
 }

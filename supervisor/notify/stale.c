@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Readers of a file that is copied up.  A process that opened a lower
+ * file before its copy-up holds the lower file; left alone it would never
+ * see what is written to the copy.  After a copy-up every process of the
+ * sandbox is searched for fds on the lower file: the process that caused
+ * the copy-up gets them pointed at the copy at once; any other process at
+ * its next intercepted call (seccomp can add an fd only to a process that
+ * is stopped in a call).  docs/design.md says what this covers and what
+ * it cannot (a process that only reads, mappings, shared offsets).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <signal.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "notify.h"
+
+#define STALE_MAX 256
+
+struct stale_fd {
+	pid_t pid;           /* the process (thread group) holding it */
+	int fd;
+	dev_t dev;           /* the lower file it still refers to */
+	ino_t ino;
+	char path[PATH_MAX]; /* the union path of the copy */
+};
+
+struct stale_table {
+	pthread_mutex_t lock;
+	size_t count;
+	struct stale_fd items[STALE_MAX];
+};
+
+int stale_table_new(struct notify_ctx *ctx)
+{
+	ctx->stale = calloc(1, sizeof(*ctx->stale));
+	if (!ctx->stale)
+		return -ENOMEM;
+	pthread_mutex_init(&ctx->stale->lock, NULL);
+	return 0;
+}
+
+void stale_table_free(struct notify_ctx *ctx)
+{
+	if (!ctx->stale)
+		return;
+	pthread_mutex_destroy(&ctx->stale->lock);
+	free(ctx->stale);
+	ctx->stale = NULL;
+}
+
+static pid_t thread_group_of(pid_t tid)
+{
+	char path[64], line[128];
+	pid_t tgid = tid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	f = fopen(path, "re");
+	if (!f)
+		return tid;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "Tgid:", 5) == 0) {
+			tgid = (pid_t)atoi(line + 5);
+			break;
+		}
+	fclose(f);
+	return tgid;
+}
+
+static bool fd_refers_to(pid_t pid, int fd, dev_t dev, ino_t ino)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+	return stat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+}
+
+/* Point the calling process's fd at the copy. */
+static void swap_now(struct notify_call *c, int fd, const struct vn_node *copy)
+{
+	int file = target_getfd(c, fd);
+
+	if (file < 0)
+		return;
+	(void)target_swap_file(c, fd, file, copy);
+	close(file);
+}
+
+static void remember(struct stale_table *t, pid_t pid, int fd, const struct stat *lower,
+		     const char *path)
+{
+	pthread_mutex_lock(&t->lock);
+	if (t->count < STALE_MAX) {
+		struct stale_fd *s = &t->items[t->count++];
+
+		s->pid = pid;
+		s->fd = fd;
+		s->dev = lower->st_dev;
+		s->ino = lower->st_ino;
+		snprintf(s->path, sizeof(s->path), "%s", path);
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* The fds of one process on the lower file. */
+static void scan_process(struct notify_call *c, pid_t pid, pid_t caller, const struct stat *lower,
+			 const struct vn_node *copy)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+
+		if (de->d_name[0] == '.' || !fd_refers_to(pid, fd, lower->st_dev, lower->st_ino))
+			continue;
+		if (pid == caller)
+			swap_now(c, fd, copy);
+		else
+			remember(c->ctx->stale, pid, fd, lower, copy->path);
+	}
+	closedir(d);
+}
+
+/* Every process of the sandbox: init and its descendants, by their
+ * children lists (one level per round, at most STALE_MAX processes). */
+static void scan_sandbox(struct notify_call *c, const struct stat *lower, const struct vn_node *copy)
+{
+	pid_t queue[STALE_MAX];
+	size_t head = 0, tail = 0;
+	pid_t caller = thread_group_of(c->pid);
+
+	queue[tail++] = c->ctx->init_pid;
+	while (head < tail) {
+		pid_t pid = queue[head++];
+		char path[64];
+		DIR *tasks;
+		struct dirent *de;
+
+		scan_process(c, pid, caller, lower, copy);
+		snprintf(path, sizeof(path), "/proc/%d/task", pid);
+		tasks = opendir(path);
+		while (tasks && (de = readdir(tasks))) {
+			char children[PATH_MAX];
+			FILE *f;
+			int child;
+
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(children, sizeof(children), "/proc/%d/task/%s/children", pid, de->d_name);
+			f = fopen(children, "re");
+			while (f && fscanf(f, "%d", &child) == 1)
+				if (tail < STALE_MAX)
+					queue[tail++] = child;
+			if (f)
+				fclose(f);
+		}
+		if (tasks)
+			closedir(tasks);
+	}
+}
+
+void stale_after_copy_up(struct notify_call *c, const struct stat *lower, const struct vn_node *copy)
+{
+	if (!S_ISREG(lower->st_mode) || copy->layer != 0 || c->ctx->init_pid <= 0)
+		return;
+	scan_sandbox(c, lower, copy);
+}
+
+void stale_swap_pending(struct notify_call *c)
+{
+	struct stale_table *t = c->ctx->stale;
+	pid_t tgid;
+
+	if (!t || !__atomic_load_n(&t->count, __ATOMIC_RELAXED))
+		return;
+	tgid = thread_group_of(c->pid);
+	pthread_mutex_lock(&t->lock);
+	for (size_t i = 0; i < t->count;) {
+		struct stale_fd *s = &t->items[i];
+		struct vn_node copy;
+
+		if (s->pid != tgid && kill(s->pid, 0) == 0) {
+			i++;
+			continue;
+		}
+		/* ours now, or its process is gone: done with it either way */
+		if (s->pid == tgid && fd_refers_to(tgid, s->fd, s->dev, s->ino) &&
+		    vn_resolve(c->ctx->u, "/", s->path, 0, &copy) == 0 && copy.layer == 0)
+			swap_now(c, s->fd, &copy);
+		t->items[i] = t->items[--t->count];
+	}
+	pthread_mutex_unlock(&t->lock);
+}
