@@ -9,7 +9,7 @@ mkdir -p modes/d2755/sub/a/b
 echo f >modes/d2755/sub/file
 mkdir modes/d1777/sub
 mkdir -p deep/l1/l2/new/one/two
-mkdir -p -m 0750 tree/a/x/p/q
+mkdir -p -m 0750 tree/a/x/p/q           # -m: the last one only (p: umask)
 umask 077
 mkdir tree/masked
 echo m >tree/masked/file
