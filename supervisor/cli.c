@@ -47,8 +47,8 @@ void cli_run_usage(FILE *out)
 	      "  -v, --verbose         log every intercepted call and its answer to stderr\n"
 	      "  -h, --help            show this help\n"
 	      "\n"
-	      "Until the write path lands, the union is read-only: calls that would\n"
-	      "change it fail with EROFS.  --bind directories are writable.\n"
+	      "Changes go to the upper (copy-up, OCI whiteouts); the lowers are never\n"
+	      "written.  --bind directories are the host's, written in place.\n"
 	      "\n"
 	      "Exit status: the command's; 128+N if signal N ended it; 125 if veneer\n"
 	      "itself failed; 126 if COMMAND cannot be executed; 127 if it is not found.\n",
