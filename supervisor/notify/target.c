@@ -118,9 +118,11 @@ static int link_union_path(struct notify_call *c, int base_fd, const char *link,
 		return -errno;
 	out[n] = '\0';
 	len = (size_t)n;
+	/* removed from the union (and so from the view): the kernel answers
+	 * for a deleted directory as natively (empty, nothing can be made) */
 	if (len > strlen(DELETED_SUFFIX) &&
 	    strcmp(out + len - strlen(DELETED_SUFFIX), DELETED_SUFFIX) == 0)
-		return -ENOENT;
+		return 0;
 	if (out[0] != '/')
 		return 0;
 	kind = S_ISDIR(st.st_mode) ? UNION_DIR : UNION_OTHER;
@@ -338,6 +340,45 @@ static int resolve_into(struct notify_call *c, const char *start, const char *pa
 	return -ELOOP;
 }
 
+/* The parent of a view directory that was removed from the union (its cwd
+ * or fd link reads "PATH (deleted)"), into out. */
+static bool deleted_dir_parent(struct notify_call *c, int fd, char *out, size_t size)
+{
+	char link[64], path[PATH_MAX];
+	ssize_t n;
+	size_t len;
+	char *slash;
+
+	if (fd == AT_FDCWD)
+		snprintf(link, sizeof(link), "/proc/%d/cwd", c->pid);
+	else
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", c->pid, fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n <= 0)
+		return false;
+	path[n] = '\0';
+	len = (size_t)n;
+	if (path[0] != '/' || len <= strlen(DELETED_SUFFIX) ||
+	    strcmp(path + len - strlen(DELETED_SUFFIX), DELETED_SUFFIX) != 0)
+		return false;
+	path[len - strlen(DELETED_SUFFIX)] = '\0';
+	{
+		struct stat st;
+
+		/* a view directory: the link's target is on the view */
+		if (stat(link, &st) < 0 || !vn_view_owns(c->ctx->u, st.st_dev))
+			return false;
+	}
+	slash = strrchr(path, '/');
+	if (!slash)
+		return false;
+	if (slash == path)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return snprintf(out, size, "%s", path) < (int)size;
+}
+
 int target_resolve_string(struct notify_call *c, int dirfd, const char *path, int flags,
 			  struct target_path *tp)
 {
@@ -354,6 +395,16 @@ int target_resolve_string(struct notify_call *c, int dirfd, const char *path, in
 			return r;
 		if (r == UNION_OTHER)
 			return -ENOTDIR;
+		if (r == 0 && strncmp(tp->raw, "..", 2) == 0 && (tp->raw[2] == '/' || !tp->raw[2]) &&
+		    deleted_dir_parent(c, dirfd, tp->start, sizeof(tp->start))) {
+			/* ".." of a removed directory is still its old parent */
+			size_t skip = 2 + strspn(tp->raw + 2, "/");
+
+			memmove(tp->raw, tp->raw + skip, strlen(tp->raw + skip) + 1);
+			if (!tp->raw[0])
+				strcpy(tp->raw, ".");
+			return resolve_into(c, tp->start, tp->raw, flags, tp);
+		}
 		if (r == 0) {
 			if (dirfd != AT_FDCWD) {
 				struct stat st;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -59,7 +60,17 @@ static int new_name_parent(struct vn_union *u, const struct vn_node *node, char 
 	r = union_state_ready(u);
 	if (r < 0)
 		return r;
-	return union_upper_parent(u, node->path, name, size);
+	r = union_upper_parent(u, node->path, name, size);
+	/* an inline whiteout holds the name itself: it goes first */
+	if (r >= 0 && union_whiteout_is_inline(name)) {
+		int err = union_whiteout_remove(r, name);
+
+		if (err < 0) {
+			close(r);
+			return err;
+		}
+	}
+	return r;
 }
 
 /* A name now in the upper no longer needs the whiteout that hid a lower
@@ -96,17 +107,37 @@ int vn_create(struct vn_union *u, const struct vn_node *node, int open_flags, mo
 	return fd;
 }
 
+/* Whether a new name replaces a whiteout of the upper (checked before
+ * new_name_parent removes an inline one). */
+static int replaces_whiteout(struct vn_union *u, const struct vn_node *node)
+{
+	char name[NAME_MAX + 1], dir[PATH_MAX];
+	int parent, r;
+
+	dir_name(dir, sizeof(dir), node->path);
+	if (node->layer >= 0 || snprintf(name, sizeof(name), "%s", base_name(node->path)) >= (int)sizeof(name))
+		return 0;
+	parent = union_openat_beneath(u->layers[0].root_fd, vn_rel(dir), O_PATH | O_DIRECTORY);
+	if (parent < 0)
+		return parent == -ENOENT ? 0 : parent;
+	r = union_has_whiteout(parent, name);
+	close(parent);
+	return r;
+}
+
 int vn_mkdir(struct vn_union *u, const struct vn_node *node, mode_t mode)
 {
 	char name[NAME_MAX + 1], tmp[64];
-	int parent = new_name_parent(u, node, name, sizeof(name));
-	int wh, r;
+	int wh = replaces_whiteout(u, node);
+	int parent, r;
 
+	if (wh < 0)
+		return wh;
+	parent = new_name_parent(u, node, name, sizeof(name));
 	if (parent < 0)
 		return parent;
-	wh = union_has_oci_whiteout(parent, name);
-	if (wh <= 0) {
-		r = wh < 0 ? wh : mkdirat(parent, name, mode) < 0 ? -errno : 0;
+	if (!wh) {
+		r = mkdirat(parent, name, mode) < 0 ? -errno : 0;
 	} else {
 		/* over a whiteout: opaque, so what it hid stays hidden; built
 		 * aside so that the directory appears with its marker */
@@ -295,6 +326,23 @@ static int needs_whiteout(struct vn_union *u, const struct vn_node *node)
 	return union_lower_has(u, dir, base_name(node->path));
 }
 
+/* An inline whiteout, built aside and renamed over the upper's file. */
+static int replace_with_whiteout(struct vn_union *u, int parent, const char *name)
+{
+	char tmp[64];
+
+	union_work_name(u, tmp, sizeof(tmp), "whiteout");
+	if (mknodat(u->work_fd, tmp, S_IFCHR | 0000, makedev(0, 0)) < 0)
+		return -errno;
+	if (renameat(u->work_fd, tmp, parent, name) < 0) {
+		int r = -errno;
+
+		unlinkat(u->work_fd, tmp, 0);
+		return r;
+	}
+	return 0;
+}
+
 int vn_unlink(struct vn_union *u, const struct vn_node *node)
 {
 	char name[NAME_MAX + 1];
@@ -313,10 +361,15 @@ int vn_unlink(struct vn_union *u, const struct vn_node *node)
 	parent = union_upper_parent(u, node->path, name, sizeof(name));
 	if (parent < 0)
 		return parent;
-	/* whiteout first: until the upper's file goes, it still wins */
-	r = wh ? union_whiteout_create(parent, name) : 0;
-	if (r == 0 && node->layer == 0 && unlinkat(parent, name, 0) < 0)
-		r = -errno;
+	if (wh && union_whiteout_is_inline(name)) {
+		/* the whiteout takes the name itself: it replaces the file */
+		r = replace_with_whiteout(u, parent, name);
+	} else {
+		/* whiteout first: until the upper's file goes, it still wins */
+		r = wh ? union_whiteout_create(parent, name) : 0;
+		if (r == 0 && node->layer == 0 && unlinkat(parent, name, 0) < 0)
+			r = -errno;
+	}
 	close(parent);
 	vn_view_forget(u, node->path);
 	return r;
@@ -374,11 +427,18 @@ int vn_rmdir(struct vn_union *u, const struct vn_node *node)
 	parent = union_upper_parent(u, node->path, name, sizeof(name));
 	if (parent < 0)
 		return parent;
-	/* whiteout first: beside the upper's directory it makes that one
-	 * opaque, which changes nothing visible (the directory is empty) */
-	r = wh ? union_whiteout_create(parent, name) : 0;
-	if (r == 0 && (node->dir_layers & 1u))
-		r = remove_upper_dir(u, parent, name);
+	if (union_whiteout_is_inline(name)) {
+		/* the whiteout needs the name: the directory goes first */
+		r = (node->dir_layers & 1u) ? remove_upper_dir(u, parent, name) : 0;
+		if (r == 0 && wh)
+			r = union_whiteout_create(parent, name);
+	} else {
+		/* whiteout first: beside the upper's directory it makes that
+		 * one opaque, which changes nothing visible (it is empty) */
+		r = wh ? union_whiteout_create(parent, name) : 0;
+		if (r == 0 && (node->dir_layers & 1u))
+			r = remove_upper_dir(u, parent, name);
+	}
 	close(parent);
 	vn_dircache_forget(u, node->path);
 	vn_view_forget(u, node->path);
@@ -573,10 +633,14 @@ static int rename_move(struct vn_union *u, struct vn_node *from, struct vn_node 
 	union_work_name(u, trash_from + 2, sizeof(trash_from) - 2, "trash");
 	memcpy(trash_to, "w/", 2);
 	memcpy(trash_from, "w/", 2);
-	/* what the upper holds at the destination goes aside (an empty
-	 * directory's whiteouts, a file that is replaced) */
+	/* the journal is applied whole (again after a crash), so its order
+	 * serves inline whiteouts, which need their name free: what the upper
+	 * holds at the destination goes aside, a whiteout there goes, the
+	 * source moves in, and only then is its old name whited out */
 	if (upper_has(tp, tname, &to_is_dir))
 		r = journal_move(j, tloc, trash_to);
+	if (r == 0)
+		r = journal_unwhiteout(j, tloc);
 	if (r == 0 && tree[0]) {
 		snprintf(src, sizeof(src), "w/%s", tree);
 		if (from_in_upper)
@@ -586,12 +650,10 @@ static int rename_move(struct vn_union *u, struct vn_node *from, struct vn_node 
 		if (from_dir && lower_has_to)
 			r = journal_opaque(j, floc);
 	}
-	if (r == 0 && lower_has_from)
-		r = journal_whiteout(j, floc);
 	if (r == 0)
 		r = journal_move(j, src, tloc);
-	if (r == 0)
-		r = journal_unwhiteout(j, tloc);
+	if (r == 0 && lower_has_from)
+		r = journal_whiteout(j, floc);
 	if (r == 0)
 		r = journal_commit(u, j);
 	vn_remove_tree(u->work_fd, trash_to + 2);

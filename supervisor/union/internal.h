@@ -57,7 +57,12 @@ int union_has_oci_whiteout(int dirfd, const char *name);
 int union_dir_is_opaque(int dirfd);
 
 /* whiteout.c: writing the upper's (OCI) format */
-/* ".wh.NAME" in dirfd (nothing when it is there already). */
+/* NAME is too long for ".wh.NAME": its whiteout is a 0/0 character device
+ * named NAME, which occupies the name itself. */
+bool union_whiteout_is_inline(const char *name);
+/* Whether dirfd holds a whiteout of name, in the form the upper uses. */
+int union_has_whiteout(int dirfd, const char *name);
+/* Make (nothing when there already) or remove the whiteout of name. */
 int union_whiteout_create(int dirfd, const char *name);
 int union_whiteout_remove(int dirfd, const char *name);
 /* ".wh..wh..opq" in the directory dirfd. */

@@ -77,21 +77,45 @@ int union_dir_is_opaque(int dirfd)
 	return 0;
 }
 
-static int whiteout_name(char *wh, size_t size, const char *name)
+/* A name too long for ".wh." + NAME to fit NAME_MAX is whited out the
+ * overlayfs way: a 0/0 character device under the name itself (which a
+ * user namespace may make since Linux 5.8). */
+bool union_whiteout_is_inline(const char *name)
 {
-	if (strlen(name) > NAME_MAX - strlen(VN_WH_PREFIX))
-		return -ENAMETOOLONG; /* its whiteout would not fit in a name */
-	snprintf(wh, size, VN_WH_PREFIX "%s", name);
-	return 0;
+	return strlen(name) > NAME_MAX - strlen(VN_WH_PREFIX);
 }
 
+static int inline_whiteout_at(int dirfd, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	return union_is_whiteout_stat(&st);
+}
+
+int union_has_whiteout(int dirfd, const char *name)
+{
+	if (union_whiteout_is_inline(name))
+		return inline_whiteout_at(dirfd, name);
+	return union_has_oci_whiteout(dirfd, name);
+}
+
+/* For an inline whiteout the name must be free: the caller moved the
+ * upper's entry away first. */
 int union_whiteout_create(int dirfd, const char *name)
 {
 	char wh[NAME_MAX + 8];
-	int fd, r = whiteout_name(wh, sizeof(wh), name);
+	int fd;
 
-	if (r < 0)
-		return r;
+	if (union_whiteout_is_inline(name)) {
+		int r = inline_whiteout_at(dirfd, name);
+
+		if (r != 0)
+			return r < 0 ? r : 0;
+		return mknodat(dirfd, name, S_IFCHR | 0000, makedev(0, 0)) < 0 ? -errno : 0;
+	}
+	snprintf(wh, sizeof(wh), VN_WH_PREFIX "%s", name);
 	fd = openat(dirfd, wh, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0)
 		return errno == EEXIST ? 0 : -errno;
@@ -103,8 +127,14 @@ int union_whiteout_remove(int dirfd, const char *name)
 {
 	char wh[NAME_MAX + 8];
 
-	if (whiteout_name(wh, sizeof(wh), name) < 0)
-		return 0; /* there cannot be one */
+	if (union_whiteout_is_inline(name)) {
+		int r = inline_whiteout_at(dirfd, name);
+
+		if (r <= 0)
+			return r;
+		return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+	}
+	snprintf(wh, sizeof(wh), VN_WH_PREFIX "%s", name);
 	if (unlinkat(dirfd, wh, 0) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
