@@ -326,6 +326,21 @@ static int needs_whiteout(struct vn_union *u, const struct vn_node *node)
 	return union_lower_has(u, dir, base_name(node->path));
 }
 
+/* The upper's directory of a name about to go, and whether it needs a
+ * whiteout there (*wh). */
+static int removal_parent(struct vn_union *u, const struct vn_node *node, char *name, size_t size,
+			  int *wh)
+{
+	int r = union_state_ready(u);
+
+	if (r < 0)
+		return r;
+	*wh = needs_whiteout(u, node);
+	if (*wh < 0)
+		return *wh;
+	return union_upper_parent(u, node->path, name, size);
+}
+
 /* An inline whiteout, built aside and renamed over the upper's file. */
 static int replace_with_whiteout(struct vn_union *u, int parent, const char *name)
 {
@@ -352,13 +367,7 @@ int vn_unlink(struct vn_union *u, const struct vn_node *node)
 		return -ENOENT;
 	if (S_ISDIR(node->st.st_mode))
 		return -EISDIR;
-	r = union_state_ready(u);
-	if (r < 0)
-		return r;
-	wh = needs_whiteout(u, node);
-	if (wh < 0)
-		return wh;
-	parent = union_upper_parent(u, node->path, name, sizeof(name));
+	parent = removal_parent(u, node, name, sizeof(name), &wh);
 	if (parent < 0)
 		return parent;
 	if (wh && union_whiteout_is_inline(name)) {
@@ -418,13 +427,7 @@ int vn_rmdir(struct vn_union *u, const struct vn_node *node)
 	r = dir_is_empty(u, node);
 	if (r <= 0)
 		return r < 0 ? r : -ENOTEMPTY;
-	r = union_state_ready(u);
-	if (r < 0)
-		return r;
-	wh = needs_whiteout(u, node);
-	if (wh < 0)
-		return wh;
-	parent = union_upper_parent(u, node->path, name, sizeof(name));
+	parent = removal_parent(u, node, name, sizeof(name), &wh);
 	if (parent < 0)
 		return parent;
 	if (union_whiteout_is_inline(name)) {

@@ -522,3 +522,20 @@ assert_no_secret() {
 		fail "$2: the host-only content was read inside veneer (ESCAPE)"
 	fi
 }
+
+# ----------------------------------------------------- the differential suite
+
+# differential_slice PATTERN: run the differential scenarios (tests/
+# differential) whose names match the ERE PATTERN, natively and inside
+# veneer; fail unless every one agrees (or shows exactly its known
+# difference).  The suite is split over several t-write-diff-*.sh so that
+# each stays well under the runner's time limit, also under ASan.
+differential_slice() {
+	require_veneer
+	require_free_host_path /vtdata
+	require_cmd git make gcc setfattr getfattr dpkg-deb tar gzip
+	# a hung side must not eat the runner's whole limit for this test
+	export VENEER_DIFF_TIMEOUT=${VENEER_DIFF_TIMEOUT:-40}
+	"$IT_DIR/../differential/run" "$VENEER" "$1" ||
+		fail "differential scenarios '$1' differ (see above)"
+}
