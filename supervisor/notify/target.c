@@ -198,6 +198,37 @@ static bool magic_link_itself(const char *rest, const char *p, int flags)
 	return !*p && !(flags & VN_FOLLOW) && n && rest[n - 1] != '/';
 }
 
+/* /proc/<pid>/fd/N of a layer file we injected, as the start directory
+ * and the name the union knows it by ("DIR\0NAME" in start, *tail on
+ * NAME): so that reopening it for writing copies it up, as a write to the
+ * union's file must. */
+static bool layer_file_link(struct notify_call *c, int base, const char *link, char *start,
+			    size_t size, const char **tail)
+{
+	char host[PATH_MAX], path[PATH_MAX];
+	struct stat by_link, by_name;
+	ssize_t n = readlinkat(base, link, host, sizeof(host) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return false;
+	host[n] = '\0';
+	if (host[0] != '/' || vn_layer_path_to_union(c->ctx->u, host, path, sizeof(path), NULL) <= 0)
+		return false;
+	/* the name must still be the fd's object ("x (deleted)" is not) */
+	if (fstatat(base, link, &by_link, 0) < 0 || lstat(host, &by_name) < 0 ||
+	    by_link.st_dev != by_name.st_dev || by_link.st_ino != by_name.st_ino)
+		return false;
+	slash = strrchr(path, '/');
+	if (!slash || !slash[1] || strlen(path) + 2 > size)
+		return false;
+	*slash = '\0';
+	snprintf(start, size, "%s", path[0] ? path : "/");
+	memcpy(start + strlen(start) + 1, slash + 1, strlen(slash + 1) + 1);
+	*tail = start + strlen(start) + 1;
+	return true;
+}
+
 static int proc_magic(struct notify_call *c, const char *rest, int flags, char *start,
 		      size_t size, const char **tail)
 {
@@ -246,6 +277,8 @@ static int proc_magic(struct notify_call *c, const char *rest, int flags, char *
 	if (magic_link_itself(rest, p, flags))
 		return 0;
 	r = link_union_path(c, base, link, start, size);
+	if (r == 0 && !*p && strcmp(what, "fd") == 0 && layer_file_link(c, base, link, start, size, tail))
+		return 1; /* reopening a layer file we injected: the union's file */
 	if (r <= 0)
 		return r;
 	if (r == UNION_OTHER) {

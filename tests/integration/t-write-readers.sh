@@ -15,6 +15,7 @@ mkdir -p "$L/vtdata"
 put "$L/vtdata/a" "old a"
 put "$L/vtdata/b" "old b"
 put "$L/vtdata/c" "old c"
+put "$L/vtdata/d" "old d"
 lower_before=$(snapshot "$L")
 
 cat >"$T/readers.sh" <<'SH'
@@ -23,6 +24,11 @@ cd /vtdata
 exec 3<a
 echo "new a" >>a
 echo "same process: $(cat <&3 | tr '\n' ' ')"
+
+# reopening a lower file through /proc/self/fd for writing: a copy-up
+exec 4<d
+echo "via proc" >>/proc/self/fd/4
+echo "reopened: $(cat d | tr '\n' ' ')"
 
 # another process, which makes an intercepted call after the copy-up
 /usr/bin/python3 -c '
@@ -56,6 +62,7 @@ wait
 SH
 vrun_ok "$T/o" "$T/e" --upper "$U" --lower "$L" --lower / -- sh "$T/readers.sh"
 assert_eq "same process: old a new a 
+reopened: old d via proc 
 other process, after a call: ['old', 'b', 'new', 'b']
 only reading: ['old', 'c']
 mapping: ['old', 'c']
