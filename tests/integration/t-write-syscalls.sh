@@ -229,4 +229,12 @@ sl
 tmp2
 inner
 600" "$(cat "$T/o2")" "the union after a restart"
+# rm -rf of a lower tree leaves the minimum: one whiteout for its top
+mkdir -p "$T/L2/vtdata/t/a/b" "$T/L2/vtdata/t/c"
+touch "$T/L2/vtdata/t/a/b/f" "$T/L2/vtdata/t/c/g" "$T/L2/vtdata/t/h" "$T/L2/vtdata/keep"
+vrun_ok "$T/o3" "$T/e3" --upper "$T/U2" --lower "$T/L2" --lower / -- sh -c 'rm -rf /vtdata/t; ls -A /vtdata'
+assert_eq keep "$(cat "$T/o3")" "the union after rm -rf"
+assert_eq "vtdata
+vtdata/.wh.t" "$(cd "$T/U2" && find . -mindepth 1 -path ./.wh..wh..veneer -prune -o -printf '%P\n' | sort)" \
+	"the upper after rm -rf of a lower tree"
 echo "write calls: as on a real file system"
