@@ -511,8 +511,13 @@ static void print_openat2(const char *path)
 			.resolve = modes[i].resolve,
 		};
 		struct stat st;
-		int fd = (int)syscall(SYS_openat2, base, path, &how, sizeof(how));
+		int fd, tries = 0;
 
+		/* EAGAIN: a rename anywhere on the machine raced a ".." walk
+		 * under RESOLVE_BENEATH/IN_ROOT; the kernel says to retry */
+		do
+			fd = (int)syscall(SYS_openat2, base, path, &how, sizeof(how));
+		while (fd < 0 && errno == EAGAIN && ++tries < 100);
 		if (fd < 0) {
 			printf(" %s=%s", modes[i].name, errname(errno));
 			continue;
