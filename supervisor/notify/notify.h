@@ -214,6 +214,8 @@ void stale_table_free(struct notify_ctx *ctx);
 /* After a copy-up of the lower file `lower`: point fds on it at the copy
  * (the caller's now, other processes' at their next call). */
 void stale_after_copy_up(struct notify_call *c, const struct stat *lower, const struct vn_node *copy);
+/* A lower file is being injected (only such files are searched for). */
+void stale_note_open(struct notify_ctx *ctx, const struct stat *st);
 /* Before answering a call: the caller's fds still waiting for that. */
 void stale_swap_pending(struct notify_call *c);
 

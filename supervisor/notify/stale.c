@@ -23,6 +23,7 @@
 #include "notify.h"
 
 #define STALE_MAX 256
+#define OPENED_SLOTS 65536  /* power of two */
 
 struct stale_fd {
 	pid_t pid;           /* the process (thread group) holding it */
@@ -36,7 +37,57 @@ struct stale_table {
 	pthread_mutex_t lock;
 	size_t count;
 	struct stale_fd items[STALE_MAX];
+	/* lower files ever injected: only those can have fds to follow a
+	 * copy-up, so a copy-up of any other costs no search */
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} opened[OPENED_SLOTS];
+	size_t nopened;
+	bool opened_full;  /* from then on every copy-up searches */
 };
+
+static size_t opened_slot(dev_t dev, ino_t ino)
+{
+	return (size_t)((ino * 0x9e3779b97f4a7c15ull) ^ dev) & (OPENED_SLOTS - 1);
+}
+
+void stale_note_open(struct notify_ctx *ctx, const struct stat *st)
+{
+	struct stale_table *t = ctx->stale;
+	size_t i;
+
+	if (!t || !S_ISREG(st->st_mode))
+		return;
+	pthread_mutex_lock(&t->lock);
+	for (i = opened_slot(st->st_dev, st->st_ino); t->opened[i].ino; i = (i + 1) & (OPENED_SLOTS - 1))
+		if (t->opened[i].ino == st->st_ino && t->opened[i].dev == st->st_dev)
+			break;
+	if (!t->opened[i].ino) {
+		if (t->nopened * 2 >= OPENED_SLOTS) {
+			t->opened_full = true;
+		} else {
+			t->opened[i].dev = st->st_dev;
+			t->opened[i].ino = st->st_ino;
+			t->nopened++;
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+static bool maybe_opened(struct stale_table *t, const struct stat *st)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&t->lock);
+	if (t->opened_full)
+		found = true;
+	for (size_t i = opened_slot(st->st_dev, st->st_ino); !found && t->opened[i].ino;
+	     i = (i + 1) & (OPENED_SLOTS - 1))
+		found = t->opened[i].ino == st->st_ino && t->opened[i].dev == st->st_dev;
+	pthread_mutex_unlock(&t->lock);
+	return found;
+}
 
 int stale_table_new(struct notify_ctx *ctx)
 {
@@ -176,7 +227,8 @@ static void scan_sandbox(struct notify_call *c, const struct stat *lower, const 
 
 void stale_after_copy_up(struct notify_call *c, const struct stat *lower, const struct vn_node *copy)
 {
-	if (!S_ISREG(lower->st_mode) || copy->layer != 0 || c->ctx->init_pid <= 0)
+	if (!S_ISREG(lower->st_mode) || copy->layer != 0 || c->ctx->init_pid <= 0 ||
+	    !maybe_opened(c->ctx->stale, lower))
 		return;
 	scan_sandbox(c, lower, copy);
 }

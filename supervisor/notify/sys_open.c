@@ -217,6 +217,8 @@ static struct answer open_common(struct notify_call *c, const struct open_reques
 	fd = vn_open_node(c->ctx->u, &tp.node, layer_open_flags(o->flags));
 	if (fd < 0)
 		return answer_error(-fd);
+	if (tp.node.layer > 0)
+		stale_note_open(c->ctx, &tp.node.st);
 	return answer_fd(fd, o->flags & O_CLOEXEC);
 }
 

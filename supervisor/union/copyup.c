@@ -110,10 +110,19 @@ static bool xattr_is_copied(const char *name)
 }
 
 /* Paths through /proc/self/fd reach an object by its directory fd and name
- * without following a symlink in between. */
+ * without following a symlink in between; a name of "" is the fd's own
+ * object (an unnamed file being built). */
 static void at_path(char *out, size_t size, int dirfd, const char *name)
 {
-	snprintf(out, size, "/proc/self/fd/%d/%s", dirfd, name);
+	if (name[0])
+		snprintf(out, size, "/proc/self/fd/%d/%s", dirfd, name);
+	else
+		snprintf(out, size, "/proc/self/fd/%d", dirfd);
+}
+
+static int at_flags(const char *name)
+{
+	return name[0] ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH;
 }
 
 static int copy_xattrs(int src_dir, const char *src_name, int dst_dir, const char *dst_name)
@@ -144,7 +153,10 @@ static int copy_xattrs(int src_dir, const char *src_name, int dst_dir, const cha
 		len = lgetxattr(src, name, value, XATTR_SIZE_MAX);
 		if (len < 0)
 			continue;
-		if (lsetxattr(dst, name, value, (size_t)len, 0) < 0 && strncmp(name, "user.", 5) == 0) {
+		/* "" names the fd's file: its /proc link must be followed */
+		if ((dst_name[0] ? lsetxattr(dst, name, value, (size_t)len, 0)
+				 : setxattr(dst, name, value, (size_t)len, 0)) < 0 &&
+		    strncmp(name, "user.", 5) == 0) {
 			r = -errno;
 			break;
 		}
@@ -167,10 +179,13 @@ static int copy_attrs(int src_dir, const char *src_name, const struct stat *st, 
 			return r;
 	}
 	/* ids outside our user namespace cannot be given: keep ours */
-	if (fchownat(dst_dir, dst_name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+	if (fchownat(dst_dir, dst_name, st->st_uid, st->st_gid, at_flags(dst_name)) < 0 &&
 	    errno != EPERM && errno != EINVAL)
 		return -errno;
-	if (!S_ISLNK(st->st_mode) && fchmodat(dst_dir, dst_name, st->st_mode & 07777, 0) < 0)
+	if (S_ISLNK(st->st_mode))
+		return 0;
+	if ((dst_name[0] ? fchmodat(dst_dir, dst_name, st->st_mode & 07777, 0)
+			 : fchmod(dst_dir, st->st_mode & 07777)) < 0)
 		return -errno;
 	return 0;
 }
@@ -179,7 +194,7 @@ static int set_times(int dirfd, const char *name, const struct stat *st)
 {
 	struct timespec t[2] = { st->st_atim, st->st_mtim };
 
-	return utimensat(dirfd, name, t, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	return utimensat(dirfd, name, t, at_flags(name)) < 0 ? -errno : 0;
 }
 
 /* A directory that gets an entry as a side effect keeps its times. */
@@ -281,6 +296,51 @@ static int node_layer_parent(struct vn_union *u, const struct vn_node *node, cha
 	return union_openat_beneath(u->layers[node->layer].root_fd, dir, O_PATH | O_DIRECTORY);
 }
 
+/* A regular file's copy at dst_dir/dst_name: built unnamed (O_TMPFILE)
+ * in dst_dir and linked in whole, so it appears complete or not at all
+ * (and a crash leaves nothing behind).  A file system without O_TMPFILE:
+ * -EOPNOTSUPP with COPY_WHOLE_OR_NOTHING, else built under its name. */
+#define COPY_WHOLE_OR_NOTHING 0x100
+
+static int copy_regular(int src_dir, const char *name, const struct stat *st, int dst_dir,
+			const char *dst_name, int flags)
+{
+	int src = union_openat_beneath(src_dir, name, O_RDONLY);
+	int dst, r = 0;
+	bool unnamed;
+
+	if (src < 0)
+		return src;
+	dst = openat(dst_dir, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, 0600);
+	unnamed = dst >= 0;
+	if (!unnamed && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		if (flags & COPY_WHOLE_OR_NOTHING) {
+			close(src);
+			return -EOPNOTSUPP;
+		}
+		dst = openat(dst_dir, dst_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	}
+	if (dst < 0)
+		r = -errno;
+	if (r == 0 && !(flags & VN_COPYUP_NO_DATA))
+		r = copy_data(src, dst, st->st_size);
+	if (r == 0)
+		r = unnamed ? copy_attrs(src_dir, name, st, dst, "") : copy_attrs(src_dir, name, st, dst_dir, dst_name);
+	if (r == 0)
+		r = unnamed ? set_times(dst, "", st) : set_times(dst_dir, dst_name, st);
+	if (r == 0 && unnamed) {
+		char proc[64];
+
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dst);
+		if (linkat(AT_FDCWD, proc, dst_dir, dst_name, AT_SYMLINK_FOLLOW) < 0)
+			r = -errno;
+	}
+	close(src);
+	if (dst >= 0)
+		close(dst);
+	return r;
+}
+
 /* A copy of a non-directory node at dst_dir/dst_name, times included. */
 static int copy_leaf(struct vn_union *u, const struct vn_node *node, int dst_dir,
 		     const char *dst_name, int flags, struct link_map *links)
@@ -296,17 +356,11 @@ static int copy_leaf(struct vn_union *u, const struct vn_node *node, int dst_dir
 	if (src_dir < 0)
 		return src_dir;
 	if (S_ISREG(st->st_mode)) {
-		int src = union_openat_beneath(src_dir, name, O_RDONLY);
-		int dst = src < 0 ? -1
-				  : openat(dst_dir, dst_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-
-		r = src < 0 ? src : dst < 0 ? -errno : 0;
-		if (r == 0 && !(flags & VN_COPYUP_NO_DATA))
-			r = copy_data(src, dst, st->st_size);
-		if (src >= 0)
-			close(src);
-		if (dst >= 0)
-			close(dst);
+		r = copy_regular(src_dir, name, st, dst_dir, dst_name, flags);
+		close(src_dir);
+		if (r == 0)
+			link_map_add(links, st, dst_dir, dst_name);
+		return r;
 	} else if (S_ISLNK(st->st_mode)) {
 		char target[PATH_MAX];
 		ssize_t n = readlinkat(src_dir, name, target, sizeof(target) - 1);
@@ -430,6 +484,18 @@ static int copy_up_leaf(struct vn_union *u, const struct vn_node *node, int flag
 	parent = union_upper_parent(u, node->path, name, sizeof(name));
 	if (parent < 0)
 		return parent;
+	if (S_ISREG(node->st.st_mode)) {
+		/* built unnamed beside its place and linked in: no rename */
+		struct kept_times kept;
+
+		times_keep(parent, &kept);
+		r = copy_leaf(u, node, parent, name, flags | COPY_WHOLE_OR_NOTHING, NULL);
+		times_restore(parent, &kept);
+		if (r != -EOPNOTSUPP) {
+			close(parent);
+			return r;
+		}
+	}
 	union_work_name(u, tmp, sizeof(tmp), "copy");
 	r = copy_leaf(u, node, u->work_fd, tmp, flags, NULL);
 	if (r == 0)
