@@ -19,19 +19,20 @@ done
 lower_before=$(snapshot "$L")
 big_sum=$(sha256sum <"$L/vtdata/big")
 
-# crash_run U WORK-PATTERN DELAY COMMAND: run COMMAND inside veneer over
-# upper U, wait until the work area shows WORK-PATTERN (the change is
-# under way; "" waits for nothing), wait DELAY seconds more and kill -9
-# the supervisor
+# crash_run U UNDER-WAY DELAY COMMAND: run COMMAND inside veneer over
+# upper U, wait until the shell test UNDER-WAY (given the supervisor's pid
+# as $1) says the change is under way ("" waits for nothing), wait DELAY
+# seconds more and kill -9 the supervisor
 crash_run() {
-	local u=$1 pattern=$2 delay=$3 pid i
+	local u=$1 under_way=$2 delay=$3 pid i
 	shift 3
 	"$VENEER" run --lower "$L" --lower / --upper "$u" -- "$@" \
 		</dev/null >"$T/crash.out" 2>"$T/crash.err" &
 	pid=$!
+	CAUGHT=0
 	for i in $(seq 1 600); do
-		[ -n "$pattern" ] || break
-		if compgen -G "$u/.wh..wh..veneer/work/$pattern" >/dev/null; then break; fi
+		[ -n "$under_way" ] || break
+		if sh -c "$under_way" sh "$pid"; then CAUGHT=1; break; fi
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -47,9 +48,11 @@ crash_run() {
 
 # ------------------------------------------------ a 1 GiB copy-up
 U1=$T/U1
-crash_run "$U1" 'copy-*' 0.2 sh -c ": vt-crash-marker-$U1; echo appended >>/vtdata/big"
-[ -n "$(ls -A "$U1/.wh..wh..veneer/work")" ] ||
-	note "copy-up: the kill came after the copy finished"
+# the copy is built unnamed (O_TMPFILE) beside its place: under way while
+# the supervisor holds a deleted file of the upper's vtdata/
+crash_run "$U1" "ls -l /proc/\$1/fd 2>/dev/null | grep -q '$U1/vtdata/#.* (deleted)'" 0.2 \
+	sh -c ": vt-crash-marker-$U1; echo appended >>/vtdata/big"
+assert_eq 1 "$CAUGHT" "copy-up: the kill came while the copy was being built"
 vrun_ok "$T/o" "$T/e" --lower "$L" --lower / --upper "$U1" -- \
 	sh -c 'sha256sum </vtdata/big; stat -c %s /vtdata/big'
 sum=$(sed -n 1p "$T/o") size=$(sed -n 2p "$T/o")
@@ -67,7 +70,7 @@ assert_eq "" "$(ls -A "$U1/.wh..wh..veneer/work")" "copy-up: work area after rec
 # (several delays: the kill lands while the tree is copied, or later)
 for delay in 0 0.1 0.3; do
 	U2=$T/U2-$delay
-	crash_run "$U2" 'tree-*' "$delay" sh -c ": vt-crash-marker-$U2; mv /vtdata/tree /vtdata/moved"
+	crash_run "$U2" "ls '$U2/.wh..wh..veneer/work' 2>/dev/null | grep -q '^tree-'" "$delay" sh -c ": vt-crash-marker-$U2; mv /vtdata/tree /vtdata/moved"
 	vrun_ok "$T/o" "$T/e" --lower "$L" --lower / --upper "$U2" -- sh -c '
 		cd /vtdata
 		for d in tree moved; do
