@@ -70,20 +70,61 @@ void vn_view_set_target_root(struct vn_union *u, int fd)
 	u->view->target_fd = fd;
 }
 
-/* Remove whatever sits at rel in the view (a bind first, then the node). */
+/* The view directory holding rel, reached without following a symlink
+ * (a stale view must never lead the supervisor out of it), and rel's last
+ * component.  -ENOENT when there is no such directory. */
+static int view_parent(struct vn_view *v, const char *rel, const char **name)
+{
+	const char *slash = strrchr(rel, '/');
+	char dir[PATH_MAX];
+	int fd;
+
+	*name = slash ? slash + 1 : rel;
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - rel) : 0, rel);
+	fd = union_openat_beneath(v->fd, dir, O_PATH | O_DIRECTORY);
+	/* a symlink or a file on the way: nothing of ours lies below it */
+	return fd == -ELOOP || fd == -ENOTDIR ? -ENOENT : fd;
+}
+
+/* Remove rel and everything below it from the view, binds unmounted first. */
 static int view_remove(struct vn_view *v, const char *rel)
 {
-	char full[PATH_MAX * 2];
+	char mnt[PATH_MAX];
+	const char *name;
 	struct stat st;
+	int parent = view_parent(v, rel, &name);
+	int r = 0;
 
-	snprintf(full, sizeof(full), "%s/%s", v->path, rel);
-	while (umount2(full, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+	if (parent < 0)
+		return parent == -ENOENT ? 0 : parent;
+	snprintf(mnt, sizeof(mnt), "/proc/self/fd/%d/%s", parent, name);
+	while (umount2(mnt, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
 		;
-	if (fstatat(v->fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (unlinkat(v->fd, rel, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0 && errno != ENOENT)
-		return -errno;
-	return 0;
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		r = errno == ENOENT ? 0 : -errno;
+	} else if (S_ISDIR(st.st_mode)) {
+		int fd = union_openat_beneath(parent, name, O_RDONLY | O_DIRECTORY);
+		DIR *d = fd < 0 ? NULL : fdopendir(fd);
+		struct dirent *de;
+
+		if (fd >= 0 && !d)
+			close(fd);
+		while (d && (de = readdir(d))) {
+			char child[PATH_MAX];
+
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			if (snprintf(child, sizeof(child), "%s/%s", rel, de->d_name) < (int)sizeof(child))
+				view_remove(v, child);
+		}
+		if (d)
+			closedir(d);
+	}
+	if (r == 0 && unlinkat(parent, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0 &&
+	    errno != ENOENT)
+		r = -errno;
+	close(parent);
+	return r;
 }
 
 /* Make one directory of the view, replacing a stale non-directory. */
@@ -259,42 +300,33 @@ int vn_render_mountpoint(struct vn_union *u, const char *path, bool is_dir)
 
 /* ------------------------------------------- following the union's changes */
 
-/* Remove rel and everything below it from the view, binds unmounted first. */
-static void view_remove_tree(struct vn_view *v, const char *rel)
+static int view_lstat(struct vn_view *v, const char *rel, struct stat *st)
 {
-	char full[PATH_MAX * 2];
-	struct stat st;
-	int fd;
+	const char *name;
+	int parent = view_parent(v, rel, &name);
+	int r;
 
-	snprintf(full, sizeof(full), "%s/%s", v->path, rel);
-	while (umount2(full, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
-		;
-	if (fstatat(v->fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		unlinkat(v->fd, rel, 0);
-		return;
-	}
-	fd = openat(v->fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0) {
-		DIR *d = fdopendir(fd);
-		struct dirent *de;
+	if (parent < 0)
+		return parent;
+	r = fstatat(parent, name, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	close(parent);
+	return r;
+}
 
-		if (!d) {
-			close(fd);
-		} else {
-			while ((de = readdir(d))) {
-				char child[PATH_MAX];
+static int view_rename(struct vn_view *v, const char *from, const char *to)
+{
+	const char *from_name, *to_name;
+	int from_dir = view_parent(v, from, &from_name);
+	int to_dir = from_dir < 0 ? -1 : view_parent(v, to, &to_name);
+	int r = from_dir < 0 ? from_dir : to_dir < 0 ? to_dir : 0;
 
-				if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-					continue;
-				if (snprintf(child, sizeof(child), "%s/%s", rel, de->d_name) < (int)sizeof(child))
-					view_remove_tree(v, child);
-			}
-			closedir(d);
-		}
-	}
-	unlinkat(v->fd, rel, AT_REMOVEDIR);
+	if (r == 0 && renameat(from_dir, from_name, to_dir, to_name) < 0)
+		r = -errno;
+	if (from_dir >= 0)
+		close(from_dir);
+	if (to_dir >= 0)
+		close(to_dir);
+	return r;
 }
 
 void vn_view_forget(struct vn_union *u, const char *path)
@@ -304,7 +336,7 @@ void vn_view_forget(struct vn_union *u, const char *path)
 	if (!v || !vn_rel(path)[0])
 		return;
 	pthread_mutex_lock(&v->bind_lock);
-	view_remove_tree(v, vn_rel(path));
+	view_remove(v, vn_rel(path));
 	__atomic_add_fetch(&v->generation, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&v->bind_lock);
 }
@@ -317,10 +349,10 @@ void vn_view_rename(struct vn_union *u, const char *from, const char *to)
 	if (!v)
 		return;
 	pthread_mutex_lock(&v->bind_lock);
-	view_remove_tree(v, vn_rel(to));
+	view_remove(v, vn_rel(to));
 	/* a directory moves with whoever holds it as cwd or fd, as natively;
 	 * anything else is rendered again when needed */
-	if (fstatat(v->fd, vn_rel(from), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+	if (view_lstat(v, vn_rel(from), &st) == 0) {
 		char parent[PATH_MAX];
 		char *slash;
 
@@ -329,8 +361,8 @@ void vn_view_rename(struct vn_union *u, const char *from, const char *to)
 		if (slash)
 			*slash = '\0';
 		if (!S_ISDIR(st.st_mode) || vn_render_dir(u, parent[0] ? parent : "/") < 0 ||
-		    renameat(v->fd, vn_rel(from), v->fd, vn_rel(to)) < 0)
-			view_remove_tree(v, vn_rel(from));
+		    view_rename(v, vn_rel(from), vn_rel(to)) < 0)
+			view_remove(v, vn_rel(from));
 	}
 	__atomic_add_fetch(&v->generation, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&v->bind_lock);
