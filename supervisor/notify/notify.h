@@ -116,6 +116,12 @@ void target_cache_free(struct notify_ctx *ctx);
 int target_render(struct notify_call *c, struct target_path *tp, int flags);
 /* A copy of one of the target's fds (same open file description). */
 int target_getfd(struct notify_call *c, int fd);
+/* readlink of /proc/<pid>/fd/N (task/<tid>/fd/N, /dev/fd/N) when fd N is
+ * a layer file we injected: the kernel would print where the layer sits
+ * in our stage; the union path is the answer.  Its length, 0 when the
+ * kernel may answer itself, -errno. */
+ssize_t target_fd_link_in_union(struct notify_call *c, const struct target_path *tp, char *out,
+				size_t size);
 /* The target's umask (it applies to what we create for it). */
 int target_umask(struct notify_call *c);
 /* The union object behind one of the target's fds: TARGET_OBJ_DIR (a view

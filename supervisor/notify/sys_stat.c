@@ -201,63 +201,6 @@ struct answer sys_faccessat2(struct notify_call *c)
 	return access_common(c, (int)a[0], a[1], (int)a[2], (int)a[3]);
 }
 
-/* readlink of /proc/<pid>/fd/N (or task/<tid>/fd/N, /dev/fd/N) when fd N
- * is a layer file we injected: the kernel prints where the layer sits in
- * the supervisor's stage ("/tmp/lower/0/x"); the union path is what
- * follows the layer's root.  Returns the length, 0 when the kernel may
- * answer itself, -errno. */
-static ssize_t fd_link_in_union(struct notify_call *c, const struct target_path *tp, char *out,
-				size_t size)
-{
-	char rest[PATH_MAX + 8], link[PATH_MAX + 64], *parts[6], *save = NULL;
-	int nparts = 0, base = AT_FDCWD;
-	ssize_t n;
-
-	if (tp->kind != TARGET_PASSTHROUGH || !tp->node.mount)
-		return 0;
-	if (strcmp(tp->node.mount->path, "/dev") == 0)
-		snprintf(rest, sizeof(rest), "self/%s", tp->node.rest);
-	else if (strcmp(tp->node.mount->path, "/proc") == 0)
-		snprintf(rest, sizeof(rest), "%s", tp->node.rest);
-	else
-		return 0;
-	for (char *s = strtok_r(rest, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
-		if (nparts == 6)
-			return 0;
-		parts[nparts++] = s;
-	}
-	if (nparts < 3 || strcmp(parts[nparts - 2], "fd") != 0 ||
-	    strspn(parts[nparts - 1], "0123456789") != strlen(parts[nparts - 1]) ||
-	    !(nparts == 3 || (nparts == 5 && strcmp(parts[1], "task") == 0)))
-		return 0;
-	if (strcmp(parts[0], "self") == 0 || strcmp(parts[0], "thread-self") == 0) {
-		snprintf(link, sizeof(link), "/proc/%d", c->pid);
-	} else if (strspn(parts[0], "0123456789") == strlen(parts[0]) && c->ctx->tracee_proc_fd >= 0) {
-		base = c->ctx->tracee_proc_fd;
-		snprintf(link, sizeof(link), "%s", parts[0]);
-	} else {
-		return 0;
-	}
-	for (int i = 1; i < nparts; i++) {
-		size_t len = strlen(link);
-
-		snprintf(link + len, sizeof(link) - len, "/%s", parts[i]);
-	}
-	n = readlinkat(base, link, out, size - 1);
-	if (n < 0)
-		return errno == ENOENT ? -EBADF : -errno;
-	out[n] = '\0';
-	{
-		char path[PATH_MAX];
-		int r = vn_layer_path_to_union(c->ctx->u, out, path, sizeof(path), NULL);
-
-		if (r <= 0)
-			return r;
-		snprintf(out, size, "%s", path);
-		return (ssize_t)strlen(out);
-	}
-}
-
 static struct answer readlink_common(struct notify_call *c, int dirfd, uint64_t path,
 				     uint64_t buf, int64_t size)
 {
@@ -271,7 +214,7 @@ static struct answer readlink_common(struct notify_call *c, int dirfd, uint64_t 
 		return answer_error(EINVAL);
 	r = target_resolve(c, dirfd, path, true, 0, &tp);
 	/* /proc/<pid>/fd/N of a layer file: its union path, not ours */
-	n = r == 0 ? fd_link_in_union(c, &tp, target, sizeof(target)) : 0;
+	n = r == 0 ? target_fd_link_in_union(c, &tp, target, sizeof(target)) : 0;
 	if (n == 0) {
 		if (answer_reader(c, r, 0, &tp, &ans))
 			return ans;

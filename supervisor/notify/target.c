@@ -183,12 +183,6 @@ static bool next_component(const char **p, char *buf, size_t size)
 	return true;
 }
 
-/*
- * "/proc" + rest, where rest is "<who>/[task/<tid>/]<what>[/...]": who is
- * self, thread-self or a pid of the sandbox; what is root, cwd or fd/N.  On a
- * match, *start and *tail say where to resolve again.  1: redirected;
- * 0: leave it to the kernel.
- */
 /* The magic link is the path's last component and is not followed
  * (lstat, readlink, O_NOFOLLOW): it is the kernel's, as itself. */
 static bool magic_link_itself(const char *rest, const char *p, int flags)
@@ -229,55 +223,81 @@ static bool layer_file_link(struct notify_call *c, int base, const char *link, c
 	return true;
 }
 
+/* A magic link of the sandbox's /proc, "<who>/[task/<tid>/]<what>[/N]"
+ * (who: self, thread-self or a pid of the sandbox; what: root, cwd, fd):
+ * where to read it (base + link, "" for root) and where the path goes on
+ * after it. */
+struct proc_link {
+	int base;
+	char link[96];
+	char what[16];
+	const char *after;
+};
+
+static bool proc_link_parse(struct notify_call *c, const char *rest, struct proc_link *pl)
+{
+	char who[32];
+	const char *p = rest;
+
+	if (!next_component(&p, who, sizeof(who)) || !next_component(&p, pl->what, sizeof(pl->what)))
+		return false;
+	if (strcmp(pl->what, "task") == 0) {
+		/* <who>/task/<tid>/...: the thread, by its id in the sandbox */
+		if (!next_component(&p, who, sizeof(who)) || !all_digits(who) ||
+		    !next_component(&p, pl->what, sizeof(pl->what)))
+			return false;
+	}
+	pl->base = AT_FDCWD;
+	if (strcmp(who, "self") == 0 || strcmp(who, "thread-self") == 0) {
+		snprintf(pl->link, sizeof(pl->link), "/proc/%d/", c->pid);
+	} else if (all_digits(who) && c->ctx->tracee_proc_fd >= 0) {
+		pl->base = c->ctx->tracee_proc_fd;
+		snprintf(pl->link, sizeof(pl->link), "%s/", who);
+	} else {
+		return false;
+	}
+	if (strcmp(pl->what, "root") == 0) {
+		pl->link[0] = '\0';
+	} else if (strcmp(pl->what, "cwd") == 0) {
+		strncat(pl->link, "cwd", sizeof(pl->link) - strlen(pl->link) - 1);
+	} else if (strcmp(pl->what, "fd") == 0) {
+		char fd[16];
+
+		if (!next_component(&p, fd, sizeof(fd)) || !all_digits(fd))
+			return false;
+		strncat(pl->link, "fd/", sizeof(pl->link) - strlen(pl->link) - 1);
+		strncat(pl->link, fd, sizeof(pl->link) - strlen(pl->link) - 1);
+	} else {
+		return false;
+	}
+	pl->after = p;
+	return true;
+}
+
+/*
+ * "/proc" + rest: on a magic link of the target's, *start and *tail say
+ * where to resolve again.  1: redirected; 0: leave it to the kernel.
+ */
 static int proc_magic(struct notify_call *c, const char *rest, int flags, char *start,
 		      size_t size, const char **tail)
 {
-	char who[32], what[16];
-	char link[96];
-	const char *p = rest;
-	int base = AT_FDCWD;
+	struct proc_link pl;
+	const char *p;
 	int r;
 
-	if (!next_component(&p, who, sizeof(who)) || !next_component(&p, what, sizeof(what)))
+	if (!proc_link_parse(c, rest, &pl))
 		return 0;
-	if (strcmp(what, "task") == 0) {
-		/* <who>/task/<tid>/...: the thread, by its id in the sandbox */
-		if (!next_component(&p, who, sizeof(who)) || !all_digits(who) ||
-		    !next_component(&p, what, sizeof(what)))
-			return 0;
-	}
-	if (strcmp(who, "self") == 0 || strcmp(who, "thread-self") == 0) {
-		snprintf(link, sizeof(link), "/proc/%d/", c->pid);
-	} else if (all_digits(who) && c->ctx->tracee_proc_fd >= 0) {
-		base = c->ctx->tracee_proc_fd;
-		snprintf(link, sizeof(link), "%s/", who);
-	} else {
+	p = pl.after;
+	if (magic_link_itself(rest, p, flags))
 		return 0;
-	}
-
-	if (strcmp(what, "root") == 0) {
-		if (magic_link_itself(rest, p, flags))
-			return 0;
+	if (strcmp(pl.what, "root") == 0) {
 		snprintf(start, size, "/");
 		*tail = p;
 		return 1;
 	}
-	if (strcmp(what, "cwd") == 0) {
-		strncat(link, "cwd", sizeof(link) - strlen(link) - 1);
-	} else if (strcmp(what, "fd") == 0) {
-		char fd[16];
-
-		if (!next_component(&p, fd, sizeof(fd)) || !all_digits(fd))
-			return 0;
-		strncat(link, "fd/", sizeof(link) - strlen(link) - 1);
-		strncat(link, fd, sizeof(link) - strlen(link) - 1);
-	} else {
-		return 0;
-	}
-	if (magic_link_itself(rest, p, flags))
-		return 0;
-	r = link_union_path(c, base, link, start, size);
-	if (r == 0 && !*p && strcmp(what, "fd") == 0 && layer_file_link(c, base, link, start, size, tail))
+	r = link_union_path(c, pl.base, pl.link, start, size);
+	if (r == 0 && !*p && strcmp(pl.what, "fd") == 0 &&
+	    layer_file_link(c, pl.base, pl.link, start, size, tail))
 		return 1; /* reopening a layer file we injected: the union's file */
 	if (r <= 0)
 		return r;
@@ -306,6 +326,37 @@ static bool dev_link_as_proc(const char *rest, char *out, size_t size)
 		if (strlen(links[i].name) == n && strncmp(rest, links[i].name, n) == 0)
 			return snprintf(out, size, "%s%s", links[i].proc, rest + n) < (int)size;
 	return false;
+}
+
+ssize_t target_fd_link_in_union(struct notify_call *c, const struct target_path *tp, char *out,
+				size_t size)
+{
+	char rest[PATH_MAX], path[PATH_MAX];
+	struct proc_link pl;
+	ssize_t n;
+	int r;
+
+	if (tp->kind != TARGET_PASSTHROUGH || !tp->node.mount)
+		return 0;
+	if (strcmp(tp->node.mount->path, "/dev") == 0) {
+		if (!dev_link_as_proc(tp->node.rest, rest, sizeof(rest)))
+			return 0;
+	} else if (strcmp(tp->node.mount->path, "/proc") == 0) {
+		snprintf(rest, sizeof(rest), "%s", tp->node.rest);
+	} else {
+		return 0;
+	}
+	if (!proc_link_parse(c, rest, &pl) || strcmp(pl.what, "fd") != 0 || *pl.after)
+		return 0;
+	n = readlinkat(pl.base, pl.link, out, size - 1);
+	if (n < 0)
+		return errno == ENOENT ? -EBADF : -errno;
+	out[n] = '\0';
+	r = vn_layer_path_to_union(c->ctx->u, out, path, sizeof(path), NULL);
+	if (r <= 0)
+		return r;
+	snprintf(out, size, "%s", path);
+	return (ssize_t)strlen(out);
 }
 
 /* Symlinks the kernel follows on the way to a /proc magic link: /proc/self
