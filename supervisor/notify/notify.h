@@ -124,10 +124,11 @@ ssize_t target_fd_link_in_union(struct notify_call *c, const struct target_path 
 				size_t size);
 /* The target's umask (it applies to what we create for it). */
 int target_umask(struct notify_call *c);
-/* The union object behind one of the target's fds: TARGET_OBJ_DIR (a view
- * directory), TARGET_OBJ_FILE (a layer file we injected; *file is a copy
- * of it), 0 when the kernel answers for it, or -errno. */
-enum { TARGET_OBJ_DIR = 1, TARGET_OBJ_FILE = 2 };
+/* The union object behind one of the target's fds: TARGET_OBJ_VIEW (a
+ * directory or FIFO of the view, answered from the union by its name),
+ * TARGET_OBJ_FILE (a layer file we injected; *file is a copy of it), 0
+ * when the kernel answers for it, or -errno. */
+enum { TARGET_OBJ_VIEW = 1, TARGET_OBJ_FILE = 2 };
 int target_fd_object(struct notify_call *c, int fd, struct vn_node *node, int *file);
 /* Point the target's fd (and its dups) at node's object, with the open
  * file's flags and offset: after a copy-up, the fd shows the copy. */

@@ -24,13 +24,16 @@
 #define XATTR_NAME_MAX_ 255
 #define XATTR_SIZE_MAX_ 65536
 
+/* Calls that act on a name (make, remove, rename it) take the last
+ * component as itself, "NAME/" included; the others look it up. */
+#define NAME_OP VN_NOFOLLOW_LAST
+
 /* Resolve one path argument of a mutation. 1: the kernel's (continue);
  * 0: the union's (node may be a missing name whose parent exists);
  * -errno: the call's error. */
 static int mutation_target(struct notify_call *c, int dirfd, uint64_t path, bool empty_ok,
-			   bool follow, struct target_path *tp)
+			   int flags, struct target_path *tp)
 {
-	int flags = follow ? VN_FOLLOW : 0;
 	int r = target_resolve(c, dirfd, path, empty_ok, flags, tp);
 
 	if (r < 0)
@@ -48,9 +51,9 @@ static int mutation_target(struct notify_call *c, int dirfd, uint64_t path, bool
 
 /* The same, for a call that needs the object to exist. */
 static int existing_target(struct notify_call *c, int dirfd, uint64_t path, bool empty_ok,
-			   bool follow, struct target_path *tp)
+			   int flags, struct target_path *tp)
 {
-	int r = mutation_target(c, dirfd, path, empty_ok, follow, tp);
+	int r = mutation_target(c, dirfd, path, empty_ok, flags, tp);
 
 	return r == 0 && tp->err < 0 ? tp->err : r;
 }
@@ -75,13 +78,6 @@ static bool last_is(const char *raw, const char *name)
 	return strncmp(last, name, n) == 0 && (last[n] == '\0' || last[n] == '/');
 }
 
-static bool has_trailing_slash(const char *raw)
-{
-	size_t n = strlen(raw);
-
-	return n > 0 && raw[n - 1] == '/';
-}
-
 /* What we create for the target gets its umask, as the kernel would. */
 static int masked_mode(struct notify_call *c, mode_t mode, mode_t allowed, mode_t *out)
 {
@@ -95,16 +91,38 @@ static int masked_mode(struct notify_call *c, mode_t mode, mode_t allowed, mode_
 
 /* ------------------------------------------------------------- names */
 
+/* A name about to be made (mknod, symlink, link, bind; mkdir takes
+ * "NAME/"): 0 when it may be, else the call's error, as the kernel's
+ * filename_create: an existing name is EEXIST, whatever it is; a missing
+ * "NAME/" is ENOENT. */
+static int new_name_check(const struct target_path *tp, bool dir)
+{
+	if (tp->err == 0)
+		return -EEXIST;
+	if (tp->node.trailing_slash && !dir)
+		return -ENOENT;
+	return 0;
+}
+
+/* A name about to go (unlink, rmdir, rename): "NAME/" must be a directory
+ * (a symlink to one is not: the last component is never followed). */
+static int old_name_check(const struct target_path *tp)
+{
+	if (tp->node.trailing_slash && !S_ISDIR(tp->node.st.st_mode))
+		return -ENOTDIR;
+	return 0;
+}
+
 static struct answer mkdir_common(struct notify_call *c, int dirfd, uint64_t path, mode_t mode)
 {
 	struct target_path tp;
-	int r = mutation_target(c, dirfd, path, false, false, &tp);
+	int r = mutation_target(c, dirfd, path, false, NAME_OP, &tp);
 
 	if (r != 0)
 		return r < 0 ? answer_error(-r) : answer_continue();
-	if (tp.err == 0)
-		return answer_error(EEXIST);
-	r = masked_mode(c, mode, 01777, &mode);
+	r = new_name_check(&tp, true);
+	if (r == 0)
+		r = masked_mode(c, mode, 01777, &mode);
 	return answer_result(r < 0 ? r : vn_mkdir(c->ctx->u, &tp.node, mode));
 }
 
@@ -125,12 +143,13 @@ static struct answer mknod_common(struct notify_call *c, int dirfd, uint64_t pat
 {
 	struct target_path tp;
 	mode_t perm;
-	int r = mutation_target(c, dirfd, path, false, false, &tp);
+	int r = mutation_target(c, dirfd, path, false, NAME_OP, &tp);
 
 	if (r != 0)
 		return r < 0 ? answer_error(-r) : answer_continue();
-	if (tp.err == 0)
-		return answer_error(EEXIST);
+	r = new_name_check(&tp, false);
+	if (r < 0)
+		return answer_error(-r);
 	r = masked_mode(c, mode, 07777, &perm);
 	return answer_result(r < 0 ? r : vn_mknod(c->ctx->u, &tp.node, (mode & S_IFMT) | perm, dev));
 }
@@ -152,10 +171,13 @@ struct answer sys_mknodat(struct notify_call *c)
 static struct answer remove_common(struct notify_call *c, int dirfd, uint64_t path, bool is_rmdir)
 {
 	struct target_path tp;
-	int r = existing_target(c, dirfd, path, false, false, &tp);
+	int r = existing_target(c, dirfd, path, false, NAME_OP, &tp);
 
 	if (r != 0)
 		return r < 0 ? answer_error(-r) : answer_continue();
+	r = old_name_check(&tp);
+	if (r < 0)
+		return answer_error(-r);
 	if (is_rmdir) {
 		if (last_is(tp.raw, "."))
 			return answer_error(EINVAL);
@@ -190,22 +212,34 @@ static struct answer rename_common(struct notify_call *c, int olddir, uint64_t o
 				   uint64_t newpath, unsigned int flags)
 {
 	struct target_path from, to;
-	int r_from = existing_target(c, olddir, oldpath, false, false, &from);
+	int r_from = mutation_target(c, olddir, oldpath, false, NAME_OP, &from);
 	int r_to;
 
 	if (r_from < 0)
 		return answer_error(-r_from);
-	r_to = mutation_target(c, newdir, newpath, false, false, &to);
+	r_to = mutation_target(c, newdir, newpath, false, NAME_OP, &to);
 	if (r_to < 0)
 		return answer_error(-r_to);
 	if (r_from && r_to)
 		return answer_continue();
 	if (r_from || r_to)
 		return answer_error(EXDEV);
+	/* in the kernel's order: both parents, then the old name, then what
+	 * the flags and "NAME/" ask */
+	if (from.err < 0)
+		return answer_error(-from.err);
+	if ((flags & RENAME_NOREPLACE) && to.err == 0)
+		return answer_error(EEXIST);
+	if ((flags & RENAME_EXCHANGE) && to.err < 0)
+		return answer_error(-to.err);
+	if ((flags & RENAME_EXCHANGE) && !S_ISDIR(to.node.st.st_mode) && to.node.trailing_slash)
+		return answer_error(ENOTDIR);
 	if (last_is(from.raw, ".") || last_is(from.raw, "..") || last_is(to.raw, ".") ||
 	    last_is(to.raw, ".."))
 		return answer_error(EBUSY);
-	if (!S_ISDIR(from.node.st.st_mode) && has_trailing_slash(to.raw))
+	if (!S_ISDIR(from.node.st.st_mode) &&
+	    (from.node.trailing_slash ||
+	     (!(flags & RENAME_EXCHANGE) && to.node.trailing_slash)))
 		return answer_error(ENOTDIR);
 	return answer_result(vn_rename(c->ctx->u, &from.node, &to.node, flags));
 }
@@ -255,11 +289,10 @@ static struct answer link_from_fd(struct notify_call *c, int fd, struct vn_node 
 
 	if (r < 0)
 		return answer_error(-r);
-	if (r == TARGET_OBJ_DIR)
-		return answer_error(EPERM);
-	if (r == TARGET_OBJ_FILE) {
-		close(file);
-		return answer_result(vn_link(c->ctx->u, &node, to));
+	if (r == TARGET_OBJ_VIEW || r == TARGET_OBJ_FILE) {
+		if (file >= 0)
+			close(file);
+		return answer_result(vn_link(c->ctx->u, &node, to)); /* a directory: EPERM */
 	}
 	/* not a named union file: an unnamed one of the upper (O_TMPFILE) */
 	file = target_getfd(c, fd);
@@ -284,15 +317,16 @@ static struct answer link_common(struct notify_call *c, int olddir, uint64_t old
 		return answer_error(-r_to);
 	src_fd = link_source_fd(raw, olddir, flags);
 	if (src_fd < 0) {
-		r_from = existing_target(c, olddir, oldpath, false, flags & AT_SYMLINK_FOLLOW, &from);
+		r_from = existing_target(c, olddir, oldpath, false,
+					 (flags & AT_SYMLINK_FOLLOW) ? VN_FOLLOW : 0, &from);
 		if (r_from < 0)
 			return answer_error(-r_from);
 	}
-	r_to = mutation_target(c, newdir, newpath, false, false, &to);
+	r_to = mutation_target(c, newdir, newpath, false, NAME_OP, &to);
 	if (r_to < 0)
 		return answer_error(-r_to);
-	if (r_to == 0 && to.err == 0)
-		return answer_error(EEXIST);
+	if (r_to == 0 && (r_to = new_name_check(&to, false)) < 0)
+		return answer_error(-r_to);
 	if (src_fd >= 0)
 		return r_to ? answer_error(EXDEV) : link_from_fd(c, src_fd, &to.node);
 	if (r_from && r_to)
@@ -327,12 +361,11 @@ static struct answer symlink_common(struct notify_call *c, uint64_t target, int 
 		return answer_error(-r);
 	if (!body[0])
 		return answer_error(ENOENT);
-	r = mutation_target(c, dirfd, path, false, false, &tp);
+	r = mutation_target(c, dirfd, path, false, NAME_OP, &tp);
 	if (r != 0)
 		return r < 0 ? answer_error(-r) : answer_continue();
-	if (tp.err == 0)
-		return answer_error(EEXIST);
-	return answer_result(vn_symlink(c->ctx->u, &tp.node, body));
+	r = new_name_check(&tp, false);
+	return answer_result(r < 0 ? r : vn_symlink(c->ctx->u, &tp.node, body));
 }
 
 /* symlink(target, linkpath): the target is only text */
@@ -410,7 +443,8 @@ static struct answer meta_on_path(struct notify_call *c, int dirfd, uint64_t pat
 				  bool follow, const struct meta_op *op)
 {
 	struct target_path tp;
-	int r = existing_target(c, dirfd, path, at_flags & AT_EMPTY_PATH, follow, &tp);
+	int r = existing_target(c, dirfd, path, at_flags & AT_EMPTY_PATH,
+				 follow ? VN_FOLLOW : 0, &tp);
 
 	if (r == 1 && tp.kind == TARGET_FD)
 		return meta_on_fd(c, dirfd, op);

@@ -44,6 +44,8 @@ static int resolve_flags_for(const struct open_request *o)
 
 	if (!(o->flags & O_NOFOLLOW) && (o->flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL))
 		flags |= VN_FOLLOW;
+	if (o->flags & O_CREAT)
+		flags |= VN_NOFOLLOW_LAST; /* "NAME/" is EISDIR, below */
 	if (o->resolve & RESOLVE_BENEATH)
 		flags |= VN_BENEATH;
 	if (o->resolve & RESOLVE_IN_ROOT)
@@ -143,12 +145,9 @@ static struct answer open_tmpfile(struct notify_call *c, const struct target_pat
 static struct answer open_create(struct notify_call *c, const struct target_path *tp,
 				 const struct open_request *o)
 {
-	size_t n = strlen(tp->raw);
 	mode_t mode;
 	int fd, r;
 
-	if (n && tp->raw[n - 1] == '/')
-		return answer_error(EISDIR);
 	if (o->flags & O_DIRECTORY)
 		return answer_error(EINVAL);
 	r = creation_mode(c, o, &mode);
@@ -193,6 +192,11 @@ static struct answer open_common(struct notify_call *c, const struct open_reques
 	}
 	if ((o->flags & O_TMPFILE) == O_TMPFILE)
 		return open_tmpfile(c, &tp, o);
+	/* O_CREAT and "NAME/" (written, or at the end of a symlink's body):
+	 * EISDIR once the parent is found, whatever NAME is (fs/namei.c) */
+	if ((o->flags & O_CREAT) && tp.node.trailing_slash &&
+	    (tp.err == 0 || (tp.err == -ENOENT && tp.node.parent_exists)))
+		return answer_error(EISDIR);
 	if (tp.err == -ENOENT && (o->flags & O_CREAT) && tp.node.parent_exists)
 		return open_create(c, &tp, o);
 	if (tp.err < 0)

@@ -571,8 +571,9 @@ int target_fd_object(struct notify_call *c, int fd, struct vn_node *node, int *f
 
 	*file = -1;
 	r = target_fd_union_path(c, fd, path, sizeof(path));
-	if (r == UNION_DIR)
-		return vn_resolve(c->ctx->u, "/", path, 0, node) < 0 ? -ENOENT : TARGET_OBJ_DIR;
+	/* a view directory, or a FIFO of the view: the union's object by name */
+	if (r == UNION_DIR || r == UNION_OTHER)
+		return vn_resolve(c->ctx->u, "/", path, 0, node) < 0 ? -ENOENT : TARGET_OBJ_VIEW;
 	if (r != 0)
 		return r < 0 ? r : 0;
 	/* a file we injected: its layer path, as the kernel prints it for us */

@@ -355,6 +355,13 @@ static int copy_leaf(struct vn_union *u, const struct vn_node *node, int dst_dir
 	src_dir = node_layer_parent(u, node, name, sizeof(name));
 	if (src_dir < 0)
 		return src_dir;
+	if (node->layer == 0) {
+		/* the upper's own object (a tree being rebuilt): the same inode,
+		 * so its hard links elsewhere stay links */
+		r = linkat(src_dir, name, dst_dir, dst_name, 0) < 0 ? -errno : 0;
+		close(src_dir);
+		return r;
+	}
 	if (S_ISREG(st->st_mode)) {
 		r = copy_regular(src_dir, name, st, dst_dir, dst_name, flags);
 		close(src_dir);

@@ -125,6 +125,21 @@ static int replaces_whiteout(struct vn_union *u, const struct vn_node *node)
 	return r;
 }
 
+/* A directory made aside gets what a setgid parent gives a new one in it:
+ * the parent's group, and the setgid bit. */
+static int inherit_setgid(int parent, int dirfd, const char *name, mode_t mode)
+{
+	struct stat st;
+
+	if (fstat(parent, &st) < 0)
+		return -errno;
+	if (!(st.st_mode & S_ISGID))
+		return 0;
+	if (fchownat(dirfd, name, (uid_t)-1, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM)
+		return -errno;
+	return fchmodat(dirfd, name, (mode & 07777) | S_ISGID, 0) < 0 ? -errno : 0;
+}
+
 int vn_mkdir(struct vn_union *u, const struct vn_node *node, mode_t mode)
 {
 	char name[NAME_MAX + 1], tmp[64];
@@ -145,6 +160,8 @@ int vn_mkdir(struct vn_union *u, const struct vn_node *node, mode_t mode)
 
 		union_work_name(u, tmp, sizeof(tmp), "mkdir");
 		r = mkdirat(u->work_fd, tmp, mode) < 0 ? -errno : 0;
+		if (r == 0)
+			r = inherit_setgid(parent, u->work_fd, tmp, mode);
 		fd = r < 0 ? r : union_openat_beneath(u->work_fd, tmp, O_PATH | O_DIRECTORY);
 		r = fd < 0 ? fd : union_opaque_mark(fd);
 		if (fd >= 0)
@@ -444,7 +461,8 @@ int vn_rmdir(struct vn_union *u, const struct vn_node *node)
 	}
 	close(parent);
 	vn_dircache_forget(u, node->path);
-	vn_view_forget(u, node->path);
+	if (r == 0)
+		vn_view_retire_dir(u, node->path, &node->st);
 	return r;
 }
 
@@ -478,8 +496,10 @@ static int rename_check(struct vn_union *u, const struct vn_node *from, const st
 		return 1;
 	if (from_dir && path_within(to->path, from->path))
 		return -EINVAL;
-	if ((flags & RENAME_EXCHANGE) && to_dir && path_within(from->path, to->path))
-		return -EINVAL;
+	/* the destination holds the source: never empty (ENOTEMPTY), and an
+	 * exchange would put a directory inside itself (EINVAL) */
+	if (to_exists && path_within(from->path, to->path))
+		return (flags & RENAME_EXCHANGE) ? -EINVAL : -ENOTEMPTY;
 	if (!to_exists && union_is_reserved_name(base_name(to->path)))
 		return -EPERM;
 	if (to_exists && !(flags & RENAME_EXCHANGE)) {
@@ -674,7 +694,9 @@ out:
 int vn_rename(struct vn_union *u, struct vn_node *from, struct vn_node *to, unsigned int flags)
 {
 	struct journal *j;
-	bool dirs = S_ISDIR(from->st.st_mode) || (to->layer >= 0 && S_ISDIR(to->st.st_mode));
+	bool to_was_dir = to->layer >= 0 && S_ISDIR(to->st.st_mode);
+	bool dirs = S_ISDIR(from->st.st_mode) || to_was_dir;
+	struct stat to_st = to->st;
 	int r = rename_check(u, from, to, flags);
 
 	if (r != 0)
@@ -690,6 +712,9 @@ int vn_rename(struct vn_union *u, struct vn_node *from, struct vn_node *to, unsi
 	else
 		r = rename_move(u, from, to, j);
 	free(j);
+	/* a directory replaced by the rename leaves, as an rmdir would */
+	if (r == 0 && !(flags & RENAME_EXCHANGE) && to_was_dir)
+		vn_view_retire_dir(u, to->path, &to_st);
 	if (dirs) {
 		vn_dircache_forget(u, from->path);
 		vn_dircache_forget(u, to->path);

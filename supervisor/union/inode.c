@@ -162,6 +162,12 @@ int vn_removexattr(struct vn_union *u, struct vn_node *node, const char *name)
 	char path[PATH_MAX];
 	int dir, r;
 
+	int err = xattr_name_writable(name);
+
+	if (err == 0 && node->layer >= 0 && S_ISLNK(node->st.st_mode))
+		err = -EPERM;
+	if (err < 0)
+		return err;
 	/* nothing to remove: no copy-up for it */
 	if (node->layer > 0 && vn_getxattr(u, node, name, NULL, 0) == -ENODATA)
 		return -ENODATA;

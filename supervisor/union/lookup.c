@@ -589,7 +589,10 @@ int vn_resolve_counted(struct vn_union *u, const char *start, const char *path, 
 			r = -ENOENT;
 			goto out;
 		}
-		if (S_ISLNK(s.st.st_mode) && (!last || (flags & VN_FOLLOW) || trailing_slash)) {
+		/* the last symlink: followed by VN_FOLLOW, and by "NAME/" unless
+		 * VN_NOFOLLOW_LAST keeps every "NAME/" as itself */
+		if (S_ISLNK(s.st.st_mode) &&
+		    (!last || (trailing_slash ? !(flags & VN_NOFOLLOW_LAST) : (flags & VN_FOLLOW)))) {
 			r = walk_follow_symlink(&w, s.layer, name, &rem, floor_path,
 						last && trailing_slash);
 			if (r < 0)
@@ -599,7 +602,7 @@ int vn_resolve_counted(struct vn_union *u, const char *start, const char *path, 
 			continue;
 		}
 		if (!S_ISDIR(s.st.st_mode)) {
-			if (!last || trailing_slash) {
+			if (!last || (trailing_slash && !(flags & VN_NOFOLLOW_LAST))) {
 				r = -ENOTDIR;
 				goto out;
 			}
@@ -643,6 +646,7 @@ found_dir_self:
 out:
 	if (rem.buf != rem.inline_buf)
 		free(rem.buf);
+	node->trailing_slash = trailing_slash;
 	node->links = w.links;
 	walk_release(&w);
 	return r;

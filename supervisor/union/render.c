@@ -329,6 +329,28 @@ static int view_rename(struct vn_view *v, const char *from, const char *to)
 	return r;
 }
 
+void vn_view_retire_dir(struct vn_union *u, const char *path, const struct stat *st)
+{
+	struct vn_view *v = u->view;
+	struct timespec t[2] = { st->st_atim, st->st_mtim };
+	const char *name;
+	int parent;
+
+	if (!v || !vn_rel(path)[0])
+		return;
+	pthread_mutex_lock(&v->bind_lock);
+	parent = view_parent(v, vn_rel(path), &name);
+	if (parent >= 0) {
+		/* best effort: only an fd on the gone directory reads these */
+		if (fchmodat(parent, name, st->st_mode & 07777, 0) == 0)
+			(void)utimensat(parent, name, t, AT_SYMLINK_NOFOLLOW);
+		close(parent);
+	}
+	view_remove(v, vn_rel(path));
+	__atomic_add_fetch(&v->generation, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&v->bind_lock);
+}
+
 void vn_view_forget(struct vn_union *u, const char *path)
 {
 	struct vn_view *v = u->view;
@@ -350,8 +372,9 @@ void vn_view_rename(struct vn_union *u, const char *from, const char *to)
 		return;
 	pthread_mutex_lock(&v->bind_lock);
 	view_remove(v, vn_rel(to));
-	/* a directory moves with whoever holds it as cwd or fd, as natively;
-	 * anything else is rendered again when needed */
+	/* what the view has moves with whoever holds it (a cwd, a directory
+	 * fd, an open FIFO), as natively; a bind cannot move (EBUSY) and is
+	 * made again at its new name when needed */
 	if (view_lstat(v, vn_rel(from), &st) == 0) {
 		char parent[PATH_MAX];
 		char *slash;
@@ -360,7 +383,7 @@ void vn_view_rename(struct vn_union *u, const char *from, const char *to)
 		slash = strrchr(parent, '/');
 		if (slash)
 			*slash = '\0';
-		if (!S_ISDIR(st.st_mode) || vn_render_dir(u, parent[0] ? parent : "/") < 0 ||
+		if (vn_render_dir(u, parent[0] ? parent : "/") < 0 ||
 		    view_rename(v, vn_rel(from), vn_rel(to)) < 0)
 			view_remove(v, vn_rel(from));
 	}
