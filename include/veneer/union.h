@@ -68,6 +68,10 @@ enum {
 	VN_NO_XDEV     = 1 << 4, /* never enter a passthrough mount (RESOLVE_NO_XDEV) */
 	VN_RENDER      = 1 << 5, /* mirror every directory and symlink met into the view */
 	VN_NO_MAGICLINKS = 1 << 7, /* RESOLVE_NO_MAGICLINKS (for /proc, which the notify side redirects) */
+	/* the last component as itself even with a trailing slash (a symlink
+	 * is not followed, a file is no ENOTDIR): the calls that act on a
+	 * name (create, remove, rename) judge "NAME/" by their own rules */
+	VN_NOFOLLOW_LAST = 1 << 8,
 };
 
 /* What a path resolved to. */
@@ -80,6 +84,7 @@ struct vn_node {
 	const struct vn_passthrough *mount; /* which one, when passthrough */
 	char rest[PATH_MAX];       /* passthrough: what is left below the mount point */
 	bool parent_exists;        /* ENOENT: the parent directory resolved */
+	bool trailing_slash;       /* the last component was written "NAME/" */
 	/* Directories present the identity of their bottom-most layer, which
 	 * a copy-up never changes (tools compare it across a walk). */
 	dev_t origin_dev;
@@ -217,6 +222,10 @@ int vn_render_open_dir(struct vn_union *u, const char *path, int flags);
  * (a directory someone holds moves with them). */
 void vn_view_forget(struct vn_union *u, const char *path);
 void vn_view_rename(struct vn_union *u, const char *from, const char *to);
+/* A directory goes from the union: its view directory goes too, keeping
+ * the union's last mode and times for whoever still holds it (the kernel
+ * answers fstat of a removed directory from it). */
+void vn_view_retire_dir(struct vn_union *u, const char *path, const struct stat *st);
 /* Changes whenever a view path moves or goes (for caches of view paths). */
 uint64_t vn_view_generation(const struct vn_union *u);
 
