@@ -241,7 +241,18 @@ static struct answer rename_common(struct notify_call *c, int olddir, uint64_t o
 	    (from.node.trailing_slash ||
 	     (!(flags & RENAME_EXCHANGE) && to.node.trailing_slash)))
 		return answer_error(ENOTDIR);
-	return answer_result(vn_rename(c->ctx->u, &from.node, &to.node, flags));
+	{
+		/* a lower file moves by a copy-up: fds on it follow the copy */
+		struct stat lower = from.node.st;
+		bool was_lower = from.node.layer > 0 && S_ISREG(lower.st_mode);
+		int r = vn_rename(c->ctx->u, &from.node, &to.node, flags);
+		struct vn_node moved;
+
+		if (r == 0 && was_lower && !(flags & RENAME_EXCHANGE) &&
+		    vn_resolve(c->ctx->u, "/", to.node.path, 0, &moved) == 0)
+			stale_after_copy_up(c, &lower, &moved);
+		return answer_result(r);
+	}
 }
 
 struct answer sys_rename(struct notify_call *c)

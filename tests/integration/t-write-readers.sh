@@ -4,6 +4,7 @@
 #   - the process that caused the copy-up: its fds follow at once, and so
 #     do children that inherit them (exec 3<f; echo >>f; cat <&3);
 #   - another process: at its next intercepted call (an open, a stat...);
+#   - the same holds when the copy-up comes from a rename;
 #   - a process that makes no intercepted call keeps reading the lower
 #     file, and a mapping made before keeps the old pages.
 source "$(dirname "$0")/lib.sh"
@@ -16,6 +17,7 @@ put "$L/vtdata/a" "old a"
 put "$L/vtdata/b" "old b"
 put "$L/vtdata/c" "old c"
 put "$L/vtdata/d" "old d"
+put "$L/vtdata/e" "old e"
 lower_before=$(snapshot "$L")
 
 cat >"$T/readers.sh" <<'SH'
@@ -29,6 +31,12 @@ echo "same process: $(cat <&3 | tr '\n' ' ')"
 exec 4<d
 echo "via proc" >>/proc/self/fd/4
 echo "reopened: $(cat d | tr '\n' ' ')"
+
+# a lower file renamed (a copy-up) and written under its new name
+exec 5<e
+mv e e2
+echo "new e" >>e2
+echo "renamed: $(cat <&5 | tr '\n' ' ')"
 
 # another process, which makes an intercepted call after the copy-up
 /usr/bin/python3 -c '
@@ -63,6 +71,7 @@ SH
 vrun_ok "$T/o" "$T/e" --upper "$U" --lower "$L" --lower / -- sh "$T/readers.sh"
 assert_eq "same process: old a new a 
 reopened: old d via proc 
+renamed: old e new e 
 other process, after a call: ['old', 'b', 'new', 'b']
 only reading: ['old', 'c']
 mapping: ['old', 'c']
