@@ -272,12 +272,12 @@ static int recover_upper(struct sandbox *sb, struct vn_error *err)
 	if (r < 0)
 		return vn_fail(err, -r, "recover upper %s (its state directory %s is damaged)",
 			       sb->upper.path, VN_STATE_DIR);
-	if (rep.journals || rep.work_entries || sb->upper.stale_pid)
+	if (rep.journals || rep.work_entries || sb->upper.stale_pid[0])
 		fprintf(stderr,
 			"veneer: upper %s was left by a crash%s%s: completed %u interrupted change%s, "
 			"removed %u leftover%s\n",
-			sb->upper.path, sb->upper.stale_pid ? " of veneer pid " : "",
-			sb->upper.stale_pid ? sb->upper.stale_pid_text : "", rep.journals,
+			sb->upper.path, sb->upper.stale_pid[0] ? " of veneer pid " : "",
+			sb->upper.stale_pid, rep.journals,
 			rep.journals == 1 ? "" : "s", rep.work_entries,
 			rep.work_entries == 1 ? "" : "s");
 	return 0;

@@ -102,10 +102,7 @@ static int take_lock(struct upper *up, int state_fd, struct vn_error *err)
 	n = pread(fd, pid, sizeof(pid) - 1, 0);
 	pid[n > 0 ? n : 0] = '\0';
 	pid[strcspn(pid, "\n")] = '\0';
-	if (pid[0]) {
-		up->stale_pid = true;
-		snprintf(up->stale_pid_text, sizeof(up->stale_pid_text), "%s", pid);
-	}
+	snprintf(up->stale_pid, sizeof(up->stale_pid), "%s", pid);
 	snprintf(pid, sizeof(pid), "%d\n", getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0) {
 		close(fd);

@@ -15,8 +15,8 @@ struct upper {
 	bool created;     /* made by us (throwaway or missing --upper) */
 	int parent_fd;    /* throwaway: its parent, held because the path may be
 			   * hidden by the supervisor's own mounts at exit */
-	bool stale_pid;   /* the lock named a holder that died without releasing */
-	char stale_pid_text[32];
+	char stale_pid[32]; /* the holder the lock named, when it died without
+			     * releasing it ("" when the last holder exited) */
 };
 
 /* Create (or reuse) the upper, its state directory and take its lock. */

@@ -151,8 +151,10 @@ static void remember(struct stale_table *t, pid_t pid, int fd, const struct stat
 {
 	pthread_mutex_lock(&t->lock);
 	if (t->count < STALE_MAX) {
-		struct stale_fd *s = &t->items[t->count++];
+		struct stale_fd *s = &t->items[t->count];
 
+		/* read without the lock by every call (stale_swap_pending) */
+		__atomic_store_n(&t->count, t->count + 1, __ATOMIC_RELEASE);
 		s->pid = pid;
 		s->fd = fd;
 		s->dev = lower->st_dev;
@@ -254,7 +256,8 @@ void stale_swap_pending(struct notify_call *c)
 		if (s->pid == tgid && fd_refers_to(tgid, s->fd, s->dev, s->ino) &&
 		    vn_resolve(c->ctx->u, "/", s->path, 0, &copy) == 0 && copy.layer == 0)
 			swap_now(c, s->fd, &copy);
-		t->items[i] = t->items[--t->count];
+		t->items[i] = t->items[t->count - 1];
+		__atomic_store_n(&t->count, t->count - 1, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&t->lock);
 }

@@ -192,6 +192,40 @@ static bool magic_link_itself(const char *rest, const char *p, int flags)
 	return !*p && !(flags & VN_FOLLOW) && n && rest[n - 1] != '/';
 }
 
+/* The union path of a layer file the target holds at base/link (an fd we
+ * injected: the kernel prints where the layer sits for us).  1, 0 when
+ * it is no layer file, -errno. */
+static int injected_file_path(struct notify_call *c, int base, const char *link, char *out,
+			      size_t size)
+{
+	char host[PATH_MAX];
+	ssize_t n = readlinkat(base, link, host, sizeof(host) - 1);
+
+	if (n < 0)
+		return errno == ENOENT ? -EBADF : -errno;
+	host[n] = '\0';
+	if (host[0] != '/')
+		return 0;
+	return vn_layer_path_to_union(c->ctx->u, host, out, size, NULL);
+}
+
+/* The same, resolved: 1 only while the union's name still leads to the
+ * fd's object (not when it was renamed, replaced or removed since). */
+static int injected_union_file(struct notify_call *c, int base, const char *link,
+			       struct vn_node *node)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int r = injected_file_path(c, base, link, path, sizeof(path));
+
+	if (r <= 0)
+		return r;
+	if (fstatat(base, link, &st, 0) < 0 || vn_resolve(c->ctx->u, "/", path, 0, node) < 0 ||
+	    node->st.st_dev != st.st_dev || node->st.st_ino != st.st_ino)
+		return 0;
+	return 1;
+}
+
 /* /proc/<pid>/fd/N of a layer file we injected, as the start directory
  * and the name the union knows it by ("DIR\0NAME" in start, *tail on
  * NAME): so that reopening it for writing copies it up, as a write to the
@@ -199,25 +233,16 @@ static bool magic_link_itself(const char *rest, const char *p, int flags)
 static bool layer_file_link(struct notify_call *c, int base, const char *link, char *start,
 			    size_t size, const char **tail)
 {
-	char host[PATH_MAX], path[PATH_MAX];
-	struct stat by_link, by_name;
-	ssize_t n = readlinkat(base, link, host, sizeof(host) - 1);
+	struct vn_node node;
 	char *slash;
 
-	if (n <= 0)
+	if (injected_union_file(c, base, link, &node) <= 0)
 		return false;
-	host[n] = '\0';
-	if (host[0] != '/' || vn_layer_path_to_union(c->ctx->u, host, path, sizeof(path), NULL) <= 0)
-		return false;
-	/* the name must still be the fd's object ("x (deleted)" is not) */
-	if (fstatat(base, link, &by_link, 0) < 0 || lstat(host, &by_name) < 0 ||
-	    by_link.st_dev != by_name.st_dev || by_link.st_ino != by_name.st_ino)
-		return false;
-	slash = strrchr(path, '/');
-	if (!slash || !slash[1] || strlen(path) + 2 > size)
+	slash = strrchr(node.path, '/');
+	if (!slash || !slash[1] || strlen(node.path) + 2 > size)
 		return false;
 	*slash = '\0';
-	snprintf(start, size, "%s", path[0] ? path : "/");
+	snprintf(start, size, "%s", node.path[0] ? node.path : "/");
 	memcpy(start + strlen(start) + 1, slash + 1, strlen(slash + 1) + 1);
 	*tail = start + strlen(start) + 1;
 	return true;
@@ -331,9 +356,8 @@ static bool dev_link_as_proc(const char *rest, char *out, size_t size)
 ssize_t target_fd_link_in_union(struct notify_call *c, const struct target_path *tp, char *out,
 				size_t size)
 {
-	char rest[PATH_MAX], path[PATH_MAX];
+	char rest[PATH_MAX];
 	struct proc_link pl;
-	ssize_t n;
 	int r;
 
 	if (tp->kind != TARGET_PASSTHROUGH || !tp->node.mount)
@@ -348,14 +372,9 @@ ssize_t target_fd_link_in_union(struct notify_call *c, const struct target_path 
 	}
 	if (!proc_link_parse(c, rest, &pl) || strcmp(pl.what, "fd") != 0 || *pl.after)
 		return 0;
-	n = readlinkat(pl.base, pl.link, out, size - 1);
-	if (n < 0)
-		return errno == ENOENT ? -EBADF : -errno;
-	out[n] = '\0';
-	r = vn_layer_path_to_union(c->ctx->u, out, path, sizeof(path), NULL);
+	r = injected_file_path(c, pl.base, pl.link, out, size);
 	if (r <= 0)
 		return r;
-	snprintf(out, size, "%s", path);
 	return (ssize_t)strlen(out);
 }
 
@@ -564,10 +583,8 @@ int target_umask(struct notify_call *c)
 
 int target_fd_object(struct notify_call *c, int fd, struct vn_node *node, int *file)
 {
-	char link[64], host[PATH_MAX], path[PATH_MAX];
-	struct stat st;
-	ssize_t n;
-	int r, copy;
+	char link[64], path[PATH_MAX];
+	int r;
 
 	*file = -1;
 	r = target_fd_union_path(c, fd, path, sizeof(path));
@@ -576,26 +593,14 @@ int target_fd_object(struct notify_call *c, int fd, struct vn_node *node, int *f
 		return vn_resolve(c->ctx->u, "/", path, 0, node) < 0 ? -ENOENT : TARGET_OBJ_VIEW;
 	if (r != 0)
 		return r < 0 ? r : 0;
-	/* a file we injected: its layer path, as the kernel prints it for us */
+	/* a file we injected, still the union's: anything else (renamed,
+	 * replaced, removed since) is the kernel's */
 	snprintf(link, sizeof(link), "/proc/%d/fd/%d", c->pid, fd);
-	n = readlink(link, host, sizeof(host) - 1);
-	if (n < 0)
-		return errno == ENOENT ? -EBADF : -errno;
-	host[n] = '\0';
-	if (host[0] != '/' || vn_layer_path_to_union(c->ctx->u, host, path, sizeof(path), NULL) <= 0)
-		return 0;
-	copy = target_getfd(c, fd);
-	if (copy < 0)
-		return copy;
-	/* the name may lead elsewhere by now (renamed, replaced): then the
-	 * fd's object is no longer in the union, and the kernel answers */
-	if (fstat(copy, &st) < 0 || vn_resolve(c->ctx->u, "/", path, 0, node) < 0 ||
-	    node->st.st_dev != st.st_dev || node->st.st_ino != st.st_ino) {
-		close(copy);
-		return 0;
-	}
-	*file = copy;
-	return TARGET_OBJ_FILE;
+	r = injected_union_file(c, AT_FDCWD, link, node);
+	if (r <= 0)
+		return r;
+	*file = target_getfd(c, fd);
+	return *file < 0 ? *file : TARGET_OBJ_FILE;
 }
 
 /* fdinfo's "flags:" (octal) carries close-on-exec, which F_GETFL does not. */

@@ -74,13 +74,13 @@ static int new_name_parent(struct vn_union *u, const struct vn_node *node, char 
 }
 
 /* A name now in the upper no longer needs the whiteout that hid a lower
- * namesake (left over, it would be harmless: the name wins in its layer). */
-static int new_name_done(struct vn_union *u, int parent, const char *name, const char *path)
+ * namesake (left over, it would be harmless: the name wins in its layer).
+ * The view needs nothing: every removal took the old name out of it. */
+static int new_name_done(int parent, const char *name)
 {
 	int r = union_whiteout_remove(parent, name);
 
 	close(parent);
-	vn_view_forget(u, path);
 	return r;
 }
 
@@ -99,7 +99,7 @@ int vn_create(struct vn_union *u, const struct vn_node *node, int open_flags, mo
 		close(parent);
 		return r;
 	}
-	r = new_name_done(u, parent, name, node->path);
+	r = new_name_done(parent, name);
 	if (r < 0) {
 		close(fd);
 		return r;
@@ -176,7 +176,7 @@ int vn_mkdir(struct vn_union *u, const struct vn_node *node, mode_t mode)
 		return r;
 	}
 	vn_dircache_forget(u, node->path);
-	return new_name_done(u, parent, name, node->path);
+	return new_name_done(parent, name);
 }
 
 int vn_mknod(struct vn_union *u, const struct vn_node *node, mode_t mode, dev_t dev)
@@ -207,7 +207,7 @@ int vn_mknod(struct vn_union *u, const struct vn_node *node, mode_t mode, dev_t 
 		close(parent);
 		return r;
 	}
-	return new_name_done(u, parent, name, node->path);
+	return new_name_done(parent, name);
 }
 
 int vn_symlink(struct vn_union *u, const struct vn_node *node, const char *target)
@@ -223,7 +223,7 @@ int vn_symlink(struct vn_union *u, const struct vn_node *node, const char *targe
 		close(parent);
 		return r;
 	}
-	return new_name_done(u, parent, name, node->path);
+	return new_name_done(parent, name);
 }
 
 int vn_bind_unix(struct vn_union *u, const struct vn_node *node, int sock, mode_t mode)
@@ -248,7 +248,7 @@ int vn_bind_unix(struct vn_union *u, const struct vn_node *node, int sock, mode_
 		close(parent);
 		return r;
 	}
-	return new_name_done(u, parent, name, node->path);
+	return new_name_done(parent, name);
 }
 
 int vn_link(struct vn_union *u, struct vn_node *from, const struct vn_node *to)
@@ -281,7 +281,7 @@ int vn_link(struct vn_union *u, struct vn_node *from, const struct vn_node *to)
 		close(parent);
 		return r;
 	}
-	return new_name_done(u, parent, name, to->path);
+	return new_name_done(parent, name);
 }
 
 int vn_link_fd(struct vn_union *u, int fd, const struct vn_node *to)
@@ -304,7 +304,7 @@ int vn_link_fd(struct vn_union *u, int fd, const struct vn_node *to)
 		close(parent);
 		return r;
 	}
-	return new_name_done(u, parent, name, to->path);
+	return new_name_done(parent, name);
 }
 
 int vn_tmpfile(struct vn_union *u, const struct vn_node *dir, int open_flags, mode_t mode)

@@ -539,3 +539,27 @@ differential_slice() {
 	"$IT_DIR/../differential/run" "$VENEER" "$1" ||
 		fail "differential scenarios '$1' differ (see above)"
 }
+
+# ----------------------------------------------------- the fuzzers' CI slices
+
+# fuzz_slice WHAT COMMAND...: run a differential fuzzer over the fixed
+# seeds, then random ones for VENEER_FUZZ_SECONDS (30); COMMAND gets
+# --seeds, --seed, --seconds and --out appended.  Exit 1 of the fuzzer is
+# a difference it found (its reproducer is above), anything else a fuzzer
+# that could not run.
+fuzz_slice() {
+	local what=$1 fixed=1,7,42,125,1000,2056 seconds first rc
+	shift
+	seconds=${VENEER_FUZZ_SECONDS:-30}
+	first=$(od -An -N3 -tu4 /dev/urandom | tr -d ' ')
+	note "fixed seeds $fixed, then random seeds from $first for ${seconds}s"
+	set +e
+	"$@" --seeds "$fixed" --seed "$first" --seconds "$seconds" --out "$T/fuzz-out"
+	rc=$?
+	set -e
+	case $rc in
+	0) ;;
+	1) fail "the $what found a difference (reproducer above)" ;;
+	*) fail "the $what could not run (status $rc)" ;;
+	esac
+}

@@ -14,17 +14,4 @@ require_cmd unshare chroot mount timeout diff "$PY"
 unshare -rmpf true 2>/dev/null ||
 	skip "unprivileged user, mount and pid namespaces are not available"
 
-fixed=1,7,42,125,1000,2056
-seconds=${VENEER_FUZZ_SECONDS:-30}
-first=$(od -An -N3 -tu4 /dev/urandom | tr -d ' ')
-note "fixed seeds $fixed, then random seeds from $first for ${seconds}s"
-set +e
-"$IT_DIR/../fuzz/run-fuzz" --veneer "$VENEER" --progs "$PROGS" \
-	--seeds "$fixed" --seed "$first" --seconds "$seconds" --out "$T/fuzz-out"
-rc=$?
-set -e
-case $rc in
-0) ;;
-1) fail "the fuzzer found a difference (reproducer above)" ;;
-*) fail "the fuzzer could not run (status $rc)" ;;
-esac
+fuzz_slice fuzzer "$IT_DIR/../fuzz/run-fuzz" --veneer "$VENEER" --progs "$PROGS"

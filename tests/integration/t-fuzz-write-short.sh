@@ -18,18 +18,4 @@ require_cmd unshare chroot mount timeout "$PY"
 unshare -rm true 2>/dev/null ||
 	skip "unprivileged user and mount namespaces are not available"
 
-fixed=1,7,42,125,1000,2056
-seconds=${VENEER_FUZZ_SECONDS:-30}
-first=$(od -An -N3 -tu4 /dev/urandom | tr -d ' ')
-note "fixed seeds $fixed, then random seeds from $first for ${seconds}s"
-set +e
-"$PY" "$IT_DIR/../fuzz/write-fuzz.py" --veneer "$VENEER" \
-	--avoid all \
-	--seeds "$fixed" --seed "$first" --seconds "$seconds" --out "$T/fuzz-out"
-rc=$?
-set -e
-case $rc in
-0) ;;
-1) fail "the write fuzzer found a difference (reproducer above)" ;;
-*) fail "the write fuzzer could not run (status $rc)" ;;
-esac
+fuzz_slice "write fuzzer" "$PY" "$IT_DIR/../fuzz/write-fuzz.py" --veneer "$VENEER" --avoid all
