@@ -44,6 +44,12 @@ void cli_run_usage(FILE *out)
 	      "                        container, or a .policy file (default: default)\n"
 	      "  --backend NAME        auto or notify (default: auto); ptrace is not built\n"
 	      "                        yet\n"
+	      "  --ids MODE            ownership inside: presented (veneer shows every\n"
+	      "                        file's real owner, keeps owners set inside in the\n"
+	      "                        upper, and tracks setuid & co.), kernel (the user\n"
+	      "                        namespace's: ids other than yours show as nobody),\n"
+	      "                        or auto: presented when a layer holds files you\n"
+	      "                        do not own (default: auto; `veneer doctor` says)\n"
 	      "  -v, --verbose         log every intercepted call and its answer to stderr\n"
 	      "  -h, --help            show this help\n"
 	      "\n"
@@ -117,7 +123,20 @@ static int parse_backend(const char *arg, enum backend *out, struct vn_error *er
 	return 0;
 }
 
-enum { OPT_LOWER = 256, OPT_UPPER, OPT_BIND, OPT_CHDIR, OPT_BACKEND, OPT_POLICY };
+static int parse_ids(const char *arg, enum ids_mode *out, struct vn_error *err)
+{
+	if (strcmp(arg, "auto") == 0)
+		*out = IDS_AUTO;
+	else if (strcmp(arg, "presented") == 0)
+		*out = IDS_PRESENTED;
+	else if (strcmp(arg, "kernel") == 0)
+		*out = IDS_KERNEL;
+	else
+		return vn_fail(err, 0, "--ids %s: unknown mode; use auto, presented or kernel", arg);
+	return 0;
+}
+
+enum { OPT_LOWER = 256, OPT_UPPER, OPT_BIND, OPT_CHDIR, OPT_BACKEND, OPT_POLICY, OPT_IDS };
 
 int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_error *err)
 {
@@ -128,6 +147,7 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 		{ "chdir", required_argument, NULL, OPT_CHDIR },
 		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "ids", required_argument, NULL, OPT_IDS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -170,6 +190,10 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 			break;
 		case OPT_BACKEND:
 			if (parse_backend(optarg, &opt->backend, err) < 0)
+				return -1;
+			break;
+		case OPT_IDS:
+			if (parse_ids(optarg, &opt->ids, err) < 0)
 				return -1;
 			break;
 		case 'v':

@@ -17,6 +17,13 @@ enum backend {
 	BACKEND_PTRACE,
 };
 
+/* Who owns what inside (docs/design.md, "Ownership"). */
+enum ids_mode {
+	IDS_AUTO,       /* presented when the layers hold ids we cannot map */
+	IDS_PRESENTED,  /* veneer shows and keeps owners, tracks identities */
+	IDS_KERNEL,     /* the user namespace's own: one id, or all for root */
+};
+
 struct bind_option {
 	char *source;     /* as given, then made absolute */
 	char *dest;       /* absolute path inside the sandbox */
@@ -33,6 +40,7 @@ struct run_options {
 	char *policy_name;    /* --policy NAME|FILE (default "default") */
 	struct policy policy; /* loaded by validate_run_options */
 	enum backend backend;
+	enum ids_mode ids;    /* as asked; sandbox_run settles IDS_AUTO */
 	bool verbose;
 	char **argv;          /* the command */
 };
@@ -45,6 +53,9 @@ void cli_run_usage(FILE *out);
 
 /* validate.c: bad input is refused before anything is touched */
 int validate_run_options(struct run_options *opt, struct vn_error *err);
+
+/* ids.c: what IDS_AUTO means for these layers, and why (for doctor) */
+enum ids_mode ids_choose(const struct run_options *opt, char *why, size_t size);
 
 /* sandbox.c: returns the exit status for veneer */
 int sandbox_run(struct run_options *opt, struct vn_error *err);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "hostids.h"
 #include "notify/notify.h"
 #include "tracee/tracee.h"
 #include "upper.h"
@@ -40,6 +41,7 @@ static const char *const stage_candidates[] = { "/tmp", "/run", "/mnt", "/var/tm
 
 struct sandbox {
 	struct run_options *opt;
+	struct host_ids host_ids;
 	struct upper upper;
 	struct vn_union u;
 	int *lower_clones;
@@ -47,6 +49,8 @@ struct sandbox {
 	char stage[64];
 	char view[96];
 	struct tracee_bind *binds;
+	uid_t caller_uid;
+	gid_t caller_gid;
 	char caller_cwd[PATH_MAX];
 	char cwd[PATH_MAX];
 	pid_t init;
@@ -126,7 +130,43 @@ static int write_file(const char *path, const char *text)
 	return 0;
 }
 
-static int enter_user_namespace(struct vn_error *err)
+/* Settle --ids auto; presented ownership needs the host's helper, forked
+ * while we are still in the host's user namespace. */
+static int choose_ids(struct sandbox *sb, struct vn_error *err)
+{
+	char why[PATH_MAX + 128];
+	int r;
+
+	if (sb->opt->ids == IDS_AUTO)
+		sb->opt->ids = ids_choose(sb->opt, why, sizeof(why));
+	if (sb->opt->ids != IDS_PRESENTED || geteuid() == 0)
+		return 0;
+	r = host_ids_start(&sb->host_ids);
+	if (r < 0)
+		return vn_fail(err, -r, "start the helper that reads real owners");
+	return 0;
+}
+
+static int present_ownership(struct sandbox *sb, struct vn_error *err)
+{
+	struct vn_owner_config cfg = {
+		.caller_uid = sb->caller_uid,
+		.caller_gid = sb->caller_gid,
+		.host_owner = host_ids_owner,
+		.host_arg = &sb->host_ids,
+	};
+	int r;
+
+	if (sb->opt->ids != IDS_PRESENTED)
+		return 0;
+	r = vn_owners_enable(&sb->u, &cfg);
+	if (r < 0)
+		return vn_fail(err, -r, "read the owners kept in upper %s (%s/owners)",
+			       sb->upper.path, VN_STATE_DIR);
+	return 0;
+}
+
+static int enter_user_namespace(struct sandbox *sb, struct vn_error *err)
 {
 	uid_t uid = getuid();
 	gid_t gid = getgid();
@@ -137,14 +177,23 @@ static int enter_user_namespace(struct vn_error *err)
 			       "namespaces are disabled here; enable them (sysctl "
 			       "user.max_user_namespaces, kernel.unprivileged_userns_clone or "
 			       "kernel.apparmor_restrict_unprivileged_userns)");
+	sb->caller_uid = uid;
+	sb->caller_gid = gid;
 	/* The caller, whoever it is, becomes root inside; a process may map
-	 * only its own ids into a namespace it has just entered. */
-	snprintf(map, sizeof(map), "0 %u 1", uid);
+	 * only its own ids into a namespace it has just entered.  Root may
+	 * map them all, and then every owner is the kernel's to show. */
+	if (geteuid() == 0)
+		snprintf(map, sizeof(map), "0 0 4294967295");
+	else
+		snprintf(map, sizeof(map), "0 %u 1", uid);
 	if (write_file("/proc/self/uid_map", map) < 0)
 		return vn_fail(err, errno, "write the user namespace's uid map");
-	if (write_file("/proc/self/setgroups", "deny") < 0)
+	if (geteuid() != 0 && write_file("/proc/self/setgroups", "deny") < 0)
 		return vn_fail(err, errno, "deny setgroups in the user namespace");
-	snprintf(map, sizeof(map), "0 %u 1", gid);
+	if (getegid() == 0 && geteuid() == 0)
+		snprintf(map, sizeof(map), "0 0 4294967295");
+	else
+		snprintf(map, sizeof(map), "0 %u 1", gid);
 	if (write_file("/proc/self/gid_map", map) < 0)
 		return vn_fail(err, errno, "write the user namespace's gid map");
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -363,7 +412,13 @@ static int choose_cwd(struct sandbox *sb, struct vn_error *err)
 
 static int start_init(struct sandbox *sb, struct vn_error *err)
 {
-	struct tracee_config cfg = {
+	struct tracee_config cfg;
+	int flags = CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
+	pid_t pid;
+
+	sb->ntrapped = notify_trapped_syscalls(sb->trapped, sizeof(sb->trapped) / sizeof(sb->trapped[0]),
+					       sb->opt->ids == IDS_PRESENTED);
+	cfg = (struct tracee_config){
 		.view = sb->view,
 		.binds = sb->binds,
 		.nbinds = sb->opt->nbinds,
@@ -373,8 +428,6 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 		.ntrapped = sb->ntrapped,
 		.policy = &sb->opt->policy,
 	};
-	int flags = CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
-	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sb->sock) < 0)
 		return vn_fail(err, errno, "create the listener socket");
@@ -430,6 +483,9 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 		r = target_cache_new(&sb->ctx);
 	if (r == 0)
 		r = stale_table_new(&sb->ctx);
+	sb->ctx.presented = sb->opt->ids == IDS_PRESENTED;
+	if (r == 0 && sb->ctx.presented)
+		r = ident_table_new(&sb->ctx);
 	/* what we create for the target gets the target's umask, applied by
 	 * the decoders; ours would apply on top (init has its own by now) */
 	umask(0);
@@ -482,6 +538,7 @@ static void sandbox_release(struct sandbox *sb)
 		notify_stop(&sb->ctx);
 	upper_release(&sb->upper);
 	vn_union_release(&sb->u);
+	host_ids_stop(&sb->host_ids);
 	for (size_t i = 0; sb->binds && i < sb->opt->nbinds; i++)
 		free(sb->binds[i].source);
 	free(sb->binds);
@@ -496,6 +553,7 @@ static void sandbox_release(struct sandbox *sb)
 	dirstream_cache_free(sb->ctx.dirs);
 	target_cache_free(&sb->ctx);
 	stale_table_free(&sb->ctx);
+	ident_table_free(&sb->ctx);
 	for (size_t i = 0; i < 2; i++)
 		if (sb->sock[i] >= 0)
 			close(sb->sock[i]);
@@ -519,17 +577,19 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	sb->sock[0] = sb->sock[1] = sb->listener = -1;
 	sb->ctx.tracee_proc_fd = -1;
 	sb->ctx.init_pidfd = -1;
+	sb->host_ids.sock = -1;
 	if (!getcwd(sb->caller_cwd, sizeof(sb->caller_cwd)))
 		sb->caller_cwd[0] = '\0';
-	sb->ntrapped = notify_trapped_syscalls(sb->trapped, sizeof(sb->trapped) / sizeof(sb->trapped[0]));
 
 	if (check_kernel(err) < 0 ||
-	    enter_user_namespace(err) < 0 ||
+	    choose_ids(sb, err) < 0 ||
+	    enter_user_namespace(sb, err) < 0 ||
 	    upper_prepare(opt->upper, &sb->upper, err) < 0 ||
 	    clone_layers_and_binds(sb, err) < 0 ||
 	    mount_stage(sb, err) < 0 ||
 	    stage_layers(sb, err) < 0 ||
 	    recover_upper(sb, err) < 0 ||
+	    present_ownership(sb, err) < 0 ||
 	    mount_view(sb, err) < 0 ||
 	    stage_binds(sb, err) < 0 ||
 	    choose_cwd(sb, err) < 0)

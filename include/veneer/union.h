@@ -41,6 +41,7 @@ struct vn_passthrough {
 
 struct vn_view;
 struct vn_dircache;
+struct vn_owners;
 
 struct vn_union {
 	struct vn_layer layers[VN_MAX_LAYERS]; /* [0] is the upper */
@@ -57,6 +58,8 @@ struct vn_union {
 	/* Readers of the union share it; a change holds it alone, so nobody
 	 * sees a change half made (zero-initialised = ready). */
 	pthread_rwlock_t lock;
+	/* Presented ownership (union/owner.c); NULL: the kernel's ids show. */
+	struct vn_owners *owners;
 };
 
 /* How vn_resolve walks a path. */
@@ -228,5 +231,51 @@ void vn_view_rename(struct vn_union *u, const char *from, const char *to);
 void vn_view_retire_dir(struct vn_union *u, const char *path, const struct stat *st);
 /* Changes whenever a view path moves or goes (for caches of view paths). */
 uint64_t vn_view_generation(const struct vn_union *u);
+
+/* union/owner.c: presented ownership.  Over a base owned by ids the
+ * sandbox's user namespace does not map, the union shows every object's
+ * real owner (a lower's by asking the host, an upper's from the owner
+ * store in the state directory) and keeps owners set inside in that
+ * store; permission checks follow the presented owners and the calling
+ * process's presented identity. */
+#define VN_NGROUPS 256
+struct vn_cred {
+	uid_t ruid, euid, suid, fsuid;
+	gid_t rgid, egid, sgid, fsgid;
+	int ngroups;
+	gid_t groups[VN_NGROUPS];
+};
+/* The real (host) owner of dirfd/name ("" for dirfd itself): 0 or -errno. */
+typedef int (*vn_host_owner_fn)(void *arg, int dirfd, const char *name, uid_t *uid, gid_t *gid);
+struct vn_owner_config {
+	uid_t caller_uid;            /* the host ids the namespace's 0 stands for */
+	gid_t caller_gid;
+	vn_host_owner_fn host_owner; /* for ids the namespace does not map */
+	void *host_arg;
+};
+/* Start presenting (loads the upper's store); call before the first use. */
+int vn_owners_enable(struct vn_union *u, const struct vn_owner_config *cfg);
+void vn_owners_release(struct vn_union *u);
+/* The identity the calling thread acts for (NULL: the kernel's, unchecked). */
+void vn_set_cred(const struct vn_cred *cred);
+const struct vn_cred *vn_current_cred(void);
+/* The root inside: every id 0, group 0 only. */
+void vn_cred_root(struct vn_cred *cred);
+bool vn_cred_in_group(const struct vn_cred *cred, gid_t gid);
+enum { VN_MAY_EXEC = 1, VN_MAY_WRITE = 2, VN_MAY_READ = 4 };
+/* Whether the current identity may read/write/exec an object with the
+ * presented attributes st: 0 or -EACCES. */
+int vn_permission(const struct stat *st, int mask);
+/* May the current identity change st's owner/mode/times? 0 or -EPERM. */
+int vn_may_own(const struct stat *st);
+/* Present st (the real stat of an object of `layer` held by fd). */
+int vn_present_fd(struct vn_union *u, int layer, int fd, struct stat *st);
+/* The owner store (a small file in the state directory), for the tools
+ * that read an upper without a sandbox: presented ids of an upper inode. */
+struct vn_owner_store;
+int vn_owner_store_load(int upper_root, struct vn_owner_store **out);
+bool vn_owner_store_get(const struct vn_owner_store *s, ino_t ino, uid_t *uid, gid_t *gid);
+size_t vn_owner_store_count(const struct vn_owner_store *s);
+void vn_owner_store_free(struct vn_owner_store *s);
 
 #endif

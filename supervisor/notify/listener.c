@@ -125,7 +125,11 @@ static void handle_one(struct notify_ctx *ctx, struct seccomp_notif *req,
 	else
 		vn_union_read_lock(ctx->u);
 	stale_swap_pending(&c);
+	if (ctx->presented)
+		ident_begin(&c);
 	ans = entry->handler(&c);
+	if (ctx->presented)
+		ident_end();
 	if (ctx->verbose)
 		log_answer(&c, &ans);
 	send_reply(&c, resp, &ans);

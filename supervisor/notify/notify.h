@@ -27,6 +27,7 @@
 struct dirstream_cache;
 struct view_path_cache;
 struct stale_table;
+struct ident_table;
 
 struct notify_ctx {
 	struct vn_union *u;
@@ -40,6 +41,10 @@ struct notify_ctx {
 	struct dirstream_cache *dirs;
 	struct view_path_cache *view_paths;
 	struct stale_table *stale;
+	/* ownership is presented: identities are tracked (ident.c) and
+	 * fstat of layer files answered with presented owners */
+	bool presented;
+	struct ident_table *idents;
 	pthread_mutex_t log_lock;
 	pthread_t *workers;
 	int nworkers;
@@ -67,6 +72,7 @@ struct notify_call {
 	pid_t pid;
 	const char *name;       /* syscall name, for -v */
 	char detail[PATH_MAX + 64];
+	struct vn_cred cred;    /* presented: the caller's identity */
 };
 
 static inline struct answer answer_value(int64_t v) { return (struct answer){ .kind = ANSWER_VALUE, .val = v }; }
@@ -144,10 +150,11 @@ struct syscall_entry {
 	notify_handler handler;
 	enum union_hold hold;
 	int flags_arg;
+	bool presented_only;  /* trapped only when ownership is presented */
 };
 const struct syscall_entry *notify_lookup(int nr);
 /* Every syscall the decoders answer, for the filter; returns the count. */
-size_t notify_trapped_syscalls(int *out, size_t max);
+size_t notify_trapped_syscalls(int *out, size_t max, bool presented);
 
 /* sys_*.c: the decoders */
 struct answer sys_open(struct notify_call *c);
@@ -214,6 +221,31 @@ struct answer sys_fsetxattr(struct notify_call *c);
 struct answer sys_removexattr(struct notify_call *c);
 struct answer sys_lremovexattr(struct notify_call *c);
 struct answer sys_fremovexattr(struct notify_call *c);
+
+/* ident.c: presented identities (set*id emulated, get*id answered) */
+int ident_table_new(struct notify_ctx *ctx);
+void ident_table_free(struct notify_ctx *ctx);
+/* Before a call's handler: c->cred is the caller's, and the core's. */
+void ident_begin(struct notify_call *c);
+void ident_end(void);
+/* An exec is about to run the file st: set-id bits take effect. */
+int ident_exec(struct notify_call *c, const struct stat *st);
+struct answer sys_setuid(struct notify_call *c);
+struct answer sys_setgid(struct notify_call *c);
+struct answer sys_setreuid(struct notify_call *c);
+struct answer sys_setregid(struct notify_call *c);
+struct answer sys_setresuid(struct notify_call *c);
+struct answer sys_setresgid(struct notify_call *c);
+struct answer sys_setfsuid(struct notify_call *c);
+struct answer sys_setfsgid(struct notify_call *c);
+struct answer sys_setgroups(struct notify_call *c);
+struct answer sys_getuid(struct notify_call *c);
+struct answer sys_geteuid(struct notify_call *c);
+struct answer sys_getgid(struct notify_call *c);
+struct answer sys_getegid(struct notify_call *c);
+struct answer sys_getresuid(struct notify_call *c);
+struct answer sys_getresgid(struct notify_call *c);
+struct answer sys_getgroups(struct notify_call *c);
 
 /* stale.c: fds on a lower file that was copied up */
 int stale_table_new(struct notify_ctx *ctx);

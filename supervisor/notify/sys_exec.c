@@ -140,7 +140,11 @@ static struct answer exec_path(struct notify_call *c, int dirfd, uint64_t path, 
 		return answer_error(-tp.err);
 	if (S_ISLNK(tp.node.st.st_mode))
 		return answer_error(ELOOP);
-	r = render_executable(c, &tp, 0);
+	r = vn_permission(&tp.node.st, VN_MAY_EXEC);
+	if (r == 0)
+		r = render_executable(c, &tp, 0);
+	if (r == 0 && c->ctx->presented)
+		r = ident_exec(c, &tp.node.st);
 	if (r < 0)
 		return answer_error(-r);
 	return answer_continue();
@@ -171,5 +175,6 @@ struct answer sys_chdir(struct notify_call *c)
 		return answer_error(-tp.err);
 	if (!S_ISDIR(tp.node.st.st_mode))
 		return answer_error(ENOTDIR);
-	return answer_continue();
+	r = vn_permission(&tp.node.st, VN_MAY_EXEC);
+	return r < 0 ? answer_error(-r) : answer_continue();
 }

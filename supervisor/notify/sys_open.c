@@ -38,6 +38,20 @@ static bool open_may_write(uint64_t flags)
 	       (flags & O_TMPFILE) == O_TMPFILE;
 }
 
+/* What an open asks of the file's permissions. */
+static int open_access_mask(uint64_t flags)
+{
+	int mask = 0;
+
+	if (flags & O_PATH)
+		return 0;
+	if ((flags & O_ACCMODE) != O_WRONLY)
+		mask |= VN_MAY_READ;
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
+		mask |= VN_MAY_WRITE;
+	return mask;
+}
+
 static int resolve_flags_for(const struct open_request *o)
 {
 	int flags = 0;
@@ -207,6 +221,11 @@ static struct answer open_common(struct notify_call *c, const struct open_reques
 		return answer_error(ELOOP);
 	if ((o->flags & O_DIRECTORY) && !S_ISDIR(tp.node.st.st_mode))
 		return answer_error(ENOTDIR);
+	r = S_ISDIR(tp.node.st.st_mode) && open_may_write(o->flags)
+		    ? 0 /* EISDIR, below */
+		    : vn_permission(&tp.node.st, open_access_mask(o->flags));
+	if (r < 0)
+		return answer_error(-r);
 	if (o->flags & O_PATH)
 		return open_path(c, &tp, flags);
 	if (S_ISDIR(tp.node.st.st_mode))

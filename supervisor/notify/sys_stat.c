@@ -64,6 +64,41 @@ static bool fd_reader(struct notify_call *c, struct vn_node *node, struct answer
 	return false;
 }
 
+/* Presented ownership: a layer file's fd (or anything owned by an id we
+ * cannot map) shows the presented owner.  1: *st is the answer; 0: the
+ * kernel's answer will do. */
+static int present_fd_stat(struct notify_call *c, int fd, struct stat *st)
+{
+	struct vn_union *u = c->ctx->u;
+	bool on_layer = false;
+	int file, r;
+
+	if (!c->ctx->presented)
+		return 0;
+	file = target_getfd(c, fd);
+	if (file < 0)
+		return file == -EBADF ? -EBADF : 0;
+	r = fstat(file, st) < 0 ? -errno : 0;
+	for (size_t i = 0; r == 0 && i < u->nlayers; i++)
+		on_layer |= st->st_dev == u->layers[i].dev;
+	if (r == 0 && (on_layer || st->st_uid == (uid_t)65534 || st->st_gid == (gid_t)65534))
+		r = vn_present_fd(u, st->st_dev == u->layers[0].dev ? 0 : 1, file, st);
+	else if (r == 0)
+		r = -ENOENT; /* not ours to present */
+	close(file);
+	return r == 0 ? 1 : r == -ENOENT ? 0 : r;
+}
+
+static struct answer stat_fd_presented(struct notify_call *c, int fd, uint64_t buf)
+{
+	struct stat st;
+	int r = present_fd_stat(c, fd, &st);
+
+	if (r <= 0)
+		return r < 0 ? answer_error(-r) : answer_continue();
+	return answer_result(notify_write(c, buf, &st, sizeof(st)));
+}
+
 static struct answer stat_common(struct notify_call *c, int dirfd, uint64_t path, uint64_t buf,
 				 int at_flags)
 {
@@ -75,7 +110,10 @@ static struct answer stat_common(struct notify_call *c, int dirfd, uint64_t path
 
 	if (at_flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
 		return answer_error(EINVAL);
-	if (resolve_reader(c, dirfd, path, at_flags & AT_EMPTY_PATH, flags, &tp, &ans))
+	r = target_resolve(c, dirfd, path, at_flags & AT_EMPTY_PATH, flags, &tp);
+	if (r == 0 && tp.kind == TARGET_FD)
+		return stat_fd_presented(c, dirfd, buf);
+	if (answer_reader(c, r, flags, &tp, &ans))
 		return ans;
 	r = vn_getattr(c->ctx->u, &tp.node, &st);
 	if (r < 0)
@@ -101,6 +139,28 @@ struct answer sys_newfstatat(struct notify_call *c)
 	return stat_common(c, (int)a[0], a[1], a[2], (int)a[3]);
 }
 
+/* statx on a layer file's fd: the kernel's statx, with presented ids. */
+static struct answer statx_fd_presented(struct notify_call *c, int fd, const __u64 *args)
+{
+	struct stat st;
+	struct statx stx;
+	int file, r = present_fd_stat(c, fd, &st);
+
+	if (r <= 0)
+		return r < 0 ? answer_error(-r) : answer_continue();
+	file = target_getfd(c, fd);
+	if (file < 0)
+		return answer_error(-file);
+	r = statx(file, "", AT_EMPTY_PATH | ((int)args[0] & AT_STATX_SYNC_TYPE), (unsigned int)args[1],
+		  &stx) < 0 ? -errno : 0;
+	close(file);
+	if (r < 0)
+		return answer_error(-r);
+	stx.stx_uid = st.st_uid;
+	stx.stx_gid = st.st_gid;
+	return answer_result(notify_write(c, args[2], &stx, sizeof(stx)));
+}
+
 struct answer sys_statx(struct notify_call *c)
 {
 	const __u64 *a = c->req->data.args;
@@ -113,8 +173,11 @@ struct answer sys_statx(struct notify_call *c)
 	if (at_flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT |
 			 AT_STATX_SYNC_TYPE))
 		return answer_error(EINVAL);
-	if (resolve_reader(c, (int)a[0], a[1], at_flags & AT_EMPTY_PATH,
-			   (at_flags & AT_SYMLINK_NOFOLLOW) ? 0 : VN_FOLLOW, &tp, &ans))
+	r = target_resolve(c, (int)a[0], a[1], at_flags & AT_EMPTY_PATH,
+			   (at_flags & AT_SYMLINK_NOFOLLOW) ? 0 : VN_FOLLOW, &tp);
+	if (r == 0 && tp.kind == TARGET_FD)
+		return statx_fd_presented(c, (int)a[0], &a[2]);
+	if (answer_reader(c, r, (at_flags & AT_SYMLINK_NOFOLLOW) ? 0 : VN_FOLLOW, &tp, &ans))
 		return ans;
 	r = vn_statx(c->ctx->u, &tp.node, (unsigned int)a[3], &stx);
 	if (r < 0)
@@ -316,7 +379,9 @@ struct answer sys_fstat(struct notify_call *c)
 	int r;
 
 	if (fd_reader(c, &node, &ans))
-		return ans;
+		return ans.kind == ANSWER_CONTINUE ? stat_fd_presented(c, (int)c->req->data.args[0],
+								       c->req->data.args[1])
+						   : ans;
 	r = vn_getattr(c->ctx->u, &node, &st);
 	if (r < 0)
 		return answer_error(-r);

@@ -19,6 +19,7 @@
 #define ENTRY(nr, fn) [nr] = { #nr + 5, fn, HOLD_SHARED, 0 }
 #define CHANGE(nr, fn) [nr] = { #nr + 5, fn, HOLD_ALONE, 0 }
 #define OPEN(nr, fn, arg) [nr] = { #nr + 5, fn, HOLD_BY_OPEN_FLAGS, arg }
+#define IDENT(nr, fn) [nr] = { #nr + 5, fn, HOLD_SHARED, 0, true }
 
 static const struct syscall_entry table[] = {
 	/* inject (after a copy-up when the open may write) */
@@ -88,6 +89,23 @@ static const struct syscall_entry table[] = {
 	CHANGE(__NR_removexattr, sys_removexattr),
 	CHANGE(__NR_lremovexattr, sys_lremovexattr),
 	CHANGE(__NR_fremovexattr, sys_fremovexattr),
+	/* presented identities: emulated, and only then trapped */
+	IDENT(__NR_setuid, sys_setuid),
+	IDENT(__NR_setgid, sys_setgid),
+	IDENT(__NR_setreuid, sys_setreuid),
+	IDENT(__NR_setregid, sys_setregid),
+	IDENT(__NR_setresuid, sys_setresuid),
+	IDENT(__NR_setresgid, sys_setresgid),
+	IDENT(__NR_setfsuid, sys_setfsuid),
+	IDENT(__NR_setfsgid, sys_setfsgid),
+	IDENT(__NR_setgroups, sys_setgroups),
+	IDENT(__NR_getuid, sys_getuid),
+	IDENT(__NR_geteuid, sys_geteuid),
+	IDENT(__NR_getgid, sys_getgid),
+	IDENT(__NR_getegid, sys_getegid),
+	IDENT(__NR_getresuid, sys_getresuid),
+	IDENT(__NR_getresgid, sys_getresgid),
+	IDENT(__NR_getgroups, sys_getgroups),
 };
 
 #define TABLE_SIZE (sizeof(table) / sizeof(table[0]))
@@ -99,12 +117,12 @@ const struct syscall_entry *notify_lookup(int nr)
 	return &table[nr];
 }
 
-size_t notify_trapped_syscalls(int *out, size_t max)
+size_t notify_trapped_syscalls(int *out, size_t max, bool presented)
 {
 	size_t n = 0;
 
 	for (size_t nr = 0; nr < TABLE_SIZE && n < max; nr++)
-		if (table[nr].handler)
+		if (table[nr].handler && (presented || !table[nr].presented_only))
 			out[n++] = (int)nr;
 	return n;
 }

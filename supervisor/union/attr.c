@@ -78,6 +78,8 @@ int vn_statx(struct vn_union *u, const struct vn_node *node, unsigned int mask, 
 	if (r < 0)
 		return r;
 	stx->stx_nlink = (__u32)nlink;
+	stx->stx_uid = node->st.st_uid;
+	stx->stx_gid = node->st.st_gid;
 	if (S_ISDIR(node->st.st_mode)) {
 		stx->stx_ino = node->origin_ino;
 		stx->stx_dev_major = major(node->origin_dev);
@@ -86,9 +88,33 @@ int vn_statx(struct vn_union *u, const struct vn_node *node, unsigned int mask, 
 	return 0;
 }
 
+/* access(2) checks with the real ids, unless AT_EACCESS. */
+static int access_presented(const struct vn_node *node, int mode, int flags)
+{
+	const struct vn_cred *c = vn_current_cred();
+	struct vn_cred real;
+	int r;
+
+	if (!(flags & AT_EACCESS)) {
+		real = *c;
+		real.fsuid = c->ruid;
+		real.fsgid = c->rgid;
+		vn_set_cred(&real);
+	}
+	r = vn_permission(&node->st, mode & (R_OK | W_OK | X_OK));
+	vn_set_cred(c);
+	return r;
+}
+
 int vn_access(struct vn_union *u, const struct vn_node *node, int mode, int flags)
 {
 	int fd, r;
+
+	if (vn_current_cred()) {
+		r = access_presented(node, mode, flags);
+		if (r < 0)
+			return r;
+	}
 
 	fd = vn_open_node(u, node, O_PATH | O_NOFOLLOW);
 	if (fd < 0)

@@ -167,9 +167,10 @@ out:
 	return r;
 }
 
-/* Owner (where the kernel lets us), mode and xattrs of st onto dst. */
-static int copy_attrs(int src_dir, const char *src_name, const struct stat *st, int dst_dir,
-		      const char *dst_name)
+/* Owner, mode and xattrs of st onto dst.  The owner is recorded where
+ * ownership is presented, else given where the kernel lets us. */
+static int copy_attrs(struct vn_union *u, int src_dir, const char *src_name,
+		      const struct stat *st, int dst_dir, const char *dst_name)
 {
 	int r = 0;
 
@@ -178,10 +179,15 @@ static int copy_attrs(int src_dir, const char *src_name, const struct stat *st, 
 		if (r < 0)
 			return r;
 	}
-	/* ids outside our user namespace cannot be given: keep ours */
-	if (fchownat(dst_dir, dst_name, st->st_uid, st->st_gid, at_flags(dst_name)) < 0 &&
-	    errno != EPERM && errno != EINVAL)
+	if (u->owners) {
+		r = union_owner_set(u, dst_dir, dst_name, st->st_uid, st->st_gid);
+		if (r < 0)
+			return r;
+	} else if (fchownat(dst_dir, dst_name, st->st_uid, st->st_gid, at_flags(dst_name)) < 0 &&
+		   errno != EPERM && errno != EINVAL) {
+		/* ids outside our user namespace cannot be given: keep ours */
 		return -errno;
+	}
 	if (S_ISLNK(st->st_mode))
 		return 0;
 	if ((dst_name[0] ? fchmodat(dst_dir, dst_name, st->st_mode & 07777, 0)
@@ -302,8 +308,8 @@ static int node_layer_parent(struct vn_union *u, const struct vn_node *node, cha
  * -EOPNOTSUPP with COPY_WHOLE_OR_NOTHING, else built under its name. */
 #define COPY_WHOLE_OR_NOTHING 0x100
 
-static int copy_regular(int src_dir, const char *name, const struct stat *st, int dst_dir,
-			const char *dst_name, int flags)
+static int copy_regular(struct vn_union *u, int src_dir, const char *name, const struct stat *st,
+			int dst_dir, const char *dst_name, int flags)
 {
 	int src = union_openat_beneath(src_dir, name, O_RDONLY);
 	int dst, r = 0;
@@ -325,7 +331,8 @@ static int copy_regular(int src_dir, const char *name, const struct stat *st, in
 	if (r == 0 && !(flags & VN_COPYUP_NO_DATA))
 		r = copy_data(src, dst, st->st_size);
 	if (r == 0)
-		r = unnamed ? copy_attrs(src_dir, name, st, dst, "") : copy_attrs(src_dir, name, st, dst_dir, dst_name);
+		r = unnamed ? copy_attrs(u, src_dir, name, st, dst, "")
+			    : copy_attrs(u, src_dir, name, st, dst_dir, dst_name);
 	if (r == 0)
 		r = unnamed ? set_times(dst, "", st) : set_times(dst_dir, dst_name, st);
 	if (r == 0 && unnamed) {
@@ -363,7 +370,7 @@ static int copy_leaf(struct vn_union *u, const struct vn_node *node, int dst_dir
 		return r;
 	}
 	if (S_ISREG(st->st_mode)) {
-		r = copy_regular(src_dir, name, st, dst_dir, dst_name, flags);
+		r = copy_regular(u, src_dir, name, st, dst_dir, dst_name, flags);
 		close(src_dir);
 		if (r == 0)
 			link_map_add(links, st, dst_dir, dst_name);
@@ -382,7 +389,7 @@ static int copy_leaf(struct vn_union *u, const struct vn_node *node, int dst_dir
 		r = mknodat(dst_dir, dst_name, (st->st_mode & S_IFMT) | 0600, st->st_rdev) < 0 ? -errno : 0;
 	}
 	if (r == 0)
-		r = copy_attrs(src_dir, name, st, dst_dir, dst_name);
+		r = copy_attrs(u, src_dir, name, st, dst_dir, dst_name);
 	if (r == 0)
 		r = set_times(dst_dir, dst_name, st);
 	if (r == 0)
@@ -408,7 +415,7 @@ static int copy_dir_attrs(struct vn_union *u, const struct vn_node *dir, int dst
 	}
 	if (src_dir < 0)
 		return src_dir;
-	r = copy_attrs(src_dir, name, &dir->st, dst_dir, dst_name);
+	r = copy_attrs(u, src_dir, name, &dir->st, dst_dir, dst_name);
 	close(src_dir);
 	return r;
 }

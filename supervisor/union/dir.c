@@ -47,6 +47,28 @@ static bool path_within(const char *path, const char *top)
 	return strncmp(path, top, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+/* A presented identity other than root needs write and search permission
+ * on the directory whose entries change; where that directory is sticky,
+ * it must also own the victim or the directory (the kernel's may_delete). */
+static int may_change_in(struct vn_union *u, const char *path, const struct stat *victim)
+{
+	const struct vn_cred *c = vn_current_cred();
+	char dir[PATH_MAX];
+	struct vn_node parent;
+	int r;
+
+	if (!c || c->fsuid == 0)
+		return 0;
+	dir_name(dir, sizeof(dir), path);
+	r = vn_resolve(u, "/", dir, 0, &parent);
+	if (r == 0)
+		r = vn_permission(&parent.st, VN_MAY_WRITE | VN_MAY_EXEC);
+	if (r == 0 && victim && (parent.st.st_mode & S_ISVTX) && victim->st_uid != c->fsuid &&
+	    parent.st.st_uid != c->fsuid)
+		r = -EPERM;
+	return r;
+}
+
 /* The upper directory that receives a new name (copied up as needed). */
 static int new_name_parent(struct vn_union *u, const struct vn_node *node, char *name,
 			   size_t size)
@@ -57,7 +79,9 @@ static int new_name_parent(struct vn_union *u, const struct vn_node *node, char 
 		return -EEXIST;
 	if (union_is_reserved_name(base_name(node->path)))
 		return -EPERM;
-	r = union_state_ready(u);
+	r = may_change_in(u, node->path, NULL);
+	if (r == 0)
+		r = union_state_ready(u);
 	if (r < 0)
 		return r;
 	r = union_upper_parent(u, node->path, name, size);
@@ -84,6 +108,19 @@ static int new_name_done(int parent, const char *name)
 	return r;
 }
 
+/* A new object of the union: it gets its presented owner before anyone
+ * can see it under its name (a no-op unless ownership is presented). */
+static int new_object_done(struct vn_union *u, int parent, const char *name)
+{
+	int r = union_owner_set_new(u, parent, parent, name);
+
+	if (r < 0) {
+		close(parent);
+		return r;
+	}
+	return new_name_done(parent, name);
+}
+
 int vn_create(struct vn_union *u, const struct vn_node *node, int open_flags, mode_t mode)
 {
 	char name[NAME_MAX + 1];
@@ -99,7 +136,7 @@ int vn_create(struct vn_union *u, const struct vn_node *node, int open_flags, mo
 		close(parent);
 		return r;
 	}
-	r = new_name_done(parent, name);
+	r = new_object_done(u, parent, name);
 	if (r < 0) {
 		close(fd);
 		return r;
@@ -176,7 +213,7 @@ int vn_mkdir(struct vn_union *u, const struct vn_node *node, mode_t mode)
 		return r;
 	}
 	vn_dircache_forget(u, node->path);
-	return new_name_done(parent, name);
+	return new_object_done(u, parent, name);
 }
 
 int vn_mknod(struct vn_union *u, const struct vn_node *node, mode_t mode, dev_t dev)
@@ -207,7 +244,7 @@ int vn_mknod(struct vn_union *u, const struct vn_node *node, mode_t mode, dev_t 
 		close(parent);
 		return r;
 	}
-	return new_name_done(parent, name);
+	return new_object_done(u, parent, name);
 }
 
 int vn_symlink(struct vn_union *u, const struct vn_node *node, const char *target)
@@ -223,7 +260,7 @@ int vn_symlink(struct vn_union *u, const struct vn_node *node, const char *targe
 		close(parent);
 		return r;
 	}
-	return new_name_done(parent, name);
+	return new_object_done(u, parent, name);
 }
 
 int vn_bind_unix(struct vn_union *u, const struct vn_node *node, int sock, mode_t mode)
@@ -248,7 +285,7 @@ int vn_bind_unix(struct vn_union *u, const struct vn_node *node, int sock, mode_
 		close(parent);
 		return r;
 	}
-	return new_name_done(parent, name);
+	return new_object_done(u, parent, name);
 }
 
 int vn_link(struct vn_union *u, struct vn_node *from, const struct vn_node *to)
@@ -315,7 +352,9 @@ int vn_tmpfile(struct vn_union *u, const struct vn_node *dir, int open_flags, mo
 		return -ENOENT;
 	if (!S_ISDIR(dir->st.st_mode))
 		return -ENOTDIR;
-	r = union_state_ready(u);
+	r = vn_permission(&dir->st, VN_MAY_WRITE | VN_MAY_EXEC);
+	if (r == 0)
+		r = union_state_ready(u);
 	if (r < 0)
 		return r;
 	r = union_upper_dir(u, dir->path);
@@ -323,12 +362,15 @@ int vn_tmpfile(struct vn_union *u, const struct vn_node *dir, int open_flags, mo
 		return r;
 	open_flags &= ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC);
 	fd = union_openat_beneath(r, "", open_flags | O_TMPFILE);
-	close(r);
-	if (fd >= 0 && fchmod(fd, mode & 07777) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
+	if (fd >= 0) {
+		int err = fchmod(fd, mode & 07777) < 0 ? -errno : union_owner_set_new(u, r, fd, "");
+
+		if (err < 0) {
+			close(fd);
+			fd = err;
+		}
 	}
+	close(r);
 	return fd;
 }
 
@@ -348,8 +390,10 @@ static int needs_whiteout(struct vn_union *u, const struct vn_node *node)
 static int removal_parent(struct vn_union *u, const struct vn_node *node, char *name, size_t size,
 			  int *wh)
 {
-	int r = union_state_ready(u);
+	int r = may_change_in(u, node->path, &node->st);
 
+	if (r == 0)
+		r = union_state_ready(u);
 	if (r < 0)
 		return r;
 	*wh = needs_whiteout(u, node);
@@ -378,6 +422,7 @@ static int replace_with_whiteout(struct vn_union *u, int parent, const char *nam
 int vn_unlink(struct vn_union *u, const struct vn_node *node)
 {
 	char name[NAME_MAX + 1];
+	ino_t doomed;
 	int parent, wh, r;
 
 	if (node->layer < 0)
@@ -387,6 +432,7 @@ int vn_unlink(struct vn_union *u, const struct vn_node *node)
 	parent = removal_parent(u, node, name, sizeof(name), &wh);
 	if (parent < 0)
 		return parent;
+	doomed = node->layer == 0 ? union_owner_doomed(u, parent, name) : 0;
 	if (wh && union_whiteout_is_inline(name)) {
 		/* the whiteout takes the name itself: it replaces the file */
 		r = replace_with_whiteout(u, parent, name);
@@ -396,6 +442,8 @@ int vn_unlink(struct vn_union *u, const struct vn_node *node)
 		if (r == 0 && node->layer == 0 && unlinkat(parent, name, 0) < 0)
 			r = -errno;
 	}
+	if (r == 0)
+		union_owner_forget(u, doomed);
 	close(parent);
 	vn_view_forget(u, node->path);
 	return r;
@@ -433,6 +481,7 @@ static int remove_upper_dir(struct vn_union *u, int parent, const char *name)
 int vn_rmdir(struct vn_union *u, const struct vn_node *node)
 {
 	char name[NAME_MAX + 1];
+	ino_t doomed;
 	int parent, wh, r;
 
 	if (node->layer < 0)
@@ -447,6 +496,7 @@ int vn_rmdir(struct vn_union *u, const struct vn_node *node)
 	parent = removal_parent(u, node, name, sizeof(name), &wh);
 	if (parent < 0)
 		return parent;
+	doomed = (node->dir_layers & 1u) ? union_owner_doomed(u, parent, name) : 0;
 	if (union_whiteout_is_inline(name)) {
 		/* the whiteout needs the name: the directory goes first */
 		r = (node->dir_layers & 1u) ? remove_upper_dir(u, parent, name) : 0;
@@ -459,6 +509,8 @@ int vn_rmdir(struct vn_union *u, const struct vn_node *node)
 		if (r == 0 && (node->dir_layers & 1u))
 			r = remove_upper_dir(u, parent, name);
 	}
+	if (r == 0)
+		union_owner_forget(u, doomed);
 	close(parent);
 	vn_dircache_forget(u, node->path);
 	if (r == 0)
@@ -515,7 +567,10 @@ static int rename_check(struct vn_union *u, const struct vn_node *from, const st
 				return r < 0 ? r : -ENOTEMPTY;
 		}
 	}
-	return 0;
+	r = may_change_in(u, from->path, &from->st);
+	if (r == 0)
+		r = may_change_in(u, to->path, to_exists ? &to->st : NULL);
+	return r;
 }
 
 /* "u/" + the layer-relative path: a journal location in the upper. */

@@ -44,11 +44,18 @@ static void changed(struct vn_union *u, const struct vn_node *node)
 
 int vn_chmod(struct vn_union *u, struct vn_node *node, mode_t mode)
 {
+	const struct vn_cred *c = vn_current_cred();
 	char name[NAME_MAX + 1];
 	int dir, r;
 
 	if (node->layer >= 0 && S_ISLNK(node->st.st_mode))
 		return -EOPNOTSUPP; /* as fchmodat2(AT_SYMLINK_NOFOLLOW) */
+	r = vn_may_own(&node->st);
+	if (r < 0)
+		return r;
+	/* as the kernel: setgid on a file of a group one is not in is dropped */
+	if (c && c->fsuid != 0 && !S_ISDIR(node->st.st_mode) && !vn_cred_in_group(c, node->st.st_gid))
+		mode &= ~(mode_t)S_ISGID;
 	dir = upper_object(u, node, 0, name, sizeof(name));
 	if (dir < 0)
 		return dir;
@@ -58,18 +65,74 @@ int vn_chmod(struct vn_union *u, struct vn_node *node, mode_t mode)
 	return r;
 }
 
+/* chown by a presented identity: only the root inside gives a file away;
+ * an owner may change its group to one of its own (as the kernel). */
+static int may_chown(const struct vn_node *node, uid_t uid, gid_t gid)
+{
+	const struct vn_cred *c = vn_current_cred();
+
+	if (!c || c->fsuid == 0)
+		return 0;
+	if (uid != (uid_t)-1 && uid != node->st.st_uid)
+		return -EPERM;
+	if (gid != (gid_t)-1 && gid != node->st.st_gid &&
+	    (c->fsuid != node->st.st_uid || !vn_cred_in_group(c, gid)))
+		return -EPERM;
+	return c->fsuid == node->st.st_uid ? 0 : -EPERM;
+}
+
+/* What the kernel does on every chown of a non-directory: setuid goes,
+ * and setgid where it means something (group-executable). */
+static int chown_kill_suid(int dir, const char *name, const struct stat *st)
+{
+	mode_t mode = st->st_mode & 07777;
+
+	if (S_ISDIR(st->st_mode) || S_ISLNK(st->st_mode))
+		return 0;
+	if ((mode & S_ISGID) && (mode & S_IXGRP))
+		mode &= ~(mode_t)S_ISGID;
+	mode &= ~(mode_t)S_ISUID;
+	if (mode == (st->st_mode & 07777))
+		return 0;
+	return fchmodat(dir, name, mode, 0) < 0 ? -errno : 0;
+}
+
 int vn_chown(struct vn_union *u, struct vn_node *node, uid_t uid, gid_t gid)
 {
 	char name[NAME_MAX + 1];
 	int dir, r;
 
+	if (node->layer < 0)
+		return -ENOENT;
+	r = may_chown(node, uid, gid);
+	if (r < 0)
+		return r;
 	dir = upper_object(u, node, 0, name, sizeof(name));
 	if (dir < 0)
 		return dir;
-	r = fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	if (!u->owners) {
+		r = fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	} else {
+		r = union_owner_set(u, dir, name, uid, gid);
+		if (r == 0 && (uid != (uid_t)-1 || gid != (gid_t)-1))
+			r = chown_kill_suid(dir, name, &node->st);
+	}
 	close(dir);
 	changed(u, node);
 	return r;
+}
+
+/* Setting times to now needs write access or ownership; any other time,
+ * ownership (as the kernel's utimes rules). */
+static int may_set_times(const struct vn_node *node, const struct timespec times[2])
+{
+	bool to_now = !times || (times[0].tv_nsec == UTIME_NOW && times[1].tv_nsec == UTIME_NOW);
+
+	if (vn_may_own(&node->st) == 0)
+		return 0;
+	if (!to_now)
+		return -EPERM;
+	return vn_permission(&node->st, VN_MAY_WRITE);
 }
 
 int vn_utimens(struct vn_union *u, struct vn_node *node, const struct timespec times[2])
@@ -77,6 +140,11 @@ int vn_utimens(struct vn_union *u, struct vn_node *node, const struct timespec t
 	char name[NAME_MAX + 1];
 	int dir, r;
 
+	if (node->layer < 0)
+		return -ENOENT;
+	r = may_set_times(node, times);
+	if (r < 0)
+		return r;
 	dir = upper_object(u, node, 0, name, sizeof(name));
 	if (dir < 0)
 		return dir;
@@ -99,6 +167,9 @@ int vn_truncate(struct vn_union *u, struct vn_node *node, off_t length)
 		return -EINVAL;
 	if (length < 0)
 		return -EINVAL;
+	r = vn_permission(&node->st, VN_MAY_WRITE);
+	if (r < 0)
+		return r;
 	dir = upper_object(u, node, length == 0 ? VN_COPYUP_NO_DATA : 0, name, sizeof(name));
 	if (dir < 0)
 		return dir;
@@ -136,6 +207,10 @@ static int xattr_target(struct vn_union *u, struct vn_node *node, const char *na
 		return r;
 	if (node->layer >= 0 && S_ISLNK(node->st.st_mode))
 		return -EPERM; /* user xattrs exist on files and directories only */
+	/* user.*: who may write the file; an ACL: its owner */
+	r = name[0] == 'u' ? vn_permission(&node->st, VN_MAY_WRITE) : vn_may_own(&node->st);
+	if (r < 0)
+		return r;
 	dir = upper_object(u, node, 0, leaf, sizeof(leaf));
 	if (dir < 0)
 		return dir;

@@ -107,6 +107,22 @@ int union_upper_parent(struct vn_union *u, const char *path, char *name, size_t 
  * needs no lower (opaque); its work name goes to work_name. */
 int union_copy_tree(struct vn_union *u, const struct vn_node *dir, char *work_name, size_t size);
 
+/* owner.c (no-ops unless ownership is presented) */
+/* Replace st's ids (the real stat of dirfd/name in `layer`) by the
+ * presented ones. */
+int union_owner_present(struct vn_union *u, int layer, int dirfd, const char *name,
+			struct stat *st);
+/* Record the owner of the upper's dirfd/name ("" for dirfd); -1 keeps
+ * that id. */
+int union_owner_set(struct vn_union *u, int dirfd, const char *name, uid_t uid, gid_t gid);
+/* A new object in the upper directory parent: the current identity's,
+ * with the group of a setgid parent. */
+int union_owner_set_new(struct vn_union *u, int parent, int dirfd, const char *name);
+/* dirfd/name of the upper is about to go: the inode whose record goes
+ * with it (0: none); union_owner_forget drops it once it went. */
+ino_t union_owner_doomed(struct vn_union *u, int dirfd, const char *name);
+void union_owner_forget(struct vn_union *u, ino_t ino);
+
 /* lookup.c */
 /* Resolve node's canonical path again (after a change). */
 int union_refresh(struct vn_union *u, struct vn_node *node);

@@ -265,6 +265,23 @@ static int walk_step(struct walk *w, const char *name, const char *child, struct
 	return r < 0 ? r : 1;
 }
 
+/* A presented identity other than root needs search permission on every
+ * directory it looks a name up in (the kernel's may_lookup). */
+static int walk_may_search(struct walk *w)
+{
+	const struct vn_cred *c = vn_current_cred();
+	struct stat st;
+	int layer, r;
+
+	if (!c || c->fsuid == 0 || !w->u->owners || !w->cur->layers)
+		return 0;
+	layer = __builtin_ctz(w->cur->layers);
+	if (fstat(w->dirfd[layer], &st) < 0)
+		return -errno;
+	r = union_owner_present(w->u, layer, w->dirfd[layer], "", &st);
+	return r < 0 ? r : vn_permission(&st, VN_MAY_EXEC);
+}
+
 /* Stand in a canonical directory path (used for ".." and the start
  * directory): every component must be a directory. */
 static int walk_canonical(struct walk *w, const char *canonical)
@@ -542,6 +559,9 @@ int vn_resolve_counted(struct vn_union *u, const char *start, const char *path, 
 		struct step s;
 		const struct vn_passthrough *mnt;
 
+		r = walk_may_search(&w);
+		if (r < 0)
+			goto out;
 		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
 			if (name[1] == '.') {
 				w.root_set = true;
@@ -623,7 +643,7 @@ int vn_resolve_counted(struct vn_union *u, const char *start, const char *path, 
 			node->layer = s.layer;
 			node->st = s.st;
 			node->dir_layers = 0;
-			r = 0;
+			r = union_owner_present(u, s.layer, w.dirfd[s.layer], name, &node->st);
 			goto out;
 		}
 	}
@@ -643,6 +663,8 @@ found_dir_self:
 		r = -ENOENT;
 	else
 		r = fstat(w.dirfd[node->layer], &node->st) < 0 ? -errno : 0;
+	if (r == 0)
+		r = union_owner_present(u, node->layer, w.dirfd[node->layer], "", &node->st);
 out:
 	if (rem.buf != rem.inline_buf)
 		free(rem.buf);

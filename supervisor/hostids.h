@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A helper left in the host's user namespace that tells real owners. */
+#ifndef VENEER_HOSTIDS_H
+#define VENEER_HOSTIDS_H
+
+#include <pthread.h>
+#include <sys/types.h>
+
+struct host_ids {
+	pid_t pid;
+	int sock;
+	pthread_mutex_t lock;
+};
+
+/* Fork the helper; call while still in the host's user namespace. */
+int host_ids_start(struct host_ids *h);
+void host_ids_stop(struct host_ids *h);
+/* vn_host_owner_fn: the host's owner of dirfd/name ("" for dirfd). */
+int host_ids_owner(void *arg, int dirfd, const char *name, uid_t *uid, gid_t *gid);
+
+#endif

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* --ids auto: presented ownership when the layers hold ids the sandbox's
+ * user namespace cannot map, the kernel's when every layer is the caller's. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "veneer/union.h"
+
+enum ids_mode ids_choose(const struct run_options *opt, char *why, size_t size)
+{
+	uid_t uid = getuid();
+	char store[PATH_MAX];
+	struct stat st;
+
+	if (geteuid() == 0) {
+		snprintf(why, size, "you are root: the user namespace maps every id");
+		return IDS_KERNEL;
+	}
+	for (size_t i = 0; i < opt->nlowers; i++) {
+		if (stat(opt->lowers[i], &st) == 0 && st.st_uid != uid) {
+			snprintf(why, size, "lower %s is owned by uid %u, not by you (uid %u)",
+				 opt->lowers[i], (unsigned)st.st_uid, (unsigned)uid);
+			return IDS_PRESENTED;
+		}
+	}
+	if (opt->upper) {
+		snprintf(store, sizeof(store), "%s/%s/owners", opt->upper, VN_STATE_DIR);
+		if (access(store, F_OK) == 0) {
+			snprintf(why, size, "upper %s keeps owners recorded by an earlier run",
+				 opt->upper);
+			return IDS_PRESENTED;
+		}
+	}
+	snprintf(why, size, "every layer is yours (uid %u)", (unsigned)uid);
+	return IDS_KERNEL;
+}

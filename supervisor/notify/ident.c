@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Presented identities.  The target's processes all run as the one id our
+ * user namespace maps (the root inside), so the kernel cannot change who
+ * they are.  When ownership is presented, the set*id family is emulated
+ * here with the kernel's rules and the get*id family answered from it;
+ * the union core checks permissions and gives new files' owners by the
+ * identity of the calling thread (vn_set_cred).
+ *
+ * A thread's identity is kept by its tid.  One never seen before inherits
+ * from its thread group, else from its nearest known ancestor (fork and
+ * clone copy credentials; exec keeps them); with nothing known, it is the
+ * root inside.  A pidfd per entry tells a reused tid from the old thread.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "notify.h"
+
+#define IDENT_BUCKETS 1024
+#define ANCESTRY_MAX 64
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+struct ident {
+	pid_t tid;
+	int pidfd;              /* readable once the thread is gone; -1: unknown */
+	struct vn_cred cred;
+	struct ident *next;
+};
+
+struct ident_table {
+	pthread_mutex_t lock;
+	struct ident *buckets[IDENT_BUCKETS];
+	size_t count;
+	size_t since_sweep;
+};
+
+int ident_table_new(struct notify_ctx *ctx)
+{
+	struct ident_table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	pthread_mutex_init(&t->lock, NULL);
+	ctx->idents = t;
+	return 0;
+}
+
+static void ident_free(struct ident *e)
+{
+	if (e->pidfd >= 0)
+		close(e->pidfd);
+	free(e);
+}
+
+void ident_table_free(struct notify_ctx *ctx)
+{
+	struct ident_table *t = ctx->idents;
+
+	if (!t)
+		return;
+	for (size_t i = 0; i < IDENT_BUCKETS; i++)
+		while (t->buckets[i]) {
+			struct ident *e = t->buckets[i];
+
+			t->buckets[i] = e->next;
+			ident_free(e);
+		}
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+	ctx->idents = NULL;
+}
+
+static bool ident_gone(const struct ident *e)
+{
+	struct pollfd p = { .fd = e->pidfd, .events = POLLIN };
+
+	return e->pidfd >= 0 && poll(&p, 1, 0) > 0;
+}
+
+/* Unlink and free every entry whose thread has exited. */
+static void ident_sweep(struct ident_table *t)
+{
+	for (size_t i = 0; i < IDENT_BUCKETS; i++)
+		for (struct ident **pp = &t->buckets[i]; *pp;) {
+			struct ident *e = *pp;
+
+			if (ident_gone(e)) {
+				*pp = e->next;
+				ident_free(e);
+				t->count--;
+			} else {
+				pp = &e->next;
+			}
+		}
+	t->since_sweep = 0;
+}
+
+/* The live entry of tid (a stale one is dropped). */
+static struct ident *ident_find(struct ident_table *t, pid_t tid)
+{
+	for (struct ident **pp = &t->buckets[(unsigned)tid % IDENT_BUCKETS]; *pp; pp = &(*pp)->next) {
+		struct ident *e = *pp;
+
+		if (e->tid != tid)
+			continue;
+		if (!ident_gone(e))
+			return e;
+		*pp = e->next;
+		ident_free(e);
+		t->count--;
+		return NULL;
+	}
+	return NULL;
+}
+
+static struct ident *ident_add(struct ident_table *t, pid_t tid, const struct vn_cred *cred)
+{
+	struct ident *e = malloc(sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->tid = tid;
+	e->cred = *cred;
+	e->pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	if (e->pidfd < 0)
+		e->pidfd = (int)syscall(SYS_pidfd_open, tid, 0);
+	e->next = t->buckets[(unsigned)tid % IDENT_BUCKETS];
+	t->buckets[(unsigned)tid % IDENT_BUCKETS] = e;
+	t->count++;
+	if (++t->since_sweep >= 1024)
+		ident_sweep(t);
+	return e;
+}
+
+/* Tgid and PPid of a thread, from /proc. */
+static int proc_parents(pid_t tid, pid_t *tgid, pid_t *ppid)
+{
+	char path[64], line[256];
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (found < 2 && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Tgid: %d", tgid) == 1 || sscanf(line, "PPid: %d", ppid) == 1)
+			found++;
+	}
+	fclose(f);
+	return found == 2 ? 0 : -ESRCH;
+}
+
+/* What a thread seen for the first time inherited. */
+static void ident_inherited(struct notify_ctx *ctx, struct ident_table *t, pid_t tid,
+			    struct vn_cred *cred)
+{
+	pid_t cur = tid;
+
+	vn_cred_root(cred);
+	for (int depth = 0; depth < ANCESTRY_MAX; depth++) {
+		pid_t tgid, ppid;
+		struct ident *e;
+
+		if (proc_parents(cur, &tgid, &ppid) < 0)
+			return;
+		e = tgid != cur ? ident_find(t, tgid) : NULL;
+		if (!e && ppid > 1 && ppid != ctx->init_pid)
+			e = ident_find(t, ppid);
+		if (e) {
+			*cred = e->cred;
+			return;
+		}
+		if (ppid <= 1 || ppid == ctx->init_pid)
+			return;
+		cur = ppid;
+	}
+}
+
+void ident_begin(struct notify_call *c)
+{
+	struct ident_table *t = c->ctx->idents;
+	struct ident *e;
+
+	pthread_mutex_lock(&t->lock);
+	if (t->count == 0) {
+		/* nobody changed identity yet: everyone is the root inside */
+		vn_cred_root(&c->cred);
+	} else if ((e = ident_find(t, c->pid))) {
+		c->cred = e->cred;
+	} else {
+		ident_inherited(c->ctx, t, c->pid, &c->cred);
+		ident_add(t, c->pid, &c->cred);
+	}
+	pthread_mutex_unlock(&t->lock);
+	vn_set_cred(&c->cred);
+}
+
+void ident_end(void)
+{
+	vn_set_cred(NULL);
+}
+
+/* Keep c->cred as the calling thread's identity from now on. */
+static int ident_commit(struct notify_call *c)
+{
+	struct ident_table *t = c->ctx->idents;
+	struct ident *e;
+	int r = 0;
+
+	pthread_mutex_lock(&t->lock);
+	e = ident_find(t, c->pid);
+	if (e)
+		e->cred = c->cred;
+	else if (!ident_add(t, c->pid, &c->cred))
+		r = -ENOMEM;
+	pthread_mutex_unlock(&t->lock);
+	return r;
+}
+
+/* ------------------------------------------------------- the rules */
+
+#define UNCHANGED ((uint32_t)-1)
+
+static bool privileged(const struct vn_cred *cr)
+{
+	return cr->euid == 0;
+}
+
+static bool one_of(uint32_t id, uint32_t a, uint32_t b, uint32_t c)
+{
+	return id == a || id == b || id == c;
+}
+
+/* setresuid/setresgid: each id given must be one the thread has already,
+ * unless it is privileged; the file-system id follows the effective. */
+static int set_res(const struct vn_cred *cr, uint32_t ids[4], uint32_t r, uint32_t e, uint32_t s)
+{
+	uint32_t *real = &ids[0], *eff = &ids[1], *saved = &ids[2], *fs = &ids[3];
+
+	if (!privileged(cr)) {
+		if ((r != UNCHANGED && !one_of(r, *real, *eff, *saved)) ||
+		    (e != UNCHANGED && !one_of(e, *real, *eff, *saved)) ||
+		    (s != UNCHANGED && !one_of(s, *real, *eff, *saved)))
+			return -EPERM;
+	}
+	if (r != UNCHANGED)
+		*real = r;
+	if (e != UNCHANGED)
+		*eff = e;
+	if (s != UNCHANGED)
+		*saved = s;
+	*fs = *eff;
+	return 0;
+}
+
+/* setreuid/setregid (the saved id follows the effective when the real is
+ * set, or the effective becomes other than the old real). */
+static int set_re(const struct vn_cred *cr, uint32_t ids[4], uint32_t r, uint32_t e)
+{
+	uint32_t old_real = ids[0];
+	int err;
+
+	if (!privileged(cr) && r != UNCHANGED && r != ids[0] && r != ids[1])
+		return -EPERM;
+	err = set_res(cr, ids, r, e, UNCHANGED);
+	if (err < 0)
+		return err;
+	if (r != UNCHANGED || (e != UNCHANGED && e != old_real))
+		ids[2] = ids[1];
+	return 0;
+}
+
+/* setuid/setgid: all of them when privileged, else the effective (to the
+ * real or saved one). */
+static int set_one(const struct vn_cred *cr, uint32_t ids[4], uint32_t id)
+{
+	if (id == UNCHANGED)
+		return -EINVAL;
+	if (privileged(cr))
+		return set_res(cr, ids, id, id, id);
+	if (id != ids[0] && id != ids[2])
+		return -EPERM;
+	return set_res(cr, ids, UNCHANGED, id, UNCHANGED);
+}
+
+/* setfsuid/setfsgid: never fail; answer the old id. */
+static int64_t set_fs(const struct vn_cred *cr, uint32_t ids[4], uint32_t id)
+{
+	uint32_t old = ids[3];
+
+	if (privileged(cr) || one_of(id, ids[0], ids[1], ids[2]) || id == ids[3])
+		ids[3] = id;
+	return old;
+}
+
+static void uid_array(const struct vn_cred *cr, uint32_t ids[4])
+{
+	ids[0] = cr->ruid, ids[1] = cr->euid, ids[2] = cr->suid, ids[3] = cr->fsuid;
+}
+
+static void gid_array(const struct vn_cred *cr, uint32_t ids[4])
+{
+	ids[0] = cr->rgid, ids[1] = cr->egid, ids[2] = cr->sgid, ids[3] = cr->fsgid;
+}
+
+enum id_call { SET_ONE, SET_RE, SET_RES, SET_FS };
+
+static struct answer change_ids(struct notify_call *c, bool gid, enum id_call call)
+{
+	const __u64 *a = c->req->data.args;
+	struct vn_cred cr = c->cred;
+	uint32_t ids[4];
+	int64_t r;
+
+	if (gid)
+		gid_array(&cr, ids);
+	else
+		uid_array(&cr, ids);
+	switch (call) {
+	case SET_ONE: r = set_one(&cr, ids, (uint32_t)a[0]); break;
+	case SET_RE: r = set_re(&cr, ids, (uint32_t)a[0], (uint32_t)a[1]); break;
+	case SET_RES: r = set_res(&cr, ids, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2]); break;
+	default: r = set_fs(&cr, ids, (uint32_t)a[0]); break;
+	}
+	if (r < 0)
+		return answer_error((int)-r);
+	if (gid)
+		c->cred.rgid = ids[0], c->cred.egid = ids[1], c->cred.sgid = ids[2], c->cred.fsgid = ids[3];
+	else
+		c->cred.ruid = ids[0], c->cred.euid = ids[1], c->cred.suid = ids[2], c->cred.fsuid = ids[3];
+	if (ident_commit(c) < 0)
+		return answer_error(ENOMEM);
+	return answer_value(call == SET_FS ? r : 0);
+}
+
+struct answer sys_setuid(struct notify_call *c) { return change_ids(c, false, SET_ONE); }
+struct answer sys_setgid(struct notify_call *c) { return change_ids(c, true, SET_ONE); }
+struct answer sys_setreuid(struct notify_call *c) { return change_ids(c, false, SET_RE); }
+struct answer sys_setregid(struct notify_call *c) { return change_ids(c, true, SET_RE); }
+struct answer sys_setresuid(struct notify_call *c) { return change_ids(c, false, SET_RES); }
+struct answer sys_setresgid(struct notify_call *c) { return change_ids(c, true, SET_RES); }
+struct answer sys_setfsuid(struct notify_call *c) { return change_ids(c, false, SET_FS); }
+struct answer sys_setfsgid(struct notify_call *c) { return change_ids(c, true, SET_FS); }
+
+struct answer sys_setgroups(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	int64_t n = (int)a[0];
+	int r;
+
+	if (!privileged(&c->cred))
+		return answer_error(EPERM);
+	if (n < 0 || n > VN_NGROUPS)
+		return answer_error(EINVAL);
+	r = n ? notify_read(c, a[1], c->cred.groups, (size_t)n * sizeof(gid_t)) : 0;
+	if (r < 0)
+		return answer_error(-r);
+	c->cred.ngroups = (int)n;
+	return answer_result(ident_commit(c));
+}
+
+struct answer sys_getuid(struct notify_call *c) { return answer_value(c->cred.ruid); }
+struct answer sys_geteuid(struct notify_call *c) { return answer_value(c->cred.euid); }
+struct answer sys_getgid(struct notify_call *c) { return answer_value(c->cred.rgid); }
+struct answer sys_getegid(struct notify_call *c) { return answer_value(c->cred.egid); }
+
+static struct answer get_res(struct notify_call *c, const uint32_t ids[3])
+{
+	const __u64 *a = c->req->data.args;
+
+	for (int i = 0; i < 3; i++)
+		if (notify_write(c, a[i], &ids[i], sizeof(ids[i])) < 0)
+			return answer_error(EFAULT);
+	return answer_value(0);
+}
+
+struct answer sys_getresuid(struct notify_call *c)
+{
+	uint32_t ids[4];
+
+	uid_array(&c->cred, ids);
+	return get_res(c, ids);
+}
+
+struct answer sys_getresgid(struct notify_call *c)
+{
+	uint32_t ids[4];
+
+	gid_array(&c->cred, ids);
+	return get_res(c, ids);
+}
+
+struct answer sys_getgroups(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	int64_t size = (int)a[0];
+	size_t bytes = (size_t)c->cred.ngroups * sizeof(gid_t);
+
+	if (size < 0)
+		return answer_error(EINVAL);
+	if (size == 0)
+		return answer_value(c->cred.ngroups);
+	if (size < c->cred.ngroups)
+		return answer_error(EINVAL);
+	if (bytes && notify_write(c, a[1], c->cred.groups, bytes) < 0)
+		return answer_error(EFAULT);
+	return answer_value(c->cred.ngroups);
+}
+
+/* exec of a set-user-ID or set-group-ID file (presented bits and owner):
+ * the effective and saved ids become the file's, as the kernel does. */
+int ident_exec(struct notify_call *c, const struct stat *st)
+{
+	if (!(st->st_mode & (S_ISUID | S_ISGID)))
+		return 0;
+	if (st->st_mode & S_ISUID)
+		c->cred.euid = c->cred.suid = c->cred.fsuid = st->st_uid;
+	if ((st->st_mode & S_ISGID) && (st->st_mode & S_IXGRP))
+		c->cred.egid = c->cred.sgid = c->cred.fsgid = st->st_gid;
+	return ident_commit(c);
+}

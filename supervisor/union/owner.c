@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Presented ownership.  The sandbox's user namespace maps one id (the
+ * caller, as 0), so the kernel shows every other owner as the overflow id
+ * and refuses to give any other.  When ownership is presented the union
+ * answers for it instead:
+ *
+ *  - a lower object shows its real (host) owner: the namespace's 0 is
+ *    the caller; an unmapped id is asked of the host once (a helper in the
+ *    host's user namespace stats the object) and cached -- lowers do not
+ *    change under us;
+ *  - an upper object shows the owner recorded for its inode in the owner
+ *    store, a file of records in the state directory (works on any file
+ *    system and for every file type: user xattrs exist on neither tmpfs
+ *    before 6.6 nor symlinks); unrecorded, its real owner.
+ *
+ * Every object the union creates in the upper gets a record before it can
+ * be seen, so a record left by a removed inode is overwritten before its
+ * number can show again.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define STORE_NAME "owners"
+#define STORE_TMP  "owners.new"
+#define RECORD_MAGIC 0x6e776f76u /* "vown" */
+#define RECORD_FORGET 1u
+
+struct owner_record {
+	uint32_t magic;
+	uint32_t flags;
+	uint64_t ino;
+	uint32_t uid;
+	uint32_t gid;
+};
+
+struct id_slot {
+	uint64_t dev, ino;
+	uint32_t uid, gid;
+	bool used, present;
+};
+
+/* Open addressing, keyed by (dev, ino); never shrinks. */
+struct id_table {
+	struct id_slot *slots;
+	size_t cap, used, present;
+};
+
+struct vn_owner_store {
+	struct id_table table;
+	size_t records; /* in the file, for compaction */
+};
+
+struct vn_owners {
+	struct vn_owner_config cfg;
+	uid_t overflow_uid;
+	gid_t overflow_gid;
+	pthread_mutex_t lock;
+	struct vn_owner_store *store; /* the upper's inodes */
+	struct id_table lower;        /* lower objects' host owners */
+	int store_fd;                 /* for appending; opened on first record */
+};
+
+/* ------------------------------------------------------------ id table */
+
+static uint64_t id_hash(uint64_t dev, uint64_t ino)
+{
+	uint64_t h = ino * 0x9e3779b97f4a7c15ull ^ dev * 0xc2b2ae3d27d4eb4full;
+
+	return h ^ (h >> 29);
+}
+
+static struct id_slot *table_find(const struct id_table *t, uint64_t dev, uint64_t ino)
+{
+	if (!t->cap)
+		return NULL;
+	for (size_t i = id_hash(dev, ino) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		struct id_slot *s = &t->slots[i];
+
+		if (!s->used)
+			return NULL;
+		if (s->dev == dev && s->ino == ino)
+			return s;
+	}
+}
+
+static int table_grow(struct id_table *t)
+{
+	struct id_table bigger = { .cap = t->cap ? t->cap * 2 : 1024 };
+
+	bigger.slots = calloc(bigger.cap, sizeof(*bigger.slots));
+	if (!bigger.slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->cap; i++) {
+		struct id_slot *old = &t->slots[i];
+		size_t j;
+
+		if (!old->used)
+			continue;
+		for (j = id_hash(old->dev, old->ino) & (bigger.cap - 1); bigger.slots[j].used;
+		     j = (j + 1) & (bigger.cap - 1))
+			;
+		bigger.slots[j] = *old;
+		bigger.used++;
+	}
+	bigger.present = t->present;
+	free(t->slots);
+	*t = bigger;
+	return 0;
+}
+
+/* Set (present) or clear (!present) the entry of (dev, ino). */
+static int table_put(struct id_table *t, uint64_t dev, uint64_t ino, uid_t uid, gid_t gid,
+		     bool present)
+{
+	struct id_slot *s = table_find(t, dev, ino);
+
+	if (!s) {
+		size_t i;
+
+		if ((t->used + 1) * 4 > t->cap * 3 && table_grow(t) < 0)
+			return -ENOMEM;
+		for (i = id_hash(dev, ino) & (t->cap - 1); t->slots[i].used; i = (i + 1) & (t->cap - 1))
+			;
+		s = &t->slots[i];
+		*s = (struct id_slot){ .dev = dev, .ino = ino, .used = true };
+		t->used++;
+	}
+	t->present += (size_t)present - (size_t)s->present;
+	s->uid = uid;
+	s->gid = gid;
+	s->present = present;
+	return 0;
+}
+
+/* ---------------------------------------------------------- the store */
+
+static void store_apply(struct vn_owner_store *s, const struct owner_record *rec)
+{
+	table_put(&s->table, 0, rec->ino, rec->uid, rec->gid, !(rec->flags & RECORD_FORGET));
+	s->records++;
+}
+
+static int store_read(int fd, struct vn_owner_store *s)
+{
+	struct owner_record buf[512];
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		/* a torn last record (a crash mid-append) is dropped */
+		for (size_t i = 0; i < (size_t)n / sizeof(buf[0]); i++)
+			if (buf[i].magic == RECORD_MAGIC)
+				store_apply(s, &buf[i]);
+	}
+}
+
+/* Rewrite the store with its live records only, when most are dead. */
+static int store_compact(int state_fd, struct vn_owner_store *s)
+{
+	int fd = openat(state_fd, STORE_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int r = fd < 0 ? -errno : 0;
+
+	for (size_t i = 0; r == 0 && i < s->table.cap; i++) {
+		const struct id_slot *slot = &s->table.slots[i];
+		struct owner_record rec = { RECORD_MAGIC, 0, slot->ino, slot->uid, slot->gid };
+
+		if (slot->used && slot->present &&
+		    write(fd, &rec, sizeof(rec)) != (ssize_t)sizeof(rec))
+			r = -EIO;
+	}
+	if (fd >= 0 && close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && renameat(state_fd, STORE_TMP, state_fd, STORE_NAME) < 0)
+		r = -errno;
+	if (r < 0)
+		unlinkat(state_fd, STORE_TMP, 0);
+	else
+		s->records = s->table.present;
+	return r;
+}
+
+int vn_owner_store_load(int upper_root, struct vn_owner_store **out)
+{
+	struct vn_owner_store *s = calloc(1, sizeof(*s));
+	int state_fd, fd, r;
+
+	if (!s)
+		return -ENOMEM;
+	*out = s;
+	state_fd = union_openat_beneath(upper_root, VN_STATE_DIR, O_PATH | O_DIRECTORY);
+	if (state_fd < 0)
+		return state_fd == -ENOENT ? 0 : state_fd;
+	fd = union_openat_beneath(state_fd, STORE_NAME, O_RDONLY);
+	r = fd < 0 ? (fd == -ENOENT ? 0 : fd) : store_read(fd, s);
+	if (fd >= 0)
+		close(fd);
+	if (r == 0 && s->records > 2 * s->table.present + 4096)
+		r = store_compact(state_fd, s);
+	close(state_fd);
+	return r;
+}
+
+bool vn_owner_store_get(const struct vn_owner_store *s, ino_t ino, uid_t *uid, gid_t *gid)
+{
+	const struct id_slot *slot = table_find(&s->table, 0, ino);
+
+	if (!slot || !slot->present)
+		return false;
+	*uid = slot->uid;
+	*gid = slot->gid;
+	return true;
+}
+
+size_t vn_owner_store_count(const struct vn_owner_store *s)
+{
+	return s->table.present;
+}
+
+void vn_owner_store_free(struct vn_owner_store *s)
+{
+	if (!s)
+		return;
+	free(s->table.slots);
+	free(s);
+}
+
+/* ------------------------------------------------------- set-up */
+
+static unsigned read_overflow(const char *path)
+{
+	unsigned v = 65534;
+	FILE *f = fopen(path, "re");
+
+	if (f) {
+		if (fscanf(f, "%u", &v) != 1)
+			v = 65534;
+		fclose(f);
+	}
+	return v;
+}
+
+static int owners_adopt_upper_root(struct vn_union *u);
+
+int vn_owners_enable(struct vn_union *u, const struct vn_owner_config *cfg)
+{
+	struct vn_owners *o = calloc(1, sizeof(*o));
+	int r;
+
+	if (!o)
+		return -ENOMEM;
+	o->cfg = *cfg;
+	o->store_fd = -1;
+	o->overflow_uid = read_overflow("/proc/sys/kernel/overflowuid");
+	o->overflow_gid = read_overflow("/proc/sys/kernel/overflowgid");
+	pthread_mutex_init(&o->lock, NULL);
+	r = u->nlayers && u->layers[0].writable
+		    ? vn_owner_store_load(u->layers[0].root_fd, &o->store)
+		    : (o->store = calloc(1, sizeof(*o->store))) ? 0 : -ENOMEM;
+	if (r < 0) {
+		vn_owner_store_free(o->store);
+		free(o);
+		return r;
+	}
+	u->owners = o;
+	return owners_adopt_upper_root(u);
+}
+
+void vn_owners_release(struct vn_union *u)
+{
+	struct vn_owners *o = u->owners;
+
+	if (!o)
+		return;
+	if (o->store_fd >= 0)
+		close(o->store_fd);
+	vn_owner_store_free(o->store);
+	free(o->lower.slots);
+	pthread_mutex_destroy(&o->lock);
+	free(o);
+	u->owners = NULL;
+}
+
+/* -------------------------------------------------- the current identity */
+
+static __thread const struct vn_cred *current_cred;
+
+void vn_set_cred(const struct vn_cred *cred)
+{
+	current_cred = cred;
+}
+
+const struct vn_cred *vn_current_cred(void)
+{
+	return current_cred;
+}
+
+void vn_cred_root(struct vn_cred *cred)
+{
+	memset(cred, 0, sizeof(*cred));
+	cred->ngroups = 1;
+}
+
+bool vn_cred_in_group(const struct vn_cred *cred, gid_t gid)
+{
+	if (cred->fsgid == gid)
+		return true;
+	for (int i = 0; i < cred->ngroups; i++)
+		if (cred->groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* As the kernel's generic_permission, with the root inside holding
+ * CAP_DAC_OVERRIDE (ACLs are not consulted). */
+int vn_permission(const struct stat *st, int mask)
+{
+	const struct vn_cred *c = current_cred;
+	mode_t granted;
+
+	if (!c)
+		return 0;
+	if (c->fsuid == 0) {
+		if ((mask & VN_MAY_EXEC) && !S_ISDIR(st->st_mode) && !(st->st_mode & 0111))
+			return -EACCES;
+		return 0;
+	}
+	if (st->st_uid == c->fsuid)
+		granted = (st->st_mode >> 6) & 7;
+	else if (vn_cred_in_group(c, st->st_gid))
+		granted = (st->st_mode >> 3) & 7;
+	else
+		granted = st->st_mode & 7;
+	return (mask & 7 & ~granted) ? -EACCES : 0;
+}
+
+int vn_may_own(const struct stat *st)
+{
+	const struct vn_cred *c = current_cred;
+
+	return !c || c->fsuid == 0 || c->fsuid == st->st_uid ? 0 : -EPERM;
+}
+
+/* ------------------------------------------------------ presenting */
+
+static int host_owner_cached(struct vn_union *u, const struct stat *st, int dirfd,
+			     const char *name, uid_t *uid, gid_t *gid)
+{
+	struct vn_owners *o = u->owners;
+	struct id_slot *slot;
+	int r;
+
+	pthread_mutex_lock(&o->lock);
+	slot = table_find(&o->lower, st->st_dev, st->st_ino);
+	if (slot) {
+		*uid = slot->uid;
+		*gid = slot->gid;
+	}
+	pthread_mutex_unlock(&o->lock);
+	if (slot)
+		return 0;
+	r = o->cfg.host_owner(o->cfg.host_arg, dirfd, name, uid, gid);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&o->lock);
+	r = table_put(&o->lower, st->st_dev, st->st_ino, *uid, *gid, true);
+	pthread_mutex_unlock(&o->lock);
+	return r;
+}
+
+/* The real owner of an object whose stat (seen through the namespace) is
+ * st: the namespace's 0 is the caller; other ids are the host's to tell. */
+static int real_owner(struct vn_union *u, const struct stat *st, int dirfd, const char *name,
+		      uid_t *uid, gid_t *gid)
+{
+	struct vn_owners *o = u->owners;
+
+	if (st->st_uid != o->overflow_uid && st->st_gid != o->overflow_gid) {
+		*uid = st->st_uid == 0 ? o->cfg.caller_uid : st->st_uid;
+		*gid = st->st_gid == 0 ? o->cfg.caller_gid : st->st_gid;
+		return 0;
+	}
+	return host_owner_cached(u, st, dirfd, name, uid, gid);
+}
+
+static bool upper_recorded(struct vn_owners *o, ino_t ino, uid_t *uid, gid_t *gid)
+{
+	bool found;
+
+	pthread_mutex_lock(&o->lock);
+	found = vn_owner_store_get(o->store, ino, uid, gid);
+	pthread_mutex_unlock(&o->lock);
+	return found;
+}
+
+int union_owner_present(struct vn_union *u, int layer, int dirfd, const char *name,
+			struct stat *st)
+{
+	uid_t uid;
+	gid_t gid;
+	int r;
+
+	if (!u->owners)
+		return 0;
+	if (layer == 0 && upper_recorded(u->owners, st->st_ino, &uid, &gid)) {
+		st->st_uid = uid;
+		st->st_gid = gid;
+		return 0;
+	}
+	r = real_owner(u, st, dirfd, name, &uid, &gid);
+	if (r < 0)
+		return r;
+	st->st_uid = uid;
+	st->st_gid = gid;
+	return 0;
+}
+
+int vn_present_fd(struct vn_union *u, int layer, int fd, struct stat *st)
+{
+	return union_owner_present(u, layer, fd, "", st);
+}
+
+/* ------------------------------------------------------ recording */
+
+static int store_append(struct vn_union *u, const struct owner_record *rec)
+{
+	struct vn_owners *o = u->owners;
+
+	if (o->store_fd < 0) {
+		int r = union_state_ready(u);
+
+		if (r < 0)
+			return r;
+		o->store_fd = openat(u->state_fd, STORE_NAME,
+				     O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (o->store_fd < 0)
+			return -errno;
+	}
+	if (write(o->store_fd, rec, sizeof(*rec)) != (ssize_t)sizeof(*rec))
+		return -EIO;
+	store_apply(o->store, rec);
+	return 0;
+}
+
+static int record(struct vn_union *u, ino_t ino, uid_t uid, gid_t gid, uint32_t flags)
+{
+	struct owner_record rec = { RECORD_MAGIC, flags, ino, uid, gid };
+	int r;
+
+	pthread_mutex_lock(&u->owners->lock);
+	r = store_append(u, &rec);
+	pthread_mutex_unlock(&u->owners->lock);
+	return r;
+}
+
+static int stat_at(int dirfd, const char *name, struct stat *st)
+{
+	return fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW | (name[0] ? 0 : AT_EMPTY_PATH)) < 0
+		       ? -errno
+		       : 0;
+}
+
+int union_owner_set(struct vn_union *u, int dirfd, const char *name, uid_t uid, gid_t gid)
+{
+	struct stat st;
+	int r;
+
+	if (!u->owners)
+		return 0;
+	r = stat_at(dirfd, name, &st);
+	if (r < 0)
+		return r;
+	if (uid == (uid_t)-1 || gid == (gid_t)-1) {
+		struct stat cur = st;
+
+		r = union_owner_present(u, 0, dirfd, name, &cur);
+		if (r < 0)
+			return r;
+		if (uid == (uid_t)-1)
+			uid = cur.st_uid;
+		if (gid == (gid_t)-1)
+			gid = cur.st_gid;
+	}
+	return record(u, st.st_ino, uid, gid, 0);
+}
+
+int union_owner_set_new(struct vn_union *u, int parent, int dirfd, const char *name)
+{
+	const struct vn_cred *c = current_cred;
+	struct stat dir;
+	gid_t gid;
+	int r;
+
+	if (!u->owners)
+		return 0;
+	r = stat_at(parent, "", &dir);
+	if (r == 0)
+		r = union_owner_present(u, 0, parent, "", &dir);
+	if (r < 0)
+		return r;
+	gid = (dir.st_mode & S_ISGID) ? dir.st_gid : c ? c->fsgid : 0;
+	return union_owner_set(u, dirfd, name, c ? c->fsuid : 0, gid);
+}
+
+ino_t union_owner_doomed(struct vn_union *u, int dirfd, const char *name)
+{
+	struct stat st;
+	uid_t uid;
+	gid_t gid;
+
+	if (!u->owners || stat_at(dirfd, name, &st) < 0)
+		return 0;
+	/* the last name of a file, or a directory: its inode goes */
+	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1)
+		return 0;
+	return upper_recorded(u->owners, st.st_ino, &uid, &gid) ? st.st_ino : 0;
+}
+
+void union_owner_forget(struct vn_union *u, ino_t ino)
+{
+	/* best effort: a record left behind is overwritten before its inode
+	 * number can show again (every new object gets one) */
+	if (u->owners && ino)
+		(void)record(u, ino, 0, 0, RECORD_FORGET);
+}
+
+/* The upper's root was never copied up (it is there from the start): it
+ * shows the owner of the root below it until something else is recorded. */
+static int owners_adopt_upper_root(struct vn_union *u)
+{
+	struct stat upper, below;
+	uid_t uid;
+	gid_t gid;
+	int r;
+
+	if (u->nlayers < 2 || !u->layers[0].writable)
+		return 0;
+	if (fstat(u->layers[0].root_fd, &upper) < 0 || fstat(u->layers[1].root_fd, &below) < 0)
+		return -errno;
+	if (upper_recorded(u->owners, upper.st_ino, &uid, &gid))
+		return 0;
+	r = union_owner_present(u, 1, u->layers[1].root_fd, "", &below);
+	if (r == 0)
+		r = union_owner_set(u, u->layers[0].root_fd, "", below.st_uid, below.st_gid);
+	return r;
+}
