@@ -170,6 +170,7 @@ static int enter_user_namespace(struct sandbox *sb, struct vn_error *err)
 {
 	uid_t uid = getuid();
 	gid_t gid = getgid();
+	bool root = geteuid() == 0; /* before the namespace makes us 0 */
 	char map[64];
 
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
@@ -182,15 +183,15 @@ static int enter_user_namespace(struct sandbox *sb, struct vn_error *err)
 	/* The caller, whoever it is, becomes root inside; a process may map
 	 * only its own ids into a namespace it has just entered.  Root may
 	 * map them all, and then every owner is the kernel's to show. */
-	if (geteuid() == 0)
+	if (root)
 		snprintf(map, sizeof(map), "0 0 4294967295");
 	else
 		snprintf(map, sizeof(map), "0 %u 1", uid);
 	if (write_file("/proc/self/uid_map", map) < 0)
 		return vn_fail(err, errno, "write the user namespace's uid map");
-	if (geteuid() != 0 && write_file("/proc/self/setgroups", "deny") < 0)
+	if (!root && write_file("/proc/self/setgroups", "deny") < 0)
 		return vn_fail(err, errno, "deny setgroups in the user namespace");
-	if (getegid() == 0 && geteuid() == 0)
+	if (root)
 		snprintf(map, sizeof(map), "0 0 4294967295");
 	else
 		snprintf(map, sizeof(map), "0 %u 1", gid);
