@@ -248,8 +248,8 @@ struct vn_cred {
 /* The real (host) owner of dirfd/name ("" for dirfd itself): 0 or -errno. */
 typedef int (*vn_host_owner_fn)(void *arg, int dirfd, const char *name, uid_t *uid, gid_t *gid);
 struct vn_owner_config {
-	uid_t caller_uid;            /* the host ids the namespace's 0 stands for */
-	gid_t caller_gid;
+	uid_t caller_uid;            /* the host ids the namespace's 0 stands for: */
+	gid_t caller_gid;            /* shown as 0, as the kernel shows them */
 	vn_host_owner_fn host_owner; /* for ids the namespace does not map */
 	void *host_arg;
 };

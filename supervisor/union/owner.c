@@ -5,10 +5,10 @@
  * and refuses to give any other.  When ownership is presented the union
  * answers for it instead:
  *
- *  - a lower object shows its real (host) owner: the namespace's 0 is
- *    the caller; an unmapped id is asked of the host once (a helper in the
- *    host's user namespace stats the object) and cached -- lowers do not
- *    change under us;
+ *  - a lower object shows its real (host) owner, except that the caller
+ *    is 0 inside as with the kernel's ids; an id the namespace does not
+ *    map is asked of the host once (a helper in the host's user namespace
+ *    stats the object) and cached -- lowers do not change under us;
  *  - an upper object shows the owner recorded for its inode in the owner
  *    store, a file of records in the state directory (works on any file
  *    system and for every file type: user xattrs exist on neither tmpfs
@@ -380,19 +380,28 @@ static int host_owner_cached(struct vn_union *u, const struct stat *st, int dirf
 	return r;
 }
 
-/* The real owner of an object whose stat (seen through the namespace) is
- * st: the namespace's 0 is the caller; other ids are the host's to tell. */
+/* The owner of an object whose stat (seen through the namespace) is st.
+ * The caller is 0 inside, as the kernel shows it (its own files are the
+ * root's inside, as in any rootless container); ids the namespace does
+ * not map are the host's to tell, and are shown as they are. */
 static int real_owner(struct vn_union *u, const struct stat *st, int dirfd, const char *name,
 		      uid_t *uid, gid_t *gid)
 {
 	struct vn_owners *o = u->owners;
+	int r;
 
-	if (st->st_uid != o->overflow_uid && st->st_gid != o->overflow_gid) {
-		*uid = st->st_uid == 0 ? o->cfg.caller_uid : st->st_uid;
-		*gid = st->st_gid == 0 ? o->cfg.caller_gid : st->st_gid;
+	*uid = st->st_uid;
+	*gid = st->st_gid;
+	if (st->st_uid != o->overflow_uid && st->st_gid != o->overflow_gid)
 		return 0;
-	}
-	return host_owner_cached(u, st, dirfd, name, uid, gid);
+	r = host_owner_cached(u, st, dirfd, name, uid, gid);
+	if (r < 0)
+		return r;
+	if (*uid == o->cfg.caller_uid)
+		*uid = 0;
+	if (*gid == o->cfg.caller_gid)
+		*gid = 0;
+	return 0;
 }
 
 static bool upper_recorded(struct vn_owners *o, ino_t ino, uid_t *uid, gid_t *gid)
