@@ -17,6 +17,7 @@ void cli_usage(FILE *out)
 	      "\n"
 	      "Commands:\n"
 	      "  run       run a command with a union as its root file system\n"
+	      "  doctor    what this machine gives veneer, and what `run` would choose\n"
 	      "  help      show this help, or `veneer help run`\n"
 	      "\n"
 	      "Options:\n"

@@ -98,7 +98,7 @@ static int probe_listener(struct vn_error *err)
 	return 0;
 }
 
-static int check_kernel(struct vn_error *err)
+int sandbox_check_kernel(struct vn_error *err)
 {
 	char avail[256] = "";
 	struct utsname un;
@@ -582,7 +582,7 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	if (!getcwd(sb->caller_cwd, sizeof(sb->caller_cwd)))
 		sb->caller_cwd[0] = '\0';
 
-	if (check_kernel(err) < 0 ||
+	if (sandbox_check_kernel(err) < 0 ||
 	    choose_ids(sb, err) < 0 ||
 	    enter_user_namespace(sb, err) < 0 ||
 	    upper_prepare(opt->upper, &sb->upper, err) < 0 ||

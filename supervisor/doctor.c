@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `veneer doctor`: what this machine gives veneer, and what `veneer run`
+ * would choose here -- the backend, and how ownership is shown (--ids).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "veneer/union.h"
+
+static void doctor_usage(FILE *out)
+{
+	fputs("Usage: veneer doctor [--lower DIR]... [--upper DIR]\n"
+	      "\n"
+	      "Say what this machine gives veneer and what `veneer run` with the same\n"
+	      "layers would choose: the backend, and how ownership is shown inside\n"
+	      "(--ids auto).  Changes nothing.\n"
+	      "\n"
+	      "  --lower DIR   a lower layer as for `veneer run` (default: /)\n"
+	      "  --upper DIR   an upper layer as for `veneer run`\n"
+	      "  -h, --help    show this help\n"
+	      "\n"
+	      "Exit status: 0 when `veneer run` can work here, 1 when it cannot.\n",
+	      out);
+}
+
+static void line(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void line(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%-12s ", what);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* Whether this user can make a user namespace (in a throwaway child). */
+static bool can_unshare_user(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return false;
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* The caller's line in /etc/subuid or /etc/subgid, if any. */
+static bool has_subordinate_ids(const char *file, const char *user, uid_t uid)
+{
+	char buf[512], id[32];
+	bool found = false;
+	FILE *f = fopen(file, "re");
+
+	if (!f)
+		return false;
+	snprintf(id, sizeof(id), "%u", (unsigned)uid);
+	while (!found && fgets(buf, sizeof(buf), f)) {
+		char *colon = strchr(buf, ':');
+
+		if (!colon)
+			continue;
+		*colon = '\0';
+		found = strcmp(buf, user) == 0 || strcmp(buf, id) == 0;
+	}
+	fclose(f);
+	return found;
+}
+
+static bool on_path(const char *prog)
+{
+	char path[PATH_MAX];
+	const char *dirs[] = { "/usr/bin", "/bin", "/usr/sbin", "/sbin" };
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dirs[i], prog);
+		if (access(path, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void report_ownership(struct run_options *opt)
+{
+	char why[PATH_MAX + 128], store[PATH_MAX];
+	struct passwd *pw = getpwuid(getuid());
+	const char *user = pw ? pw->pw_name : "?";
+	enum ids_mode mode = ids_choose(opt, why, sizeof(why));
+	bool subuid = has_subordinate_ids("/etc/subuid", user, getuid());
+	bool subgid = has_subordinate_ids("/etc/subgid", user, getuid());
+
+	line("ownership", "%s: %s", mode == IDS_PRESENTED ? "presented" : "kernel", why);
+	if (mode == IDS_PRESENTED)
+		line("", "veneer shows real owners, keeps owners set inside in the upper's "
+		     "%s/owners and emulates setuid & co.", VN_STATE_DIR);
+	else if (geteuid() == 0)
+		line("", "every id is mapped: owners and setuid & co. are the kernel's own");
+	else
+		line("", "ids other than yours would show as nobody; --ids presented changes that");
+	line("subids", "%s in /etc/subuid, %s in /etc/subgid; newuidmap %s, newgidmap %s "
+	     "(not used: presented ownership works without them, see docs/design.md)",
+	     subuid ? "yes" : "none", subgid ? "yes" : "none",
+	     on_path("newuidmap") ? "present" : "missing", on_path("newgidmap") ? "present" : "missing");
+	if (opt->upper) {
+		snprintf(store, sizeof(store), "%s/%s/owners", opt->upper, VN_STATE_DIR);
+		line("owner store", "%s: %s", store,
+		     access(store, F_OK) == 0 ? "present" : "none yet (made on the first change)");
+	}
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "lower", required_argument, NULL, 'l' },
+		{ "upper", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static char *root[] = { "/" };
+	struct run_options opt = { 0 };
+	struct vn_error err = { 0 };
+	struct utsname un;
+	char *lowers[VN_MAX_LAYERS];
+	bool usable = true;
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			if (opt.nlowers == VN_MAX_LAYERS - 1) {
+				fprintf(stderr, "veneer: at most %d lowers\n", VN_MAX_LAYERS - 1);
+				return EXIT_VENEER_ERROR;
+			}
+			lowers[opt.nlowers++] = optarg;
+			break;
+		case 'u':
+			opt.upper = optarg;
+			break;
+		case 'h':
+			doctor_usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "veneer: doctor: unknown option %s; see `veneer doctor --help`\n",
+				argv[optind - 1]);
+			return EXIT_VENEER_ERROR;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "veneer: doctor takes no arguments (got '%s'); see `veneer doctor --help`\n",
+			argv[optind]);
+		return EXIT_VENEER_ERROR;
+	}
+	opt.lowers = opt.nlowers ? lowers : root;
+	opt.nlowers = opt.nlowers ? opt.nlowers : 1;
+
+	line("kernel", "%s %s", uname(&un) == 0 ? un.sysname : "?", uname(&un) == 0 ? un.release : "?");
+	if (can_unshare_user()) {
+		line("user ns", "yes: unprivileged user namespaces work");
+	} else {
+		line("user ns", "no: cannot create a user namespace (sysctl user.max_user_namespaces, "
+		     "kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns)");
+		usable = false;
+	}
+	if (sandbox_check_kernel(&err) == 0) {
+		line("backend", "notify: seccomp user notification works (--backend auto picks it)");
+	} else {
+		line("backend", "none: %s", err.msg);
+		usable = false;
+	}
+	report_ownership(&opt);
+	return usable ? 0 : 1;
+}
