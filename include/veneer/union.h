@@ -242,6 +242,9 @@ uint64_t vn_view_generation(const struct vn_union *u);
 struct vn_cred {
 	uid_t ruid, euid, suid, fsuid;
 	gid_t rgid, egid, sgid, fsgid;
+	/* root's capabilities, as a whole: permitted, effective, and
+	 * PR_SET_KEEPCAPS (kept over a change to non-zero uids) */
+	bool cap_permitted, cap_effective, keepcaps;
 	int ngroups;
 	gid_t groups[VN_NGROUPS];
 };

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -232,9 +234,27 @@ static int ident_commit(struct notify_call *c)
 
 #define UNCHANGED ((uint32_t)-1)
 
+/* CAP_SETUID / CAP_SETGID: root's capabilities, while effective. */
 static bool privileged(const struct vn_cred *cr)
 {
-	return cr->euid == 0;
+	return cr->cap_effective;
+}
+
+/* What a change of uids does to root's capabilities (the kernel's
+ * cap_emulate_setxuid): leaving uid 0 everywhere loses them unless
+ * PR_SET_KEEPCAPS; leaving euid 0 clears the effective ones, and coming
+ * back to it restores them. */
+static void caps_follow_uids(struct vn_cred *cr, const uint32_t old[4])
+{
+	bool had_root = old[0] == 0 || old[1] == 0 || old[2] == 0;
+	bool has_root = cr->ruid == 0 || cr->euid == 0 || cr->suid == 0;
+
+	if (had_root && !has_root && !cr->keepcaps)
+		cr->cap_permitted = false;
+	if (old[1] == 0 && cr->euid != 0)
+		cr->cap_effective = false;
+	if (old[1] != 0 && cr->euid == 0)
+		cr->cap_effective = cr->cap_permitted;
 }
 
 static bool one_of(uint32_t id, uint32_t a, uint32_t b, uint32_t c)
@@ -335,10 +355,16 @@ static struct answer change_ids(struct notify_call *c, bool gid, enum id_call ca
 	}
 	if (r < 0)
 		return answer_error((int)-r);
-	if (gid)
+	if (gid) {
 		c->cred.rgid = ids[0], c->cred.egid = ids[1], c->cred.sgid = ids[2], c->cred.fsgid = ids[3];
-	else
+	} else {
+		uint32_t old[4];
+
+		uid_array(&c->cred, old);
 		c->cred.ruid = ids[0], c->cred.euid = ids[1], c->cred.suid = ids[2], c->cred.fsuid = ids[3];
+		if (call != SET_FS)
+			caps_follow_uids(&c->cred, old);
+	}
 	if (ident_commit(c) < 0)
 		return answer_error(ENOMEM);
 	return answer_value(call == SET_FS ? r : 0);
@@ -422,11 +448,61 @@ struct answer sys_getgroups(struct notify_call *c)
  * the effective and saved ids become the file's, as the kernel does. */
 int ident_exec(struct notify_call *c, const struct stat *st)
 {
-	if (!(st->st_mode & (S_ISUID | S_ISGID)))
-		return 0;
+	struct vn_cred *cr = &c->cred;
+	bool permitted, effective;
+
 	if (st->st_mode & S_ISUID)
-		c->cred.euid = c->cred.suid = c->cred.fsuid = st->st_uid;
+		cr->euid = cr->suid = cr->fsuid = st->st_uid;
 	if ((st->st_mode & S_ISGID) && (st->st_mode & S_IXGRP))
-		c->cred.egid = c->cred.sgid = c->cred.fsgid = st->st_gid;
+		cr->egid = cr->sgid = cr->fsgid = st->st_gid;
+	/* exec gives root its capabilities (a real or effective uid of 0),
+	 * takes them from anyone else, and forgets PR_SET_KEEPCAPS */
+	permitted = cr->ruid == 0 || cr->euid == 0;
+	effective = cr->euid == 0;
+	if (!(st->st_mode & (S_ISUID | S_ISGID)) && permitted == cr->cap_permitted &&
+	    effective == cr->cap_effective && !cr->keepcaps)
+		return 0; /* nothing changes: nothing to keep */
+	cr->cap_permitted = permitted;
+	cr->cap_effective = effective;
+	cr->keepcaps = false;
 	return ident_commit(c);
+}
+
+/* prctl(PR_SET_KEEPCAPS) is noted; the kernel runs every prctl. */
+struct answer sys_prctl(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+
+	if (a[0] == PR_SET_KEEPCAPS && a[1] <= 1 && c->cred.keepcaps != (a[1] == 1)) {
+		c->cred.keepcaps = a[1] == 1;
+		if (ident_commit(c) < 0)
+			return answer_error(ENOMEM);
+	}
+	return answer_continue();
+}
+
+/* capset: whether root's capabilities (CAP_SETUID, CAP_SETGID) are made
+ * effective or dropped is noted; the kernel runs the call. */
+struct answer sys_capset(struct notify_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct __user_cap_header_struct head;
+	struct __user_cap_data_struct data;
+	bool effective;
+
+	if (notify_read(c, a[0], &head, sizeof(head)) < 0 || !a[1] ||
+	    notify_read(c, a[1], &data, sizeof(data)) < 0)
+		return answer_continue(); /* the kernel says what is wrong */
+	/* head.pid is in the target's pid namespace: any but its own is
+	 * refused by the kernel, so it is taken as the caller's */
+	effective = c->cred.cap_permitted &&
+		    (data.effective & ((1u << CAP_SETUID) | (1u << CAP_SETGID)));
+	c->cred.cap_permitted = c->cred.cap_permitted &&
+				(data.permitted & ((1u << CAP_SETUID) | (1u << CAP_SETGID)));
+	if (effective != c->cred.cap_effective || !c->cred.cap_permitted) {
+		c->cred.cap_effective = effective;
+		if (ident_commit(c) < 0)
+			return answer_error(ENOMEM);
+	}
+	return answer_continue();
 }

@@ -246,6 +246,8 @@ struct answer sys_getegid(struct notify_call *c);
 struct answer sys_getresuid(struct notify_call *c);
 struct answer sys_getresgid(struct notify_call *c);
 struct answer sys_getgroups(struct notify_call *c);
+struct answer sys_prctl(struct notify_call *c);
+struct answer sys_capset(struct notify_call *c);
 
 /* stale.c: fds on a lower file that was copied up */
 int stale_table_new(struct notify_ctx *ctx);

@@ -144,7 +144,7 @@ static struct answer exec_path(struct notify_call *c, int dirfd, uint64_t path, 
 	if (r == 0)
 		r = render_executable(c, &tp, 0);
 	if (r == 0 && c->ctx->presented)
-		r = ident_exec(c, &tp.node.st);
+		r = ident_exec(c, &tp.node.st); /* the exec may yet fail: a limit */
 	if (r < 0)
 		return answer_error(-r);
 	return answer_continue();

@@ -106,6 +106,8 @@ static const struct syscall_entry table[] = {
 	IDENT(__NR_getresuid, sys_getresuid),
 	IDENT(__NR_getresgid, sys_getresgid),
 	IDENT(__NR_getgroups, sys_getgroups),
+	IDENT(__NR_prctl, sys_prctl),
+	IDENT(__NR_capset, sys_capset),
 };
 
 #define TABLE_SIZE (sizeof(table) / sizeof(table[0]))

@@ -310,6 +310,7 @@ const struct vn_cred *vn_current_cred(void)
 void vn_cred_root(struct vn_cred *cred)
 {
 	memset(cred, 0, sizeof(*cred));
+	cred->cap_permitted = cred->cap_effective = true;
 	cred->ngroups = 1;
 }
 
