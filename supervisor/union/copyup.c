@@ -311,24 +311,28 @@ static int node_layer_parent(struct vn_union *u, const struct vn_node *node, cha
 static int copy_regular(struct vn_union *u, int src_dir, const char *name, const struct stat *st,
 			int dst_dir, const char *dst_name, int flags)
 {
-	int src = union_openat_beneath(src_dir, name, O_RDONLY);
+	/* nothing to read from an empty file, or one the open truncates:
+	 * so one the caller may not read is copied up all the same */
+	bool no_data = st->st_size == 0 || (flags & VN_COPYUP_NO_DATA);
+	int src = no_data ? -1 : union_openat_beneath(src_dir, name, O_RDONLY);
 	int dst, r = 0;
 	bool unnamed;
 
-	if (src < 0)
+	if (src < 0 && !no_data)
 		return src;
 	dst = openat(dst_dir, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, 0600);
 	unnamed = dst >= 0;
 	if (!unnamed && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
 		if (flags & COPY_WHOLE_OR_NOTHING) {
-			close(src);
+			if (src >= 0)
+				close(src);
 			return -EOPNOTSUPP;
 		}
 		dst = openat(dst_dir, dst_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	}
 	if (dst < 0)
 		r = -errno;
-	if (r == 0 && !(flags & VN_COPYUP_NO_DATA))
+	if (r == 0 && !no_data)
 		r = copy_data(src, dst, st->st_size);
 	if (r == 0)
 		r = unnamed ? copy_attrs(u, src_dir, name, st, dst, "")
@@ -342,7 +346,8 @@ static int copy_regular(struct vn_union *u, int src_dir, const char *name, const
 		if (linkat(AT_FDCWD, proc, dst_dir, dst_name, AT_SYMLINK_FOLLOW) < 0)
 			r = -errno;
 	}
-	close(src);
+	if (src >= 0)
+		close(src);
 	if (dst >= 0)
 		close(dst);
 	return r;

@@ -158,6 +158,11 @@ static int lookup_name_from(struct walk *w, const char *name, const char *child_
 		if (fstatat(w->dirfd[i], name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			int wh;
 
+			/* a lower directory the caller may not search on the
+			 * host: what it holds cannot be known, so it holds
+			 * nothing (docs/design.md, Ownership) */
+			if (errno == EACCES && i > 0)
+				continue;
 			if (errno != ENOENT)
 				goto fail_errno;
 			wh = union_has_oci_whiteout(w->dirfd[i], name);
@@ -193,6 +198,8 @@ static int lookup_name_from(struct walk *w, const char *name, const char *child_
 			 * the layers below: the directory stands alone (OCI) */
 			if (opaque == 0)
 				opaque = union_has_oci_whiteout(w->dirfd[i], name);
+			if (opaque == -EACCES && i > 0)
+				opaque = 0; /* unsearchable: as above */
 
 			if (opaque < 0) {
 				errno = -opaque;

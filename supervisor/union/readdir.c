@@ -175,6 +175,10 @@ static int merge_layer(struct vn_union *u, const struct vn_node *dir, size_t lay
 	struct name_set whiteouts = { 0 };
 	int r = 0;
 
+	/* a lower directory the caller may not read on the host: its entries
+	 * cannot be known, so it adds none (docs/design.md, Ownership) */
+	if (fd == -EACCES && layer > 0)
+		return 0;
 	if (fd < 0)
 		return fd;
 	d = fdopendir(fd);
