@@ -1872,3 +1872,206 @@ UT(write, an_interrupted_rename_completes_at_the_next_start)
 	expect_file("/new/f", 0, "/new/f", 0, "moved");
 	cr_assert(!layer_has(1, "new"), "the lower changed: %s", lpath(p, 1, "new"));
 }
+
+/* ------------------------------------------------------------------ */
+/* Presented ownership: the owner store, creators, chown, permissions  */
+/* ------------------------------------------------------------------ */
+
+/* The host's answer for unmapped ids (the tests' files are all mapped:
+ * a call means an id the namespace cannot show, which cannot happen). */
+static int no_host_owner(void *arg, int dirfd, const char *name, uid_t *uid, gid_t *gid)
+{
+	(void)arg, (void)dirfd, (void)name, (void)uid, (void)gid;
+	return -ENOSYS;
+}
+
+static void present_owners(void)
+{
+	struct vn_owner_config cfg = { .caller_uid = getuid(), .caller_gid = getgid(),
+				       .host_owner = no_host_owner };
+
+	cr_assert_eq(vn_owners_enable(&g_u, &cfg), 0);
+}
+
+/* Release the union and build it again on the same directories: what a
+ * restart of the sandbox sees. */
+static void restart_union(int nlayers)
+{
+	vn_union_release(&g_u);
+	memset(&g_u, 0, sizeof(g_u));
+	for (int i = 0; i < nlayers; i++) {
+		char p[PATH_MAX];
+		int fd = open(lpath(p, i, ""), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(vn_union_add_layer(&g_u, fd, p, i == 0), 0);
+	}
+	present_owners();
+}
+
+static void expect_owner(const char *path, uid_t uid, gid_t gid)
+{
+	struct vn_node n;
+
+	cr_assert_eq(res(path, 0, &n), 0, "resolve %s", path);
+	cr_assert_eq(n.st.st_uid, uid, "%s: uid %u, want %u", path, (unsigned)n.st.st_uid, (unsigned)uid);
+	cr_assert_eq(n.st.st_gid, gid, "%s: gid %u, want %u", path, (unsigned)n.st.st_gid, (unsigned)gid);
+}
+
+static struct vn_cred cred_of(uid_t uid, gid_t gid)
+{
+	struct vn_cred c;
+
+	vn_cred_root(&c);
+	c.ruid = c.euid = c.suid = c.fsuid = uid;
+	c.rgid = c.egid = c.sgid = c.fsgid = gid;
+	c.groups[0] = gid;
+	c.cap_permitted = c.cap_effective = uid == 0;
+	return c;
+}
+
+UT(owners, chown_and_creations_persist_across_a_restart)
+{
+	struct vn_cred user = cred_of(1000, 1000);
+	struct vn_node n;
+	char p[PATH_MAX];
+	int fd;
+
+	layers(2);
+	put(1, "etc/conf", "x");
+	mkd(1, "pub");
+	chmod(lpath(p, 1, "pub"), 0777);
+	present_owners();
+	expect_owner("/etc/conf", getuid(), getgid()); /* as this namespace shows it */
+	cr_assert_eq(res("/etc/conf", 0, &n), 0);
+	cr_assert_eq(vn_chown(&g_u, &n, 42, 43), 0);
+	expect_owner("/etc/conf", 42, 43);
+	cr_assert_eq(res("/pub/made", 0, &n), -ENOENT);
+	vn_set_cred(&user);
+	fd = vn_create(&g_u, &n, O_WRONLY, 0644);
+	vn_set_cred(NULL);
+	cr_assert_geq(fd, 0, "create: %s", strerror(-fd));
+	close(fd);
+	expect_owner("/pub/made", 1000, 1000);
+	cr_assert_eq(res("/sym", 0, &n), -ENOENT);
+	cr_assert_eq(vn_symlink(&g_u, &n, "made"), 0);
+	cr_assert_eq(vn_chown(&g_u, &n, 7, 8), -ENOENT, "a stale node is refused");
+	cr_assert_eq(res("/sym", 0, &n), 0);
+	cr_assert_eq(vn_chown(&g_u, &n, 7, 8), 0);
+
+	restart_union(2);
+	expect_owner("/etc/conf", 42, 43);
+	expect_owner("/etc", getuid(), getgid());
+	expect_owner("/pub/made", 1000, 1000);
+	expect_owner("/sym", 7, 8);
+}
+
+UT(owners, a_removed_inode_leaves_no_record_and_a_reused_one_gets_its_own)
+{
+	struct vn_node n;
+	struct vn_owner_store *store;
+	char p[PATH_MAX];
+	int fd, root;
+
+	layers(2);
+	present_owners();
+	cr_assert_eq(res("/f", 0, &n), -ENOENT);
+	fd = vn_create(&g_u, &n, O_WRONLY, 0644);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(res("/f", 0, &n), 0);
+	cr_assert_eq(vn_chown(&g_u, &n, 5, 6), 0);
+	cr_assert_eq(vn_unlink(&g_u, &n), 0);
+	root = open(lpath(p, 0, ""), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_eq(vn_owner_store_load(root, &store), 0);
+	/* the upper's root is recorded (it shows the root below); f is gone */
+	cr_assert_eq(vn_owner_store_count(store), 1);
+	vn_owner_store_free(store);
+	close(root);
+	/* whatever inode the next file gets, it shows its creator */
+	cr_assert_eq(res("/g", 0, &n), -ENOENT);
+	fd = vn_create(&g_u, &n, O_WRONLY, 0644);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	expect_owner("/g", 0, 0);
+}
+
+UT(owners, setgid_directories_give_their_group)
+{
+	struct vn_cred user = cred_of(1000, 1000);
+	struct vn_node n;
+
+	layers(2);
+	mkd(1, "shared");
+	present_owners();
+	cr_assert_eq(res("/shared", 0, &n), 0);
+	cr_assert_eq(vn_chown(&g_u, &n, 0, 50), 0);
+	cr_assert_eq(res("/shared", 0, &n), 0);
+	cr_assert_eq(vn_chmod(&g_u, &n, 02777), 0);
+	cr_assert_eq(res("/shared/sub", 0, &n), -ENOENT);
+	vn_set_cred(&user);
+	cr_assert_eq(vn_mkdir(&g_u, &n, 0755), 0);
+	vn_set_cred(NULL);
+	expect_owner("/shared/sub", 1000, 50);
+}
+
+UT(owners, who_may_chown_chmod_and_change_names)
+{
+	struct vn_cred user = cred_of(1000, 1000), other = cred_of(2000, 2000);
+	struct vn_node n;
+	struct stat st;
+	char p[PATH_MAX];
+
+	layers(2);
+	put(1, "tmp/owned", "x");
+	put(1, "etc/rootfile", "x");
+	chmod(lpath(p, 1, "tmp"), 01777);
+	chmod(lpath(p, 1, "etc"), 0755);
+	present_owners();
+	cr_assert_eq(res("/tmp/owned", 0, &n), 0);
+	cr_assert_eq(vn_chown(&g_u, &n, 1000, 1000), 0);
+	cr_assert_eq(res("/tmp/owned", 0, &n), 0);
+	cr_assert_eq(vn_chmod(&g_u, &n, 04755), 0);
+
+	vn_set_cred(&other);
+	cr_assert_eq(res("/tmp/owned", 0, &n), 0);
+	cr_assert_eq(vn_chmod(&g_u, &n, 0600), -EPERM, "chmod of another's file");
+	cr_assert_eq(vn_unlink(&g_u, &n), -EPERM, "unlink of another's file in a sticky dir");
+	cr_assert_eq(res("/etc/new", 0, &n), -ENOENT);
+	cr_assert_eq(vn_mkdir(&g_u, &n, 0755), -EACCES, "mkdir in root's 0755 dir");
+
+	vn_set_cred(&user);
+	cr_assert_eq(res("/tmp/owned", 0, &n), 0);
+	cr_assert_eq(vn_chown(&g_u, &n, 0, (gid_t)-1), -EPERM, "giving a file away");
+	cr_assert_eq(vn_chown(&g_u, &n, (uid_t)-1, 1000), 0, "to one's own group");
+	lstat_layer(0, "tmp/owned", &st);
+	cr_assert_eq(st.st_mode & 07777, 0755, "chown kills setuid: mode %o", st.st_mode & 07777);
+	cr_assert_eq(vn_unlink(&g_u, &n), 0, "unlink of one's own file in a sticky dir");
+	vn_set_cred(NULL);
+}
+
+UT(owners, permission_follows_owner_group_and_other_bits)
+{
+	struct vn_cred user = cred_of(1000, 1000);
+	struct stat st = { .st_mode = S_IFREG | 0640, .st_uid = 0, .st_gid = 1000 };
+
+	vn_set_cred(&user);
+	cr_assert_eq(vn_permission(&st, VN_MAY_READ), 0, "group read");
+	cr_assert_eq(vn_permission(&st, VN_MAY_WRITE), -EACCES, "group has no write");
+	st.st_gid = 5;
+	cr_assert_eq(vn_permission(&st, VN_MAY_READ), -EACCES, "other has nothing");
+	user.groups[1] = 5;
+	user.ngroups = 2;
+	cr_assert_eq(vn_permission(&st, VN_MAY_READ), 0, "a supplementary group");
+	st.st_uid = 1000;
+	st.st_mode = S_IFREG | 0070;
+	cr_assert_eq(vn_permission(&st, VN_MAY_READ), -EACCES, "the owner class decides alone");
+	vn_set_cred(NULL);
+	cr_assert_eq(vn_permission(&st, VN_MAY_READ), 0, "no identity: the kernel's business");
+	user = cred_of(0, 0);
+	vn_set_cred(&user);
+	st.st_mode = S_IFREG | 0600;
+	cr_assert_eq(vn_permission(&st, VN_MAY_EXEC), -EACCES, "root needs one x bit to exec");
+	cr_assert_eq(vn_permission(&st, VN_MAY_READ | VN_MAY_WRITE), 0, "root reads and writes");
+	vn_set_cred(NULL);
+}
