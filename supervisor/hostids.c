@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,11 +89,13 @@ int host_ids_start(struct host_ids *h)
 	if (h->pid == 0) {
 		close(sv[0]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		prctl(PR_SET_NAME, "veneer-ids");
 		if (getppid() != parent)
 			_exit(0);
-		for (int fd = 3; fd < 1024; fd++)
-			if (fd != sv[1])
-				close(fd);
+		/* nothing of ours stays open in the helper but its socket */
+		if (sv[1] > 3)
+			syscall(SYS_close_range, 3, sv[1] - 1, 0);
+		syscall(SYS_close_range, sv[1] + 1, ~0U, 0);
 		serve(sv[1]);
 	}
 	close(sv[1]);
