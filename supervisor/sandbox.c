@@ -485,6 +485,7 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 	if (r == 0)
 		r = stale_table_new(&sb->ctx);
 	sb->ctx.presented = sb->opt->ids == IDS_PRESENTED;
+	sb->ctx.root_caps = sb->opt->policy.all_capabilities ? ~0ull : sb->opt->policy.capabilities;
 	if (r == 0 && sb->ctx.presented)
 		r = ident_table_new(&sb->ctx);
 	/* what we create for the target gets the target's umask, applied by

@@ -242,9 +242,10 @@ uint64_t vn_view_generation(const struct vn_union *u);
 struct vn_cred {
 	uid_t ruid, euid, suid, fsuid;
 	gid_t rgid, egid, sgid, fsgid;
-	/* root's capabilities, as a whole: permitted, effective, and
-	 * PR_SET_KEEPCAPS (kept over a change to non-zero uids) */
-	bool cap_permitted, cap_effective, keepcaps;
+	/* capabilities (bit = CAP_*) as the kernel keeps them; keepcaps
+	 * is PR_SET_KEEPCAPS (kept over a change to non-zero uids) */
+	uint64_t cap_effective, cap_permitted, cap_bounding;
+	bool keepcaps;
 	int ngroups;
 	gid_t groups[VN_NGROUPS];
 };
@@ -262,9 +263,11 @@ void vn_owners_release(struct vn_union *u);
 /* The identity the calling thread acts for (NULL: the kernel's, unchecked). */
 void vn_set_cred(const struct vn_cred *cred);
 const struct vn_cred *vn_current_cred(void);
-/* The root inside: every id 0, group 0 only. */
-void vn_cred_root(struct vn_cred *cred);
+/* The root inside: every id 0, group 0 only, the capabilities caps. */
+void vn_cred_root(struct vn_cred *cred, uint64_t caps);
 bool vn_cred_in_group(const struct vn_cred *cred, gid_t gid);
+/* Whether cred holds capability cap (CAP_*) effective; NULL holds all. */
+bool vn_capable(const struct vn_cred *cred, int cap);
 enum { VN_MAY_EXEC = 1, VN_MAY_WRITE = 2, VN_MAY_READ = 4 };
 /* Whether the current identity may read/write/exec an object with the
  * presented attributes st: 0 or -EACCES. */

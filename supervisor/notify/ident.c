@@ -169,7 +169,7 @@ static void ident_inherited(struct notify_ctx *ctx, struct ident_table *t, pid_t
 {
 	pid_t cur = tid;
 
-	vn_cred_root(cred);
+	vn_cred_root(cred, ctx->root_caps);
 	for (int depth = 0; depth < ANCESTRY_MAX; depth++) {
 		pid_t tgid, ppid;
 		struct ident *e;
@@ -197,7 +197,7 @@ void ident_begin(struct notify_call *c)
 	pthread_mutex_lock(&t->lock);
 	if (t->count == 0) {
 		/* nobody changed identity yet: everyone is the root inside */
-		vn_cred_root(&c->cred);
+		vn_cred_root(&c->cred, c->ctx->root_caps);
 	} else if ((e = ident_find(t, c->pid))) {
 		c->cred = e->cred;
 	} else {
@@ -234,27 +234,34 @@ static int ident_commit(struct notify_call *c)
 
 #define UNCHANGED ((uint32_t)-1)
 
-/* CAP_SETUID / CAP_SETGID: root's capabilities, while effective. */
-static bool privileged(const struct vn_cred *cr)
-{
-	return cr->cap_effective;
-}
+/* The capabilities the kernel drops from the effective set when the
+ * fsuid leaves 0 (and restores from the permitted when it comes back). */
+#define FS_CAPS                                                                        \
+	((1ull << CAP_CHOWN) | (1ull << CAP_DAC_OVERRIDE) | (1ull << CAP_DAC_READ_SEARCH) | \
+	 (1ull << CAP_FOWNER) | (1ull << CAP_FSETID) | (1ull << CAP_LINUX_IMMUTABLE) |     \
+	 (1ull << CAP_MKNOD) | (1ull << CAP_MAC_OVERRIDE))
 
-/* What a change of uids does to root's capabilities (the kernel's
+/* What a change of uids does to capabilities (the kernel's
  * cap_emulate_setxuid): leaving uid 0 everywhere loses them unless
- * PR_SET_KEEPCAPS; leaving euid 0 clears the effective ones, and coming
- * back to it restores them. */
+ * PR_SET_KEEPCAPS; leaving euid 0 clears the effective ones, coming back
+ * restores them; the fsuid takes and gives back the file ones. */
 static void caps_follow_uids(struct vn_cred *cr, const uint32_t old[4])
 {
 	bool had_root = old[0] == 0 || old[1] == 0 || old[2] == 0;
 	bool has_root = cr->ruid == 0 || cr->euid == 0 || cr->suid == 0;
 
-	if (had_root && !has_root && !cr->keepcaps)
-		cr->cap_permitted = false;
+	if (had_root && !has_root && !cr->keepcaps) {
+		cr->cap_permitted = 0;
+		cr->cap_effective = 0;
+	}
 	if (old[1] == 0 && cr->euid != 0)
-		cr->cap_effective = false;
+		cr->cap_effective = 0;
 	if (old[1] != 0 && cr->euid == 0)
 		cr->cap_effective = cr->cap_permitted;
+	if (old[3] == 0 && cr->fsuid != 0)
+		cr->cap_effective &= ~FS_CAPS;
+	if (old[3] != 0 && cr->fsuid == 0)
+		cr->cap_effective |= cr->cap_permitted & FS_CAPS;
 }
 
 static bool one_of(uint32_t id, uint32_t a, uint32_t b, uint32_t c)
@@ -264,11 +271,11 @@ static bool one_of(uint32_t id, uint32_t a, uint32_t b, uint32_t c)
 
 /* setresuid/setresgid: each id given must be one the thread has already,
  * unless it is privileged; the file-system id follows the effective. */
-static int set_res(const struct vn_cred *cr, uint32_t ids[4], uint32_t r, uint32_t e, uint32_t s)
+static int set_res(bool privileged, uint32_t ids[4], uint32_t r, uint32_t e, uint32_t s)
 {
 	uint32_t *real = &ids[0], *eff = &ids[1], *saved = &ids[2], *fs = &ids[3];
 
-	if (!privileged(cr)) {
+	if (!privileged) {
 		if ((r != UNCHANGED && !one_of(r, *real, *eff, *saved)) ||
 		    (e != UNCHANGED && !one_of(e, *real, *eff, *saved)) ||
 		    (s != UNCHANGED && !one_of(s, *real, *eff, *saved)))
@@ -286,14 +293,14 @@ static int set_res(const struct vn_cred *cr, uint32_t ids[4], uint32_t r, uint32
 
 /* setreuid/setregid (the saved id follows the effective when the real is
  * set, or the effective becomes other than the old real). */
-static int set_re(const struct vn_cred *cr, uint32_t ids[4], uint32_t r, uint32_t e)
+static int set_re(bool privileged, uint32_t ids[4], uint32_t r, uint32_t e)
 {
 	uint32_t old_real = ids[0];
 	int err;
 
-	if (!privileged(cr) && r != UNCHANGED && r != ids[0] && r != ids[1])
+	if (!privileged && r != UNCHANGED && r != ids[0] && r != ids[1])
 		return -EPERM;
-	err = set_res(cr, ids, r, e, UNCHANGED);
+	err = set_res(privileged, ids, r, e, UNCHANGED);
 	if (err < 0)
 		return err;
 	if (r != UNCHANGED || (e != UNCHANGED && e != old_real))
@@ -303,23 +310,23 @@ static int set_re(const struct vn_cred *cr, uint32_t ids[4], uint32_t r, uint32_
 
 /* setuid/setgid: all of them when privileged, else the effective (to the
  * real or saved one). */
-static int set_one(const struct vn_cred *cr, uint32_t ids[4], uint32_t id)
+static int set_one(bool privileged, uint32_t ids[4], uint32_t id)
 {
 	if (id == UNCHANGED)
 		return -EINVAL;
-	if (privileged(cr))
-		return set_res(cr, ids, id, id, id);
+	if (privileged)
+		return set_res(privileged, ids, id, id, id);
 	if (id != ids[0] && id != ids[2])
 		return -EPERM;
-	return set_res(cr, ids, UNCHANGED, id, UNCHANGED);
+	return set_res(privileged, ids, UNCHANGED, id, UNCHANGED);
 }
 
 /* setfsuid/setfsgid: never fail; answer the old id. */
-static int64_t set_fs(const struct vn_cred *cr, uint32_t ids[4], uint32_t id)
+static int64_t set_fs(bool privileged, uint32_t ids[4], uint32_t id)
 {
 	uint32_t old = ids[3];
 
-	if (privileged(cr) || one_of(id, ids[0], ids[1], ids[2]) || id == ids[3])
+	if (privileged || one_of(id, ids[0], ids[1], ids[2]) || id == ids[3])
 		ids[3] = id;
 	return old;
 }
@@ -339,19 +346,19 @@ enum id_call { SET_ONE, SET_RE, SET_RES, SET_FS };
 static struct answer change_ids(struct notify_call *c, bool gid, enum id_call call)
 {
 	const __u64 *a = c->req->data.args;
-	struct vn_cred cr = c->cred;
+	bool priv = vn_capable(&c->cred, gid ? CAP_SETGID : CAP_SETUID);
 	uint32_t ids[4];
 	int64_t r;
 
 	if (gid)
-		gid_array(&cr, ids);
+		gid_array(&c->cred, ids);
 	else
-		uid_array(&cr, ids);
+		uid_array(&c->cred, ids);
 	switch (call) {
-	case SET_ONE: r = set_one(&cr, ids, (uint32_t)a[0]); break;
-	case SET_RE: r = set_re(&cr, ids, (uint32_t)a[0], (uint32_t)a[1]); break;
-	case SET_RES: r = set_res(&cr, ids, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2]); break;
-	default: r = set_fs(&cr, ids, (uint32_t)a[0]); break;
+	case SET_ONE: r = set_one(priv, ids, (uint32_t)a[0]); break;
+	case SET_RE: r = set_re(priv, ids, (uint32_t)a[0], (uint32_t)a[1]); break;
+	case SET_RES: r = set_res(priv, ids, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2]); break;
+	default: r = set_fs(priv, ids, (uint32_t)a[0]); break;
 	}
 	if (r < 0)
 		return answer_error((int)-r);
@@ -362,8 +369,7 @@ static struct answer change_ids(struct notify_call *c, bool gid, enum id_call ca
 
 		uid_array(&c->cred, old);
 		c->cred.ruid = ids[0], c->cred.euid = ids[1], c->cred.suid = ids[2], c->cred.fsuid = ids[3];
-		if (call != SET_FS)
-			caps_follow_uids(&c->cred, old);
+		caps_follow_uids(&c->cred, old);
 	}
 	if (ident_commit(c) < 0)
 		return answer_error(ENOMEM);
@@ -385,7 +391,7 @@ struct answer sys_setgroups(struct notify_call *c)
 	int64_t n = (int)a[0];
 	int r;
 
-	if (!privileged(&c->cred))
+	if (!vn_capable(&c->cred, CAP_SETGID))
 		return answer_error(EPERM);
 	if (n < 0 || n > VN_NGROUPS)
 		return answer_error(EINVAL);
@@ -449,16 +455,17 @@ struct answer sys_getgroups(struct notify_call *c)
 int ident_exec(struct notify_call *c, const struct stat *st)
 {
 	struct vn_cred *cr = &c->cred;
-	bool permitted, effective;
+	uint64_t permitted, effective;
 
 	if (st->st_mode & S_ISUID)
 		cr->euid = cr->suid = cr->fsuid = st->st_uid;
 	if ((st->st_mode & S_ISGID) && (st->st_mode & S_IXGRP))
 		cr->egid = cr->sgid = cr->fsgid = st->st_gid;
-	/* exec gives root its capabilities (a real or effective uid of 0),
-	 * takes them from anyone else, and forgets PR_SET_KEEPCAPS */
-	permitted = cr->ruid == 0 || cr->euid == 0;
-	effective = cr->euid == 0;
+	/* exec gives root (a real or effective uid of 0) every capability of
+	 * the bounding set, takes them from anyone else (no file
+	 * capabilities), and forgets PR_SET_KEEPCAPS */
+	permitted = cr->ruid == 0 || cr->euid == 0 ? cr->cap_bounding : 0;
+	effective = cr->euid == 0 ? permitted : 0;
 	if (!(st->st_mode & (S_ISUID | S_ISGID)) && permitted == cr->cap_permitted &&
 	    effective == cr->cap_effective && !cr->keepcaps)
 		return 0; /* nothing changes: nothing to keep */
@@ -468,7 +475,7 @@ int ident_exec(struct notify_call *c, const struct stat *st)
 	return ident_commit(c);
 }
 
-/* prctl(PR_SET_KEEPCAPS) is noted; the kernel runs every prctl. */
+/* PR_SET_KEEPCAPS and PR_CAPBSET_DROP are noted; the kernel runs every prctl. */
 struct answer sys_prctl(struct notify_call *c)
 {
 	const __u64 *a = c->req->data.args;
@@ -478,29 +485,38 @@ struct answer sys_prctl(struct notify_call *c)
 		if (ident_commit(c) < 0)
 			return answer_error(ENOMEM);
 	}
+	if (a[0] == PR_CAPBSET_DROP && a[1] < 64 && vn_capable(&c->cred, CAP_SETPCAP) &&
+	    (c->cred.cap_bounding >> a[1]) & 1) {
+		c->cred.cap_bounding &= ~(1ull << a[1]);
+		if (ident_commit(c) < 0)
+			return answer_error(ENOMEM);
+	}
 	return answer_continue();
 }
 
-/* capset: whether root's capabilities (CAP_SETUID, CAP_SETGID) are made
- * effective or dropped is noted; the kernel runs the call. */
+/* capset and PR_CAPBSET_DROP: the sets are noted (the kernel's own are
+ * the policy's whole set, so it accepts what we note); the kernel runs
+ * the call. */
 struct answer sys_capset(struct notify_call *c)
 {
 	const __u64 *a = c->req->data.args;
 	struct __user_cap_header_struct head;
-	struct __user_cap_data_struct data;
-	bool effective;
+	struct __user_cap_data_struct data[2];
+	uint64_t effective, permitted;
 
-	if (notify_read(c, a[0], &head, sizeof(head)) < 0 || !a[1] ||
-	    notify_read(c, a[1], &data, sizeof(data)) < 0)
-		return answer_continue(); /* the kernel says what is wrong */
 	/* head.pid is in the target's pid namespace: any but its own is
 	 * refused by the kernel, so it is taken as the caller's */
-	effective = c->cred.cap_permitted &&
-		    (data.effective & ((1u << CAP_SETUID) | (1u << CAP_SETGID)));
-	c->cred.cap_permitted = c->cred.cap_permitted &&
-				(data.permitted & ((1u << CAP_SETUID) | (1u << CAP_SETGID)));
-	if (effective != c->cred.cap_effective || !c->cred.cap_permitted) {
+	if (notify_read(c, a[0], &head, sizeof(head)) < 0 || !a[1] ||
+	    head.version != _LINUX_CAPABILITY_VERSION_3 ||
+	    notify_read(c, a[1], data, sizeof(data)) < 0)
+		return answer_continue(); /* the kernel says what is wrong */
+	effective = data[0].effective | (uint64_t)data[1].effective << 32;
+	permitted = data[0].permitted | (uint64_t)data[1].permitted << 32;
+	permitted &= c->cred.cap_permitted;
+	effective &= permitted;
+	if (effective != c->cred.cap_effective || permitted != c->cred.cap_permitted) {
 		c->cred.cap_effective = effective;
+		c->cred.cap_permitted = permitted;
 		if (ident_commit(c) < 0)
 			return answer_error(ENOMEM);
 	}

@@ -45,6 +45,7 @@ struct notify_ctx {
 	 * fstat of layer files answered with presented owners */
 	bool presented;
 	struct ident_table *idents;
+	uint64_t root_caps;      /* the root inside's capabilities (the policy's) */
 	pthread_mutex_t log_lock;
 	pthread_t *workers;
 	int nworkers;

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,14 +58,14 @@ static int may_change_in(struct vn_union *u, const char *path, const struct stat
 	struct vn_node parent;
 	int r;
 
-	if (!c || c->fsuid == 0)
+	if (!c || (vn_capable(c, CAP_DAC_OVERRIDE) && vn_capable(c, CAP_FOWNER)))
 		return 0;
 	dir_name(dir, sizeof(dir), path);
 	r = vn_resolve(u, "/", dir, 0, &parent);
 	if (r == 0)
 		r = vn_permission(&parent.st, VN_MAY_WRITE | VN_MAY_EXEC);
 	if (r == 0 && victim && (parent.st.st_mode & S_ISVTX) && victim->st_uid != c->fsuid &&
-	    parent.st.st_uid != c->fsuid)
+	    parent.st.st_uid != c->fsuid && !vn_capable(c, CAP_FOWNER))
 		r = -EPERM;
 	return r;
 }

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,7 +55,8 @@ int vn_chmod(struct vn_union *u, struct vn_node *node, mode_t mode)
 	if (r < 0)
 		return r;
 	/* as the kernel: setgid on a file of a group one is not in is dropped */
-	if (c && c->fsuid != 0 && !S_ISDIR(node->st.st_mode) && !vn_cred_in_group(c, node->st.st_gid))
+	if (c && !vn_capable(c, CAP_FSETID) && !S_ISDIR(node->st.st_mode) &&
+	    !vn_cred_in_group(c, node->st.st_gid))
 		mode &= ~(mode_t)S_ISGID;
 	dir = upper_object(u, node, 0, name, sizeof(name));
 	if (dir < 0)
@@ -65,13 +67,13 @@ int vn_chmod(struct vn_union *u, struct vn_node *node, mode_t mode)
 	return r;
 }
 
-/* chown by a presented identity: only the root inside gives a file away;
- * an owner may change its group to one of its own (as the kernel). */
+/* chown by a presented identity: only CAP_CHOWN gives a file away; an
+ * owner may change its group to one of its own (as the kernel). */
 static int may_chown(const struct vn_node *node, uid_t uid, gid_t gid)
 {
 	const struct vn_cred *c = vn_current_cred();
 
-	if (!c || c->fsuid == 0)
+	if (vn_capable(c, CAP_CHOWN))
 		return 0;
 	if (uid != (uid_t)-1 && uid != node->st.st_uid)
 		return -EPERM;

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,7 +281,8 @@ static int walk_may_search(struct walk *w)
 	struct stat st;
 	int layer, r;
 
-	if (!c || c->fsuid == 0 || !w->u->owners || !w->cur->layers)
+	if (!c || vn_capable(c, CAP_DAC_READ_SEARCH) || vn_capable(c, CAP_DAC_OVERRIDE) ||
+	    !w->u->owners || !w->cur->layers)
 		return 0;
 	layer = __builtin_ctz(w->cur->layers);
 	if (fstat(w->dirfd[layer], &st) < 0)

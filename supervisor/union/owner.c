@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,11 +308,16 @@ const struct vn_cred *vn_current_cred(void)
 	return current_cred;
 }
 
-void vn_cred_root(struct vn_cred *cred)
+void vn_cred_root(struct vn_cred *cred, uint64_t caps)
 {
 	memset(cred, 0, sizeof(*cred));
-	cred->cap_permitted = cred->cap_effective = true;
+	cred->cap_effective = cred->cap_permitted = cred->cap_bounding = caps;
 	cred->ngroups = 1;
+}
+
+bool vn_capable(const struct vn_cred *cred, int cap)
+{
+	return !cred || (cred->cap_effective >> cap) & 1;
 }
 
 bool vn_cred_in_group(const struct vn_cred *cred, gid_t gid)
@@ -324,34 +330,40 @@ bool vn_cred_in_group(const struct vn_cred *cred, gid_t gid)
 	return false;
 }
 
-/* As the kernel's generic_permission, with the root inside holding
- * CAP_DAC_OVERRIDE (ACLs are not consulted). */
+/* As the kernel's generic_permission (ACLs are not consulted). */
 int vn_permission(const struct stat *st, int mask)
 {
 	const struct vn_cred *c = current_cred;
+	bool dir = S_ISDIR(st->st_mode);
 	mode_t granted;
 
 	if (!c)
 		return 0;
-	if (c->fsuid == 0) {
-		if ((mask & VN_MAY_EXEC) && !S_ISDIR(st->st_mode) && !(st->st_mode & 0111))
-			return -EACCES;
-		return 0;
-	}
 	if (st->st_uid == c->fsuid)
 		granted = (st->st_mode >> 6) & 7;
 	else if (vn_cred_in_group(c, st->st_gid))
 		granted = (st->st_mode >> 3) & 7;
 	else
 		granted = st->st_mode & 7;
-	return (mask & 7 & ~granted) ? -EACCES : 0;
+	mask &= 7;
+	if (!(mask & ~granted))
+		return 0;
+	/* CAP_DAC_OVERRIDE: anything but executing what nobody may execute */
+	if (vn_capable(c, CAP_DAC_OVERRIDE) &&
+	    (dir || !(mask & VN_MAY_EXEC) || (st->st_mode & 0111)))
+		return 0;
+	/* CAP_DAC_READ_SEARCH: reading, and searching directories */
+	if (vn_capable(c, CAP_DAC_READ_SEARCH) &&
+	    !(mask & ~(dir ? VN_MAY_READ | VN_MAY_EXEC : VN_MAY_READ)))
+		return 0;
+	return -EACCES;
 }
 
 int vn_may_own(const struct stat *st)
 {
 	const struct vn_cred *c = current_cred;
 
-	return !c || c->fsuid == 0 || c->fsuid == st->st_uid ? 0 : -EPERM;
+	return !c || c->fsuid == st->st_uid || vn_capable(c, CAP_FOWNER) ? 0 : -EPERM;
 }
 
 /* ------------------------------------------------------ presenting */

@@ -135,3 +135,23 @@ assert_eq "$(printf '/etc/hostname 7:8\n/opt/d 9:10\n/opt/l 11:12')" "$(cat "$T/
 	"owners persist on a tmpfs upper (files, directories, symlinks)"
 xattrs=$(getfattr -R -d -m - "$S/up" 2>/dev/null | grep -v '^#' | grep -c . || true)
 assert_eq 0 "$xattrs" "the owner store needs no xattrs on the upper"
+
+# ------------------------------------- a policy's capabilities narrow root
+# (the lab policy keeps none: the root inside still owns what uid 0 owns,
+# but nobody else's files, and may not chown or change identity)
+vrun_ok "$T/o" "$T/e" --policy lab --upper "$U" -- sh -c '
+	chown 5 /etc/hosts 2>&1 || true
+	cat /etc/hostname >/dev/null 2>&1 && echo read-600 || echo no-read-600
+	{ echo x >>/tmp/t/nobodys; } 2>&1 || true
+	touch /etc/lab-new && echo owner-writes
+	touch /tmp/t/labs && stat -c "%u:%g" /tmp/t/labs
+	su -s /bin/sh nobody -c true 2>/dev/null && echo su-ok || echo no-su'
+cat >"$T/want" <<'EOF2'
+chown: changing ownership of '/etc/hosts': Operation not permitted
+read-600
+sh: 4: cannot create /tmp/t/nobodys: Permission denied
+owner-writes
+0:0
+no-su
+EOF2
+assert_files_eq "$T/want" "$T/o" "the lab policy's root has no capability over the base"

@@ -1922,11 +1922,10 @@ static struct vn_cred cred_of(uid_t uid, gid_t gid)
 {
 	struct vn_cred c;
 
-	vn_cred_root(&c);
+	vn_cred_root(&c, uid == 0 ? ~0ull : 0);
 	c.ruid = c.euid = c.suid = c.fsuid = uid;
 	c.rgid = c.egid = c.sgid = c.fsgid = gid;
 	c.groups[0] = gid;
-	c.cap_permitted = c.cap_effective = uid == 0;
 	return c;
 }
 
@@ -2073,5 +2072,12 @@ UT(owners, permission_follows_owner_group_and_other_bits)
 	st.st_mode = S_IFREG | 0600;
 	cr_assert_eq(vn_permission(&st, VN_MAY_EXEC), -EACCES, "root needs one x bit to exec");
 	cr_assert_eq(vn_permission(&st, VN_MAY_READ | VN_MAY_WRITE), 0, "root reads and writes");
+	/* a root without CAP_DAC_OVERRIDE (a policy keeping no capabilities) */
+	user.cap_effective = 1ull << 2; /* CAP_DAC_READ_SEARCH */
+	st.st_uid = 42;
+	cr_assert_eq(vn_permission(&st, VN_MAY_READ), 0, "CAP_DAC_READ_SEARCH reads");
+	cr_assert_eq(vn_permission(&st, VN_MAY_WRITE), -EACCES, "but does not write");
+	user.cap_effective = 0;
+	cr_assert_eq(vn_permission(&st, VN_MAY_READ), -EACCES, "no capability, no bypass");
 	vn_set_cred(NULL);
 }
