@@ -166,37 +166,88 @@ static int present_ownership(struct sandbox *sb, struct vn_error *err)
 	return 0;
 }
 
+/* Root's namespace maps every id to itself.  Only a process with
+ * CAP_SETUID in the parent namespace may write such a map, which we lose
+ * by entering ours: a child forked before does it, once we are in. */
+static pid_t fork_id_mapper(int *go)
+{
+	int p[2];
+	pid_t parent = getpid(), pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		char byte, path[64];
+		bool ok;
+
+		close(p[1]);
+		if (read(p[0], &byte, 1) != 1)
+			_exit(1);
+		snprintf(path, sizeof(path), "/proc/%d/uid_map", parent);
+		ok = write_file(path, "0 0 4294967295") == 0;
+		snprintf(path, sizeof(path), "/proc/%d/gid_map", parent);
+		ok = ok && write_file(path, "0 0 4294967295") == 0;
+		_exit(ok ? 0 : 1);
+	}
+	close(p[0]);
+	if (pid < 0)
+		close(p[1]);
+	*go = p[1];
+	return pid;
+}
+
+static int map_ids(bool root, pid_t mapper, int go, uid_t uid, gid_t gid, struct vn_error *err)
+{
+	char map[64];
+	int status;
+
+	if (root) {
+		bool ok = write(go, "g", 1) == 1;
+
+		close(go);
+		if (waitpid(mapper, &status, 0) != mapper || !ok || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0)
+			return vn_fail(err, 0, "map every id into the user namespace (as root)");
+		return 0;
+	}
+	/* a process may map only its own ids into a namespace it has just
+	 * entered: the caller becomes root inside */
+	snprintf(map, sizeof(map), "0 %u 1", uid);
+	if (write_file("/proc/self/uid_map", map) < 0)
+		return vn_fail(err, errno, "write the user namespace's uid map");
+	if (write_file("/proc/self/setgroups", "deny") < 0)
+		return vn_fail(err, errno, "deny setgroups in the user namespace");
+	snprintf(map, sizeof(map), "0 %u 1", gid);
+	if (write_file("/proc/self/gid_map", map) < 0)
+		return vn_fail(err, errno, "write the user namespace's gid map");
+	return 0;
+}
+
 static int enter_user_namespace(struct sandbox *sb, struct vn_error *err)
 {
-	uid_t uid = getuid();
-	gid_t gid = getgid();
 	bool root = geteuid() == 0; /* before the namespace makes us 0 */
-	char map[64];
+	pid_t mapper = -1;
+	int go = -1;
 
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
-		return vn_fail(err, errno, "cannot create a user namespace: unprivileged user "
+	sb->caller_uid = getuid();
+	sb->caller_gid = getgid();
+	if (root && (mapper = fork_id_mapper(&go)) < 0)
+		return vn_fail(err, errno, "start the process that maps ids");
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
+		int e = errno;
+
+		if (root) {
+			close(go);
+			waitpid(mapper, NULL, 0);
+		}
+		return vn_fail(err, e, "cannot create a user namespace: unprivileged user "
 			       "namespaces are disabled here; enable them (sysctl "
 			       "user.max_user_namespaces, kernel.unprivileged_userns_clone or "
 			       "kernel.apparmor_restrict_unprivileged_userns)");
-	sb->caller_uid = uid;
-	sb->caller_gid = gid;
-	/* The caller, whoever it is, becomes root inside; a process may map
-	 * only its own ids into a namespace it has just entered.  Root may
-	 * map them all, and then every owner is the kernel's to show. */
-	if (root)
-		snprintf(map, sizeof(map), "0 0 4294967295");
-	else
-		snprintf(map, sizeof(map), "0 %u 1", uid);
-	if (write_file("/proc/self/uid_map", map) < 0)
-		return vn_fail(err, errno, "write the user namespace's uid map");
-	if (!root && write_file("/proc/self/setgroups", "deny") < 0)
-		return vn_fail(err, errno, "deny setgroups in the user namespace");
-	if (root)
-		snprintf(map, sizeof(map), "0 0 4294967295");
-	else
-		snprintf(map, sizeof(map), "0 %u 1", gid);
-	if (write_file("/proc/self/gid_map", map) < 0)
-		return vn_fail(err, errno, "write the user namespace's gid map");
+	}
+	if (map_ids(root, mapper, go, sb->caller_uid, sb->caller_gid, err) < 0)
+		return -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return vn_fail(err, errno, "make the supervisor's mounts private");
 	return 0;
