@@ -69,8 +69,6 @@ static bool fd_reader(struct notify_call *c, struct vn_node *node, struct answer
  * kernel's answer will do. */
 static int present_fd_stat(struct notify_call *c, int fd, struct stat *st)
 {
-	struct vn_union *u = c->ctx->u;
-	bool on_layer = false;
 	int file, r;
 
 	if (!c->ctx->presented)
@@ -78,15 +76,9 @@ static int present_fd_stat(struct notify_call *c, int fd, struct stat *st)
 	file = target_getfd(c, fd);
 	if (file < 0)
 		return file == -EBADF ? -EBADF : 0;
-	r = fstat(file, st) < 0 ? -errno : 0;
-	for (size_t i = 0; r == 0 && i < u->nlayers; i++)
-		on_layer |= st->st_dev == u->layers[i].dev;
-	if (r == 0 && (on_layer || st->st_uid == (uid_t)65534 || st->st_gid == (gid_t)65534))
-		r = vn_present_fd(u, st->st_dev == u->layers[0].dev ? 0 : 1, file, st);
-	else if (r == 0)
-		r = -ENOENT; /* not ours to present */
+	r = fstat(file, st) < 0 ? -errno : vn_present_fd(c->ctx->u, file, st);
 	close(file);
-	return r == 0 ? 1 : r == -ENOENT ? 0 : r;
+	return r;
 }
 
 static struct answer stat_fd_presented(struct notify_call *c, int fd, uint64_t buf)

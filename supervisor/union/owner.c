@@ -449,9 +449,23 @@ int union_owner_present(struct vn_union *u, int layer, int dirfd, const char *na
 	return 0;
 }
 
-int vn_present_fd(struct vn_union *u, int layer, int fd, struct stat *st)
+int vn_present_fd(struct vn_union *u, int fd, struct stat *st)
 {
-	return union_owner_present(u, layer, fd, "", st);
+	struct vn_owners *o = u->owners;
+	bool on_layer = false;
+	int r;
+
+	if (!o)
+		return 0;
+	for (size_t i = 0; i < u->nlayers; i++)
+		on_layer |= st->st_dev == u->layers[i].dev;
+	/* not a layer's, nor owned by an id we cannot show: the kernel's */
+	if (!on_layer && st->st_uid != o->overflow_uid && st->st_gid != o->overflow_gid)
+		return 0;
+	/* the upper's file system may hold a lower too: its inode numbers
+	 * are its own, so a record found is the upper object's */
+	r = union_owner_present(u, st->st_dev == u->layers[0].dev ? 0 : 1, fd, "", st);
+	return r < 0 ? r : 1;
 }
 
 /* ------------------------------------------------------ recording */
