@@ -29,28 +29,33 @@
 
 static int copy_range_rw(int src, int dst, off_t off, off_t end)
 {
-	static __thread char *buf;
+	char *buf = malloc(COPY_CHUNK);
+	int r = 0;
 
-	if (!buf && !(buf = malloc(COPY_CHUNK)))
+	if (!buf)
 		return -ENOMEM;
-	while (off < end) {
+	while (r == 0 && off < end) {
 		size_t want = (size_t)(end - off) < COPY_CHUNK ? (size_t)(end - off) : COPY_CHUNK;
 		ssize_t n = pread(src, buf, want, off);
 
-		if (n < 0)
-			return -errno;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
 		if (n == 0)
 			break; /* the file shrank under us: the rest stays a hole */
-		for (ssize_t done = 0; done < n;) {
+		for (ssize_t done = 0; r == 0 && done < n;) {
 			ssize_t w = pwrite(dst, buf + done, (size_t)(n - done), off + done);
 
 			if (w < 0)
-				return -errno;
-			done += w;
+				r = -errno;
+			else
+				done += w;
 		}
 		off += n;
 	}
-	return 0;
+	free(buf);
+	return r;
 }
 
 static int copy_range(int src, int dst, off_t off, off_t end, bool *use_cfr)
