@@ -17,6 +17,8 @@ void cli_usage(FILE *out)
 	      "\n"
 	      "Commands:\n"
 	      "  run       run a command with a union as its root file system\n"
+	      "  diff      list the changes an upper layer holds\n"
+	      "  export    write an upper layer as an OCI layer tarball\n"
 	      "  doctor    what this machine gives veneer, and what `run` would choose\n"
 	      "  help      show this help, or `veneer help run`\n"
 	      "\n"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "layer_tools.h"
 
 #ifndef VENEER_VERSION
 #define VENEER_VERSION "unknown"
@@ -38,6 +39,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "diff") == 0)
+		return cmd_diff(argc - 1, argv + 1);
+	if (strcmp(argv[1], "export") == 0)
+		return cmd_export(argc - 1, argv + 1);
 	if (strcmp(argv[1], "doctor") == 0)
 		return cmd_doctor(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
@@ -48,6 +53,10 @@ int main(int argc, char **argv)
 	    strcmp(argv[1], "help") == 0) {
 		if (argc > 2 && strcmp(argv[2], "run") == 0)
 			cli_run_usage(stdout);
+		else if (argc > 2 && strcmp(argv[2], "diff") == 0)
+			cmd_diff_usage(stdout);
+		else if (argc > 2 && strcmp(argv[2], "export") == 0)
+			cmd_export_usage(stdout);
 		else
 			cli_usage(stdout);
 		return 0;

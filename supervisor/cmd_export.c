@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `veneer export [-o FILE] UPPER`: the upper as an OCI layer tarball.
+ * Every object of the upper but its state directory, with the owner the
+ * sandbox shows; whiteouts as ".wh.NAME" files (an overlayfs-style 0/0
+ * character device NAME too), the opaque marker as ".wh..wh..opq".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "layer_tools.h"
+#include "tar.h"
+#include "veneer/cleanup.h"
+
+void cmd_export_usage(FILE *out)
+{
+	fputs("Usage: veneer export [-o FILE] UPPER\n"
+	      "\n"
+	      "Write the upper layer UPPER as an OCI layer tarball (POSIX pax format,\n"
+	      "read by GNU tar and every OCI tool): every object of the upper but its\n"
+	      "state directory and its root, names sorted, paths relative (\"etc/hosts\",\n"
+	      "directories \"etc/\"); modes, times, data, symlinks, FIFOs, devices, hard\n"
+	      "links, user.* xattrs; numeric owners as the sandbox shows them (veneer's\n"
+	      "owner store, else the real owner, your own ids as 0 when the sandbox ran\n"
+	      "with kernel ids), no user or group names.  Whiteouts are \".wh.NAME\"\n"
+	      "files, also for a name too long for that prefix (which the upper holds as\n"
+	      "a 0/0 character device), opaque directories hold \".wh..wh..opq\".\n"
+	      "Sockets cannot be in a tar: each is left out with a warning.\n"
+	      "\n"
+	      "  -o, --output FILE   write to FILE (default, or \"-\": stdout, which must\n"
+	      "                      not be a terminal); FILE may not be in the upper\n"
+	      "  -h, --help          show this help\n"
+	      "\n"
+	      "The upper is read, not changed; while a sandbox holds it, this fails\n"
+	      "(run it after the sandbox exits).  Exit status: 0, or 125 with one line\n"
+	      "on stderr (a FILE left unfinished is removed).\n",
+	      out);
+}
+
+struct export_options {
+	const char *output; /* NULL: stdout */
+	const char *upper;
+};
+
+struct seen_inode {
+	dev_t dev;
+	ino_t ino;
+	char *path;
+};
+
+struct export {
+	struct lt_upper *up;
+	void *seen;  /* tsearch tree of struct seen_inode: hard links */
+	struct tar_writer tar;
+};
+
+/* ------------------------------------------------------------ options */
+
+/* 0: run; 1: help was asked; -1: bad input (err says). */
+static int parse_export_args(int argc, char **argv, struct export_options *opt,
+			     struct vn_error *err)
+{
+	static const struct option options[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":ho:", options, NULL)) != -1) {
+		if (c == 'o')
+			opt->output = strcmp(optarg, "-") == 0 ? NULL : optarg;
+		else if (c == 'h')
+			return 1;
+		else if (c == ':')
+			return vn_fail(err, 0, "export: %s needs a value; see `veneer export --help`",
+				       argv[optind - 1]);
+		else if (optopt)
+			return vn_fail(err, 0, "export: unknown option -%c; see `veneer export --help`",
+				       optopt);
+		else
+			return vn_fail(err, 0, "export: unknown option %s; see `veneer export --help`",
+				       argv[optind - 1]);
+	}
+	if (optind >= argc)
+		return vn_fail(err, 0, "export: no UPPER given; use `veneer export [-o FILE] UPPER`");
+	if (optind + 1 < argc)
+		return vn_fail(err, 0, "export: one UPPER only, '%s' is one too many; "
+			       "use `veneer export [-o FILE] UPPER`", argv[optind + 1]);
+	opt->upper = argv[optind];
+	return 0;
+}
+
+/* ------------------------------------------------------------- output */
+
+/* Whether the directory dirfd is the upper's root or below it: 1, 0 or
+ * -errno.  Walks up by "..", so a symlink on the way is no way round. */
+static int dir_in_upper(const struct lt_upper *up, int dirfd)
+{
+	cleanup_close int fd = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	for (int depth = 0; fd >= 0 && depth < 4096; depth++) {
+		struct stat st, parent_st;
+		int parent = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		if (parent < 0 || fstat(fd, &st) < 0 || fstat(parent, &parent_st) < 0) {
+			int r = -errno;
+
+			if (parent >= 0)
+				close(parent);
+			return r;
+		}
+		close(fd);
+		fd = parent;
+		if (st.st_dev == up->st.st_dev && st.st_ino == up->st.st_ino)
+			return 1;
+		if (st.st_dev == parent_st.st_dev && st.st_ino == parent_st.st_ino)
+			return 0; /* the root */
+	}
+	return fd < 0 ? -errno : 0;
+}
+
+/* The directory FILE would be in (FILE's own when it is a symlink). */
+static int output_dir(const char *file)
+{
+	cleanup_free char *real = realpath(file, NULL);
+	cleanup_free char *copy = strdup(real ? real : file);
+	char *slash;
+
+	if (!copy)
+		return -ENOMEM;
+	slash = strrchr(copy, '/');
+	if (slash == copy)
+		return open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (slash)
+		*slash = '\0';
+	return open(slash ? copy : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+static int refuse_output_in_upper(const struct lt_upper *up, const char *file,
+				  struct vn_error *err)
+{
+	cleanup_close int dirfd = output_dir(file);
+	int r;
+
+	if (dirfd < 0)
+		return 0; /* opening FILE will say what is wrong */
+	r = dir_in_upper(up, dirfd);
+	if (r < 0)
+		return vn_fail(err, -r, "export: check where %s is", file);
+	if (r > 0)
+		return vn_fail(err, 0, "export: %s is inside upper %s; write the tar elsewhere",
+			       file, up->path);
+	return 0;
+}
+
+/* stdout or -o FILE; *regular: FILE is a regular file (removed when the
+ * export fails). */
+static int open_output(const struct export_options *opt, const struct lt_upper *up,
+		       bool *regular, struct vn_error *err)
+{
+	struct stat st;
+	int fd = STDOUT_FILENO;
+
+	*regular = false;
+	if (opt->output) {
+		if (refuse_output_in_upper(up, opt->output, err) < 0)
+			return -1;
+		fd = open(opt->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+		if (fd < 0)
+			return vn_fail(err, 0, "export: %s: %s; give -o a file you may write",
+				       opt->output, strerror(errno));
+		*regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	}
+	if (isatty(fd)) {
+		if (fd != STDOUT_FILENO)
+			close(fd);
+		return vn_fail(err, 0, "export: refusing to write a tar to a terminal; use -o FILE "
+			       "or redirect stdout");
+	}
+	return fd;
+}
+
+/* ------------------------------------------------------------- xattrs */
+
+struct xattrs {
+	struct tar_xattr *v;
+	size_t n;
+};
+
+static void xattrs_free(struct xattrs *x)
+{
+	for (size_t i = 0; i < x->n; i++) {
+		free(x->v[i].name);
+		free(x->v[i].value);
+	}
+	free(x->v);
+	x->v = NULL;
+	x->n = 0;
+}
+
+static int compare_xattrs(const void *a, const void *b)
+{
+	return strcmp(((const struct tar_xattr *)a)->name, ((const struct tar_xattr *)b)->name);
+}
+
+/* The value of fd's xattr name into x (one more): 0 or -errno. */
+static int read_xattr(int fd, const char *name, struct xattrs *x)
+{
+	struct tar_xattr *a = &x->v[x->n];
+	ssize_t n = fgetxattr(fd, name, NULL, 0);
+
+	if (n < 0)
+		return errno == ENODATA ? 0 : -errno; /* removed meanwhile */
+	a->name = strdup(name);
+	a->value = malloc((size_t)n + 1);
+	if (!a->name || !a->value) {
+		free(a->name);
+		free(a->value);
+		return -ENOMEM;
+	}
+	n = fgetxattr(fd, name, a->value, (size_t)n);
+	if (n < 0) {
+		int r = errno == ENODATA ? 0 : -errno;
+
+		free(a->name);
+		free(a->value);
+		return r; /* ERANGE: it grew meanwhile, an error as any */
+	}
+	a->size = (size_t)n;
+	x->n++;
+	return 0;
+}
+
+/* Names in a list from flistxattr, one after another. */
+static size_t count_names(const char *list, ssize_t len)
+{
+	size_t n = 0;
+
+	for (const char *p = list; p < list + len; p += strlen(p) + 1)
+		n++;
+	return n;
+}
+
+/* fd's user.* xattrs, sorted by name: 0 or -errno. */
+static int read_user_xattrs(int fd, struct xattrs *x)
+{
+	ssize_t len = flistxattr(fd, NULL, 0);
+	cleanup_free char *list = NULL;
+	int r = 0;
+
+	if (len < 0)
+		return errno == ENOTSUP ? 0 : -errno;
+	if (len == 0)
+		return 0;
+	list = malloc((size_t)len);
+	if (!list)
+		return -ENOMEM;
+	len = flistxattr(fd, list, (size_t)len);
+	if (len < 0)
+		return -errno;
+	x->v = calloc(count_names(list, len), sizeof(*x->v));
+	if (!x->v)
+		return -ENOMEM;
+	for (const char *p = list; r == 0 && p < list + len; p += strlen(p) + 1)
+		if (strncmp(p, "user.", 5) == 0)
+			r = read_xattr(fd, p, x);
+	if (x->n > 1)
+		qsort(x->v, x->n, sizeof(*x->v), compare_xattrs);
+	return r;
+}
+
+/* ------------------------------------------------------------ entries */
+
+static struct tar_entry entry_of(const struct lt_entry *e, const char *path, char type)
+{
+	return (struct tar_entry){
+		.path = path,
+		.type = type,
+		.mode = e->st.st_mode & 07777,
+		.uid = e->uid,
+		.gid = e->gid,
+		.mtime = e->st.st_mtim.tv_sec,
+	};
+}
+
+static int put_header(struct export *x, const struct tar_entry *t, struct vn_error *err)
+{
+	int r = tar_write_header(&x->tar, t);
+
+	return r < 0 ? vn_fail(err, -r, "export: write the entry of %s", t->path) : 0;
+}
+
+/* A whiteout or opaque marker: an empty regular file named path. */
+static int export_marker(struct export *x, const struct lt_entry *e, const char *path,
+			 struct vn_error *err)
+{
+	struct tar_entry t = entry_of(e, path, TAR_REG);
+
+	return put_header(x, &t, err);
+}
+
+static int compare_inodes(const void *a, const void *b)
+{
+	const struct seen_inode *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/* The path e's inode was first written under, or NULL (then it is e's
+ * from now on).  -1 when out of memory. */
+static int first_link(struct export *x, const struct lt_entry *e, const char **first)
+{
+	struct seen_inode key = { .dev = e->st.st_dev, .ino = e->st.st_ino };
+	struct seen_inode *node, **found = tfind(&key, &x->seen, compare_inodes);
+
+	*first = found ? (*found)->path : NULL;
+	if (found)
+		return 0;
+	node = malloc(sizeof(*node));
+	if (!node || !(node->path = strdup(e->path))) {
+		free(node);
+		return -1;
+	}
+	node->dev = key.dev;
+	node->ino = key.ino;
+	if (!tsearch(node, &x->seen, compare_inodes)) {
+		free(node->path);
+		free(node);
+		return -1;
+	}
+	return 0;
+}
+
+static void free_seen(void *p)
+{
+	struct seen_inode *node = p;
+
+	free(node->path);
+	free(node);
+}
+
+static int copy_data(struct export *x, int fd, const struct lt_entry *e, struct vn_error *err)
+{
+	static char buf[TAR_BUFFER];
+	uint64_t left = (uint64_t)e->st.st_size;
+
+	while (left > 0) {
+		ssize_t n = read(fd, buf, left < sizeof(buf) ? (size_t)left : sizeof(buf));
+		int r;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return vn_fail(err, errno, "export: read %s/%s", x->up->path, e->path);
+		if (n == 0)
+			return vn_fail(err, 0, "export: %s/%s shrank while it was read; run export "
+				       "again", x->up->path, e->path);
+		r = tar_write_data(&x->tar, buf, (size_t)n);
+		if (r < 0)
+			return vn_fail(err, -r, "export: write the data of %s", e->path);
+		left -= (uint64_t)n;
+	}
+	return 0;
+}
+
+/* The regular file e, which the walk stat'ed (never a symlink). */
+static int open_file(const struct lt_entry *e)
+{
+	int fd = openat(e->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (!S_ISREG(st.st_mode) || st.st_ino != e->st.st_ino || st.st_dev != e->st.st_dev)
+		r = -ESTALE;
+	if (r < 0)
+		close(fd);
+	return r < 0 ? r : fd;
+}
+
+static int export_file(struct export *x, const struct lt_entry *e, struct vn_error *err)
+{
+	struct tar_entry t = entry_of(e, e->path, TAR_REG);
+	struct xattrs xa = { 0 };
+	cleanup_close int fd = open_file(e);
+	int r;
+
+	if (fd < 0)
+		return vn_fail(err, -fd, "export: open %s/%s", x->up->path, e->path);
+	r = read_user_xattrs(fd, &xa);
+	if (r < 0) {
+		xattrs_free(&xa);
+		return vn_fail(err, -r, "export: read the xattrs of %s/%s", x->up->path, e->path);
+	}
+	t.size = (uint64_t)e->st.st_size;
+	t.xattrs = xa.v;
+	t.nxattrs = xa.n;
+	r = put_header(x, &t, err);
+	xattrs_free(&xa);
+	return r < 0 ? r : copy_data(x, fd, e, err);
+}
+
+static int export_dir(struct export *x, const struct lt_entry *e, struct vn_error *err)
+{
+	cleanup_free char *path = NULL;
+	struct xattrs xa = { 0 };
+	struct tar_entry t;
+	int r;
+
+	if (asprintf(&path, "%s/", e->path) < 0)
+		return vn_fail(err, ENOMEM, "export");
+	r = read_user_xattrs(e->fd, &xa);
+	if (r < 0) {
+		xattrs_free(&xa);
+		return vn_fail(err, -r, "export: read the xattrs of %s/%s", x->up->path, e->path);
+	}
+	t = entry_of(e, path, TAR_DIR);
+	t.xattrs = xa.v;
+	t.nxattrs = xa.n;
+	r = put_header(x, &t, err);
+	xattrs_free(&xa);
+	return r;
+}
+
+static int export_symlink(struct export *x, const struct lt_entry *e, struct vn_error *err)
+{
+	size_t size = (size_t)e->st.st_size + 1;
+	struct tar_entry t = entry_of(e, e->path, TAR_SYMLINK);
+
+	for (;;) {
+		cleanup_free char *target = malloc(size);
+		ssize_t n = target ? readlinkat(e->dirfd, e->name, target, size) : -1;
+
+		if (n < 0)
+			return vn_fail(err, target ? errno : ENOMEM, "export: read symlink %s/%s",
+				       x->up->path, e->path);
+		if ((size_t)n < size) {
+			target[n] = '\0';
+			t.linkname = target;
+			return put_header(x, &t, err);
+		}
+		size *= 2; /* it grew since the stat */
+	}
+}
+
+static int export_special(struct export *x, const struct lt_entry *e, struct vn_error *err)
+{
+	char type = S_ISFIFO(e->st.st_mode) ? TAR_FIFO : S_ISCHR(e->st.st_mode) ? TAR_CHR : TAR_BLK;
+	struct tar_entry t = entry_of(e, e->path, type);
+
+	t.devmajor = major(e->st.st_rdev);
+	t.devminor = minor(e->st.st_rdev);
+	return put_header(x, &t, err);
+}
+
+static int export_hardlink(struct export *x, const struct lt_entry *e, const char *first,
+			   struct vn_error *err)
+{
+	struct tar_entry t = entry_of(e, e->path, TAR_HARDLINK);
+
+	t.linkname = first;
+	return put_header(x, &t, err);
+}
+
+static int export_object(struct export *x, const struct lt_entry *e, struct vn_error *err)
+{
+	const char *first = NULL;
+
+	if (S_ISDIR(e->st.st_mode))
+		return export_dir(x, e, err);
+	if (S_ISSOCK(e->st.st_mode)) {
+		fprintf(stderr, "veneer: export: %s/%s is a socket, which a tar cannot hold; "
+			"left out\n", x->up->path, e->path);
+		return 0;
+	}
+	if (e->st.st_nlink > 1 && first_link(x, e, &first) < 0)
+		return vn_fail(err, ENOMEM, "export");
+	if (first)
+		return export_hardlink(x, e, first, err);
+	if (S_ISREG(e->st.st_mode))
+		return export_file(x, e, err);
+	if (S_ISLNK(e->st.st_mode))
+		return export_symlink(x, e, err);
+	return export_special(x, e, err);
+}
+
+static int export_visit(void *arg, const struct lt_entry *e, struct vn_error *err)
+{
+	struct export *x = arg;
+	cleanup_free char *marker = NULL;
+
+	switch (e->kind) {
+	case LT_WHITEOUT:
+		/* ".wh.NAME" as it is, or NAME the overlayfs way */
+		if (asprintf(&marker, "%s%s.wh.%s", e->dir, e->dir[0] ? "/" : "", e->hidden) < 0)
+			return vn_fail(err, ENOMEM, "export");
+		return export_marker(x, e, marker, err);
+	case LT_OPAQUE:
+		return export_marker(x, e, e->path, err);
+	default:
+		return export_object(x, e, err);
+	}
+}
+
+/* ------------------------------------------------------------ command */
+
+static int export_to(struct export *x, int fd, struct vn_error *err)
+{
+	int r;
+
+	tar_init(&x->tar, fd);
+	if (lt_walk(x->up, export_visit, x, err) < 0)
+		return -1;
+	r = tar_finish(&x->tar);
+	if (r < 0)
+		return vn_fail(err, -r, "export: write the tar");
+	return 0;
+}
+
+static int export_run(const struct export_options *opt, struct vn_error *err)
+{
+	struct lt_upper up;
+	struct export *x = NULL;
+	bool regular = false;
+	int fd = -1;
+	int r = lt_upper_open(opt->upper, &up, err);
+
+	if (r == 0 && (fd = open_output(opt, &up, &regular, err)) < 0)
+		r = -1;
+	if (r == 0 && !(x = calloc(1, sizeof(*x))))
+		r = vn_fail(err, ENOMEM, "export");
+	if (r == 0) {
+		x->up = &up;
+		r = export_to(x, fd, err);
+		tdestroy(x->seen, free_seen);
+	}
+	if (fd > STDOUT_FILENO && close(fd) < 0 && r == 0)
+		r = vn_fail(err, errno, "export: write %s", opt->output);
+	if (r < 0 && regular)
+		(void)unlink(opt->output); /* half a tar */
+	free(x);
+	lt_upper_close(&up);
+	return r;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	struct export_options opt = { 0 };
+	struct vn_error err = { 0 };
+	int r = parse_export_args(argc, argv, &opt, &err);
+
+	if (r > 0)
+		cmd_export_usage(stdout);
+	else if (r == 0)
+		r = export_run(&opt, &err);
+	if (r < 0) {
+		vn_error_print(&err);
+		return EXIT_VENEER_ERROR;
+	}
+	return 0;
+}

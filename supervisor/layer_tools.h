@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The layer tools: commands that read an upper on the host, outside any
+ * sandbox (`veneer diff`, `veneer export`), and what they share: opening
+ * an upper, the owners it presents, a sorted walk of its objects. */
+#ifndef VENEER_LAYER_TOOLS_H
+#define VENEER_LAYER_TOOLS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "veneer/error.h"
+
+struct vn_owner_store;
+
+/* An upper opened for reading. */
+struct lt_upper {
+	const char *path;             /* as given, for messages */
+	int fd;                       /* its root directory */
+	struct stat st;               /* of the root */
+	int lock_fd;                  /* the state directory's lock, held shared */
+	bool presented;               /* the upper has an owner store file */
+	struct vn_owner_store *store; /* its records (empty when none) */
+	uid_t caller_uid;             /* who runs the tool: 0 inside a */
+	gid_t caller_gid;             /* kernel-mode sandbox */
+};
+
+/* What a name in the upper means. */
+enum lt_kind {
+	LT_OBJECT,   /* a file, directory, link... of the layer */
+	LT_WHITEOUT, /* ".wh.NAME", or NAME as a 0/0 character device */
+	LT_OPAQUE,   /* ".wh..wh..opq": its directory hides the lowers' */
+};
+
+/* One name met by lt_walk.  Paths are relative to the upper's root,
+ * without a leading slash ("" is the root). */
+struct lt_entry {
+	const char *dir;     /* the directory holding it */
+	const char *name;    /* its name on disk */
+	const char *path;    /* dir/name */
+	const char *hidden;  /* LT_WHITEOUT: the name it hides (in dir) */
+	enum lt_kind kind;
+	int dirfd;           /* the directory holding it */
+	int fd;              /* a directory object: its own fd, else -1 */
+	struct stat st;      /* lstat */
+	uid_t uid;           /* the presented owner (lt_presented_owner) */
+	gid_t gid;
+};
+
+typedef int (*lt_visit_fn)(void *arg, const struct lt_entry *e, struct vn_error *err);
+
+/* layer_walk.c */
+/* Open the upper at path, take its lock shared (refused while a sandbox
+ * holds it) and load its owner store. */
+int lt_upper_open(const char *path, struct lt_upper *up, struct vn_error *err);
+void lt_upper_close(struct lt_upper *up);
+/* The owner an upper object shows inside (the "inside ids"). */
+void lt_presented_owner(const struct lt_upper *up, const struct stat *st, uid_t *uid, gid_t *gid);
+/* Visit every name of the upper but its root and its state directory,
+ * depth first, a directory before its contents, names sorted bytewise. */
+int lt_walk(struct lt_upper *up, lt_visit_fn visit, void *arg, struct vn_error *err);
+/* "dir/name", or name when dir is "" (NULL when out of memory). */
+char *lt_join(const char *dir, const char *name);
+/* One letter for the type of st: f d l p s c b. */
+char lt_type_letter(const struct stat *st);
+
+/* cmd_diff.c, cmd_export.c: exit statuses for main */
+int cmd_diff(int argc, char **argv);
+void cmd_diff_usage(FILE *out);
+int cmd_export(int argc, char **argv);
+void cmd_export_usage(FILE *out);
+
+#endif

@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Reading an upper on the host, for the layer tools: open it (its lock
+ * held shared, so no sandbox changes it meanwhile, and no sandbox appends
+ * to the owner store the load below may rewrite), the owners its objects
+ * show inside, and one sorted walk of its names that never follows a
+ * symlink and skips the state directory.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "layer_tools.h"
+#include "veneer/cleanup.h"
+#include "veneer/union.h"
+
+/* In the state directory (supervisor/upper.c, supervisor/union/owner.c). */
+#define STATE_LOCK  "lock"
+#define OWNER_STORE "owners"
+
+/* ------------------------------------------------------------ the upper */
+
+static int open_root(struct lt_upper *up, struct vn_error *err)
+{
+	up->fd = open(up->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (up->fd < 0)
+		return vn_fail(err, 0, "upper %s: %s; give the directory a sandbox used as --upper",
+			       up->path, strerror(errno));
+	if (fstat(up->fd, &up->st) < 0)
+		return vn_fail(err, errno, "stat upper %s", up->path);
+	return 0;
+}
+
+/* The state directory's O_PATH fd, or -1 when the upper has none. */
+static int open_state(struct lt_upper *up, int *state_fd, struct vn_error *err)
+{
+	*state_fd = openat(up->fd, VN_STATE_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*state_fd < 0 && errno != ENOENT)
+		return vn_fail(err, errno, "upper %s: open its state directory %s", up->path,
+			       VN_STATE_DIR);
+	return 0;
+}
+
+static int lock_shared(struct lt_upper *up, int state_fd, struct vn_error *err)
+{
+	char pid[32];
+	ssize_t n;
+
+	up->lock_fd = openat(state_fd, STATE_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (up->lock_fd < 0)
+		return errno == ENOENT ? 0 : vn_fail(err, errno, "upper %s: open its lock", up->path);
+	if (flock(up->lock_fd, LOCK_SH | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return vn_fail(err, errno, "upper %s: take its lock", up->path);
+	n = pread(up->lock_fd, pid, sizeof(pid) - 1, 0);
+	pid[n > 0 ? n : 0] = '\0';
+	pid[strcspn(pid, "\n")] = '\0';
+	return vn_fail(err, 0, "upper %s is in use by veneer pid %s; run this again after it exits",
+		       up->path, pid[0] ? pid : "?");
+}
+
+static int load_owners(struct lt_upper *up, int state_fd, struct vn_error *err)
+{
+	struct stat st;
+	int r;
+
+	if (state_fd >= 0 && fstatat(state_fd, OWNER_STORE, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		up->presented = true;
+	else if (state_fd >= 0 && errno != ENOENT)
+		return vn_fail(err, errno, "upper %s: stat its owner store", up->path);
+	r = vn_owner_store_load(up->fd, &up->store);
+	if (r < 0)
+		return vn_fail(err, -r, "upper %s: read its owner store", up->path);
+	return 0;
+}
+
+int lt_upper_open(const char *path, struct lt_upper *up, struct vn_error *err)
+{
+	cleanup_close int state_fd = -1;
+
+	memset(up, 0, sizeof(*up));
+	up->path = path;
+	up->fd = -1;
+	up->lock_fd = -1;
+	up->caller_uid = getuid();
+	up->caller_gid = getgid();
+	if (open_root(up, err) < 0 || open_state(up, &state_fd, err) < 0)
+		return -1;
+	if (state_fd >= 0 && lock_shared(up, state_fd, err) < 0)
+		return -1;
+	return load_owners(up, state_fd, err);
+}
+
+void lt_upper_close(struct lt_upper *up)
+{
+	vn_owner_store_free(up->store);
+	up->store = NULL;
+	if (up->lock_fd >= 0)
+		close(up->lock_fd);
+	if (up->fd >= 0)
+		close(up->fd);
+	up->lock_fd = up->fd = -1;
+}
+
+/* 1. the store's record; 2. in a presented-mode upper, the real owner;
+ * 3. in a kernel-mode one, the real owner with the caller (root inside)
+ * as 0. */
+void lt_presented_owner(const struct lt_upper *up, const struct stat *st, uid_t *uid, gid_t *gid)
+{
+	if (up->store && vn_owner_store_get(up->store, st->st_ino, uid, gid))
+		return;
+	*uid = st->st_uid;
+	*gid = st->st_gid;
+	if (up->presented)
+		return;
+	if (*uid == up->caller_uid)
+		*uid = 0;
+	if (*gid == up->caller_gid)
+		*gid = 0;
+}
+
+/* ------------------------------------------------------------- helpers */
+
+char *lt_join(const char *dir, const char *name)
+{
+	char *path;
+
+	if (!dir[0])
+		return strdup(name);
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return NULL;
+	return path;
+}
+
+char lt_type_letter(const struct stat *st)
+{
+	switch (st->st_mode & S_IFMT) {
+	case S_IFREG: return 'f';
+	case S_IFDIR: return 'd';
+	case S_IFLNK: return 'l';
+	case S_IFIFO: return 'p';
+	case S_IFSOCK: return 's';
+	case S_IFCHR: return 'c';
+	case S_IFBLK: return 'b';
+	default: return '?';
+	}
+}
+
+/* ------------------------------------------------------------- the walk */
+
+struct walk {
+	struct lt_upper *up;
+	lt_visit_fn visit;
+	void *arg;
+	struct vn_error *err;
+};
+
+/* A name of a directory, stat'ed, with the name it sorts by: its own, or
+ * for an overlayfs-style whiteout the OCI one (".wh.NAME"), so that a
+ * tar's entries come in order of the names they are written under. */
+struct child {
+	char *name;
+	char *key; /* NULL: name */
+	struct stat st;
+};
+
+struct children {
+	struct child *v;
+	size_t n, cap;
+};
+
+static void children_free(struct children *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].name);
+		free(c->v[i].key);
+	}
+	free(c->v);
+}
+
+static bool is_inline_whiteout(const struct stat *st)
+{
+	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
+}
+
+static int children_add(struct children *c, int dirfd, const char *name)
+{
+	struct child *child;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 32;
+		struct child *grown = realloc(c->v, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		c->v = grown;
+		c->cap = cap;
+	}
+	child = &c->v[c->n];
+	memset(child, 0, sizeof(*child));
+	if (fstatat(dirfd, name, &child->st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno; /* gone meanwhile */
+	child->name = strdup(name);
+	if (!child->name)
+		return -ENOMEM;
+	c->n++;
+	if (is_inline_whiteout(&child->st) && asprintf(&child->key, VN_WH_PREFIX "%s", name) < 0) {
+		child->key = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int compare_children(const void *a, const void *b)
+{
+	const struct child *x = a, *y = b;
+
+	return strcmp(x->key ? x->key : x->name, y->key ? y->key : y->name);
+}
+
+/* Every name of the directory dirfd but . and .. (and, at the root, the
+ * state directory), sorted: 0 or -errno. */
+static int read_children(int dirfd, bool root, struct children *c)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	for (errno = 0; r == 0 && (de = readdir(d)); errno = 0) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    (root && strcmp(de->d_name, VN_STATE_DIR) == 0))
+			continue;
+		r = children_add(c, dirfd, de->d_name);
+	}
+	if (r == 0 && errno)
+		r = -errno;
+	closedir(d);
+	if (r == 0 && c->n > 1)
+		qsort(c->v, c->n, sizeof(*c->v), compare_children);
+	return r;
+}
+
+static enum lt_kind classify(const char *name, const struct stat *st, const char **hidden)
+{
+	size_t n = strlen(VN_WH_PREFIX);
+
+	*hidden = NULL;
+	if (strcmp(name, VN_WH_OPAQUE) == 0)
+		return LT_OPAQUE;
+	if (strncmp(name, VN_WH_PREFIX, n) == 0 && name[n]) {
+		*hidden = name + n;
+		return LT_WHITEOUT;
+	}
+	if (is_inline_whiteout(st)) {
+		*hidden = name; /* the overlayfs form, for names too long for ".wh." */
+		return LT_WHITEOUT;
+	}
+	return LT_OBJECT;
+}
+
+/* A subdirectory the walk enters: the one it stat'ed, never a symlink
+ * (ESTALE: something else took its name meanwhile). */
+static int open_subdir(int dirfd, const char *name, const struct stat *st)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat now;
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &now) < 0)
+		r = -errno;
+	else if (now.st_dev != st->st_dev || now.st_ino != st->st_ino)
+		r = -ESTALE;
+	if (r < 0)
+		close(fd);
+	return r < 0 ? r : fd;
+}
+
+static int walk_dir(struct walk *w, int dirfd, const char *dir);
+
+static int visit_child(struct walk *w, int dirfd, const char *dir, const struct child *c)
+{
+	struct lt_entry e = { .dir = dir, .name = c->name, .dirfd = dirfd, .fd = -1, .st = c->st };
+	cleanup_free char *path = lt_join(dir, c->name);
+	cleanup_close int fd = -1;
+
+	if (!path)
+		return vn_fail(w->err, ENOMEM, "walk upper %s", w->up->path);
+	e.path = path;
+	e.kind = classify(c->name, &e.st, &e.hidden);
+	lt_presented_owner(w->up, &e.st, &e.uid, &e.gid);
+	if (e.kind == LT_OBJECT && S_ISDIR(e.st.st_mode)) {
+		fd = open_subdir(dirfd, c->name, &e.st);
+		if (fd < 0)
+			return vn_fail(w->err, -fd, "open directory %s/%s", w->up->path, path);
+		e.fd = fd;
+	}
+	if (w->visit(w->arg, &e, w->err) < 0)
+		return -1;
+	return fd >= 0 ? walk_dir(w, fd, path) : 0;
+}
+
+static int walk_dir(struct walk *w, int dirfd, const char *dir)
+{
+	struct children c = { 0 };
+	int r = read_children(dirfd, !dir[0], &c);
+
+	if (r < 0) {
+		children_free(&c);
+		return vn_fail(w->err, -r, "read directory %s%s%s", w->up->path, dir[0] ? "/" : "",
+			       dir);
+	}
+	for (size_t i = 0; r == 0 && i < c.n; i++)
+		r = visit_child(w, dirfd, dir, &c.v[i]);
+	children_free(&c);
+	return r;
+}
+
+int lt_walk(struct lt_upper *up, lt_visit_fn visit, void *arg, struct vn_error *err)
+{
+	struct walk w = { .up = up, .visit = visit, .arg = arg, .err = err };
+
+	return walk_dir(&w, up->fd, "");
+}

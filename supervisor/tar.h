@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A small tar writer: POSIX ustar headers, with a pax extended header in
+ * front of an entry whose name, link target, size, ids or time do not fit,
+ * or that carries xattrs (SCHILY.xattr.NAME, as GNU tar reads them). */
+#ifndef VENEER_TAR_H
+#define VENEER_TAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum tar_type {
+	TAR_REG = '0',
+	TAR_HARDLINK = '1',
+	TAR_SYMLINK = '2',
+	TAR_CHR = '3',
+	TAR_BLK = '4',
+	TAR_DIR = '5',
+	TAR_FIFO = '6',
+};
+
+struct tar_xattr {
+	char *name;
+	char *value;
+	size_t size;
+};
+
+struct tar_entry {
+	const char *path;       /* as stored: "a/b", directories "a/" */
+	char type;              /* enum tar_type */
+	mode_t mode;            /* permission bits */
+	uint64_t uid, gid;      /* numeric; user and group names stay empty */
+	int64_t mtime;
+	uint64_t size;          /* TAR_REG: the data that follows */
+	const char *linkname;   /* TAR_HARDLINK, TAR_SYMLINK */
+	unsigned int devmajor, devminor; /* TAR_CHR, TAR_BLK */
+	const struct tar_xattr *xattrs;
+	size_t nxattrs;
+};
+
+#define TAR_BUFFER (64 * 1024)
+
+struct tar_writer {
+	int fd;
+	uint64_t written;  /* bytes of the archive so far */
+	uint64_t left;     /* data the current entry still owes */
+	size_t used;
+	unsigned char buf[TAR_BUFFER];
+};
+
+/* Every function returns 0 or -errno. */
+void tar_init(struct tar_writer *w, int fd);
+int tar_write_header(struct tar_writer *w, const struct tar_entry *e);
+/* The entry's data, in pieces; padded when the last byte is written. */
+int tar_write_data(struct tar_writer *w, const void *data, size_t n);
+/* The end-of-archive blocks, the last record filled; flushed. */
+int tar_finish(struct tar_writer *w);
+
+#endif
