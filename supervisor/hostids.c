@@ -8,11 +8,15 @@
  * It only ever stats what it is handed, and exits with the supervisor.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -33,17 +37,71 @@ union fd_control {
 	struct cmsghdr align;
 };
 
+#define DIR_BATCH_MAX 4096
+
+struct dir_reply {
+	int32_t err;
+	uint32_t count;
+	struct vn_host_owner entries[DIR_BATCH_MAX];
+};
+
+/* "E" + NAME: the owner of fd/NAME ("" for fd itself). */
+static void answer_entry(int sock, int fd, const char *name)
+{
+	struct owner_reply reply = { .err = EBADMSG };
+	struct stat st;
+
+	/* a name never holds a slash */
+	if (fd >= 0 && !strchr(name, '/')) {
+		int flags = AT_SYMLINK_NOFOLLOW | (name[0] ? 0 : AT_EMPTY_PATH);
+
+		reply.err = fstatat(fd, name, &st, flags) < 0 ? errno : 0;
+		reply.uid = st.st_uid;
+		reply.gid = st.st_gid;
+	}
+	if (send(sock, &reply, sizeof(reply), MSG_NOSIGNAL) < 0)
+		_exit(0);
+}
+
+/* "D": the owners of the entries of the directory fd. */
+static void answer_dir(int sock, int fd, struct dir_reply *reply)
+{
+	int dup_fd = fd >= 0 ? openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	struct dirent *de;
+
+	reply->err = d ? 0 : fd < 0 ? EBADMSG : errno;
+	reply->count = 0;
+	while (d && reply->count < DIR_BATCH_MAX && (de = readdir(d))) {
+		struct vn_host_owner *e = &reply->entries[reply->count];
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		*e = (struct vn_host_owner){ st.st_dev, st.st_ino, st.st_uid, st.st_gid };
+		reply->count++;
+	}
+	if (d)
+		closedir(d);
+	else if (dup_fd >= 0)
+		close(dup_fd);
+	if (send(sock, reply, offsetof(struct dir_reply, entries) + reply->count * sizeof(reply->entries[0]),
+		 MSG_NOSIGNAL) < 0)
+		_exit(0);
+}
+
 static void serve(int sock)
 {
+	static struct dir_reply dir_reply;
+
 	for (;;) {
-		char name[NAME_MAX + 2];
+		char req[NAME_MAX + 3];
 		union fd_control control = { 0 };
-		struct iovec iov = { name, sizeof(name) - 1 };
+		struct iovec iov = { req, sizeof(req) - 1 };
 		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 				      .msg_control = control.buf, .msg_controllen = sizeof(control.buf) };
-		struct owner_reply reply = { .err = EBADMSG };
 		struct cmsghdr *cmsg;
-		struct stat st;
 		ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 		int fd = -1;
 
@@ -55,19 +113,13 @@ static void serve(int sock)
 		cmsg = CMSG_FIRSTHDR(&msg);
 		if (cmsg && cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS)
 			memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-		name[n] = '\0';
-		/* one byte "\0": the fd itself; a name never holds a slash */
-		if (fd >= 0 && !strchr(name, '/')) {
-			int flags = AT_SYMLINK_NOFOLLOW | (name[0] ? 0 : AT_EMPTY_PATH);
-
-			reply.err = fstatat(fd, name, &st, flags) < 0 ? errno : 0;
-			reply.uid = st.st_uid;
-			reply.gid = st.st_gid;
-		}
+		req[n] = '\0';
+		if (req[0] == 'D')
+			answer_dir(sock, fd, &dir_reply);
+		else
+			answer_entry(sock, fd, req + 1);
 		if (fd >= 0)
 			close(fd);
-		if (send(sock, &reply, sizeof(reply), MSG_NOSIGNAL) < 0)
-			_exit(0);
 	}
 }
 
@@ -114,10 +166,11 @@ void host_ids_stop(struct host_ids *h)
 	pthread_mutex_destroy(&h->lock);
 }
 
-static int ask(struct host_ids *h, int dirfd, const char *name, struct owner_reply *reply)
+/* Send a request ("E" + name, or "D") with the fd; the reply goes to buf. */
+static ssize_t ask(struct host_ids *h, int dirfd, const char *req, void *buf, size_t size)
 {
 	union fd_control control = { 0 };
-	struct iovec iov = { (void *)(name[0] ? name : ""), name[0] ? strlen(name) : 1 };
+	struct iovec iov = { (void *)req, strlen(req) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = control.buf, .msg_controllen = sizeof(control.buf) };
 	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
@@ -126,27 +179,59 @@ static int ask(struct host_ids *h, int dirfd, const char *name, struct owner_rep
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &dirfd, sizeof(int));
+	ssize_t n;
+
 	if (sendmsg(h->sock, &msg, MSG_NOSIGNAL) < 0)
 		return -errno;
-	if (recv(h->sock, reply, sizeof(*reply), 0) != (ssize_t)sizeof(*reply))
-		return -EIO;
-	return 0;
+	n = recv(h->sock, buf, size, 0);
+	return n < 0 ? -errno : n;
 }
 
 int host_ids_owner(void *arg, int dirfd, const char *name, uid_t *uid, gid_t *gid)
 {
 	struct host_ids *h = arg;
 	struct owner_reply reply;
-	int r;
+	char req[NAME_MAX + 2];
+	ssize_t n;
 
+	if (snprintf(req, sizeof(req), "E%s", name) >= (int)sizeof(req))
+		return -ENAMETOOLONG;
 	pthread_mutex_lock(&h->lock);
-	r = ask(h, dirfd, name, &reply);
+	n = ask(h, dirfd, req, &reply, sizeof(reply));
 	pthread_mutex_unlock(&h->lock);
-	if (r < 0)
-		return r;
+	if (n < 0)
+		return (int)n;
+	if (n != (ssize_t)sizeof(reply))
+		return -EIO;
 	if (reply.err)
 		return -reply.err;
 	*uid = reply.uid;
 	*gid = reply.gid;
 	return 0;
+}
+
+int host_ids_dir_owners(void *arg, int dirfd, struct vn_host_owner *out, size_t max)
+{
+	struct host_ids *h = arg;
+	struct dir_reply *reply = malloc(sizeof(*reply));
+	ssize_t n;
+	size_t count;
+
+	if (!reply)
+		return -ENOMEM;
+	pthread_mutex_lock(&h->lock);
+	n = ask(h, dirfd, "D", reply, sizeof(*reply));
+	pthread_mutex_unlock(&h->lock);
+	if (n < (ssize_t)offsetof(struct dir_reply, entries) || reply->err) {
+		int err = n < 0 ? (int)n : reply->err ? -reply->err : -EIO;
+
+		free(reply);
+		return err;
+	}
+	count = reply->count;
+	if (count > max || (size_t)n != offsetof(struct dir_reply, entries) + count * sizeof(*out))
+		count = 0; /* not what was asked: ask one at a time */
+	memcpy(out, reply->entries, count * sizeof(*out));
+	free(reply);
+	return (int)count;
 }

@@ -6,6 +6,8 @@
 #include <pthread.h>
 #include <sys/types.h>
 
+#include "veneer/union.h"
+
 struct host_ids {
 	pid_t pid;
 	int sock;
@@ -17,5 +19,7 @@ int host_ids_start(struct host_ids *h);
 void host_ids_stop(struct host_ids *h);
 /* vn_host_owner_fn: the host's owner of dirfd/name ("" for dirfd). */
 int host_ids_owner(void *arg, int dirfd, const char *name, uid_t *uid, gid_t *gid);
+/* vn_host_dir_owners_fn: the host's owners of every entry of dirfd. */
+int host_ids_dir_owners(void *arg, int dirfd, struct vn_host_owner *out, size_t max);
 
 #endif

@@ -153,6 +153,7 @@ static int present_ownership(struct sandbox *sb, struct vn_error *err)
 		.caller_uid = sb->caller_uid,
 		.caller_gid = sb->caller_gid,
 		.host_owner = host_ids_owner,
+		.host_dir_owners = host_ids_dir_owners,
 		.host_arg = &sb->host_ids,
 	};
 	int r;

@@ -67,6 +67,7 @@ struct vn_owners {
 	pthread_mutex_t lock;
 	struct vn_owner_store *store; /* the upper's inodes */
 	struct id_table lower;        /* lower objects' host owners */
+	struct id_table listed;       /* lower directories whose entries are in `lower` */
 	int store_fd;                 /* for appending; opened on first record */
 };
 
@@ -289,6 +290,7 @@ void vn_owners_release(struct vn_union *u)
 		close(o->store_fd);
 	vn_owner_store_free(o->store);
 	free(o->lower.slots);
+	free(o->listed.slots);
 	pthread_mutex_destroy(&o->lock);
 	free(o);
 	u->owners = NULL;
@@ -368,12 +370,9 @@ int vn_may_own(const struct stat *st)
 
 /* ------------------------------------------------------ presenting */
 
-static int host_owner_cached(struct vn_union *u, const struct stat *st, int dirfd,
-			     const char *name, uid_t *uid, gid_t *gid)
+static bool lower_cached(struct vn_owners *o, const struct stat *st, uid_t *uid, gid_t *gid)
 {
-	struct vn_owners *o = u->owners;
 	struct id_slot *slot;
-	int r;
 
 	pthread_mutex_lock(&o->lock);
 	slot = table_find(&o->lower, st->st_dev, st->st_ino);
@@ -382,8 +381,49 @@ static int host_owner_cached(struct vn_union *u, const struct stat *st, int dirf
 		*gid = slot->gid;
 	}
 	pthread_mutex_unlock(&o->lock);
-	if (slot)
+	return slot != NULL;
+}
+
+#define DIR_BATCH 4096
+
+/* Ask the host once for every entry of the directory dirfd (a tree walk
+ * asks for every entry anyway); each directory is asked once. */
+static void host_owners_of_dir(struct vn_owners *o, int dirfd)
+{
+	struct vn_host_owner *batch;
+	struct stat dir;
+	int n;
+
+	if (!o->cfg.host_dir_owners || fstat(dirfd, &dir) < 0)
+		return;
+	pthread_mutex_lock(&o->lock);
+	n = table_find(&o->listed, dir.st_dev, dir.st_ino) != NULL;
+	if (!n)
+		table_put(&o->listed, dir.st_dev, dir.st_ino, 0, 0, true);
+	pthread_mutex_unlock(&o->lock);
+	if (n || !(batch = malloc(DIR_BATCH * sizeof(*batch))))
+		return;
+	n = o->cfg.host_dir_owners(o->cfg.host_arg, dirfd, batch, DIR_BATCH);
+	pthread_mutex_lock(&o->lock);
+	for (int i = 0; i < n; i++)
+		table_put(&o->lower, batch[i].dev, batch[i].ino, batch[i].uid, batch[i].gid, true);
+	pthread_mutex_unlock(&o->lock);
+	free(batch);
+}
+
+static int host_owner_cached(struct vn_union *u, const struct stat *st, int dirfd,
+			     const char *name, uid_t *uid, gid_t *gid)
+{
+	struct vn_owners *o = u->owners;
+	int r;
+
+	if (lower_cached(o, st, uid, gid))
 		return 0;
+	if (name[0]) {
+		host_owners_of_dir(o, dirfd);
+		if (lower_cached(o, st, uid, gid))
+			return 0;
+	}
 	r = o->cfg.host_owner(o->cfg.host_arg, dirfd, name, uid, gid);
 	if (r < 0)
 		return r;
