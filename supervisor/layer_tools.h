@@ -20,7 +20,6 @@ struct lt_upper {
 	int fd;                       /* its root directory */
 	struct stat st;               /* of the root */
 	int lock_fd;                  /* the state directory's lock, held shared */
-	bool presented;               /* the upper has an owner store file */
 	struct vn_owner_store *store; /* its records (empty when none) */
 	uid_t caller_uid;             /* who runs the tool: 0 inside a */
 	gid_t caller_gid;             /* kernel-mode sandbox */

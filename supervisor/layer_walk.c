@@ -22,9 +22,6 @@
 #include "veneer/cleanup.h"
 #include "veneer/union.h"
 
-/* In the state directory (supervisor/upper.c, supervisor/union/owner.c). */
-#define STATE_LOCK  "lock"
-#define OWNER_STORE "owners"
 
 /* ------------------------------------------------------------ the upper */
 
@@ -54,7 +51,7 @@ static int lock_shared(struct lt_upper *up, int state_fd, struct vn_error *err)
 	char pid[32];
 	ssize_t n;
 
-	up->lock_fd = openat(state_fd, STATE_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	up->lock_fd = openat(state_fd, VN_STATE_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (up->lock_fd < 0)
 		return errno == ENOENT ? 0 : vn_fail(err, errno, "upper %s: open its lock", up->path);
 	if (flock(up->lock_fd, LOCK_SH | LOCK_NB) == 0)
@@ -68,16 +65,10 @@ static int lock_shared(struct lt_upper *up, int state_fd, struct vn_error *err)
 		       up->path, pid[0] ? pid : "?");
 }
 
-static int load_owners(struct lt_upper *up, int state_fd, struct vn_error *err)
+static int load_owners(struct lt_upper *up, struct vn_error *err)
 {
-	struct stat st;
-	int r;
+	int r = vn_owner_store_load(up->fd, &up->store);
 
-	if (state_fd >= 0 && fstatat(state_fd, OWNER_STORE, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		up->presented = true;
-	else if (state_fd >= 0 && errno != ENOENT)
-		return vn_fail(err, errno, "upper %s: stat its owner store", up->path);
-	r = vn_owner_store_load(up->fd, &up->store);
 	if (r < 0)
 		return vn_fail(err, -r, "upper %s: read its owner store", up->path);
 	return 0;
@@ -97,7 +88,7 @@ int lt_upper_open(const char *path, struct lt_upper *up, struct vn_error *err)
 		return -1;
 	if (state_fd >= 0 && lock_shared(up, state_fd, err) < 0)
 		return -1;
-	return load_owners(up, state_fd, err);
+	return load_owners(up, err);
 }
 
 void lt_upper_close(struct lt_upper *up)
@@ -111,17 +102,14 @@ void lt_upper_close(struct lt_upper *up)
 	up->lock_fd = up->fd = -1;
 }
 
-/* 1. the store's record; 2. in a presented-mode upper, the real owner;
- * 3. in a kernel-mode one, the real owner with the caller (root inside)
- * as 0. */
+/* As the sandbox shows it: the store's record, else the real owner with
+ * the caller (root inside) as 0. */
 void lt_presented_owner(const struct lt_upper *up, const struct stat *st, uid_t *uid, gid_t *gid)
 {
 	if (up->store && vn_owner_store_get(up->store, st->st_ino, uid, gid))
 		return;
 	*uid = st->st_uid;
 	*gid = st->st_gid;
-	if (up->presented)
-		return;
 	if (*uid == up->caller_uid)
 		*uid = 0;
 	if (*gid == up->caller_gid)

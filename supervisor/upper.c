@@ -81,7 +81,7 @@ static int write_version(int state_fd, struct vn_error *err)
 static int take_lock(struct upper *up, int state_fd, struct vn_error *err)
 {
 	char pid[32];
-	int fd = openat(state_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd = openat(state_fd, VN_STATE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	ssize_t n;
 
 	if (fd < 0)

@@ -22,6 +22,7 @@
 #define VN_WH_PREFIX     ".wh."
 #define VN_WH_OPAQUE     ".wh..wh..opq"
 #define VN_STATE_DIR     ".wh..wh..veneer"
+#define VN_STATE_LOCK    "lock"   /* in VN_STATE_DIR: the holder's pid */
 
 struct vn_layer {
 	int root_fd;          /* directory fd of the layer's root */

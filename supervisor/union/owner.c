@@ -209,8 +209,22 @@ int vn_owner_store_load(int upper_root, struct vn_owner_store **out)
 	r = fd < 0 ? (fd == -ENOENT ? 0 : fd) : store_read(fd, s);
 	if (fd >= 0)
 		close(fd);
-	if (r == 0 && s->records > 2 * s->table.present + 4096)
-		r = store_compact(state_fd, s);
+	close(state_fd);
+	return r;
+}
+
+/* The sandbox's store, compacted when most of its records are dead (the
+ * tools only read it: vn_owner_store_load never writes). */
+static int store_load_compacted(int upper_root, struct vn_owner_store **out)
+{
+	int state_fd, r = vn_owner_store_load(upper_root, out);
+
+	if (r < 0 || (*out)->records <= 2 * (*out)->table.present + 4096)
+		return r;
+	state_fd = union_openat_beneath(upper_root, VN_STATE_DIR, O_PATH | O_DIRECTORY);
+	if (state_fd < 0)
+		return state_fd;
+	r = store_compact(state_fd, *out);
 	close(state_fd);
 	return r;
 }
@@ -269,7 +283,7 @@ int vn_owners_enable(struct vn_union *u, const struct vn_owner_config *cfg)
 	o->overflow_gid = read_overflow("/proc/sys/kernel/overflowgid");
 	pthread_mutex_init(&o->lock, NULL);
 	r = u->nlayers && u->layers[0].writable
-		    ? vn_owner_store_load(u->layers[0].root_fd, &o->store)
+		    ? store_load_compacted(u->layers[0].root_fd, &o->store)
 		    : (o->store = calloc(1, sizeof(*o->store))) ? 0 : -ENOMEM;
 	if (r < 0) {
 		vn_owner_store_free(o->store);

@@ -160,7 +160,7 @@ done <"$T/p.diff"
 tool_ok "$T/p.tar" "$T/p.err" export -o "$T/p.tar" "$P"
 [ ! -s "$T/p.err" ] || fail "export wrote to stderr: $(cat "$T/p.err")"
 assert_eq "drwxr-xr-x ${VT/:/\/} vtdata/
----------- $ME vtdata/.wh.gone
+---------- 0/0 vtdata/.wh.gone
 drwxr-xr-x 0/0 vtdata/dir/
 -rw-r--r-- 0/0 vtdata/dir/f
 hrw-r--r-- 0/0 vtdata/dir/hard
