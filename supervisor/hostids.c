@@ -51,8 +51,8 @@ static void answer_entry(int sock, int fd, const char *name)
 	struct owner_reply reply = { .err = EBADMSG };
 	struct stat st;
 
-	/* a name never holds a slash */
-	if (fd >= 0 && !strchr(name, '/')) {
+	/* one name of the directory fd: never a path, never "." or ".." */
+	if (fd >= 0 && !strchr(name, '/') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0) {
 		int flags = AT_SYMLINK_NOFOLLOW | (name[0] ? 0 : AT_EMPTY_PATH);
 
 		reply.err = fstatat(fd, name, &st, flags) < 0 ? errno : 0;

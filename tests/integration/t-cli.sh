@@ -38,3 +38,30 @@ assert_eq 2 "$(cat "$T/o")" "stdin reaches the command"
 
 vrun_ok "$T/o" "$T/e" -v -- true
 echo "command line: fine"
+
+# veneer doctor: says what run would choose; --help; bad input is one line
+"$VENEER" doctor --help >"$T/o" 2>"$T/e" || fail "veneer doctor --help failed"
+assert_match '^Usage: veneer doctor' "$(head -n 1 "$T/o")" "veneer doctor --help"
+"$VENEER" doctor >"$T/o" 2>"$T/e" || fail "veneer doctor: $(cat "$T/o" "$T/e")"
+for key in kernel 'user ns' backend ownership subids; do
+	grep -q "^$key " "$T/o" || fail "veneer doctor does not report '$key': $(cat "$T/o")"
+done
+mkdir -p "$T/mine"
+"$VENEER" doctor --lower "$T/mine" >"$T/o" 2>"$T/e" || fail "veneer doctor --lower: $(cat "$T/e")"
+if [ "$MY_UID" != 0 ]; then
+	assert_match "^ownership +kernel: every layer is yours" "$(grep '^ownership' "$T/o")" \
+		"doctor over a lower the caller owns"
+fi
+set +e
+"$VENEER" doctor --bogus >"$T/o" 2>"$T/e"
+rc=$?
+set -e
+assert_eq 125 "$rc" "veneer doctor --bogus: exit status"
+assert_eq 1 "$(wc -l <"$T/e")" "veneer doctor --bogus: one line of error"
+set +e
+"$VENEER" run --ids sometimes -- true >"$T/o" 2>"$T/e"
+rc=$?
+set -e
+assert_eq 125 "$rc" "--ids sometimes: exit status"
+assert_eq "veneer: --ids sometimes: unknown mode; use auto, presented or kernel" "$(cat "$T/e")" \
+	"--ids with an unknown mode"

@@ -67,6 +67,7 @@ vrun_ok "$T/o" "$T/e" --upper "$U" -- sh -c '
 	mkdir /srv/shared && chown 0:50 /srv/shared && chmod 2775 /srv/shared
 	touch /srv/shared/made-by-root
 	mkdir -p /tmp/t && chmod 1777 /tmp/t && touch /tmp/t/roots
+	mv /etc/issue /etc/issue.moved && rm /etc/issue.net && test ! -e /etc/issue
 	stat -c "%n %u:%g %a" /etc/hosts /etc/hostname /srv/shared /srv/shared/made-by-root
 	tail -n 1 /etc/passwd'
 hosts_mode=$(stat -c %a /etc/hosts)
