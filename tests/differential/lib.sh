@@ -72,3 +72,10 @@ st() {
 		fi
 	done
 }
+
+# owners PATH...: "PATH UID:GID MODE" for every object below (and
+# including) PATH, sorted; only for scenarios that run where both sides
+# are root (scenarios-root/, the --root-owned mode)
+owners() {
+	find "$@" -printf '%p %U:%G %m\n' | sort
+}

@@ -1,16 +1,20 @@
 #!/usr/bin/python3
 """treedump.py - a comparable dump of the tree below ROOT.
 
-usage: treedump.py [--old-before EPOCH] ROOT
+usage: treedump.py [--old-before EPOCH] [--owners] ROOT
 
 Prints one line per object below ROOT (ROOT itself is left out), sorted
 by relative path (bytewise), fields separated by " | ":
 
-    relpath | type | mode | [size=N | sha256=HEX | hl=GROUP] | [-> TARGET]
-            | [xattrs] | mtime
+    relpath | type | mode | [UID:GID] | [size=N | sha256=HEX | hl=GROUP]
+            | [-> TARGET] | [xattrs] | mtime
 
   type    f d l p s c b  (from lstat: symlinks are never followed)
   mode    permission bits in octal, incl. setuid/setgid/sticky
+  UID:GID with --owners only: the numeric owner and group (from lstat,
+          so a symlink's own), for comparing two trees seen by the same
+          identity (both root: a native run as root and a run inside
+          veneer over a root-owned lower)
   size, sha256   regular files only
   hl      regular files with st_nlink > 1: the smallest relpath of the
           files below ROOT sharing its (st_dev, st_ino), so that the same
@@ -22,8 +26,9 @@ by relative path (bytewise), fields separated by " | ":
           "new" (so untouched and copied-up objects must keep their
           times, and the dump does not depend on when it was made)
 
-Left out on purpose: owners (the caller is uid 0 inside veneer and
-itself outside), inode numbers, atimes, ctimes, directory sizes and
+Left out on purpose: owners unless --owners is given (in the plain
+differential suite the caller is uid 0 inside veneer and itself
+outside), inode numbers, atimes, ctimes, directory sizes and
 block counts (file-system specific, not part of the union contract).
 Nothing is skipped: a ".wh.*" name inside the union is a bug to show.
 
@@ -183,6 +188,8 @@ def main():
     ap = argparse.ArgumentParser(description="dump a tree for comparison")
     ap.add_argument("--old-before", type=int, default=None, metavar="EPOCH",
                     help="print mtimes only when older than EPOCH")
+    ap.add_argument("--owners", action="store_true",
+                    help="print every object's UID:GID after its mode")
     ap.add_argument("root")
     args = ap.parse_args()
     root = os.fsencode(args.root)
@@ -209,6 +216,8 @@ def main():
         path = os.path.join(root, rel)
         t = next(c for test, c in TYPES if test(st.st_mode))
         fields = [esc(rel), t, "%04o" % stat.S_IMODE(st.st_mode)]
+        if args.owners:
+            fields.append("%d:%d" % (st.st_uid, st.st_gid))
         if t == "f":
             fields.append("size=%d" % st.st_size)
             digest = None

@@ -1,0 +1,8 @@
+#!/bin/bash
+# Differential tests over a root-owned lower, 00-09 (appends, sed -i, cp
+# -a, mv, hard links, symlinks, rm -rf): each scenario inside veneer as
+# this (unprivileged) user against root's native run, with owners
+# (tests/root-setup/differential-root.sh records the native side).
+source "$(dirname "$0")/lib.sh"
+source "$IT_DIR/../differential/integration-slice.sh"
+root_owned_slice '^0[0-9]-'
