@@ -56,6 +56,8 @@ int validate_run_options(struct run_options *opt, struct vn_error *err);
 
 /* ids.c: what IDS_AUTO means for these layers, and why (for doctor) */
 enum ids_mode ids_choose(const struct run_options *opt, char *why, size_t size);
+/* Whether the upper holds an owner store (an earlier presented run's). */
+bool ids_upper_keeps_owners(const struct run_options *opt);
 
 /* sandbox.c: returns the exit status for veneer */
 int sandbox_run(struct run_options *opt, struct vn_error *err);

@@ -107,7 +107,7 @@ static void report_ownership(struct run_options *opt)
 	line("ownership", "%s: %s", mode == IDS_PRESENTED ? "presented" : "kernel", why);
 	if (mode == IDS_PRESENTED)
 		line("", "veneer shows real owners, keeps owners set inside in the upper's "
-		     "%s/owners and emulates setuid & co.", VN_STATE_DIR);
+		     "%s/%s and emulates setuid & co.", VN_STATE_DIR, VN_OWNER_STORE);
 	else if (geteuid() == 0)
 		line("", "every id is mapped: owners and setuid & co. are the kernel's own");
 	else
@@ -117,7 +117,7 @@ static void report_ownership(struct run_options *opt)
 	     subuid ? "yes" : "none", subgid ? "yes" : "none",
 	     on_path("newuidmap") ? "present" : "missing", on_path("newgidmap") ? "present" : "missing");
 	if (opt->upper) {
-		snprintf(store, sizeof(store), "%s/%s/owners", opt->upper, VN_STATE_DIR);
+		snprintf(store, sizeof(store), "%s/%s/%s", opt->upper, VN_STATE_DIR, VN_OWNER_STORE);
 		line("owner store", "%s: %s", store,
 		     access(store, F_OK) == 0 ? "present" : "none yet (made on the first change)");
 	}

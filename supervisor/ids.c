@@ -10,12 +10,25 @@
 #include "cli.h"
 #include "veneer/union.h"
 
+bool ids_upper_keeps_owners(const struct run_options *opt)
+{
+	char store[PATH_MAX];
+
+	if (!opt->upper)
+		return false;
+	snprintf(store, sizeof(store), "%s/%s/%s", opt->upper, VN_STATE_DIR, VN_OWNER_STORE);
+	return access(store, F_OK) == 0;
+}
+
 enum ids_mode ids_choose(const struct run_options *opt, char *why, size_t size)
 {
 	uid_t uid = getuid();
-	char store[PATH_MAX];
 	struct stat st;
 
+	if (ids_upper_keeps_owners(opt)) {
+		snprintf(why, size, "upper %s keeps owners recorded by an earlier run", opt->upper);
+		return IDS_PRESENTED;
+	}
 	if (geteuid() == 0) {
 		snprintf(why, size, "you are root: the user namespace maps every id");
 		return IDS_KERNEL;
@@ -24,14 +37,6 @@ enum ids_mode ids_choose(const struct run_options *opt, char *why, size_t size)
 		if (stat(opt->lowers[i], &st) == 0 && st.st_uid != uid) {
 			snprintf(why, size, "lower %s is owned by uid %u, not by you (uid %u)",
 				 opt->lowers[i], (unsigned)st.st_uid, (unsigned)uid);
-			return IDS_PRESENTED;
-		}
-	}
-	if (opt->upper) {
-		snprintf(store, sizeof(store), "%s/%s/owners", opt->upper, VN_STATE_DIR);
-		if (access(store, F_OK) == 0) {
-			snprintf(why, size, "upper %s keeps owners recorded by an earlier run",
-				 opt->upper);
 			return IDS_PRESENTED;
 		}
 	}

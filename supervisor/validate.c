@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "veneer/union.h"
 
 static bool path_inside(const char *inner, const char *outer)
 {
@@ -183,6 +184,11 @@ static int check_binds(struct run_options *opt, struct vn_error *err)
 
 int validate_run_options(struct run_options *opt, struct vn_error *err)
 {
+	/* the kernel's ids would neither show nor keep the owners it holds:
+	 * its store would go stale under changes made without it */
+	if (opt->ids == IDS_KERNEL && ids_upper_keeps_owners(opt))
+		return vn_fail(err, 0, "upper %s keeps presented owners (%s/%s); run it with "
+			       "--ids presented or auto", opt->upper, VN_STATE_DIR, VN_OWNER_STORE);
 	if (opt->backend == BACKEND_PTRACE)
 		return vn_fail(err, 0, "the ptrace backend is not built yet; use --backend=notify "
 			       "(seccomp user notification, Linux 5.14 or newer)");

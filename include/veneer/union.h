@@ -23,6 +23,7 @@
 #define VN_WH_OPAQUE     ".wh..wh..opq"
 #define VN_STATE_DIR     ".wh..wh..veneer"
 #define VN_STATE_LOCK    "lock"   /* in VN_STATE_DIR: the holder's pid */
+#define VN_OWNER_STORE   "owners" /* in VN_STATE_DIR: presented owners */
 
 struct vn_layer {
 	int root_fd;          /* directory fd of the layer's root */

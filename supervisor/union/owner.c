@@ -30,7 +30,7 @@
 
 #include "internal.h"
 
-#define STORE_NAME "owners"
+#define STORE_NAME VN_OWNER_STORE
 #define STORE_TMP  "owners.new"
 #define RECORD_MAGIC 0x6e776f76u /* "vown" */
 #define RECORD_FORGET 1u

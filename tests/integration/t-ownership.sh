@@ -156,3 +156,13 @@ owner-writes
 no-su
 EOF2
 assert_files_eq "$T/want" "$T/o" "the lab policy's root has no capability over the base"
+
+# an upper that keeps presented owners is not run with the kernel's ids
+# (its store would go stale), and auto picks presented for it
+vrun "$T/o" "$T/e" --ids kernel --upper "$U" -- true
+assert_eq 125 "$VRC" "--ids kernel on an upper with an owner store"
+assert_eq "veneer: upper $U keeps presented owners (.wh..wh..veneer/owners); run it with --ids presented or auto" \
+	"$(cat "$T/e")" "the refusal names the store and the fix"
+"$VENEER" doctor --upper "$U" >"$T/o"
+assert_match "^ownership +presented: upper $U keeps owners" "$(grep '^ownership' "$T/o")" \
+	"doctor: auto picks presented for an upper with an owner store"
