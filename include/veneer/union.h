@@ -193,6 +193,10 @@ int vn_chmod(struct vn_union *u, struct vn_node *node, mode_t mode);
 int vn_chown(struct vn_union *u, struct vn_node *node, uid_t uid, gid_t gid);
 int vn_utimens(struct vn_union *u, struct vn_node *node, const struct timespec times[2]);
 int vn_truncate(struct vn_union *u, struct vn_node *node, off_t length);
+/* A truncation we made for the target (truncate, O_TRUNC) cleared the
+ * setuid/setgid bits of `before` (we hold no CAP_FSETID outside our user
+ * namespace): put them back on fd when the current identity holds it. */
+int vn_keep_setid(const struct stat *before, int fd);
 int vn_setxattr(struct vn_union *u, struct vn_node *node, const char *name, const void *value,
 		size_t size, int flags);
 int vn_removexattr(struct vn_union *u, struct vn_node *node, const char *name);

@@ -193,20 +193,28 @@ static bool magic_link_itself(const char *rest, const char *p, int flags)
 }
 
 /* The union path of a layer file the target holds at base/link (an fd we
- * injected: the kernel prints where the layer sits for us).  1, 0 when
- * it is no layer file, -errno. */
+ * injected: the kernel prints where the layer sits for us; or an O_PATH
+ * fd on a file rendered in the view).  1, 0 when it is no layer file,
+ * -errno. */
 static int injected_file_path(struct notify_call *c, int base, const char *link, char *out,
 			      size_t size)
 {
 	char host[PATH_MAX];
 	ssize_t n = readlinkat(base, link, host, sizeof(host) - 1);
+	int r;
 
 	if (n < 0)
 		return errno == ENOENT ? -EBADF : -errno;
 	host[n] = '\0';
 	if (host[0] != '/')
 		return 0;
-	return vn_layer_path_to_union(c->ctx->u, host, out, size, NULL);
+	r = vn_layer_path_to_union(c->ctx->u, host, out, size, NULL);
+	if (r != 0)
+		return r;
+	/* an O_PATH fd: the kernel opened the bind of the layer file we
+	 * rendered in the view, and its link reads the union path itself
+	 * (injected_union_file checks that it is the union's object) */
+	return snprintf(out, size, "%s", host) < (int)size;
 }
 
 /* The same, resolved: 1 only while the union's name still leads to the

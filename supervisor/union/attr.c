@@ -88,7 +88,9 @@ int vn_statx(struct vn_union *u, const struct vn_node *node, unsigned int mask, 
 	return 0;
 }
 
-/* access(2) checks with the real ids, unless AT_EACCESS. */
+/* access(2) checks with the real ids, unless AT_EACCESS, and with the
+ * capabilities the kernel gives them (do_faccessat): a real uid 0 has its
+ * permitted set, any other none. */
 static int access_presented(const struct vn_node *node, int mode, int flags)
 {
 	const struct vn_cred *c = vn_current_cred();
@@ -99,6 +101,7 @@ static int access_presented(const struct vn_node *node, int mode, int flags)
 		real = *c;
 		real.fsuid = c->ruid;
 		real.fsgid = c->rgid;
+		real.cap_effective = c->ruid == 0 ? c->cap_permitted : 0;
 		vn_set_cred(&real);
 	}
 	r = vn_permission(&node->st, mode & (R_OK | W_OK | X_OK));

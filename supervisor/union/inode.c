@@ -156,6 +156,14 @@ int vn_utimens(struct vn_union *u, struct vn_node *node, const struct timespec t
 	return r;
 }
 
+int vn_keep_setid(const struct stat *before, int fd)
+{
+	if (!S_ISREG(before->st_mode) || !(before->st_mode & (S_ISUID | S_ISGID)) ||
+	    !vn_capable(vn_current_cred(), CAP_FSETID))
+		return 0;
+	return fchmod(fd, before->st_mode & 07777) < 0 ? -errno : 0;
+}
+
 int vn_truncate(struct vn_union *u, struct vn_node *node, off_t length)
 {
 	char name[NAME_MAX + 1];
@@ -179,7 +187,7 @@ int vn_truncate(struct vn_union *u, struct vn_node *node, off_t length)
 	close(dir);
 	if (fd < 0)
 		return fd;
-	r = ftruncate(fd, length) < 0 ? -errno : 0;
+	r = ftruncate(fd, length) < 0 ? -errno : vn_keep_setid(&node->st, fd);
 	close(fd);
 	return r;
 }
