@@ -195,7 +195,7 @@ int vn_utimens(struct vn_union *u, struct vn_node *node, const struct timespec t
 int vn_truncate(struct vn_union *u, struct vn_node *node, off_t length);
 /* A truncation we made for the target (truncate, O_TRUNC) cleared the
  * setuid/setgid bits of `before` (we hold no CAP_FSETID outside our user
- * namespace): put them back on fd when the current identity holds it. */
+ * namespace): put them back on fd when the presented identity holds it. */
 int vn_keep_setid(const struct stat *before, int fd);
 int vn_setxattr(struct vn_union *u, struct vn_node *node, const char *name, const void *value,
 		size_t size, int flags);

@@ -158,8 +158,11 @@ int vn_utimens(struct vn_union *u, struct vn_node *node, const struct timespec t
 
 int vn_keep_setid(const struct stat *before, int fd)
 {
-	if (!S_ISREG(before->st_mode) || !(before->st_mode & (S_ISUID | S_ISGID)) ||
-	    !vn_capable(vn_current_cred(), CAP_FSETID))
+	const struct vn_cred *c = vn_current_cred();
+
+	/* with the kernel's ids, as the kernel does in a user namespace */
+	if (!c || !S_ISREG(before->st_mode) || !(before->st_mode & (S_ISUID | S_ISGID)) ||
+	    !vn_capable(c, CAP_FSETID))
 		return 0;
 	return fchmod(fd, before->st_mode & 07777) < 0 ? -errno : 0;
 }

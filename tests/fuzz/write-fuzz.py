@@ -699,11 +699,19 @@ def native(rdir, script_path, cut):
     return run(cmd, script_path)
 
 
-def veneer_args(stack, upper):
-    a = []
+def veneer_args(stack, upper, ids):
+    a = ["--ids", ids]
     for low in stack.lowers:
         a += ["--lower", low]
     return a + ["--lower", "/", "--upper", upper]
+
+
+def without_setid(modes):
+    """--ids presented: the root inside holds CAP_FSETID, so the union's
+    own truncations keep setuid/setgid bits that the reference (root of a
+    user namespace, which the kernel denies CAP_FSETID) loses: no such
+    modes on files, and the rest is the same contract."""
+    return [m for m in modes if not m & 0o6000]
 
 
 class Fuzzer:
@@ -752,9 +760,9 @@ class Fuzzer:
             vdump = dump(os.path.join(r2, "vtdata"), cut)
         else:
             env = ["/usr/bin/env", "-i"] + ENV
-            vrc, vout, verr = run([a.veneer, "run"] + veneer_args(stack, upper)
+            vrc, vout, verr = run([a.veneer, "run"] + veneer_args(stack, upper, a.ids)
                                   + ["--chdir", "/vtdata", "--"] + env + [PY, "-I", "-S", "-"], sp)
-            drc, vdump, derr = run([a.veneer, "run"] + veneer_args(stack, upper) + ["--"] + env
+            drc, vdump, derr = run([a.veneer, "run"] + veneer_args(stack, upper, a.ids) + ["--"] + env
                                    + [PY, "-I", "-S", os.path.join(BIN, "treedump.py"),
                                       "--old-before", str(cut), "/vtdata"], "/dev/null")
             if drc != 0 or derr:
@@ -879,7 +887,14 @@ def main():
     ap.add_argument("--selfcheck", action="store_true")
     ap.add_argument("--repro", default="tools/fuzz --write")
     ap.add_argument("--avoid", default="")
+    ap.add_argument("--ids", choices=("kernel", "presented"), default="kernel",
+                    help="veneer's --ids: kernel (the reference's own: root of a user "
+                    "namespace) or presented (no setuid/setgid modes on files)")
     a = ap.parse_args()
+    if a.ids == "presented":
+        FILE_MODES[:] = without_setid(FILE_MODES)
+        CHMOD_MODES[:] = without_setid(CHMOD_MODES)
+        a.repro += " --ids presented"
     a.avoid = set(AVOID) if a.avoid == "all" else set(x for x in a.avoid.split(",") if x)
     if a.avoid - set(AVOID):
         ap.error("--avoid wants a comma-separated list of: all, " + ", ".join(AVOID))
