@@ -289,7 +289,8 @@ int vn_permission(const struct stat *st, int mask);
 /* May the current identity change st's owner/mode/times? 0 or -EPERM. */
 int vn_may_own(const struct stat *st);
 /* Present st, the real stat of an object held by fd: 1 when presented, 0
- * when it is nothing of the union's (the kernel's answer stands). */
+ * when it is nothing of the union's (the kernel's answer stands).  fd may
+ * be -1: -EAGAIN then says the host must be asked, with an fd. */
 int vn_present_fd(struct vn_union *u, int fd, struct stat *st);
 /* The owner store (a small file in the state directory), for the tools
  * that read an upper without a sandbox: presented ids of an upper inode. */

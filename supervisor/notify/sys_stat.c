@@ -69,14 +69,23 @@ static bool fd_reader(struct notify_call *c, struct vn_node *node, struct answer
  * kernel's answer will do. */
 static int present_fd_stat(struct notify_call *c, int fd, struct stat *st)
 {
+	char link[64];
 	int file, r;
 
 	if (!c->ctx->presented)
 		return 0;
+	/* the fd's object through its /proc link: one call; a copy of the
+	 * fd only when its owner must be asked of the host */
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", c->pid, fd);
+	if (stat(link, st) < 0)
+		return errno == ENOENT ? -EBADF : 0;
+	r = vn_present_fd(c->ctx->u, -1, st);
+	if (r != -EAGAIN)
+		return r;
 	file = target_getfd(c, fd);
 	if (file < 0)
 		return file == -EBADF ? -EBADF : 0;
-	r = fstat(file, st) < 0 ? -errno : vn_present_fd(c->ctx->u, file, st);
+	r = vn_present_fd(c->ctx->u, file, st);
 	close(file);
 	return r;
 }
@@ -136,16 +145,15 @@ static struct answer statx_fd_presented(struct notify_call *c, int fd, const __u
 {
 	struct stat st;
 	struct statx stx;
-	int file, r = present_fd_stat(c, fd, &st);
+	char link[64];
+	int r = present_fd_stat(c, fd, &st);
 
 	if (r <= 0)
 		return r < 0 ? answer_error(-r) : answer_continue();
-	file = target_getfd(c, fd);
-	if (file < 0)
-		return answer_error(-file);
-	r = statx(file, "", AT_EMPTY_PATH | ((int)args[0] & AT_STATX_SYNC_TYPE), (unsigned int)args[1],
-		  &stx) < 0 ? -errno : 0;
-	close(file);
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", c->pid, fd);
+	r = statx(AT_FDCWD, link, (int)args[0] & AT_STATX_SYNC_TYPE, (unsigned int)args[1], &stx) < 0
+		    ? -errno
+		    : 0;
 	if (r < 0)
 		return answer_error(-r);
 	stx.stx_uid = st.st_uid;

@@ -118,6 +118,9 @@ int union_owner_set(struct vn_union *u, int dirfd, const char *name, uid_t uid, 
 /* A new object in the upper directory parent: the current identity's,
  * with the group of a setgid parent. */
 int union_owner_set_new(struct vn_union *u, int parent, int dirfd, const char *name);
+/* A lower directory is being listed for the target: the owners of its
+ * entries are likely asked next, so ask the host for all at once. */
+void union_owners_listing(struct vn_union *u, int dirfd);
 /* dirfd/name of the upper is about to go: the inode whose record goes
  * with it (0: none); union_owner_forget drops it once it went. */
 ino_t union_owner_doomed(struct vn_union *u, int dirfd, const char *name);

@@ -400,22 +400,37 @@ static bool lower_cached(struct vn_owners *o, const struct stat *st, uid_t *uid,
 
 #define DIR_BATCH 4096
 
-/* Ask the host once for every entry of the directory dirfd (a tree walk
- * asks for every entry anyway); each directory is asked once. */
-static void host_owners_of_dir(struct vn_owners *o, int dirfd)
+/* Entries of one directory asked of the host one by one before it is
+ * asked for all of them at once (a tree walk asks for every entry; a few
+ * lookups in /usr/bin should not pay for its thousand). */
+#define DIR_MISSES_BEFORE_LISTING 4
+#define DIR_LISTED UINT32_MAX
+
+/* A miss for an entry of the directory dirfd (or, with `now`, a listing
+ * of it: stats of its entries follow): past a few misses, every entry's
+ * owner is asked at once; each directory is listed once. */
+static void host_owners_of_dir(struct vn_owners *o, int dirfd, bool now)
 {
 	struct vn_host_owner *batch;
+	struct id_slot *slot;
 	struct stat dir;
+	bool list;
 	int n;
 
 	if (!o->cfg.host_dir_owners || fstat(dirfd, &dir) < 0)
 		return;
 	pthread_mutex_lock(&o->lock);
-	n = table_find(&o->listed, dir.st_dev, dir.st_ino) != NULL;
-	if (!n)
-		table_put(&o->listed, dir.st_dev, dir.st_ino, 0, 0, true);
+	slot = table_find(&o->listed, dir.st_dev, dir.st_ino);
+	if (!slot) {
+		list = now;
+		table_put(&o->listed, dir.st_dev, dir.st_ino, now ? DIR_LISTED : 1, 0, true);
+	} else {
+		list = slot->uid != DIR_LISTED && (now || slot->uid + 1 == DIR_MISSES_BEFORE_LISTING);
+		if (slot->uid != DIR_LISTED)
+			slot->uid = list ? DIR_LISTED : slot->uid + 1;
+	}
 	pthread_mutex_unlock(&o->lock);
-	if (n || !(batch = malloc(DIR_BATCH * sizeof(*batch))))
+	if (!list || !(batch = malloc(DIR_BATCH * sizeof(*batch))))
 		return;
 	n = o->cfg.host_dir_owners(o->cfg.host_arg, dirfd, batch, DIR_BATCH);
 	pthread_mutex_lock(&o->lock);
@@ -423,6 +438,12 @@ static void host_owners_of_dir(struct vn_owners *o, int dirfd)
 		table_put(&o->lower, batch[i].dev, batch[i].ino, batch[i].uid, batch[i].gid, true);
 	pthread_mutex_unlock(&o->lock);
 	free(batch);
+}
+
+void union_owners_listing(struct vn_union *u, int dirfd)
+{
+	if (u->owners)
+		host_owners_of_dir(u->owners, dirfd, true);
 }
 
 static int host_owner_cached(struct vn_union *u, const struct stat *st, int dirfd,
@@ -433,8 +454,10 @@ static int host_owner_cached(struct vn_union *u, const struct stat *st, int dirf
 
 	if (lower_cached(o, st, uid, gid))
 		return 0;
+	if (dirfd < 0)
+		return -EAGAIN; /* the caller has no fd at hand yet */
 	if (name[0]) {
-		host_owners_of_dir(o, dirfd);
+		host_owners_of_dir(o, dirfd, false);
 		if (lower_cached(o, st, uid, gid))
 			return 0;
 	}

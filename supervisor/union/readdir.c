@@ -176,11 +176,15 @@ static int merge_layer(struct vn_union *u, const struct vn_node *dir, size_t lay
 	int r = 0;
 
 	/* a lower directory the caller may not read on the host: its entries
-	 * cannot be known, so it adds none (docs/design.md, Ownership) */
-	if (fd == -EACCES && layer > 0)
+	 * cannot be known.  Listed alone it is refused, as on the host; once
+	 * the upper has its part (something was made in it), that part is
+	 * the listing (docs/design.md, Ownership) */
+	if (fd == -EACCES && layer > 0 && (dir->dir_layers & 1u))
 		return 0;
 	if (fd < 0)
 		return fd;
+	if (layer > 0)
+		union_owners_listing(u, fd);
 	d = fdopendir(fd);
 	if (!d) {
 		r = -errno;
