@@ -37,13 +37,24 @@ union fd_control {
 	struct cmsghdr align;
 };
 
-#define DIR_BATCH_MAX 4096
+/* A directory's owners go in messages of at most this many entries (a
+ * socket message must fit the socket's buffer); `more` says one follows. */
+#define DIR_CHUNK 4096
 
 struct dir_reply {
 	int32_t err;
 	uint32_t count;
-	struct vn_host_owner entries[DIR_BATCH_MAX];
+	uint32_t more;
+	struct vn_host_owner entries[DIR_CHUNK];
 };
+
+static void send_dir_chunk(int sock, struct dir_reply *reply)
+{
+	if (send(sock, reply, offsetof(struct dir_reply, entries) + reply->count * sizeof(reply->entries[0]),
+		 MSG_NOSIGNAL) < 0)
+		_exit(0);
+	reply->count = 0;
+}
 
 /* "E" + NAME: the owner of fd/NAME ("" for fd itself). */
 static void answer_entry(int sock, int fd, const char *name)
@@ -72,7 +83,8 @@ static void answer_dir(int sock, int fd, struct dir_reply *reply)
 
 	reply->err = d ? 0 : fd < 0 ? EBADMSG : errno;
 	reply->count = 0;
-	while (d && reply->count < DIR_BATCH_MAX && (de = readdir(d))) {
+	reply->more = 1;
+	while (d && (de = readdir(d))) {
 		struct vn_host_owner *e = &reply->entries[reply->count];
 		struct stat st;
 
@@ -80,15 +92,15 @@ static void answer_dir(int sock, int fd, struct dir_reply *reply)
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		*e = (struct vn_host_owner){ st.st_dev, st.st_ino, st.st_uid, st.st_gid };
-		reply->count++;
+		if (++reply->count == DIR_CHUNK)
+			send_dir_chunk(sock, reply);
 	}
 	if (d)
 		closedir(d);
 	else if (dup_fd >= 0)
 		close(dup_fd);
-	if (send(sock, reply, offsetof(struct dir_reply, entries) + reply->count * sizeof(reply->entries[0]),
-		 MSG_NOSIGNAL) < 0)
-		_exit(0);
+	reply->more = 0;
+	send_dir_chunk(sock, reply);
 }
 
 static void serve(int sock)
@@ -167,7 +179,7 @@ void host_ids_stop(struct host_ids *h)
 }
 
 /* Send a request ("E" + name, or "D") with the fd; the reply goes to buf. */
-static ssize_t ask(struct host_ids *h, int dirfd, const char *req, void *buf, size_t size)
+static int send_request(struct host_ids *h, int dirfd, const char *req)
 {
 	union fd_control control = { 0 };
 	struct iovec iov = { (void *)req, strlen(req) };
@@ -179,10 +191,16 @@ static ssize_t ask(struct host_ids *h, int dirfd, const char *req, void *buf, si
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &dirfd, sizeof(int));
+	return sendmsg(h->sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+static ssize_t ask(struct host_ids *h, int dirfd, const char *req, void *buf, size_t size)
+{
+	int r = send_request(h, dirfd, req);
 	ssize_t n;
 
-	if (sendmsg(h->sock, &msg, MSG_NOSIGNAL) < 0)
-		return -errno;
+	if (r < 0)
+		return r;
 	n = recv(h->sock, buf, size, 0);
 	return n < 0 ? -errno : n;
 }
@@ -210,28 +228,56 @@ int host_ids_owner(void *arg, int dirfd, const char *name, uid_t *uid, gid_t *gi
 	return 0;
 }
 
-int host_ids_dir_owners(void *arg, int dirfd, struct vn_host_owner *out, size_t max)
+/* Append one message of a directory's owners to *out; 1 when another
+ * follows, 0 after the last, -errno. */
+static int take_dir_chunk(struct host_ids *h, struct dir_reply *reply, struct vn_host_owner **out,
+			  size_t *n)
+{
+	ssize_t got = recv(h->sock, reply, sizeof(*reply), 0);
+	struct vn_host_owner *grown;
+
+	if (got < (ssize_t)offsetof(struct dir_reply, entries))
+		return got < 0 ? -errno : -EIO;
+	if (reply->err)
+		return -reply->err;
+	if (reply->count > DIR_CHUNK ||
+	    (size_t)got != offsetof(struct dir_reply, entries) + reply->count * sizeof(**out))
+		return -EIO;
+	grown = realloc(*out, (*n + reply->count) * sizeof(**out) + 1);
+	if (!grown)
+		return -ENOMEM;
+	memcpy(grown + *n, reply->entries, reply->count * sizeof(**out));
+	*out = grown;
+	*n += reply->count;
+	return reply->more ? 1 : 0;
+}
+
+int host_ids_dir_owners(void *arg, int dirfd, struct vn_host_owner **out)
 {
 	struct host_ids *h = arg;
 	struct dir_reply *reply = malloc(sizeof(*reply));
-	ssize_t n;
-	size_t count;
+	size_t n = 0;
+	int r;
 
+	*out = NULL;
 	if (!reply)
 		return -ENOMEM;
 	pthread_mutex_lock(&h->lock);
-	n = ask(h, dirfd, "D", reply, sizeof(*reply));
+	/* the request, then every message of the answer, under one lock */
+	r = send_request(h, dirfd, "D");
+	if (r == 0)
+		r = 1;
+	while (r == 1)
+		r = take_dir_chunk(h, reply, out, &n);
+	/* out of memory mid-answer: the rest of it must not meet the next ask */
+	while (r == -ENOMEM && reply->more && recv(h->sock, reply, sizeof(*reply), 0) > 0)
+		;
 	pthread_mutex_unlock(&h->lock);
-	if (n < (ssize_t)offsetof(struct dir_reply, entries) || reply->err) {
-		int err = n < 0 ? (int)n : reply->err ? -reply->err : -EIO;
-
-		free(reply);
-		return err;
-	}
-	count = reply->count;
-	if (count > max || (size_t)n != offsetof(struct dir_reply, entries) + count * sizeof(*out))
-		count = 0; /* not what was asked: ask one at a time */
-	memcpy(out, reply->entries, count * sizeof(*out));
 	free(reply);
-	return (int)count;
+	if (r < 0) {
+		free(*out);
+		*out = NULL;
+		return r;
+	}
+	return (int)n;
 }

@@ -20,6 +20,6 @@ void host_ids_stop(struct host_ids *h);
 /* vn_host_owner_fn: the host's owner of dirfd/name ("" for dirfd). */
 int host_ids_owner(void *arg, int dirfd, const char *name, uid_t *uid, gid_t *gid);
 /* vn_host_dir_owners_fn: the host's owners of every entry of dirfd. */
-int host_ids_dir_owners(void *arg, int dirfd, struct vn_host_owner *out, size_t max);
+int host_ids_dir_owners(void *arg, int dirfd, struct vn_host_owner **out);
 
 #endif

@@ -257,13 +257,13 @@ struct vn_cred {
 };
 /* The real (host) owner of dirfd/name ("" for dirfd itself): 0 or -errno. */
 typedef int (*vn_host_owner_fn)(void *arg, int dirfd, const char *name, uid_t *uid, gid_t *gid);
-/* The real owners of the entries of directory dirfd, at most max of them,
- * in one round trip: how many, or -errno (NULL: ask one at a time). */
+/* The real owners of every entry of directory dirfd in one round trip:
+ * how many (in *out, malloc'd), or -errno (NULL: ask one at a time). */
 struct vn_host_owner {
 	uint64_t dev, ino;
 	uint32_t uid, gid;
 };
-typedef int (*vn_host_dir_owners_fn)(void *arg, int dirfd, struct vn_host_owner *out, size_t max);
+typedef int (*vn_host_dir_owners_fn)(void *arg, int dirfd, struct vn_host_owner **out);
 struct vn_owner_config {
 	uid_t caller_uid;            /* the host ids the namespace's 0 stands for: */
 	gid_t caller_gid;            /* shown as 0, as the kernel shows them */

@@ -398,8 +398,6 @@ static bool lower_cached(struct vn_owners *o, const struct stat *st, uid_t *uid,
 	return slot != NULL;
 }
 
-#define DIR_BATCH 4096
-
 /* Entries of one directory asked of the host one by one before it is
  * asked for all of them at once (a tree walk asks for every entry; a few
  * lookups in /usr/bin should not pay for its thousand). */
@@ -430,9 +428,9 @@ static void host_owners_of_dir(struct vn_owners *o, int dirfd, bool now)
 			slot->uid = list ? DIR_LISTED : slot->uid + 1;
 	}
 	pthread_mutex_unlock(&o->lock);
-	if (!list || !(batch = malloc(DIR_BATCH * sizeof(*batch))))
+	if (!list)
 		return;
-	n = o->cfg.host_dir_owners(o->cfg.host_arg, dirfd, batch, DIR_BATCH);
+	n = o->cfg.host_dir_owners(o->cfg.host_arg, dirfd, &batch);
 	pthread_mutex_lock(&o->lock);
 	for (int i = 0; i < n; i++)
 		table_put(&o->lower, batch[i].dev, batch[i].ino, batch[i].uid, batch[i].gid, true);
