@@ -128,7 +128,8 @@ int vn_resolve(struct vn_union *u, const char *start, const char *path, int flag
  * (across /proc magic links); node->links says how many in all. */
 int vn_resolve_counted(struct vn_union *u, const char *start, const char *path, int flags,
 		       int links, struct vn_node *node);
-/* Open the resolved object in its layer with open(2) flags. */
+/* Open the resolved object in its layer with open(2) flags (O_TRUNC
+ * keeps setuid/setgid bits for a presented identity with CAP_FSETID). */
 int vn_open_node(struct vn_union *u, const struct vn_node *node, int flags);
 /* Read a symlink the union resolved (node->layer must hold it). */
 ssize_t vn_readlink_node(struct vn_union *u, const struct vn_node *node, char *buf, size_t size);
@@ -193,10 +194,6 @@ int vn_chmod(struct vn_union *u, struct vn_node *node, mode_t mode);
 int vn_chown(struct vn_union *u, struct vn_node *node, uid_t uid, gid_t gid);
 int vn_utimens(struct vn_union *u, struct vn_node *node, const struct timespec times[2]);
 int vn_truncate(struct vn_union *u, struct vn_node *node, off_t length);
-/* A truncation we made for the target (truncate, O_TRUNC) cleared the
- * setuid/setgid bits of `before` (we hold no CAP_FSETID outside our user
- * namespace): put them back on fd when the presented identity holds it. */
-int vn_keep_setid(const struct stat *before, int fd);
 int vn_setxattr(struct vn_union *u, struct vn_node *node, const char *name, const void *value,
 		size_t size, int flags);
 int vn_removexattr(struct vn_union *u, struct vn_node *node, const char *name);

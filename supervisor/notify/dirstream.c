@@ -188,7 +188,7 @@ static struct answer getdents_common(struct notify_call *c, bool old_format)
 	char *buf;
 	int fd, r;
 
-	r = target_fd_union_path(c, (int)a[0], path, sizeof(path));
+	r = target_fd_union_path(c, (int)a[0], path, sizeof(path), NULL);
 	if (r <= 0)
 		return r < 0 ? answer_error(-r) : answer_continue();
 	if (r != UNION_DIR)

@@ -99,7 +99,7 @@ static void ident_sweep(struct ident_table *t)
 			if (ident_gone(e)) {
 				*pp = e->next;
 				ident_free(e);
-				t->count--;
+				__atomic_sub_fetch(&t->count, 1, __ATOMIC_RELAXED);
 			} else {
 				pp = &e->next;
 			}
@@ -119,7 +119,7 @@ static struct ident *ident_find(struct ident_table *t, pid_t tid)
 			return e;
 		*pp = e->next;
 		ident_free(e);
-		t->count--;
+		__atomic_sub_fetch(&t->count, 1, __ATOMIC_RELAXED);
 		return NULL;
 	}
 	return NULL;
@@ -138,7 +138,7 @@ static struct ident *ident_add(struct ident_table *t, pid_t tid, const struct vn
 		e->pidfd = (int)syscall(SYS_pidfd_open, tid, 0);
 	e->next = t->buckets[(unsigned)tid % IDENT_BUCKETS];
 	t->buckets[(unsigned)tid % IDENT_BUCKETS] = e;
-	t->count++;
+	__atomic_add_fetch(&t->count, 1, __ATOMIC_RELAXED);
 	if (++t->since_sweep >= 1024)
 		ident_sweep(t);
 	return e;
@@ -194,9 +194,15 @@ void ident_begin(struct notify_call *c)
 	struct ident_table *t = c->ctx->idents;
 	struct ident *e;
 
+	/* nobody changed identity yet (every call until someone does): the
+	 * root inside, without the lock */
+	if (__atomic_load_n(&t->count, __ATOMIC_RELAXED) == 0) {
+		vn_cred_root(&c->cred, c->ctx->root_caps);
+		vn_set_cred(&c->cred);
+		return;
+	}
 	pthread_mutex_lock(&t->lock);
 	if (t->count == 0) {
-		/* nobody changed identity yet: everyone is the root inside */
 		vn_cred_root(&c->cred, c->ctx->root_caps);
 	} else if ((e = ident_find(t, c->pid))) {
 		c->cred = e->cred;

@@ -103,6 +103,7 @@ struct target_path {
 	struct vn_node node;
 	int err;             /* TARGET_UNION: vn_resolve's result (0 or -errno) */
 	bool empty;          /* the path was "" (the fd itself, AT_EMPTY_PATH) */
+	struct stat fd_st;   /* TARGET_FD: stat of the fd's object */
 };
 
 /* Read the path at addr relative to dirfd and resolve it.  Returns -errno
@@ -114,9 +115,11 @@ int target_resolve_string(struct notify_call *c, int dirfd, const char *path, in
 			  struct target_path *tp);
 /* The union path of an fd the target holds (or of its cwd, AT_FDCWD):
  * UNION_DIR, UNION_OTHER (a FIFO of the view), or 0 when the fd is
- * something the kernel answers for (a real file, a passthrough mount). */
+ * something the kernel answers for (a real file, a passthrough mount);
+ * then *seen (when not NULL) is the stat of the fd's object. */
 enum { UNION_DIR = 1, UNION_OTHER = 2 };
-int target_fd_union_path(struct notify_call *c, int fd, char *out, size_t size);
+int target_fd_union_path(struct notify_call *c, int fd, char *out, size_t size,
+			 struct stat *seen);
 int target_cache_new(struct notify_ctx *ctx);
 void target_cache_free(struct notify_ctx *ctx);
 /* Resolve again with VN_RENDER, so the kernel can walk the same path. */

@@ -186,10 +186,6 @@ static struct answer open_for_write(struct notify_call *c, struct target_path *t
 	if (was_lower)
 		stale_after_copy_up(c, &lower, &tp->node);
 	fd = vn_open_node(c->ctx->u, &tp->node, layer_open_flags(o->flags) | (int)(o->flags & O_TRUNC));
-	if (fd >= 0 && (o->flags & O_TRUNC) && (r = vn_keep_setid(&tp->node.st, fd)) < 0) {
-		close(fd);
-		fd = r;
-	}
 	return fd < 0 ? answer_error(-fd) : answer_fd(fd, o->flags & O_CLOEXEC);
 }
 

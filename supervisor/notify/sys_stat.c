@@ -46,11 +46,13 @@ static bool resolve_reader(struct notify_call *c, int dirfd, uint64_t path, bool
 }
 
 /* On an fd: a union directory is answered from the union, anything else
- * (a real file we injected) by the kernel. */
-static bool fd_reader(struct notify_call *c, struct vn_node *node, struct answer *ans)
+ * (a real file we injected) by the kernel; then *seen (when not NULL) is
+ * the stat of the fd's object. */
+static bool fd_reader(struct notify_call *c, struct vn_node *node, struct answer *ans,
+		      struct stat *seen)
 {
 	char path[PATH_MAX];
-	int r = target_fd_union_path(c, (int)c->req->data.args[0], path, sizeof(path));
+	int r = target_fd_union_path(c, (int)c->req->data.args[0], path, sizeof(path), seen);
 
 	if (r <= 0) {
 		*ans = r < 0 ? answer_error(-r) : answer_continue();
@@ -65,23 +67,18 @@ static bool fd_reader(struct notify_call *c, struct vn_node *node, struct answer
 }
 
 /* Presented ownership: a layer file's fd (or anything owned by an id we
- * cannot map) shows the presented owner.  1: *st is the answer; 0: the
- * kernel's answer will do. */
+ * cannot map) shows the presented owner.  st holds the stat of the fd's
+ * object.  1: *st is the answer; 0: the kernel's answer will do. */
 static int present_fd_stat(struct notify_call *c, int fd, struct stat *st)
 {
-	char link[64];
 	int file, r;
 
 	if (!c->ctx->presented)
 		return 0;
-	/* the fd's object through its /proc link: one call; a copy of the
-	 * fd only when its owner must be asked of the host */
-	snprintf(link, sizeof(link), "/proc/%d/fd/%d", c->pid, fd);
-	if (stat(link, st) < 0)
-		return errno == ENOENT ? -EBADF : 0;
 	r = vn_present_fd(c->ctx->u, -1, st);
 	if (r != -EAGAIN)
 		return r;
+	/* the host must be asked, and it is handed the object itself */
 	file = target_getfd(c, fd);
 	if (file < 0)
 		return file == -EBADF ? -EBADF : 0;
@@ -90,14 +87,14 @@ static int present_fd_stat(struct notify_call *c, int fd, struct stat *st)
 	return r;
 }
 
-static struct answer stat_fd_presented(struct notify_call *c, int fd, uint64_t buf)
+static struct answer stat_fd_presented(struct notify_call *c, int fd, struct stat *st,
+				       uint64_t buf)
 {
-	struct stat st;
-	int r = present_fd_stat(c, fd, &st);
+	int r = present_fd_stat(c, fd, st);
 
 	if (r <= 0)
 		return r < 0 ? answer_error(-r) : answer_continue();
-	return answer_result(notify_write(c, buf, &st, sizeof(st)));
+	return answer_result(notify_write(c, buf, st, sizeof(*st)));
 }
 
 static struct answer stat_common(struct notify_call *c, int dirfd, uint64_t path, uint64_t buf,
@@ -113,7 +110,7 @@ static struct answer stat_common(struct notify_call *c, int dirfd, uint64_t path
 		return answer_error(EINVAL);
 	r = target_resolve(c, dirfd, path, at_flags & AT_EMPTY_PATH, flags, &tp);
 	if (r == 0 && tp.kind == TARGET_FD)
-		return stat_fd_presented(c, dirfd, buf);
+		return stat_fd_presented(c, dirfd, &tp.fd_st, buf);
 	if (answer_reader(c, r, flags, &tp, &ans))
 		return ans;
 	r = vn_getattr(c->ctx->u, &tp.node, &st);
@@ -141,12 +138,12 @@ struct answer sys_newfstatat(struct notify_call *c)
 }
 
 /* statx on a layer file's fd: the kernel's statx, with presented ids. */
-static struct answer statx_fd_presented(struct notify_call *c, int fd, const __u64 *args)
+static struct answer statx_fd_presented(struct notify_call *c, int fd, struct stat *st,
+					const __u64 *args)
 {
-	struct stat st;
 	struct statx stx;
 	char link[64];
-	int r = present_fd_stat(c, fd, &st);
+	int r = present_fd_stat(c, fd, st);
 
 	if (r <= 0)
 		return r < 0 ? answer_error(-r) : answer_continue();
@@ -156,8 +153,8 @@ static struct answer statx_fd_presented(struct notify_call *c, int fd, const __u
 		    : 0;
 	if (r < 0)
 		return answer_error(-r);
-	stx.stx_uid = st.st_uid;
-	stx.stx_gid = st.st_gid;
+	stx.stx_uid = st->st_uid;
+	stx.stx_gid = st->st_gid;
 	return answer_result(notify_write(c, args[2], &stx, sizeof(stx)));
 }
 
@@ -176,7 +173,7 @@ struct answer sys_statx(struct notify_call *c)
 	r = target_resolve(c, (int)a[0], a[1], at_flags & AT_EMPTY_PATH,
 			   (at_flags & AT_SYMLINK_NOFOLLOW) ? 0 : VN_FOLLOW, &tp);
 	if (r == 0 && tp.kind == TARGET_FD)
-		return statx_fd_presented(c, (int)a[0], &a[2]);
+		return statx_fd_presented(c, (int)a[0], &tp.fd_st, &a[2]);
 	if (answer_reader(c, r, (at_flags & AT_SYMLINK_NOFOLLOW) ? 0 : VN_FOLLOW, &tp, &ans))
 		return ans;
 	r = vn_statx(c->ctx->u, &tp.node, (unsigned int)a[3], &stx);
@@ -222,7 +219,7 @@ struct answer sys_fstatfs(struct notify_call *c)
 	struct vn_node node;
 	struct answer ans;
 
-	if (fd_reader(c, &node, &ans))
+	if (fd_reader(c, &node, &ans, NULL))
 		return ans;
 	return statfs_node(c, &node, c->req->data.args[1]);
 }
@@ -370,7 +367,8 @@ struct answer sys_listxattr(struct notify_call *c) { return listxattr_common(c, 
 struct answer sys_llistxattr(struct notify_call *c) { return listxattr_common(c, false); }
 
 /* fstat is the kernel's, unless the fd is a union directory (its view
- * directory would show the tmpfs, not the union). */
+ * directory would show the tmpfs, not the union) or, with presented
+ * ownership, a layer file (its owner is presented). */
 struct answer sys_fstat(struct notify_call *c)
 {
 	struct vn_node node;
@@ -378,10 +376,10 @@ struct answer sys_fstat(struct notify_call *c)
 	struct stat st;
 	int r;
 
-	if (fd_reader(c, &node, &ans))
-		return ans.kind == ANSWER_CONTINUE ? stat_fd_presented(c, (int)c->req->data.args[0],
-								       c->req->data.args[1])
-						   : ans;
+	if (fd_reader(c, &node, &ans, &st))
+		return ans.kind == ANSWER_CONTINUE
+			       ? stat_fd_presented(c, (int)c->req->data.args[0], &st, c->req->data.args[1])
+			       : ans;
 	r = vn_getattr(c->ctx->u, &node, &st);
 	if (r < 0)
 		return answer_error(-r);
@@ -394,7 +392,7 @@ struct answer sys_fgetxattr(struct notify_call *c)
 	struct vn_node node;
 	struct answer ans;
 
-	if (fd_reader(c, &node, &ans))
+	if (fd_reader(c, &node, &ans, NULL))
 		return ans;
 	return getxattr_node(c, &node, a[1], a[2], a[3]);
 }
@@ -405,7 +403,7 @@ struct answer sys_flistxattr(struct notify_call *c)
 	struct vn_node node;
 	struct answer ans;
 
-	if (fd_reader(c, &node, &ans))
+	if (fd_reader(c, &node, &ans, NULL))
 		return ans;
 	return listxattr_node(c, &node, a[1], a[2]);
 }

@@ -96,19 +96,19 @@ static void view_path_remember(struct notify_ctx *ctx, ino_t ino, int kind, uint
  * UNION_DIR or UNION_OTHER (a FIFO rendered in the view); 0: not a union
  * object (the kernel's); -errno. */
 static int link_union_path(struct notify_call *c, int base_fd, const char *link, char *out,
-			   size_t size)
+			   size_t size, struct stat *seen)
 {
-	struct stat st;
+	struct stat own, *st = seen ? seen : &own;
 	uint64_t generation;
 	ssize_t n;
 	size_t len;
 	int kind;
 
-	if (fstatat(base_fd, link, &st, 0) < 0)
+	if (fstatat(base_fd, link, st, 0) < 0)
 		return errno == ENOENT ? -EBADF : -errno;
-	if (!vn_view_owns(c->ctx->u, st.st_dev))
+	if (!vn_view_owns(c->ctx->u, st->st_dev))
 		return 0;
-	kind = view_path_lookup(c->ctx, st.st_ino, out, size);
+	kind = view_path_lookup(c->ctx, st->st_ino, out, size);
 	if (kind)
 		return kind;
 	/* read before the link: a move in between leaves the entry stale-marked */
@@ -125,12 +125,13 @@ static int link_union_path(struct notify_call *c, int base_fd, const char *link,
 		return 0;
 	if (out[0] != '/')
 		return 0;
-	kind = S_ISDIR(st.st_mode) ? UNION_DIR : UNION_OTHER;
-	view_path_remember(c->ctx, st.st_ino, kind, generation, out);
+	kind = S_ISDIR(st->st_mode) ? UNION_DIR : UNION_OTHER;
+	view_path_remember(c->ctx, st->st_ino, kind, generation, out);
 	return kind;
 }
 
-int target_fd_union_path(struct notify_call *c, int fd, char *out, size_t size)
+int target_fd_union_path(struct notify_call *c, int fd, char *out, size_t size,
+			 struct stat *seen)
 {
 	char link[64];
 
@@ -140,7 +141,7 @@ int target_fd_union_path(struct notify_call *c, int fd, char *out, size_t size)
 		return -EBADF;
 	else
 		snprintf(link, sizeof(link), "/proc/%d/fd/%d", c->pid, fd);
-	return link_union_path(c, AT_FDCWD, link, out, size);
+	return link_union_path(c, AT_FDCWD, link, out, size, seen);
 }
 
 int target_getfd(struct notify_call *c, int fd)
@@ -193,28 +194,24 @@ static bool magic_link_itself(const char *rest, const char *p, int flags)
 }
 
 /* The union path of a layer file the target holds at base/link (an fd we
- * injected: the kernel prints where the layer sits for us; or an O_PATH
- * fd on a file rendered in the view).  1, 0 when it is no layer file,
- * -errno. */
+ * injected: the kernel prints where the layer sits for us): LINK_LAYER;
+ * LINK_IN_ROOT when the link is a path of the target's own root instead
+ * (out is that path); 0 for anything else; -errno. */
+enum { LINK_LAYER = 1, LINK_IN_ROOT = 2 };
 static int injected_file_path(struct notify_call *c, int base, const char *link, char *out,
 			      size_t size)
 {
 	char host[PATH_MAX];
 	ssize_t n = readlinkat(base, link, host, sizeof(host) - 1);
-	int r;
 
 	if (n < 0)
 		return errno == ENOENT ? -EBADF : -errno;
 	host[n] = '\0';
 	if (host[0] != '/')
 		return 0;
-	r = vn_layer_path_to_union(c->ctx->u, host, out, size, NULL);
-	if (r != 0)
-		return r;
-	/* an O_PATH fd: the kernel opened the bind of the layer file we
-	 * rendered in the view, and its link reads the union path itself
-	 * (injected_union_file checks that it is the union's object) */
-	return snprintf(out, size, "%s", host) < (int)size;
+	if (vn_layer_path_to_union(c->ctx->u, host, out, size, NULL) == 1)
+		return LINK_LAYER;
+	return snprintf(out, size, "%s", host) < (int)size ? LINK_IN_ROOT : 0;
 }
 
 /* The same, resolved: 1 only while the union's name still leads to the
@@ -226,6 +223,8 @@ static int injected_union_file(struct notify_call *c, int base, const char *link
 	struct stat st;
 	int r = injected_file_path(c, base, link, path, sizeof(path));
 
+	/* a path of the target's root is the union's object when it is the
+	 * same object: an O_PATH fd on the bind of a layer file we rendered */
 	if (r <= 0)
 		return r;
 	if (fstatat(base, link, &st, 0) < 0 || vn_resolve(c->ctx->u, "/", path, 0, node) < 0 ||
@@ -328,7 +327,7 @@ static int proc_magic(struct notify_call *c, const char *rest, int flags, char *
 		*tail = p;
 		return 1;
 	}
-	r = link_union_path(c, pl.base, pl.link, start, size);
+	r = link_union_path(c, pl.base, pl.link, start, size, NULL);
 	if (r == 0 && !*p && strcmp(pl.what, "fd") == 0 &&
 	    layer_file_link(c, pl.base, pl.link, start, size, tail))
 		return 1; /* reopening a layer file we injected: the union's file */
@@ -381,8 +380,8 @@ ssize_t target_fd_link_in_union(struct notify_call *c, const struct target_path 
 	if (!proc_link_parse(c, rest, &pl) || strcmp(pl.what, "fd") != 0 || *pl.after)
 		return 0;
 	r = injected_file_path(c, pl.base, pl.link, out, size);
-	if (r <= 0)
-		return r;
+	if (r != LINK_LAYER)
+		return r < 0 ? r : 0; /* a path of its own root: the kernel's text */
 	return (ssize_t)strlen(out);
 }
 
@@ -501,7 +500,7 @@ int target_resolve_string(struct notify_call *c, int dirfd, const char *path, in
 		snprintf(tp->raw, sizeof(tp->raw), "%s", path);
 	strcpy(tp->start, "/");
 	if (tp->raw[0] != '/' || (flags & (VN_BENEATH | VN_IN_ROOT))) {
-		r = target_fd_union_path(c, dirfd, tp->start, sizeof(tp->start));
+		r = target_fd_union_path(c, dirfd, tp->start, sizeof(tp->start), NULL);
 		if (r < 0)
 			return r;
 		if (r == UNION_OTHER)
@@ -547,7 +546,7 @@ int target_resolve(struct notify_call *c, int dirfd, uint64_t addr, bool empty_p
 	if (!tp->raw[0]) {
 		if (!empty_path_ok)
 			return -ENOENT;
-		r = target_fd_union_path(c, dirfd, tp->start, sizeof(tp->start));
+		r = target_fd_union_path(c, dirfd, tp->start, sizeof(tp->start), &tp->fd_st);
 		if (r < 0)
 			return r;
 		if (r == 0) {
@@ -595,7 +594,7 @@ int target_fd_object(struct notify_call *c, int fd, struct vn_node *node, int *f
 	int r;
 
 	*file = -1;
-	r = target_fd_union_path(c, fd, path, sizeof(path));
+	r = target_fd_union_path(c, fd, path, sizeof(path), NULL);
 	/* a view directory, or a FIFO of the view: the union's object by name */
 	if (r == UNION_DIR || r == UNION_OTHER)
 		return vn_resolve(c->ctx->u, "/", path, 0, node) < 0 ? -ENOENT : TARGET_OBJ_VIEW;

@@ -156,7 +156,7 @@ int vn_utimens(struct vn_union *u, struct vn_node *node, const struct timespec t
 	return r;
 }
 
-int vn_keep_setid(const struct stat *before, int fd)
+int union_keep_setid(const struct stat *before, int fd)
 {
 	const struct vn_cred *c = vn_current_cred();
 
@@ -190,7 +190,7 @@ int vn_truncate(struct vn_union *u, struct vn_node *node, off_t length)
 	close(dir);
 	if (fd < 0)
 		return fd;
-	r = ftruncate(fd, length) < 0 ? -errno : vn_keep_setid(&node->st, fd);
+	r = ftruncate(fd, length) < 0 ? -errno : union_keep_setid(&node->st, fd);
 	close(fd);
 	return r;
 }

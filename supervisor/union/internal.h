@@ -126,6 +126,12 @@ void union_owners_listing(struct vn_union *u, int dirfd);
 ino_t union_owner_doomed(struct vn_union *u, int dirfd, const char *name);
 void union_owner_forget(struct vn_union *u, ino_t ino);
 
+/* inode.c */
+/* A truncation we made for the target (truncate, O_TRUNC) cleared the
+ * setuid/setgid bits of `before` (we hold no CAP_FSETID outside our user
+ * namespace): put them back on fd when the presented identity holds it. */
+int union_keep_setid(const struct stat *before, int fd);
+
 /* lookup.c */
 /* Resolve node's canonical path again (after a change). */
 int union_refresh(struct vn_union *u, struct vn_node *node);

@@ -715,9 +715,16 @@ int union_refresh(struct vn_union *u, struct vn_node *node)
 
 int vn_open_node(struct vn_union *u, const struct vn_node *node, int flags)
 {
+	int fd, r;
+
 	if (node->layer < 0)
 		return -ENOENT;
-	return union_openat_beneath(u->layers[node->layer].root_fd, vn_rel(node->path), flags);
+	fd = union_openat_beneath(u->layers[node->layer].root_fd, vn_rel(node->path), flags);
+	if (fd >= 0 && (flags & O_TRUNC) && (r = union_keep_setid(&node->st, fd)) < 0) {
+		close(fd);
+		fd = r;
+	}
+	return fd;
 }
 
 int union_open_layer_dir(struct vn_union *u, const struct vn_node *node, size_t layer)

@@ -178,3 +178,21 @@ if [ -e "$big/.complete" ]; then
 else
 	note "no VENEER_ROOT_FIXTURES/owners-bigdir (tools/check as root makes it): big directory not checked"
 fi
+
+# through an O_PATH fd's /proc link (glibc's fchmodat(AT_SYMLINK_NOFOLLOW))
+# a lower file is the union's, copied up; the union's own truncations keep
+# the setuid bits of root's files (it holds CAP_FSETID)
+vrun_ok "$T/o" "$T/e" --upper "$T/opath" -- python3 -c '
+import os
+p = "/etc/debian_version"
+os.chmod(p, 0o600, follow_symlinks=False)
+fd = os.open(p, os.O_PATH)
+os.chown("/proc/self/fd/%d" % fd, 42, 43)
+st = os.stat(p)
+print(oct(st.st_mode & 0o7777), st.st_uid, st.st_gid)
+os.chmod(p, 0o4755)
+os.close(os.open(p, os.O_WRONLY | os.O_TRUNC))
+os.truncate(p, 0)
+print(oct(os.stat(p).st_mode & 0o7777))'
+assert_eq "$(printf '0o600 42 43\n0o4755')" "$(cat "$T/o")" \
+	"chmod/chown through an O_PATH fd; setuid kept over O_TRUNC and truncate"
