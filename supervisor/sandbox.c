@@ -524,6 +524,7 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 	if (sb->ctx.init_pidfd < 0)
 		return vn_fail(err, errno, "watch the sandbox's init");
 	sb->ctx.verbose = sb->opt->verbose;
+	sb->ctx.policy = &sb->opt->policy;
 	snprintf(proc, sizeof(proc), "/proc/%d/root", sb->init);
 	fd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)

@@ -19,12 +19,20 @@ enum policy_sys {
 	POLICY_SYS_NONE,      /* an empty, read-only /sys */
 };
 
+#define POLICY_HOST_SOCKETS_MAX 16
+#define POLICY_SOCKET_PATH_MAX 108 /* sizeof(sockaddr_un.sun_path) */
+
 struct policy {
 	char path[4096];            /* the file it came from */
 	enum policy_network network;
 	enum policy_sys sys;
 	bool all_capabilities;      /* keep every capability of root inside */
 	uint64_t capabilities;      /* else: the ones to keep (bit = CAP_*) */
+	/* host-sockets: union paths of pathname AF_UNIX sockets of a layer or
+	 * a --bind that the target may connect to (every other socket the
+	 * sandbox did not bind itself is refused); none in shipped policies */
+	size_t nhost_sockets;
+	char host_sockets[POLICY_HOST_SOCKETS_MAX][POLICY_SOCKET_PATH_MAX];
 };
 
 /* NAME (a file of the policy directory) or a path to a .policy file. */

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "veneer/policy.h"
 #include "veneer/union.h"
 
 /* Debian 12's headers predate these (Linux 6.6). */
@@ -46,6 +47,7 @@ struct notify_ctx {
 	bool presented;
 	struct ident_table *idents;
 	uint64_t root_caps;      /* the root inside's capabilities (the policy's) */
+	const struct policy *policy; /* host-sockets and the rest of the policy */
 	pthread_mutex_t log_lock;
 	pthread_t *workers;
 	int nworkers;
