@@ -466,7 +466,8 @@ static int choose_cwd(struct sandbox *sb, struct vn_error *err)
 static int start_init(struct sandbox *sb, struct vn_error *err)
 {
 	struct tracee_config cfg;
-	int flags = CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
+	/* its own IPC namespace always: no host SysV object or POSIX queue */
+	int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | SIGCHLD;
 	pid_t pid;
 
 	sb->ntrapped = notify_trapped_syscalls(sb->trapped, sizeof(sb->trapped) / sizeof(sb->trapped[0]),

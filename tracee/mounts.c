@@ -149,5 +149,12 @@ int tracee_enter_view(const struct tracee_config *cfg)
 		return fail("detach the old root", "/");
 	if (chdir("/") < 0)
 		return fail("enter the view", "/");
+	/* The view is the supervisor's to write, through its own mount: here
+	 * it is read-only, so nothing the kernel resolves for the target
+	 * (a `..` out of /proc, a continued call's re-read path) can make a
+	 * name in it.  Only this mount: what propagates in later (the
+	 * supervisor's read-only binds) and /dev/shm, /dev/pts keep theirs. */
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, NULL) < 0)
+		return fail("make the view read-only", "/");
 	return 0;
 }

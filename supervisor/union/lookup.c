@@ -9,9 +9,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -413,21 +415,87 @@ static bool remaining_next(struct remaining *r, char *name, bool *last, bool *tr
 	return true;
 }
 
-/* Whether the path goes straight back up out of a passthrough mount
- * ("./..", ".."); if so, consume those components. */
-static bool leaves_mount_at_once(struct remaining *r)
+/* How many levels name takes a walk down inside passthrough mount mnt,
+ * `inside` being the path below the mount point up to and including name;
+ * -1 when only the kernel can tell (a symlink, a magic link, a name we
+ * cannot see).  /proc's links are known by name: the supervisor is not in
+ * the sandbox's pid namespace, so it cannot read them itself. */
+static int passthrough_name_depth(struct vn_union *u, const struct vn_passthrough *mnt,
+				  const char *inside, const char *name)
+{
+	static const char *const proc_magic[] = { "root", "cwd", "exe", "fd", "map_files", "ns" };
+	char path[PATH_MAX];
+	struct open_how how = {
+		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS,
+	};
+	struct stat st;
+	int fd;
+
+	if (strcmp(mnt->path, "/proc") == 0) {
+		bool top = strcmp(inside, name) == 0;
+
+		for (size_t i = 0; i < sizeof(proc_magic) / sizeof(proc_magic[0]); i++)
+			if (strcmp(name, proc_magic[i]) == 0)
+				return -1;
+		if (top && strcmp(name, "self") == 0)
+			return 1;  /* "<pid>" */
+		if (top && strcmp(name, "thread-self") == 0)
+			return 3;  /* "<pid>/task/<tid>" */
+		if (top && (strcmp(name, "mounts") == 0 || strcmp(name, "net") == 0))
+			return 2;  /* "self/NAME" */
+		return 1;
+	}
+	if (!u->view || u->view->target_fd < 0)
+		return -1;
+	if (snprintf(path, sizeof(path), "%s/%s", vn_rel(mnt->path), inside) >= (int)sizeof(path))
+		return -1;
+	fd = (int)syscall(SYS_openat2, u->view->target_fd, path, &how, sizeof(how));
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		st.st_mode = S_IFLNK;
+	close(fd);
+	return S_ISLNK(st.st_mode) ? -1 : 1;
+}
+
+/* Whether the rest of the path climbs out of passthrough mount mnt by
+ * "..": then it leads back into the union, where the supervisor resolves
+ * it (never into the view, which the kernel would find), and r is left
+ * just after the ".." that leaves.  Only a path that has a ".." is looked
+ * at; a symlink inside the mount is the kernel's to follow. */
+static bool passthrough_left(struct vn_union *u, const struct vn_passthrough *mnt,
+			     struct remaining *r)
 {
 	struct remaining peek = *r;
-	char name[NAME_MAX + 1];
+	char name[NAME_MAX + 1], inside[PATH_MAX] = "";
+	size_t len = 0;
 	bool last, slash;
+	int depth = 0;
 
+	if (!strstr(r->buf + r->pos, ".."))
+		return false;
 	while (remaining_next(&peek, name, &last, &slash)) {
+		int down;
+
 		if (strcmp(name, ".") == 0)
 			continue;
-		if (strcmp(name, "..") != 0)
+		if (strcmp(name, "..") == 0) {
+			if (depth == 0) {
+				*r = peek;
+				return true;
+			}
+			depth--;
+		}
+		if (len + strlen(name) + 2 >= sizeof(inside))
 			return false;
-		*r = peek;
-		return true;
+		len += (size_t)sprintf(inside + len, "%s%s", len ? "/" : "", name);
+		if (strcmp(name, "..") == 0)
+			continue;
+		down = passthrough_name_depth(u, mnt, inside, name);
+		if (down < 0)
+			return false;
+		depth += down;
 	}
 	return false;
 }
@@ -586,7 +654,7 @@ int vn_resolve_counted(struct vn_union *u, const char *start, const char *path, 
 		if (r < 0)
 			goto out;
 		mnt = vn_union_passthrough_at(u, child);
-		if (mnt && !last && leaves_mount_at_once(&rem)) {
+		if (mnt && !last && passthrough_left(u, mnt, &rem)) {
 			/* "mnt/.." is the directory that holds the mount point */
 			if (!remaining_next(&rem, name, &last, &trailing_slash))
 				goto found_dir_self;

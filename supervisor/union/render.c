@@ -127,13 +127,14 @@ static int view_remove(struct vn_view *v, const char *rel)
 	return r;
 }
 
-/* Make one directory of the view, replacing a stale non-directory. */
-static int view_mkdir(struct vn_view *v, const char *rel)
+/* Make directory `name` in the view directory `parent` (whose view path is
+ * rel's parent), replacing a stale non-directory. */
+static int view_mkdir_at(struct vn_view *v, int parent, const char *name, const char *rel)
 {
 	struct stat st;
 	int r;
 
-	if (fstatat(v->fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISDIR(st.st_mode))
 			return 0;
 		r = view_remove(v, rel);
@@ -142,57 +143,78 @@ static int view_mkdir(struct vn_view *v, const char *rel)
 	} else if (errno != ENOENT) {
 		return -errno;
 	}
-	if (mkdirat(v->fd, rel, 0755) < 0 && errno != EEXIST)
+	if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
 }
 
-/* `path` is canonical (no symlinks), so making it is mkdir -p. */
+/* `path` is canonical (no symlinks), so making it is mkdir -p.  Every
+ * step is taken from the directory fd of the step before, refusing
+ * symlinks: a symlink in the view (the union's, rendered earlier) is
+ * never followed by the supervisor, whose own root is the host's. */
 int vn_render_dir(struct vn_union *u, const char *path)
 {
 	struct vn_view *v = u->view;
 	char rel[PATH_MAX];
-	struct stat st;
-	int r;
+	int dir, r = 0;
 
 	if (snprintf(rel, sizeof(rel), "%s", vn_rel(path)) >= (int)sizeof(rel))
 		return -ENAMETOOLONG;
 	if (!rel[0])
 		return 0;
-	if (fstatat(v->fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+	dir = union_openat_beneath(v->fd, rel, O_PATH | O_DIRECTORY);
+	if (dir >= 0) {
+		close(dir);
 		return 0;
-	for (char *slash = strchr(rel, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		r = view_mkdir(v, rel);
-		*slash = '/';
-		if (r < 0)
-			return r;
 	}
-	return view_mkdir(v, rel);
+	dir = union_openat_beneath(v->fd, "", O_PATH | O_DIRECTORY);
+	for (char *name = rel, *slash; dir >= 0 && r == 0; name = slash + 1) {
+		int next;
+
+		slash = strchr(name, '/');
+		if (slash)
+			*slash = '\0';
+		r = view_mkdir_at(v, dir, name, rel);
+		next = r < 0 ? -1 : union_openat_beneath(dir, name, O_PATH | O_DIRECTORY);
+		close(dir);
+		dir = next;
+		if (r == 0 && next < 0)
+			r = next;
+		if (!slash)
+			break;
+		*slash = '/';
+	}
+	if (dir >= 0)
+		close(dir);
+	return r < 0 ? r : dir < 0 ? dir : 0;
 }
 
 int vn_render_symlink(struct vn_union *u, const char *path, const char *target)
 {
 	struct vn_view *v = u->view;
-	const char *rel = vn_rel(path);
+	const char *rel = vn_rel(path), *name;
 	char have[PATH_MAX];
+	int parent = view_parent(v, rel, &name);
 	ssize_t n;
-	int r;
+	int r = 0;
 
-	n = readlinkat(v->fd, rel, have, sizeof(have) - 1);
+	if (parent < 0)
+		return parent;
+	n = readlinkat(parent, name, have, sizeof(have) - 1);
 	if (n >= 0) {
 		have[n] = '\0';
 		if (strcmp(have, target) == 0)
-			return 0;
+			goto out;
 	} else if (errno != ENOENT && errno != EINVAL) {
-		return -errno;
+		r = -errno;
+		goto out;
 	}
 	r = view_remove(v, rel);
-	if (r < 0)
-		return r;
-	if (symlinkat(target, v->fd, rel) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	if (r == 0 && symlinkat(target, parent, name) < 0 && errno != EEXIST)
+		r = -errno;
+out:
+	close(parent);
+	return r;
 }
 
 static bool same_object(const struct stat *a, const struct stat *b)
@@ -201,32 +223,55 @@ static bool same_object(const struct stat *a, const struct stat *b)
 	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
-static int bind_node_locked(struct vn_union *u, const struct vn_node *node)
+/* A detached clone of node's object, read-only: what the target reaches
+ * through the view (after CONTINUE, by any path it can race) it may only
+ * read, upper files included. */
+static int clone_read_only(struct vn_union *u, const struct vn_node *node)
 {
-	struct vn_view *v = u->view;
-	const char *rel = vn_rel(node->path);
-	cleanup_close int src = -1;
-	cleanup_close int tree = -1;
-	struct stat st;
-	int fd, r;
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+	cleanup_close int src = vn_open_node(u, node, O_PATH | O_NOFOLLOW);
+	int tree;
 
-	/* stat follows the bind: the real object shows through when fresh. */
-	if (fstatat(v->fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && same_object(&st, &node->st))
-		return 0;
-	r = view_remove(v, rel);
-	if (r < 0)
-		return r;
-	fd = openat(v->fd, rel, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	src = vn_open_node(u, node, O_PATH | O_NOFOLLOW);
 	if (src < 0)
 		return src;
 	tree = (int)syscall(SYS_open_tree, src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (tree < 0)
 		return -errno;
-	if (syscall(SYS_move_mount, tree, "", v->fd, rel, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+		int err = errno;
+
+		close(tree);
+		return -err;
+	}
+	return tree;
+}
+
+static int bind_node_locked(struct vn_union *u, const struct vn_node *node)
+{
+	struct vn_view *v = u->view;
+	const char *rel = vn_rel(node->path), *name;
+	cleanup_close int parent = view_parent(v, rel, &name);
+	cleanup_close int tree = -1;
+	struct stat st;
+	int fd, r;
+
+	if (parent < 0)
+		return parent;
+	/* stat follows the bind: the real object shows through when fresh. */
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && same_object(&st, &node->st))
+		return 0;
+	r = view_remove(v, rel);
+	if (r < 0)
+		return r;
+	fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	tree = clone_read_only(u, node);
+	if (tree < 0)
+		return tree;
+	/* no MOVE_MOUNT_T_SYMLINKS: the placeholder itself, never a link */
+	if (syscall(SYS_move_mount, tree, "", parent, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return -errno;
 	return 0;
 }
@@ -246,19 +291,23 @@ int vn_render_bind(struct vn_union *u, const struct vn_node *node)
 int vn_render_special(struct vn_union *u, const struct vn_node *node)
 {
 	struct vn_view *v = u->view;
-	const char *rel = vn_rel(node->path);
+	const char *rel = vn_rel(node->path), *name;
+	cleanup_close int parent = -1;
 	struct stat st;
 	int r;
 
 	if (!S_ISFIFO(node->st.st_mode))
 		return vn_render_bind(u, node);
+	parent = view_parent(v, rel, &name);
+	if (parent < 0)
+		return parent;
 	/* A FIFO of the sandbox's own: readers and writers inside meet here. */
-	if (fstatat(v->fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISFIFO(st.st_mode))
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISFIFO(st.st_mode))
 		return 0;
 	r = view_remove(v, rel);
 	if (r < 0)
 		return r;
-	if (mkfifoat(v->fd, rel, node->st.st_mode & 07777) < 0 && errno != EEXIST)
+	if (mkfifoat(parent, name, node->st.st_mode & 07777) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
 }
@@ -277,8 +326,9 @@ int vn_render_open_dir(struct vn_union *u, const char *path, int flags)
 int vn_render_mountpoint(struct vn_union *u, const char *path, bool is_dir)
 {
 	char parent[PATH_MAX];
+	const char *name;
 	char *slash;
-	int fd, r;
+	int dir, fd, r;
 
 	if (is_dir)
 		return vn_render_dir(u, path);
@@ -291,11 +341,15 @@ int vn_render_mountpoint(struct vn_union *u, const char *path, bool is_dir)
 	r = vn_render_dir(u, parent[0] ? parent : "/");
 	if (r < 0)
 		return r;
-	fd = openat(u->view->fd, vn_rel(path), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
+	dir = view_parent(u->view, vn_rel(path), &name);
+	if (dir < 0)
+		return dir;
+	fd = openat(dir, name, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	r = fd < 0 ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	close(dir);
+	return r;
 }
 
 /* ------------------------------------------- following the union's changes */
@@ -341,9 +395,15 @@ void vn_view_retire_dir(struct vn_union *u, const char *path, const struct stat 
 	pthread_mutex_lock(&v->bind_lock);
 	parent = view_parent(v, vn_rel(path), &name);
 	if (parent >= 0) {
-		/* best effort: only an fd on the gone directory reads these */
-		if (fchmodat(parent, name, st->st_mode & 07777, 0) == 0)
-			(void)utimensat(parent, name, t, AT_SYMLINK_NOFOLLOW);
+		/* best effort: only an fd on the gone directory reads these;
+		 * opened without following, as every view object */
+		int dir = union_openat_beneath(parent, name, O_RDONLY | O_DIRECTORY);
+
+		if (dir >= 0) {
+			if (fchmod(dir, st->st_mode & 07777) == 0)
+				(void)futimens(dir, t);
+			close(dir);
+		}
 		close(parent);
 	}
 	view_remove(v, vn_rel(path));
