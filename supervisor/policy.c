@@ -2,17 +2,24 @@
 /*
  * Policies: small "key = value" files.  A typo is an error that names the
  * file, the line and the keys or values that would be right; nothing is
- * guessed and nothing is ignored.
+ * guessed and nothing is ignored.  A file that is not a policy at all (a
+ * directory, a device, something huge, binary bytes) fails closed: it is
+ * refused, never read as an empty policy, whose defaults are the host's
+ * network and every capability.
  */
 #define _GNU_SOURCE
 #include <cap-ng.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "lexpath.h"
+#include "veneer/cleanup.h"
 #include "veneer/policy.h"
 
 #ifndef VENEER_POLICY_DIRS
@@ -72,6 +79,63 @@ static int parse_choice(const char *key, const char *value, const char *const wo
 		       words[1]);
 }
 
+/* Blanks between host-sockets paths: what trim() takes off a line. */
+#define BLANKS " \t\v\f\r"
+
+static bool host_socket_known(const struct policy *p, const char *path)
+{
+	for (size_t i = 0; i < p->nhost_sockets; i++)
+		if (strcmp(p->host_sockets[i], path) == 0)
+			return true;
+	return false;
+}
+
+/* One path of host-sockets, stored in its canonical form: the connect
+ * decoder compares it with the canonical union path of the target's call. */
+static int add_host_socket(const char *path, struct policy *p, const char *origin, int line,
+			   struct vn_error *err)
+{
+	char canon[POLICY_SOCKET_PATH_MAX];
+	int r;
+
+	if (path[0] != '/')
+		return vn_fail(err, 0, "%s:%d: host-sockets: '%s' is not an absolute path; name "
+			       "each socket by its absolute path inside the sandbox", origin, line, path);
+	r = lexpath_canonical(path, canon, sizeof(canon));
+	if (r < 0)
+		return vn_fail(err, 0, "%s:%d: host-sockets: '%s' is too long; a socket path has at "
+			       "most %d bytes", origin, line, path, POLICY_SOCKET_PATH_MAX - 1);
+	if (strcmp(canon, "/") == 0)
+		return vn_fail(err, 0, "%s:%d: host-sockets: '%s' names the root, not a socket",
+			       origin, line, path);
+	if (host_socket_known(p, canon))
+		return vn_fail(err, 0, "%s:%d: host-sockets: '%s' is named twice (as %s)", origin,
+			       line, path, canon);
+	if (p->nhost_sockets == POLICY_HOST_SOCKETS_MAX)
+		return vn_fail(err, 0, "%s:%d: host-sockets: more than %d paths", origin, line,
+			       POLICY_HOST_SOCKETS_MAX);
+	memcpy(p->host_sockets[p->nhost_sockets++], canon, strlen(canon) + 1);
+	return 0;
+}
+
+/* host-sockets = none | PATH [PATH...] */
+static int parse_host_sockets(char *value, struct policy *p, const char *origin, int line,
+			      struct vn_error *err)
+{
+	char *save = NULL;
+
+	p->nhost_sockets = 0;
+	if (strcmp(value, "none") == 0)
+		return 0;
+	if (!*value)
+		return vn_fail(err, 0, "%s:%d: host-sockets is empty; give absolute socket paths "
+			       "or none", origin, line);
+	for (char *path = strtok_r(value, BLANKS, &save); path; path = strtok_r(NULL, BLANKS, &save))
+		if (add_host_socket(path, p, origin, line, err) < 0)
+			return -1;
+	return 0;
+}
+
 static int parse_setting(const char *key, char *value, struct policy *p, const char *origin,
 			 int line, struct vn_error *err)
 {
@@ -92,27 +156,28 @@ static int parse_setting(const char *key, char *value, struct policy *p, const c
 	}
 	if (strcmp(key, "capabilities") == 0)
 		return parse_capabilities(value, p, origin, line, err);
-	return vn_fail(err, 0, "%s:%d: unknown key '%s'; the keys are network, sys and "
-		       "capabilities", origin, line, key);
+	if (strcmp(key, "host-sockets") == 0)
+		return parse_host_sockets(value, p, origin, line, err);
+	return vn_fail(err, 0, "%s:%d: unknown key '%s'; the keys are network, sys, "
+		       "capabilities and host-sockets", origin, line, key);
 }
 
-int policy_parse(const char *text, const char *origin, struct policy *p, struct vn_error *err)
+/* Parse `copy` (NUL-terminated, written over) into p. */
+static int parse_lines(char *copy, const char *origin, struct policy *p, struct vn_error *err)
 {
-	char *copy = strdup(text);
+	static const char *const keys[] = { "network", "sys", "capabilities", "host-sockets" };
 	int line = 0, r = 0;
 	unsigned seen = 0;
 
-	if (!copy)
-		return vn_fail(err, 0, "out of memory");
 	p->network = POLICY_NETWORK_HOST;
 	p->sys = POLICY_SYS_READ_ONLY;
 	p->all_capabilities = true;
 	p->capabilities = 0;
+	p->nhost_sockets = 0;
 	/* strtok_r would skip empty lines and miscount; walk lines by hand */
 	for (char *cur = copy; cur && r == 0; line++) {
 		char *next = strchr(cur, '\n');
 		char *hash, *eq, *key, *value;
-		static const char *const keys[] = { "network", "sys", "capabilities" };
 
 		if (next)
 			*next++ = '\0';
@@ -131,7 +196,7 @@ int policy_parse(const char *text, const char *origin, struct policy *p, struct 
 		*eq = '\0';
 		value = trim(eq + 1);
 		key = trim(key);
-		for (unsigned k = 0; k < 3; k++)
+		for (unsigned k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 			if (strcmp(key, keys[k]) == 0) {
 				if (seen & (1u << k))
 					r = vn_fail(err, 0, "%s:%d: '%s' is set twice", origin, line + 1, key);
@@ -140,43 +205,163 @@ int policy_parse(const char *text, const char *origin, struct policy *p, struct 
 		if (r == 0)
 			r = parse_setting(key, value, p, origin, line + 1, err);
 	}
-	free(copy);
 	return r;
 }
 
-static int read_file(const char *path, char **out)
+int policy_parse(const char *text, const char *origin, struct policy *p, struct vn_error *err)
 {
-	FILE *f = fopen(path, "re");
-	size_t cap = 4096, len = 0;
-	char *buf;
+	cleanup_free char *copy = strdup(text);
 
-	if (!f)
-		return -errno;
-	buf = malloc(cap);
-	while (buf) {
-		size_t n = fread(buf + len, 1, cap - len - 1, f);
+	if (!copy)
+		return vn_fail(err, 0, "out of memory");
+	return parse_lines(copy, origin, p, err);
+}
 
-		len += n;
+/* The length of the UTF-8 sequence at s (at most `left` bytes), 0 when
+ * it is not one: overlong forms, surrogates and code points past
+ * U+10FFFF are not UTF-8 either. */
+static size_t utf8_sequence(const unsigned char *s, size_t left)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (left < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Text: UTF-8, no control characters but tab and line ends (a NUL would
+ * end the text early, unseen; others would let a message of ours span
+ * lines or rewrite the terminal). */
+static int check_text(const char *data, size_t len, const char *origin, struct vn_error *err)
+{
+	const unsigned char *s = (const unsigned char *)data;
+	int line = 1;
+
+	if (len > POLICY_FILE_MAX)
+		return vn_fail(err, 0, "%s is larger than %d KiB; a policy is a few lines of "
+			       "key = value", origin, POLICY_FILE_MAX / 1024);
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_sequence(s + i, len - i);
+
+		if (s[i] == '\0')
+			return vn_fail(err, 0, "%s:%d: a NUL byte; a policy is UTF-8 text", origin,
+				       line);
+		if (n == 0)
+			return vn_fail(err, 0, "%s:%d: byte 0x%02x is not UTF-8; a policy is UTF-8 "
+				       "text", origin, line, s[i]);
+		if (s[i] == '\n')
+			line++;
+		else if (s[i] < 0x20 && s[i] != '\t' &&
+			 !(s[i] == '\r' && i + 1 < len && s[i + 1] == '\n'))
+			return vn_fail(err, 0, "%s:%d: control character 0x%02x; a policy is UTF-8 "
+				       "text", origin, line, s[i]);
+		i += n;
+	}
+	return 0;
+}
+
+int policy_parse_bytes(const char *data, size_t len, const char *origin, struct policy *p,
+		       struct vn_error *err)
+{
+	cleanup_free char *copy = NULL;
+
+	if (check_text(data, len, origin, err) < 0)
+		return -1;
+	copy = malloc(len + 1);
+	if (!copy)
+		return vn_fail(err, 0, "out of memory");
+	memcpy(copy, data, len);
+	copy[len] = '\0';
+	return parse_lines(copy, origin, p, err);
+}
+
+static const char *file_type(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		return "a directory";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFSOCK:
+		return "a socket";
+	default:
+		return "not a regular file";
+	}
+}
+
+/* Read at most size bytes of fd: a file that holds more is too big, and
+ * a file that grows while we read is not read past that. */
+static ssize_t read_bounded(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	while (len < size) {
+		ssize_t n = read(fd, buf + len, size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
 		if (n == 0)
 			break;
-		if (len + 1 == cap) {
-			char *grown = realloc(buf, cap * 2);
-
-			if (!grown) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = grown;
-			cap *= 2;
-		}
+		len += (size_t)n;
 	}
-	fclose(f);
+	return (ssize_t)len;
+}
+
+/*
+ * Opened once, then the opened file is judged (fstat): nothing can be
+ * swapped in between.  O_NONBLOCK: a FIFO named by mistake is refused, not
+ * waited on; O_NOCTTY: a terminal named by mistake does not become ours.
+ */
+static int load_file(const char *path, struct policy *p, struct vn_error *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	cleanup_free char *buf = NULL;
+	struct stat st;
+	ssize_t len;
+
+	if (fd < 0)
+		return vn_fail(err, errno, "--policy %s cannot be read", path);
+	if (fstat(fd, &st) < 0)
+		return vn_fail(err, errno, "--policy %s", path);
+	if (!S_ISREG(st.st_mode))
+		return vn_fail(err, 0, "--policy %s is %s; give a policy file (key = value lines)",
+			       path, file_type(st.st_mode));
+	/* one byte more than a policy may have: check_text refuses it */
+	buf = malloc(POLICY_FILE_MAX + 1);
 	if (!buf)
-		return -ENOMEM;
-	buf[len] = '\0';
-	*out = buf;
-	return 0;
+		return vn_fail(err, 0, "out of memory");
+	len = read_bounded(fd, buf, POLICY_FILE_MAX + 1);
+	if (len < 0)
+		return vn_fail(err, errno, "--policy %s cannot be read", path);
+	return policy_parse_bytes(buf, (size_t)len, path, p, err);
 }
 
 /* The policy directories: the source tree's (a build run in place), then
@@ -187,7 +372,10 @@ static int find_policy(const char *name, char *path, size_t size)
 	char *save = NULL;
 
 	for (char *dir = strtok_r(dirs, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		snprintf(path, size, "%s/%s.policy", dir, name);
+		int n = snprintf(path, size, "%s/%s.policy", dir, name);
+
+		if (n < 0 || (size_t)n >= size)
+			continue;
 		if (access(path, R_OK) == 0)
 			return 0;
 	}
@@ -196,12 +384,14 @@ static int find_policy(const char *name, char *path, size_t size)
 
 int policy_load(const char *name_or_path, struct policy *p, struct vn_error *err)
 {
-	char *text = NULL;
-	int r;
-
 	if (strchr(name_or_path, '/')) {
-		snprintf(p->path, sizeof(p->path), "%s", name_or_path);
+		if (strlen(name_or_path) >= sizeof(p->path))
+			return vn_fail(err, ENAMETOOLONG, "--policy %.64s...", name_or_path);
+		memcpy(p->path, name_or_path, strlen(name_or_path) + 1);
 	} else {
+		if (!*name_or_path)
+			return vn_fail(err, 0, "--policy is empty; give default, build, lab, container "
+				       "or a path to a file");
 		for (const char *c = name_or_path; *c; c++)
 			if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_')
 				return vn_fail(err, 0, "--policy %s: a name is letters, digits, - and _; "
@@ -211,10 +401,5 @@ int policy_load(const char *name_or_path, struct policy *p, struct vn_error *err
 				       "default, build, lab and container", name_or_path,
 				       VENEER_POLICY_DIRS);
 	}
-	r = read_file(p->path, &text);
-	if (r < 0)
-		return vn_fail(err, -r, "--policy: read %s", p->path);
-	r = policy_parse(text, p->path, p, err);
-	free(text);
-	return r;
+	return load_file(p->path, p, err);
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "lexpath.h"
 #include "veneer/union.h"
 
 static bool path_inside(const char *inner, const char *outer)
@@ -43,8 +44,14 @@ static int canonical_dir(const char *what, char **path, struct vn_error *err)
 	return 0;
 }
 
+/* The union holds VN_MAX_LAYERS layers, the upper one of them. */
+#define MAX_LOWERS (VN_MAX_LAYERS - 1)
+
 static int check_lowers(struct run_options *opt, struct vn_error *err)
 {
+	if (opt->nlowers > MAX_LOWERS)
+		return vn_fail(err, 0, "%zu lowers given; a union has at most %d lowers (and the "
+			       "upper)", opt->nlowers, MAX_LOWERS);
 	for (size_t i = 0; i < opt->nlowers; i++) {
 		if (canonical_dir("--lower", &opt->lowers[i], err) < 0)
 			return -1;
@@ -162,6 +169,32 @@ static bool is_passthrough_root(const char *dest)
 	return false;
 }
 
+/* The destination as the union will resolve it, checked in that form:
+ * "/usr/../proc" is "/proc", "/." is the root, "/a//b/" is "/a/b". */
+static int canonical_bind_dest(struct bind_option *b, struct vn_error *err)
+{
+	char canon[PATH_MAX];
+	char *copy;
+	int r;
+
+	if (b->dest[0] != '/')
+		return vn_fail(err, 0, "--bind %s: DEST must be absolute", b->source);
+	r = lexpath_canonical(b->dest, canon, sizeof(canon));
+	if (r < 0)
+		return vn_fail(err, -r, "--bind destination %.256s", b->dest);
+	if (strcmp(canon, "/") == 0 || is_passthrough_root(canon))
+		return vn_fail(err, 0, "--bind destination %s%s%s%s is reserved (/, /proc, /dev, "
+			       "/sys and below); choose another", b->dest,
+			       strcmp(canon, b->dest) ? " (" : "", strcmp(canon, b->dest) ? canon : "",
+			       strcmp(canon, b->dest) ? ")" : "");
+	copy = strdup(canon);
+	if (!copy)
+		return vn_fail(err, 0, "out of memory");
+	free(b->dest);
+	b->dest = copy;
+	return 0;
+}
+
 static int check_binds(struct run_options *opt, struct vn_error *err)
 {
 	for (size_t i = 0; i < opt->nbinds; i++) {
@@ -173,17 +206,44 @@ static int check_binds(struct run_options *opt, struct vn_error *err)
 				       "the path", b->source);
 		free(b->source);
 		b->source = real;
-		if (b->dest[0] != '/')
-			return vn_fail(err, 0, "--bind %s: DEST must be absolute", b->source);
-		if (strcmp(b->dest, "/") == 0 || is_passthrough_root(b->dest))
-			return vn_fail(err, 0, "--bind destination %s is reserved (/, /proc, /dev, "
-				       "/sys); choose another", b->dest);
+		if (canonical_bind_dest(b, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* An inherited directory fd is a handle on the host's tree: openat(0,
+ * "..") from it would walk the host, not the union. */
+static int check_std_fds(struct vn_error *err)
+{
+	static const char *const names[] = { "standard input", "standard output",
+					     "standard error" };
+
+	for (int fd = 0; fd < 3; fd++) {
+		char link[64], target[PATH_MAX];
+		struct stat st;
+		ssize_t n;
+
+		if (fstat(fd, &st) < 0) {
+			if (errno == EBADF)
+				continue;
+			return vn_fail(err, errno, "%s (fd %d)", names[fd], fd);
+		}
+		if (!S_ISDIR(st.st_mode))
+			continue;
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		target[n > 0 ? n : 0] = '\0';
+		return vn_fail(err, 0, "%s is a directory (fd %d%s%.256s); give a file or a "
+			       "terminal", names[fd], fd, n > 0 ? ": " : "", target);
 	}
 	return 0;
 }
 
 int validate_run_options(struct run_options *opt, struct vn_error *err)
 {
+	if (check_std_fds(err) < 0)
+		return -1;
 	/* the kernel's ids would neither show nor keep the owners it holds:
 	 * its store would go stale under changes made without it */
 	if (opt->ids == IDS_KERNEL && ids_upper_keeps_owners(opt))

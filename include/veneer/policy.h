@@ -5,6 +5,7 @@
 #define VENEER_POLICY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "veneer/error.h"
@@ -19,6 +20,9 @@ enum policy_sys {
 	POLICY_SYS_NONE,      /* an empty, read-only /sys */
 };
 
+/* A policy is a few lines of text: a bigger file is a mistake (or not a
+ * policy at all), refused rather than read until memory runs out. */
+#define POLICY_FILE_MAX (64 * 1024)
 #define POLICY_HOST_SOCKETS_MAX 16
 #define POLICY_SOCKET_PATH_MAX 108 /* sizeof(sockaddr_un.sun_path) */
 
@@ -30,14 +34,23 @@ struct policy {
 	uint64_t capabilities;      /* else: the ones to keep (bit = CAP_*) */
 	/* host-sockets: union paths of pathname AF_UNIX sockets of a layer or
 	 * a --bind that the target may connect to (every other socket the
-	 * sandbox did not bind itself is refused); none in shipped policies */
+	 * sandbox did not bind itself is refused); none in shipped policies.
+	 * Each absolute, canonical (no "//", ".", ".." or trailing slash),
+	 * distinct, NUL-terminated. */
 	size_t nhost_sockets;
 	char host_sockets[POLICY_HOST_SOCKETS_MAX][POLICY_SOCKET_PATH_MAX];
 };
 
-/* NAME (a file of the policy directory) or a path to a .policy file. */
+/* NAME (a file of the policy directory) or a path to a .policy file: a
+ * regular, readable file of at most POLICY_FILE_MAX bytes of UTF-8 text
+ * without NUL bytes (or other control characters than tab and line
+ * ends), else refused with one line naming the file and the problem. */
 int policy_load(const char *name_or_path, struct policy *policy, struct vn_error *err);
-/* Parse policy text; `origin` names it in errors. */
+/* Parse `len` bytes of policy text (any bytes: the checks above are
+ * made here); `origin` names it in errors. */
+int policy_parse_bytes(const char *data, size_t len, const char *origin, struct policy *policy,
+		       struct vn_error *err);
+/* Parse NUL-terminated policy text; `origin` names it in errors. */
 int policy_parse(const char *text, const char *origin, struct policy *policy,
 		 struct vn_error *err);
 

@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Policy files: every setting parses, every mistake names file and line. */
+#define _GNU_SOURCE
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "lexpath.h"
 #include "veneer/policy.h"
 
 static struct policy parsed(const char *text)
@@ -54,7 +61,8 @@ Test(policy, capabilities_none)
 
 Test(policy, mistakes_name_file_and_line)
 {
-	expect_error("network = host\nnetwrok = none\n", "t.policy:2: unknown key 'netwrok'");
+	expect_error("network = host\nnetwrok = none\n", "t.policy:2: unknown key 'netwrok'; the keys "
+		     "are network, sys, capabilities and host-sockets");
 	expect_error("network = off\n", "t.policy:1: network = 'off'; use host or none");
 	expect_error("\n\nsys = rw\n", "t.policy:3: sys = 'rw'");
 	expect_error("capabilities = chown,fly\n", "t.policy:1: unknown capability 'fly'");
@@ -71,5 +79,212 @@ Test(policy, shipped_policies_load)
 		struct vn_error err = { 0 };
 
 		cr_assert_eq(policy_load(names[i], &p, &err), 0, "%s: %s", names[i], err.msg);
+		cr_assert_eq(p.nhost_sockets, 0, "%s: host sockets", names[i]);
 	}
+}
+
+Test(policy, host_sockets_default_none)
+{
+	struct policy p = parsed("network = none\n");
+
+	cr_assert_eq(p.nhost_sockets, 0);
+	p = parsed("host-sockets = none\n");
+	cr_assert_eq(p.nhost_sockets, 0);
+}
+
+Test(policy, host_sockets_canonical)
+{
+	struct policy p = parsed("host-sockets = /tmp/.X11-unix/X0 \t //run/user/1000/./wayland-0/ "
+				 "/home/u/x/../.ssh/agent.sock # ssh-agent\n");
+
+	cr_assert_eq(p.nhost_sockets, 3);
+	cr_assert_str_eq(p.host_sockets[0], "/tmp/.X11-unix/X0");
+	cr_assert_str_eq(p.host_sockets[1], "/run/user/1000/wayland-0");
+	cr_assert_str_eq(p.host_sockets[2], "/home/u/.ssh/agent.sock");
+}
+
+Test(policy, host_sockets_longest)
+{
+	char text[256], path[POLICY_SOCKET_PATH_MAX];
+	struct policy p;
+
+	/* 107 bytes: what sun_path holds with its NUL */
+	memset(path, 'a', sizeof(path));
+	path[0] = '/';
+	path[POLICY_SOCKET_PATH_MAX - 1] = '\0';
+	snprintf(text, sizeof(text), "host-sockets = %s\n", path);
+	p = parsed(text);
+	cr_assert_eq(p.nhost_sockets, 1);
+	cr_assert_str_eq(p.host_sockets[0], path);
+	/* longer as written, short enough once canonical */
+	snprintf(text, sizeof(text), "host-sockets = /x/..%s\n", path);
+	p = parsed(text);
+	cr_assert_str_eq(p.host_sockets[0], path);
+	snprintf(text, sizeof(text), "host-sockets = %sb\n", path);
+	expect_error(text, "t.policy:1: host-sockets: '/aaa");
+	expect_error(text, "is too long; a socket path has at most 107 bytes");
+}
+
+Test(policy, host_sockets_most)
+{
+	char text[1024];
+	size_t len = (size_t)snprintf(text, sizeof(text), "host-sockets =");
+	struct policy p;
+
+	for (int i = 0; i < POLICY_HOST_SOCKETS_MAX; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, " /s/%d", i);
+	p = parsed(text);
+	cr_assert_eq(p.nhost_sockets, POLICY_HOST_SOCKETS_MAX);
+	cr_assert_str_eq(p.host_sockets[POLICY_HOST_SOCKETS_MAX - 1], "/s/15");
+	snprintf(text + len, sizeof(text) - len, " /s/x");
+	expect_error(text, "t.policy:1: host-sockets: more than 16 paths");
+}
+
+Test(policy, host_sockets_refused)
+{
+	expect_error("host-sockets = tmp/.X11-unix/X0\n",
+		     "t.policy:1: host-sockets: 'tmp/.X11-unix/X0' is not an absolute path");
+	expect_error("\nhost-sockets = /a none\n", "t.policy:2: host-sockets: 'none' is not an absolute");
+	expect_error("host-sockets = $SSH_AUTH_SOCK\n", "'$SSH_AUTH_SOCK' is not an absolute path");
+	expect_error("host-sockets = ~/agent\n", "'~/agent' is not an absolute path");
+	expect_error("host-sockets =\n", "t.policy:1: host-sockets is empty; give absolute socket");
+	expect_error("host-sockets = /..\n", "t.policy:1: host-sockets: '/..' names the root");
+	expect_error("host-sockets = /a/b /a//b/\n", "'/a//b/' is named twice (as /a/b)");
+	expect_error("host-sockets = /a\nhost-sockets = /b\n", "t.policy:2: 'host-sockets' is set twice");
+}
+
+Test(policy, host_sockets_reset_by_each_parse)
+{
+	struct policy p = parsed("host-sockets = /a\n");
+
+	cr_assert_eq(p.nhost_sockets, 1);
+	cr_assert_eq(policy_parse("sys = none\n", "t.policy", &p, &(struct vn_error){ 0 }), 0);
+	cr_assert_eq(p.nhost_sockets, 0);
+}
+
+/* a string literal and its length, NUL bytes inside included */
+#define BYTES(literal) literal, sizeof(literal) - 1
+
+static void expect_bytes_error(const char *data, size_t len, const char *message)
+{
+	struct policy p;
+	struct vn_error err = { 0 };
+
+	cr_assert_eq(policy_parse_bytes(data, len, "t.policy", &p, &err), -1, "parsed %zu bytes",
+		     len);
+	cr_assert(strstr(err.msg, message), "error '%s' lacks '%s'", err.msg, message);
+}
+
+Test(policy, bytes_must_be_text)
+{
+		struct policy p;
+	struct vn_error err = { 0 };
+
+	expect_bytes_error(BYTES("network = none\n# \0 hidden\n"), "t.policy:2: a NUL byte; a policy is UTF-8 text");
+	expect_bytes_error(BYTES("sys = none\n\xff\n"), "t.policy:2: byte 0xff is not UTF-8");
+	/* overlong "/", a surrogate, past U+10FFFF, a sequence cut short */
+	expect_bytes_error(BYTES("# \xc0\xaf\n"), "byte 0xc0 is not UTF-8");
+	expect_bytes_error(BYTES("# \xed\xa0\x80\n"), "byte 0xed is not UTF-8");
+	expect_bytes_error(BYTES("# \xf4\x90\x80\x80\n"), "byte 0xf4 is not UTF-8");
+	expect_bytes_error(BYTES("# \xe2\x82"), "byte 0xe2 is not UTF-8");
+	expect_bytes_error(BYTES("network = none\x1b" "[2J\n"), "t.policy:1: control character 0x1b");
+	expect_bytes_error(BYTES("network = none\rsys = none\n"), "control character 0x0d");
+	cr_assert_eq(policy_parse_bytes(BYTES("# caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa7\r\n"
+					      "network = none\r\n\tsys = none\n"),
+					"t.policy", &p, &err),
+		     0, "%s", err.msg);
+	cr_assert_eq(p.network, POLICY_NETWORK_NONE);
+	cr_assert_eq(p.sys, POLICY_SYS_NONE);
+}
+
+Test(policy, bytes_bounded)
+{
+	size_t len = POLICY_FILE_MAX + 1;
+	char *text = malloc(len);
+	struct policy p;
+	struct vn_error err = { 0 };
+
+	cr_assert_not_null(text);
+	memset(text, '#', len);
+	text[len - 2] = '\n';
+	expect_bytes_error(text, len, "t.policy is larger than 64 KiB");
+	text[len - 3] = '\n';
+	cr_assert_eq(policy_parse_bytes(text, len - 1, "t.policy", &p, &err), 0, "%s", err.msg);
+	free(text);
+}
+
+/* policy_load refuses what is not a policy file, from the opened file */
+static void expect_load_error(const char *path, const char *message)
+{
+	struct policy p;
+	struct vn_error err = { 0 };
+
+	cr_assert_eq(policy_load(path, &p, &err), -1, "loaded %s", path);
+	cr_assert(strstr(err.msg, message), "error '%s' lacks '%s'", err.msg, message);
+}
+
+Test(policy, load_refuses_non_files, .timeout = 10)
+{
+	char dir[] = "/tmp/veneer-unit-policy.XXXXXX", path[64];
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	expect_load_error(dir, "is a directory; give a policy file");
+	expect_load_error("/dev/zero", "--policy /dev/zero is a character device");
+	/* a FIFO is refused, not waited on */
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	expect_load_error(path, "is a FIFO");
+	cr_assert_eq(unlink(path), 0);
+	/* one byte over the bound, growing no further than it is read */
+	snprintf(path, sizeof(path), "%s/big.policy", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	for (size_t i = 0; i < POLICY_FILE_MAX; i++)
+		fputc(i % 64 == 63 ? '\n' : '#', f);
+	fputs("\n", f);
+	cr_assert_eq(fclose(f), 0);
+	expect_load_error(path, "big.policy is larger than 64 KiB");
+	cr_assert_eq(truncate(path, POLICY_FILE_MAX), 0);
+	{
+		struct policy p;
+		struct vn_error err = { 0 };
+
+		cr_assert_eq(policy_load(path, &p, &err), 0, "%s", err.msg);
+	}
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(rmdir(dir), 0);
+	expect_load_error(dir, "cannot be read");
+	expect_load_error("", "--policy is empty");
+}
+
+static void expect_canonical(const char *path, const char *canonical)
+{
+	char out[64];
+
+	cr_assert_eq(lexpath_canonical(path, out, sizeof(out)), 0, "%s", path);
+	cr_assert_str_eq(out, canonical, "%s", path);
+}
+
+Test(lexpath, canonical)
+{
+	char out[8];
+
+	expect_canonical("/", "/");
+	expect_canonical("/.", "/");
+	expect_canonical("//", "/");
+	expect_canonical("/..", "/");
+	expect_canonical("/../../a/..", "/");
+	expect_canonical("/usr/../proc", "/proc");
+	expect_canonical("/a//b/", "/a/b");
+	expect_canonical("/bin/../x", "/x");
+	expect_canonical("/a/./b/./", "/a/b");
+	expect_canonical("/a/b/c/../../d", "/a/d");
+	expect_canonical("/.../..a/a..", "/.../..a/a..");
+	cr_assert_eq(lexpath_canonical("a/b", out, sizeof(out)), -EINVAL);
+	cr_assert_eq(lexpath_canonical("", out, sizeof(out)), -EINVAL);
+	cr_assert_eq(lexpath_canonical("/1234567", out, sizeof(out)), -ENAMETOOLONG);
+	cr_assert_eq(lexpath_canonical("/123456", out, sizeof(out)), 0);
+	cr_assert_str_eq(out, "/123456");
+	cr_assert_eq(lexpath_canonical("/", out, 1), -ENAMETOOLONG);
 }
