@@ -347,14 +347,6 @@ static int stage_layers(struct sandbox *sb, struct vn_error *err)
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 || vn_union_add_layer(&sb->u, fd, opt->lowers[i], false) < 0)
 			return vn_fail(err, errno, "open lower %s", opt->lowers[i]);
-		/* A new upper's root is the union's root: give it the mode of the
-		 * root below it (mkdtemp makes 0700). */
-		if (i == 0 && sb->upper.created) {
-			struct stat st;
-
-			if (fstat(fd, &st) < 0 || fchmod(sb->upper.fd, st.st_mode & 07777) < 0)
-				return vn_fail(err, errno, "set the mode of upper %s", sb->upper.path);
-		}
 		/* lower "/" contains the upper itself: hide it from the union */
 		if (strcmp(opt->lowers[i], "/") == 0) {
 			sb->u.layers[sb->u.nlayers - 1].masked = strdup(vn_rel(sb->upper.path));
@@ -371,6 +363,8 @@ static int recover_upper(struct sandbox *sb, struct vn_error *err)
 	struct vn_recovery rep;
 	int r = vn_upper_recover(&sb->u, &rep);
 
+	if (r == 0)
+		r = vn_root_mode_load(&sb->u);
 	if (r < 0)
 		return vn_fail(err, -r, "recover upper %s (its state directory %s is damaged)",
 			       sb->upper.path, VN_STATE_DIR);

@@ -35,9 +35,24 @@ static int mkdir_p(const char *path)
 			return -errno;
 		*slash = '/';
 	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+	/* the upper itself is private: what the sandbox writes is nobody
+	 * else's to read, nor to plant files in */
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+/* An upper other users can enter: they can read what the sandbox writes
+ * and plant what its next run shows.  Said, not changed: it is the
+ * user's directory. */
+static void warn_if_shared(const struct upper *up)
+{
+	struct stat st;
+
+	if (fstat(up->fd, &st) == 0 && (st.st_mode & (S_IXGRP | S_IXOTH)))
+		fprintf(stderr, "veneer: warning: upper %s can be entered by other users (mode %04o); "
+			"`chmod 700 %s` keeps what the sandbox writes private\n",
+			up->path, (unsigned)(st.st_mode & 07777), up->path);
 }
 
 static int make_throwaway(struct upper *up, struct vn_error *err)
@@ -137,6 +152,7 @@ int upper_prepare(const char *path, struct upper *up, struct vn_error *err)
 	up->fd = open(up->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (up->fd < 0)
 		return vn_fail(err, errno, "open upper %s", up->path);
+	warn_if_shared(up);
 	if (mkdirat(up->fd, VN_STATE_DIR, 0700) < 0 && errno != EEXIST)
 		return vn_fail(err, errno, "create the state directory of upper %s", up->path);
 	state_fd = openat(up->fd, VN_STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

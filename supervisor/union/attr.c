@@ -89,6 +89,8 @@ int vn_statx(struct vn_union *u, const struct vn_node *node, unsigned int mask, 
 	stx->stx_nlink = (__u32)nlink;
 	stx->stx_uid = node->st.st_uid;
 	stx->stx_gid = node->st.st_gid;
+	/* the union root's mode is presented (its upper is 0700 on the host) */
+	stx->stx_mode = (__u16)((stx->stx_mode & S_IFMT) | (node->st.st_mode & 07777));
 	if (S_ISDIR(node->st.st_mode)) {
 		stx->stx_ino = node->origin_ino;
 		stx->stx_dev_major = major(node->origin_dev);

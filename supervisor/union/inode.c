@@ -58,6 +58,11 @@ int vn_chmod(struct vn_union *u, struct vn_node *node, mode_t mode)
 	if (c && !vn_capable(c, CAP_FSETID) && !S_ISDIR(node->st.st_mode) &&
 	    !vn_cred_in_group(c, node->st.st_gid))
 		mode &= ~(mode_t)S_ISGID;
+	if (u->root_mode && strcmp(node->path, "/") == 0 && node->layer == 0) {
+		r = union_root_mode_store(u, mode);
+		changed(u, node);
+		return r;
+	}
 	dir = upper_object(u, node, 0, name, sizeof(name));
 	if (dir < 0)
 		return dir;

@@ -73,6 +73,11 @@ int union_state_ready(struct vn_union *u);
 void union_state_close(struct vn_union *u);
 /* A fresh name for a temporary in the work area. */
 void union_work_name(struct vn_union *u, char *name, size_t size, const char *kind);
+/* chmod of the union root: kept in the state directory (the upper's own
+ * root stays 0700); a node of the upper's root shows it. */
+int union_root_mode_store(struct vn_union *u, mode_t mode);
+void union_present_root_mode(const struct vn_union *u, int layer, const char *path,
+			     struct stat *st);
 
 #define JOURNAL_MAX_STEPS 8
 enum journal_op { JOURNAL_MOVE, JOURNAL_WHITEOUT, JOURNAL_UNWHITEOUT, JOURNAL_OPAQUE };

@@ -290,6 +290,7 @@ static int walk_may_search(struct walk *w)
 	if (fstat(w->dirfd[layer], &st) < 0)
 		return -errno;
 	r = union_owner_present(w->u, layer, w->dirfd[layer], "", &st);
+	union_present_root_mode(w->u, layer, w->path, &st);
 	return r < 0 ? r : vn_permission(&st, VN_MAY_EXEC);
 }
 
@@ -742,6 +743,8 @@ found_dir_self:
 		r = fstat(w.dirfd[node->layer], &node->st) < 0 ? -errno : 0;
 	if (r == 0)
 		r = union_owner_present(u, node->layer, w.dirfd[node->layer], "", &node->st);
+	if (r == 0)
+		union_present_root_mode(u, node->layer, node->path, &node->st);
 out:
 	if (rem.buf != rem.inline_buf)
 		free(rem.buf);

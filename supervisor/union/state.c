@@ -395,3 +395,81 @@ int vn_upper_recover(struct vn_union *u, struct vn_recovery *rep)
 		return r;
 	return work_clean(u, &rep->work_entries);
 }
+
+/* ------------------------------------------------ the union root's mode */
+
+/* The upper's own root is 0700 on the host (what the sandbox writes is
+ * nobody else's to read), so the union root's mode is kept apart: in the
+ * state directory once chmod'ed inside, else the mode of the root below. */
+#define ROOT_MODE_NAME "root-mode"
+
+int vn_root_mode_load(struct vn_union *u)
+{
+	char text[16];
+	struct stat st;
+	ssize_t n;
+	int fd, r;
+
+	u->root_mode = 0;
+	if (u->nlayers < 2 || !u->layers[0].writable)
+		return 0;
+	r = union_state_ready(u);
+	if (r < 0)
+		return r;
+	fd = union_openat_beneath(u->state_fd, ROOT_MODE_NAME, O_RDONLY);
+	if (fd >= 0) {
+		n = read(fd, text, sizeof(text) - 1);
+		close(fd);
+		if (n > 0) {
+			char *end;
+			unsigned long mode;
+
+			text[n] = '\0';
+			mode = strtoul(text, &end, 8);
+			if (end != text && (*end == '\n' || *end == '\0') && mode <= 07777) {
+				u->root_mode = (mode_t)mode;
+				return 0;
+			}
+		}
+		/* damaged: the root below decides, as for a new upper */
+	} else if (fd != -ENOENT) {
+		return fd;
+	}
+	if (fstat(u->layers[1].root_fd, &st) < 0)
+		return -errno;
+	u->root_mode = st.st_mode & 07777;
+	return 0;
+}
+
+int union_root_mode_store(struct vn_union *u, mode_t mode)
+{
+	char text[16], tmp[64];
+	int fd, len, r;
+
+	r = union_state_ready(u);
+	if (r < 0)
+		return r;
+	union_work_name(u, tmp, sizeof(tmp), ROOT_MODE_NAME);
+	fd = openat(u->work_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(text, sizeof(text), "%04o\n", (unsigned)(mode & 07777));
+	r = write(fd, text, (size_t)len) == len ? 0 : -EIO;
+	close(fd);
+	if (r == 0 && renameat(u->work_fd, tmp, u->state_fd, ROOT_MODE_NAME) < 0)
+		r = -errno;
+	if (r < 0)
+		(void)unlinkat(u->work_fd, tmp, 0);
+	else
+		__atomic_store_n(&u->root_mode, mode & 07777, __ATOMIC_RELEASE);
+	return r;
+}
+
+void union_present_root_mode(const struct vn_union *u, int layer, const char *path,
+			     struct stat *st)
+{
+	mode_t mode = __atomic_load_n(&u->root_mode, __ATOMIC_ACQUIRE);
+
+	if (mode && layer == 0 && strcmp(path, "/") == 0)
+		st->st_mode = (st->st_mode & S_IFMT) | mode;
+}
