@@ -7,7 +7,12 @@
 #   a symlink); upper inside a lower; lower inside the upper; upper on
 #   a read-only file system; upper not writable; --bind source
 #   missing; no COMMAND; --backend ptrace (not built yet); unknown
-#   --backend value; unknown option.
+#   --backend value; unknown option; a policy that is not a policy file
+#   (a directory, /dev/zero, a FIFO, a NUL byte, more than 64 KiB, not
+#   UTF-8, unreadable); a --bind destination that is reserved once
+#   canonical (/., /usr/../proc); a directory on fd 0, 1 or 2; more
+#   lowers than the union holds.  And canonical --bind destinations that
+#   are fine: /a//b/ mounts at /a/b, /bin/../x at /x.
 source "$(dirname "$0")/lib.sh"
 require_veneer
 
@@ -23,7 +28,7 @@ bad() {
 	shift
 	before=$(snapshot "$W")
 	set +e
-	"$VENEER" run "$@" >"$T/res/out" 2>"$T/res/err" </dev/null
+	"$VENEER" run "$@" >"$T/res/out" 2>"$T/res/err" <"${BAD_STDIN:-/dev/null}"
 	local rc=$?
 	set -e
 	after=$(snapshot "$W")
@@ -101,7 +106,109 @@ else
 	note "cannot make a read-only bind mount in a user namespace: read-only upper not tested"
 fi
 
+# says EXPECTED-ERE WHAT: the last refusal's line matches
+says() {
+	assert_match "$1" "$(cat "$T/res/err")" "$2: the message"
+}
+
+# Policies fail closed: what is not a policy file is refused, never read
+# as an empty policy (the host's network and every capability).
+P=$T/pol
+mkdir -p "$P/dir.policy"
+printf 'network = none\n# \0\ncapabilities = none\n' >"$P/nul.policy"
+printf 'network = none\nsys = none # caf\xe9\n' >"$P/latin1.policy"
+printf 'network = none\n' >"$P/big.policy"
+head -c 65536 /dev/zero | tr '\0' '#' >>"$P/big.policy"
+mkfifo "$P/fifo.policy"
+bad "policy is a directory" --policy "$P/dir.policy" --upper "$W/newupper" "${cmd[@]}"
+says "^veneer: --policy $P/dir.policy is a directory; give a policy file" "policy is a directory"
+bad "policy is /dev/zero" --policy /dev/zero --upper "$W/newupper" "${cmd[@]}"
+says "^veneer: --policy /dev/zero is a character device; give a policy file" "policy is /dev/zero"
+bad "policy is a FIFO" --policy "$P/fifo.policy" --upper "$W/newupper" "${cmd[@]}"
+says "^veneer: --policy $P/fifo.policy is a FIFO" "policy is a FIFO"
+bad "policy has a NUL byte" --policy "$P/nul.policy" --upper "$W/newupper" "${cmd[@]}"
+says "^veneer: $P/nul.policy:2: a NUL byte; a policy is UTF-8 text\$" "policy has a NUL byte"
+bad "policy is not UTF-8" --policy "$P/latin1.policy" --upper "$W/newupper" "${cmd[@]}"
+says "^veneer: $P/latin1.policy:2: byte 0xe9 is not UTF-8" "policy is not UTF-8"
+bad "policy is larger than 64 KiB" --policy "$P/big.policy" --upper "$W/newupper" "${cmd[@]}"
+says "^veneer: $P/big.policy is larger than 64 KiB" "policy is larger than 64 KiB"
+bad "policy with a relative host socket" --policy "$IT_DIR/../fuzz/policy/corpus/host-sockets-relative" \
+	--upper "$W/newupper" "${cmd[@]}"
+says "host-sockets-relative:1: host-sockets: 'relative' is not an absolute path" \
+	"policy with a relative host socket"
+if [ "$(id -u)" -ne 0 ]; then
+	printf 'network = none\n' >"$P/unreadable.policy"
+	chmod 000 "$P/unreadable.policy"
+	bad "policy is unreadable" --policy "$P/unreadable.policy" --upper "$W/newupper" "${cmd[@]}"
+	says "^veneer: --policy $P/unreadable.policy cannot be read: Permission denied\$" \
+		"policy is unreadable"
+else
+	note "root reads any file: 'policy is unreadable' not tested"
+fi
+
+# --bind destinations are checked in their canonical form
+mkdir -p "$T/bsrc"
+bad "--bind onto /." --bind "$T/bsrc:/." --upper "$W/newupper" "${cmd[@]}"
+says "^veneer: --bind destination /\. \(/\) is reserved" "--bind onto /."
+bad "--bind onto /usr/../proc" --bind "$T/bsrc:/usr/../proc" --upper "$W/newupper" "${cmd[@]}"
+says "^veneer: --bind destination /usr/\.\./proc \(/proc\) is reserved" "--bind onto /usr/../proc"
+bad "--bind onto //dev/./pts/" --bind "$T/bsrc://dev/./pts/" --upper "$W/newupper" "${cmd[@]}"
+says "\(/dev/pts\) is reserved" "--bind onto //dev/./pts/"
+bad "--bind onto /sys/.." --bind "$T/bsrc:/tmp/../sys/.." --upper "$W/newupper" "${cmd[@]}"
+says "\(/\) is reserved" "--bind onto /tmp/../sys/.."
+
+# a directory inherited on fd 0, 1 or 2 is a handle on the host's tree
+BAD_STDIN=$HOME bad "a directory on standard input" --upper "$W/newupper" "${cmd[@]}"
+says "^veneer: standard input is a directory \(fd 0: .*\); give a file or a terminal\$" \
+	"a directory on standard input"
+for fd in 1 2; do
+	before=$(snapshot "$W")
+	set +e
+	case $fd in
+	1) "$VENEER" run --upper "$W/newupper" "${cmd[@]}" </dev/null 1<"$W" 2>"$T/res/err" ;;
+	2) "$VENEER" run --upper "$W/newupper" "${cmd[@]}" </dev/null >"$T/res/out" 2<"$W" ;;
+	esac
+	rc=$?
+	set -e
+	assert_eq 125 "$rc" "a directory on fd $fd: exit status"
+	[ ! -e "$MARK" ] || fail "a directory on fd $fd: the command ran"
+	[ ! -e "$W/newupper" ] || fail "a directory on fd $fd: the upper was created"
+	assert_eq "$before" "$(snapshot "$W")" "a directory on fd $fd: files changed on disk"
+	if [ "$fd" = 1 ]; then
+		says "^veneer: standard output is a directory \(fd 1: $W\); give a file or a terminal\$" \
+			"a directory on standard output"
+	fi
+done
+
+# the union holds 32 layers: the upper and 31 lowers
+many=()
+for i in $(seq 1 32); do
+	mkdir -p "$T/many/l$i"
+	many+=(--lower "$T/many/l$i")
+done
+bad "32 lowers" "${many[@]}" --upper "$W/newupper" "${cmd[@]}"
+says "^veneer: 32 lowers given; a union has at most 31 lowers" "32 lowers"
+
 # for contrast: good input in the same places works
 vrun_ok "$T/res/o" "$T/res/e" --lower "$W/l1" --lower "$W/l2" --lower / --upper "$W/newupper" -- true
 [ -d "$W/newupper" ] || fail "a missing --upper is created"
+# 31 lowers: 30 and the host root
+vrun_ok "$T/res/o" "$T/res/e" "${many[@]:4}" --lower / -- true
+
+# canonical --bind destinations mount where they name: /a//b/ at /a/b
+# (a is a directory of the union), /bin/../x at /x
+echo bound >"$T/bsrc/f"
+mkdir -p "$T/blower/a"
+vrun_ok "$T/res/o" "$T/res/e" --lower "$T/blower" --lower / --bind "$T/bsrc:/a//b/" -- \
+	sh -c 'cat /a/b/f; awk '\''$5 == "/a/b" { print "mounted at " $5 }'\'' /proc/self/mountinfo'
+assert_eq "bound
+mounted at /a/b" "$(cat "$T/res/o")" "--bind SRC:/a//b/ mounts at /a/b"
+if [ -e /x ] || [ -L /x ]; then
+	note "/x exists on the host: --bind SRC:/bin/../x not tested"
+else
+	vrun_ok "$T/res/o" "$T/res/e" --bind "$T/bsrc:/bin/../x" -- \
+		sh -c 'cat /x/f; awk '\''$5 == "/x" { print "mounted at " $5 }'\'' /proc/self/mountinfo'
+	assert_eq "bound
+mounted at /x" "$(cat "$T/res/o")" "--bind SRC:/bin/../x mounts at /x"
+fi
 echo "bad input: refused cleanly"
