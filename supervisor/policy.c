@@ -208,15 +208,6 @@ static int parse_lines(char *copy, const char *origin, struct policy *p, struct 
 	return r;
 }
 
-int policy_parse(const char *text, const char *origin, struct policy *p, struct vn_error *err)
-{
-	cleanup_free char *copy = strdup(text);
-
-	if (!copy)
-		return vn_fail(err, 0, "out of memory");
-	return parse_lines(copy, origin, p, err);
-}
-
 /* The length of the UTF-8 sequence at s (at most `left` bytes), 0 when
  * it is not one: overlong forms, surrogates and code points past
  * U+10FFFF are not UTF-8 either. */
@@ -362,6 +353,11 @@ static int load_file(const char *path, struct policy *p, struct vn_error *err)
 	if (len < 0)
 		return vn_fail(err, errno, "--policy %s cannot be read", path);
 	return policy_parse_bytes(buf, (size_t)len, path, p, err);
+}
+
+int policy_parse(const char *text, const char *origin, struct policy *p, struct vn_error *err)
+{
+	return policy_parse_bytes(text, strlen(text), origin, p, err);
 }
 
 /* The policy directories: the source tree's (a build run in place), then

@@ -50,7 +50,7 @@ int policy_load(const char *name_or_path, struct policy *policy, struct vn_error
  * made here); `origin` names it in errors. */
 int policy_parse_bytes(const char *data, size_t len, const char *origin, struct policy *policy,
 		       struct vn_error *err);
-/* Parse NUL-terminated policy text; `origin` names it in errors. */
+/* The same for NUL-terminated text. */
 int policy_parse(const char *text, const char *origin, struct policy *policy,
 		 struct vn_error *err);
 
