@@ -332,9 +332,19 @@ static int stage_layers(struct sandbox *sb, struct vn_error *err)
 {
 	struct run_options *opt = sb->opt;
 	char path[PATH_MAX];
-	int fd;
+	int fd, tree;
 
-	fd = fcntl(sb->upper.fd, F_DUPFD_CLOEXEC, 0);
+	/* The upper is staged too: an fd the target holds names a neutral
+	 * stage path (in /proc/PID/maps, map_files, fd links), never where
+	 * the upper sits on the host. */
+	tree = (int)syscall(SYS_open_tree, sb->upper.fd, "",
+			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0)
+		return vn_fail(err, errno, "clone upper %s", sb->upper.path);
+	snprintf(path, sizeof(path), "%s/upper", sb->stage);
+	if (attach(&tree, path, true, err) < 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || vn_union_add_layer(&sb->u, fd, sb->upper.path, true) < 0)
 		return vn_fail(err, errno, "add upper %s", sb->upper.path);
 	snprintf(path, sizeof(path), "%s/lower", sb->stage);
