@@ -158,8 +158,8 @@ bad "--bind onto /sys/.." --bind "$T/bsrc:/tmp/../sys/.." --upper "$W/newupper" 
 says "\(/\) is reserved" "--bind onto /tmp/../sys/.."
 
 # a directory inherited on fd 0, 1 or 2 is a handle on the host's tree
-BAD_STDIN=$HOME bad "a directory on standard input" --upper "$W/newupper" "${cmd[@]}"
-says "^veneer: standard input is a directory \(fd 0: .*\); give a file or a terminal\$" \
+BAD_STDIN=$W bad "a directory on standard input" --upper "$W/newupper" "${cmd[@]}"
+says "^veneer: standard input is a directory \(fd 0: $W\); give a file or a terminal\$" \
 	"a directory on standard input"
 for fd in 1 2; do
 	before=$(snapshot "$W")
