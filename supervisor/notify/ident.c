@@ -11,8 +11,21 @@
  * from its thread group, else from its nearest known ancestor (fork and
  * clone copy credentials; exec keeps them); with nothing known, it is the
  * root inside.  A pidfd per entry tells a reused tid from the old thread.
+ *
+ * What an exec does to the identity is not applied at the exec call: the
+ * kernel reads the path again when it runs the call, and a second thread
+ * may have rewritten it by then.  The change waits, on the entry of the
+ * thread group's leader (whose tid the process has after a successful
+ * exec), until a thread of that process is next seen: if the process
+ * image was replaced meanwhile (the 16 random bytes the kernel gives
+ * every new image, AT_RANDOM, differ), the change is applied, with the
+ * set-id bits only when the image runs the very file that was checked
+ * (/proc/PID/exe: device, inode and times); if the image is the same,
+ * the exec failed (its caller is back, or gone) and the change is
+ * dropped.  Until then other threads of the old image keep their own.
  */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -32,10 +45,29 @@
 #define PIDFD_THREAD O_EXCL
 #endif
 
+/* A process image, as far as an exec changes it. */
+struct exec_image {
+	bool has_random;
+	unsigned char random[16];   /* AT_RANDOM: new with every exec */
+	bool has_exe;
+	struct stat exe;            /* /proc/PID/exe: the file it runs */
+};
+
+/* An exec called but not yet seen to happen. */
+struct exec_pending {
+	pid_t caller;               /* the thread that called it */
+	struct vn_cred before;      /* its identity at the call */
+	bool has_file;              /* a union file was checked: */
+	struct stat file;           /* presented owner and mode, real dev/ino/times */
+	struct exec_image image;    /* the image that called */
+};
+
 struct ident {
 	pid_t tid;
 	int pidfd;              /* readable once the thread is gone; -1: unknown */
 	struct vn_cred cred;
+	struct exec_pending *exec;  /* on a leader: its process's exec */
+	pid_t exec_leader;      /* on a non-leader that called exec: where it waits */
 	struct ident *next;
 };
 
@@ -61,6 +93,7 @@ static void ident_free(struct ident *e)
 {
 	if (e->pidfd >= 0)
 		close(e->pidfd);
+	free(e->exec);
 	free(e);
 }
 
@@ -89,9 +122,12 @@ static bool ident_gone(const struct ident *e)
 	return e->pidfd >= 0 && poll(&p, 1, 0) > 0;
 }
 
-/* Unlink and free every entry whose thread has exited. */
-static void ident_sweep(struct ident_table *t)
+/* Unlink and free every entry whose thread has exited, now and then
+ * (after every 1024 new entries), when no entry is in use. */
+static void ident_sweep_due(struct ident_table *t)
 {
+	if (t->since_sweep < 1024)
+		return;
 	for (size_t i = 0; i < IDENT_BUCKETS; i++)
 		for (struct ident **pp = &t->buckets[i]; *pp;) {
 			struct ident *e = *pp;
@@ -105,6 +141,15 @@ static void ident_sweep(struct ident_table *t)
 			}
 		}
 	t->since_sweep = 0;
+}
+
+/* The entry of tid, live or not. */
+static struct ident *ident_lookup(struct ident_table *t, pid_t tid)
+{
+	for (struct ident *e = t->buckets[(unsigned)tid % IDENT_BUCKETS]; e; e = e->next)
+		if (e->tid == tid)
+			return e;
+	return NULL;
 }
 
 /* The live entry of tid (a stale one is dropped). */
@@ -133,14 +178,15 @@ static struct ident *ident_add(struct ident_table *t, pid_t tid, const struct vn
 		return NULL;
 	e->tid = tid;
 	e->cred = *cred;
+	e->exec = NULL;
+	e->exec_leader = 0;
 	e->pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
 	if (e->pidfd < 0)
 		e->pidfd = (int)syscall(SYS_pidfd_open, tid, 0);
 	e->next = t->buckets[(unsigned)tid % IDENT_BUCKETS];
 	t->buckets[(unsigned)tid % IDENT_BUCKETS] = e;
 	__atomic_add_fetch(&t->count, 1, __ATOMIC_RELAXED);
-	if (++t->since_sweep >= 1024)
-		ident_sweep(t);
+	t->since_sweep++;
 	return e;
 }
 
@@ -163,10 +209,143 @@ static int proc_parents(pid_t tid, pid_t *tgid, pid_t *ppid)
 	return found == 2 ? 0 : -ESRCH;
 }
 
-/* What a thread seen for the first time inherited. */
-static void ident_inherited(struct notify_ctx *ctx, struct ident_table *t, pid_t tid,
+/* ------------------------------------------------ exec, applied late */
+
+/* What exec does to identity cr (the kernel's cap_bprm_creds_from_file):
+ * the set-id bits of st (NULL: no file of ours), the saved and file-system
+ * ids following the effective ones; root (a real or effective uid of 0)
+ * gets every capability of the bounding set, anyone else none (no file
+ * capabilities); PR_SET_KEEPCAPS is forgotten.  false: nothing changes. */
+static bool exec_cred(struct vn_cred *cr, const struct stat *st)
+{
+	const struct vn_cred old = *cr;
+
+	if (st && (st->st_mode & S_ISUID))
+		cr->euid = st->st_uid;
+	if (st && (st->st_mode & S_ISGID) && (st->st_mode & S_IXGRP))
+		cr->egid = st->st_gid;
+	cr->suid = cr->fsuid = cr->euid;
+	cr->sgid = cr->fsgid = cr->egid;
+	cr->cap_permitted = cr->ruid == 0 || cr->euid == 0 ? cr->cap_bounding : 0;
+	cr->cap_effective = cr->euid == 0 ? cr->cap_permitted : 0;
+	cr->keepcaps = false;
+	return cr->euid != old.euid || cr->suid != old.suid || cr->fsuid != old.fsuid ||
+	       cr->egid != old.egid || cr->sgid != old.sgid || cr->fsgid != old.fsgid ||
+	       cr->cap_permitted != old.cap_permitted || cr->cap_effective != old.cap_effective ||
+	       old.keepcaps;
+}
+
+/* The image the caller's process runs: the random bytes the kernel put
+ * on its first stack (AT_RANDOM, 16 new ones at every exec) and its
+ * executable. */
+static void exec_image_read(struct notify_call *c, struct exec_image *im)
+{
+	unsigned long auxv[128];
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	memset(im, 0, sizeof(*im));
+	snprintf(path, sizeof(path), "/proc/%d/exe", c->pid);
+	im->has_exe = stat(path, &im->exe) == 0;
+	snprintf(path, sizeof(path), "/proc/%d/auxv", c->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, auxv, sizeof(auxv));
+	close(fd);
+	for (size_t i = 0; n > 0 && i + 1 < (size_t)n / sizeof(auxv[0]) && auxv[i] != AT_NULL; i += 2)
+		if (auxv[i] == AT_RANDOM) {
+			im->has_random = notify_read(c, auxv[i + 1], im->random, sizeof(im->random)) == 0;
+			break;
+		}
+}
+
+static bool same_image(const struct exec_image *before, const struct exec_image *now)
+{
+	if (before->has_random && now->has_random)
+		return memcmp(before->random, now->random, sizeof(before->random)) == 0;
+	/* the bytes unmapped: only an exec of another file tells */
+	return !before->has_exe || !now->has_exe ||
+	       (before->exe.st_dev == now->exe.st_dev && before->exe.st_ino == now->exe.st_ino);
+}
+
+/* The image runs the file checked at the exec call, unchanged since. */
+static bool runs_file(const struct exec_image *im, const struct stat *file)
+{
+	const struct stat *x = &im->exe;
+
+	return im->has_exe && x->st_dev == file->st_dev && x->st_ino == file->st_ino &&
+	       x->st_mtim.tv_sec == file->st_mtim.tv_sec &&
+	       x->st_mtim.tv_nsec == file->st_mtim.tv_nsec &&
+	       x->st_ctim.tv_sec == file->st_ctim.tv_sec && x->st_ctim.tv_nsec == file->st_ctim.tv_nsec;
+}
+
+/*
+ * Leader l's process has an exec pending and c's caller is seen: a thread
+ * of that process (in_group), or a process that inherits from it.  A new
+ * image gets the identity the exec gives, with the set-id bits only when
+ * it runs the file checked; the old image, seen by the exec's caller (back
+ * from a failed exec) or with that caller gone, drops it; anyone else of
+ * the old image (the exec still running, or a child made before it) keeps
+ * the old identity and the change waits.
+ */
+static void exec_settle(struct notify_call *c, struct ident_table *t, struct ident *l,
+			bool in_group)
+{
+	struct exec_pending *p = l->exec;
+	struct exec_image now;
+
+	exec_image_read(c, &now);
+	if (!same_image(&p->image, &now)) {
+		struct vn_cred cred = p->before;
+
+		exec_cred(&cred, p->has_file && runs_file(&now, &p->file) ? &p->file : NULL);
+		l->cred = cred;
+	} else if (!in_group) {
+		return;
+	} else if (c->pid != p->caller) {
+		struct ident *caller = p->caller == l->tid ? l : ident_lookup(t, p->caller);
+
+		if (caller && !ident_gone(caller))
+			return;
+	}
+	free(p);
+	l->exec = NULL;
+}
+
+/* Entry e of the caller: settle what its process's exec left pending. */
+static void exec_settle_own(struct notify_call *c, struct ident_table *t, struct ident *e)
+{
+	if (e->exec)
+		exec_settle(c, t, e, true);
+	if (e->exec_leader) {
+		/* a non-leader that called exec, back: it failed */
+		struct ident *l = ident_lookup(t, e->exec_leader);
+
+		if (l && l->exec && l->exec->caller == c->pid)
+			exec_settle(c, t, l, true);
+		e->exec_leader = 0;
+	}
+}
+
+/* The entry of an ancestor (or leader) of c's caller, settled. */
+static struct ident *ident_find_settled(struct notify_call *c, struct ident_table *t, pid_t tid,
+					bool in_group)
+{
+	struct ident *e = ident_find(t, tid);
+
+	if (e && e->exec)
+		exec_settle(c, t, e, in_group);
+	return e;
+}
+
+/* What thread tid, seen for the first time, inherited (c: the call that
+ * sees it, of tid's process). */
+static void ident_inherited(struct notify_call *c, struct ident_table *t, pid_t tid,
 			    struct vn_cred *cred)
 {
+	struct notify_ctx *ctx = c->ctx;
 	pid_t cur = tid;
 
 	vn_cred_root(cred, ctx->root_caps);
@@ -176,9 +355,9 @@ static void ident_inherited(struct notify_ctx *ctx, struct ident_table *t, pid_t
 
 		if (proc_parents(cur, &tgid, &ppid) < 0)
 			return;
-		e = tgid != cur ? ident_find(t, tgid) : NULL;
+		e = tgid != cur ? ident_find_settled(c, t, tgid, depth == 0) : NULL;
 		if (!e && ppid > 1 && ppid != ctx->init_pid)
-			e = ident_find(t, ppid);
+			e = ident_find_settled(c, t, ppid, false);
 		if (e) {
 			*cred = e->cred;
 			return;
@@ -205,11 +384,13 @@ void ident_begin(struct notify_call *c)
 	if (t->count == 0) {
 		vn_cred_root(&c->cred, c->ctx->root_caps);
 	} else if ((e = ident_find(t, c->pid))) {
+		exec_settle_own(c, t, e);
 		c->cred = e->cred;
 	} else {
-		ident_inherited(c->ctx, t, c->pid, &c->cred);
+		ident_inherited(c, t, c->pid, &c->cred);
 		ident_add(t, c->pid, &c->cred);
 	}
+	ident_sweep_due(t);
 	pthread_mutex_unlock(&t->lock);
 	vn_set_cred(&c->cred);
 }
@@ -232,6 +413,7 @@ static int ident_commit(struct notify_call *c)
 		e->cred = c->cred;
 	else if (!ident_add(t, c->pid, &c->cred))
 		r = -ENOMEM;
+	ident_sweep_due(t);
 	pthread_mutex_unlock(&t->lock);
 	return r;
 }
@@ -456,29 +638,60 @@ struct answer sys_getgroups(struct notify_call *c)
 	return answer_value(c->cred.ngroups);
 }
 
-/* exec of a set-user-ID or set-group-ID file (presented bits and owner):
- * the effective and saved ids become the file's, as the kernel does. */
+/*
+ * An exec of st (a union file checked; NULL for a file of the kernel's)
+ * is about to be continued: what it does to the identity waits on the
+ * leader's entry until the process is next seen (exec_settle).
+ */
 int ident_exec(struct notify_call *c, const struct stat *st)
 {
-	struct vn_cred *cr = &c->cred;
-	uint64_t permitted, effective;
+	struct ident_table *t = c->ctx->idents;
+	struct vn_cred after = c->cred;
+	struct ident *leader, *self;
+	struct exec_pending *p;
+	pid_t tgid, ppid;
+	int r = 0;
 
-	if (st->st_mode & S_ISUID)
-		cr->euid = cr->suid = cr->fsuid = st->st_uid;
-	if ((st->st_mode & S_ISGID) && (st->st_mode & S_IXGRP))
-		cr->egid = cr->sgid = cr->fsgid = st->st_gid;
-	/* exec gives root (a real or effective uid of 0) every capability of
-	 * the bounding set, takes them from anyone else (no file
-	 * capabilities), and forgets PR_SET_KEEPCAPS */
-	permitted = cr->ruid == 0 || cr->euid == 0 ? cr->cap_bounding : 0;
-	effective = cr->euid == 0 ? permitted : 0;
-	if (!(st->st_mode & (S_ISUID | S_ISGID)) && permitted == cr->cap_permitted &&
-	    effective == cr->cap_effective && !cr->keepcaps)
+	if (!exec_cred(&after, st))
 		return 0; /* nothing changes: nothing to keep */
-	cr->cap_permitted = permitted;
-	cr->cap_effective = effective;
-	cr->keepcaps = false;
-	return ident_commit(c);
+	r = proc_parents(c->pid, &tgid, &ppid);
+	if (r < 0)
+		return r;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->caller = c->pid;
+	p->before = c->cred;
+	p->has_file = st != NULL;
+	if (st)
+		p->file = *st;
+	exec_image_read(c, &p->image);
+
+	pthread_mutex_lock(&t->lock);
+	leader = ident_find(t, tgid);
+	if (!leader && tgid == c->pid) {
+		leader = ident_add(t, tgid, &c->cred);
+	} else if (!leader) {
+		struct vn_cred cred;
+
+		ident_inherited(c, t, tgid, &cred);
+		leader = ident_add(t, tgid, &cred);
+	}
+	self = tgid == c->pid ? leader : ident_find(t, c->pid);
+	if (!self)
+		self = ident_add(t, c->pid, &c->cred);
+	if (leader && self) {
+		free(leader->exec);
+		leader->exec = p;
+		if (self != leader)
+			self->exec_leader = tgid;
+	} else {
+		free(p);
+		r = -ENOMEM;
+	}
+	ident_sweep_due(t);
+	pthread_mutex_unlock(&t->lock);
+	return r;
 }
 
 /* PR_SET_KEEPCAPS and PR_CAPBSET_DROP are noted; the kernel runs every prctl. */

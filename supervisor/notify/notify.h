@@ -234,7 +234,9 @@ void ident_table_free(struct notify_ctx *ctx);
 /* Before a call's handler: c->cred is the caller's, and the core's. */
 void ident_begin(struct notify_call *c);
 void ident_end(void);
-/* An exec is about to run the file st: set-id bits take effect. */
+/* An exec of the union file st (NULL: a file of the kernel's) is about to
+ * be continued: what it does to the identity (set-id bits of st only if
+ * the new image runs st) is applied when the process is next seen. */
 int ident_exec(struct notify_call *c, const struct stat *st);
 struct answer sys_setuid(struct notify_call *c);
 struct answer sys_setgid(struct notify_call *c);

@@ -132,10 +132,14 @@ static struct answer exec_path(struct notify_call *c, int dirfd, uint64_t path, 
 			return answer_error(-fd);
 		r = render_interpreter_of(c, fd, 0);
 		close(fd);
+		if (r == 0 && c->ctx->presented)
+			r = ident_exec(c, NULL); /* not a file whose set-id bits we present */
 		return r < 0 ? answer_error(-r) : answer_continue();
 	}
-	if (tp.kind == TARGET_PASSTHROUGH)
-		return answer_continue();
+	if (tp.kind == TARGET_PASSTHROUGH) {
+		r = c->ctx->presented ? ident_exec(c, NULL) : 0;
+		return r < 0 ? answer_error(-r) : answer_continue();
+	}
 	if (tp.err < 0)
 		return answer_error(-tp.err);
 	if (S_ISLNK(tp.node.st.st_mode))
@@ -143,8 +147,10 @@ static struct answer exec_path(struct notify_call *c, int dirfd, uint64_t path, 
 	r = vn_permission(&tp.node.st, VN_MAY_EXEC);
 	if (r == 0)
 		r = render_executable(c, &tp, 0);
+	/* the kernel reads the path again: the identity changes only if the
+	 * process then runs this very file (ident.c) */
 	if (r == 0 && c->ctx->presented)
-		r = ident_exec(c, &tp.node.st); /* the exec may yet fail: a limit */
+		r = ident_exec(c, &tp.node.st);
 	if (r < 0)
 		return answer_error(-r);
 	return answer_continue();
