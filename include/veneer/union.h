@@ -171,11 +171,21 @@ enum { VN_COPYUP_NO_DATA = 1 }; /* the caller empties the file anyway */
 /* Copy a lower object into the upper (its parents first); node is
  * resolved again after.  Nothing when it is in the upper already. */
 int vn_copy_up(struct vn_union *u, struct vn_node *node, int flags);
+/* What a copy-up of node would be refused for that is known before
+ * anything changes (the caller may not read the data): 0 or -errno. */
+int vn_copy_up_check(struct vn_union *u, const struct vn_node *node, int flags);
+/* Take back the copy vn_copy_up made of the file at path (the call that
+ * wanted it failed): the lower file shows again. */
+int vn_copy_up_undo(struct vn_union *u, const char *path);
 
 /* union/dir.c: names.  The node of a new name is vn_resolve's -ENOENT
  * answer (parent_exists set); modes are final (the caller applied the
  * umask).  All return 0, an fd, or -errno. */
 int vn_create(struct vn_union *u, const struct vn_node *node, int open_flags, mode_t mode);
+/* What vn_create would be refused for before it changes anything. */
+int vn_create_check(struct vn_union *u, const struct vn_node *node);
+/* Take back the name vn_create made at path (the call failed after). */
+int vn_create_undo(struct vn_union *u, const char *path);
 int vn_mkdir(struct vn_union *u, const struct vn_node *node, mode_t mode);
 int vn_mknod(struct vn_union *u, const struct vn_node *node, mode_t mode, dev_t dev);
 int vn_symlink(struct vn_union *u, const struct vn_node *node, const char *target);
@@ -187,6 +197,8 @@ int vn_link(struct vn_union *u, struct vn_node *from, const struct vn_node *to);
 int vn_link_fd(struct vn_union *u, int fd, const struct vn_node *to);
 /* An unnamed file in the upper's copy of directory dir (O_TMPFILE). */
 int vn_tmpfile(struct vn_union *u, const struct vn_node *dir, int open_flags, mode_t mode);
+/* The unnamed file ino went unused (its fd was never handed over). */
+void vn_tmpfile_undo(struct vn_union *u, ino_t ino);
 int vn_unlink(struct vn_union *u, const struct vn_node *node);
 int vn_rmdir(struct vn_union *u, const struct vn_node *node);
 /* flags: RENAME_NOREPLACE, RENAME_EXCHANGE */
@@ -197,6 +209,9 @@ int vn_chmod(struct vn_union *u, struct vn_node *node, mode_t mode);
 int vn_chown(struct vn_union *u, struct vn_node *node, uid_t uid, gid_t gid);
 int vn_utimens(struct vn_union *u, struct vn_node *node, const struct timespec times[2]);
 int vn_truncate(struct vn_union *u, struct vn_node *node, off_t length);
+/* O_TRUNC's truncation of node, on an fd the union opened for writing
+ * without it (done last: it cannot be taken back). */
+int vn_truncate_opened(const struct vn_node *node, int fd);
 int vn_setxattr(struct vn_union *u, struct vn_node *node, const char *name, const void *value,
 		size_t size, int flags);
 int vn_removexattr(struct vn_union *u, struct vn_node *node, const char *name);

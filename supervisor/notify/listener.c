@@ -49,23 +49,58 @@ static void log_answer(struct notify_call *c, const struct answer *ans)
 	pthread_mutex_unlock(&ctx->log_lock);
 }
 
+/* An fd answer: ADDFD with SEND, at the number reserved for it if the
+ * call reserved one (SETFD replaces the placeholder in one step, so the
+ * target never sees the number free).  0, or the errno of the failure:
+ * then what the call changed is undone. */
+static int send_fd(struct notify_call *c, const struct answer *ans)
+{
+	struct seccomp_notif_addfd addfd = {
+		.id = c->req->id,
+		.flags = SECCOMP_ADDFD_FLAG_SEND | (c->reserved ? SECCOMP_ADDFD_FLAG_SETFD : 0),
+		.srcfd = (__u32)ans->fd,
+		.newfd = c->reserved ? (__u32)c->slot : 0,
+		.newfd_flags = ans->cloexec ? O_CLOEXEC : 0,
+	};
+	int r = ioctl(c->ctx->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+	int err = errno;
+
+	close(ans->fd);
+	if (r >= 0)
+		return 0;
+	if (c->change.kind != OPEN_CHANGED_NOTHING)
+		open_undo(c);
+	return err;
+}
+
+int notify_reserve_fd(struct notify_call *c)
+{
+	struct seccomp_notif_addfd addfd = {
+		.id = c->req->id,
+		.srcfd = (__u32)c->ctx->placeholder,
+		/* an exec by another thread meanwhile ends this call: the new
+		 * program must not inherit the placeholder */
+		.newfd_flags = O_CLOEXEC,
+	};
+	int fd = ioctl(c->ctx->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+
+	if (fd < 0)
+		return errno == EBADF ? -EMFILE : errno == ESRCH ? -ENOENT : -errno;
+	c->reserved = true;
+	c->slot = fd;
+	return 0;
+}
+
 static void send_reply(struct notify_call *c, struct seccomp_notif_resp *resp,
 		       const struct answer *ans)
 {
 	struct answer fallback;
 
 	if (ans->kind == ANSWER_FD) {
-		struct seccomp_notif_addfd addfd = {
-			.id = c->req->id,
-			.flags = SECCOMP_ADDFD_FLAG_SEND,
-			.srcfd = (__u32)ans->fd,
-			.newfd_flags = ans->cloexec ? O_CLOEXEC : 0,
-		};
-		int r = ioctl(c->ctx->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
-		int err = errno;
+		int err = send_fd(c, ans);
 
-		close(ans->fd);
-		if (r >= 0 || err == ENOENT)
+		/* ENOENT, ESRCH: the target died or the call was interrupted */
+		if (err == 0 || err == ENOENT || err == ESRCH)
 			return;
 		/* Past RLIMIT_NOFILE the kernel says EBADF; the call says EMFILE.
 		 * Never continue after a failed inject. */
@@ -191,6 +226,7 @@ int notify_start(struct notify_ctx *ctx, int nworkers)
 	struct seccomp_notif_sizes sizes;
 	struct sigaction sa = { .sa_handler = wake_handler };
 
+	ctx->placeholder = -1;
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
 		return -errno;
 	ctx->notif_size = sizes.seccomp_notif > sizeof(struct seccomp_notif)
@@ -207,6 +243,15 @@ int notify_start(struct notify_ctx *ctx, int nworkers)
 	ctx->workers = calloc((size_t)nworkers, sizeof(*ctx->workers));
 	if (!ctx->workers)
 		return -ENOMEM;
+	/* what holds a reserved fd number: nothing to read, no data kept */
+	ctx->placeholder = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (ctx->placeholder < 0) {
+		int err = -errno;
+
+		free(ctx->workers);
+		ctx->workers = NULL;
+		return err;
+	}
 	for (int i = 0; i < nworkers; i++) {
 		int r = pthread_create(&ctx->workers[i], NULL, worker_main, ctx);
 
@@ -241,5 +286,8 @@ void notify_stop(struct notify_ctx *ctx)
 	free(ctx->workers);
 	ctx->workers = NULL;
 	ctx->nworkers = 0;
+	if (ctx->placeholder >= 0)
+		close(ctx->placeholder);
+	ctx->placeholder = -1;
 	pthread_mutex_destroy(&ctx->log_lock);
 }

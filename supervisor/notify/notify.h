@@ -48,6 +48,7 @@ struct notify_ctx {
 	struct ident_table *idents;
 	uint64_t root_caps;      /* the root inside's capabilities (the policy's) */
 	const struct policy *policy; /* host-sockets and the rest of the policy */
+	int placeholder;         /* /dev/null, read-only: holds a reserved fd number */
 	pthread_mutex_t log_lock;
 	pthread_t *workers;
 	int nworkers;
@@ -69,6 +70,21 @@ struct answer {
 	bool cloexec;
 };
 
+/* What an open changed in the union before its fd was handed over
+ * (sys_open.c): undone by open_undo when the fd cannot be. */
+enum open_change_kind {
+	OPEN_CHANGED_NOTHING,
+	OPEN_MADE_NAME,       /* a new name (O_CREAT) */
+	OPEN_COPIED_UP,       /* a lower file copied up for writing */
+	OPEN_MADE_UNNAMED,    /* an O_TMPFILE file (its owner record) */
+};
+
+struct open_change {
+	enum open_change_kind kind;
+	char path[PATH_MAX];  /* the new name, or the copy */
+	ino_t ino;            /* the unnamed file */
+};
+
 struct notify_call {
 	struct notify_ctx *ctx;
 	struct seccomp_notif *req;
@@ -76,6 +92,11 @@ struct notify_call {
 	const char *name;       /* syscall name, for -v */
 	char detail[PATH_MAX + 64];
 	struct vn_cred cred;    /* presented: the caller's identity */
+	/* an fd answer goes to this number of the target's, reserved by
+	 * notify_reserve_fd before the call changed anything */
+	bool reserved;
+	int slot;
+	struct open_change change;
 };
 
 static inline struct answer answer_value(int64_t v) { return (struct answer){ .kind = ANSWER_VALUE, .val = v }; }
@@ -146,6 +167,11 @@ int target_fd_object(struct notify_call *c, int fd, struct vn_node *node, int *f
  * file's flags and offset: after a copy-up, the fd shows the copy. */
 int target_swap_file(struct notify_call *c, int fd, int old_file, const struct vn_node *node);
 
+/* sys_proc.c: /proc files that would show host paths, answered filtered.
+ * 1: *fd is the answer; 0: the kernel's to open; -errno. */
+int proc_open_filtered(struct notify_call *c, const struct target_path *tp, uint64_t flags,
+		       int *fd);
+
 /* table.c: syscall number -> decoder */
 typedef struct answer (*notify_handler)(struct notify_call *c);
 /* How a call holds the union: readers share it, changes hold it alone;
@@ -167,6 +193,9 @@ struct answer sys_open(struct notify_call *c);
 struct answer sys_openat(struct notify_call *c);
 struct answer sys_openat2(struct notify_call *c);
 struct answer sys_creat(struct notify_call *c);
+/* The fd of an open that changed the union could not be handed over:
+ * the union as before (c->change says what to undo). */
+void open_undo(struct notify_call *c);
 struct answer sys_stat(struct notify_call *c);
 struct answer sys_lstat(struct notify_call *c);
 struct answer sys_fstat(struct notify_call *c);
@@ -274,6 +303,10 @@ void dirstream_cache_free(struct dirstream_cache *cache);
 
 /* listener.c */
 int notify_start(struct notify_ctx *ctx, int nworkers);
+/* Reserve the target's lowest free fd number for this call's fd answer
+ * (a placeholder on /dev/null sits there until the answer replaces it):
+ * 0, -EMFILE when the target has no room, -ENOENT when it is gone. */
+int notify_reserve_fd(struct notify_call *c);
 /* Stop and join the workers (init is gone: no call will come). */
 void notify_stop(struct notify_ctx *ctx);
 

@@ -137,9 +137,64 @@ static int creation_mode(struct notify_call *c, const struct open_request *o, mo
 	return 0;
 }
 
+/* ------------------------------------------------ opens that change
+ *
+ * An open that changes the union (it makes a name, copies a file up,
+ * truncates, or makes an unnamed file) changes it only once its fd has a
+ * place in the target: what can refuse the change is asked first, then
+ * the target's fd number is reserved (EMFILE there leaves the union as
+ * it was), the change is made, and the answer puts the fd at that number
+ * (listener.c).  If that fails (the target died), the change is taken
+ * back (open_undo).  A truncation cannot be taken back: it is made last,
+ * when the number is known good.  Opens that change nothing answer with
+ * one ioctl, as before.
+ */
+
+static void note_change(struct notify_call *c, enum open_change_kind kind, const char *path,
+			ino_t ino)
+{
+	c->change.kind = kind;
+	snprintf(c->change.path, sizeof(c->change.path), "%s", path);
+	c->change.ino = ino;
+}
+
+void open_undo(struct notify_call *c)
+{
+	struct vn_union *u = c->ctx->u;
+	int r = 0;
+
+	switch (c->change.kind) {
+	case OPEN_CHANGED_NOTHING:
+		return;
+	case OPEN_MADE_NAME:
+		r = vn_create_undo(u, c->change.path);
+		break;
+	case OPEN_COPIED_UP:
+		r = vn_copy_up_undo(u, c->change.path);
+		break;
+	case OPEN_MADE_UNNAMED:
+		vn_tmpfile_undo(u, c->change.ino);
+		break;
+	}
+	if (r < 0 && c->ctx->verbose)
+		fprintf(stderr, "veneer: [%d] %s: could not take back %s after a failed answer: %s\n",
+			c->pid, c->name, c->change.path, strerror(-r));
+	c->change.kind = OPEN_CHANGED_NOTHING;
+}
+
+/* The change is made but its fd could not be opened: take it back. */
+static struct answer changed_fd(struct notify_call *c, int fd, bool cloexec)
+{
+	if (fd >= 0)
+		return answer_fd(fd, cloexec);
+	open_undo(c);
+	return answer_error(-fd);
+}
+
 static struct answer open_tmpfile(struct notify_call *c, const struct target_path *tp,
 				  const struct open_request *o)
 {
+	struct stat st;
 	mode_t mode;
 	int fd, r;
 
@@ -150,10 +205,22 @@ static struct answer open_tmpfile(struct notify_call *c, const struct target_pat
 	if (!S_ISDIR(tp->node.st.st_mode))
 		return answer_error(ENOTDIR);
 	r = creation_mode(c, o, &mode);
+	if (r == 0)
+		r = vn_permission(&tp->node.st, VN_MAY_WRITE | VN_MAY_EXEC);
+	if (r == 0)
+		r = notify_reserve_fd(c);
 	if (r < 0)
 		return answer_error(-r);
 	fd = vn_tmpfile(c->ctx->u, &tp->node, layer_open_flags(o->flags & ~(uint64_t)O_TMPFILE), mode);
-	return fd < 0 ? answer_error(-fd) : answer_fd(fd, o->flags & O_CLOEXEC);
+	if (fd < 0)
+		return answer_error(-fd);
+	if (fstat(fd, &st) < 0) {
+		r = errno;
+		close(fd);
+		return answer_error(r);
+	}
+	note_change(c, OPEN_MADE_UNNAMED, tp->node.path, st.st_ino);
+	return answer_fd(fd, o->flags & O_CLOEXEC);
 }
 
 static struct answer open_create(struct notify_call *c, const struct target_path *tp,
@@ -165,28 +232,66 @@ static struct answer open_create(struct notify_call *c, const struct target_path
 	if (o->flags & O_DIRECTORY)
 		return answer_error(EINVAL);
 	r = creation_mode(c, o, &mode);
+	if (r == 0)
+		r = vn_create_check(c->ctx->u, &tp->node);
+	if (r == 0)
+		r = notify_reserve_fd(c);
 	if (r < 0)
 		return answer_error(-r);
 	fd = vn_create(c->ctx->u, &tp->node, layer_open_flags(o->flags), mode);
-	return fd < 0 ? answer_error(-fd) : answer_fd(fd, o->flags & O_CLOEXEC);
+	if (fd < 0)
+		return answer_error(-fd);
+	note_change(c, OPEN_MADE_NAME, tp->node.path, 0);
+	return answer_fd(fd, o->flags & O_CLOEXEC);
 }
 
-/* A file opened for writing is the upper's: copy it up first (without
- * its data when O_TRUNC empties it anyway). */
-static struct answer open_for_write(struct notify_call *c, struct target_path *tp,
-				    const struct open_request *o)
+/* A lower file opened for writing is copied up first (without its data
+ * when O_TRUNC empties it anyway): the fd is the copy's. */
+static struct answer open_copy_up(struct notify_call *c, struct target_path *tp,
+				  const struct open_request *o)
 {
 	struct stat lower = tp->node.st;
-	bool was_lower = tp->node.layer > 0;
-	int r = vn_copy_up(c->ctx->u, &tp->node, (o->flags & O_TRUNC) ? VN_COPYUP_NO_DATA : 0);
+	int copy_flags = (o->flags & O_TRUNC) ? VN_COPYUP_NO_DATA : 0;
+	int r = vn_copy_up_check(c->ctx->u, &tp->node, copy_flags);
 	int fd;
 
+	if (r == 0)
+		r = notify_reserve_fd(c);
+	if (r == 0)
+		r = vn_copy_up(c->ctx->u, &tp->node, copy_flags);
 	if (r < 0)
 		return answer_error(-r);
-	if (was_lower)
+	note_change(c, OPEN_COPIED_UP, tp->node.path, 0);
+	fd = vn_open_node(c->ctx->u, &tp->node, layer_open_flags(o->flags));
+	if (fd >= 0 && (o->flags & O_TRUNC) && (r = vn_truncate_opened(&tp->node, fd)) < 0) {
+		close(fd);
+		fd = r;
+	}
+	if (fd >= 0)
 		stale_after_copy_up(c, &lower, &tp->node);
-	fd = vn_open_node(c->ctx->u, &tp->node, layer_open_flags(o->flags) | (int)(o->flags & O_TRUNC));
-	return fd < 0 ? answer_error(-fd) : answer_fd(fd, o->flags & O_CLOEXEC);
+	return changed_fd(c, fd, o->flags & O_CLOEXEC);
+}
+
+/* An upper file opened for writing: O_TRUNC is the only change, made
+ * once the fd is open and its number reserved. */
+static struct answer open_upper_for_write(struct notify_call *c, const struct target_path *tp,
+					  const struct open_request *o)
+{
+	int fd = vn_open_node(c->ctx->u, &tp->node, layer_open_flags(o->flags));
+	int r;
+
+	if (fd < 0)
+		return answer_error(-fd);
+	if (o->flags & O_TRUNC) {
+		r = notify_reserve_fd(c);
+		if (r == 0)
+			r = vn_truncate_opened(&tp->node, fd);
+		if (r < 0) {
+			close(fd);
+			return answer_error(-r);
+		}
+	}
+	return answer_fd(fd, o->flags & O_CLOEXEC);
 }
 
 static struct answer open_common(struct notify_call *c, const struct open_request *o)
@@ -236,7 +341,7 @@ static struct answer open_common(struct notify_call *c, const struct open_reques
 				     S_ISCHR(tp.node.st.st_mode) || S_ISBLK(tp.node.st.st_mode)))
 		return open_special(c, &tp, flags);
 	if (open_may_write(o->flags))
-		return open_for_write(c, &tp, o);
+		return tp.node.layer > 0 ? open_copy_up(c, &tp, o) : open_upper_for_write(c, &tp, o);
 	fd = vn_open_node(c->ctx->u, &tp.node, layer_open_flags(o->flags));
 	if (fd < 0)
 		return answer_error(-fd);

@@ -547,6 +547,57 @@ int vn_copy_up(struct vn_union *u, struct vn_node *node, int flags)
 	return union_refresh(u, node);
 }
 
+int vn_copy_up_check(struct vn_union *u, const struct vn_node *node, int flags)
+{
+	int fd;
+
+	if (node->layer <= 0 || !S_ISREG(node->st.st_mode) || node->st.st_size == 0 ||
+	    (flags & VN_COPYUP_NO_DATA))
+		return 0;
+	/* the data is read as the caller: what the host refuses them, the
+	 * copy-up is refused (copy_regular opens it the same way) */
+	fd = vn_open_node(u, node, O_RDONLY | O_NOFOLLOW);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
+int vn_copy_up_undo(struct vn_union *u, const char *path)
+{
+	char name[NAME_MAX + 1], dir[PATH_MAX];
+	struct kept_times kept;
+	struct vn_node node;
+	ino_t doomed;
+	int parent, r;
+
+	r = vn_resolve(u, "/", path, 0, &node);
+	if (r < 0)
+		return r;
+	if (node.layer != 0 || !S_ISREG(node.st.st_mode))
+		return -EINVAL; /* not a copy vn_copy_up made */
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = '\0';
+	if (snprintf(name, sizeof(name), "%s", strrchr(path, '/') + 1) >= (int)sizeof(name))
+		return -ENAMETOOLONG;
+	r = union_lower_has(u, dir[0] ? dir : "/", name);
+	if (r <= 0)
+		return r < 0 ? r : -EINVAL; /* nothing below it: not a copy */
+	parent = union_openat_beneath(u->layers[0].root_fd, vn_rel(dir[0] ? dir : "/"),
+				      O_PATH | O_DIRECTORY);
+	if (parent < 0)
+		return parent;
+	/* as the copy-up kept the directory's times, so does its undoing */
+	times_keep(parent, &kept);
+	doomed = union_owner_doomed(u, parent, name);
+	r = unlinkat(parent, name, 0) < 0 ? -errno : 0;
+	if (r == 0)
+		union_owner_forget(u, doomed);
+	times_restore(parent, &kept);
+	close(parent);
+	return r;
+}
+
 /* ------------------------------------------------------ whole trees */
 
 static int copy_tree_into(struct vn_union *u, const struct vn_node *dir, int dst,

@@ -70,17 +70,22 @@ static int may_change_in(struct vn_union *u, const char *path, const struct stat
 	return r;
 }
 
-/* The upper directory that receives a new name (copied up as needed). */
-static int new_name_parent(struct vn_union *u, const struct vn_node *node, char *name,
-			   size_t size)
+/* Whether a new name may be made at node: nothing changes. */
+static int new_name_check(struct vn_union *u, const struct vn_node *node)
 {
-	int r;
-
 	if (node->layer >= 0)
 		return -EEXIST;
 	if (union_is_reserved_name(base_name(node->path)))
 		return -EPERM;
-	r = may_change_in(u, node->path, NULL);
+	return may_change_in(u, node->path, NULL);
+}
+
+/* The upper directory that receives a new name (copied up as needed). */
+static int new_name_parent(struct vn_union *u, const struct vn_node *node, char *name,
+			   size_t size)
+{
+	int r = new_name_check(u, node);
+
 	if (r == 0)
 		r = union_state_ready(u);
 	if (r < 0)
@@ -120,6 +125,11 @@ static int new_object_done(struct vn_union *u, int parent, const char *name)
 		return r;
 	}
 	return new_name_done(parent, name);
+}
+
+int vn_create_check(struct vn_union *u, const struct vn_node *node)
+{
+	return new_name_check(u, node);
 }
 
 int vn_create(struct vn_union *u, const struct vn_node *node, int open_flags, mode_t mode)
@@ -375,6 +385,11 @@ int vn_tmpfile(struct vn_union *u, const struct vn_node *dir, int open_flags, mo
 	return fd;
 }
 
+void vn_tmpfile_undo(struct vn_union *u, ino_t ino)
+{
+	union_owner_forget(u, ino);
+}
+
 /* Whether removing the upper's `name` of node would uncover a lower one. */
 static int needs_whiteout(struct vn_union *u, const struct vn_node *node)
 {
@@ -387,11 +402,11 @@ static int needs_whiteout(struct vn_union *u, const struct vn_node *node)
 }
 
 /* The upper's directory of a name about to go, and whether it needs a
- * whiteout there (*wh). */
+ * whiteout there (*wh); `check`: whether the caller may remove it. */
 static int removal_parent(struct vn_union *u, const struct vn_node *node, char *name, size_t size,
-			  int *wh)
+			  int *wh, bool check)
 {
-	int r = may_change_in(u, node->path, &node->st);
+	int r = check ? may_change_in(u, node->path, &node->st) : 0;
 
 	if (r == 0)
 		r = union_state_ready(u);
@@ -420,17 +435,13 @@ static int replace_with_whiteout(struct vn_union *u, int parent, const char *nam
 	return 0;
 }
 
-int vn_unlink(struct vn_union *u, const struct vn_node *node)
+static int remove_file(struct vn_union *u, const struct vn_node *node, bool check)
 {
 	char name[NAME_MAX + 1];
 	ino_t doomed;
 	int parent, wh, r;
 
-	if (node->layer < 0)
-		return -ENOENT;
-	if (S_ISDIR(node->st.st_mode))
-		return -EISDIR;
-	parent = removal_parent(u, node, name, sizeof(name), &wh);
+	parent = removal_parent(u, node, name, sizeof(name), &wh, check);
 	if (parent < 0)
 		return parent;
 	doomed = node->layer == 0 ? union_owner_doomed(u, parent, name) : 0;
@@ -448,6 +459,29 @@ int vn_unlink(struct vn_union *u, const struct vn_node *node)
 	close(parent);
 	vn_view_forget(u, node->path);
 	return r;
+}
+
+int vn_unlink(struct vn_union *u, const struct vn_node *node)
+{
+	if (node->layer < 0)
+		return -ENOENT;
+	if (S_ISDIR(node->st.st_mode))
+		return -EISDIR;
+	return remove_file(u, node, true);
+}
+
+/* The name was made for a caller whose call then failed: whoever the
+ * caller is now, it goes (a lower namesake is hidden again). */
+int vn_create_undo(struct vn_union *u, const char *path)
+{
+	struct vn_node node;
+	int r = vn_resolve(u, "/", path, 0, &node);
+
+	if (r < 0)
+		return r;
+	if (node.layer != 0 || S_ISDIR(node.st.st_mode))
+		return -EINVAL; /* not what vn_create made */
+	return remove_file(u, &node, false);
 }
 
 static int dir_is_empty(struct vn_union *u, const struct vn_node *dir)
@@ -494,7 +528,7 @@ int vn_rmdir(struct vn_union *u, const struct vn_node *node)
 	r = dir_is_empty(u, node);
 	if (r <= 0)
 		return r < 0 ? r : -ENOTEMPTY;
-	parent = removal_parent(u, node, name, sizeof(name), &wh);
+	parent = removal_parent(u, node, name, sizeof(name), &wh, true);
 	if (parent < 0)
 		return parent;
 	doomed = (node->dir_layers & 1u) ? union_owner_doomed(u, parent, name) : 0;

@@ -172,6 +172,13 @@ int union_keep_setid(const struct stat *before, int fd)
 	return fchmod(fd, before->st_mode & 07777) < 0 ? -errno : 0;
 }
 
+int vn_truncate_opened(const struct vn_node *node, int fd)
+{
+	if (ftruncate(fd, 0) < 0)
+		return -errno;
+	return union_keep_setid(&node->st, fd);
+}
+
 int vn_truncate(struct vn_union *u, struct vn_node *node, off_t length)
 {
 	char name[NAME_MAX + 1];
