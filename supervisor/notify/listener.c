@@ -243,6 +243,7 @@ int notify_start(struct notify_ctx *ctx, int nworkers)
 	ctx->workers = calloc((size_t)nworkers, sizeof(*ctx->workers));
 	if (!ctx->workers)
 		return -ENOMEM;
+	socket_render_allowed(ctx);
 	/* what holds a reserved fd number: nothing to read, no data kept */
 	ctx->placeholder = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (ctx->placeholder < 0) {

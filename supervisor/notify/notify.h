@@ -222,6 +222,14 @@ struct answer sys_execveat(struct notify_call *c);
 struct answer sys_inotify_add_watch(struct notify_call *c);
 struct answer sys_bind(struct notify_call *c);
 struct answer sys_connect(struct notify_call *c);
+/* sys_socket.c: whether a socket of the union may be rendered for the
+ * target (the sandbox bound it, or the policy names it: host-sockets),
+ * and the -v line when it is refused */
+bool socket_allowed(struct notify_call *c, const struct vn_node *node);
+void socket_log_refused(struct notify_call *c, const char *path);
+/* The sockets the policy names are rendered at the start, so that a
+ * datagram sent without a connect finds them too. */
+void socket_render_allowed(struct notify_ctx *ctx);
 /* sys_mutate.c */
 struct answer sys_mkdir(struct notify_call *c);
 struct answer sys_mkdirat(struct notify_call *c);

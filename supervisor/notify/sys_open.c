@@ -96,7 +96,12 @@ static struct answer open_directory(struct notify_call *c, const struct target_p
 
 static struct answer open_special(struct notify_call *c, struct target_path *tp, int flags)
 {
-	int r = target_render(c, tp, flags);
+	int r;
+
+	/* a socket has no open (the kernel says ENXIO): nothing to render */
+	if (S_ISSOCK(tp->node.st.st_mode))
+		return answer_error(ENXIO);
+	r = target_render(c, tp, flags);
 
 	if (r < 0)
 		return answer_error(-r);
@@ -110,11 +115,20 @@ static struct answer open_special(struct notify_call *c, struct target_path *tp,
  * them, EBADF), so render the object in the view and let the kernel open
  * it there: directories and symlinks met are rendered by the walk, a
  * final symlink too when it is not followed, anything else as a read-only
- * bind of the real object (a FIFO as the sandbox's own, as for open). */
+ * bind of the real object (a FIFO as the sandbox's own, as for open).  A
+ * host socket the policy does not name is EACCES (sys_socket.c). */
 static struct answer open_path(struct notify_call *c, struct target_path *tp, int flags)
 {
 	mode_t mode = tp->node.st.st_mode;
-	int r = target_render(c, tp, flags);
+	int r;
+
+	/* rendered, a host socket could be reached through the view (a
+	 * continued connect, sendto): refused as connect refuses it */
+	if (S_ISSOCK(mode) && !socket_allowed(c, &tp->node)) {
+		socket_log_refused(c, tp->node.path);
+		return answer_error(EACCES);
+	}
+	r = target_render(c, tp, flags);
 
 	if (r < 0)
 		return answer_error(-r);

@@ -4,6 +4,17 @@
  * socket file is made in the upper, bound to the target's socket),
  * connect (the socket file rendered in the view, the kernel connects)
  * and inotify_add_watch (watch the real object of the union).
+ *
+ * Host sockets.  A pathname socket the sandbox did not bind itself is a
+ * host service's (systemd --user, D-Bus, docker, ssh-agent, X11), and
+ * many of them run code for whoever connects.  A socket of the upper was
+ * bound by a sandbox over it (a lower socket copied up is a new inode,
+ * which no host process listens on); any other socket is refused unless
+ * the policy names it (host-sockets), and a refused socket is never
+ * rendered into the view: the kernel resolves a continued call's path,
+ * and the paths of sendto/sendmsg (not trapped), in the view, so what is
+ * never rendered there cannot be reached.  A --bind is a host directory
+ * the user shares: the kernel resolves in it itself (see docs/design.md).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +27,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "lexpath.h"
 #include "notify.h"
 
 /* The sun_path of a pathname AF_UNIX address, or "" for anything else. */
@@ -41,6 +53,111 @@ static int read_unix_path(struct notify_call *c, char *path, size_t size)
 	return 0;
 }
 
+static bool policy_names(const struct policy *p, const char *path)
+{
+	for (size_t i = 0; p && i < p->nhost_sockets; i++)
+		if (strcmp(p->host_sockets[i], path) == 0)
+			return true;
+	return false;
+}
+
+bool socket_allowed(struct notify_call *c, const struct vn_node *node)
+{
+	return node->layer == 0 || policy_names(c->ctx->policy, node->path);
+}
+
+void socket_log_refused(struct notify_call *c, const char *path)
+{
+	if (!c->ctx->verbose)
+		return;
+	pthread_mutex_lock(&c->ctx->log_lock);
+	fprintf(stderr,
+		"veneer: [%d] %s: refused the host socket %s (not bound in this sandbox); "
+		"to allow it, name it in the policy: host-sockets = %s\n",
+		c->pid, c->name, path, path);
+	pthread_mutex_unlock(&c->ctx->log_lock);
+}
+
+void socket_render_allowed(struct notify_ctx *ctx)
+{
+	for (size_t i = 0; ctx->policy && i < ctx->policy->nhost_sockets; i++) {
+		struct vn_node node;
+
+		/* one missing now (its service not started yet) is rendered at
+		 * its first connect */
+		if (vn_resolve(ctx->u, "/", ctx->policy->host_sockets[i], VN_FOLLOW | VN_RENDER,
+			       &node) == 0 &&
+		    !node.passthrough && S_ISSOCK(node.st.st_mode) &&
+		    strcmp(node.path, ctx->policy->host_sockets[i]) == 0 &&
+		    vn_render_special(ctx->u, &node) < 0 && ctx->verbose)
+			fprintf(stderr, "veneer: host-sockets: could not render %s\n", node.path);
+	}
+}
+
+/* Refused: a client sees what it sees when nobody listens on a socket
+ * file (a stale socket), and falls back as it does then (D-Bus
+ * autolaunch, ssh without an agent, no display) instead of reporting a
+ * permission problem; EACCES stays what it is natively, the socket
+ * file's own permissions. */
+static struct answer refuse(struct notify_call *c, const char *path)
+{
+	socket_log_refused(c, path);
+	return answer_error(ECONNREFUSED);
+}
+
+/* A connect through a passthrough mount: the sandbox's own /dev (its
+ * /dev/shm) and /sys hold nothing of the host's to connect to; anything
+ * else (a --bind, /proc's links to objects outside the union) is the
+ * host's unless named. */
+static struct answer connect_passthrough(struct notify_call *c, const struct target_path *tp)
+{
+	const char *mnt = tp->node.mount ? tp->node.mount->path : "";
+	char path[PATH_MAX], canon[PATH_MAX];
+
+	if (strcmp(mnt, "/dev") == 0 || strcmp(mnt, "/sys") == 0)
+		return answer_continue();
+	if (snprintf(path, sizeof(path), "%s/%s", mnt, tp->node.rest) >= (int)sizeof(path) ||
+	    lexpath_canonical(path, canon, sizeof(canon)) < 0)
+		return answer_error(ENAMETOOLONG);
+	if (!policy_names(c->ctx->policy, canon))
+		return refuse(c, canon);
+	return answer_continue();
+}
+
+/* The kernel's order (unix_find_bsd): the lookup, write permission on the
+ * file, then a socket or ECONNREFUSED. */
+static struct answer connect_in_union(struct notify_call *c, const struct target_path *tp)
+{
+	int r;
+
+	if (tp->err < 0)
+		return answer_error(-tp->err);
+	r = vn_permission(&tp->node.st, VN_MAY_WRITE);
+	if (r < 0)
+		return answer_error(-r);
+	if (!S_ISSOCK(tp->node.st.st_mode))
+		return answer_error(ECONNREFUSED);
+	if (!socket_allowed(c, &tp->node))
+		return refuse(c, tp->node.path);
+	r = vn_render_special(c->ctx->u, &tp->node);
+	if (r < 0)
+		return answer_error(-r);
+	/* the kernel connects to the socket file rendered in the view */
+	return answer_continue();
+}
+
+/* A socket the sandbox bound is in the view at once: a datagram sendto
+ * (not trapped) finds it there, as a connect would. */
+static int render_bound(struct notify_call *c, const char *path)
+{
+	struct vn_node node;
+	int r = vn_resolve(c->ctx->u, "/", path, 0, &node);
+
+	if (r < 0)
+		return r;
+	return vn_render_special(c->ctx->u, &node);
+}
+
 static struct answer bind_in_union(struct notify_call *c, const struct target_path *tp)
 {
 	int mask, sock, r;
@@ -57,7 +174,15 @@ static struct answer bind_in_union(struct notify_call *c, const struct target_pa
 		return answer_error(sock == -EBADF ? EBADF : -sock);
 	r = vn_bind_unix(c->ctx->u, &tp->node, sock, 0777 & ~(mode_t)mask);
 	close(sock);
-	return answer_result(r);
+	if (r < 0)
+		return answer_error(-r);
+	/* bound: the call succeeded whatever the view says (without the
+	 * render, only a datagram sent before a connect misses it) */
+	r = render_bound(c, tp->node.path);
+	if (r < 0 && c->ctx->verbose)
+		fprintf(stderr, "veneer: [%d] bind: %s bound, not rendered: %s\n", c->pid,
+			tp->node.path, strerror(-r));
+	return answer_value(0);
 }
 
 static struct answer socket_path_call(struct notify_call *c, bool creates)
@@ -73,18 +198,9 @@ static struct answer socket_path_call(struct notify_call *c, bool creates)
 				  &tp);
 	if (r < 0)
 		return answer_error(-r);
-	if (tp.kind != TARGET_UNION)
-		return answer_continue();
 	if (creates)
-		return bind_in_union(c, &tp);
-	if (tp.err == 0 && S_ISSOCK(tp.node.st.st_mode)) {
-		r = vn_render_special(c->ctx->u, &tp.node);
-		if (r < 0)
-			return answer_error(-r);
-	}
-	/* the kernel connects to the socket file rendered in the view (or
-	 * answers ENOENT/ECONNREFUSED) */
-	return answer_continue();
+		return tp.kind == TARGET_UNION ? bind_in_union(c, &tp) : answer_continue();
+	return tp.kind == TARGET_UNION ? connect_in_union(c, &tp) : connect_passthrough(c, &tp);
 }
 
 struct answer sys_bind(struct notify_call *c)
