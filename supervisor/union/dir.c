@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "veneer/cleanup.h"
 
 static const char *base_name(const char *path)
 {
@@ -274,22 +277,49 @@ int vn_symlink(struct vn_union *u, const struct vn_node *node, const char *targe
 	return new_object_done(u, parent, name);
 }
 
+/* bind(2) takes at most 108 bytes of path, and the upper's directory may
+ * be anywhere (a "/proc/self/fd/N/NAME" path left NAME 90 of them): the
+ * socket is bound by its bare name from the directory, made this
+ * thread's cwd for the call.  The thread's own (unshare(CLONE_FS), once
+ * per thread): no other thread's cwd moves; it is put back after. */
+static int bind_in_dir(int dirfd, const char *name, int sock)
+{
+	static __thread bool private_cwd;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t len = strlen(name);
+	cleanup_close int here = -1;
+	int r;
+
+	if (len > sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sun.sun_path, name, len);
+	if (!private_cwd) {
+		if (unshare(CLONE_FS) < 0)
+			return -errno;
+		private_cwd = true;
+	}
+	here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (here < 0)
+		return -errno;
+	if (fchdir(dirfd) < 0)
+		return -errno;
+	/* (no terminating NUL needed: the length ends the name, as for 108) */
+	r = bind(sock, (struct sockaddr *)&sun,
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0 ? -errno : 0;
+	if (fchdir(here) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
 int vn_bind_unix(struct vn_union *u, const struct vn_node *node, int sock, mode_t mode)
 {
 	char name[NAME_MAX + 1];
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int parent = new_name_parent(u, node, name, sizeof(name));
 	int r;
 
 	if (parent < 0)
 		return parent;
-	/* the upper's directory by its fd: a short path whatever its depth */
-	if (snprintf(sun.sun_path, sizeof(sun.sun_path), "/proc/self/fd/%d/%s", parent, name) >=
-	    (int)sizeof(sun.sun_path)) {
-		close(parent);
-		return -ENAMETOOLONG;
-	}
-	r = bind(sock, (struct sockaddr *)&sun, sizeof(sun)) < 0 ? -errno : 0;
+	r = bind_in_dir(parent, name, sock);
 	if (r == 0 && fchmodat(parent, name, mode, 0) < 0)
 		r = -errno;
 	if (r < 0) {
