@@ -320,6 +320,9 @@ static struct answer open_common(struct notify_call *c, const struct open_reques
 	if (r < 0)
 		return answer_error(-r);
 	if (tp.kind == TARGET_PASSTHROUGH) {
+		r = proc_open_filtered(c, &tp, o->flags, &fd);
+		if (r != 0)
+			return r < 0 ? answer_error(-r) : answer_fd(fd, o->flags & O_CLOEXEC);
 		r = target_render(c, &tp, flags);
 		return r < 0 && r != -ENOENT ? answer_error(-r) : answer_continue();
 	}
