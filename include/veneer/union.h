@@ -211,7 +211,7 @@ int vn_utimens(struct vn_union *u, struct vn_node *node, const struct timespec t
 int vn_truncate(struct vn_union *u, struct vn_node *node, off_t length);
 /* O_TRUNC's truncation of node, on an fd the union opened for writing
  * without it (done last: it cannot be taken back). */
-int vn_truncate_opened(const struct vn_node *node, int fd);
+int vn_truncate_opened(struct vn_union *u, const struct vn_node *node, int fd);
 int vn_setxattr(struct vn_union *u, struct vn_node *node, const char *name, const void *value,
 		size_t size, int flags);
 int vn_removexattr(struct vn_union *u, struct vn_node *node, const char *name);

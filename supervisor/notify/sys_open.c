@@ -277,7 +277,7 @@ static struct answer open_copy_up(struct notify_call *c, struct target_path *tp,
 		return answer_error(-r);
 	note_change(c, OPEN_COPIED_UP, tp->node.path, 0);
 	fd = vn_open_node(c->ctx->u, &tp->node, layer_open_flags(o->flags));
-	if (fd >= 0 && (o->flags & O_TRUNC) && (r = vn_truncate_opened(&tp->node, fd)) < 0) {
+	if (fd >= 0 && (o->flags & O_TRUNC) && (r = vn_truncate_opened(c->ctx->u, &tp->node, fd)) < 0) {
 		close(fd);
 		fd = r;
 	}
@@ -299,7 +299,7 @@ static struct answer open_upper_for_write(struct notify_call *c, const struct ta
 	if (o->flags & O_TRUNC) {
 		r = notify_reserve_fd(c);
 		if (r == 0)
-			r = vn_truncate_opened(&tp->node, fd);
+			r = vn_truncate_opened(c->ctx->u, &tp->node, fd);
 		if (r < 0) {
 			close(fd);
 			return answer_error(-r);

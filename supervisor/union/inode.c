@@ -172,8 +172,21 @@ int union_keep_setid(const struct stat *before, int fd)
 	return fchmod(fd, before->st_mode & 07777) < 0 ? -errno : 0;
 }
 
-int vn_truncate_opened(const struct vn_node *node, int fd)
+int vn_truncate_opened(struct vn_union *u, const struct vn_node *node, int fd)
 {
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0)
+		return -errno;
+	/* O_RDONLY|O_TRUNC truncates too (Linux): through a writer of our own */
+	if ((flags & O_ACCMODE) == O_RDONLY) {
+		int w = vn_open_node(u, node, O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+		if (w < 0)
+			return w;
+		close(w);
+		return 0;
+	}
 	if (ftruncate(fd, 0) < 0)
 		return -errno;
 	return union_keep_setid(&node->st, fd);

@@ -31,6 +31,8 @@ for sys in open openat openat2; do
 		"$sys creat,wronly /vtdata/hidden"
 		"$sys wronly,trunc /vtdata/upperfile"
 		"$sys creat,wronly,trunc /vtdata/upperfile"
+		"$sys rdonly,trunc /vtdata/upperfile"
+		"$sys rdonly,trunc /vtdata/sub/deepfile"
 		"$sys wronly,trunc /vtdata/lowerfile"
 		"$sys wronly /vtdata/lowerfile"
 		"$sys rdwr,append /vtdata/sub/deepfile"
