@@ -10,7 +10,11 @@
  * A thread's identity is kept by its tid.  One never seen before inherits
  * from its thread group, else from its nearest known ancestor (fork and
  * clone copy credentials; exec keeps them); with nothing known, it is the
- * root inside.  A pidfd per entry tells a reused tid from the old thread.
+ * root inside.  A pidfd per entry tells a reused tid from the old thread;
+ * they are held within a budget (half the supervisor's fd limit, raised
+ * to its hard limit for them), so that thousands of threads cannot starve
+ * the supervisor of fds; past it, or where the kernel has no thread
+ * pidfds (before 6.9), the thread's start time in /proc tells instead.
  *
  * What an exec does to the identity is not applied at the exec call: the
  * kernel reads the path again when it runs the call, and a second thread
@@ -34,12 +38,13 @@
 #include <string.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "notify.h"
 
-#define IDENT_BUCKETS 1024
+#define IDENT_BUCKETS 8192
 #define ANCESTRY_MAX 64
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL
@@ -64,7 +69,8 @@ struct exec_pending {
 
 struct ident {
 	pid_t tid;
-	int pidfd;              /* readable once the thread is gone; -1: unknown */
+	int pidfd;              /* readable once the thread is gone; -1: none */
+	unsigned long long start;   /* without a pidfd: its start time (0: unknown) */
 	struct vn_cred cred;
 	struct exec_pending *exec;  /* on a leader: its process's exec */
 	pid_t exec_leader;      /* on a non-leader that called exec: where it waits */
@@ -76,23 +82,34 @@ struct ident_table {
 	struct ident *buckets[IDENT_BUCKETS];
 	size_t count;
 	size_t since_sweep;
+	size_t pidfds, pidfd_budget;
 };
 
 int ident_table_new(struct notify_ctx *ctx)
 {
 	struct ident_table *t = calloc(1, sizeof(*t));
+	struct rlimit rl;
 
 	if (!t)
 		return -ENOMEM;
 	pthread_mutex_init(&t->lock, NULL);
+	/* the target runs already: a higher limit is the supervisor's alone */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl); /* else the budget is smaller */
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		t->pidfd_budget = rl.rlim_cur == RLIM_INFINITY ? 1u << 20 : rl.rlim_cur / 2;
 	ctx->idents = t;
 	return 0;
 }
 
-static void ident_free(struct ident *e)
+static void ident_free(struct ident_table *t, struct ident *e)
 {
-	if (e->pidfd >= 0)
+	if (e->pidfd >= 0) {
 		close(e->pidfd);
+		t->pidfds--;
+	}
 	free(e->exec);
 	free(e);
 }
@@ -108,18 +125,48 @@ void ident_table_free(struct notify_ctx *ctx)
 			struct ident *e = t->buckets[i];
 
 			t->buckets[i] = e->next;
-			ident_free(e);
+			ident_free(t, e);
 		}
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 	ctx->idents = NULL;
 }
 
+/* When thread tid started (field 22 of its stat), 0 if it is gone. */
+static unsigned long long thread_start(pid_t tid)
+{
+	char path[64], buf[512];
+	unsigned long long start = 0;
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	/* the thread's own (/proc/TID/stat sums over every thread of its
+	 * process: its cost grows with them) */
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", tid, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* after the name, which may hold anything: state is field 3 */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+			 &start) != 1)
+		return 0;
+	return start;
+}
+
 static bool ident_gone(const struct ident *e)
 {
 	struct pollfd p = { .fd = e->pidfd, .events = POLLIN };
 
-	return e->pidfd >= 0 && poll(&p, 1, 0) > 0;
+	if (e->pidfd >= 0)
+		return poll(&p, 1, 0) > 0;
+	return e->start && thread_start(e->tid) != e->start;
 }
 
 /* Unlink and free every entry whose thread has exited, now and then
@@ -134,7 +181,7 @@ static void ident_sweep_due(struct ident_table *t)
 
 			if (ident_gone(e)) {
 				*pp = e->next;
-				ident_free(e);
+				ident_free(t, e);
 				__atomic_sub_fetch(&t->count, 1, __ATOMIC_RELAXED);
 			} else {
 				pp = &e->next;
@@ -163,7 +210,7 @@ static struct ident *ident_find(struct ident_table *t, pid_t tid)
 		if (!ident_gone(e))
 			return e;
 		*pp = e->next;
-		ident_free(e);
+		ident_free(t, e);
 		__atomic_sub_fetch(&t->count, 1, __ATOMIC_RELAXED);
 		return NULL;
 	}
@@ -180,9 +227,17 @@ static struct ident *ident_add(struct ident_table *t, pid_t tid, const struct vn
 	e->cred = *cred;
 	e->exec = NULL;
 	e->exec_leader = 0;
-	e->pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
-	if (e->pidfd < 0)
-		e->pidfd = (int)syscall(SYS_pidfd_open, tid, 0);
+	e->start = 0;
+	e->pidfd = -1;
+	if (t->pidfds < t->pidfd_budget) {
+		e->pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+		if (e->pidfd < 0)
+			e->pidfd = (int)syscall(SYS_pidfd_open, tid, 0);
+	}
+	if (e->pidfd >= 0)
+		t->pidfds++;
+	else
+		e->start = thread_start(tid);
 	e->next = t->buckets[(unsigned)tid % IDENT_BUCKETS];
 	t->buckets[(unsigned)tid % IDENT_BUCKETS] = e;
 	__atomic_add_fetch(&t->count, 1, __ATOMIC_RELAXED);
