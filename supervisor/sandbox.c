@@ -525,9 +525,6 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 	sb->ctx.u = &sb->u;
 	sb->ctx.listener = sb->listener;
 	sb->ctx.init_pid = sb->init;
-	sb->ctx.init_pidfd = (int)syscall(SYS_pidfd_open, sb->init, 0);
-	if (sb->ctx.init_pidfd < 0)
-		return vn_fail(err, errno, "watch the sandbox's init");
 	sb->ctx.verbose = sb->opt->verbose;
 	sb->ctx.policy = &sb->opt->policy;
 	snprintf(proc, sizeof(proc), "/proc/%d/root", sb->init);
@@ -619,8 +616,6 @@ static void sandbox_release(struct sandbox *sb)
 			close(sb->sock[i]);
 	if (sb->listener >= 0)
 		close(sb->listener);
-	if (sb->ctx.init_pidfd >= 0)
-		close(sb->ctx.init_pidfd);
 	if (sb->ctx.tracee_proc_fd >= 0)
 		close(sb->ctx.tracee_proc_fd);
 }
@@ -636,7 +631,6 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	sb->upper.fd = sb->upper.lock_fd = sb->upper.parent_fd = -1;
 	sb->sock[0] = sb->sock[1] = sb->listener = -1;
 	sb->ctx.tracee_proc_fd = -1;
-	sb->ctx.init_pidfd = -1;
 	sb->host_ids.sock = -1;
 	if (!getcwd(sb->caller_cwd, sizeof(sb->caller_cwd)))
 		sb->caller_cwd[0] = '\0';

@@ -3,16 +3,15 @@
  * The listener loop: worker threads (one per core) receive notifications,
  * run the decoder, and send one reply each.  A worker never blocks on the
  * target's behalf (FIFOs are opened by the kernel), so one slow call
- * cannot stall the rest.  RECV blocks forever once the target is gone
- * (closing the listener does not wake it), so workers poll the listener
- * together with init's pidfd and stop when init exits; a worker that lost
- * the race for the last notification and sleeps in RECV is woken by a
- * signal from notify_stop.
+ * cannot stall the rest.  Workers block in RECV itself, which wakes one
+ * worker per notification and costs the same however many threads wait.
+ * RECV blocks forever once the target is gone (closing the listener does
+ * not wake it): notify_stop, called once init has exited, wakes each
+ * worker with a signal until it is joined.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -196,18 +195,9 @@ static void *worker_main(void *arg)
 		return NULL;
 	}
 	while (!ctx->stopping) {
-		struct pollfd fds[2] = {
-			{ .fd = ctx->listener, .events = POLLIN },
-			{ .fd = ctx->init_pidfd, .events = POLLIN },
-		};
-
-		if (poll(fds, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (fds[1].revents || (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)))
-			break;
+		/* No poll() first: the kernel's poll of a listener walks every
+		 * waiting notification under its lock, so with thousands of
+		 * threads waiting each call paid for all of them. */
 		memset(req, 0, ctx->notif_size);
 		if (ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
 			if ((errno == EINTR || errno == ENOENT) && !ctx->stopping)

@@ -33,7 +33,6 @@ struct ident_table;
 struct notify_ctx {
 	struct vn_union *u;
 	int listener;
-	int init_pidfd;          /* readable once the sandbox's init is gone */
 	pid_t init_pid;          /* the sandbox's init, as our /proc numbers it */
 	bool verbose;
 	size_t notif_size;
