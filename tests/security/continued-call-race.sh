@@ -86,16 +86,7 @@ i=0; while [ ! -e /w/go ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done'
 "$VENEER" run --upper "$U" --lower "$LOW" --lower / --bind "$W:/w" -- sh -c "$INSIDE" \
 	</dev/null >"$T/run.out" 2>"$T/run.err" &
 VPID=$!
-i=0
-while [ ! -e "$W/ready" ]; do
-	if ! kill -0 "$VPID" 2>/dev/null; then
-		show_file stderr "$T/run.err" >&2
-		fail "the sandbox ended before the races were done"
-	fi
-	[ $i -lt 2400 ] || fail "the races did not end in 240 s"
-	sleep 0.1
-	i=$((i + 1))
-done
+sec_wait_ready "$W/ready" "$VPID" "$T/run.err" 240
 cat "$W/results"
 [ ! -s "$W/errors" ] || { show_file "errors" "$W/errors" >&2; fail "a race could not run"; }
 assert_eq "$(wc -l <"$W/table")" "$(grep -c ' tries=' "$W/results")" "every race ran"

@@ -163,3 +163,20 @@ sec_cleanup_markers() {
 	done < <(sec_marker_hits)
 	return 0
 }
+
+# sec_wait_ready FILE PID ERR SECONDS: wait until the sandbox running as
+# PID makes FILE (through a --bind), failing if it ends first (its stderr
+# ERR is shown) or after SECONDS
+sec_wait_ready() {
+	local file=$1 pid=$2 err=$3 limit=$(($4 * 10)) i=0
+
+	while [ ! -e "$file" ]; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			show_file stderr "$err" >&2
+			fail "the sandbox ended before it was ready"
+		fi
+		[ $i -lt "$limit" ] || fail "the sandbox was not ready after $4 s"
+		sleep 0.1
+		i=$((i + 1))
+	done
+}

@@ -22,22 +22,14 @@ i=0; while [ ! -e /sync/go ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 # run_held OUT ERR ARG...: run INSIDE in a sandbox (ARGs before "--")
 # in the background, and come back once it is ready and holding
 run_held() {
-	local out=$1 err=$2 i=0
+	local out=$1 err=$2
 	shift 2
 	rm -rf "$T/sync"
 	mkdir "$T/sync"
 	"$VENEER" run "$@" --bind "$T/sync:/sync" -- sh -c "$INSIDE" \
 		<"/dev/null" >"$out" 2>"$err" &
 	HELD_PID=$!
-	while [ ! -e "$T/sync/ready" ]; do
-		if ! kill -0 "$HELD_PID" 2>/dev/null; then
-			show_file stderr "$err" >&2
-			fail "the sandbox ended before it was ready"
-		fi
-		[ $i -lt 300 ] || fail "the sandbox was not ready after 30 s"
-		sleep 0.1
-		i=$((i + 1))
-	done
+	sec_wait_ready "$T/sync/ready" "$HELD_PID" "$err" 30
 }
 
 release_held() {
