@@ -120,7 +120,10 @@ int proc_open_filtered(struct notify_call *c, const struct target_path *tp, uint
 	int r;
 
 	*fd = -1;
-	if (tp->kind != TARGET_PASSTHROUGH || strcmp(tp->node.mount->path, "/proc") != 0)
+	/* a path relative to a passthrough cwd or dirfd has no node: the
+	 * kernel's to open */
+	if (tp->kind != TARGET_PASSTHROUGH || !tp->node.path[0] || !tp->node.mount ||
+	    strcmp(tp->node.mount->path, "/proc") != 0)
 		return 0;
 	if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_PATH | O_DIRECTORY | O_CREAT | O_TRUNC)))
 		return 0; /* the kernel's answer: EACCES, ENOTDIR... */

@@ -224,13 +224,16 @@ static int injected_union_file(struct notify_call *c, int base, const char *link
 	int r = injected_file_path(c, base, link, path, sizeof(path));
 
 	/* a path of the target's root is the union's object when it is the
-	 * same object: an O_PATH fd on the bind of a layer file we rendered */
+	 * same object: an O_PATH fd on the bind of a layer file we rendered,
+	 * or a FIFO of the view, which only the supervisor makes (the view is
+	 * read-only to the target) and keeps at its union name */
 	if (r <= 0)
 		return r;
-	if (fstatat(base, link, &st, 0) < 0 || vn_resolve(c->ctx->u, "/", path, 0, node) < 0 ||
-	    node->st.st_dev != st.st_dev || node->st.st_ino != st.st_ino)
+	if (fstatat(base, link, &st, 0) < 0 || vn_resolve(c->ctx->u, "/", path, 0, node) < 0)
 		return 0;
-	return 1;
+	if (node->st.st_dev == st.st_dev && node->st.st_ino == st.st_ino)
+		return 1;
+	return S_ISFIFO(st.st_mode) && S_ISFIFO(node->st.st_mode) && vn_view_owns(c->ctx->u, st.st_dev);
 }
 
 /* /proc/<pid>/fd/N of a layer file we injected, as the start directory
@@ -334,9 +337,12 @@ static int proc_magic(struct notify_call *c, const char *rest, int flags, char *
 	if (r <= 0)
 		return r;
 	if (r == UNION_OTHER) {
-		if (!*p)
-			return 0; /* reopening a FIFO of the view: the kernel's */
-		return -ENOTDIR;
+		if (*p)
+			return -ENOTDIR;
+		/* a FIFO of the view is the union's FIFO by its name: chmod
+		 * and stat act on that (the view is read-only), an open still
+		 * goes to the kernel through the view */
+		return layer_file_link(c, pl.base, pl.link, start, size, tail) ? 1 : 0;
 	}
 	*tail = p;
 	return 1;
@@ -495,6 +501,7 @@ int target_resolve_string(struct notify_call *c, int dirfd, const char *path, in
 	int r;
 
 	tp->node.path[0] = '\0';
+	tp->node.mount = NULL;
 	tp->empty = false;
 	if (path != tp->raw)
 		snprintf(tp->raw, sizeof(tp->raw), "%s", path);

@@ -398,12 +398,14 @@ int vn_upper_recover(struct vn_union *u, struct vn_recovery *rep)
 
 /* ------------------------------------------------ the union root's mode */
 
-/* The upper's own root is 0700 on the host (what the sandbox writes is
- * nobody else's to read), so the union root's mode is kept apart: in the
- * state directory once chmod'ed inside, else the mode of the root below. */
+/* An upper veneer creates is 0700 on the host (what the sandbox writes is
+ * nobody else's to read), so the union root's mode is kept apart, in the
+ * state directory: the mode of the root below at creation, then what
+ * chmod inside made it.  An upper made otherwise (by hand, an overlayfs
+ * upperdir, an older veneer) shows its own root's mode, as overlayfs does. */
 #define ROOT_MODE_NAME "root-mode"
 
-int vn_root_mode_load(struct vn_union *u)
+int vn_root_mode_load(struct vn_union *u, bool new_upper)
 {
 	char text[16];
 	struct stat st;
@@ -427,18 +429,17 @@ int vn_root_mode_load(struct vn_union *u)
 			text[n] = '\0';
 			mode = strtoul(text, &end, 8);
 			if (end != text && (*end == '\n' || *end == '\0') && mode <= 07777) {
-				u->root_mode = (mode_t)mode;
+				u->root_mode = S_IFDIR | (mode_t)mode; /* non-zero: kept */
 				return 0;
 			}
 		}
-		/* damaged: the root below decides, as for a new upper */
-	} else if (fd != -ENOENT) {
-		return fd;
+		return -EINVAL; /* damaged: say so rather than guess */
 	}
+	if (fd != -ENOENT || !new_upper)
+		return fd == -ENOENT ? 0 : fd;
 	if (fstat(u->layers[1].root_fd, &st) < 0)
 		return -errno;
-	u->root_mode = st.st_mode & 07777;
-	return 0;
+	return union_root_mode_store(u, st.st_mode & 07777);
 }
 
 int union_root_mode_store(struct vn_union *u, mode_t mode)
@@ -461,7 +462,7 @@ int union_root_mode_store(struct vn_union *u, mode_t mode)
 	if (r < 0)
 		(void)unlinkat(u->work_fd, tmp, 0);
 	else
-		__atomic_store_n(&u->root_mode, mode & 07777, __ATOMIC_RELEASE);
+		__atomic_store_n(&u->root_mode, S_IFDIR | (mode & 07777), __ATOMIC_RELEASE);
 	return r;
 }
 
@@ -471,5 +472,5 @@ void union_present_root_mode(const struct vn_union *u, int layer, const char *pa
 	mode_t mode = __atomic_load_n(&u->root_mode, __ATOMIC_ACQUIRE);
 
 	if (mode && layer == 0 && strcmp(path, "/") == 0)
-		st->st_mode = (st->st_mode & S_IFMT) | mode;
+		st->st_mode = (st->st_mode & S_IFMT) | (mode & 07777);
 }
