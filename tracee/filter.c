@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "tracee.h"
@@ -78,6 +79,9 @@ static const struct denial denials[] = {
 	{ 469, ENOSYS }, /* file_setattr */
 };
 
+/* ioctls on a terminal that reach past the sandbox */
+static const unsigned long tty_denials[] = { TIOCSTI, TIOCLINUX };
+
 static int install_guard(void)
 {
 	struct sock_filter insns[] = {
@@ -110,6 +114,12 @@ static scmp_filter_ctx build_main_filter(const struct tracee_config *cfg)
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, cfg->trapped[i], 0);
 	for (size_t i = 0; r == 0 && i < sizeof(denials) / sizeof(denials[0]); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(denials[i].err), denials[i].nr, 0);
+	/* The caller's terminal is shared: TIOCSTI would type into the host's
+	 * shell once the sandbox exits, TIOCLINUX paste from the console.
+	 * The kernel compares an ioctl's command as 32 bits: so do we. */
+	for (size_t i = 0; r == 0 && i < sizeof(tty_denials) / sizeof(tty_denials[0]); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, tty_denials[i]));
 	if (r < 0) {
 		fprintf(stderr, "veneer: build the seccomp filter: %s\n", strerror(-r));
 		seccomp_release(ctx);

@@ -259,11 +259,14 @@ void notify_stop(struct notify_ctx *ctx)
 {
 	ctx->stopping = 1;
 	for (int i = 0; i < ctx->nworkers; i++) {
-		/* again and again: a signal that lands just before RECV is lost */
+		/* again and again, and to every worker not yet joined: a signal
+		 * that lands just before RECV is lost, and the worker joined
+		 * may be waiting for the union lock another one holds */
 		for (;;) {
 			struct timespec deadline;
 
-			pthread_kill(ctx->workers[i], WAKE_SIGNAL);
+			for (int j = i; j < ctx->nworkers; j++)
+				pthread_kill(ctx->workers[j], WAKE_SIGNAL);
 			clock_gettime(CLOCK_REALTIME, &deadline);
 			deadline.tv_nsec += 20 * 1000 * 1000;
 			if (deadline.tv_nsec >= 1000000000L) {
@@ -277,8 +280,5 @@ void notify_stop(struct notify_ctx *ctx)
 	free(ctx->workers);
 	ctx->workers = NULL;
 	ctx->nworkers = 0;
-	if (ctx->placeholder >= 0)
-		close(ctx->placeholder);
-	ctx->placeholder = -1;
 	pthread_mutex_destroy(&ctx->log_lock);
 }

@@ -5,18 +5,52 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
 
+/* An open of a file (not O_PATH, not a directory) must not block or have
+ * a side effect in the supervisor: a layer can change under the union (a
+ * --bind inside lower / writes it), so what was a regular file when it was
+ * looked up may be a FIFO, which would stall the worker and every call
+ * waiting on the union lock, or a terminal, which would become our
+ * controlling one.  Opened non-blocking and without a controlling tty,
+ * anything but a file or directory is refused (ESTALE: the union changed
+ * under the call), and O_NONBLOCK is taken back off unless asked for. */
+static int opened_file_check(int fd, int flags)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		close(fd);
+		return -ESTALE;
+	}
+	if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK & ~O_ACCMODE) < 0) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
 int union_openat_beneath(int dirfd, const char *rel, int flags)
 {
+	bool file = !(flags & (O_PATH | O_DIRECTORY));
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.flags = (uint64_t)(flags | O_CLOEXEC | (file ? O_NONBLOCK | O_NOCTTY : 0)),
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS,
 	};
 	int fd;
@@ -24,7 +58,9 @@ int union_openat_beneath(int dirfd, const char *rel, int flags)
 	do {
 		fd = (int)syscall(SYS_openat2, dirfd, rel[0] ? rel : ".", &how, sizeof(how));
 	} while (fd < 0 && errno == EAGAIN);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	return file ? opened_file_check(fd, flags) : fd;
 }
 
 /* FNV-1a: names and paths into hash tables. */

@@ -32,6 +32,7 @@ HARNESS='
 import os, pty, select, sys, time
 veneer, mark, policy, inject = sys.argv[1:5]
 os.environ["VN_INJECT"] = inject
+os.environ["HISTFILE"] = "/dev/null"  # the host shell writes no history into the home
 pid, master = pty.fork()
 if pid == 0:
 	os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
