@@ -586,6 +586,9 @@ static int block_signals(void)
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);
+	/* the target shares our terminal and may take its foreground and set
+	 * TOSTOP: a line we write then must not stop the supervisor */
+	signal(SIGTTOU, SIG_IGN);
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
