@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "veneer/landlock.h"
 #include "veneer/union.h"
 
 static void doctor_usage(FILE *out)
@@ -123,6 +124,20 @@ static void report_ownership(struct run_options *opt)
 	}
 }
 
+/* Abstract AF_UNIX sockets follow the network namespace: with
+ * `network = host` only Landlock's scoping keeps the host's out. */
+static void report_abstract_sockets(void)
+{
+	int abi = vn_landlock_abi();
+
+	if (abi >= VN_LANDLOCK_ABI_SCOPE)
+		line("abstract", "host abstract sockets refused inside (Landlock ABI %d scopes them)", abi);
+	else
+		line("abstract", "host abstract sockets reachable under network = host: this kernel has "
+		     "no Landlock scoping (Linux 6.12+%s); use a policy with network = none",
+		     abi ? "" : ", Landlock enabled");
+}
+
 int cmd_doctor(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -185,5 +200,6 @@ int cmd_doctor(int argc, char **argv)
 		usable = false;
 	}
 	report_ownership(&opt);
+	report_abstract_sockets();
 	return usable ? 0 : 1;
 }

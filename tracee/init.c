@@ -122,7 +122,8 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 	    tracee_mount_dev(cfg) < 0 ||
 	    tracee_mount_sys(cfg) < 0 ||
 	    tracee_mount_binds(cfg) < 0 ||
-	    tracee_enter_view(cfg) < 0)
+	    tracee_enter_view(cfg) < 0 ||
+	    tracee_scope_abstract_sockets() < 0)
 		setup_failed();
 	/* Last: from here on every file system call goes to the supervisor. */
 	if (tracee_install_filter(cfg, &listener) < 0 ||

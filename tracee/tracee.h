@@ -41,6 +41,9 @@ int tracee_enter_view(const struct tracee_config *cfg);
 int tracee_loopback_up(const struct tracee_config *cfg);
 int tracee_drop_capabilities(const struct tracee_config *cfg);
 
+/* scope.c: only abstract sockets made inside can be reached */
+int tracee_scope_abstract_sockets(void);
+
 /* filter.c */
 int tracee_install_filter(const struct tracee_config *cfg, int *listener);
 int tracee_send_listener(int sock, int listener);
