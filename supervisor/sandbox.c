@@ -374,7 +374,7 @@ static int recover_upper(struct sandbox *sb, struct vn_error *err)
 	int r = vn_upper_recover(&sb->u, &rep);
 
 	if (r == 0)
-		r = vn_root_mode_load(&sb->u, sb->upper.created);
+		r = vn_root_mode_load(&sb->u);
 	if (r < 0)
 		return vn_fail(err, -r, "recover upper %s (its state directory %s is damaged)",
 			       sb->upper.path, VN_STATE_DIR);

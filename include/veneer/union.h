@@ -62,8 +62,8 @@ struct vn_union {
 	pthread_rwlock_t lock;
 	/* Presented ownership (union/owner.c); NULL: the kernel's ids show. */
 	struct vn_owners *owners;
-	/* S_IFDIR | the union root's mode kept for an upper veneer created
-	 * (its real mode is 0700); 0: the upper's root shows as it is. */
+	/* S_IFDIR | the union root's mode kept in the state directory;
+	 * 0: the upper's root shows as it is (tools, tests). */
 	mode_t root_mode;
 };
 
@@ -223,11 +223,11 @@ struct vn_recovery {
 };
 /* Complete or undo what a crash interrupted; call before the first use. */
 int vn_upper_recover(struct vn_union *u, struct vn_recovery *rep);
-/* Settle the union root's mode: an upper veneer created (new_upper: now)
- * is 0700 on the host and keeps the union root's mode in its state
- * directory, from the root below at creation, then from chmod inside;
- * any other upper shows its own root's mode. */
-int vn_root_mode_load(struct vn_union *u, bool new_upper);
+/* Settle the union root's mode, kept in the upper's state directory (the
+ * upper's own root is private on the host): at an upper's first run, its
+ * root's mode when others may enter it, else the mode of the root below;
+ * then what chmod inside made it. */
+int vn_root_mode_load(struct vn_union *u);
 /* rm -rf of parent/name, never following a symlink (best effort). */
 void vn_remove_tree(int parent, const char *name);
 

@@ -398,17 +398,20 @@ int vn_upper_recover(struct vn_union *u, struct vn_recovery *rep)
 
 /* ------------------------------------------------ the union root's mode */
 
-/* An upper veneer creates is 0700 on the host (what the sandbox writes is
- * nobody else's to read), so the union root's mode is kept apart, in the
- * state directory: the mode of the root below at creation, then what
- * chmod inside made it.  An upper made otherwise (by hand, an overlayfs
- * upperdir, an older veneer) shows its own root's mode, as overlayfs does. */
+/* The upper's root is private on the host (0700: what the sandbox writes
+ * is nobody else's to read, or to plant files in), so the union root's
+ * mode is kept apart, in the state directory.  It is settled at an
+ * upper's first run: a root that others may enter (an overlayfs upperdir,
+ * an upper of an older veneer, one made by hand) shows its own mode, as
+ * overlayfs would; a private one (made by veneer, or chmod 700 by a user
+ * who was told to) shows the mode of the root below.  Then only chmod
+ * inside changes it. */
 #define ROOT_MODE_NAME "root-mode"
 
-int vn_root_mode_load(struct vn_union *u, bool new_upper)
+int vn_root_mode_load(struct vn_union *u)
 {
 	char text[16];
-	struct stat st;
+	struct stat upper, below;
 	ssize_t n;
 	int fd, r;
 
@@ -435,11 +438,12 @@ int vn_root_mode_load(struct vn_union *u, bool new_upper)
 		}
 		return -EINVAL; /* damaged: say so rather than guess */
 	}
-	if (fd != -ENOENT || !new_upper)
-		return fd == -ENOENT ? 0 : fd;
-	if (fstat(u->layers[1].root_fd, &st) < 0)
+	if (fd != -ENOENT)
+		return fd;
+	if (fstat(u->layers[0].root_fd, &upper) < 0 || fstat(u->layers[1].root_fd, &below) < 0)
 		return -errno;
-	return union_root_mode_store(u, st.st_mode & 07777);
+	return union_root_mode_store(u, (upper.st_mode & 077) ? upper.st_mode & 07777
+							      : below.st_mode & 07777);
 }
 
 int union_root_mode_store(struct vn_union *u, mode_t mode)

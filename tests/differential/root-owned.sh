@@ -237,7 +237,7 @@ check_root_owned() {
 			why+=("the native run could not be recorded: $(tr '\n' ' ' <"$n.problem")")
 		else
 			# -------------------------------------------- veneer
-			mkdir -m 0700 "$U"
+			# veneer makes the upper (0700, the union root shown as the lower's)
 			timeout -k 5 "$timeout_s" "$veneer" run --ids presented --lower "$L" --lower / \
 				--upper "$U" --chdir /vtdata -- env -i "${envv[@]}" ROOT=/vtdata \
 				bash -c "$enter" "$script" </dev/null >"$W/veneer.out" 2>"$W/veneer.err"

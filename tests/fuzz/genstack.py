@@ -295,8 +295,10 @@ class Generator:
                 layer.objs[""]["opaque"] = self.opq_format()
             layers.append(layer)
         if rng.random() < 0.2:
-            # the top root's mode shows; an upper must stay writable
-            layers[0].objs[""]["mode"] = rng.choice([0o750, 0o711, 0o700])
+            # the top root's mode shows; an upper must stay writable (a
+            # private 0700 one shows the mode of the root below instead:
+            # veneer keeps uppers private on the host, docs/design.md)
+            layers[0].objs[""]["mode"] = rng.choice([0o750, 0o711, 0o701])
         if rng.random() < 0.2:
             self.add_chain(rng.choice(layers))
         everything = sorted({p for layer in layers for p, s in layer.objs.items()
