@@ -68,6 +68,12 @@ static const struct denial denials[] = {
 	{ __NR_quotactl, EPERM },
 	/* a userfaultfd page could stall a worker reading target memory */
 	{ __NR_userfaultfd, EPERM },
+	/* the kernel's keyrings are the caller's: its session keyring (and
+	 * what it holds: Kerberos tickets, fs keys) would be shared with the
+	 * host session; answered as a kernel without CONFIG_KEYS */
+	{ __NR_add_key, ENOSYS },
+	{ __NR_request_key, ENOSYS },
+	{ __NR_keyctl, ENOSYS },
 	{ 457, ENOSYS }, /* statmount */
 	{ 458, ENOSYS }, /* listmount */
 	{ 463, ENOSYS }, /* setxattrat */
