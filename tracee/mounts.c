@@ -59,6 +59,33 @@ int tracee_make_mounts_slave(void)
 	return 0;
 }
 
+/* The kernel's global knobs under /proc are not the pid namespace's: run
+ * as root (every id mapped to itself), the target's uid 0 is the owner of
+ * /proc/sys/kernel/core_pattern or /proc/sysrq-trigger, and a write there
+ * runs code or reboots on the host.  Read-only, as container runtimes
+ * make them, whoever runs veneer. */
+static const char *const proc_read_only[] = { "sys", "sysrq-trigger", "irq", "bus", "fs" };
+
+static int proc_protect(const char *proc)
+{
+	char path[4096 + 32];
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(proc_read_only) / sizeof(proc_read_only[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", proc, proc_read_only[i]);
+		if (lstat(path, &st) < 0) {
+			if (errno == ENOENT)
+				continue; /* not built into this kernel */
+			return fail("read-only /proc", path);
+		}
+		if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return fail("read-only /proc", path);
+		if (make_read_only(path) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int tracee_mount_proc(const struct tracee_config *cfg)
 {
 	char path[4096];
@@ -66,7 +93,7 @@ int tracee_mount_proc(const struct tracee_config *cfg)
 	view_path(cfg, "proc", path, sizeof(path));
 	if (mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return fail("mount /proc", path);
-	return 0;
+	return proc_protect(path);
 }
 
 int tracee_mount_dev(const struct tracee_config *cfg)
