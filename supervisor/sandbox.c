@@ -432,7 +432,7 @@ static int mount_view(struct sandbox *sb, struct vn_error *err)
 	snprintf(sb->view, sizeof(sb->view), "%s/view", sb->stage);
 	if (mkdir(sb->view, 0755) < 0)
 		return vn_fail(err, errno, "create %s", sb->view);
-	if (mount("veneer-view", sb->view, "tmpfs", MS_NOSUID, "mode=0755") < 0)
+	if (mount("veneer-view", sb->view, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
 		return vn_fail(err, errno, "mount the view tmpfs");
 	if (mount(NULL, sb->view, NULL, MS_SHARED, NULL) < 0)
 		return vn_fail(err, errno, "make the view shared");

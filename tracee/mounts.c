@@ -181,7 +181,7 @@ int tracee_enter_view(const struct tracee_config *cfg)
 	 * (a `..` out of /proc, a continued call's re-read path) can make a
 	 * name in it.  Only this mount: what propagates in later (the
 	 * supervisor's read-only binds) and /dev/shm, /dev/pts keep theirs. */
-	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, NULL) < 0)
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
 		return fail("make the view read-only", "/");
 	return 0;
 }

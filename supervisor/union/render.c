@@ -225,10 +225,12 @@ static bool same_object(const struct stat *a, const struct stat *b)
 
 /* A detached clone of node's object, read-only: what the target reaches
  * through the view (after CONTINUE, by any path it can race) it may only
- * read, upper files included. */
+ * read, upper files included.  No device node of a layer opens through
+ * it either (a chroot's dev/sda1 in lower /: run as root, the target's
+ * uid 0 would own the host's disk). */
 static int clone_read_only(struct vn_union *u, const struct vn_node *node)
 {
-	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV };
 	cleanup_close int src = vn_open_node(u, node, O_PATH | O_NOFOLLOW);
 	int tree;
 
