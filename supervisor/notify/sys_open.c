@@ -18,6 +18,8 @@
 	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | \
 	 O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | \
 	 O_SYNC | O_PATH | O_TMPFILE)
+/* What O_PATH keeps of an open's flags (fs/open.c) */
+#define O_PATH_FLAGS (O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC)
 #define RESOLVE_KNOWN                                                                \
 	(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | \
 	 RESOLVE_IN_ROOT | RESOLVE_CACHED)
@@ -29,6 +31,24 @@ struct open_request {
 	uint64_t resolve;
 	mode_t mode;      /* for O_CREAT and O_TMPFILE */
 };
+
+/* Flags no open accepts together (fs/open.c build_open_flags): O_CREAT
+ * with O_DIRECTORY (O_TMPFILE holds O_DIRECTORY) is EINVAL before any
+ * lookup, since Linux 6.4; so is O_PATH with flags it does not keep,
+ * which open and openat drop before asking (sys_open, sys_openat). */
+static bool open_flags_conflict(uint64_t flags)
+{
+	if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
+		return true;
+	return (flags & O_PATH) && (flags & ~(uint64_t)O_PATH_FLAGS);
+}
+
+/* open and openat drop what O_PATH does not keep (fs/open.c
+ * build_open_how): O_PATH | O_CREAT opens the name, never makes it. */
+static uint64_t legacy_open_flags(uint64_t flags)
+{
+	return (flags & O_PATH) ? flags & O_PATH_FLAGS : flags;
+}
 
 static bool open_may_write(uint64_t flags)
 {
@@ -314,7 +334,7 @@ static struct answer open_common(struct notify_call *c, const struct open_reques
 	int flags = resolve_flags_for(o);
 	int r, fd;
 
-	if (o->flags & ~(uint64_t)OPEN_FLAGS_KNOWN)
+	if (o->flags & ~(uint64_t)OPEN_FLAGS_KNOWN || open_flags_conflict(o->flags))
 		return answer_error(EINVAL);
 	r = target_resolve(c, o->dirfd, o->path, false, flags, &tp);
 	if (r < 0)
@@ -339,6 +359,9 @@ static struct answer open_common(struct notify_call *c, const struct open_reques
 		return answer_error(-tp.err);
 	if ((o->flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
 		return answer_error(EEXIST);
+	/* whatever the access mode: O_RDONLY | O_CREAT too (fs/namei.c do_open) */
+	if ((o->flags & O_CREAT) && S_ISDIR(tp.node.st.st_mode))
+		return answer_error(EISDIR);
 	if (S_ISLNK(tp.node.st.st_mode) && !(o->flags & O_PATH))
 		return answer_error(ELOOP);
 	if ((o->flags & O_DIRECTORY) && !S_ISDIR(tp.node.st.st_mode))
@@ -371,7 +394,7 @@ struct answer sys_open(struct notify_call *c)
 {
 	const __u64 *a = c->req->data.args;
 	struct open_request o = {
-		.dirfd = AT_FDCWD, .path = a[0], .flags = a[1], .mode = (mode_t)a[2],
+		.dirfd = AT_FDCWD, .path = a[0], .flags = legacy_open_flags(a[1]), .mode = (mode_t)a[2],
 	};
 
 	return open_common(c, &o);
@@ -381,7 +404,7 @@ struct answer sys_openat(struct notify_call *c)
 {
 	const __u64 *a = c->req->data.args;
 	struct open_request o = {
-		.dirfd = (int)a[0], .path = a[1], .flags = a[2], .mode = (mode_t)a[3],
+		.dirfd = (int)a[0], .path = a[1], .flags = legacy_open_flags(a[2]), .mode = (mode_t)a[3],
 	};
 
 	return open_common(c, &o);
@@ -426,6 +449,8 @@ struct answer sys_openat2(struct notify_call *c)
 	if (how.mode && !(how.flags & (O_CREAT | O_TMPFILE)))
 		return answer_error(EINVAL);
 	if ((how.resolve & RESOLVE_BENEATH) && (how.resolve & RESOLVE_IN_ROOT))
+		return answer_error(EINVAL);
+	if (open_flags_conflict(how.flags))
 		return answer_error(EINVAL);
 	if (how.resolve & RESOLVE_CACHED)
 		return answer_error(EAGAIN);
