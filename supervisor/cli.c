@@ -20,7 +20,8 @@ void cli_usage(FILE *out)
 	      "  diff      list the changes an upper layer holds\n"
 	      "  export    write an upper layer as an OCI layer tarball\n"
 	      "  doctor    what this machine gives veneer, and what `run` would choose\n"
-	      "  help      show this help, or `veneer help run`\n"
+	      "  help      show this help, or a command's: `veneer help COMMAND`\n"
+	      "            (the same as `veneer COMMAND --help`)\n"
 	      "\n"
 	      "Options:\n"
 	      "  -h, --help     show this help\n"
@@ -126,7 +127,7 @@ static int parse_backend(const char *arg, enum backend *out, struct vn_error *er
 	else if (strcmp(arg, "ptrace") == 0)
 		*out = BACKEND_PTRACE;
 	else
-		return vn_fail(err, 0, "--backend %s: unknown backend; use auto, notify or ptrace", arg);
+		return vn_fail(err, 0, "--backend %s: unknown backend; use auto or notify", arg);
 	return 0;
 }
 

@@ -53,6 +53,8 @@ void cli_run_usage(FILE *out);
 
 /* validate.c: bad input is refused before anything is touched */
 int validate_run_options(struct run_options *opt, struct vn_error *err);
+/* The lowers and the upper alone, made canonical (for doctor too). */
+int validate_layers(struct run_options *opt, struct vn_error *err);
 
 /* ids.c: what IDS_AUTO means for these layers, and why (for doctor) */
 enum ids_mode ids_choose(const struct run_options *opt, char *why, size_t size);
@@ -66,5 +68,6 @@ int sandbox_check_kernel(struct vn_error *err);
 
 /* doctor.c: `veneer doctor` */
 int cmd_doctor(int argc, char **argv);
+void cmd_doctor_usage(FILE *out);
 
 #endif

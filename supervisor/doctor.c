@@ -20,7 +20,7 @@
 #include "veneer/landlock.h"
 #include "veneer/union.h"
 
-static void doctor_usage(FILE *out)
+void cmd_doctor_usage(FILE *out)
 {
 	fputs("Usage: veneer doctor [--lower DIR]... [--upper DIR]\n"
 	      "\n"
@@ -32,7 +32,9 @@ static void doctor_usage(FILE *out)
 	      "  --upper DIR   an upper layer as for `veneer run`\n"
 	      "  -h, --help    show this help\n"
 	      "\n"
-	      "Exit status: 0 when `veneer run` can work here, 1 when it cannot.\n",
+	      "The layers are checked as `veneer run` checks them.  Exit status: 0 when\n"
+	      "`veneer run` can work here, 1 when it cannot, 125 on bad input (one line\n"
+	      "on stderr).\n",
 	      out);
 }
 
@@ -138,7 +140,8 @@ static void report_abstract_sockets(void)
 		     abi ? "" : ", Landlock enabled");
 }
 
-int cmd_doctor(int argc, char **argv)
+/* The layers as `veneer run` takes them; 0, 1 (help shown) or -1. */
+static int parse_doctor_args(int argc, char **argv, struct run_options *opt, struct vn_error *err)
 {
 	static const struct option options[] = {
 		{ "lower", required_argument, NULL, 'l' },
@@ -146,44 +149,72 @@ int cmd_doctor(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static char *root[] = { "/" };
-	struct run_options opt = { 0 };
-	struct vn_error err = { 0 };
-	struct utsname un;
-	char *lowers[VN_MAX_LAYERS];
-	bool usable = true;
 	int c;
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		switch (c) {
-		case 'l':
-			if (opt.nlowers == VN_MAX_LAYERS - 1) {
-				fprintf(stderr, "veneer: at most %d lowers\n", VN_MAX_LAYERS - 1);
-				return EXIT_VENEER_ERROR;
-			}
-			lowers[opt.nlowers++] = optarg;
+		case 'l': {
+			char **grown = realloc(opt->lowers, (opt->nlowers + 1) * sizeof(*grown));
+
+			if (!grown)
+				return vn_fail(err, ENOMEM, "doctor");
+			opt->lowers = grown;
+			grown[opt->nlowers] = strdup(optarg);
+			if (!grown[opt->nlowers])
+				return vn_fail(err, ENOMEM, "doctor");
+			opt->nlowers++;
 			break;
+		}
 		case 'u':
-			opt.upper = optarg;
+			if (opt->upper)
+				return vn_fail(err, 0, "--upper given twice; there is one upper layer");
+			opt->upper = strdup(optarg);
+			if (!opt->upper)
+				return vn_fail(err, ENOMEM, "doctor");
 			break;
 		case 'h':
-			doctor_usage(stdout);
-			return 0;
+			return 1;
+		case ':':
+			return vn_fail(err, 0, "doctor: %s needs a value; see `veneer doctor --help`",
+				       argv[optind - 1]);
 		default:
-			fprintf(stderr, "veneer: doctor: unknown option %s; see `veneer doctor --help`\n",
-				argv[optind - 1]);
-			return EXIT_VENEER_ERROR;
+			return vn_fail(err, 0, "doctor: unknown option %s; see `veneer doctor --help`",
+				       argv[optind - 1]);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "veneer: doctor takes no arguments (got '%s'); see `veneer doctor --help`\n",
-			argv[optind]);
-		return EXIT_VENEER_ERROR;
+	if (optind < argc)
+		return vn_fail(err, 0, "doctor takes no arguments (got '%s'); see `veneer doctor "
+			       "--help`", argv[optind]);
+	if (opt->nlowers == 0) {
+		opt->lowers = malloc(sizeof(*opt->lowers));
+		if (!opt->lowers || !(opt->lowers[0] = strdup("/")))
+			return vn_fail(err, ENOMEM, "doctor");
+		opt->nlowers = 1;
 	}
-	opt.lowers = opt.nlowers ? lowers : root;
-	opt.nlowers = opt.nlowers ? opt.nlowers : 1;
+	return 0;
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+	struct run_options opt = { 0 };
+	struct vn_error err = { 0 };
+	struct utsname un;
+	bool usable = true;
+	int r = parse_doctor_args(argc, argv, &opt, &err);
+
+	/* the same layers `run` would refuse, with the same line */
+	if (r == 0)
+		r = validate_layers(&opt, &err);
+	if (r != 0) {
+		if (r > 0)
+			cmd_doctor_usage(stdout);
+		else
+			vn_error_print(&err);
+		cli_free_run(&opt);
+		return r > 0 ? 0 : EXIT_VENEER_ERROR;
+	}
 
 	line("kernel", "%s %s", uname(&un) == 0 ? un.sysname : "?", uname(&un) == 0 ? un.release : "?");
 	if (can_unshare_user()) {
@@ -201,5 +232,6 @@ int cmd_doctor(int argc, char **argv)
 	}
 	report_ownership(&opt);
 	report_abstract_sockets();
+	cli_free_run(&opt);
 	return usable ? 0 : 1;
 }

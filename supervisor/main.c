@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* veneer: a thin CLI over the sandbox and the union core. */
 #define _GNU_SOURCE
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,36 +32,83 @@ static int cmd_run(int argc, char **argv)
 	return status;
 }
 
-int main(int argc, char **argv)
+/* Every command, with its help: `veneer help CMD` and `veneer CMD --help`
+ * print the same text because both call the same function. */
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	void (*usage)(FILE *out);
+} commands[] = {
+	{ "run", cmd_run, cli_run_usage },
+	{ "diff", cmd_diff, cmd_diff_usage },
+	{ "export", cmd_export, cmd_export_usage },
+	{ "doctor", cmd_doctor, cmd_doctor_usage },
+};
+
+static const struct command *find_command(const char *name)
 {
-	if (argc < 2) {
-		cli_usage(stderr);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static bool is_help_flag(const char *arg)
+{
+	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+/* `veneer help [TOPIC]`: argv[0] is "help". */
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *cmd;
+
+	if (argc < 2 || strcmp(argv[1], "help") == 0 || is_help_flag(argv[1])) {
+		cli_usage(stdout);
+		return 0;
+	}
+	if (argc > 2) {
+		fprintf(stderr, "veneer: help takes one topic (got '%s' after '%s'); see `veneer "
+			"help`\n", argv[2], argv[1]);
 		return EXIT_VENEER_ERROR;
 	}
-	if (strcmp(argv[1], "run") == 0)
-		return cmd_run(argc - 1, argv + 1);
-	if (strcmp(argv[1], "diff") == 0)
-		return cmd_diff(argc - 1, argv + 1);
-	if (strcmp(argv[1], "export") == 0)
-		return cmd_export(argc - 1, argv + 1);
-	if (strcmp(argv[1], "doctor") == 0)
-		return cmd_doctor(argc - 1, argv + 1);
+	cmd = find_command(argv[1]);
+	if (!cmd) {
+		fprintf(stderr, "veneer: help: unknown topic '%s'; the commands are run, diff, "
+			"export, doctor and help\n", argv[1]);
+		return EXIT_VENEER_ERROR;
+	}
+	cmd->usage(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *cmd;
+
+	if (argc < 2) {
+		fputs("veneer: no command given; use `veneer run [OPTIONS] -- COMMAND`, or see "
+		      "`veneer --help`\n", stderr);
+		return EXIT_VENEER_ERROR;
+	}
+	cmd = find_command(argv[1]);
+	if (cmd)
+		return cmd->run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "help") == 0)
+		return cmd_help(argc - 1, argv + 1);
+	if (is_help_flag(argv[1])) {
+		cli_usage(stdout);
+		return 0;
+	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("veneer %s\n", VENEER_VERSION);
 		return 0;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		if (argc > 2 && strcmp(argv[2], "run") == 0)
-			cli_run_usage(stdout);
-		else if (argc > 2 && strcmp(argv[2], "diff") == 0)
-			cmd_diff_usage(stdout);
-		else if (argc > 2 && strcmp(argv[2], "export") == 0)
-			cmd_export_usage(stdout);
-		else
-			cli_usage(stdout);
-		return 0;
-	}
-	fprintf(stderr, "veneer: unknown command '%s'; see `veneer --help`\n", argv[1]);
+	if (argv[1][0] == '-')
+		fprintf(stderr, "veneer: unknown option '%s' (options follow the command); see "
+			"`veneer --help`\n", argv[1]);
+	else
+		fprintf(stderr, "veneer: unknown command '%s'; the commands are run, diff, export, "
+			"doctor and help (see `veneer --help`)\n", argv[1]);
 	return EXIT_VENEER_ERROR;
 }

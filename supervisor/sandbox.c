@@ -91,7 +91,7 @@ static int probe_listener(struct vn_error *err)
 	if (WEXITSTATUS(status) == 1)
 		return vn_fail(err, 0, "this process already runs under a seccomp user-notification "
 			       "listener (veneer inside veneer, or another notify-based runtime), and "
-			       "the kernel allows only one: use --backend=ptrace");
+			       "the kernel allows only one: the notify backend cannot run nested yet");
 	if (WEXITSTATUS(status) != 0)
 		return vn_fail(err, 0, "this kernel refuses a seccomp user-notification listener; the "
 			       "ptrace backend would be the way, but it is not built yet");

@@ -240,6 +240,11 @@ static int check_std_fds(struct vn_error *err)
 	return 0;
 }
 
+int validate_layers(struct run_options *opt, struct vn_error *err)
+{
+	return check_lowers(opt, err) < 0 || check_upper(opt, err) < 0 ? -1 : 0;
+}
+
 int validate_run_options(struct run_options *opt, struct vn_error *err)
 {
 	if (check_std_fds(err) < 0)
@@ -255,7 +260,7 @@ int validate_run_options(struct run_options *opt, struct vn_error *err)
 	if (opt->chdir && opt->chdir[0] != '/')
 		return vn_fail(err, 0, "--chdir %s: give an absolute path inside the sandbox",
 			       opt->chdir);
-	if (check_lowers(opt, err) < 0 || check_upper(opt, err) < 0 || check_binds(opt, err) < 0)
+	if (validate_layers(opt, err) < 0 || check_binds(opt, err) < 0)
 		return -1;
 	return policy_load(opt->policy_name ? opt->policy_name : "default", &opt->policy, err);
 }

@@ -189,7 +189,7 @@ int tracee_install_filter(const struct tracee_config *cfg, int *listener)
 	if (r == -EBUSY)
 		fprintf(stderr, "veneer: this process already runs under a seccomp user-notification "
 				"listener (veneer inside veneer, or another notify-based runtime), and "
-				"the kernel allows only one: use --backend=ptrace\n");
+				"the kernel allows only one: the notify backend cannot run nested yet\n");
 	else if (r < 0)
 		fprintf(stderr, "veneer: install the seccomp filter: %s\n", strerror(-r));
 	return r;
