@@ -57,14 +57,31 @@ void cli_run_usage(FILE *out)
 	      "                        namespace's: ids other than yours show as nobody),\n"
 	      "                        or auto: presented when a layer holds files you\n"
 	      "                        do not own (default: auto; `veneer doctor` says)\n"
+	      "  --env NAME=VALUE      set NAME in the command's environment; repeat for\n"
+	      "                        more\n"
+	      "  --unsetenv NAME       remove NAME (NAME* removes every name it starts);\n"
+	      "                        repeat for more\n"
+	      "  --clearenv            start from an empty environment (then --env)\n"
+	      "  --hostname NAME       the sandbox's host name (default: the policy's,\n"
+	      "                        else the host's)\n"
 	      "  -v, --verbose         log every intercepted call and its answer to stderr\n"
 	      "  -h, --help            show this help\n"
+	      "\n"
+	      "The command's environment is root's own, as after a login: HOME, USER,\n"
+	      "LOGNAME and SHELL from the union's /etc/passwd (else /root, root and\n"
+	      "/bin/sh), PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin,\n"
+	      "and of yours only TERM, COLORTERM, TZ and the locale (LANG, LANGUAGE,\n"
+	      "LC_*); then the policy's env settings apply; --clearenv empties all\n"
+	      "that, and --env and --unsetenv apply last, in their order.  Pass a\n"
+	      "variable of yours with --env \"NAME=$NAME\".\n"
+	      "The sandbox has its own host name (UTS namespace).\n"
 	      "\n"
 	      "Changes go to the upper (copy-up, OCI whiteouts); the lowers are never\n"
 	      "written.  --bind directories are the host's, written in place.  Standard\n"
 	      "input, output and error must not be directories.\n"
 	      "\n"
-	      "Exit status: the command's; 128+N if signal N ended it; 125 if veneer\n"
+	      "Exit status: the command's; when signal N ended it, veneer ends by the\n"
+	      "same signal (a shell shows 128+N; no core is dumped); 125 if veneer\n"
 	      "itself failed; 126 if COMMAND cannot be executed; 127 if it is not found.\n",
 	      out);
 }
@@ -144,7 +161,25 @@ static int parse_ids(const char *arg, enum ids_mode *out, struct vn_error *err)
 	return 0;
 }
 
-enum { OPT_LOWER = 256, OPT_UPPER, OPT_BIND, OPT_CHDIR, OPT_BACKEND, OPT_POLICY, OPT_IDS };
+static int push_env(struct run_options *opt, bool unset, const char *text)
+{
+	struct env_option *grown = realloc(opt->env, (opt->nenv + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -1;
+	opt->env = grown;
+	grown[opt->nenv].unset = unset;
+	grown[opt->nenv].text = strdup(text);
+	if (!grown[opt->nenv].text)
+		return -1;
+	opt->nenv++;
+	return 0;
+}
+
+enum {
+	OPT_LOWER = 256, OPT_UPPER, OPT_BIND, OPT_CHDIR, OPT_BACKEND, OPT_POLICY, OPT_IDS,
+	OPT_ENV, OPT_UNSETENV, OPT_CLEARENV, OPT_HOSTNAME,
+};
 
 int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_error *err)
 {
@@ -156,6 +191,10 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "ids", required_argument, NULL, OPT_IDS },
+		{ "env", required_argument, NULL, OPT_ENV },
+		{ "unsetenv", required_argument, NULL, OPT_UNSETENV },
+		{ "clearenv", no_argument, NULL, OPT_CLEARENV },
+		{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -204,6 +243,18 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 			if (parse_ids(optarg, &opt->ids, err) < 0)
 				return -1;
 			break;
+		case OPT_ENV:
+		case OPT_UNSETENV:
+			if (push_env(opt, c == OPT_UNSETENV, optarg) < 0)
+				return vn_fail(err, 0, "out of memory");
+			break;
+		case OPT_CLEARENV:
+			opt->clear_env = true;
+			break;
+		case OPT_HOSTNAME:
+			free(opt->hostname);
+			opt->hostname = strdup(optarg);
+			break;
 		case 'v':
 			opt->verbose = true;
 			break;
@@ -237,4 +288,8 @@ void cli_free_run(struct run_options *opt)
 	free(opt->upper);
 	free(opt->chdir);
 	free(opt->policy_name);
+	for (size_t i = 0; i < opt->nenv; i++)
+		free(opt->env[i].text);
+	free(opt->env);
+	free(opt->hostname);
 }

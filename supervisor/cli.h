@@ -30,6 +30,12 @@ struct bind_option {
 	bool read_only;
 };
 
+/* --env NAME=VALUE or --unsetenv NAME (a trailing * is a prefix) */
+struct env_option {
+	bool unset;
+	char *text;
+};
+
 struct run_options {
 	char **lowers;        /* topmost first; {"/"} when none given */
 	size_t nlowers;
@@ -42,7 +48,13 @@ struct run_options {
 	enum backend backend;
 	enum ids_mode ids;    /* as asked; sandbox_run settles IDS_AUTO */
 	bool verbose;
+	struct env_option *env; /* --env and --unsetenv, in their order */
+	size_t nenv;
+	bool clear_env;       /* --clearenv */
+	char *hostname;       /* --hostname; NULL: the policy's, else the host's */
 	char **argv;          /* the command */
+	int died_of;          /* set by sandbox_run: the signal that ended the
+			       * command (its status is then 128+N), else 0 */
 };
 
 /* cli.c */

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* veneer: a thin CLI over the sandbox and the union core. */
 #define _GNU_SOURCE
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +14,26 @@
 #ifndef VENEER_VERSION
 #define VENEER_VERSION "unknown"
 #endif
+
+/* The command died of `sig`: so does veneer, everything released first,
+ * so that a shell sees what it would have seen natively (a loop stops at
+ * Ctrl-C; $? is still 128+N).  Not dumpable and no core limit: the
+ * command's crash leaves no core of veneer.  Returns only when the
+ * signal did not end us (one the default action ignores). */
+static void die_of_signal(int sig)
+{
+	struct rlimit none = { 0, 0 };
+	sigset_t set;
+
+	if (setrlimit(RLIMIT_CORE, &none) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    signal(sig, SIG_DFL) == SIG_ERR)
+		return;
+	fflush(NULL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	if (raise(sig) < 0 || sigprocmask(SIG_UNBLOCK, &set, NULL) < 0)
+		return;
+}
 
 static int cmd_run(int argc, char **argv)
 {
@@ -29,6 +52,8 @@ static int cmd_run(int argc, char **argv)
 		status = EXIT_VENEER_ERROR;
 	}
 	cli_free_run(&opt);
+	if (opt.died_of)
+		die_of_signal(opt.died_of);
 	return status;
 }
 

@@ -136,12 +136,119 @@ static int parse_host_sockets(char *value, struct policy *p, const char *origin,
 	return 0;
 }
 
+const char *policy_env_name_problem(const char *name, bool pattern)
+{
+	if (!*name)
+		return "an empty name";
+	if (strchr(name, '='))
+		return "a name with '='";
+	if (pattern && strcmp(name, "*") == 0)
+		return "'*' alone names every variable; to start from none, clear the environment";
+	return NULL;
+}
+
+static bool hostname_label_ok(const char *label, size_t len)
+{
+	if (len == 0 || len > 63 || label[0] == '-' || label[len - 1] == '-')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)label[i]) && label[i] != '-')
+			return false;
+	return true;
+}
+
+const char *policy_hostname_problem(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0)
+		return "an empty host name";
+	if (len > POLICY_HOSTNAME_MAX)
+		return "longer than 64 bytes";
+	for (const char *label = name;;) {
+		const char *dot = strchr(label, '.');
+		size_t n = dot ? (size_t)(dot - label) : strlen(label);
+
+		if (!hostname_label_ok(label, n))
+			return "not a host name (labels of letters, digits and '-', not starting or "
+			       "ending with '-', joined by '.')";
+		if (!dot)
+			return NULL;
+		label = dot + 1;
+	}
+}
+
+static int add_env_op(struct policy *p, bool unset, const char *text, const char *key,
+		      const char *origin, int line, struct vn_error *err)
+{
+	if (p->nenv == POLICY_ENV_MAX)
+		return vn_fail(err, 0, "%s:%d: more than %d env and unsetenv settings", origin, line,
+			       POLICY_ENV_MAX);
+	if (strlen(text) >= POLICY_ENV_TEXT_MAX)
+		return vn_fail(err, 0, "%s:%d: %s: longer than %d bytes", origin, line, key,
+			       POLICY_ENV_TEXT_MAX - 1);
+	p->env[p->nenv].unset = unset;
+	memcpy(p->env[p->nenv].text, text, strlen(text) + 1);
+	p->nenv++;
+	return 0;
+}
+
+/* env = NAME=VALUE (the value as written, blanks around it trimmed) */
+static int parse_env(char *value, struct policy *p, const char *origin, int line,
+		     struct vn_error *err)
+{
+	char *eq = strchr(value, '=');
+	const char *problem;
+
+	if (!eq)
+		return vn_fail(err, 0, "%s:%d: env = '%s'; give NAME=VALUE", origin, line, value);
+	*eq = '\0';
+	problem = policy_env_name_problem(value, false);
+	*eq = '=';
+	if (problem)
+		return vn_fail(err, 0, "%s:%d: env = '%s': %s; give NAME=VALUE", origin, line, value,
+			       problem);
+	return add_env_op(p, false, value, "env", origin, line, err);
+}
+
+/* unsetenv = NAME [NAME...]; NAME* for every name it starts */
+static int parse_unsetenv(char *value, struct policy *p, const char *origin, int line,
+			  struct vn_error *err)
+{
+	char *save = NULL;
+
+	if (!*value)
+		return vn_fail(err, 0, "%s:%d: unsetenv is empty; give names such as LANG or LC_*",
+			       origin, line);
+	for (char *name = strtok_r(value, BLANKS, &save); name; name = strtok_r(NULL, BLANKS, &save)) {
+		const char *problem = policy_env_name_problem(name, true);
+
+		if (problem)
+			return vn_fail(err, 0, "%s:%d: unsetenv '%s': %s", origin, line, name, problem);
+		if (add_env_op(p, true, name, "unsetenv", origin, line, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_hostname(const char *value, struct policy *p, const char *origin, int line,
+			  struct vn_error *err)
+{
+	const char *problem = policy_hostname_problem(value);
+
+	if (problem)
+		return vn_fail(err, 0, "%s:%d: hostname = '%s': %s", origin, line, value, problem);
+	memcpy(p->hostname, value, strlen(value) + 1);
+	return 0;
+}
+
 static int parse_setting(const char *key, char *value, struct policy *p, const char *origin,
 			 int line, struct vn_error *err)
 {
 	/* in the order of the enums: POLICY_NETWORK_HOST, POLICY_SYS_READ_ONLY first */
 	static const char *const network[2] = { "host", "none" };
 	static const char *const sys[2] = { "read-only", "none" };
+	static const char *const yes_no[2] = { "no", "yes" };
 	int choice = 0, r;
 
 	if (strcmp(key, "network") == 0) {
@@ -158,14 +265,28 @@ static int parse_setting(const char *key, char *value, struct policy *p, const c
 		return parse_capabilities(value, p, origin, line, err);
 	if (strcmp(key, "host-sockets") == 0)
 		return parse_host_sockets(value, p, origin, line, err);
+	if (strcmp(key, "env") == 0)
+		return parse_env(value, p, origin, line, err);
+	if (strcmp(key, "unsetenv") == 0)
+		return parse_unsetenv(value, p, origin, line, err);
+	if (strcmp(key, "clearenv") == 0) {
+		r = parse_choice(key, value, yes_no, &choice, origin, line, err);
+		p->clear_env = choice == 1;
+		return r;
+	}
+	if (strcmp(key, "hostname") == 0)
+		return parse_hostname(value, p, origin, line, err);
 	return vn_fail(err, 0, "%s:%d: unknown key '%s'; the keys are network, sys, "
-		       "capabilities and host-sockets", origin, line, key);
+		       "capabilities, host-sockets, env, unsetenv, clearenv and hostname", origin,
+		       line, key);
 }
 
 /* Parse `copy` (NUL-terminated, written over) into p. */
 static int parse_lines(char *copy, const char *origin, struct policy *p, struct vn_error *err)
 {
-	static const char *const keys[] = { "network", "sys", "capabilities", "host-sockets" };
+	/* env and unsetenv may repeat; these are set once */
+	static const char *const keys[] = { "network", "sys", "capabilities", "host-sockets",
+					    "clearenv", "hostname" };
 	int line = 0, r = 0;
 	unsigned seen = 0;
 
@@ -174,6 +295,9 @@ static int parse_lines(char *copy, const char *origin, struct policy *p, struct 
 	p->all_capabilities = true;
 	p->capabilities = 0;
 	p->nhost_sockets = 0;
+	p->clear_env = false;
+	p->nenv = 0;
+	p->hostname[0] = '\0';
 	/* strtok_r would skip empty lines and miscount; walk lines by hand */
 	for (char *cur = copy; cur && r == 0; line++) {
 		char *next = strchr(cur, '\n');

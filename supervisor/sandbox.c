@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "env.h"
 #include "hostids.h"
 #include "notify/notify.h"
 #include "tracee/tracee.h"
@@ -53,6 +54,7 @@ struct sandbox {
 	gid_t caller_gid;
 	char caller_cwd[PATH_MAX];
 	char cwd[PATH_MAX];
+	char **envp;
 	pid_t init;
 	int sock[2];
 	int listener;
@@ -467,11 +469,20 @@ static int choose_cwd(struct sandbox *sb, struct vn_error *err)
 	return 0;
 }
 
+/* The command starts as root (uid 0 of the union's /etc/passwd). */
+static int build_environment(struct sandbox *sb, struct vn_error *err)
+{
+	sb->envp = env_build(&sb->u, 0, sb->opt, environ, err);
+	return sb->envp ? 0 : -1;
+}
+
 static int start_init(struct sandbox *sb, struct vn_error *err)
 {
 	struct tracee_config cfg;
-	/* its own IPC namespace always: no host SysV object or POSIX queue */
-	int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | SIGCHLD;
+	/* its own IPC namespace always: no host SysV object or POSIX queue;
+	 * its own UTS namespace: a host name set inside stays inside */
+	int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
+	const struct policy *p = &sb->opt->policy;
 	pid_t pid;
 
 	sb->ntrapped = notify_trapped_syscalls(sb->trapped, sizeof(sb->trapped) / sizeof(sb->trapped[0]),
@@ -484,7 +495,9 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 		.argv = sb->opt->argv,
 		.trapped = sb->trapped,
 		.ntrapped = sb->ntrapped,
-		.policy = &sb->opt->policy,
+		.policy = p,
+		.envp = sb->envp,
+		.hostname = sb->opt->hostname ? sb->opt->hostname : p->hostname[0] ? p->hostname : NULL,
 	};
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sb->sock) < 0)
@@ -554,6 +567,20 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 	return 0;
 }
 
+/* init exits with 128+N both when the command exited so and when signal
+ * N ended it; its report of the command's wait status tells which. */
+static int init_exit_status(struct sandbox *sb, int status)
+{
+	int reported;
+
+	if (!WIFEXITED(status))
+		return 128 + WTERMSIG(status);
+	if (recv(sb->sock[0], &reported, sizeof(reported), MSG_DONTWAIT) == (ssize_t)sizeof(reported) &&
+	    WIFSIGNALED(reported) && 128 + WTERMSIG(reported) == WEXITSTATUS(status))
+		sb->opt->died_of = WTERMSIG(reported);
+	return WEXITSTATUS(status);
+}
+
 static int wait_for_init(struct sandbox *sb, int sigfd)
 {
 	for (;;) {
@@ -568,11 +595,8 @@ static int wait_for_init(struct sandbox *sb, int sigfd)
 				kill(sb->init, (int)si.ssi_signo);
 			continue;
 		}
-		if (waitpid(sb->init, &status, WNOHANG) == sb->init) {
-			if (WIFEXITED(status))
-				return WEXITSTATUS(status);
-			return 128 + WTERMSIG(status);
-		}
+		if (waitpid(sb->init, &status, WNOHANG) == sb->init)
+			return init_exit_status(sb, status);
 	}
 }
 
@@ -602,6 +626,7 @@ static void sandbox_release(struct sandbox *sb)
 	for (size_t i = 0; sb->binds && i < sb->opt->nbinds; i++)
 		free(sb->binds[i].source);
 	free(sb->binds);
+	env_free(sb->envp);
 	for (size_t i = 0; sb->lower_clones && i < sb->opt->nlowers; i++)
 		if (sb->lower_clones[i] >= 0)
 			close(sb->lower_clones[i]);
@@ -649,7 +674,8 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	    present_ownership(sb, err) < 0 ||
 	    mount_view(sb, err) < 0 ||
 	    stage_binds(sb, err) < 0 ||
-	    choose_cwd(sb, err) < 0)
+	    choose_cwd(sb, err) < 0 ||
+	    build_environment(sb, err) < 0)
 		goto out;
 	sigfd = block_signals();
 	if (sigfd < 0) {
@@ -665,8 +691,10 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 		kill(sb->init, SIGKILL);
 	/* r == 0: init failed before the filter and said why; its status is ours */
 	status = wait_for_init(sb, sigfd);
-	if (r < 0)
+	if (r < 0) {
 		status = -1;
+		opt->died_of = 0;
+	}
 out:
 	if (sigfd >= 0)
 		close(sigfd);

@@ -245,6 +245,38 @@ int validate_layers(struct run_options *opt, struct vn_error *err)
 	return check_lowers(opt, err) < 0 || check_upper(opt, err) < 0 ? -1 : 0;
 }
 
+/* --env NAME=VALUE, --unsetenv NAME and --hostname NAME */
+static int check_env_and_hostname(const struct run_options *opt, struct vn_error *err)
+{
+	const char *problem;
+
+	for (size_t i = 0; i < opt->nenv; i++) {
+		const struct env_option *e = &opt->env[i];
+		char *eq = e->unset ? NULL : strchr(e->text, '=');
+
+		if (e->unset) {
+			problem = policy_env_name_problem(e->text, true);
+			if (problem)
+				return vn_fail(err, 0, "--unsetenv '%s': %s; give a variable's NAME",
+					       e->text, problem);
+			continue;
+		}
+		if (!eq && !*e->text)
+			return vn_fail(err, 0, "--env '': an empty name; give NAME=VALUE");
+		if (!eq)
+			return vn_fail(err, 0, "--env '%s': give NAME=VALUE (your own value: --env "
+				       "\"%s=$%s\")", e->text, e->text, e->text);
+		*eq = '\0';
+		problem = policy_env_name_problem(e->text, false);
+		*eq = '=';
+		if (problem)
+			return vn_fail(err, 0, "--env '%s': %s; give NAME=VALUE", e->text, problem);
+	}
+	if (opt->hostname && (problem = policy_hostname_problem(opt->hostname)))
+		return vn_fail(err, 0, "--hostname '%s': %s", opt->hostname, problem);
+	return 0;
+}
+
 int validate_run_options(struct run_options *opt, struct vn_error *err)
 {
 	if (check_std_fds(err) < 0)
@@ -260,6 +292,8 @@ int validate_run_options(struct run_options *opt, struct vn_error *err)
 	if (opt->chdir && opt->chdir[0] != '/')
 		return vn_fail(err, 0, "--chdir %s: give an absolute path inside the sandbox",
 			       opt->chdir);
+	if (check_env_and_hostname(opt, err) < 0)
+		return -1;
 	if (validate_layers(opt, err) < 0 || check_binds(opt, err) < 0)
 		return -1;
 	return policy_load(opt->policy_name ? opt->policy_name : "default", &opt->policy, err);

@@ -3,6 +3,9 @@
  * pid 1 of the sandbox.  The set-up reads top to bottom as the list of
  * steps; then init starts the target, reaps orphans, forwards signals
  * and exits with the target's status (128+N when signal N ended it).
+ * pid 1 of a pid namespace cannot die of a signal sent from inside, so
+ * before exiting init also tells the supervisor the target's wait
+ * status: the supervisor then dies of the same signal.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,6 +44,8 @@ static _Noreturn void exec_target(const struct tracee_config *cfg)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
+	/* execvp searches the command's PATH, not init's */
+	environ = (char **)cfg->envp;
 	execvp(cfg->argv[0], cfg->argv);
 	if (errno == ENOENT) {
 		fprintf(stderr, "veneer: %s: command not found\n", cfg->argv[0]);
@@ -58,8 +64,18 @@ static int status_to_exit_code(int status)
 	return EXIT_SETUP_FAILED;
 }
 
-/* Reap everything; returns the target's exit code once it is gone. */
-static _Noreturn void reap_and_forward(pid_t target)
+/* The exit code says 128+N for both `exit 130` and a death by SIGINT:
+ * the wait status itself goes to the supervisor (best effort; without
+ * it the supervisor exits with the code). */
+static _Noreturn void exit_as_target(int sock, int status)
+{
+	if (send(sock, &status, sizeof(status), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		fprintf(stderr, "veneer: report the command's status: %s\n", strerror(errno));
+	_exit(status_to_exit_code(status));
+}
+
+/* Reap everything; exits as the target did once it is gone. */
+static _Noreturn void reap_and_forward(pid_t target, int sock)
 {
 	sigset_t set;
 
@@ -84,7 +100,7 @@ static _Noreturn void reap_and_forward(pid_t target)
 			if (pid <= 0)
 				break;
 			if (pid == target)
-				_exit(status_to_exit_code(status));
+				exit_as_target(sock, status);
 		}
 	}
 }
@@ -117,6 +133,7 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 	if (close_fds_except(cfg->sock) < 0)
 		setup_failed();
 	if (tracee_loopback_up(cfg) < 0 ||
+	    tracee_set_hostname(cfg) < 0 ||
 	    tracee_make_mounts_slave() < 0 ||
 	    tracee_mount_proc(cfg) < 0 ||
 	    tracee_mount_dev(cfg) < 0 ||
@@ -130,7 +147,6 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 	    tracee_send_listener(cfg->sock, listener) < 0)
 		setup_failed();
 	close(listener);
-	close(cfg->sock);
 	/* after the filter, which needs CAP_SYS_ADMIN to be installed */
 	if (tracee_drop_capabilities(cfg) < 0)
 		setup_failed();
@@ -146,5 +162,5 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 	}
 	if (target == 0)
 		exec_target(cfg);
-	reap_and_forward(target);
+	reap_and_forward(target, cfg->sock);
 }

@@ -27,6 +27,8 @@ struct tracee_config {
 	const int *trapped;            /* syscalls the supervisor answers */
 	size_t ntrapped;
 	const struct policy *policy;
+	char *const *envp;             /* the command's environment */
+	const char *hostname;          /* NULL: the host's, as the UTS namespace copied it */
 };
 
 /* mounts.c */
@@ -43,6 +45,9 @@ int tracee_drop_capabilities(const struct tracee_config *cfg);
 
 /* scope.c: only abstract sockets made inside can be reached */
 int tracee_scope_abstract_sockets(void);
+
+/* uts.c: the sandbox's own host name */
+int tracee_set_hostname(const struct tracee_config *cfg);
 
 /* filter.c */
 int tracee_install_filter(const struct tracee_config *cfg, int *listener);

@@ -25,6 +25,15 @@ enum policy_sys {
 #define POLICY_FILE_MAX (64 * 1024)
 #define POLICY_HOST_SOCKETS_MAX 16
 #define POLICY_SOCKET_PATH_MAX 108 /* sizeof(sockaddr_un.sun_path) */
+#define POLICY_ENV_MAX 32
+#define POLICY_ENV_TEXT_MAX 1024   /* NAME=VALUE (or a NAME), with its NUL */
+#define POLICY_HOSTNAME_MAX 64     /* HOST_NAME_MAX: the kernel's limit */
+
+/* One change to the command's environment, applied in file order. */
+struct policy_env_op {
+	bool unset;                     /* unsetenv = NAME; else env = NAME=VALUE */
+	char text[POLICY_ENV_TEXT_MAX]; /* NAME=VALUE, or NAME (a trailing * is a prefix) */
+};
 
 struct policy {
 	char path[4096];            /* the file it came from */
@@ -39,6 +48,14 @@ struct policy {
 	 * distinct, NUL-terminated. */
 	size_t nhost_sockets;
 	char host_sockets[POLICY_HOST_SOCKETS_MAX][POLICY_SOCKET_PATH_MAX];
+	/* The command's environment: clearenv = yes starts from an empty
+	 * one instead of the inside user's own; then env and unsetenv lines
+	 * in file order (the command line's --env & co. come after). */
+	bool clear_env;
+	size_t nenv;
+	struct policy_env_op env[POLICY_ENV_MAX];
+	/* hostname = NAME; "" keeps the host's name */
+	char hostname[POLICY_HOSTNAME_MAX + 1];
 };
 
 /* NAME (a file of the policy directory) or a path to a .policy file: a
@@ -53,5 +70,15 @@ int policy_parse_bytes(const char *data, size_t len, const char *origin, struct 
 /* The same for NUL-terminated text. */
 int policy_parse(const char *text, const char *origin, struct policy *policy,
 		 struct vn_error *err);
+
+/* NULL when `name` may name an environment variable (not empty, no
+ * '='), else what is wrong with it, for a one-line message.  A
+ * `pattern` (unsetenv's) ending in '*' names every variable it starts,
+ * and may not be "*" alone. */
+const char *policy_env_name_problem(const char *name, bool pattern);
+/* NULL when `name` is a host name (RFC 1123: labels of letters, digits
+ * and '-', not starting or ending with '-', joined by '.'; at most
+ * POLICY_HOSTNAME_MAX bytes), else what is wrong with it. */
+const char *policy_hostname_problem(const char *name);
 
 #endif

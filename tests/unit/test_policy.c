@@ -62,7 +62,8 @@ Test(policy, capabilities_none)
 Test(policy, mistakes_name_file_and_line)
 {
 	expect_error("network = host\nnetwrok = none\n", "t.policy:2: unknown key 'netwrok'; the keys "
-		     "are network, sys, capabilities and host-sockets");
+		     "are network, sys, capabilities, host-sockets, env, unsetenv, clearenv and "
+		     "hostname");
 	expect_error("network = off\n", "t.policy:1: network = 'off'; use host or none");
 	expect_error("\n\nsys = rw\n", "t.policy:3: sys = 'rw'");
 	expect_error("capabilities = chown,fly\n", "t.policy:1: unknown capability 'fly'");
@@ -160,6 +161,116 @@ Test(policy, host_sockets_reset_by_each_parse)
 	cr_assert_eq(p.nhost_sockets, 1);
 	cr_assert_eq(policy_parse("sys = none\n", "t.policy", &p, &(struct vn_error){ 0 }), 0);
 	cr_assert_eq(p.nhost_sockets, 0);
+}
+
+Test(policy, env_defaults)
+{
+	struct policy p = parsed("network = none\n");
+
+	cr_assert_not(p.clear_env);
+	cr_assert_eq(p.nenv, 0);
+	cr_assert_str_eq(p.hostname, "");
+}
+
+Test(policy, env_in_file_order)
+{
+	struct policy p = parsed("env = LANG=C.UTF-8\n"
+				 "unsetenv = LC_* LANGUAGE # the locale\n"
+				 "  env=PS1 = a b=c  \n"
+				 "env = EMPTY=\n"
+				 "clearenv = yes\n"
+				 "unsetenv = TERM\n");
+
+	cr_assert(p.clear_env);
+	cr_assert_eq(p.nenv, 6);
+	cr_assert_not(p.env[0].unset);
+	cr_assert_str_eq(p.env[0].text, "LANG=C.UTF-8");
+	cr_assert(p.env[1].unset);
+	cr_assert_str_eq(p.env[1].text, "LC_*");
+	cr_assert(p.env[2].unset);
+	cr_assert_str_eq(p.env[2].text, "LANGUAGE");
+	/* the name as written (blanks in it are its own), the value to the line's end */
+	cr_assert_str_eq(p.env[3].text, "PS1 = a b=c");
+	cr_assert_str_eq(p.env[4].text, "EMPTY=");
+	cr_assert_str_eq(p.env[5].text, "TERM");
+	p = parsed("clearenv = no\n");
+	cr_assert_not(p.clear_env);
+}
+
+Test(policy, env_refused)
+{
+	char text[POLICY_ENV_TEXT_MAX + 32];
+	size_t len = 0;
+
+	expect_error("env = LANG\n", "t.policy:1: env = 'LANG'; give NAME=VALUE");
+	expect_error("\nenv = =C\n", "t.policy:2: env = '=C': an empty name; give NAME=VALUE");
+	expect_error("env =\n", "t.policy:1: env = ''; give NAME=VALUE");
+	expect_error("unsetenv =\n", "t.policy:1: unsetenv is empty");
+	expect_error("unsetenv = A=b\n", "t.policy:1: unsetenv 'A=b': a name with '='");
+	expect_error("unsetenv = LANG *\n", "t.policy:1: unsetenv '*': '*' alone names every variable");
+	expect_error("clearenv = true\n", "t.policy:1: clearenv = 'true'; use no or yes");
+	expect_error("clearenv = yes\nclearenv = no\n", "t.policy:2: 'clearenv' is set twice");
+	/* at most POLICY_ENV_MAX settings, each shorter than POLICY_ENV_TEXT_MAX */
+	for (int i = 0; i < POLICY_ENV_MAX; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "unsetenv = V%d\n", i);
+	cr_assert_eq(parsed(text).nenv, POLICY_ENV_MAX);
+	snprintf(text + len, sizeof(text) - len, "env = X=1\n");
+	expect_error(text, "t.policy:33: more than 32 env and unsetenv settings");
+	len = (size_t)snprintf(text, sizeof(text), "env = X=");
+	memset(text + len, 'v', POLICY_ENV_TEXT_MAX - 1 - 2);
+	text[len + POLICY_ENV_TEXT_MAX - 1 - 2] = '\0';
+	cr_assert_eq(strlen(parsed(text).env[0].text), POLICY_ENV_TEXT_MAX - 1);
+	strcat(text, "v");
+	expect_error(text, "t.policy:1: env: longer than 1023 bytes");
+}
+
+Test(policy, hostname)
+{
+	char text[128], name[POLICY_HOSTNAME_MAX + 2];
+
+	cr_assert_str_eq(parsed("hostname = lab-7.example.org\n").hostname, "lab-7.example.org");
+	cr_assert_str_eq(parsed("hostname = X1\n").hostname, "X1");
+	/* 64 bytes in labels of at most 63 */
+	memset(name, 'a', sizeof(name));
+	name[62] = '.';
+	name[POLICY_HOSTNAME_MAX] = '\0';
+	snprintf(text, sizeof(text), "hostname = %s\n", name);
+	cr_assert_str_eq(parsed(text).hostname, name);
+	name[POLICY_HOSTNAME_MAX] = 'a';
+	name[POLICY_HOSTNAME_MAX + 1] = '\0';
+	snprintf(text, sizeof(text), "hostname = %s\n", name);
+	expect_error(text, "longer than 64 bytes");
+	expect_error("hostname =\n", "t.policy:1: hostname = '': an empty host name");
+	expect_error("hostname = -a\n", "t.policy:1: hostname = '-a': not a host name");
+	expect_error("hostname = a-\n", "not a host name");
+	expect_error("hostname = a..b\n", "not a host name");
+	expect_error("hostname = a.\n", "not a host name");
+	expect_error("hostname = a_b\n", "not a host name");
+	expect_error("hostname = a b\n", "not a host name");
+	expect_error("hostname = a\nhostname = b\n", "t.policy:2: 'hostname' is set twice");
+	cr_assert_null(policy_hostname_problem("x"));
+	cr_assert_not_null(policy_hostname_problem("caf\xc3\xa9"));
+}
+
+Test(policy, env_name_problem)
+{
+	cr_assert_null(policy_env_name_problem("LANG", false));
+	cr_assert_null(policy_env_name_problem("LC_*", true));
+	cr_assert_null(policy_env_name_problem("*", false));
+	cr_assert_not_null(policy_env_name_problem("*", true));
+	cr_assert_not_null(policy_env_name_problem("", false));
+	cr_assert_not_null(policy_env_name_problem("A=B", true));
+}
+
+Test(policy, env_reset_by_each_parse)
+{
+	struct policy p = parsed("env = A=1\nclearenv = yes\nhostname = h\n");
+	struct vn_error err = { 0 };
+
+	cr_assert_eq(policy_parse("sys = none\n", "t.policy", &p, &err), 0, "%s", err.msg);
+	cr_assert_eq(p.nenv, 0);
+	cr_assert_not(p.clear_env);
+	cr_assert_str_eq(p.hostname, "");
 }
 
 /* a string literal and its length, NUL bytes inside included */
