@@ -149,6 +149,14 @@ static int choose_ids(struct sandbox *sb, struct vn_error *err)
 	return 0;
 }
 
+/* What a root-owned base keeps from the caller but every tool that adds
+ * a user or a group must read and rewrite (0640 root:shadow): shown made
+ * up, passwords locked, where the caller cannot read them (union/shadow.c). */
+static const struct vn_synth_file made_up_files[] = {
+	{ "/etc/shadow", "/etc/passwd", VN_SYNTH_SHADOW },
+	{ "/etc/gshadow", "/etc/group", VN_SYNTH_GSHADOW },
+};
+
 static int present_ownership(struct sandbox *sb, struct vn_error *err)
 {
 	struct vn_owner_config cfg = {
@@ -166,6 +174,10 @@ static int present_ownership(struct sandbox *sb, struct vn_error *err)
 	if (r < 0)
 		return vn_fail(err, -r, "read the owners kept in upper %s (%s/owners)",
 			       sb->upper.path, VN_STATE_DIR);
+	r = vn_shadow_enable(&sb->u, made_up_files,
+			     sizeof(made_up_files) / sizeof(made_up_files[0]));
+	if (r < 0)
+		return vn_fail(err, -r, "set up the made-up shadow files");
 	return 0;
 }
 

@@ -44,6 +44,7 @@ struct vn_passthrough {
 struct vn_view;
 struct vn_dircache;
 struct vn_owners;
+struct vn_shadow;
 
 struct vn_union {
 	struct vn_layer layers[VN_MAX_LAYERS]; /* [0] is the upper */
@@ -65,6 +66,9 @@ struct vn_union {
 	/* S_IFDIR | the union root's mode kept in the state directory;
 	 * 0: the upper's root shows as it is (tools, tests). */
 	mode_t root_mode;
+	/* Lower files the caller may not read shown made up (union/shadow.c);
+	 * NULL: none. */
+	struct vn_shadow *shadow;
 };
 
 /* How vn_resolve walks a path. */
@@ -319,5 +323,21 @@ int vn_owner_store_load(int upper_root, struct vn_owner_store **out);
 bool vn_owner_store_get(const struct vn_owner_store *s, ino_t ino, uid_t *uid, gid_t *gid);
 size_t vn_owner_store_count(const struct vn_owner_store *s);
 void vn_owner_store_free(struct vn_owner_store *s);
+
+/* union/shadow.c: a file of a lower that the caller may not read (the
+ * kernel says EACCES), at one of these union paths, is shown made up from
+ * a file the caller may read, every password locked: /etc/shadow from
+ * /etc/passwd ("name:*:DAYS:0:99999:7:::", DAYS the day of the lower
+ * file's mtime), /etc/gshadow from /etc/group ("name:*::members").  Only
+ * while the topmost layer with the name is that lower; a copy-up copies
+ * the made-up data, and from then on the upper's copy is the file. */
+enum vn_synth_kind { VN_SYNTH_SHADOW, VN_SYNTH_GSHADOW };
+struct vn_synth_file {
+	const char *path;  /* canonical union path, e.g. "/etc/shadow" */
+	const char *from;  /* the readable file it is made from */
+	enum vn_synth_kind kind;
+};
+int vn_shadow_enable(struct vn_union *u, const struct vn_synth_file *files, size_t n);
+void vn_shadow_release(struct vn_union *u);
 
 #endif

@@ -307,24 +307,55 @@ static int node_layer_parent(struct vn_union *u, const struct vn_node *node, cha
 	return union_openat_beneath(u->layers[node->layer].root_fd, dir, O_PATH | O_DIRECTORY);
 }
 
+/* The data a copy of the regular file node takes: src (-1: none) and its
+ * size.  Opened as vn_open_node opens it, so a made-up file's data
+ * (shadow.c) is what is copied.  None when the open truncates it anyway;
+ * and an empty file has none to read, so one the caller may not read is
+ * copied up all the same. */
+static int copy_source(struct vn_union *u, const struct vn_node *node, int flags, int *src,
+		       off_t *size)
+{
+	struct stat data;
+
+	*src = -1;
+	*size = 0;
+	if (flags & VN_COPYUP_NO_DATA)
+		return 0;
+	*src = vn_open_node(u, node, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (*src < 0) {
+		int r = *src;
+
+		*src = -1;
+		return r == -EACCES && node->st.st_size == 0 ? 0 : r;
+	}
+	if (fstat(*src, &data) < 0) {
+		int r = -errno;
+
+		close(*src);
+		*src = -1;
+		return r;
+	}
+	*size = data.st_size;
+	return 0;
+}
+
 /* A regular file's copy at dst_dir/dst_name: built unnamed (O_TMPFILE)
  * in dst_dir and linked in whole, so it appears complete or not at all
  * (and a crash leaves nothing behind).  A file system without O_TMPFILE:
  * -EOPNOTSUPP with COPY_WHOLE_OR_NOTHING, else built under its name. */
 #define COPY_WHOLE_OR_NOTHING 0x100
 
-static int copy_regular(struct vn_union *u, int src_dir, const char *name, const struct stat *st,
-			int dst_dir, const char *dst_name, int flags)
+static int copy_regular(struct vn_union *u, const struct vn_node *node, int src_dir,
+			const char *name, int dst_dir, const char *dst_name, int flags)
 {
-	/* nothing to read from an empty file, or one the open truncates:
-	 * so one the caller may not read is copied up all the same */
-	bool no_data = st->st_size == 0 || (flags & VN_COPYUP_NO_DATA);
-	int src = no_data ? -1 : union_openat_beneath(src_dir, name, O_RDONLY);
-	int dst, r = 0;
+	const struct stat *st = &node->st;
+	int src, dst, r;
+	off_t size;
 	bool unnamed;
 
-	if (src < 0 && !no_data)
-		return src;
+	r = copy_source(u, node, flags, &src, &size);
+	if (r < 0)
+		return r;
 	dst = openat(dst_dir, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, 0600);
 	unnamed = dst >= 0;
 	if (!unnamed && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
@@ -337,8 +368,8 @@ static int copy_regular(struct vn_union *u, int src_dir, const char *name, const
 	}
 	if (dst < 0)
 		r = -errno;
-	if (r == 0 && !no_data)
-		r = copy_data(src, dst, st->st_size);
+	if (r == 0 && src >= 0)
+		r = copy_data(src, dst, size);
 	if (r == 0)
 		r = unnamed ? copy_attrs(u, src_dir, name, st, dst, "")
 			    : copy_attrs(u, src_dir, name, st, dst_dir, dst_name);
@@ -380,7 +411,7 @@ static int copy_leaf(struct vn_union *u, const struct vn_node *node, int dst_dir
 		return r;
 	}
 	if (S_ISREG(st->st_mode)) {
-		r = copy_regular(u, src_dir, name, st, dst_dir, dst_name, flags);
+		r = copy_regular(u, node, src_dir, name, dst_dir, dst_name, flags);
 		close(src_dir);
 		if (r == 0)
 			link_map_add(links, st, dst_dir, dst_name);
@@ -555,7 +586,8 @@ int vn_copy_up_check(struct vn_union *u, const struct vn_node *node, int flags)
 	    (flags & VN_COPYUP_NO_DATA))
 		return 0;
 	/* the data is read as the caller: what the host refuses them, the
-	 * copy-up is refused (copy_regular opens it the same way) */
+	 * copy-up is refused (copy_source opens it the same way; a made-up
+	 * shadow file, shadow.c, is readable) */
 	fd = vn_open_node(u, node, O_RDONLY | O_NOFOLLOW);
 	if (fd < 0)
 		return fd;

@@ -137,6 +137,14 @@ void union_owner_forget(struct vn_union *u, ino_t ino);
  * namespace): put them back on fd when the presented identity holds it. */
 int union_keep_setid(const struct stat *before, int fd);
 
+/* shadow.c */
+/* Whether node is a lower file the caller may not read that the union
+ * shows made up (vn_shadow_enable): its data is then union_shadow_open's. */
+bool union_shadowed(struct vn_union *u, const struct vn_node *node, int flags);
+/* A read-only fd on the made-up file of a shadowed node (-EROFS for
+ * writing, as a lower). */
+int union_shadow_open(struct vn_union *u, const struct vn_node *node, int flags);
+
 /* lookup.c */
 /* Resolve node's canonical path again (after a change). */
 int union_refresh(struct vn_union *u, struct vn_node *node);

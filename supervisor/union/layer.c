@@ -143,6 +143,7 @@ const struct vn_passthrough *vn_union_passthrough_at(const struct vn_union *u, c
 void vn_union_release(struct vn_union *u)
 {
 	union_dircache_free(u);
+	vn_shadow_release(u); /* before the owners: it forgets its records */
 	vn_owners_release(u);
 	union_state_close(u);
 	for (size_t i = 0; i < u->nlayers; i++) {

@@ -790,6 +790,8 @@ int vn_open_node(struct vn_union *u, const struct vn_node *node, int flags)
 
 	if (node->layer < 0)
 		return -ENOENT;
+	if (union_shadowed(u, node, flags))
+		return union_shadow_open(u, node, flags);
 	fd = union_openat_beneath(u->layers[node->layer].root_fd, vn_rel(node->path), flags);
 	if (fd >= 0 && (flags & O_TRUNC) && (r = union_keep_setid(&node->st, fd)) < 0) {
 		close(fd);
