@@ -1,5 +1,6 @@
 #!/bin/bash
-# Exit status: veneer returns the target's status; 128+N when the
+# Exit status: veneer returns the target's status; 128+N (as a shell
+# shows it: veneer dies of the same signal, t-signals.sh) when the
 # target is killed by signal N; 127 when the command is not found; 126
 # when it is not executable (a file without x bit, a directory).
 source "$(dirname "$0")/lib.sh"

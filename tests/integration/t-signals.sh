@@ -1,8 +1,13 @@
 #!/bin/bash
-# Signals: SIGTERM sent to veneer reaches the target (veneer then exits
-# 143, or with the target's own status when it traps the signal), and
-# Ctrl-C typed on veneer's terminal (a pty, no real terminal needed)
-# interrupts the target ("trap ... INT" runs, veneer exits 7).
+# Signals: SIGTERM sent to veneer reaches the target (veneer then dies of
+# SIGTERM, 143 to a shell, or exits with the target's own status when it
+# traps the signal), and Ctrl-C typed on veneer's terminal (a pty, no real
+# terminal needed) interrupts the target ("trap ... INT" runs, veneer
+# exits 7).  When the command dies of a signal veneer dies of the same
+# one, after cleaning up: a shell loop of `veneer run` stops at the first
+# Ctrl-C as it does natively, a shell's $? is still 128+N, a parent's
+# wait status says "signaled", no core is dumped, and the throwaway upper
+# is gone and a named upper unlocked.
 source "$(dirname "$0")/lib.sh"
 require_veneer
 
@@ -83,4 +88,55 @@ timeout 60 "$PY" "$T/ctrlc.py" "$VENEER" run -- sh -c \
 cat "$T/pty.out"
 grep -qx "got INT" "$T/pty.out" || fail "Ctrl-C did not reach the target's INT trap"
 assert_eq "status 7" "$(tail -n 1 "$T/pty.out")" "veneer's exit status after Ctrl-C"
-echo "signals: forwarded"
+
+# A shell loop stops at the first Ctrl-C: the target dies of SIGINT, so
+# does veneer, and bash (which got the ^C too) stops as it would have
+# natively.  Before, veneer exited 130 and the loop went on.
+# shellcheck disable=SC2016
+timeout 60 "$PY" "$T/ctrlc.py" /bin/bash -c 'for i in 1 2 3; do echo "start$i"
+		"$0" run -- sh -c "echo ready; exec sleep 5"; echo "after$i"; done; echo loop-done' \
+	"$VENEER" >"$T/loop.out" 2>&1 || { cat "$T/loop.out"; fail "the Ctrl-C loop: the driver failed"; }
+cat "$T/loop.out"
+grep -qx start1 "$T/loop.out" || fail "the loop did not start"
+if grep -Eq '^(after1|start2|loop-done)$' "$T/loop.out"; then
+	fail "the shell loop went on after Ctrl-C"
+fi
+assert_eq "status -2" "$(tail -n 1 "$T/loop.out")" "the shell's end after Ctrl-C (killed by SIGINT)"
+
+# A death by SIGTERM: bash's $? is 143 and names TERM; a parent's wait
+# status says "signaled"; the throwaway upper is removed first
+mkdir -p "$T/tmp"
+# shellcheck disable=SC2016
+out=$(TMPDIR=$T/tmp "$VENEER" run -- sh -c 'kill -TERM $$' 2>&1; rc=$?; echo "$rc $(kill -l $rc)")
+assert_eq "143 TERM" "$out" "bash's view of a command killed by SIGTERM"
+assert_eq "" "$(ls -A "$T/tmp")" "the throwaway upper was left behind"
+"$PY" - "$VENEER" <<'PY' || fail "python's view of a command killed by SIGTERM"
+import os, subprocess, sys
+r = subprocess.run([sys.argv[1], "run", "--", "sh", "-c", "kill -TERM $$"])
+if r.returncode != -15:
+    sys.exit("returncode %d, expected -15 (killed by SIGTERM)" % r.returncode)
+r = subprocess.run([sys.argv[1], "run", "--", "sh", "-c", "exit 143"])
+if r.returncode != 143:
+    sys.exit("exit 143: returncode %d" % r.returncode)
+PY
+# a named upper is unlocked: the next run over it starts
+set +e
+"$VENEER" run --upper "$T/up" -- sh -c 'echo kept >/kept; kill -KILL $$' 2>"$T/e"
+rc=$?
+set -e
+assert_eq 137 "$rc" "a command killed by SIGKILL"
+vrun_ok "$T/o" "$T/e" --upper "$T/up" -- cat /kept
+assert_eq "kept" "$(cat "$T/o")" "the upper after a death by SIGKILL"
+
+# A crash of the command leaves no core of veneer (the command's own core
+# is the command's business: here sh's, which has no core limit set)
+if [ "$(cat /proc/sys/kernel/core_pattern)" = core ]; then
+	mkdir -p "$T/cores"
+	# shellcheck disable=SC2016
+	out=$(cd "$T/cores" && ulimit -c unlimited && { "$VENEER" run --chdir / -- sh -c 'ulimit -c 0; kill -SEGV $$' 2>/dev/null; echo $?; })
+	assert_eq 139 "$out" "a command killed by SIGSEGV"
+	assert_eq "" "$(ls -A "$T/cores")" "veneer dumped a core"
+else
+	note "core_pattern is not 'core': the no-core check is left out"
+fi
+echo "signals: forwarded; veneer dies of its command's signal"
