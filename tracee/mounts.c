@@ -112,8 +112,13 @@ int tracee_mount_dev(const struct tracee_config *cfg)
 		if (fd < 0)
 			return fail("create /dev node", path);
 		close(fd);
+		/* read-only: a device opens for writing all the same, but
+		 * run as root the target could chmod or chown the host's own
+		 * /dev/null through a writable bind */
 		if (mount(host, path, NULL, MS_BIND, NULL) < 0)
 			return fail("bind /dev node", host);
+		if (make_read_only(path) < 0)
+			return -1;
 	}
 	for (size_t i = 0; i < sizeof(dev_links) / sizeof(dev_links[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dev, dev_links[i].name);
@@ -128,6 +133,8 @@ int tracee_mount_dev(const struct tracee_config *cfg)
 	if (mkdir(path, 01777) < 0 ||
 	    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
 		return fail("mount /dev/shm", path);
+	if (tracee_bind_terminal(dev) < 0)
+		return -1;
 	if (mount(NULL, dev, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NOEXEC | MS_RDONLY, NULL) < 0)
 		return fail("remount /dev read-only", dev);
 	return 0;

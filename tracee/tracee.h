@@ -39,6 +39,9 @@ int tracee_mount_sys(const struct tracee_config *cfg);
 int tracee_mount_binds(const struct tracee_config *cfg);
 int tracee_enter_view(const struct tracee_config *cfg);
 
+/* terminal.c: the caller's terminal (stdin) at /dev/console under dev */
+int tracee_bind_terminal(const char *dev);
+
 /* policy.c */
 int tracee_loopback_up(const struct tracee_config *cfg);
 int tracee_drop_capabilities(const struct tracee_config *cfg);

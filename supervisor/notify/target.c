@@ -366,6 +366,26 @@ static bool dev_link_as_proc(const char *rest, char *out, size_t size)
 	return false;
 }
 
+/* The caller's terminal is bound at /dev/console in the sandbox
+ * (tracee/terminal.c): an fd on it reads as that name.  The kernel's text,
+ * the host's /dev/pts/N, names nothing inside, or another pty of the
+ * sandbox's own devpts with the same number (ttyname(3) and ps compare
+ * only the device number). */
+static bool sandbox_console(struct notify_call *c, int base, const char *link)
+{
+	char console[64];
+	struct stat held, node;
+
+	if (c->ctx->init_pid <= 0 || fstatat(base, link, &held, 0) < 0 || !S_ISCHR(held.st_mode))
+		return false;
+	/* init's root is the view for good (chroot and pivot_root are
+	 * denied), its /dev read-only and fixed before the target ran */
+	snprintf(console, sizeof(console), "/proc/%d/root/dev/console", (int)c->ctx->init_pid);
+	if (stat(console, &node) < 0)
+		return false;
+	return node.st_dev == held.st_dev && node.st_ino == held.st_ino && node.st_rdev == held.st_rdev;
+}
+
 ssize_t target_fd_link_in_union(struct notify_call *c, const struct target_path *tp, char *out,
 				size_t size)
 {
@@ -376,7 +396,10 @@ ssize_t target_fd_link_in_union(struct notify_call *c, const struct target_path 
 	if (tp->kind != TARGET_PASSTHROUGH || !tp->node.mount)
 		return 0;
 	if (strcmp(tp->node.mount->path, "/dev") == 0) {
-		if (!dev_link_as_proc(tp->node.rest, rest, sizeof(rest)))
+		/* /dev/stdin and the like are symlinks read as themselves
+		 * ("/proc/self/fd/0"); only /dev/fd/N leads on to an fd */
+		if (strncmp(tp->node.rest, "fd/", 3) != 0 ||
+		    !dev_link_as_proc(tp->node.rest, rest, sizeof(rest)))
 			return 0;
 	} else if (strcmp(tp->node.mount->path, "/proc") == 0) {
 		snprintf(rest, sizeof(rest), "%s", tp->node.rest);
@@ -386,6 +409,8 @@ ssize_t target_fd_link_in_union(struct notify_call *c, const struct target_path 
 	if (!proc_link_parse(c, rest, &pl) || strcmp(pl.what, "fd") != 0 || *pl.after)
 		return 0;
 	r = injected_file_path(c, pl.base, pl.link, out, size);
+	if (r == LINK_IN_ROOT && sandbox_console(c, pl.base, pl.link))
+		return snprintf(out, size, "/dev/console");
 	if (r != LINK_LAYER)
 		return r < 0 ? r : 0; /* a path of its own root: the kernel's text */
 	return (ssize_t)strlen(out);
