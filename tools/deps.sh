@@ -3,7 +3,7 @@
 # veneer needs to build (and, for the tests, the real tools they drive).
 
 VENEER_BUILD_PACKAGES="gcc meson ninja-build pkg-config libseccomp-dev libcap-ng-dev"
-VENEER_TEST_PACKAGES="libcriterion-dev libc6-dev python3 python3-venv git make gcc tar gzip xz-utils findutils coreutils diffutils attr dpkg procps util-linux passwd debootstrap clang libclang-rt-dev"
+VENEER_TEST_PACKAGES="libcriterion-dev man-db groff-base bash-completion libc6-dev python3 python3-venv git make gcc tar gzip xz-utils findutils coreutils diffutils attr dpkg procps util-linux passwd debootstrap clang libclang-rt-dev"
 
 # install_packages PKG...: apt-get install whatever is not installed yet.
 install_packages() {
