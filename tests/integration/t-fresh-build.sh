@@ -8,7 +8,7 @@
 #   - tools/demo then builds without criterion (no unit tests) and runs
 #     its demo: "outside: the host is unchanged";
 #   - -Dtests=enabled fails at setup, naming criterion;
-#   - meson install into a scratch prefix (as ~/.local would be) installs
+#   - meson install into ~/.local (a scratch HOME), as the README says, installs
 #     veneer, the policies, veneer(1) and the bash completion; with the
 #     source tree's policies gone, the installed veneer runs --policy
 #     build from the installed ones (its /sys is empty, as build says);
@@ -78,12 +78,15 @@ set -e
 grep -Eq 'Dependency "criterion" not found|criterion.*not found' "$T/o" ||
 	{ show_file "meson setup" "$T/o"; fail "meson setup -Dtests=enabled does not name criterion"; }
 
-# 4. install as a user, into a prefix of one's own (as --prefix ~/.local)
-prefix=$T/prefix
-PKG_CONFIG_LIBDIR=$pc meson configure "$src/build" --prefix "$prefix" >"$T/o" 2>&1 ||
-	{ show_file "meson configure" "$T/o"; fail "meson configure --prefix"; }
-PKG_CONFIG_LIBDIR=$pc meson install -C "$src/build" >"$T/o" 2>&1 ||
-	{ show_file "meson install" "$T/o"; fail "meson install into $prefix"; }
+# 4. install as a user into ~/.local, with the README's command for a
+#    tree where tools/demo made build/ (HOME is a scratch one)
+export HOME=$T/home
+mkdir -p "$HOME"
+prefix=$HOME/.local
+(cd "$src" && PKG_CONFIG_LIBDIR=$pc bash -c 'meson configure build --prefix ~/.local && meson install -C build') \
+	>"$T/o" 2>&1 || { show_file "meson configure/install" "$T/o"; fail "meson install into ~/.local"; }
+grep -qF 'meson configure build --prefix ~/.local && meson install -C build' "$top/README.md" ||
+	fail "the README does not give the install command this test runs"
 for f in bin/veneer share/man/man1/veneer.1 share/bash-completion/completions/veneer \
 	share/veneer/policies/default.policy share/veneer/policies/build.policy \
 	share/veneer/policies/lab.policy share/veneer/policies/container.policy; do
@@ -110,12 +113,12 @@ grep -q '^NAME' "$T/o" && grep -q 'veneer run' "$T/o" || fail "the installed ven
 
 # found as a user finds it: man through PATH (man-db looks in
 # BINDIR/../share/man), the completion through bash-completion's
-# $XDG_DATA_HOME (~/.local/share unless set)
+# default $XDG_DATA_HOME, ~/.local/share
 assert_eq "$prefix/share/man/man1/veneer.1" "$(PATH=$prefix/bin:$PATH MANPATH= man -w veneer 2>&1)" \
 	"man finds the installed page with $prefix/bin on PATH"
 bc=/usr/share/bash-completion/bash_completion
 [ -f "$bc" ] || fail "no $bc: install bash-completion (tools/deps.sh)"
-XDG_DATA_HOME=$prefix/share bash -c 'source "$1" && __load_completion veneer && complete -p veneer' _ "$bc" \
+env -u XDG_DATA_HOME -u BASH_COMPLETION_USER_DIR bash -c 'source "$1" && __load_completion veneer && complete -p veneer' _ "$bc" \
 	>"$T/o" 2>&1 || { show_file "bash-completion" "$T/o"; fail "bash-completion does not load the installed completion"; }
 assert_eq "complete -F _veneer veneer" "$(cat "$T/o")" "bash-completion loads veneer's completion"
 
