@@ -140,7 +140,8 @@ _veneer()
 
 	case $cmd in
 	run)
-		if [[ $cur == -* ]]; then
+		# an empty word: the options first (the command comes after --)
+		if [[ -z $cur || $cur == -* ]]; then
 			_veneer_reply $run_opts
 		else
 			local IFS=$'\n'
