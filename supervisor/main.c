@@ -25,8 +25,9 @@ static void die_of_signal(int sig)
 	struct rlimit none = { 0, 0 };
 	sigset_t set;
 
+	/* SIGKILL's action is its default and cannot be set */
 	if (setrlimit(RLIMIT_CORE, &none) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
-	    signal(sig, SIG_DFL) == SIG_ERR)
+	    (sig != SIGKILL && signal(sig, SIG_DFL) == SIG_ERR))
 		return;
 	fflush(NULL);
 	sigemptyset(&set);

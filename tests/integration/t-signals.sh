@@ -110,11 +110,14 @@ mkdir -p "$T/tmp"
 out=$(TMPDIR=$T/tmp "$VENEER" run -- sh -c 'kill -TERM $$' 2>&1; rc=$?; echo "$rc $(kill -l $rc)")
 assert_eq "143 TERM" "$out" "bash's view of a command killed by SIGTERM"
 assert_eq "" "$(ls -A "$T/tmp")" "the throwaway upper was left behind"
-"$PY" - "$VENEER" <<'PY' || fail "python's view of a command killed by SIGTERM"
+"$PY" - "$VENEER" <<'PY' || fail "python's view of commands killed by SIGTERM and SIGKILL"
 import os, subprocess, sys
 r = subprocess.run([sys.argv[1], "run", "--", "sh", "-c", "kill -TERM $$"])
 if r.returncode != -15:
     sys.exit("returncode %d, expected -15 (killed by SIGTERM)" % r.returncode)
+r = subprocess.run([sys.argv[1], "run", "--", "sh", "-c", "kill -KILL $$"])
+if r.returncode != -9:
+    sys.exit("returncode %d, expected -9 (killed by SIGKILL)" % r.returncode)
 r = subprocess.run([sys.argv[1], "run", "--", "sh", "-c", "exit 143"])
 if r.returncode != 143:
     sys.exit("exit 143: returncode %d" % r.returncode)
