@@ -1,6 +1,7 @@
 #!/bin/bash
 # veneer(1) and the bash completion cannot drift from the program:
-#   - docs/veneer.1 renders without a warning (groff -ww, man --warnings);
+#   - docs/veneer.1 renders without a warning (groff -ww, man --warnings)
+#     and names the version `veneer --version` prints;
 #   - every command `veneer --help` lists has its subsection, and each
 #     option `veneer CMD --help` prints is a tagged entry of that
 #     subsection, and each tagged option there is in --help (both ways);
@@ -24,6 +25,8 @@ LC_ALL=C MANPAGER=cat MANWIDTH=200 man --warnings -l "$page" >"$T/man" 2>"$T/w" 
 	fail "man -l cannot render veneer.1"
 [ ! -s "$T/w" ] || { show_file "man --warnings" "$T/w"; fail "man warns about veneer.1"; }
 grep -q '^EXIT STATUS' "$T/man" || fail "the page has no EXIT STATUS section"
+version=$("$VENEER" --version)
+grep -q "^$version  " "$T/man" || fail "the page's footer does not name $version: $(tail -n 1 "$T/man")"
 
 # options_of HELP-FILE: the options an option list of --help names, one a
 # line, sorted ("  -o, --output FILE   ..." gives -o and --output)
