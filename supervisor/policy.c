@@ -67,16 +67,23 @@ static int parse_capabilities(char *value, struct policy *p, const char *origin,
 }
 
 /* A key whose value is one of two words. */
-static int parse_choice(const char *key, const char *value, const char *const words[2],
+/* `words` ends with NULL; *out is the index of the one `value` is. */
+static int parse_choice(const char *key, const char *value, const char *const words[],
 			int *out, const char *origin, int line, struct vn_error *err)
 {
-	for (int i = 0; i < 2; i++)
-		if (strcmp(value, words[i]) == 0) {
-			*out = i;
+	char list[128];
+	size_t n = 0, len = 0;
+
+	for (n = 0; words[n]; n++)
+		if (strcmp(value, words[n]) == 0) {
+			*out = (int)n;
 			return 0;
 		}
-	return vn_fail(err, 0, "%s:%d: %s = '%s'; use %s or %s", origin, line, key, value, words[0],
-		       words[1]);
+	/* "a or b", "a, b or c" */
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					i == 0 ? "" : i + 1 == n ? " or " : ", ", words[i]);
+	return vn_fail(err, 0, "%s:%d: %s = '%s'; use %s", origin, line, key, value, list);
 }
 
 /* Blanks between host-sockets paths: what trim() takes off a line. */
@@ -246,9 +253,9 @@ static int parse_setting(const char *key, char *value, struct policy *p, const c
 			 int line, struct vn_error *err)
 {
 	/* in the order of the enums: POLICY_NETWORK_HOST, POLICY_SYS_READ_ONLY first */
-	static const char *const network[2] = { "host", "none" };
-	static const char *const sys[2] = { "read-only", "none" };
-	static const char *const yes_no[2] = { "no", "yes" };
+	static const char *const network[] = { "host", "none", "private", NULL };
+	static const char *const sys[] = { "read-only", "none", NULL };
+	static const char *const yes_no[] = { "no", "yes", NULL };
 	int choice = 0, r;
 
 	if (strcmp(key, "network") == 0) {

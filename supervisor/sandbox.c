@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "env.h"
 #include "hostids.h"
+#include "network.h"
 #include "notify/notify.h"
 #include "tracee/tracee.h"
 #include "upper.h"
@@ -56,6 +57,7 @@ struct sandbox {
 	char cwd[PATH_MAX];
 	char **envp;
 	pid_t init;
+	pid_t pasta;          /* network = private: its network's relay */
 	int sock[2];
 	int listener;
 	struct notify_ctx ctx;
@@ -516,7 +518,7 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 		return vn_fail(err, errno, "create the listener socket");
 	cfg.sock = sb->sock[1];
 	fflush(NULL);
-	if (sb->opt->policy.network == POLICY_NETWORK_NONE)
+	if (sb->opt->policy.network != POLICY_NETWORK_HOST)
 		flags |= CLONE_NEWNET;
 	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
 	if (pid < 0)
@@ -528,6 +530,24 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 	close(sb->sock[1]);
 	sb->sock[1] = -1;
 	sb->init = pid;
+	return 0;
+}
+
+/* Under `network = private`, pasta connects init's network namespace to
+ * the host's; init waits for our word that it is ready. */
+static int connect_network(struct sandbox *sb, struct vn_error *err)
+{
+	char pasta[PATH_MAX];
+
+	if (sb->opt->policy.network != POLICY_NETWORK_PRIVATE)
+		return 0;
+	if (network_check(pasta, sizeof(pasta), err) < 0)
+		return -1;
+	sb->pasta = network_start(pasta, sb->init, sb->stage, err);
+	if (sb->pasta < 0)
+		return -1;
+	if (send(sb->sock[0], "n", 1, MSG_NOSIGNAL) != 1)
+		return vn_fail(err, errno, "tell the sandbox its network is ready");
 	return 0;
 }
 
@@ -630,6 +650,7 @@ static int block_signals(void)
 
 static void sandbox_release(struct sandbox *sb)
 {
+	network_stop(sb->pasta);
 	if (sb->workers_started)
 		notify_stop(&sb->ctx);
 	upper_release(&sb->upper);
@@ -696,7 +717,9 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	}
 	if (start_init(sb, err) < 0)
 		goto out;
-	r = receive_listener(sb, err);
+	r = connect_network(sb, err);
+	if (r == 0)
+		r = receive_listener(sb, err);
 	if (r > 0 && start_workers(sb, err) < 0)
 		r = -1;
 	if (r < 0)

@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "lexpath.h"
+#include "network.h"
 #include "veneer/union.h"
 
 static bool path_inside(const char *inner, const char *outer)
@@ -277,6 +278,16 @@ static int check_env_and_hostname(const struct run_options *opt, struct vn_error
 	return 0;
 }
 
+/* pasta is the host's, found now, before anything is touched. */
+static int check_network(const struct run_options *opt, struct vn_error *err)
+{
+	char pasta[PATH_MAX];
+
+	if (opt->policy.network != POLICY_NETWORK_PRIVATE)
+		return 0;
+	return network_check(pasta, sizeof(pasta), err);
+}
+
 int validate_run_options(struct run_options *opt, struct vn_error *err)
 {
 	if (check_std_fds(err) < 0)
@@ -296,5 +307,7 @@ int validate_run_options(struct run_options *opt, struct vn_error *err)
 		return -1;
 	if (validate_layers(opt, err) < 0 || check_binds(opt, err) < 0)
 		return -1;
-	return policy_load(opt->policy_name ? opt->policy_name : "default", &opt->policy, err);
+	if (policy_load(opt->policy_name ? opt->policy_name : "default", &opt->policy, err) < 0)
+		return -1;
+	return check_network(opt, err);
 }

@@ -133,6 +133,7 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 	if (close_fds_except(cfg->sock) < 0)
 		setup_failed();
 	if (tracee_loopback_up(cfg) < 0 ||
+	    tracee_wait_for_network(cfg) < 0 ||
 	    tracee_set_hostname(cfg) < 0 ||
 	    tracee_make_mounts_slave() < 0 ||
 	    tracee_mount_proc(cfg) < 0 ||

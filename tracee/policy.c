@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The policy's steps on the child side: loopback in a new network
- * namespace, and the capabilities root keeps inside. */
+ * namespace, waiting for pasta to connect it, and the capabilities root keeps inside. */
 #define _GNU_SOURCE
 #include <cap-ng.h>
 #include <errno.h>
@@ -18,7 +18,7 @@ int tracee_loopback_up(const struct tracee_config *cfg)
 	struct ifreq ifr;
 	int fd, r = 0;
 
-	if (cfg->policy->network != POLICY_NETWORK_NONE)
+	if (cfg->policy->network == POLICY_NETWORK_HOST)
 		return 0;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -38,6 +38,27 @@ int tracee_loopback_up(const struct tracee_config *cfg)
 		fprintf(stderr, "veneer: bring up loopback: %s\n", strerror(errno));
 	close(fd);
 	return r;
+}
+
+/* Under `network = private` the supervisor starts pasta on our network
+ * namespace once we exist, and sends one byte when pasta has configured
+ * it: nothing of the command may run before its network is there. */
+int tracee_wait_for_network(const struct tracee_config *cfg)
+{
+	char ready;
+	ssize_t n;
+
+	if (cfg->policy->network != POLICY_NETWORK_PRIVATE)
+		return 0;
+	do
+		n = recv(cfg->sock, &ready, 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n == 1)
+		return 0;
+	/* the supervisor said why, or died: quietly */
+	if (n < 0)
+		fprintf(stderr, "veneer: wait for the sandbox's network: %s\n", strerror(errno));
+	return -1;
 }
 
 int tracee_drop_capabilities(const struct tracee_config *cfg)

@@ -44,6 +44,7 @@ int tracee_bind_terminal(const char *dev);
 
 /* policy.c */
 int tracee_loopback_up(const struct tracee_config *cfg);
+int tracee_wait_for_network(const struct tracee_config *cfg);
 int tracee_drop_capabilities(const struct tracee_config *cfg);
 
 /* scope.c: only abstract sockets made inside can be reached */

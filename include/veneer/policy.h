@@ -13,6 +13,7 @@
 enum policy_network {
 	POLICY_NETWORK_HOST,  /* the host's network namespace */
 	POLICY_NETWORK_NONE,  /* a new one with only loopback, up */
+	POLICY_NETWORK_PRIVATE, /* a new one, loopback up, outbound through pasta */
 };
 
 enum policy_sys {

@@ -64,7 +64,7 @@ Test(policy, mistakes_name_file_and_line)
 	expect_error("network = host\nnetwrok = none\n", "t.policy:2: unknown key 'netwrok'; the keys "
 		     "are network, sys, capabilities, host-sockets, env, unsetenv, clearenv and "
 		     "hostname");
-	expect_error("network = off\n", "t.policy:1: network = 'off'; use host or none");
+	expect_error("network = off\n", "t.policy:1: network = 'off'; use host, none or private");
 	expect_error("\n\nsys = rw\n", "t.policy:3: sys = 'rw'");
 	expect_error("capabilities = chown,fly\n", "t.policy:1: unknown capability 'fly'");
 	expect_error("network\n", "t.policy:1: 'network' is not 'key = value'");

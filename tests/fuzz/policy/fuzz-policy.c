@@ -43,7 +43,8 @@ static void check_host_sockets(const struct policy *p)
 
 static void check_policy(const struct policy *p)
 {
-	if (p->network != POLICY_NETWORK_HOST && p->network != POLICY_NETWORK_NONE)
+	if (p->network != POLICY_NETWORK_HOST && p->network != POLICY_NETWORK_NONE &&
+	    p->network != POLICY_NETWORK_PRIVATE)
 		broken("network out of range", 0);
 	if (p->sys != POLICY_SYS_READ_ONLY && p->sys != POLICY_SYS_NONE)
 		broken("sys out of range", 0);
