@@ -3,7 +3,8 @@
  * The story of a sandbox, top to bottom: check the kernel, enter a user
  * and mount namespace of our own, prepare the upper, clone the lowers
  * read-only, stage them with the view, start init in new pid and mount
- * namespaces, take its seccomp listener, answer calls until it exits.
+ * namespaces (and network: its own, connected by pasta, under `network =
+ * private`), take its seccomp listener, answer calls until it exits.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -546,7 +547,8 @@ static int connect_network(struct sandbox *sb, struct vn_error *err)
 	sb->pasta = network_start(pasta, sb->init, sb->stage, err);
 	if (sb->pasta < 0)
 		return -1;
-	if (send(sb->sock[0], "n", 1, MSG_NOSIGNAL) != 1)
+	/* EPIPE: init exited first and said why; its status is ours */
+	if (send(sb->sock[0], "n", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
 		return vn_fail(err, errno, "tell the sandbox its network is ready");
 	return 0;
 }

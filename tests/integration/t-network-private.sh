@@ -151,4 +151,21 @@ if python3 -c "$reach" 2>/dev/null; then
 else
 	note "the host reaches no deb.debian.org: outbound TCP through pasta not checked"
 fi
+# Outbound UDP: a DNS query to resolv.conf's first name server, when the
+# host gets an answer from it (a loopback resolver is the host's own,
+# which the sandbox must not reach: not checked then).
+dns='import socket, sys
+ns = [l.split()[1] for l in open("/etc/resolv.conf") if l.startswith("nameserver")]
+if not ns or ns[0].startswith("127.") or ns[0] == "::1":
+    sys.exit(2)
+s = socket.socket(socket.AF_INET6 if ":" in ns[0] else socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+s.sendto(bytes.fromhex("beef01000001000000000000") + b"\x03deb\x06debian\x03org\x00\x00\x01\x00\x01",
+         (ns[0], 53))
+sys.exit(0 if s.recv(512)[:2] == bytes.fromhex("beef") else 1)'
+if python3 -c "$dns" 2>/dev/null; then
+	vrun_ok "$T/o" "$T/e" --policy lab -- python3 -c "$dns"
+else
+	note "no non-loopback name server answers the host: outbound UDP through pasta not checked"
+fi
 echo "network = private: the same port twice, loopbacks apart, outbound through pasta"
