@@ -136,7 +136,7 @@ static void report_abstract_sockets(void)
 		line("abstract", "host abstract sockets refused inside (Landlock ABI %d scopes them)", abi);
 	else
 		line("abstract", "host abstract sockets reachable under network = host: this kernel has "
-		     "no Landlock scoping (Linux 6.12+%s); use a policy with network = none",
+		     "no Landlock scoping (Linux 6.12+%s); use a policy with network = none or private",
 		     abi ? "" : ", Landlock enabled");
 }
 
