@@ -90,7 +90,7 @@ for _ in $(seq 300); do
 	[ -e "$T/shared/up-alice" ] && [ -e "$T/shared/up-bob" ] && break
 	sleep 0.1
 done
-pastas=$(ps -o pid=,args= --ppid "$alice,$bob" | awk '/--config-net/ { print $1 }' | tr '\n' ' ')
+pastas=$(ps -o pid=,args= --ppid "$alice,$bob" | awk '/--config-net/ { print $1 }' | tr '\n' ' ') || true
 set +e
 wait "$alice"; alice_rc=$?
 wait "$bob"; bob_rc=$?
@@ -126,7 +126,8 @@ done
 sup=$!
 pasta=
 for _ in $(seq 100); do
-	pasta=$(ps -o pid=,args= --ppid "$sup" | awk '/--config-net/ { print $1 }')
+	# (ps fails while the supervisor has no child yet: not an error here)
+	pasta=$(ps -o pid=,args= --ppid "$sup" | awk '/--config-net/ { print $1 }') || true
 	[ -n "$pasta" ] && break
 	sleep 0.1
 done
