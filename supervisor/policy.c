@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,8 @@
 #include "veneer/cleanup.h"
 #include "veneer/policy.h"
 
-#ifndef VENEER_POLICY_DIRS
-#define VENEER_POLICY_DIRS "/usr/local/share/veneer/policies"
+#ifndef VENEER_INSTALLED_POLICY_DIR
+#define VENEER_INSTALLED_POLICY_DIR "/usr/local/share/veneer/policies"
 #endif
 
 static char *trim(char *s)
@@ -491,13 +492,43 @@ int policy_parse(const char *text, const char *origin, struct policy *p, struct 
 	return policy_parse_bytes(text, strlen(text), origin, p, err);
 }
 
-/* The policy directories: the source tree's (a build run in place), then
- * the installed one; colon-separated, fixed at build time. */
+/* Whether this binary runs from the directory it was built in: then the
+ * source tree's policies come first (a build used in place); an installed
+ * binary reads only the installed ones, whatever is left of the tree. */
+static bool running_from_build(void)
+{
+#ifdef VENEER_BUILD_ROOT
+	char exe[PATH_MAX];
+	size_t len = strlen(VENEER_BUILD_ROOT);
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	return strncmp(exe, VENEER_BUILD_ROOT, len) == 0 && exe[len] == '/';
+#else
+	return false;
+#endif
+}
+
+/* The policy directories searched, colon-separated, for messages. */
+static void policy_dirs(char *out, size_t size)
+{
+#ifdef VENEER_SOURCE_POLICY_DIR
+	if (running_from_build()) {
+		snprintf(out, size, "%s:%s", VENEER_SOURCE_POLICY_DIR, VENEER_INSTALLED_POLICY_DIR);
+		return;
+	}
+#endif
+	snprintf(out, size, "%s", VENEER_INSTALLED_POLICY_DIR);
+}
+
 static int find_policy(const char *name, char *path, size_t size)
 {
-	char dirs[] = VENEER_POLICY_DIRS;
+	char dirs[2 * PATH_MAX + 2];
 	char *save = NULL;
 
+	policy_dirs(dirs, sizeof(dirs));
 	for (char *dir = strtok_r(dirs, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
 		int n = snprintf(path, size, "%s/%s.policy", dir, name);
 
@@ -523,10 +554,13 @@ int policy_load(const char *name_or_path, struct policy *p, struct vn_error *err
 			if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_')
 				return vn_fail(err, 0, "--policy %s: a name is letters, digits, - and _; "
 					       "give a path for a file", name_or_path);
-		if (find_policy(name_or_path, p->path, sizeof(p->path)) < 0)
+		if (find_policy(name_or_path, p->path, sizeof(p->path)) < 0) {
+			char dirs[2 * PATH_MAX + 2];
+
+			policy_dirs(dirs, sizeof(dirs));
 			return vn_fail(err, 0, "--policy %s: no such policy in %s; the shipped ones are "
-				       "default, build, lab and container", name_or_path,
-				       VENEER_POLICY_DIRS);
+				       "default, build, lab and container", name_or_path, dirs);
+		}
 	}
 	return load_file(p->path, p, err);
 }

@@ -93,8 +93,13 @@ for f in bin/veneer share/man/man1/veneer.1 share/bash-completion/completions/ve
 	[ -f "$prefix/$f" ] || fail "meson install did not install $f"
 done
 
-# The installed veneer finds the installed policies: the source tree's,
-# which a build used in place reads first, are gone.
+# The installed veneer reads only the installed policies, never the
+# source tree's (which a build used in place reads first): a policy there
+# with a typo it would refuse is not read ...
+printf 'network = nowhere\n' >"$src/policies/build.policy"
+"$prefix/bin/veneer" run --policy build -- true >"$T/o" 2>"$T/e" ||
+	{ show_file stderr "$T/e"; fail "the installed veneer read the source tree's policies"; }
+# ... and with the source tree's gone it still finds its own
 rm -rf "$src/policies"
 "$prefix/bin/veneer" run --policy build -- sh -c 'ls -A /sys | wc -l' >"$T/o" 2>"$T/e" ||
 	{ show_file stderr "$T/e"; fail "the installed veneer cannot run --policy build"; }
