@@ -494,10 +494,11 @@ int policy_parse(const char *text, const char *origin, struct policy *p, struct 
 
 /* Whether this binary runs from the directory it was built in: then the
  * source tree's policies come first (a build used in place); an installed
- * binary reads only the installed ones, whatever is left of the tree. */
+ * binary reads only the installed ones, whatever is left of the tree.
+ * (Built without those paths, as the policy fuzzer is: installed only.) */
+#if defined(VENEER_BUILD_ROOT) && defined(VENEER_SOURCE_POLICY_DIR)
 static bool running_from_build(void)
 {
-#ifdef VENEER_BUILD_ROOT
 	char exe[PATH_MAX];
 	size_t len = strlen(VENEER_BUILD_ROOT);
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -506,15 +507,13 @@ static bool running_from_build(void)
 		return false;
 	exe[n] = '\0';
 	return strncmp(exe, VENEER_BUILD_ROOT, len) == 0 && exe[len] == '/';
-#else
-	return false;
-#endif
 }
+#endif
 
 /* The policy directories searched, colon-separated, for messages. */
 static void policy_dirs(char *out, size_t size)
 {
-#ifdef VENEER_SOURCE_POLICY_DIR
+#if defined(VENEER_BUILD_ROOT) && defined(VENEER_SOURCE_POLICY_DIR)
 	if (running_from_build()) {
 		snprintf(out, size, "%s:%s", VENEER_SOURCE_POLICY_DIR, VENEER_INSTALLED_POLICY_DIR);
 		return;
