@@ -199,18 +199,23 @@ static int set_user_environment(struct env *e, struct vn_union *u, uid_t uid)
 	return r;
 }
 
+/* One --env/--unsetenv or policy env/unsetenv line. */
+static int apply_one(struct env *e, bool unset, const char *text)
+{
+	if (!unset)
+		return env_set(e, text);
+	env_unset(e, text);
+	return 0;
+}
+
 static int apply_policy(struct env *e, const struct policy *p)
 {
 	int r = 0;
 
 	if (p->clear_env)
 		env_clear(e);
-	for (size_t i = 0; i < p->nenv && r == 0; i++) {
-		if (p->env[i].unset)
-			env_unset(e, p->env[i].text);
-		else
-			r = env_set(e, p->env[i].text);
-	}
+	for (size_t i = 0; i < p->nenv && r == 0; i++)
+		r = apply_one(e, p->env[i].unset, p->env[i].text);
 	return r;
 }
 
@@ -220,12 +225,8 @@ static int apply_options(struct env *e, const struct run_options *opt)
 
 	if (opt->clear_env)
 		env_clear(e);
-	for (size_t i = 0; i < opt->nenv && r == 0; i++) {
-		if (opt->env[i].unset)
-			env_unset(e, opt->env[i].text);
-		else
-			r = env_set(e, opt->env[i].text);
-	}
+	for (size_t i = 0; i < opt->nenv && r == 0; i++)
+		r = apply_one(e, opt->env[i].unset, opt->env[i].text);
 	return r;
 }
 
