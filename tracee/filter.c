@@ -52,7 +52,6 @@ static const struct denial denials[] = {
 	{ __NR_mount, EPERM },
 	{ __NR_umount2, EPERM },
 	{ __NR_pivot_root, EPERM },
-	{ __NR_chroot, EPERM },
 	{ __NR_move_mount, EPERM },
 	{ __NR_open_tree, EPERM },
 	{ __NR_fsopen, EPERM },

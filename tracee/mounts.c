@@ -17,8 +17,7 @@
 #include <unistd.h>
 
 #include "tracee.h"
-
-static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+#include "veneer/devices.h"
 
 static const struct {
 	const char *name, *target;
@@ -103,11 +102,11 @@ int tracee_mount_dev(const struct tracee_config *cfg)
 	view_path(cfg, "dev", dev, sizeof(dev));
 	if (mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k") < 0)
 		return fail("mount /dev", dev);
-	for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
+	for (size_t i = 0; i < VN_SANDBOX_DEVICES; i++) {
 		int fd;
 
-		snprintf(path, sizeof(path), "%s/%s", dev, dev_nodes[i]);
-		snprintf(host, sizeof(host), "/dev/%s", dev_nodes[i]);
+		snprintf(path, sizeof(path), "%s/%s", dev, vn_sandbox_devices[i]);
+		snprintf(host, sizeof(host), "/dev/%s", vn_sandbox_devices[i]);
 		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
 		if (fd < 0)
 			return fail("create /dev node", path);

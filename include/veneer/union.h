@@ -131,10 +131,12 @@ void vn_dircache_forget(struct vn_union *u, const char *path);
  * says whether only the last component was missing. */
 int vn_resolve(struct vn_union *u, const char *start, const char *path, int flags,
 	       struct vn_node *node);
-/* The same, continuing a walk that already followed `links` symlinks
- * (across /proc magic links); node->links says how many in all. */
-int vn_resolve_counted(struct vn_union *u, const char *start, const char *path, int flags,
-		       int links, struct vn_node *node);
+/* The same for a process whose root is the union directory `root` (a
+ * chroot inside; "/" otherwise): absolute paths and symlinks start there
+ * and ".." stops there, continuing a walk that already followed `links`
+ * symlinks (across /proc magic links); node->links says how many in all. */
+int vn_resolve_counted(struct vn_union *u, const char *root, const char *start, const char *path,
+		       int flags, int links, struct vn_node *node);
 /* Open the resolved object in its layer with open(2) flags (O_TRUNC
  * keeps setuid/setgid bits for a presented identity with CAP_FSETID). */
 int vn_open_node(struct vn_union *u, const struct vn_node *node, int flags);
@@ -241,6 +243,8 @@ void vn_view_close(struct vn_union *u);
 bool vn_view_owns(const struct vn_union *u, dev_t dev);
 /* The view's root as the target's mount namespace has it (takes the fd). */
 void vn_view_set_target_root(struct vn_union *u, int fd);
+/* That fd (the view's root as the sandbox's init had it at the start), or -1. */
+int vn_view_target_root(const struct vn_union *u);
 int vn_render_dir(struct vn_union *u, const char *path);
 int vn_render_symlink(struct vn_union *u, const char *path, const char *target);
 /* A read-only bind of the real object on an empty placeholder (exec). */

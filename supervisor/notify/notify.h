@@ -38,6 +38,8 @@ struct notify_ctx {
 	size_t notif_size;
 	size_t resp_size;
 	int tracee_proc_fd;      /* the sandbox's own /proc, for other pids' links */
+	/* a process of the sandbox was let chroot: roots are read per call */
+	bool chrooted;
 	struct dirstream_cache *dirs;
 	struct view_path_cache *view_paths;
 	struct stale_table *stale;
@@ -122,6 +124,7 @@ struct target_path {
 	enum target_path_kind kind;
 	char raw[PATH_MAX];
 	char start[PATH_MAX];
+	char root[PATH_MAX]; /* the caller's root in the union ("/" but under chroot) */
 	struct vn_node node;
 	int err;             /* TARGET_UNION: vn_resolve's result (0 or -errno) */
 	bool empty;          /* the path was "" (the fd itself, AT_EMPTY_PATH) */
@@ -140,6 +143,9 @@ int target_resolve_string(struct notify_call *c, int dirfd, const char *path, in
  * something the kernel answers for (a real file, a passthrough mount);
  * then *seen (when not NULL) is the stat of the fd's object. */
 enum { UNION_DIR = 1, UNION_OTHER = 2 };
+/* The union path of the caller's root (chroot): UNION_DIR, 0 when it is
+ * not a union directory (the kernel answers), -errno. */
+int target_root_union_path(struct notify_call *c, char *out, size_t size);
 int target_fd_union_path(struct notify_call *c, int fd, char *out, size_t size,
 			 struct stat *seen);
 int target_cache_new(struct notify_ctx *ctx);
@@ -214,6 +220,7 @@ struct answer sys_listxattr(struct notify_call *c);
 struct answer sys_llistxattr(struct notify_call *c);
 struct answer sys_flistxattr(struct notify_call *c);
 struct answer sys_chdir(struct notify_call *c);
+struct answer sys_chroot(struct notify_call *c);
 struct answer sys_getdents64(struct notify_call *c);
 struct answer sys_getdents(struct notify_call *c);
 struct answer sys_execve(struct notify_call *c);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * execve, execveat and chdir: render and continue.  The kernel resolves
+ * execve, execveat, chdir and chroot: render and continue.  The kernel resolves
  * the same path in the view, where the walk has just rendered every
  * directory and symlink on the way and a read-only bind of the binary.
  * The binary's ELF interpreter and "#!" interpreters (nested, up to the
@@ -10,6 +10,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -168,19 +169,50 @@ struct answer sys_execveat(struct notify_call *c)
 	return exec_path(c, (int)a[0], a[1], (int)a[4]);
 }
 
+/* chdir and chroot: the path must be a directory the caller may search. */
+static int directory_to_enter(struct notify_call *c, struct target_path *tp)
+{
+	int r = target_resolve(c, AT_FDCWD, c->req->data.args[0], false, VN_FOLLOW | VN_RENDER, tp);
+
+	if (r < 0)
+		return r;
+	if (tp->kind != TARGET_UNION)
+		return 0;
+	if (tp->err < 0)
+		return tp->err;
+	if (!S_ISDIR(tp->node.st.st_mode))
+		return -ENOTDIR;
+	return vn_permission(&tp->node.st, VN_MAY_EXEC);
+}
+
 struct answer sys_chdir(struct notify_call *c)
 {
 	struct target_path tp;
-	int r = target_resolve(c, AT_FDCWD, c->req->data.args[0], false, VN_FOLLOW | VN_RENDER, &tp);
+	int r = directory_to_enter(c, &tp);
+
+	return r < 0 ? answer_error(-r) : answer_continue();
+}
+
+/*
+ * chroot: the kernel keeps the new root, so it is inherited across fork
+ * and exec, shown in /proc/PID/root, and ".." stops at it in every walk
+ * the kernel makes; the supervisor reads it back at each later call of
+ * the process (target_root_union_path).  Whatever path the kernel finds
+ * when it reads the argument again is a directory of the target's own
+ * mount namespace, where a root only narrows what it reaches.  Who may
+ * call it: the presented identity's CAP_SYS_CHROOT here, the real one
+ * (the policy's capabilities) in the kernel.
+ */
+struct answer sys_chroot(struct notify_call *c)
+{
+	struct target_path tp;
+	int r = directory_to_enter(c, &tp);
 
 	if (r < 0)
 		return answer_error(-r);
-	if (tp.kind != TARGET_UNION)
-		return answer_continue();
-	if (tp.err < 0)
-		return answer_error(-tp.err);
-	if (!S_ISDIR(tp.node.st.st_mode))
-		return answer_error(ENOTDIR);
-	r = vn_permission(&tp.node.st, VN_MAY_EXEC);
-	return r < 0 ? answer_error(-r) : answer_continue();
+	if (c->ctx->presented && !vn_capable(&c->cred, CAP_SYS_CHROOT))
+		return answer_error(EPERM);
+	/* before the kernel changes any root: from now on every call reads it */
+	__atomic_store_n(&c->ctx->chrooted, true, __ATOMIC_RELEASE);
+	return answer_continue();
 }

@@ -51,6 +51,7 @@ static const struct syscall_entry table[] = {
 	ENTRY(__NR_inotify_add_watch, sys_inotify_add_watch),
 	/* render and continue */
 	ENTRY(__NR_chdir, sys_chdir),
+	ENTRY(__NR_chroot, sys_chroot),
 	ENTRY(__NR_execve, sys_execve),
 	ENTRY(__NR_execveat, sys_execveat),
 	CHANGE(__NR_bind, sys_bind),

@@ -130,6 +130,31 @@ static int link_union_path(struct notify_call *c, int base_fd, const char *link,
 	return kind;
 }
 
+/* The union path of a process's root (base + link: its /proc/<pid>/root):
+ * "/" until some process of the sandbox has been let chroot, so that the
+ * common case costs nothing; then what the kernel holds, read like a cwd.
+ * UNION_DIR; 0 when the root is not a union directory (a chroot into a
+ * passthrough mount, or one since removed): the kernel answers paths there. */
+static int process_root(struct notify_call *c, int base, const char *link, char *out, size_t size)
+{
+	int r;
+
+	if (!__atomic_load_n(&c->ctx->chrooted, __ATOMIC_ACQUIRE)) {
+		snprintf(out, size, "/");
+		return UNION_DIR;
+	}
+	r = link_union_path(c, base, link, out, size, NULL);
+	return r == UNION_OTHER ? 0 : r;
+}
+
+int target_root_union_path(struct notify_call *c, char *out, size_t size)
+{
+	char link[64];
+
+	snprintf(link, sizeof(link), "/proc/%d/root", c->pid);
+	return process_root(c, AT_FDCWD, link, out, size);
+}
+
 int target_fd_union_path(struct notify_call *c, int fd, char *out, size_t size,
 			 struct stat *seen)
 {
@@ -291,10 +316,10 @@ static bool proc_link_parse(struct notify_call *c, const char *rest, struct proc
 	} else {
 		return false;
 	}
-	if (strcmp(pl->what, "root") == 0) {
-		pl->link[0] = '\0';
-	} else if (strcmp(pl->what, "cwd") == 0) {
-		strncat(pl->link, "cwd", sizeof(pl->link) - strlen(pl->link) - 1);
+	if (strcmp(pl->what, "root") == 0 || strcmp(pl->what, "cwd") == 0) {
+		size_t len = strlen(pl->link);
+
+		snprintf(pl->link + len, sizeof(pl->link) - len, "%s", pl->what);
 	} else if (strcmp(pl->what, "fd") == 0) {
 		char fd[16];
 
@@ -326,7 +351,9 @@ static int proc_magic(struct notify_call *c, const char *rest, int flags, char *
 	if (magic_link_itself(rest, p, flags))
 		return 0;
 	if (strcmp(pl.what, "root") == 0) {
-		snprintf(start, size, "/");
+		r = process_root(c, pl.base, pl.link, start, size);
+		if (r <= 0)
+			return r; /* a root in a passthrough mount: the kernel's */
 		*tail = p;
 		return 1;
 	}
@@ -373,17 +400,31 @@ static bool dev_link_as_proc(const char *rest, char *out, size_t size)
  * only the device number). */
 static bool sandbox_console(struct notify_call *c, int base, const char *link)
 {
-	char console[64];
 	struct stat held, node;
+	int root = vn_view_target_root(c->ctx->u);
 
-	if (c->ctx->init_pid <= 0 || fstatat(base, link, &held, 0) < 0 || !S_ISCHR(held.st_mode))
+	if (root < 0 || fstatat(base, link, &held, 0) < 0 || !S_ISCHR(held.st_mode))
 		return false;
-	/* init's root is the view for good (chroot and pivot_root are
-	 * denied), its /dev read-only and fixed before the target ran */
-	snprintf(console, sizeof(console), "/proc/%d/root/dev/console", (int)c->ctx->init_pid);
-	if (stat(console, &node) < 0)
+	/* the sandbox's root as init had it before the target ran (a process
+	 * that ptraces init may chroot it since), its /dev read-only */
+	if (fstatat(root, "dev/console", &node, AT_SYMLINK_NOFOLLOW) < 0)
 		return false;
 	return node.st_dev == held.st_dev && node.st_ino == held.st_ino && node.st_rdev == held.st_rdev;
+}
+
+/* A union path as the kernel prints it for a reader whose root is root
+ * (d_path): below the root, relative to it; elsewhere (a file opened
+ * before a chroot), whole. */
+static ssize_t path_seen_from_root(const char *root, char *path)
+{
+	size_t n = strlen(root);
+
+	if (strcmp(root, "/") == 0 || strncmp(path, root, n) != 0 || (path[n] && path[n] != '/'))
+		return (ssize_t)strlen(path);
+	if (!path[n])
+		return snprintf(path, 2, "/");
+	memmove(path, path + n, strlen(path + n) + 1);
+	return (ssize_t)strlen(path);
 }
 
 ssize_t target_fd_link_in_union(struct notify_call *c, const struct target_path *tp, char *out,
@@ -413,7 +454,7 @@ ssize_t target_fd_link_in_union(struct notify_call *c, const struct target_path 
 		return snprintf(out, size, "/dev/console");
 	if (r != LINK_LAYER)
 		return r < 0 ? r : 0; /* a path of its own root: the kernel's text */
-	return (ssize_t)strlen(out);
+	return path_seen_from_root(tp->root, out);
 }
 
 /* Symlinks the kernel follows on the way to a /proc magic link: /proc/self
@@ -442,7 +483,7 @@ static int resolve_into(struct notify_call *c, const char *start, const char *pa
 	int r;
 
 	for (int hops = 0; hops < 8; hops++) {
-		tp->err = vn_resolve_counted(c->ctx->u, start, path, flags, links, &tp->node);
+		tp->err = vn_resolve_counted(c->ctx->u, tp->root, start, path, flags, links, &tp->node);
 		if (tp->err < 0 || !tp->node.passthrough) {
 			tp->kind = TARGET_UNION;
 			return 0;
@@ -531,6 +572,18 @@ int target_resolve_string(struct notify_call *c, int dirfd, const char *path, in
 	if (path != tp->raw)
 		snprintf(tp->raw, sizeof(tp->raw), "%s", path);
 	strcpy(tp->start, "/");
+	strcpy(tp->root, "/");
+	/* BENEATH and IN_ROOT walks never reach the process's root */
+	if (!(flags & (VN_BENEATH | VN_IN_ROOT))) {
+		r = target_root_union_path(c, tp->root, sizeof(tp->root));
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			tp->kind = TARGET_PASSTHROUGH;
+			tp->err = 0;
+			return 0;
+		}
+	}
 	if (tp->raw[0] != '/' || (flags & (VN_BENEATH | VN_IN_ROOT))) {
 		r = target_fd_union_path(c, dirfd, tp->start, sizeof(tp->start), NULL);
 		if (r < 0)
@@ -589,6 +642,7 @@ int target_resolve(struct notify_call *c, int dirfd, uint64_t addr, bool empty_p
 		snprintf(c->detail, sizeof(c->detail), "fd %d \"%s\"", dirfd, tp->start);
 		memcpy(tp->raw, tp->start, sizeof(tp->raw));
 		strcpy(tp->start, "/");
+		strcpy(tp->root, "/");
 		return resolve_into(c, tp->start, tp->raw, flags & ~VN_FOLLOW, tp);
 	}
 	return target_resolve_string(c, dirfd, tp->raw, flags, tp);

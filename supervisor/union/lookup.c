@@ -28,6 +28,7 @@ struct walk {
 	const int *dirfd;          /* cur->fds: its fd in each layer, -1 if none */
 	char path[PATH_MAX];       /* canonical union path of the current directory */
 	size_t floor;              /* BENEATH / IN_ROOT: never go above this prefix */
+	const char *root;          /* the process's root (chroot): "/" restarts here, ".." stops here */
 	int links;
 };
 
@@ -505,7 +506,9 @@ static int walk_dotdot(struct walk *w)
 {
 	char parent[PATH_MAX];
 
-	if (strcmp(w->path, "/") == 0 || strlen(w->path) <= w->floor) {
+	/* as the kernel's follow_dotdot: only the root itself stops "..";
+	 * a cwd kept outside a chroot climbs past it (the classic escape) */
+	if (strcmp(w->path, "/") == 0 || strlen(w->path) <= w->floor || strcmp(w->path, w->root) == 0) {
 		if (w->flags & VN_BENEATH)
 			return -EXDEV;
 		return 0; /* ".." of the root (or the IN_ROOT floor) is itself */
@@ -564,7 +567,7 @@ static int walk_follow_symlink(struct walk *w, int layer, const char *name,
 		w->root_set = true;
 		if (w->flags & VN_IN_ROOT)
 			return walk_canonical(w, floor_path);
-		r = walk_to_root(w);
+		r = walk_canonical(w, w->root);
 		if (r < 0)
 			return r;
 		return walk_render_dir(w);
@@ -585,13 +588,14 @@ static void node_fill_passthrough(struct vn_node *node, const struct vn_passthro
 int vn_resolve(struct vn_union *u, const char *start, const char *path, int flags,
 	       struct vn_node *node)
 {
-	return vn_resolve_counted(u, start, path, flags, 0, node);
+	return vn_resolve_counted(u, "/", start, path, flags, 0, node);
 }
 
-int vn_resolve_counted(struct vn_union *u, const char *start, const char *path, int flags,
-		       int links, struct vn_node *node)
+int vn_resolve_counted(struct vn_union *u, const char *root, const char *start, const char *path,
+		       int flags, int links, struct vn_node *node)
 {
-	struct walk w = { .u = u, .flags = flags, .links = links, .root_set = path[0] == '/' };
+	struct walk w = { .u = u, .flags = flags, .links = links, .root_set = path[0] == '/',
+			  .root = root };
 	struct remaining rem = { .pos = 0 };
 	char floor_path[PATH_MAX] = "/";
 	char name[NAME_MAX + 1];
@@ -615,7 +619,7 @@ int vn_resolve_counted(struct vn_union *u, const char *start, const char *path, 
 		return -EXDEV;
 
 	if (path[0] == '/' && !(flags & VN_IN_ROOT))
-		start = "/";
+		start = root;
 	r = dircache_ready(u);
 	if (r < 0)
 		return r;
@@ -756,7 +760,7 @@ out:
 
 int union_lower_has(struct vn_union *u, const char *dir_path, const char *name)
 {
-	struct walk w = { .u = u };
+	struct walk w = { .u = u, .root = "/" };
 	char child[PATH_MAX];
 	struct step s;
 	int r = dircache_ready(u);

@@ -22,6 +22,7 @@
 
 #include "internal.h"
 #include "veneer/cleanup.h"
+#include "veneer/devices.h"
 
 int vn_view_open(struct vn_union *u, const char *view_path, int view_fd)
 {
@@ -68,6 +69,11 @@ bool vn_view_owns(const struct vn_union *u, dev_t dev)
 void vn_view_set_target_root(struct vn_union *u, int fd)
 {
 	u->view->target_fd = fd;
+}
+
+int vn_view_target_root(const struct vn_union *u)
+{
+	return u->view ? u->view->target_fd : -1;
 }
 
 /* The view directory holding rel, reached without following a symlink
@@ -223,19 +229,59 @@ static bool same_object(const struct stat *a, const struct stat *b)
 	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
-/* A detached clone of node's object, read-only: what the target reaches
- * through the view (after CONTINUE, by any path it can race) it may only
- * read, upper files included.  No device node of a layer opens through
- * it either (a chroot's dev/sda1 in lower /: run as root, the target's
- * uid 0 would own the host's disk). */
+/* The host's node for a layer's character device of one of the numbers
+ * the sandbox's /dev holds (a chroot's dev/null, dev/zero...): an O_PATH
+ * fd, -ENODEV for any other device. */
+static int host_device_node(const struct stat *layer_node)
+{
+	for (size_t i = 0; i < VN_SANDBOX_DEVICES; i++) {
+		char path[32];
+		struct stat st;
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/%s", vn_sandbox_devices[i]);
+		fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == layer_node->st_rdev)
+			return fd;
+		close(fd);
+	}
+	return -ENODEV;
+}
+
+/* What a bind of node shows: the layer's object, or for a device the
+ * sandbox may open, the host's node of that number. */
+static int bind_source(struct vn_union *u, const struct vn_node *node, bool *device)
+{
+	*device = false;
+	if (S_ISCHR(node->st.st_mode)) {
+		int fd = host_device_node(&node->st);
+
+		*device = fd >= 0;
+		if (*device)
+			return fd;
+	}
+	return vn_open_node(u, node, O_PATH | O_NOFOLLOW);
+}
+
+/* A detached clone of what a bind of node shows, read-only: what the
+ * target reaches through the view (after CONTINUE, by any path it can
+ * race) it may only read, upper files included.  No device node of a
+ * layer opens through it either (a chroot's dev/sda1 in lower /: run as
+ * root, the target's uid 0 would own the host's disk); the host's own
+ * null, zero... do, as in the sandbox's /dev. */
 static int clone_read_only(struct vn_union *u, const struct vn_node *node)
 {
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV };
-	cleanup_close int src = vn_open_node(u, node, O_PATH | O_NOFOLLOW);
+	bool device;
+	cleanup_close int src = bind_source(u, node, &device);
 	int tree;
 
 	if (src < 0)
 		return src;
+	if (device)
+		attr.attr_set &= ~(uint64_t)MOUNT_ATTR_NODEV;
 	tree = (int)syscall(SYS_open_tree, src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (tree < 0)
 		return -errno;
@@ -246,6 +292,18 @@ static int clone_read_only(struct vn_union *u, const struct vn_node *node)
 		return -err;
 	}
 	return tree;
+}
+
+static bool bind_is_fresh(const struct stat *seen, const struct vn_node *node)
+{
+	struct stat host;
+	cleanup_close int fd = -1;
+
+	if (same_object(seen, &node->st))
+		return true;
+	if (!S_ISCHR(node->st.st_mode) || (fd = host_device_node(&node->st)) < 0)
+		return false;
+	return fstat(fd, &host) == 0 && seen->st_dev == host.st_dev && seen->st_ino == host.st_ino;
 }
 
 static int bind_node_locked(struct vn_union *u, const struct vn_node *node)
@@ -259,8 +317,8 @@ static int bind_node_locked(struct vn_union *u, const struct vn_node *node)
 
 	if (parent < 0)
 		return parent;
-	/* stat follows the bind: the real object shows through when fresh. */
-	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && same_object(&st, &node->st))
+	/* stat follows the bind: the real object shows through when fresh */
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && bind_is_fresh(&st, node))
 		return 0;
 	r = view_remove(v, rel);
 	if (r < 0)
