@@ -13,6 +13,11 @@
 #   debs/vtest-owned.deb   a small package whose data holds objects owned
 #                          by system users and groups of the base (see
 #                          build_deb), built from a tree chowned as root
+#   debs/bookworm-minbase.tgz
+#                          debootstrap --make-tarball of the same suite and
+#                          variant: every .deb the base is made of, so that
+#                          tests run debootstrap itself (--unpack-tarball)
+#                          without a network (t-chroot-debootstrap.sh)
 #
 # The base is built once and kept: when debian-base/.complete is younger
 # than 7 days nothing is done for it.  It is built in a temporary directory
@@ -73,8 +78,8 @@ host_mirror() {
 	done
 }
 
-build_base() {
-	local mirror tmp start secs arch proxy rc keyring=()
+# mirror, arch, proxy (exported as http_proxy) and keyring for debootstrap
+debootstrap_setup() {
 	mirror=$(host_mirror | head -n 1)
 	[ -n "$mirror" ] ||
 		die "no 'deb' source of $suite in /etc/apt/sources.list{,.d/*}: cannot tell which mirror to use"
@@ -93,9 +98,15 @@ build_base() {
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
 	fi
+	keyring=()
 	if [ -f /usr/share/keyrings/debian-archive-keyring.gpg ]; then
 		keyring=(--keyring=/usr/share/keyrings/debian-archive-keyring.gpg)
 	fi
+}
+
+build_base() {
+	local tmp start secs rc
+	debootstrap_setup
 
 	# leftovers of an earlier run that did not finish (never complete)
 	find "$fixtures" -maxdepth 1 -name '.debian-base.tmp.*' -exec rm -rf --one-file-system {} +
@@ -204,6 +215,33 @@ EOF
 	dpkg-deb -c "$debs/vtest-owned.deb" | sed 's/^/debian-base:   /'
 }
 
+# the base's packages as one tarball, made beside it and renamed in
+build_tarball() {
+	local tmp rc
+	debootstrap_setup
+	mkdir -p "$debs"
+	chmod 755 "$debs"
+	tmp=$(mktemp -d "$fixtures/.tarball.XXXXXX")
+	# shellcheck disable=SC2064 # expand now
+	trap "rm -rf --one-file-system '$tmp'" EXIT
+	say "debootstrap --make-tarball $suite ($arch, minbase) from $mirror"
+	set +e
+	debootstrap --variant=minbase --arch="$arch" "${keyring[@]}" \
+		--make-tarball="$tmp/$suite-minbase.tgz" "$suite" "$tmp/work" "$mirror" \
+		>"$tmp/log" 2>&1
+	rc=$?
+	set -e
+	if [ "$rc" -ne 0 ] || [ ! -s "$tmp/$suite-minbase.tgz" ]; then
+		tail -n 30 "$tmp/log" >&2 || true
+		die "debootstrap --make-tarball failed with status $rc (log above)"
+	fi
+	chmod 644 "$tmp/$suite-minbase.tgz"
+	mv "$tmp/$suite-minbase.tgz" "$debs/$suite-minbase.tgz"
+	rm -rf --one-file-system "$tmp"
+	trap - EXIT
+	say "built $debs/$suite-minbase.tgz ($(du -h "$debs/$suite-minbase.tgz" | cut -f1))"
+}
+
 # ids_of NAME passwd|group: NAME's numeric id in the base
 ids_of() {
 	local id
@@ -221,4 +259,8 @@ fi
 if [ ! -f "$debs/vtest-owned.deb" ] || [ "$base/.complete" -nt "$debs/vtest-owned.deb" ] ||
 	[ "${BASH_SOURCE[0]}" -nt "$debs/vtest-owned.deb" ]; then
 	build_deb
+fi
+# the tarball follows the base (the same mirror's packages, a week at most)
+if [ ! -s "$debs/$suite-minbase.tgz" ] || [ "$base/.complete" -nt "$debs/$suite-minbase.tgz" ]; then
+	build_tarball
 fi
