@@ -11,9 +11,9 @@ probe='grep CapEff /proc/self/status | tr -d "\t"
 	echo "sys=$(ls /sys | wc -l)"'
 
 vrun_ok "$T/o" "$T/e" --policy build -- sh -c "$probe"
-assert_eq "CapEff:00000000880000df
+assert_eq "CapEff:00000000880400df
 net=lo 
-sys=0" "$(cat "$T/o")" "policy build: file capabilities only, loopback only, empty /sys"
+sys=0" "$(cat "$T/o")" "policy build: file capabilities and sys_chroot only, loopback only, empty /sys"
 
 vrun_ok "$T/o" "$T/e" --policy build -- /usr/bin/python3 -c '
 import socket
