@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -33,9 +34,10 @@ void cmd_diff_usage(FILE *out)
 	      "                             line before) hides the lowers' contents\n"
 	      "\n"
 	      "TYPE is one of f d l p s c b (file, directory, symlink, FIFO, socket,\n"
-	      "character and block device), MODE the permission bits in octal, UID:GID\n"
-	      "the owner as the sandbox shows it (veneer's owner store, else the real\n"
-	      "owner, your own ids as 0 when the sandbox ran with kernel ids).  A\n"
+	      "character and block device; a device's number follows: c1,3), MODE the\n"
+	      "permission bits in octal, UID:GID the owner as the sandbox shows it\n"
+	      "(veneer's owner store, else the real owner, your own ids as 0 when the\n"
+	      "sandbox ran with kernel ids).  A\n"
 	      "backslash or control character in PATH is written as a C escape (\\\\, \\n,\n"
 	      "\\ooo).\n"
 	      "\n"
@@ -198,13 +200,17 @@ static int add_line(struct diff *d, char *path, int rank, const char *head)
 
 static int add_object(struct diff *d, const struct lt_entry *e, struct vn_error *err)
 {
-	char head[64];
+	char head[64], number[32] = "";
 	int r = any_lower_has(d, e->path);
 
 	if (r < 0)
 		return vn_fail(err, -r, "diff: look up /%s in the lowers", e->path);
-	snprintf(head, sizeof(head), "%c %c %04o %u:%u", r ? 'C' : 'A', lt_type_letter(&e->st),
-		 (unsigned int)(e->st.st_mode & 07777), (unsigned int)e->uid, (unsigned int)e->gid);
+	/* a device's number follows its letter: "c1,3" */
+	if (S_ISCHR(e->st.st_mode) || S_ISBLK(e->st.st_mode))
+		snprintf(number, sizeof(number), "%u,%u", major(e->st.st_rdev), minor(e->st.st_rdev));
+	snprintf(head, sizeof(head), "%c %c%s %04o %u:%u", r ? 'C' : 'A', lt_type_letter(&e->st),
+		 number, (unsigned int)(e->st.st_mode & 07777), (unsigned int)e->uid,
+		 (unsigned int)e->gid);
 	return add_line(d, strdup(e->path), RANK_OBJECT, head);
 }
 

@@ -116,6 +116,23 @@ void lt_presented_owner(const struct lt_upper *up, const struct stat *st, uid_t 
 		*gid = 0;
 }
 
+/* A character device made inside (mknod as the sandbox's root) is an
+ * empty file of the upper that the store presents as the device: shown
+ * as the device, of the file's permission bits. */
+static void present_device(const struct lt_upper *up, int dirfd, const char *name,
+			   struct stat *st)
+{
+	dev_t rdev;
+
+	if (!up->store || !S_ISREG(st->st_mode) ||
+	    !vn_owner_store_device(up->store, dirfd, name, st->st_ino, &rdev))
+		return;
+	st->st_mode = S_IFCHR | (st->st_mode & 07777);
+	st->st_rdev = rdev;
+	st->st_size = 0;
+	st->st_blocks = 0;
+}
+
 /* ------------------------------------------------------------- helpers */
 
 char *lt_join(const char *dir, const char *name)
@@ -295,6 +312,8 @@ static int visit_child(struct walk *w, int dirfd, const char *dir, const struct 
 		return vn_fail(w->err, ENOMEM, "walk upper %s", w->up->path);
 	e.path = path;
 	e.kind = classify(c->name, &e.st, &e.hidden);
+	if (e.kind == LT_OBJECT)
+		present_device(w->up, dirfd, c->name, &e.st);
 	lt_presented_owner(w->up, &e.st, &e.uid, &e.gid);
 	if (e.kind == LT_OBJECT && S_ISDIR(e.st.st_mode)) {
 		fd = open_subdir(dirfd, c->name, &e.st);

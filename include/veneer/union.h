@@ -325,6 +325,10 @@ int vn_present_fd(struct vn_union *u, int fd, struct stat *st);
 struct vn_owner_store;
 int vn_owner_store_load(int upper_root, struct vn_owner_store **out);
 bool vn_owner_store_get(const struct vn_owner_store *s, ino_t ino, uid_t *uid, gid_t *gid);
+/* Whether the store presents the upper's dirfd/name, of inode ino, as a
+ * character device the sandbox made (mknod inside): its number to rdev. */
+bool vn_owner_store_device(const struct vn_owner_store *s, int dirfd, const char *name, ino_t ino,
+			   dev_t *rdev);
 size_t vn_owner_store_count(const struct vn_owner_store *s);
 void vn_owner_store_free(struct vn_owner_store *s);
 

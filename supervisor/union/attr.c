@@ -91,6 +91,14 @@ int vn_statx(struct vn_union *u, const struct vn_node *node, unsigned int mask, 
 	stx->stx_gid = node->st.st_gid;
 	/* the union root's mode is presented (its upper is 0700 on the host) */
 	stx->stx_mode = (__u16)((stx->stx_mode & S_IFMT) | (node->st.st_mode & 07777));
+	/* a device the sandbox made is an empty file of the upper (owner.c) */
+	if (S_ISCHR(node->st.st_mode) && S_ISREG(stx->stx_mode)) {
+		stx->stx_mode = (__u16)node->st.st_mode;
+		stx->stx_rdev_major = major(node->st.st_rdev);
+		stx->stx_rdev_minor = minor(node->st.st_rdev);
+		stx->stx_size = 0;
+		stx->stx_blocks = 0;
+	}
 	if (S_ISDIR(node->st.st_mode)) {
 		stx->stx_ino = node->origin_ino;
 		stx->stx_dev_major = major(node->origin_dev);

@@ -230,6 +230,51 @@ int vn_mkdir(struct vn_union *u, const struct vn_node *node, mode_t mode)
 	return new_object_done(u, parent, name);
 }
 
+/* A device node, where ownership is presented: only a character device a
+ * container may make (union_device_may_make), by an identity holding
+ * CAP_MKNOD, else EPERM (as a container's device cgroup, after the
+ * kernel's checks of the name).  It is an empty regular file in the upper
+ * that the owner store presents as the device; opened, it is the host's
+ * node of that number or nothing (render.c), so it gives the target no
+ * device its own /dev does not.  Made aside with its record, it appears
+ * under its name a device from the start. */
+static int make_presented_device(struct vn_union *u, const struct vn_node *node, mode_t mode,
+				 dev_t dev)
+{
+	char name[NAME_MAX + 1], tmp[64];
+	int parent, r = new_name_check(u, node);
+	ino_t made;
+
+	if (r < 0)
+		return r;
+	if (!S_ISCHR(mode) || !vn_capable(vn_current_cred(), CAP_MKNOD) ||
+	    !union_device_may_make(dev))
+		return -EPERM;
+	parent = new_name_parent(u, node, name, sizeof(name));
+	if (parent < 0)
+		return parent;
+	union_work_name(u, tmp, sizeof(tmp), "mknod");
+	r = mknodat(u->work_fd, tmp, S_IFREG | 0600, 0) < 0 ? -errno : 0;
+	if (r < 0) {
+		close(parent);
+		return r;
+	}
+	/* the permission bits are the file's own, as any upper object's */
+	r = fchmodat(u->work_fd, tmp, mode & 07777, 0) < 0 ? -errno : 0;
+	if (r == 0)
+		r = union_owner_set_new_device(u, parent, u->work_fd, tmp, dev);
+	if (r == 0 && renameat2(u->work_fd, tmp, parent, name, RENAME_NOREPLACE) < 0)
+		r = -errno;
+	if (r < 0) {
+		made = union_owner_doomed(u, u->work_fd, tmp);
+		if (unlinkat(u->work_fd, tmp, 0) == 0)
+			union_owner_forget(u, made);
+		close(parent);
+		return r;
+	}
+	return new_name_done(parent, name);
+}
+
 int vn_mknod(struct vn_union *u, const struct vn_node *node, mode_t mode, dev_t dev)
 {
 	char name[NAME_MAX + 1];
@@ -245,7 +290,8 @@ int vn_mknod(struct vn_union *u, const struct vn_node *node, mode_t mode, dev_t 
 		break;
 	case S_IFCHR:
 	case S_IFBLK:
-		return -EPERM; /* device nodes: not in a rootless sandbox */
+		/* with the kernel's ids, as the kernel in a user namespace */
+		return u->owners ? make_presented_device(u, node, mode, dev) : -EPERM;
 	default:
 		return -EINVAL;
 	}

@@ -130,6 +130,17 @@ void union_owners_listing(struct vn_union *u, int dirfd);
  * with it (0: none); union_owner_forget drops it once it went. */
 ino_t union_owner_doomed(struct vn_union *u, int dirfd, const char *name);
 void union_owner_forget(struct vn_union *u, ino_t ino);
+/* Presented devices: a character device of one of the numbers a container
+ * may make (null zero full random urandom tty console ptmx). */
+bool union_device_may_make(dev_t rdev);
+/* Record the new empty regular file dirfd/name (made in the upper
+ * directory parent) as that device, owned as a new object: -EPERM without
+ * presented ownership, for another number, or where the upper's file
+ * system keeps no birth time. */
+int union_owner_set_new_device(struct vn_union *u, int parent, int dirfd, const char *name,
+			       dev_t rdev);
+/* Whether the upper's dirfd/name (inode ino) is a device the union made. */
+bool union_owner_is_device(struct vn_union *u, int dirfd, const char *name, ino_t ino);
 
 /* inode.c */
 /* A truncation we made for the target (truncate, O_TRUNC) cleared the

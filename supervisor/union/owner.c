@@ -17,15 +17,28 @@
  * Every object the union creates in the upper gets a record before it can
  * be seen, so a record left by a removed inode is overwritten before its
  * number can show again.
+ *
+ * A character device the sandbox's root makes (union_device_may_make: the
+ * numbers a container may make) is an empty regular file of the upper
+ * whose record says so: a device record, two slots of a plain record's
+ * size, each with a magic of its own, so that a veneer that knows only
+ * plain records skips both (the node shows there as the empty file it
+ * is).  The record holds the number and the file's birth time: it
+ * presents a device only for that very inode -- an empty regular file of
+ * that number and birth time -- so a stale record (a forget lost, an
+ * unlink by a run without presented ownership) never turns a later file
+ * into a device.  The permission bits stay the file's own.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -33,8 +46,11 @@
 #define STORE_NAME VN_OWNER_STORE
 #define STORE_TMP  "owners.new"
 #define RECORD_MAGIC 0x6e776f76u /* "vown" */
+#define DEVICE_MAGIC 0x76656476u /* "vdev": a device record's head */
+#define DEVICE_TAIL_MAGIC 0x32766476u /* "vdv2": and its tail */
 #define RECORD_FORGET 1u
 
+/* A plain record, or (DEVICE_MAGIC) the head of a device record. */
 struct owner_record {
 	uint32_t magic;
 	uint32_t flags;
@@ -43,10 +59,36 @@ struct owner_record {
 	uint32_t gid;
 };
 
+/* The second slot of a device record: a character device's number and
+ * the birth time of the inode it was made as. */
+struct device_tail {
+	uint32_t magic;
+	uint32_t major;
+	int64_t btime_sec;
+	uint32_t btime_nsec;
+	uint32_t minor;
+};
+
+union store_slot {
+	struct owner_record rec;
+	struct device_tail tail;
+};
+
+_Static_assert(sizeof(struct owner_record) == 24 && sizeof(struct device_tail) == 24,
+	       "a device record is two slots of a plain record's size");
+
+/* A presented device: its number and the birth time of its inode. */
+struct device_mark {
+	dev_t rdev;
+	int64_t btime_sec;
+	uint32_t btime_nsec;
+};
+
 struct id_slot {
 	uint64_t dev, ino;
 	uint32_t uid, gid;
-	bool used, present;
+	bool used, present, device;
+	struct device_mark mark; /* when device */
 };
 
 /* Open addressing, keyed by (dev, ino); never shrinks. */
@@ -119,9 +161,10 @@ static int table_grow(struct id_table *t)
 	return 0;
 }
 
-/* Set (present) or clear (!present) the entry of (dev, ino). */
-static int table_put(struct id_table *t, uint64_t dev, uint64_t ino, uid_t uid, gid_t gid,
-		     bool present)
+/* Set (present) or clear (!present) the entry of (dev, ino); NULL when
+ * out of memory.  It is no device until the caller says so. */
+static struct id_slot *table_set(struct id_table *t, uint64_t dev, uint64_t ino, uid_t uid,
+				 gid_t gid, bool present)
 {
 	struct id_slot *s = table_find(t, dev, ino);
 
@@ -129,7 +172,7 @@ static int table_put(struct id_table *t, uint64_t dev, uint64_t ino, uid_t uid, 
 		size_t i;
 
 		if ((t->used + 1) * 4 > t->cap * 3 && table_grow(t) < 0)
-			return -ENOMEM;
+			return NULL;
 		for (i = id_hash(dev, ino) & (t->cap - 1); t->slots[i].used; i = (i + 1) & (t->cap - 1))
 			;
 		s = &t->slots[i];
@@ -140,33 +183,141 @@ static int table_put(struct id_table *t, uint64_t dev, uint64_t ino, uid_t uid, 
 	s->uid = uid;
 	s->gid = gid;
 	s->present = present;
-	return 0;
+	s->device = false;
+	return s;
+}
+
+static int table_put(struct id_table *t, uint64_t dev, uint64_t ino, uid_t uid, gid_t gid,
+		     bool present)
+{
+	return table_set(t, dev, ino, uid, gid, present) ? 0 : -ENOMEM;
+}
+
+/* ------------------------------------------------------------ devices */
+
+/* The character devices the sandbox's root may make: those a container
+ * may (systemd's device policy); null..tty open as the host's node of
+ * their number, console and ptmx do not open at all (render.c). */
+static const struct {
+	unsigned major, minor;
+} makeable_devices[] = {
+	{ 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 }, /* null zero full random urandom */
+	{ 5, 0 }, { 5, 1 }, { 5, 2 },                     /* tty console ptmx */
+};
+
+bool union_device_may_make(dev_t rdev)
+{
+	for (size_t i = 0; i < sizeof(makeable_devices) / sizeof(makeable_devices[0]); i++)
+		if (major(rdev) == makeable_devices[i].major && minor(rdev) == makeable_devices[i].minor)
+			return true;
+	return false;
+}
+
+/* The birth time of dirfd/name, which must be the inode ino when given:
+ * 0, -ESTALE (another inode), or -EOPNOTSUPP (its file system keeps no
+ * birth time: no device can be made there). */
+static int birth_of(int dirfd, const char *name, ino_t ino, struct statx *stx)
+{
+	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW | (name[0] ? 0 : AT_EMPTY_PATH),
+		  STATX_TYPE | STATX_INO | STATX_SIZE | STATX_BTIME, stx) < 0)
+		return -errno;
+	if (ino && stx->stx_ino != ino)
+		return -ESTALE;
+	return stx->stx_mask & STATX_BTIME ? 0 : -EOPNOTSUPP;
+}
+
+/* Whether the recorded slot presents dirfd/name as a device: the record
+ * is a device's, of a number one may make, and the object is the inode it
+ * was made as, still the empty regular file it was made. */
+static bool slot_presents_device(const struct id_slot *slot, int dirfd, const char *name)
+{
+	struct statx stx;
+
+	if (!slot || !slot->present || !slot->device || !union_device_may_make(slot->mark.rdev))
+		return false;
+	if (birth_of(dirfd, name, slot->ino, &stx) < 0)
+		return false;
+	return S_ISREG(stx.stx_mode) && stx.stx_size == 0 &&
+	       stx.stx_btime.tv_sec == slot->mark.btime_sec &&
+	       stx.stx_btime.tv_nsec == slot->mark.btime_nsec;
 }
 
 /* ---------------------------------------------------------- the store */
 
-static void store_apply(struct vn_owner_store *s, const struct owner_record *rec)
+/* One record (tail: a device record's second slot, else NULL): each
+ * record is the whole state of its inode, the last one wins. */
+static void store_apply(struct vn_owner_store *s, const struct owner_record *rec,
+			const struct device_tail *tail)
 {
-	table_put(&s->table, 0, rec->ino, rec->uid, rec->gid, !(rec->flags & RECORD_FORGET));
+	struct id_slot *slot = table_set(&s->table, 0, rec->ino, rec->uid, rec->gid,
+					 !(rec->flags & RECORD_FORGET));
+
+	if (slot && tail) {
+		slot->device = true;
+		slot->mark = (struct device_mark){ makedev(tail->major, tail->minor), tail->btime_sec,
+						   tail->btime_nsec };
+	}
 	s->records++;
+}
+
+/* Apply the records in v[0..n): how many slots were used.  A device
+ * head that is the last slot read waits for its tail (more: the file
+ * goes on); a head without its tail, or a slot of no known kind, is
+ * skipped (a torn append, or a record kind of a later veneer). */
+static size_t store_apply_slots(struct vn_owner_store *s, const union store_slot *v, size_t n,
+				bool more)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		if (v[i].rec.magic == RECORD_MAGIC) {
+			store_apply(s, &v[i].rec, NULL);
+			i++;
+		} else if (v[i].rec.magic == DEVICE_MAGIC && i + 1 == n && more) {
+			break;
+		} else if (v[i].rec.magic == DEVICE_MAGIC && i + 1 < n &&
+			   v[i + 1].tail.magic == DEVICE_TAIL_MAGIC) {
+			store_apply(s, &v[i].rec, &v[i + 1].tail);
+			i += 2;
+		} else {
+			i++;
+		}
+	}
+	return i;
 }
 
 static int store_read(int fd, struct vn_owner_store *s)
 {
-	struct owner_record buf[512];
+	union store_slot buf[512];
+	size_t have = 0; /* bytes in buf */
 
 	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
+		ssize_t n = read(fd, (char *)buf + have, sizeof(buf) - have);
+		size_t used;
 
 		if (n < 0)
 			return -errno;
+		have += (size_t)n;
+		/* a torn last slot (a crash mid-append) is dropped */
+		used = store_apply_slots(s, buf, have / sizeof(buf[0]), n > 0);
 		if (n == 0)
 			return 0;
-		/* a torn last record (a crash mid-append) is dropped */
-		for (size_t i = 0; i < (size_t)n / sizeof(buf[0]); i++)
-			if (buf[i].magic == RECORD_MAGIC)
-				store_apply(s, &buf[i]);
+		have -= used * sizeof(buf[0]);
+		memmove(buf, buf + used, have);
 	}
+}
+
+/* The slots of the record of `slot` (one, or two for a device). */
+static size_t record_slots(const struct id_slot *slot, uint32_t flags, union store_slot out[2])
+{
+	out[0].rec = (struct owner_record){ slot->device ? DEVICE_MAGIC : RECORD_MAGIC, flags,
+					    slot->ino, slot->uid, slot->gid };
+	if (!slot->device)
+		return 1;
+	out[1].tail = (struct device_tail){ DEVICE_TAIL_MAGIC, major(slot->mark.rdev),
+					    slot->mark.btime_sec, slot->mark.btime_nsec,
+					    minor(slot->mark.rdev) };
+	return 2;
 }
 
 /* Rewrite the store with its live records only, when most are dead. */
@@ -177,10 +328,13 @@ static int store_compact(int state_fd, struct vn_owner_store *s)
 
 	for (size_t i = 0; r == 0 && i < s->table.cap; i++) {
 		const struct id_slot *slot = &s->table.slots[i];
-		struct owner_record rec = { RECORD_MAGIC, 0, slot->ino, slot->uid, slot->gid };
+		union store_slot rec[2];
+		size_t size;
 
-		if (slot->used && slot->present &&
-		    write(fd, &rec, sizeof(rec)) != (ssize_t)sizeof(rec))
+		if (!slot->used || !slot->present)
+			continue;
+		size = record_slots(slot, 0, rec) * sizeof(rec[0]);
+		if (write(fd, rec, size) != (ssize_t)size)
 			r = -EIO;
 	}
 	if (fd >= 0 && close(fd) < 0 && r == 0)
@@ -237,6 +391,17 @@ bool vn_owner_store_get(const struct vn_owner_store *s, ino_t ino, uid_t *uid, g
 		return false;
 	*uid = slot->uid;
 	*gid = slot->gid;
+	return true;
+}
+
+bool vn_owner_store_device(const struct vn_owner_store *s, int dirfd, const char *name, ino_t ino,
+			   dev_t *rdev)
+{
+	const struct id_slot *slot = table_find(&s->table, 0, ino);
+
+	if (!slot || !slot->device || !slot_presents_device(slot, dirfd, name))
+		return false;
+	*rdev = slot->mark.rdev;
 	return true;
 }
 
@@ -502,6 +667,57 @@ static bool upper_recorded(struct vn_owners *o, ino_t ino, uid_t *uid, gid_t *gi
 	return found;
 }
 
+/* Whether the upper's dirfd/name, of inode ino, is a device the union
+ * made: its number to rdev.  Only a recorded device costs a statx. */
+static bool upper_device(struct vn_owners *o, int dirfd, const char *name, ino_t ino, dev_t *rdev)
+{
+	bool found;
+
+	pthread_mutex_lock(&o->lock);
+	found = vn_owner_store_device(o->store, dirfd, name, ino, rdev);
+	pthread_mutex_unlock(&o->lock);
+	return found;
+}
+
+bool union_owner_is_device(struct vn_union *u, int dirfd, const char *name, ino_t ino)
+{
+	dev_t rdev;
+
+	return u->owners && upper_device(u->owners, dirfd, name, ino, &rdev);
+}
+
+static bool recorded_device(struct vn_owners *o, ino_t ino)
+{
+	const struct id_slot *slot;
+	bool device;
+
+	pthread_mutex_lock(&o->lock);
+	slot = table_find(&o->store->table, 0, ino);
+	device = slot && slot->present && slot->device;
+	pthread_mutex_unlock(&o->lock);
+	return device;
+}
+
+/* An upper object the union made a device shows as one, of its own
+ * permission bits (its file's), empty.  Telling needs the object: with
+ * no dirfd, -EAGAIN asks for one (as for a host's owner). */
+static int present_device(struct vn_owners *o, int dirfd, const char *name, struct stat *st)
+{
+	dev_t rdev;
+
+	if (!S_ISREG(st->st_mode))
+		return 0;
+	if (dirfd < 0)
+		return recorded_device(o, st->st_ino) ? -EAGAIN : 0;
+	if (!upper_device(o, dirfd, name, st->st_ino, &rdev))
+		return 0;
+	st->st_mode = S_IFCHR | (st->st_mode & 07777);
+	st->st_rdev = rdev;
+	st->st_size = 0;
+	st->st_blocks = 0;
+	return 0;
+}
+
 int union_owner_present(struct vn_union *u, int layer, int dirfd, const char *name,
 			struct stat *st)
 {
@@ -514,7 +730,7 @@ int union_owner_present(struct vn_union *u, int layer, int dirfd, const char *na
 	if (layer == 0 && upper_recorded(u->owners, st->st_ino, &uid, &gid)) {
 		st->st_uid = uid;
 		st->st_gid = gid;
-		return 0;
+		return present_device(u->owners, dirfd, name, st);
 	}
 	r = real_owner(u, st, dirfd, name, &uid, &gid);
 	if (r < 0)
@@ -545,7 +761,7 @@ int vn_present_fd(struct vn_union *u, int fd, struct stat *st)
 
 /* ------------------------------------------------------ recording */
 
-static int store_append(struct vn_union *u, const struct owner_record *rec)
+static int store_append(struct vn_union *u, const union store_slot *rec, size_t n)
 {
 	struct vn_owners *o = u->owners;
 
@@ -559,21 +775,42 @@ static int store_append(struct vn_union *u, const struct owner_record *rec)
 		if (o->store_fd < 0)
 			return -errno;
 	}
-	if (write(o->store_fd, rec, sizeof(*rec)) != (ssize_t)sizeof(*rec))
+	/* one write: O_APPEND keeps a device record's two slots together */
+	if (write(o->store_fd, rec, n * sizeof(*rec)) != (ssize_t)(n * sizeof(*rec)))
 		return -EIO;
-	store_apply(o->store, rec);
+	store_apply(o->store, &rec[0].rec, n == 2 ? &rec[1].tail : NULL);
 	return 0;
 }
 
-static int record(struct vn_union *u, ino_t ino, uid_t uid, gid_t gid, uint32_t flags)
+/* Record ino's owner and, with mark, that it is that device. */
+static int record(struct vn_union *u, ino_t ino, uid_t uid, gid_t gid, uint32_t flags,
+		  const struct device_mark *mark)
 {
-	struct owner_record rec = { RECORD_MAGIC, flags, ino, uid, gid };
+	struct id_slot slot = { .ino = ino, .uid = uid, .gid = gid, .device = mark != NULL };
+	union store_slot rec[2];
 	int r;
 
+	if (mark)
+		slot.mark = *mark;
 	pthread_mutex_lock(&u->owners->lock);
-	r = store_append(u, &rec);
+	r = store_append(u, rec, record_slots(&slot, flags, rec));
 	pthread_mutex_unlock(&u->owners->lock);
 	return r;
+}
+
+/* Record dirfd/name (the inode of st) with this owner as the device rdev. */
+static int record_device(struct vn_union *u, int dirfd, const char *name, const struct stat *st,
+			 uid_t uid, gid_t gid, dev_t rdev)
+{
+	struct device_mark mark = { .rdev = rdev };
+	struct statx stx;
+	int r = birth_of(dirfd, name, st->st_ino, &stx);
+
+	if (r < 0)
+		return r;
+	mark.btime_sec = stx.stx_btime.tv_sec;
+	mark.btime_nsec = stx.stx_btime.tv_nsec;
+	return record(u, st->st_ino, uid, gid, 0, &mark);
 }
 
 static int stat_at(int dirfd, const char *name, struct stat *st)
@@ -586,6 +823,7 @@ static int stat_at(int dirfd, const char *name, struct stat *st)
 int union_owner_set(struct vn_union *u, int dirfd, const char *name, uid_t uid, gid_t gid)
 {
 	struct stat st;
+	dev_t rdev;
 	int r;
 
 	if (!u->owners)
@@ -604,25 +842,63 @@ int union_owner_set(struct vn_union *u, int dirfd, const char *name, uid_t uid, 
 		if (gid == (gid_t)-1)
 			gid = cur.st_gid;
 	}
-	return record(u, st.st_ino, uid, gid, 0);
+	/* a device the union made stays one (a chown); a new inode of a
+	 * number a device had is not that device (its birth differs) */
+	if (S_ISREG(st.st_mode) && upper_device(u->owners, dirfd, name, st.st_ino, &rdev))
+		return record_device(u, dirfd, name, &st, uid, gid, rdev);
+	return record(u, st.st_ino, uid, gid, 0, NULL);
+}
+
+/* The owner of a new object in the upper directory parent: the current
+ * identity's, with the group of a setgid parent. */
+static int new_owner(struct vn_union *u, int parent, uid_t *uid, gid_t *gid)
+{
+	const struct vn_cred *c = current_cred;
+	struct stat dir;
+	int r = stat_at(parent, "", &dir);
+
+	if (r == 0)
+		r = union_owner_present(u, 0, parent, "", &dir);
+	if (r < 0)
+		return r;
+	*uid = c ? c->fsuid : 0;
+	*gid = (dir.st_mode & S_ISGID) ? dir.st_gid : c ? c->fsgid : 0;
+	return 0;
 }
 
 int union_owner_set_new(struct vn_union *u, int parent, int dirfd, const char *name)
 {
-	const struct vn_cred *c = current_cred;
-	struct stat dir;
+	uid_t uid;
 	gid_t gid;
 	int r;
 
 	if (!u->owners)
 		return 0;
-	r = stat_at(parent, "", &dir);
+	r = new_owner(u, parent, &uid, &gid);
+	return r < 0 ? r : union_owner_set(u, dirfd, name, uid, gid);
+}
+
+int union_owner_set_new_device(struct vn_union *u, int parent, int dirfd, const char *name,
+			       dev_t rdev)
+{
+	struct stat st;
+	uid_t uid;
+	gid_t gid;
+	int r;
+
+	if (!u->owners || !union_device_may_make(rdev))
+		return -EPERM;
+	r = new_owner(u, parent, &uid, &gid);
 	if (r == 0)
-		r = union_owner_present(u, 0, parent, "", &dir);
+		r = stat_at(dirfd, name, &st);
+	if (r == 0 && (!S_ISREG(st.st_mode) || st.st_size != 0))
+		r = -EINVAL;
 	if (r < 0)
 		return r;
-	gid = (dir.st_mode & S_ISGID) ? dir.st_gid : c ? c->fsgid : 0;
-	return union_owner_set(u, dirfd, name, c ? c->fsuid : 0, gid);
+	r = record_device(u, dirfd, name, &st, uid, gid, rdev);
+	/* no birth time kept there: the device could not be told from a
+	 * later file of its inode number */
+	return r == -EOPNOTSUPP ? -EPERM : r;
 }
 
 ino_t union_owner_doomed(struct vn_union *u, int dirfd, const char *name)
@@ -644,7 +920,7 @@ void union_owner_forget(struct vn_union *u, ino_t ino)
 	/* best effort: a record left behind is overwritten before its inode
 	 * number can show again (every new object gets one) */
 	if (u->owners && ino)
-		(void)record(u, ino, 0, 0, RECORD_FORGET);
+		(void)record(u, ino, 0, 0, RECORD_FORGET, NULL);
 }
 
 /* The upper's root was never copied up (it is there from the start): it

@@ -215,6 +215,10 @@ static int merge_layer(struct vn_union *u, const struct vn_node *dir, size_t lay
 		if (union_layer_masks(&u->layers[layer], child))
 			continue;
 		type = dirent_type(dirfd(d), de, &whiteout);
+		/* a device the sandbox made is a file of the upper (owner.c) */
+		if (layer == 0 && type == DT_REG &&
+		    union_owner_is_device(u, dirfd(d), name, de->d_ino))
+			type = DT_CHR;
 		slot = name_set_find(seen, name);
 		if (slot) {
 			merge_duplicate(u, out, slot, layer, child, type, whiteout, de->d_ino);

@@ -251,18 +251,28 @@ static int host_device_node(const struct stat *layer_node)
 }
 
 /* What a bind of node shows: the layer's object, or for a device the
- * sandbox may open, the host's node of that number. */
+ * sandbox may open, the host's node of that number.  A device the sandbox
+ * made (mknod inside, owner.c: the file behind it is a regular one) opens
+ * as nothing else: ENXIO, as a device without a driver. */
 static int bind_source(struct vn_union *u, const struct vn_node *node, bool *device)
 {
+	struct stat real;
+	int fd;
+
 	*device = false;
 	if (S_ISCHR(node->st.st_mode)) {
-		int fd = host_device_node(&node->st);
-
+		fd = host_device_node(&node->st);
 		*device = fd >= 0;
 		if (*device)
 			return fd;
 	}
-	return vn_open_node(u, node, O_PATH | O_NOFOLLOW);
+	fd = vn_open_node(u, node, O_PATH | O_NOFOLLOW);
+	if (fd >= 0 && S_ISCHR(node->st.st_mode) &&
+	    (fstat(fd, &real) < 0 || !S_ISCHR(real.st_mode))) {
+		close(fd);
+		return -ENXIO;
+	}
+	return fd;
 }
 
 /* A detached clone of what a bind of node shows, read-only: what the
