@@ -251,28 +251,35 @@ static int host_device_node(const struct stat *layer_node)
 }
 
 /* What a bind of node shows: the layer's object, or for a device the
- * sandbox may open, the host's node of that number.  A device the sandbox
- * made (mknod inside, owner.c: the file behind it is a regular one) opens
- * as nothing else: ENXIO, as a device without a driver. */
+ * sandbox may open, the host's node of that number. */
 static int bind_source(struct vn_union *u, const struct vn_node *node, bool *device)
 {
-	struct stat real;
-	int fd;
-
 	*device = false;
 	if (S_ISCHR(node->st.st_mode)) {
-		fd = host_device_node(&node->st);
+		int fd = host_device_node(&node->st);
+
 		*device = fd >= 0;
 		if (*device)
 			return fd;
 	}
+	return vn_open_node(u, node, O_PATH | O_NOFOLLOW);
+}
+
+/* A device the sandbox made (mknod inside, owner.c: a regular file of the
+ * upper behind it) of a number the host's node of which it may not open
+ * (console, ptmx).  Opened, it is nothing: ENXIO, as a device without a
+ * driver.  O_PATH binds it still (the empty file, read-only: chmod and
+ * stat through /proc/self/fd work), as does any node. */
+static bool made_device_without_node(struct vn_union *u, const struct vn_node *node)
+{
+	cleanup_close int host = -1, fd = -1;
+	struct stat real;
+
+	if (!S_ISCHR(node->st.st_mode) || node->layer != 0 ||
+	    (host = host_device_node(&node->st)) >= 0)
+		return false;
 	fd = vn_open_node(u, node, O_PATH | O_NOFOLLOW);
-	if (fd >= 0 && S_ISCHR(node->st.st_mode) &&
-	    (fstat(fd, &real) < 0 || !S_ISCHR(real.st_mode))) {
-		close(fd);
-		return -ENXIO;
-	}
-	return fd;
+	return fd >= 0 && fstat(fd, &real) == 0 && S_ISREG(real.st_mode);
 }
 
 /* A detached clone of what a bind of node shows, read-only: what the
@@ -367,7 +374,7 @@ int vn_render_special(struct vn_union *u, const struct vn_node *node)
 	int r;
 
 	if (!S_ISFIFO(node->st.st_mode))
-		return vn_render_bind(u, node);
+		return made_device_without_node(u, node) ? -ENXIO : vn_render_bind(u, node);
 	parent = view_parent(v, rel, &name);
 	if (parent < 0)
 		return parent;
