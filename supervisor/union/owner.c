@@ -33,7 +33,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -399,7 +398,7 @@ bool vn_owner_store_device(const struct vn_owner_store *s, int dirfd, const char
 {
 	const struct id_slot *slot = table_find(&s->table, 0, ino);
 
-	if (!slot || !slot->device || !slot_presents_device(slot, dirfd, name))
+	if (!slot_presents_device(slot, dirfd, name))
 		return false;
 	*rdev = slot->mark.rdev;
 	return true;
