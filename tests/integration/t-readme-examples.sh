@@ -1,6 +1,7 @@
 #!/bin/bash
 # The README's examples are the ones the tests run.  Every ```sh or
-# ```console block of README.md is marked by the line before it:
+# ```console block of README.md is marked by the line before it (and a
+# ```text block may be, to have what it shows checked):
 #   <!-- example: NAME -->                      run here, as written
 #   <!-- example: NAME; WHY: tested by FILE... -->
 #                                               not run here (it needs root,
@@ -31,6 +32,12 @@
 # output substitution: a date and time "YYYY-MM-DD HH:MM" (tar tv) is
 # compared as such, not as the README's instant.  The examples over the
 # base are skipped (with a note) when the root fixtures are absent.
+#
+# The demo's output (a ```text block) is what tools/demo prints, run as
+# the README says but in a scratch tree whose build/ is the binary under
+# test (its build steps, meson, do nothing there); compared with the
+# host's own /etc/hosts and /etc/debian_version, the upper's name and the
+# pid left out.
 #
 # And docs/veneer.1's EXAMPLES: every command there is a command of a
 # README example (so of a run one, or of one whose test is named).
@@ -71,8 +78,8 @@ while i < len(lines):
             continue
         name, rest = m.group(1), m.group(2)
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        if nxt not in ("```sh", "```console"):
-            errors.append(f"README.md:{i+1}: the marker of '{name}' is not followed by a ```sh or ```console block")
+        if nxt not in ("```sh", "```console", "```text"):
+            errors.append(f"README.md:{i+1}: the marker of '{name}' is not followed by a ```sh, ```console or ```text block")
             i += 1
             continue
         j = i + 2
@@ -309,7 +316,31 @@ example_diff-export() {
 	run_console diff-export
 }
 
-runners="shell what-if build container lab overlayfs-upper exit-status environment diff-export"
+example_demo-output() { # tools/demo's output, as the README shows it
+	assert_eq text "$(cat "$T/ex/demo-output.kind")" "README example 'demo-output' is a \`\`\`text block"
+	local tree=$T/w/demo-output/tree
+	mkdir -p "$tree/tools" "$tree/build" "$T/fakebin"
+	cp "$top/tools/demo" "$top/tools/deps.sh" "$tree/tools/"
+	: >"$tree/build/build.ninja"
+	cp "$T/bin/veneer" "$tree/build/veneer"
+	printf '#!/bin/sh\nexit 0\n' >"$T/fakebin/meson"
+	chmod +x "$T/fakebin/meson"
+	(cd "$tree" && env PATH="$T/fakebin:$PATH" tools/demo) >"$T/demo.out" 2>"$T/demo.err" || {
+		show_file stderr "$T/demo.err" >&2
+		fail "README example 'demo-output': tools/demo failed"
+	}
+	# the host's own files, the upper's name and the pid differ by machine
+	normalise_demo() {
+		sed -E -e 's/^(inside veneer: uid 0, pid )[0-9]+$/\1N/' \
+			-e 's/^(outside: \/etc\/hosts ).*/\1(as the host has it)/' \
+			-e 's/^(the upper \().*\/veneer-demo-upper\.[A-Za-z0-9]+(\) holds)/\1UPPER\2/'
+	}
+	normalise_demo <"$T/ex/demo-output.text" >"$T/a"
+	normalise_demo <"$T/demo.out" >"$T/b"
+	assert_files_eq "$T/a" "$T/b" "README example 'demo-output': what tools/demo prints"
+}
+
+runners="demo-output shell what-if build container lab overlayfs-upper exit-status environment diff-export"
 for r in $runners; do
 	[ -f "$T/ex/$r.kind" ] || fail "this test runs README example '$r', which README.md no longer has"
 	[ ! -f "$T/ex/$r.tested" ] || fail "README example '$r' says it is not run here, but this test runs it"
@@ -321,7 +352,9 @@ while read -r name; do
 	*" $name "*) ;;
 	*) fail "README example '$name' is marked to be run, but this test has no runner for it" ;;
 	esac
+	start=$SECONDS
 	"example_$name"
+	note "example $name: $((SECONDS - start))s"
 	ran=$((ran + 1))
 done <"$T/ex/index"
 note "ran $ran README examples"
