@@ -147,6 +147,52 @@ assert_eq ". d
 ./x l /etc/hostname" "$(cd "$up$J" && find . -printf '%p %y %l\n' | sort)" "the upper's jail"
 assert_eq "$jail_before" "$(snapshot "$J")" "the host's jail changed"
 
+# --------------- 1b. sockets, FIFOs, links, renames, O_PATH in the jail
+# python3 of the host, its modules loaded before it chroots
+up=$T/up1b
+# shellcheck disable=SC2016
+py1b='
+import os, socket, sys
+os.chroot(sys.argv[1]); os.chdir("/")
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind("/sock"); s.listen(1)
+c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+c.connect("/sock"); print("connected to /sock")
+os.mkfifo("/fifo"); print("fifo:", oct(os.stat("/fifo").st_mode))
+os.symlink("/etc/hostname", "/l"); print("l:", open("/l").read().strip())
+os.rename("/l", "/tmp/l2"); print("tmp/l2:", open("/tmp/l2").read().strip())
+os.link("/etc/hostname", "/hl"); print("hl nlink:", os.stat("/hl").st_nlink)
+fd = os.open("/abs", os.O_PATH); print("O_PATH /abs:", os.readlink("/abs"))
+fd = os.open("/etc", os.O_RDONLY | os.O_DIRECTORY)
+print("openat(etc, ../../etc/hostname):", open(os.open("../../etc/hostname", os.O_RDONLY, dir_fd=fd)).read().strip())
+os.unlink("/hl"); os.rmdir("/proc")
+print("listdir:", " ".join(sorted(os.listdir("/"))))'
+vrun_ok "$T/1b.out" "$T/1b.err" --lower / --upper "$up" -- python3 -c "$py1b" "$J"
+assert_eq "connected to /sock
+fifo: 0o10644
+l: JAIL-HOST
+tmp/l2: JAIL-HOST
+hl nlink: 2
+O_PATH /abs: /etc/hostname
+openat(etc, ../../etc/hostname): JAIL-HOST
+listdir: abs bin etc fifo inner lib lib64 script sock tmp" "$(cat "$T/1b.out")" "sockets, FIFOs, links and renames inside the jail"
+if [ "$HAVE_USERNS" = 1 ]; then
+	cp -a "$J" "$T/native1b"
+	unshare -r python3 -c "$py1b" "$T/native1b" >"$T/1b.native" 2>&1
+	same_as_native "sockets, FIFOs, links and renames inside the jail" "$T/1b.native" "$T/1b.out"
+fi
+# (the hard link copied etc/hostname up; rmdir left a whiteout)
+assert_eq ". d 
+./.wh.proc f 
+./etc d 
+./etc/hostname f 
+./fifo p 
+./sock s 
+./tmp d 
+./tmp/l2 l /etc/hostname" "$(cd "$up$J" && find . -printf '%p %y %l\n' | sort)" "the upper's jail after the calls"
+assert_eq "" "$(upper_beside "$up" "$J")" "the upper outside the jail"
+assert_eq "$jail_before" "$(snapshot "$J")" "the host's jail changed"
+
 # -------------------------------------- 2. /proc/PID/root, fork and exec
 up=$T/up2
 # the chrooted shell runs bin/wait-go (a fork and an exec), which waits
