@@ -80,21 +80,17 @@ upper_beside() {
 		{ print }'
 }
 
+# the same scripts run natively where a user namespace's root may chroot
+HAVE_USERNS=0
+if unshare -rm true 2>/dev/null; then HAVE_USERNS=1; else note "unshare -rm is not allowed: no native runs to compare"; fi
+
 # native_chroot DIR SCRIPT [ARG...]: SCRIPT run by DIR's /bin/sh in a
-# chroot of DIR, natively (a user namespace's root may chroot), for the
-# outputs veneer's must equal; empty output and a note where user
-# namespaces are not allowed
+# chroot of DIR, natively (only where HAVE_USERNS=1)
 native_chroot() {
 	local dir=$1 script=$2
 	shift 2
-	if unshare -r true 2>/dev/null; then
-		unshare -r chroot "$dir" /bin/sh -c "$script" sh "$@" 2>&1
-	else
-		echo "no native run: unshare -r is not allowed here"
-	fi
+	unshare -r chroot "$dir" /bin/sh -c "$script" sh "$@" 2>&1
 }
-HAVE_USERNS=0
-if unshare -rm true 2>/dev/null; then HAVE_USERNS=1; else note "unshare -rm is not allowed: no native runs to compare"; fi
 
 # same_as_native WHAT NATIVE-FILE VENEER-FILE: compare when there is a native run
 same_as_native() {
@@ -105,7 +101,7 @@ same_as_native() {
 J=$T/jail
 make_jail "$J"
 jail_before=$(snapshot "$J")
-[ -e "$J/w" ] && fail "the jail already has w"
+if [ -e "$J/w" ]; then fail "the jail already has w"; fi
 
 # ------------------------------------------------ 1. the jail's own world
 up=$T/up1
