@@ -2191,11 +2191,25 @@ UT(owners, a_device_record_is_unreadable_to_older_veneers_and_tied_to_its_inode)
 		close(root);
 		cr_skip_test("no birth time on this file system");
 	}
+	/* zero's record again, with another owner, across the reader's
+	 * 512-slot buffer: read whole */
+	{
+		struct raw_slot filler = { 0x6e776f76u, 1, 1, 0, 0 }; /* forget inode 1 */
+		struct stat sz;
+
+		cr_assert_eq(stat(lpath(p, 0, VN_STATE_DIR "/" VN_OWNER_STORE), &sz), 0);
+		for (size_t i = (size_t)sz.st_size / sizeof(filler); i % 512 != 511; i++)
+			append_store(&filler, sizeof(filler));
+		dev[0].a = 77;
+		append_store(dev, sizeof(dev));
+		dev[0].a = 0;
+	}
 	dev[0].ino = stx.stx_ino;
 	append_store(dev, sizeof(dev));
 	/* a torn device record (its head alone) last: skipped */
 	append_store(dev, sizeof(dev[0]));
 	restart_union(2);
+	expect_owner("/zero", 77, 0);
 	cr_assert_eq(res("/plain", 0, &n), 0);
 	cr_assert(S_ISREG(n.st.st_mode), "a stale device record made a file a device");
 	cr_assert_eq(listed_type("/", "plain"), DT_REG);
