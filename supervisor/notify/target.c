@@ -561,6 +561,30 @@ static bool deleted_dir_parent(struct notify_call *c, int fd, char *out, size_t 
 	return snprintf(out, size, "%s", path) < (int)size;
 }
 
+/* The name, as a union path ("/proc/..."), of a directory of the
+ * sandbox's own /proc that the target holds as cwd or dirfd. */
+static bool proc_dir_path(struct notify_call *c, int fd, char *out, size_t size)
+{
+	char link[64];
+	struct stat st;
+	ssize_t n;
+
+	if (c->ctx->tracee_proc_dev == 0)
+		return false;
+	if (fd == AT_FDCWD)
+		snprintf(link, sizeof(link), "/proc/%d/cwd", c->pid);
+	else
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", c->pid, fd);
+	if (stat(link, &st) < 0 || st.st_dev != c->ctx->tracee_proc_dev || !S_ISDIR(st.st_mode))
+		return false;
+	n = readlink(link, out, size - 1);
+	if (n < 0)
+		return false;
+	out[n] = '\0';
+	/* the sandbox's /proc is mounted at /proc of the view */
+	return strcmp(out, "/proc") == 0 || strncmp(out, "/proc/", 6) == 0;
+}
+
 int target_resolve_string(struct notify_call *c, int dirfd, const char *path, int flags,
 			  struct target_path *tp)
 {
@@ -598,6 +622,19 @@ int target_resolve_string(struct notify_call *c, int dirfd, const char *path, in
 			memmove(tp->raw, tp->raw + skip, strlen(tp->raw + skip) + 1);
 			if (!tp->raw[0])
 				strcpy(tp->raw, ".");
+			return resolve_into(c, tp->start, tp->raw, flags, tp);
+		}
+		if (r == 0 && proc_dir_path(c, dirfd, tp->start, sizeof(tp->start))) {
+			/* a directory of the sandbox's /proc: the path goes on
+			 * from its name there, so that "self/fd/3" relative to it
+			 * means the target's objects as "/proc/self/fd/3" does */
+			char whole[PATH_MAX];
+
+			if (snprintf(whole, sizeof(whole), "%s/%s", tp->start, tp->raw) >= (int)sizeof(whole))
+				return -ENAMETOOLONG;
+			memcpy(tp->raw, whole, sizeof(tp->raw));
+			strcpy(tp->start, "/");
+			strcpy(tp->root, "/");
 			return resolve_into(c, tp->start, tp->raw, flags, tp);
 		}
 		if (r == 0) {
