@@ -51,7 +51,7 @@ page=$top/docs/veneer.1
 [ -f "$page" ] || fail "no docs/veneer.1"
 
 # ------------------------------------------------------------- extraction
-# Writes $T/ex/NAME.kind (sh|console), $T/ex/NAME.text (the block),
+# Writes $T/ex/NAME.kind (sh, console or text), $T/ex/NAME.text (the block),
 # $T/ex/NAME.tested (the FILEs of "tested by", when not run here), and
 # $T/ex/index (one name a line, in order); prints one line per mistake
 # and exits 1 on any.
