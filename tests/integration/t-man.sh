@@ -86,7 +86,7 @@ mkdir -p "$T/c/lowerdir" && : >"$T/c/afile"
 assert_eq "$T/c/lowerdir" "$(complete_words veneer run --lower "$T/c/")" "completion of --lower: directories"
 assert_eq "$T/c/lowerdir" "$(complete_words veneer doctor --upper "$T/c/")" "completion of --upper: directories"
 assert_match '^auto$' "$(complete_words veneer run --ids a)" "completion of --ids"
-complete_words veneer run --policy '' | grep -qx build || fail "completion of --policy has no build"
+assert_match '^build$' "$(complete_words veneer run --policy '')" "completion of --policy has no build"
 
 # ------------------------------------------------ the README against --help
 # Options of other programs the README and the page may name, each with
