@@ -592,6 +592,9 @@ int target_resolve_string(struct notify_call *c, int dirfd, const char *path, in
 
 	tp->node.path[0] = '\0';
 	tp->node.mount = NULL;
+	/* a passthrough answer without a walk (a passthrough root, cwd or
+	 * dirfd) has nothing below a mount: connect_passthrough reads it */
+	tp->node.rest[0] = '\0';
 	tp->empty = false;
 	if (path != tp->raw)
 		snprintf(tp->raw, sizeof(tp->raw), "%s", path);
