@@ -86,8 +86,8 @@ struct device_mark {
 struct id_slot {
 	uint64_t dev, ino;
 	uint32_t uid, gid;
-	bool used, present, device;
-	struct device_mark mark; /* when device */
+	bool used, present;
+	bool device; /* the store's: its mark is in the store's marks */
 };
 
 /* Open addressing, keyed by (dev, ino); never shrinks. */
@@ -96,8 +96,17 @@ struct id_table {
 	size_t cap, used, present;
 };
 
+/* The mark of a device inode of the store; apart from the table, whose
+ * slots (the lowers' owners use them too) stay small: devices are few. */
+struct device_entry {
+	uint64_t ino;
+	struct device_mark mark;
+};
+
 struct vn_owner_store {
 	struct id_table table;
+	struct device_entry *marks;   /* one per inode that was a device */
+	size_t nmarks, marks_cap;
 	size_t records; /* in the file, for compaction */
 };
 
@@ -225,23 +234,61 @@ static int birth_of(int dirfd, const char *name, ino_t ino, struct statx *stx)
 	return stx->stx_mask & STATX_BTIME ? 0 : -EOPNOTSUPP;
 }
 
-/* Whether the recorded slot presents dirfd/name as a device: the record
- * is a device's, of a number one may make, and the object is the inode it
- * was made as, still the empty regular file it was made. */
-static bool slot_presents_device(const struct id_slot *slot, int dirfd, const char *name)
-{
-	struct statx stx;
+/* ---------------------------------------------------------- the store */
 
-	if (!slot || !slot->present || !slot->device || !union_device_may_make(slot->mark.rdev))
-		return false;
-	if (birth_of(dirfd, name, slot->ino, &stx) < 0)
-		return false;
-	return S_ISREG(stx.stx_mode) && stx.stx_size == 0 &&
-	       stx.stx_btime.tv_sec == slot->mark.btime_sec &&
-	       stx.stx_btime.tv_nsec == slot->mark.btime_nsec;
+static struct device_mark *store_mark(const struct vn_owner_store *s, uint64_t ino)
+{
+	for (size_t i = 0; i < s->nmarks; i++)
+		if (s->marks[i].ino == ino)
+			return &s->marks[i].mark;
+	return NULL;
 }
 
-/* ---------------------------------------------------------- the store */
+static int store_set_mark(struct vn_owner_store *s, uint64_t ino, const struct device_mark *mark)
+{
+	struct device_mark *have = store_mark(s, ino);
+
+	if (!have) {
+		if (s->nmarks == s->marks_cap) {
+			size_t cap = s->marks_cap ? 2 * s->marks_cap : 16;
+			struct device_entry *grown = realloc(s->marks, cap * sizeof(*grown));
+
+			if (!grown)
+				return -ENOMEM;
+			s->marks = grown;
+			s->marks_cap = cap;
+		}
+		s->marks[s->nmarks].ino = ino;
+		have = &s->marks[s->nmarks++].mark;
+	}
+	*have = *mark;
+	return 0;
+}
+
+/* The mark of ino when the store says it is a device (its last record). */
+static const struct device_mark *store_device(const struct vn_owner_store *s, uint64_t ino)
+{
+	const struct id_slot *slot = table_find(&s->table, 0, ino);
+
+	return slot && slot->present && slot->device ? store_mark(s, ino) : NULL;
+}
+
+/* Whether the store presents dirfd/name (inode ino) as a device: its
+ * record is a device's, of a number one may make, and the object is the
+ * inode it was made as, still the empty regular file it was made. */
+static const struct device_mark *store_presents_device(const struct vn_owner_store *s, int dirfd,
+						       const char *name, ino_t ino)
+{
+	const struct device_mark *mark = store_device(s, ino);
+	struct statx stx;
+
+	if (!mark || !union_device_may_make(mark->rdev) || birth_of(dirfd, name, ino, &stx) < 0)
+		return NULL;
+	if (!S_ISREG(stx.stx_mode) || stx.stx_size != 0 || stx.stx_btime.tv_sec != mark->btime_sec ||
+	    stx.stx_btime.tv_nsec != mark->btime_nsec)
+		return NULL;
+	return mark;
+}
 
 /* One record (tail: a device record's second slot, else NULL): each
  * record is the whole state of its inode, the last one wins. */
@@ -250,11 +297,13 @@ static void store_apply(struct vn_owner_store *s, const struct owner_record *rec
 {
 	struct id_slot *slot = table_set(&s->table, 0, rec->ino, rec->uid, rec->gid,
 					 !(rec->flags & RECORD_FORGET));
+	struct device_mark mark;
 
 	if (slot && tail) {
-		slot->device = true;
-		slot->mark = (struct device_mark){ makedev(tail->major, tail->minor), tail->btime_sec,
-						   tail->btime_nsec };
+		mark = (struct device_mark){ makedev(tail->major, tail->minor), tail->btime_sec,
+					     tail->btime_nsec };
+		/* out of memory: the inode shows as the file it is */
+		slot->device = store_set_mark(s, rec->ino, &mark) == 0;
 	}
 	s->records++;
 }
@@ -306,16 +355,15 @@ static int store_read(int fd, struct vn_owner_store *s)
 	}
 }
 
-/* The slots of the record of `slot` (one, or two for a device). */
-static size_t record_slots(const struct id_slot *slot, uint32_t flags, union store_slot out[2])
+/* The slots of a record (one, or two for a device: with mark). */
+static size_t record_slots(uint64_t ino, uid_t uid, gid_t gid, uint32_t flags,
+			   const struct device_mark *mark, union store_slot out[2])
 {
-	out[0].rec = (struct owner_record){ slot->device ? DEVICE_MAGIC : RECORD_MAGIC, flags,
-					    slot->ino, slot->uid, slot->gid };
-	if (!slot->device)
+	out[0].rec = (struct owner_record){ mark ? DEVICE_MAGIC : RECORD_MAGIC, flags, ino, uid, gid };
+	if (!mark)
 		return 1;
-	out[1].tail = (struct device_tail){ DEVICE_TAIL_MAGIC, major(slot->mark.rdev),
-					    slot->mark.btime_sec, slot->mark.btime_nsec,
-					    minor(slot->mark.rdev) };
+	out[1].tail = (struct device_tail){ DEVICE_TAIL_MAGIC, major(mark->rdev), mark->btime_sec,
+					    mark->btime_nsec, minor(mark->rdev) };
 	return 2;
 }
 
@@ -332,7 +380,9 @@ static int store_compact(int state_fd, struct vn_owner_store *s)
 
 		if (!slot->used || !slot->present)
 			continue;
-		size = record_slots(slot, 0, rec) * sizeof(rec[0]);
+		size = record_slots(slot->ino, slot->uid, slot->gid, 0,
+				    slot->device ? store_mark(s, slot->ino) : NULL, rec) *
+		       sizeof(rec[0]);
 		if (write(fd, rec, size) != (ssize_t)size)
 			r = -EIO;
 	}
@@ -396,11 +446,11 @@ bool vn_owner_store_get(const struct vn_owner_store *s, ino_t ino, uid_t *uid, g
 bool vn_owner_store_device(const struct vn_owner_store *s, int dirfd, const char *name, ino_t ino,
 			   dev_t *rdev)
 {
-	const struct id_slot *slot = table_find(&s->table, 0, ino);
+	const struct device_mark *mark = store_presents_device(s, dirfd, name, ino);
 
-	if (!slot_presents_device(slot, dirfd, name))
+	if (!mark)
 		return false;
-	*rdev = slot->mark.rdev;
+	*rdev = mark->rdev;
 	return true;
 }
 
@@ -414,6 +464,7 @@ void vn_owner_store_free(struct vn_owner_store *s)
 	if (!s)
 		return;
 	free(s->table.slots);
+	free(s->marks);
 	free(s);
 }
 
@@ -687,12 +738,10 @@ bool union_owner_is_device(struct vn_union *u, int dirfd, const char *name, ino_
 
 static bool recorded_device(struct vn_owners *o, ino_t ino)
 {
-	const struct id_slot *slot;
 	bool device;
 
 	pthread_mutex_lock(&o->lock);
-	slot = table_find(&o->store->table, 0, ino);
-	device = slot && slot->present && slot->device;
+	device = store_device(o->store, ino) != NULL;
 	pthread_mutex_unlock(&o->lock);
 	return device;
 }
@@ -785,14 +834,11 @@ static int store_append(struct vn_union *u, const union store_slot *rec, size_t 
 static int record(struct vn_union *u, ino_t ino, uid_t uid, gid_t gid, uint32_t flags,
 		  const struct device_mark *mark)
 {
-	struct id_slot slot = { .ino = ino, .uid = uid, .gid = gid, .device = mark != NULL };
 	union store_slot rec[2];
 	int r;
 
-	if (mark)
-		slot.mark = *mark;
 	pthread_mutex_lock(&u->owners->lock);
-	r = store_append(u, rec, record_slots(&slot, flags, rec));
+	r = store_append(u, rec, record_slots(ino, uid, gid, flags, mark, rec));
 	pthread_mutex_unlock(&u->owners->lock);
 	return r;
 }
