@@ -1,6 +1,7 @@
 /* vt-chroot: attacks on chroot(2) inside the sandbox (tests/security).
  *
  * usage: vt-chroot race TRIES MARK PLANT BENIGN ATTACK
+ *        vt-chroot flip TRIES MARK PLANT DIR_A DIR_B
  *        vt-chroot inject PID PATH
  *
  * race: TRIES times, a child chroots on a buffer that a second thread
@@ -22,6 +23,16 @@
  * (won: the root differs from BENIGN; failed: chroot failed).  With
  * BENIGN the same as ATTACK there is no race: every root is probed.
  *
+ * flip: a second thread switches the process's root (and cwd) between
+ * DIR_A and DIR_B as fast as it can (fchdir to a kept fd, chroot "."),
+ * so that the root the supervisor reads for a call is not the one the
+ * kernel uses when it goes on with it; meanwhile TRIES times, create,
+ * mkdir and symlink (to PLANT) by absolute and relative names.  Prints
+ *     t<N> <probe> <name>: ok | <ERRNO>
+ * then "dir: <name>" for every name in DIR_B (read through its fd: it
+ * may be a directory the host cannot see, the sandbox's /dev/shm) and
+ * "flip tries=N switches=N".
+ *
  * inject: stop process PID (pid 1 of the sandbox: its init) with ptrace,
  * make it call chroot(PATH) as if it had itself, and let it go on where
  * it was.  Prints "inject chroot(PATH) = 0" or "= -ERRNO".
@@ -30,6 +41,7 @@
  * set-up failure.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -237,6 +249,61 @@ static int race(int tries, const char *mark, const char *plant)
 	return 0;
 }
 
+static int flip_fd[2];
+static atomic_long switches;
+
+static void *root_switcher(void *arg)
+{
+	(void)arg;
+	for (int i = 0; !atomic_load_explicit(&stop_flipping, memory_order_relaxed); i ^= 1)
+		if (fchdir(flip_fd[i]) == 0 && chroot(".") == 0)
+			atomic_fetch_add_explicit(&switches, 1, memory_order_relaxed);
+	return NULL;
+}
+
+static int flip(int tries, const char *mark, const char *plant, const char *a, const char *b)
+{
+	char name[256], path[300];
+	struct dirent *de;
+	pthread_t t;
+	DIR *dir;
+
+	flip_fd[0] = open(a, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	flip_fd[1] = open(b, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (flip_fd[0] < 0 || flip_fd[1] < 0)
+		die("open DIR_A, DIR_B");
+	if (pthread_create(&t, NULL, root_switcher, NULL) != 0)
+		die("pthread_create");
+	for (int i = 0; i < tries; i++) {
+#define NAME(op) snprintf(name, sizeof(name), "%s-f%d-%s", mark, i, op)
+		NAME("mkdir");
+		snprintf(path, sizeof(path), "/%s", name);
+		report(i, "abs-mkdir", name, mkdir(path, 0755));
+		NAME("creat");
+		snprintf(path, sizeof(path), "/%s", name);
+		report(i, "abs-creat", name, creat_at(AT_FDCWD, path));
+		NAME("plant");
+		snprintf(path, sizeof(path), "/%s", name);
+		report(i, "abs-plant", name, symlink(plant, path));
+		NAME("relcreat");
+		report(i, "rel-creat", name, creat_at(AT_FDCWD, name));
+		NAME("dotdot");
+		snprintf(path, sizeof(path), "../../../%s", name);
+		report(i, "dotdot-mkdir", name, mkdir(path, 0755));
+#undef NAME
+	}
+	atomic_store(&stop_flipping, 1);
+	pthread_join(t, NULL);
+	dir = fdopendir(flip_fd[1]);
+	if (!dir)
+		die("fdopendir DIR_B");
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			printf("dir: %s\n", de->d_name);
+	printf("flip tries=%d switches=%ld\n", tries, atomic_load(&switches));
+	return 0;
+}
+
 /* Make PID call chroot(path), ptrace-injected at its next stop. */
 static int inject(pid_t pid, const char *path)
 {
@@ -314,9 +381,12 @@ int main(int argc, char **argv)
 			return 2;
 		return race(atoi(argv[2]), argv[3], argv[4]);
 	}
+	if (argc == 7 && strcmp(argv[1], "flip") == 0)
+		return flip(atoi(argv[2]), argv[3], argv[4], argv[5], argv[6]);
 	if (argc == 4 && strcmp(argv[1], "inject") == 0)
 		return inject((pid_t)atoi(argv[2]), argv[3]);
 	fprintf(stderr, "usage: vt-chroot race TRIES MARK PLANT BENIGN ATTACK\n"
+			"       vt-chroot flip TRIES MARK PLANT DIR_A DIR_B\n"
 			"       vt-chroot inject PID PATH\n");
 	return 2;
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # finding: chroot inside (issue 10): a continued chroot, whose path the kernel reads again, and roots the supervisor cannot resolve in
-# invariant: whatever root a process ends up with (the one checked, or any directory a racing thread swaps into chroot's path: a passthrough mount, a --bind, a removed directory, a view directory whose name ends in " (deleted)" or holds a newline), its later calls make nothing in the view, on the host or in a lower: a create lands in the union, in the sandbox's /dev/shm or in a --bind, or fails
-# attack: chroot directly into /dev/shm, /proc, /sys, /proc/1/root/dev, a --bind, a removed directory (/proc/PID/cwd of a holder), "/d (deleted)", a name with a newline and a union directory; then, 200 times each, race chroot's path between a union directory and each of those; after every root that is not the checked one, create by absolute and cwd-relative names (the cwd left outside the root), write and create in a lower directory, create, mkdir and plant a symlink to the host home through /proc/1/root and /proc/self/../.. (an fd kept from before the chroot), and climb out by chdir("../../..") from the cwd (the classic escape) and create there
+# invariant: whatever root a process ends up with, also one that changes under its calls (the one checked, or any directory a racing thread swaps into chroot's path: a passthrough mount, a --bind, a removed directory, a view directory whose name ends in " (deleted)" or holds a newline), its later calls make nothing in the view, on the host or in a lower: a create lands in the union, in the sandbox's /dev/shm or in a --bind, or fails
+# attack: chroot directly into /dev/shm, /proc, /sys, /proc/1/root/dev, a --bind, a removed directory (/proc/PID/cwd of a holder), "/d (deleted)", a name with a newline and a union directory; then, 200 times each, race chroot's path between a union directory and each of those; after every root that is not the checked one, create by absolute and cwd-relative names (the cwd left outside the root), write and create in a lower directory, create, mkdir and plant a symlink to the host home through /proc/1/root and /proc/self/../.. (an fd kept from before the chroot), and climb out by chdir("../../..") from the cwd (the classic escape) and create there; last, a thread switches the root between a union directory and /dev/shm, and a --bind (fchdir to a kept fd, chroot ".") under another's creates, mkdirs and symlinks by absolute, relative and '..' names
 source "$(dirname "$0")/lib.sh"
 require_veneer
 require_prog vt-chroot
@@ -46,6 +46,11 @@ for root in /dev/shm /proc /sys /proc/1/root/dev /w "/proc/$HOLD/cwd" "/cr2 (del
 	i=$((i + 1))
 done
 kill $HOLD
+# a thread switches the root (fchdir, chroot ".") under the calls of another
+echo "=== flip shm"
+/w/vt-chroot flip "$TRIES" "$M-fs" "$PLANT" /cr /dev/shm || exit 4
+echo "=== flip bind"
+/w/vt-chroot flip "$TRIES" "$M-fb" "$PLANT" /cr /w || exit 4
 echo "=== done"
 '
 vrun_ok "$T/out" "$T/err" --upper "$U" --lower "$LOW" --lower / --bind "$W:/w" --chdir / -- \
@@ -54,8 +59,14 @@ grep -q '^=== done$' "$T/out" || fail "the attacks did not finish"
 grep -E '^(=== |race )' "$T/out" | sed 's/^/# /'
 
 # every create that worked is in the union (the upper has it), in the
-# --bind, or was made by an absolute name under a root in the sandbox's
-# /dev/shm; a write to lw/file that worked went to the union's copy
+# --bind, or was made in the sandbox's /dev/shm (by an absolute name under
+# a root there, or listed there by a flip); a write to lw/file that
+# worked went to the union's copy
+# every name in the upper and the --bind, and in the flips' second roots
+declare -A seen
+while IFS= read -r n; do
+	seen[$n]=1
+done < <(find "$U" "$W" -printf '%f\n'; sed -n 's/^dir: //p' "$T/out")
 bad=0 root= won=0 section=
 while IFS= read -r line; do
 	case $line in
@@ -64,6 +75,7 @@ while IFS= read -r line; do
 		section=${line#=== }
 		section=${section%% *}
 		;;
+	"flip tries="*) note "$line" ;;
 	"race tries="*)
 		w=${line#*won=}
 		[ "$section" = race ] && won=$((won + ${w%% *}))
@@ -78,7 +90,7 @@ while IFS= read -r line; do
 			[ -f "$U/lw/file" ] && continue
 			;;
 		*)
-			[ -n "$(find "$U" "$W" -name "$name" -print -quit)" ] && continue
+			[ -n "${seen[$name]:-}" ] && continue
 			case $root,$probe in
 			/dev/shm,abs-*) continue ;;
 			esac
