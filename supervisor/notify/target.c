@@ -258,6 +258,10 @@ static int injected_union_file(struct notify_call *c, int base, const char *link
 		return 0;
 	if (node->st.st_dev == st.st_dev && node->st.st_ino == st.st_ino)
 		return 1;
+	/* a character device the view shows as the host's node of its
+	 * number (render.c: a layer's dev/null, a node made by mknod) */
+	if (S_ISCHR(st.st_mode) && S_ISCHR(node->st.st_mode) && st.st_rdev == node->st.st_rdev)
+		return 1;
 	return S_ISFIFO(st.st_mode) && S_ISFIFO(node->st.st_mode) && vn_view_owns(c->ctx->u, st.st_dev);
 }
 
