@@ -156,9 +156,21 @@ vrun "$T/5.out" "$T/5.err" --ids kernel --lower / --upper "$T/upper-kernel" -- \
 	sh -c 'mkdir -p "$1" && mknod "$1/null" c 1 3 2>&1 | sed "s/^[^:]*: //"' sh "$D"
 assert_eq "$D/null: Operation not permitted" "$(cat "$T/5.out")" "mknod with the kernel's ids: EPERM, as before"
 
+# ------------------------------------------- mknod -m (chmod through an fd)
+# coreutils' mknod -m chmods through /proc/self/fd/N of an O_PATH fd on the
+# new node (glibc 2.36's fchmodat): that fd is on the host node's
+# read-only bind, and the chmod must reach the union's node
+vrun_ok "$T/6.out" "$T/6.err" --ids presented --lower / --upper "$T/upper-m" -- sh -c '
+	mkdir -p "$1" && cd "$1" &&
+	mknod -m 640 null c 1 3 && mknod -m 604 zero c 1 5 && mknod -m 600 tty c 5 0 &&
+	stat -c "%n %F %t:%T %a" null zero tty && echo discarded >null' _ "$D/m"
+assert_eq "null character special file 1:3 640
+zero character special file 1:5 604
+tty character special file 5:0 600" "$(cat "$T/6.out")" "mknod -m gives the modes asked for"
+
 # ------------------------------------------------------------- the host
 [ ! -e "$D" ] && [ ! -L "$D" ] || fail "the lower (the host's /) changed: $D exists"
-odd=$(find "$U" "$T/upper-kernel" ! -type f ! -type d -printf '%y %p\n')
+odd=$(find "$U" "$T/upper-kernel" "$T/upper-m" ! -type f ! -type d -printf '%y %p\n')
 assert_eq "" "$odd" "the uppers hold only regular files and directories"
 for n in console full null ptmx random tty urandom zero2; do
 	[ -f "$U$D/d/$n" ] && [ ! -s "$U$D/d/$n" ] || fail "$U$D/d/$n is not an empty regular file"
