@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,55 @@ static void forwarded_set(sigset_t *set)
 	sigaddset(set, SIGCHLD);
 	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
 		sigaddset(set, forwarded_signals[i]);
+}
+
+/* init is a fork of veneer: its command line (the layers' and binds'
+ * host paths) and environment (the caller's variables) would be what
+ * every process of the sandbox reads in /proc/1/cmdline and environ.
+ * Where the kernel keeps them: /proc/self/stat's arg_start, arg_end,
+ * env_start and env_end (fields 48 to 51). */
+struct caller_text {
+	unsigned long arg_start, arg_end, env_start, env_end;
+};
+
+static int caller_text_find(struct caller_text *t)
+{
+	char buf[4096], *p, *save = NULL;
+	unsigned long field[4];
+	ssize_t n;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	int k = 3, got = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	/* the fields after the command's name, which may hold anything */
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EIO;
+	for (char *tok = strtok_r(p + 1, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save), k++)
+		if (k >= 48 && k <= 51)
+			field[got++] = strtoul(tok, NULL, 10);
+	if (got != 4 || field[0] > field[1] || field[2] > field[3])
+		return -EIO;
+	*t = (struct caller_text){ field[0], field[1], field[2], field[3] };
+	return 0;
+}
+
+/* Blank them (init's own copy: a child forked before keeps its own);
+ * the command line reads "veneer". */
+static void caller_text_forget(const struct caller_text *t)
+{
+	static const char name[] = "veneer";
+
+	memset((void *)t->env_start, 0, t->env_end - t->env_start);
+	memset((void *)t->arg_start, 0, t->arg_end - t->arg_start);
+	if (t->arg_end - t->arg_start >= sizeof(name))
+		memcpy((void *)t->arg_start, name, sizeof(name));
 }
 
 static _Noreturn void exec_target(const struct tracee_config *cfg)
@@ -122,8 +172,10 @@ static _Noreturn void setup_failed(void)
 
 _Noreturn void tracee_main(const struct tracee_config *cfg)
 {
-	int listener = -1;
+	struct caller_text caller;
+	int listener = -1, go[2];
 	pid_t target;
+	char c;
 
 	/* If the supervisor dies, the whole sandbox dies with us. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
@@ -132,6 +184,10 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 	 * the sandbox, not even in init, which the target could ptrace. */
 	if (close_fds_except(cfg->sock) < 0)
 		setup_failed();
+	if (caller_text_find(&caller) < 0) {
+		fprintf(stderr, "veneer: find init's command line in /proc/self/stat\n");
+		setup_failed();
+	}
 	if (tracee_loopback_up(cfg) < 0 ||
 	    tracee_wait_for_network(cfg) < 0 ||
 	    tracee_set_hostname(cfg) < 0 ||
@@ -156,12 +212,25 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 			strerror(errno));
 		setup_failed();
 	}
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		fprintf(stderr, "veneer: start the target: %s\n", strerror(errno));
+		setup_failed();
+	}
 	target = fork();
 	if (target < 0) {
 		fprintf(stderr, "veneer: start the target: %s\n", strerror(errno));
 		setup_failed();
 	}
-	if (target == 0)
+	if (target == 0) {
+		/* no code of the target's runs before init forgot the caller */
+		close(go[1]);
+		while (read(go[0], &c, 1) < 0 && errno == EINTR)
+			;
+		close(go[0]);
 		exec_target(cfg);
+	}
+	close(go[0]);
+	caller_text_forget(&caller);
+	close(go[1]);
 	reap_and_forward(target, cfg->sock);
 }
