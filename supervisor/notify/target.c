@@ -92,6 +92,15 @@ static void view_path_remember(struct notify_ctx *ctx, ino_t ino, int kind, uint
 	pthread_mutex_unlock(&cache->lock);
 }
 
+/* A view object's link text as the kernel prints it once the object is
+ * unlinked: " (deleted)" appended, and no link left to it (a live
+ * directory may be named "x (deleted)" too). */
+static bool removed_from_view(const char *text, size_t len, const struct stat *st)
+{
+	return st->st_nlink == 0 && len > strlen(DELETED_SUFFIX) &&
+	       strcmp(text + len - strlen(DELETED_SUFFIX), DELETED_SUFFIX) == 0;
+}
+
 /* The union path behind a /proc link of the target's (cwd or fd/N).
  * UNION_DIR or UNION_OTHER (a FIFO rendered in the view); 0: not a union
  * object (the kernel's); -errno. */
@@ -120,8 +129,7 @@ static int link_union_path(struct notify_call *c, int base_fd, const char *link,
 	len = (size_t)n;
 	/* removed from the union (and so from the view): the kernel answers
 	 * for a deleted directory as natively (empty, nothing can be made) */
-	if (len > strlen(DELETED_SUFFIX) &&
-	    strcmp(out + len - strlen(DELETED_SUFFIX), DELETED_SUFFIX) == 0)
+	if (removed_from_view(out, len, st))
 		return 0;
 	if (out[0] != '/')
 		return 0;
@@ -531,6 +539,7 @@ static int resolve_into(struct notify_call *c, const char *start, const char *pa
 static bool deleted_dir_parent(struct notify_call *c, int fd, char *out, size_t size)
 {
 	char link[64], path[PATH_MAX];
+	struct stat st;
 	ssize_t n;
 	size_t len;
 	char *slash;
@@ -539,22 +548,17 @@ static bool deleted_dir_parent(struct notify_call *c, int fd, char *out, size_t 
 		snprintf(link, sizeof(link), "/proc/%d/cwd", c->pid);
 	else
 		snprintf(link, sizeof(link), "/proc/%d/fd/%d", c->pid, fd);
+	/* a view directory: the link's target is on the view */
+	if (stat(link, &st) < 0 || !vn_view_owns(c->ctx->u, st.st_dev))
+		return false;
 	n = readlink(link, path, sizeof(path) - 1);
 	if (n <= 0)
 		return false;
 	path[n] = '\0';
 	len = (size_t)n;
-	if (path[0] != '/' || len <= strlen(DELETED_SUFFIX) ||
-	    strcmp(path + len - strlen(DELETED_SUFFIX), DELETED_SUFFIX) != 0)
+	if (path[0] != '/' || !removed_from_view(path, len, &st))
 		return false;
 	path[len - strlen(DELETED_SUFFIX)] = '\0';
-	{
-		struct stat st;
-
-		/* a view directory: the link's target is on the view */
-		if (stat(link, &st) < 0 || !vn_view_owns(c->ctx->u, st.st_dev))
-			return false;
-	}
 	slash = strrchr(path, '/');
 	if (!slash)
 		return false;
