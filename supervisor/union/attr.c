@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Attributes the union presents: the topmost object's, with a merged
- * directory's link count computed from its merged listing. */
+ * directory's link count computed from its merged listing (once: the
+ * count is kept until the union changes there, cache.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -12,17 +13,11 @@
 
 #include "internal.h"
 
-/* A directory whose real st_nlink would be wrong in the union: merged from
- * several layers, the upper's root (it holds the state directory), or the
- * parent of a masked path. */
-static bool nlink_needs_merge(const struct vn_union *u, const struct vn_node *node)
+/* A directory of one layer whose count must come from the union's
+ * listing whatever its own says: the upper's root (it holds the state
+ * directory) or the parent of a masked path. */
+static bool nlink_hides_by_rule(const struct vn_union *u, const struct vn_node *node)
 {
-	if (__builtin_popcount(node->dir_layers) > 1)
-		return true;
-	/* subdirectories of one layer: some may be reserved ".wh.*" names
-	 * the union does not show */
-	if (node->st.st_nlink > 2)
-		return true;
 	if (node->layer == 0 && strcmp(node->path, "/") == 0)
 		return true;
 	for (size_t i = 0; i < u->nlayers; i++) {
@@ -40,14 +35,69 @@ static bool nlink_needs_merge(const struct vn_union *u, const struct vn_node *no
 	return false;
 }
 
+/* The topmost layer's own count of the directory, now. */
+static int layer_dir_nlink(struct vn_union *u, const struct vn_node *node, nlink_t *nlink)
+{
+	struct stat st;
+	int fd = union_openat_beneath(u->layers[node->layer].root_fd, vn_rel(node->path),
+				      O_PATH | O_DIRECTORY);
+	int r;
+
+	if (fd < 0)
+		return fd;
+	r = fstat(fd, &st) < 0 ? -errno : 0;
+	close(fd);
+	*nlink = st.st_nlink;
+	return r;
+}
+
+/* List the directory once and remember what the count is: the count
+ * itself for a merged one, how far its own count is above it for one of a
+ * single layer (relative). */
+static int nlink_from_listing(struct vn_union *u, const struct vn_node *node, bool relative,
+			      nlink_t *nlink)
+{
+	uint64_t epoch = union_nlink_epoch(u);
+	struct union_nlink memo = { .layers = node->dir_layers, .relative = relative };
+	nlink_t own = 0;
+	int r = relative ? layer_dir_nlink(u, node, &own) : 0;
+
+	if (r == 0)
+		r = vn_count_subdirs(u, node, nlink);
+	if (r < 0)
+		return r;
+	/* taken inside one epoch, own and the listing describe the same
+	 * directory: no change of the union came between them */
+	memo.value = relative ? (int64_t)own - (int64_t)*nlink : (int64_t)*nlink;
+	union_nlink_put(u, node->path, &memo, epoch);
+	if (relative)
+		*nlink = (nlink_t)((int64_t)node->st.st_nlink - memo.value);
+	return 0;
+}
+
+/* A merged directory counts 2 + its merged subdirectories.  One of a
+ * single layer keeps its own count when it has no subdirectory (also
+ * where the file system counts none, as btrfs: 1); with subdirectories,
+ * some may be reserved ".wh.*" names the union does not show, so it is
+ * listed once and its own count, less those, presented from then on. */
 static int presented_nlink(struct vn_union *u, const struct vn_node *node, nlink_t *nlink)
 {
+	bool merged, relative;
+	struct union_nlink memo;
 	int r;
 
 	*nlink = node->st.st_nlink;
-	if (!S_ISDIR(node->st.st_mode) || !nlink_needs_merge(u, node))
+	if (!S_ISDIR(node->st.st_mode))
 		return 0;
-	r = vn_count_subdirs(u, node, nlink);
+	merged = __builtin_popcount(node->dir_layers) > 1 || nlink_hides_by_rule(u, node);
+	if (!merged && node->st.st_nlink <= 2)
+		return 0;
+	relative = !merged;
+	if (union_nlink_get(u, node->path, node->dir_layers, &memo) && memo.relative == relative) {
+		*nlink = (nlink_t)(relative ? (int64_t)node->st.st_nlink - memo.value : memo.value);
+		return 0;
+	}
+	r = nlink_from_listing(u, node, relative, nlink);
 	/* a directory the caller may not list: stat works natively, so its
 	 * own count it is (it may count a reserved name the union hides) */
 	if (r == -EACCES) {

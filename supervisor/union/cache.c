@@ -9,9 +9,16 @@
  * the least recently used unreferenced entries are evicted past the
  * limit.  Anything that changes the union drops the entries it affects
  * (vn_dircache_forget).
+ *
+ * Beside it, the link counts attr.c presents for directories whose own
+ * count will not do, as a listing found them: kept until the union
+ * changes the directory, something below it, or one of its entries
+ * (vn_dircache_forget of a child drops its parent's count too: a
+ * subdirectory made, removed or renamed there changes it).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -21,6 +28,15 @@
 #include "internal.h"
 
 #define BUCKETS 4096
+/* counts hold no fd: many fit; past this the table starts over */
+#define NLINK_MAX 32768
+
+struct nlink_entry {
+	char *path;
+	uint64_t hash;
+	struct union_nlink memo;
+	struct nlink_entry *hnext;
+};
 
 struct vn_dircache {
 	pthread_mutex_t lock;
@@ -28,6 +44,13 @@ struct vn_dircache {
 	struct dircache_entry lru;  /* list head: lru.next is the oldest */
 	size_t count;
 	size_t max;
+
+	pthread_mutex_t nlink_lock;
+	struct nlink_entry *nlinks[BUCKETS];
+	size_t nlink_count;
+	/* bumped by every vn_dircache_forget: a count listed across one is
+	 * not kept (the listing may predate the change) */
+	uint64_t epoch;
 };
 
 int union_dircache_new(struct vn_union *u)
@@ -38,6 +61,7 @@ int union_dircache_new(struct vn_union *u)
 	if (!c)
 		return -ENOMEM;
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->nlink_lock, NULL);
 	c->lru.lru_next = c->lru.lru_prev = &c->lru;
 	/* each entry holds up to one fd per layer: stay well inside the limit */
 	c->max = 1024;
@@ -202,12 +226,144 @@ static bool path_at_or_below(const char *path, const char *top)
 	return strncmp(path, top, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+static void nlink_entry_free(struct nlink_entry *e)
+{
+	free(e->path);
+	free(e);
+}
+
+/* Drop the counts of path, of everything below it, and of its parent. */
+static void nlink_forget(struct vn_dircache *c, const char *path)
+{
+	char parent[PATH_MAX];
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%s", path);
+	slash = strrchr(parent, '/');
+	if (slash)
+		slash[slash == parent] = '\0';
+	pthread_mutex_lock(&c->nlink_lock);
+	c->epoch++;
+	for (size_t b = 0; b < BUCKETS && c->nlink_count; b++) {
+		struct nlink_entry **p = &c->nlinks[b];
+
+		while (*p) {
+			struct nlink_entry *e = *p;
+
+			if (path_at_or_below(e->path, path) || strcmp(e->path, parent) == 0) {
+				*p = e->hnext;
+				nlink_entry_free(e);
+				c->nlink_count--;
+			} else {
+				p = &e->hnext;
+			}
+		}
+	}
+	pthread_mutex_unlock(&c->nlink_lock);
+}
+
+uint64_t union_nlink_epoch(struct vn_union *u)
+{
+	struct vn_dircache *c = u->dircache;
+	uint64_t epoch;
+
+	if (!c)
+		return 0;
+	pthread_mutex_lock(&c->nlink_lock);
+	epoch = c->epoch;
+	pthread_mutex_unlock(&c->nlink_lock);
+	return epoch;
+}
+
+static struct nlink_entry *nlink_find_locked(struct vn_dircache *c, const char *path,
+					     uint64_t hash)
+{
+	for (struct nlink_entry *e = c->nlinks[hash % BUCKETS]; e; e = e->hnext)
+		if (e->hash == hash && strcmp(e->path, path) == 0)
+			return e;
+	return NULL;
+}
+
+bool union_nlink_get(struct vn_union *u, const char *path, uint32_t layers,
+		     struct union_nlink *memo)
+{
+	struct vn_dircache *c = u->dircache;
+	uint64_t hash = union_hash(path);
+	struct nlink_entry *e;
+	bool found;
+
+	if (!c)
+		return false;
+	pthread_mutex_lock(&c->nlink_lock);
+	e = nlink_find_locked(c, path, hash);
+	/* the layers it was listed from are part of what it means */
+	found = e && e->memo.layers == layers;
+	if (found)
+		*memo = e->memo;
+	pthread_mutex_unlock(&c->nlink_lock);
+	return found;
+}
+
+static void nlink_clear_locked(struct vn_dircache *c)
+{
+	for (size_t b = 0; b < BUCKETS; b++)
+		while (c->nlinks[b]) {
+			struct nlink_entry *e = c->nlinks[b];
+
+			c->nlinks[b] = e->hnext;
+			nlink_entry_free(e);
+		}
+	c->nlink_count = 0;
+}
+
+void union_nlink_put(struct vn_union *u, const char *path, const struct union_nlink *memo,
+		     uint64_t epoch)
+{
+	struct vn_dircache *c = u->dircache;
+	uint64_t hash = union_hash(path);
+	struct nlink_entry *e;
+
+	if (!c)
+		return;
+	/* allocated before the lock; a failure only means no memo */
+	e = calloc(1, sizeof(*e));
+	if (!e || !(e->path = strdup(path))) {
+		free(e);
+		return;
+	}
+	e->hash = hash;
+	e->memo = *memo;
+	pthread_mutex_lock(&c->nlink_lock);
+	if (c->epoch != epoch) {
+		pthread_mutex_unlock(&c->nlink_lock);
+		nlink_entry_free(e);
+		return;
+	}
+	{
+		struct nlink_entry *old = nlink_find_locked(c, path, hash);
+
+		if (old) {
+			old->memo = *memo;
+			pthread_mutex_unlock(&c->nlink_lock);
+			nlink_entry_free(e);
+			return;
+		}
+	}
+	if (c->nlink_count >= NLINK_MAX)
+		nlink_clear_locked(c);
+	e->hnext = c->nlinks[hash % BUCKETS];
+	c->nlinks[hash % BUCKETS] = e;
+	c->nlink_count++;
+	pthread_mutex_unlock(&c->nlink_lock);
+}
+
 void vn_dircache_forget(struct vn_union *u, const char *path)
 {
 	struct vn_dircache *c = u->dircache;
 
 	if (!c)
 		return;
+	nlink_forget(c, path);
 	pthread_mutex_lock(&c->lock);
 	for (size_t b = 0; b < BUCKETS; b++) {
 		struct dircache_entry *e = c->buckets[b];
@@ -231,6 +387,7 @@ void union_dircache_free(struct vn_union *u)
 		return;
 	vn_dircache_forget(u, "/");
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->nlink_lock);
 	free(c);
 	u->dircache = NULL;
 }

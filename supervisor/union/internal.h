@@ -42,6 +42,23 @@ struct dircache_entry *union_dircache_add(struct vn_union *u, const char *path, 
 					  uint32_t layers);
 void union_dircache_put(struct vn_union *u, struct dircache_entry *e);
 
+/* cache.c: a directory's presented link count, as a listing found it */
+struct union_nlink {
+	uint32_t layers;             /* the layers it was listed from */
+	/* false: the count itself; true: what the topmost layer's own count
+	 * is over it (subdirectories the union does not show), so the
+	 * kernel's count, which follows the layer, stays the answer */
+	bool relative;
+	int64_t value;
+};
+/* Taken before listing; union_nlink_put keeps nothing when the union
+ * changed since (vn_dircache_forget). */
+uint64_t union_nlink_epoch(struct vn_union *u);
+bool union_nlink_get(struct vn_union *u, const char *path, uint32_t layers,
+		     struct union_nlink *memo);
+void union_nlink_put(struct vn_union *u, const char *path, const struct union_nlink *memo,
+		     uint64_t epoch);
+
 /* layer.c */
 /* openat2 beneath a layer root: never leaves it, never follows a symlink. */
 int union_openat_beneath(int dirfd, const char *rel, int flags);

@@ -165,9 +165,11 @@ static void merge_duplicate(struct vn_union *u, struct vn_listing *out, struct n
 	slot->dir_layer = (int)layer;
 }
 
-/* One layer's contribution; `seen` holds every name decided so far. */
+/* One layer's contribution; `seen` holds every name decided so far.
+ * `counting`: only which entries are directories matters (owners and
+ * devices are not asked for). */
 static int merge_layer(struct vn_union *u, const struct vn_node *dir, size_t layer,
-		       struct name_set *seen, struct vn_listing *out, size_t *cap)
+		       struct name_set *seen, struct vn_listing *out, size_t *cap, bool counting)
 {
 	int fd = union_open_layer_dir(u, dir, layer);
 	DIR *d;
@@ -183,7 +185,7 @@ static int merge_layer(struct vn_union *u, const struct vn_node *dir, size_t lay
 		return 0;
 	if (fd < 0)
 		return fd;
-	if (layer > 0)
+	if (layer > 0 && !counting)
 		union_owners_listing(u, fd);
 	d = fdopendir(fd);
 	if (!d) {
@@ -216,7 +218,7 @@ static int merge_layer(struct vn_union *u, const struct vn_node *dir, size_t lay
 			continue;
 		type = dirent_type(dirfd(d), de, &whiteout);
 		/* a device the sandbox made is a file of the upper (owner.c) */
-		if (layer == 0 && type == DT_REG &&
+		if (layer == 0 && type == DT_REG && !counting &&
 		    union_owner_is_device(u, dirfd(d), name, de->d_ino))
 			type = DT_CHR;
 		slot = name_set_find(seen, name);
@@ -284,7 +286,8 @@ static int add_passthrough_entries(struct vn_union *u, const struct vn_node *dir
 	return 0;
 }
 
-int vn_readdir(struct vn_union *u, const struct vn_node *dir, struct vn_listing *out)
+static int merged_listing(struct vn_union *u, const struct vn_node *dir, struct vn_listing *out,
+			  bool counting)
 {
 	struct name_set seen = { 0 };
 	size_t cap = 0;
@@ -296,7 +299,7 @@ int vn_readdir(struct vn_union *u, const struct vn_node *dir, struct vn_listing 
 		return -ENOTDIR;
 	for (size_t i = 0; i < u->nlayers && r >= 0; i++)
 		if (dir->dir_layers & (1u << i))
-			r = merge_layer(u, dir, i, &seen, out, &cap);
+			r = merge_layer(u, dir, i, &seen, out, &cap, counting);
 	if (r >= 0)
 		r = add_passthrough_entries(u, dir, &seen, out, &cap);
 	name_set_free(&seen);
@@ -307,10 +310,15 @@ int vn_readdir(struct vn_union *u, const struct vn_node *dir, struct vn_listing 
 	return 0;
 }
 
+int vn_readdir(struct vn_union *u, const struct vn_node *dir, struct vn_listing *out)
+{
+	return merged_listing(u, dir, out, false);
+}
+
 int vn_count_subdirs(struct vn_union *u, const struct vn_node *dir, nlink_t *nlink)
 {
 	struct vn_listing l;
-	int r = vn_readdir(u, dir, &l);
+	int r = merged_listing(u, dir, &l, true);
 
 	if (r < 0)
 		return r;

@@ -1405,6 +1405,100 @@ UT(nlink, single_layer_and_opaque_dirs)
 	cr_assert_eq(presented_nlink("/op"), 3);
 }
 
+/* A union directory path made (1) or removed (0) through the union. */
+static void mkdir_union(const char *path)
+{
+	struct vn_node n;
+
+	cr_assert_eq(res(path, 0, &n), -ENOENT);
+	cr_assert_eq(vn_mkdir(&g_u, &n, 0755), 0, "mkdir %s", path);
+}
+
+static void rmdir_union(const char *path)
+{
+	struct vn_node n;
+
+	cr_assert_eq(res(path, 0, &n), 0);
+	cr_assert_eq(vn_rmdir(&g_u, &n), 0, "rmdir %s", path);
+}
+
+static void rename_union(const char *from, const char *to, unsigned int flags)
+{
+	struct vn_node a, b;
+	int r;
+
+	cr_assert_eq(res(from, 0, &a), 0);
+	r = res(to, 0, &b);
+	cr_assert(r == 0 || r == -ENOENT);
+	cr_assert_eq(vn_rename(&g_u, &a, &b, flags), 0, "rename %s %s", from, to);
+}
+
+/* The count is listed once and kept: each change through the union shows
+ * at once, in the directory changed and in its parent. */
+UT(nlink, merged_count_follows_the_unions_changes)
+{
+	layers(2);
+	mkd(0, "d/a");
+	mkd(1, "d/b");
+	mkd(1, "e/x");
+	put(1, "e/f", "");
+	cr_assert_eq(presented_nlink("/d"), 2 + 2);
+	cr_assert_eq(presented_nlink("/d"), 2 + 2, "kept");
+	mkdir_union("/d/c");
+	cr_assert_eq(presented_nlink("/d"), 2 + 3, "mkdir");
+	rmdir_union("/d/b");
+	cr_assert_eq(presented_nlink("/d"), 2 + 2, "rmdir of a lower directory");
+	cr_assert_eq(presented_nlink("/e"), 2 + 1);
+	rename_union("/d/c", "/e/c", 0);
+	cr_assert_eq(presented_nlink("/d"), 2 + 1, "renamed away");
+	cr_assert_eq(presented_nlink("/e"), 2 + 2, "renamed in");
+	rename_union("/e/f", "/d/a", RENAME_EXCHANGE);
+	cr_assert_eq(presented_nlink("/d"), 2 + 0, "a directory exchanged for a file");
+	cr_assert_eq(presented_nlink("/e"), 2 + 3, "a file exchanged for a directory");
+	rename_union("/e/x", "/d/x", 0);
+	cr_assert_eq(presented_nlink("/e"), 2 + 2);
+	cr_assert_eq(presented_nlink("/d"), 2 + 1);
+	cr_assert_eq(presented_nlink("/"), 2 + 2);
+	rmdir_union("/d/x");
+	mkdir_union("/d/x");
+	cr_assert_eq(presented_nlink("/d"), 2 + 1, "made again over its whiteout");
+}
+
+/* A directory of one layer with a reserved name among its subdirectories:
+ * its own count less that one, also after changes. */
+UT(nlink, one_layer_directory_hides_reserved_subdirectories)
+{
+	layers(2);
+	mkd(1, "low/s1");
+	mkd(1, "low/" VN_WH_PREFIX "hidden");
+	mkd(0, "up/s1");
+	mkd(0, "up/" VN_WH_PREFIX "hidden");
+	cr_assert_eq(presented_nlink("/low"), 2 + 1);
+	cr_assert_eq(presented_nlink("/low"), 2 + 1, "kept");
+	cr_assert_eq(presented_nlink("/up"), 2 + 1);
+	mkdir_union("/up/s2");
+	cr_assert_eq(presented_nlink("/up"), 2 + 2, "mkdir");
+	rmdir_union("/up/s1");
+	cr_assert_eq(presented_nlink("/up"), 2 + 1, "rmdir");
+	mkdir_union("/low/s2");
+	cr_assert_eq(presented_nlink("/low"), 2 + 2, "copied up, then merged");
+}
+
+/* A directory of one layer without reserved names keeps the kernel's
+ * count, which follows every change. */
+UT(nlink, one_layer_directory_follows_its_own_count)
+{
+	layers(2);
+	mkd(0, "up/s1");
+	mkd(0, "up/s2");
+	cr_assert_eq(presented_nlink("/up"), 2 + 2);
+	mkdir_union("/up/s3");
+	cr_assert_eq(presented_nlink("/up"), 2 + 3);
+	rename_union("/up/s3", "/s3", 0);
+	cr_assert_eq(presented_nlink("/up"), 2 + 2);
+	cr_assert_eq(presented_nlink("/"), 2 + 2, "the upper's root: up and s3");
+}
+
 UT(nlink, files_are_untouched)
 {
 	char a[PATH_MAX], b[PATH_MAX];
