@@ -62,8 +62,7 @@ struct sandbox {
 	int sock[2];
 	int listener;
 	struct notify_ctx ctx;
-	int trapped[512];
-	size_t ntrapped;
+	struct tracee_filter filter;
 	bool workers_started;
 };
 
@@ -103,7 +102,9 @@ static int probe_listener(struct vn_error *err)
 	return 0;
 }
 
-int sandbox_check_kernel(struct vn_error *err)
+/* What the kernel must have, said before anything is touched; a probe
+ * only when asked (doctor) or when a filter is already on us. */
+static int check_kernel(bool always_probe, struct vn_error *err)
 {
 	char avail[256] = "";
 	struct utsname un;
@@ -123,7 +124,17 @@ int sandbox_check_kernel(struct vn_error *err)
 	    (major < 5 || (major == 5 && minor < 14)))
 		return vn_fail(err, 0, "kernel %s lacks SECCOMP_ADDFD_FLAG_SEND (Linux 5.14); the "
 			       "ptrace backend would be the way, but it is not built yet", un.release);
+	/* A listener hangs on a seccomp filter: with none on this process
+	 * (mode 0) there is no listener to collide with, and the fork of a
+	 * probe is not needed.  Under a filter of any kind, probe. */
+	if (!always_probe && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0)
+		return 0;
 	return probe_listener(err);
+}
+
+int sandbox_check_kernel(struct vn_error *err)
+{
+	return check_kernel(true, err);
 }
 
 static int write_file(const char *path, const char *text)
@@ -498,18 +509,23 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 	 * its own UTS namespace: a host name set inside stays inside */
 	int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
 	const struct policy *p = &sb->opt->policy;
+	int trapped[512];
+	size_t ntrapped;
 	pid_t pid;
+	int r;
 
-	sb->ntrapped = notify_trapped_syscalls(sb->trapped, sizeof(sb->trapped) / sizeof(sb->trapped[0]),
-					       sb->opt->ids == IDS_PRESENTED);
+	ntrapped = notify_trapped_syscalls(trapped, sizeof(trapped) / sizeof(trapped[0]),
+					   sb->opt->ids == IDS_PRESENTED);
+	r = tracee_build_filter(trapped, ntrapped, &sb->filter);
+	if (r < 0)
+		return vn_fail(err, -r, "build the seccomp filter");
 	cfg = (struct tracee_config){
 		.view = sb->view,
 		.binds = sb->binds,
 		.nbinds = sb->opt->nbinds,
 		.cwd = sb->cwd,
 		.argv = sb->opt->argv,
-		.trapped = sb->trapped,
-		.ntrapped = sb->ntrapped,
+		.filter = sb->filter,
 		.policy = p,
 		.envp = sb->envp,
 		.hostname = sb->opt->hostname ? sb->opt->hostname : p->hostname[0] ? p->hostname : NULL,
@@ -665,6 +681,7 @@ static void sandbox_release(struct sandbox *sb)
 		free(sb->binds[i].source);
 	free(sb->binds);
 	env_free(sb->envp);
+	tracee_filter_free(&sb->filter);
 	for (size_t i = 0; sb->lower_clones && i < sb->opt->nlowers; i++)
 		if (sb->lower_clones[i] >= 0)
 			close(sb->lower_clones[i]);
@@ -701,7 +718,7 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	if (!getcwd(sb->caller_cwd, sizeof(sb->caller_cwd)))
 		sb->caller_cwd[0] = '\0';
 
-	if (sandbox_check_kernel(err) < 0 ||
+	if (check_kernel(false, err) < 0 ||
 	    choose_ids(sb, err) < 0 ||
 	    enter_user_namespace(sb, err) < 0 ||
 	    upper_prepare(opt->upper, &sb->upper, err) < 0 ||

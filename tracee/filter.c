@@ -107,7 +107,7 @@ static int install_guard(void)
 	return 0;
 }
 
-static scmp_filter_ctx build_main_filter(const struct tracee_config *cfg)
+static scmp_filter_ctx build_main_filter(const int *trapped, size_t ntrapped)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r = 0;
@@ -115,8 +115,8 @@ static scmp_filter_ctx build_main_filter(const struct tracee_config *cfg)
 	if (!ctx)
 		return NULL;
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS));
-	for (size_t i = 0; r == 0 && i < cfg->ntrapped; i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, cfg->trapped[i], 0);
+	for (size_t i = 0; r == 0 && i < ntrapped; i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, trapped[i], 0);
 	for (size_t i = 0; r == 0 && i < sizeof(denials) / sizeof(denials[0]); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(denials[i].err), denials[i].nr, 0);
 	/* The caller's terminal is shared: TIOCSTI would type into the host's
@@ -126,22 +126,21 @@ static scmp_filter_ctx build_main_filter(const struct tracee_config *cfg)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
 				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, tty_denials[i]));
 	if (r < 0) {
-		fprintf(stderr, "veneer: build the seccomp filter: %s\n", strerror(-r));
 		seccomp_release(ctx);
+		errno = -r;
 		return NULL;
 	}
 	return ctx;
 }
 
-/* libseccomp 2.5 cannot ask for WAIT_KILLABLE_RECV, so we export its BPF
- * and load it ourselves with the flags this kernel has. */
-static int load_with_listener(scmp_filter_ctx ctx, int *listener)
+/* libseccomp 2.5 cannot ask for WAIT_KILLABLE_RECV (nor export to
+ * memory), so its BPF goes through a memfd and init loads it itself. */
+static int export_program(scmp_filter_ctx ctx, struct tracee_filter *out)
 {
 	int memfd = memfd_create("veneer-filter", MFD_CLOEXEC);
-	struct sock_fprog prog;
 	struct sock_filter *insns;
 	off_t size;
-	int fd, r;
+	int r;
 
 	if (memfd < 0)
 		return -errno;
@@ -151,6 +150,11 @@ static int load_with_listener(scmp_filter_ctx ctx, int *listener)
 		return r;
 	}
 	size = lseek(memfd, 0, SEEK_END);
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0 ||
+	    size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS) {
+		close(memfd);
+		return -EIO;
+	}
 	insns = malloc((size_t)size);
 	if (!insns || pread(memfd, insns, (size_t)size, 0) != size) {
 		free(insns);
@@ -158,33 +162,59 @@ static int load_with_listener(scmp_filter_ctx ctx, int *listener)
 		return -EIO;
 	}
 	close(memfd);
-	prog.len = (unsigned short)((size_t)size / sizeof(struct sock_filter));
-	prog.filter = insns;
+	out->insns = insns;
+	out->len = (unsigned short)((size_t)size / sizeof(struct sock_filter));
+	return 0;
+}
+
+/* In the supervisor, before init is cloned: init inherits the program
+ * and only loads it (libseccomp's work is done once, outside the
+ * sandbox's critical path of mounts). */
+int tracee_build_filter(const int *trapped, size_t ntrapped, struct tracee_filter *out)
+{
+	scmp_filter_ctx ctx = build_main_filter(trapped, ntrapped);
+	int r;
+
+	out->insns = NULL;
+	out->len = 0;
+	if (!ctx)
+		return errno ? -errno : -ENOMEM;
+	r = export_program(ctx, out);
+	seccomp_release(ctx);
+	return r;
+}
+
+void tracee_filter_free(struct tracee_filter *f)
+{
+	free(f->insns);
+	f->insns = NULL;
+	f->len = 0;
+}
+
+/* With the flags this kernel has: WAIT_KILLABLE_RECV from 5.19. */
+static int load_with_listener(const struct tracee_filter *f, int *listener)
+{
+	struct sock_fprog prog = { .len = f->len, .filter = f->insns };
+	int fd;
+
 	fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 			  SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
 			  &prog);
 	if (fd < 0 && errno == EINVAL) /* before 5.19: every handler is idempotent */
 		fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 				  SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-	r = fd < 0 ? -errno : 0;
-	free(insns);
-	if (r < 0)
-		return r;
+	if (fd < 0)
+		return -errno;
 	*listener = fd;
 	return 0;
 }
 
 int tracee_install_filter(const struct tracee_config *cfg, int *listener)
 {
-	scmp_filter_ctx ctx = build_main_filter(cfg);
-	int r;
+	int r = install_guard();
 
-	if (!ctx)
-		return -EINVAL;
-	r = install_guard();
 	if (r == 0)
-		r = load_with_listener(ctx, listener);
-	seccomp_release(ctx);
+		r = load_with_listener(&cfg->filter, listener);
 	if (r == -EBUSY)
 		fprintf(stderr, "veneer: this process already runs under a seccomp user-notification "
 				"listener (veneer inside veneer, or another notify-based runtime), and "

@@ -17,6 +17,14 @@ struct tracee_bind {
 	bool read_only;
 };
 
+struct sock_filter;
+
+/* The main filter as BPF, built by the supervisor before init exists. */
+struct tracee_filter {
+	struct sock_filter *insns;
+	unsigned short len;
+};
+
 struct tracee_config {
 	const char *view;              /* the view, as the supervisor sees it */
 	const struct tracee_bind *binds;
@@ -24,8 +32,7 @@ struct tracee_config {
 	const char *cwd;               /* union path to start in */
 	char *const *argv;
 	int sock;                      /* the listener goes back over this */
-	const int *trapped;            /* syscalls the supervisor answers */
-	size_t ntrapped;
+	struct tracee_filter filter;   /* traps the syscalls the supervisor answers */
 	const struct policy *policy;
 	char *const *envp;             /* the command's environment */
 	const char *hostname;          /* NULL: the host's, as the UTS namespace copied it */
@@ -53,7 +60,10 @@ int tracee_scope_abstract_sockets(void);
 /* uts.c: the sandbox's own host name */
 int tracee_set_hostname(const struct tracee_config *cfg);
 
-/* filter.c */
+/* filter.c: built in the supervisor (trapped: the syscalls it answers),
+ * installed by init */
+int tracee_build_filter(const int *trapped, size_t ntrapped, struct tracee_filter *out);
+void tracee_filter_free(struct tracee_filter *f);
 int tracee_install_filter(const struct tracee_config *cfg, int *listener);
 int tracee_send_listener(int sock, int listener);
 

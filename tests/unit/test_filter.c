@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The main seccomp filter, built in the supervisor before init exists:
+ * run through a classic-BPF interpreter, it answers each kind of call as
+ * init's filter always has (trapped, denied with its errno, allowed), and
+ * the same rules always give the same program. */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+
+#include "tracee/tracee.h"
+
+static const int trapped[] = { __NR_openat, __NR_newfstatat, __NR_execve, __NR_getdents64 };
+
+static struct tracee_filter built(void)
+{
+	struct tracee_filter f;
+
+	cr_assert_eq(tracee_build_filter(trapped, sizeof(trapped) / sizeof(trapped[0]), &f), 0);
+	cr_assert(f.insns && f.len > 0 && f.len <= BPF_MAXINSNS);
+	return f;
+}
+
+/* The subset of classic BPF a seccomp program may use. */
+static uint32_t run(const struct tracee_filter *f, const struct seccomp_data *d)
+{
+	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = { 0 };
+	unsigned pc = 0;
+
+	for (unsigned steps = 0; steps < 4096; steps++) {
+		const struct sock_filter *i;
+		uint32_t src;
+
+		cr_assert_lt(pc, f->len, "ran off the end of the program");
+		i = &f->insns[pc++];
+		src = BPF_SRC(i->code) == BPF_X ? x : i->k;
+		switch (BPF_CLASS(i->code)) {
+		case BPF_LD:
+			if (BPF_MODE(i->code) == BPF_ABS) {
+				cr_assert(i->k % 4 == 0 && i->k + 4 <= sizeof(*d), "bad load at %u", pc - 1);
+				memcpy(&a, (const char *)d + i->k, 4);
+			} else if (BPF_MODE(i->code) == BPF_MEM) {
+				a = mem[i->k];
+			} else if (BPF_MODE(i->code) == BPF_IMM) {
+				a = i->k;
+			} else {
+				cr_assert_fail("load mode %#x", i->code);
+			}
+			break;
+		case BPF_LDX:
+			x = BPF_MODE(i->code) == BPF_MEM ? mem[i->k] : i->k;
+			break;
+		case BPF_ST:
+			mem[i->k] = a;
+			break;
+		case BPF_STX:
+			mem[i->k] = x;
+			break;
+		case BPF_ALU:
+			switch (BPF_OP(i->code)) {
+			case BPF_AND: a &= src; break;
+			case BPF_OR: a |= src; break;
+			case BPF_ADD: a += src; break;
+			case BPF_SUB: a -= src; break;
+			case BPF_RSH: a >>= src; break;
+			case BPF_LSH: a <<= src; break;
+			default: cr_assert_fail("alu op %#x", i->code);
+			}
+			break;
+		case BPF_JMP:
+			if (BPF_OP(i->code) == BPF_JA) {
+				pc += i->k;
+				break;
+			}
+			{
+				bool taken = BPF_OP(i->code) == BPF_JEQ ? a == src :
+					     BPF_OP(i->code) == BPF_JGT ? a > src :
+					     BPF_OP(i->code) == BPF_JGE ? a >= src :
+					     BPF_OP(i->code) == BPF_JSET ? (a & src) != 0 : false;
+
+				cr_assert(BPF_OP(i->code) == BPF_JEQ || BPF_OP(i->code) == BPF_JGT ||
+					  BPF_OP(i->code) == BPF_JGE || BPF_OP(i->code) == BPF_JSET,
+					  "jump op %#x", i->code);
+				pc += taken ? i->jt : i->jf;
+			}
+			break;
+		case BPF_RET:
+			return BPF_RVAL(i->code) == BPF_A ? a : i->k;
+		case BPF_MISC:
+			if (BPF_MISCOP(i->code) == BPF_TAX)
+				x = a;
+			else
+				a = x;
+			break;
+		default:
+			cr_assert_fail("instruction %#x", i->code);
+		}
+	}
+	cr_assert_fail("the program loops");
+	return 0;
+}
+
+static uint32_t verdict(const struct tracee_filter *f, uint32_t arch, int nr, uint64_t arg1)
+{
+	struct seccomp_data d = { .nr = nr, .arch = arch };
+
+	d.args[1] = arg1;
+	return run(f, &d);
+}
+
+Test(filter, traps_exactly_the_decoders_calls)
+{
+	struct tracee_filter f = built();
+
+	for (size_t i = 0; i < sizeof(trapped) / sizeof(trapped[0]); i++)
+		cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, trapped[i], 0), SECCOMP_RET_USER_NOTIF,
+			     "syscall %d is not trapped", trapped[i]);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_getpid, 0), SECCOMP_RET_ALLOW);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_read, 0), SECCOMP_RET_ALLOW);
+	tracee_filter_free(&f);
+	cr_assert_null(f.insns);
+}
+
+Test(filter, denies_bypasses_with_their_errno)
+{
+	struct tracee_filter f = built();
+
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_io_uring_setup, 0), SECCOMP_RET_ERRNO | ENOSYS);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_open_by_handle_at, 0), SECCOMP_RET_ERRNO | EPERM);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_name_to_handle_at, 0),
+		     SECCOMP_RET_ERRNO | EOPNOTSUPP);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_mount, 0), SECCOMP_RET_ERRNO | EPERM);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_keyctl, 0), SECCOMP_RET_ERRNO | ENOSYS);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, 464 /* getxattrat */, 0), SECCOMP_RET_ERRNO | ENOSYS);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, 467 /* open_tree_attr */, 0), SECCOMP_RET_ERRNO | EPERM);
+	/* an ioctl's command compares as 32 bits */
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_ioctl, TIOCSTI), SECCOMP_RET_ERRNO | EPERM);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_ioctl, 0xffffffff00000000ull | TIOCSTI),
+		     SECCOMP_RET_ERRNO | EPERM);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_ioctl, TIOCLINUX), SECCOMP_RET_ERRNO | EPERM);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_ioctl, TCGETS), SECCOMP_RET_ALLOW);
+	/* another architecture: ENOSYS, not allowed */
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_I386, __NR_getpid, 0), SECCOMP_RET_ERRNO | ENOSYS);
+	tracee_filter_free(&f);
+}
+
+Test(filter, same_rules_same_program)
+{
+	struct tracee_filter a = built(), b = built();
+
+	cr_assert_eq(a.len, b.len);
+	cr_assert_eq(memcmp(a.insns, b.insns, a.len * sizeof(*a.insns)), 0);
+	tracee_filter_free(&a);
+	tracee_filter_free(&b);
+}
