@@ -142,6 +142,17 @@ static int open_layer_dir_at(int dirfd, const char *name)
 	return fd;
 }
 
+/* Whether a layer below `layer` has the current directory: only then can
+ * a whiteout or an opaque marker in `layer` hide anything (the bottom
+ * layer's never do, so they are not looked for). */
+static bool walk_has_lower(const struct walk *w, size_t layer)
+{
+	for (size_t j = layer + 1; j < w->u->nlayers; j++)
+		if (w->dirfd[j] >= 0)
+			return true;
+	return false;
+}
+
 /* Look `name` up in every layer from `first` down that contributes to the
  * current directory. */
 static int lookup_name_from(struct walk *w, const char *name, const char *child_path,
@@ -169,6 +180,8 @@ static int lookup_name_from(struct walk *w, const char *name, const char *child_
 				continue;
 			if (errno != ENOENT)
 				goto fail_errno;
+			if (!walk_has_lower(w, i))
+				break;
 			wh = union_has_oci_whiteout(w->dirfd[i], name);
 			if (wh < 0) {
 				errno = -wh;
@@ -195,7 +208,7 @@ static int lookup_name_from(struct walk *w, const char *name, const char *child_
 			goto fail_errno;
 		}
 		s->dir_layers |= 1u << i;
-		if (i + 1 < u->nlayers) {
+		if (walk_has_lower(w, i)) {
 			int opaque = union_dir_is_opaque(s->dirfd[i]);
 
 			/* ".wh.NAME" next to the directory NAME hides NAME of
