@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -12,6 +13,17 @@
 #include <unistd.h>
 
 #include "internal.h"
+
+#ifndef SYS_getxattrat
+#define SYS_getxattrat 464 /* Linux 6.13; one number on every architecture */
+#endif
+
+/* struct xattr_args of <linux/xattr.h> (6.13), which older headers lack */
+struct getxattrat_args {
+	uint64_t value;
+	uint32_t size;
+	uint32_t flags;
+} __attribute__((aligned(8)));
 
 /* A directory of one layer whose count must come from the union's
  * listing whatever its own says: the upper's root (it holds the state
@@ -203,4 +215,42 @@ int vn_access(struct vn_union *u, const struct vn_node *node, int mode, int flag
 	r = r < 0 ? -errno : 0;
 	close(fd);
 	return r;
+}
+
+/* ENOSYS once: a kernel without getxattrat(2) */
+static bool getxattrat_missing;
+
+ssize_t union_getxattr_at(struct vn_union *u, const struct vn_node *node, const char *name,
+			  void *value, size_t size)
+{
+	struct getxattrat_args args = { .value = (uintptr_t)value, .size = (uint32_t)size };
+	const char *slash = strrchr(node->path, '/');
+	char parent[PATH_MAX];
+	struct dircache_entry *e;
+	ssize_t n;
+
+	if (node->layer < 0)
+		return -ENOENT;
+	if (__atomic_load_n(&getxattrat_missing, __ATOMIC_RELAXED) || !slash || !slash[1] ||
+	    size > UINT32_MAX)
+		return -ENOSYS;
+	snprintf(parent, sizeof(parent), "%.*s", slash == node->path ? 1 : (int)(slash - node->path),
+		 node->path);
+	e = union_dircache_get(u, parent);
+	if (!e)
+		return -ENOSYS;
+	if (e->fds[node->layer] < 0) {
+		union_dircache_put(u, e);
+		return -ENOSYS;
+	}
+	/* one name below a directory of the node's own layer, never
+	 * followed: the object the walk found, where the walk found it */
+	n = syscall(SYS_getxattrat, e->fds[node->layer], slash + 1, AT_SYMLINK_NOFOLLOW, name,
+		    &args, sizeof(args));
+	if (n < 0)
+		n = -errno;
+	union_dircache_put(u, e);
+	if (n == -ENOSYS)
+		__atomic_store_n(&getxattrat_missing, true, __ATOMIC_RELAXED);
+	return n;
 }

@@ -159,6 +159,13 @@ int union_owner_set_new_device(struct vn_union *u, int parent, int dirfd, const 
 /* Whether the upper's dirfd/name (inode ino) is a device the union made. */
 bool union_owner_is_device(struct vn_union *u, int dirfd, const char *name, ino_t ino);
 
+/* attr.c */
+/* getxattr of node by its name in its layer's cached parent directory
+ * (getxattrat(2): no open, no /proc); -ENOSYS when that cannot be done
+ * (the root, a parent not cached, an older kernel): ask vn_open_node's fd. */
+ssize_t union_getxattr_at(struct vn_union *u, const struct vn_node *node, const char *name,
+			  void *value, size_t size);
+
 /* inode.c */
 /* A truncation we made for the target (truncate, O_TRUNC) cleared the
  * setuid/setgid bits of `before` (we hold no CAP_FSETID outside our user

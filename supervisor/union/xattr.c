@@ -38,6 +38,9 @@ ssize_t vn_getxattr(struct vn_union *u, const struct vn_node *node, const char *
 
 	if (is_format_xattr(name))
 		return -ENODATA;
+	n = union_getxattr_at(u, node, name, value, size);
+	if (n != -ENOSYS)
+		return n;
 	fd = node_proc_path(u, node, proc, sizeof(proc));
 	if (fd < 0)
 		return fd;

@@ -1499,6 +1499,46 @@ UT(nlink, one_layer_directory_follows_its_own_count)
 	cr_assert_eq(presented_nlink("/"), 2 + 2, "the upper's root: up and s3");
 }
 
+static ssize_t union_xattr(const char *path, const char *name, char *buf, size_t size)
+{
+	struct vn_node n;
+	int r = res(path, 0, &n);
+
+	cr_assert_eq(r, 0, "resolve %s: %s", path, strerror(-r));
+	return vn_getxattr(&g_u, &n, name, buf, size);
+}
+
+/* getxattr answers as the layer object's own, wherever it is found (by
+ * name in its cached parent, or through an fd for the root). */
+UT(xattr, values_lengths_and_errors_are_the_layer_objects)
+{
+	char p[PATH_MAX], buf[16];
+
+	layers(2);
+	put(1, "d/e/f", "");
+	put(0, "d/g", "");
+	if (setxattr(lpath(p, 1, "d/e/f"), "user.t", "lower", 5, 0) < 0)
+		skip_test("no user xattrs here");
+	cr_assert_eq(setxattr(lpath(p, 0, "d/g"), "user.t", "up", 2, 0), 0);
+	cr_assert_eq(setxattr(lpath(p, 1, "d/e"), "user.dir", "1", 1, 0), 0);
+	cr_assert_eq(setxattr(lpath(p, 0, ""), "user.root", "r", 1, 0), 0);
+	cr_assert_eq(union_xattr("/d/e/f", "user.t", buf, sizeof(buf)), 5);
+	cr_assert_eq(memcmp(buf, "lower", 5), 0);
+	cr_assert_eq(union_xattr("/d/e/f", "user.t", NULL, 0), 5, "the length alone");
+	cr_assert_eq(union_xattr("/d/e/f", "user.t", buf, 2), -ERANGE);
+	cr_assert_eq(union_xattr("/d/e/f", "user.none", buf, sizeof(buf)), -ENODATA);
+	cr_assert_eq(union_xattr("/d/g", "user.t", buf, sizeof(buf)), 2);
+	cr_assert_eq(memcmp(buf, "up", 2), 0);
+	cr_assert_eq(union_xattr("/d/e", "user.dir", buf, sizeof(buf)), 1);
+	cr_assert_eq(union_xattr("/", "user.root", buf, sizeof(buf)), 1);
+	cr_assert_eq(buf[0], 'r');
+	opq_xattr(0, "d", "user.overlay.opaque");
+	cr_assert_eq(union_xattr("/d", "user.overlay.opaque", buf, sizeof(buf)), -ENODATA,
+		     "the format's own");
+	cr_assert_eq(setxattr(lpath(p, 0, "d/g"), "user.t", "again", 5, 0), 0);
+	cr_assert_eq(union_xattr("/d/g", "user.t", buf, sizeof(buf)), 5, "read now, not kept");
+}
+
 UT(nlink, files_are_untouched)
 {
 	char a[PATH_MAX], b[PATH_MAX];
