@@ -4,15 +4,8 @@
 # attack: on a pseudo-terminal, ptrace the sandbox's init (pid 1) and make it chroot into /dev/shm (a root the supervisor cannot resolve), then into a union directory; after each, read the terminal's name through /proc/self/fd/0, list a directory, create, mkdir and plant a symlink to the host home through /proc/1/root and /proc/1/root/../.., write a lower file through /proc/1/root, copy a lower file up while another process holds it open, and exit with a status of its own
 source "$(dirname "$0")/lib.sh"
 require_veneer
-require_prog vt-chroot
-require_cmd python3
-U=$T/upper
-W=$T/w
-LOW=$T/lower
-mkdir -p "$W" "$LOW/lw"
-put "$LOW/lw/file" "lower file"
+sec_race_setup vt-chroot
 put "$LOW/lw/held" "held lower file"
-cp "$PROGS/vt-chroot" "$W/vt-chroot"
 sec_allow "$U" "$W"
 sec_guard_start "$LOW"
 trap sec_cleanup_markers EXIT

@@ -4,14 +4,7 @@
 # attack: chroot directly into /dev/shm, /proc, /sys, /proc/1/root/dev, a --bind, a removed directory (/proc/PID/cwd of a holder), "/d (deleted)", a name with a newline and a union directory; then, 200 times each, race chroot's path between a union directory and each of those; after every root that is not the checked one, create by absolute and cwd-relative names (the cwd left outside the root), write and create in a lower directory, create, mkdir and plant a symlink to the host home through /proc/1/root and /proc/self/../.. (an fd kept from before the chroot), and climb out by chdir("../../..") from the cwd (the classic escape) and create there; last, a thread switches the root between a union directory and /dev/shm, and a --bind (fchdir to a kept fd, chroot ".") under another's creates, mkdirs and symlinks by absolute, relative and '..' names
 source "$(dirname "$0")/lib.sh"
 require_veneer
-require_prog vt-chroot
-require_cmd python3
-U=$T/upper
-W=$T/w
-LOW=$T/lower
-mkdir -p "$W" "$LOW/lw"
-put "$LOW/lw/file" "lower file"
-cp "$PROGS/vt-chroot" "$W/vt-chroot"
+sec_race_setup vt-chroot
 sec_allow "$U" "$W"
 sec_guard_start "$LOW"
 trap sec_cleanup_markers EXIT

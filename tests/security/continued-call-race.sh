@@ -4,14 +4,7 @@
 # attack: a second thread flips the path (and open_how, and sockaddr) of every continued call (execve, execveat, chdir, connect, open O_PATH, open of a FIFO, openat2, mkdir/mknod/symlink/rename/unlink in /dev/shm and a --bind) between a benign path and one out of a passthrough mount, into a lower, through a planted link or to a host socket, thousands of times per call
 source "$(dirname "$0")/lib.sh"
 require_veneer
-require_prog vt-cont-race
-require_cmd python3
-U=$T/upper
-W=$T/w
-LOW=$T/lower
-mkdir -p "$W" "$LOW/lw"
-put "$LOW/lw/file" "lower file"
-cp "$PROGS/vt-cont-race" "$W/vt-cont-race"
+sec_race_setup vt-cont-race
 sec_allow "$U" "$W"
 sec_guard_start "$LOW"
 LISTENER=

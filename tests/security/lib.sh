@@ -120,6 +120,21 @@ sec_guard_start() {
 	[ -z "$hits" ] || fail "guard: $SEC_MARK exists before the attack: $hits"
 }
 
+# sec_race_setup PROG: the set-up of an attack by the race program
+# $PROGS/PROG: U (the upper), W (a work directory holding a copy of PROG,
+# allowed to change), LOW (a lower whose lw/file holds "lower file"), and
+# the guard started over LOW; what the attack adds to LOW goes before
+sec_race_setup() {
+	require_prog "$1"
+	require_cmd python3
+	U=$T/upper
+	W=$T/w
+	LOW=$T/lower
+	mkdir -p "$W" "$LOW/lw"
+	put "$LOW/lw/file" "lower file"
+	cp "$PROGS/$1" "$W/$1"
+}
+
 # guard_compare WHAT BEFORE-FILE DIR: fail if DIR's tree_list differs
 guard_compare() {
 	local what=$1 before=$2 dir=$3
