@@ -47,19 +47,26 @@ static bool nlink_hides_by_rule(const struct vn_union *u, const struct vn_node *
 	return false;
 }
 
-/* The topmost layer's own count of the directory, now. */
+/* The topmost layer's own count of the directory, now: from the fd the
+ * directory cache holds (the walk that found it just left one there). */
 static int layer_dir_nlink(struct vn_union *u, const struct vn_node *node, nlink_t *nlink)
 {
+	struct dircache_entry *e = union_dircache_get(u, node->path);
 	struct stat st;
-	int fd = union_openat_beneath(u->layers[node->layer].root_fd, vn_rel(node->path),
-				      O_PATH | O_DIRECTORY);
-	int r;
+	int fd = -1, r;
 
-	if (fd < 0)
-		return fd;
-	r = fstat(fd, &st) < 0 ? -errno : 0;
-	close(fd);
-	*nlink = st.st_nlink;
+	if (e && e->layers == node->dir_layers && e->fds[node->layer] >= 0)
+		r = fstat(e->fds[node->layer], &st) < 0 ? -errno : 0;
+	else if ((fd = union_openat_beneath(u->layers[node->layer].root_fd, vn_rel(node->path),
+					    O_PATH | O_DIRECTORY)) < 0)
+		r = fd;
+	else
+		r = fstat(fd, &st) < 0 ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	union_dircache_put(u, e);
+	if (r == 0)
+		*nlink = st.st_nlink;
 	return r;
 }
 
