@@ -86,7 +86,25 @@ static void caller_text_forget(const struct caller_text *t)
 		memcpy((void *)t->arg_start, name, sizeof(name));
 }
 
-static _Noreturn void exec_target(const struct tracee_config *cfg)
+/* The command's arguments point into the caller's command line, which
+ * init blanks before the target is forked: the target execs a copy. */
+static char **copy_argv(char *const *argv)
+{
+	size_t n = 0;
+	char **copy;
+
+	while (argv[n])
+		n++;
+	copy = calloc(n + 1, sizeof(*copy));
+	for (size_t i = 0; copy && i < n; i++) {
+		copy[i] = strdup(argv[i]);
+		if (!copy[i])
+			return NULL; /* init fails: what was copied goes with it */
+	}
+	return copy;
+}
+
+static _Noreturn void exec_target(const struct tracee_config *cfg, char *const *argv)
 {
 	sigset_t none;
 
@@ -96,12 +114,12 @@ static _Noreturn void exec_target(const struct tracee_config *cfg)
 		signal(sig, SIG_DFL);
 	/* execvp searches the command's PATH, not init's */
 	environ = (char **)cfg->envp;
-	execvp(cfg->argv[0], cfg->argv);
+	execvp(argv[0], argv);
 	if (errno == ENOENT) {
-		fprintf(stderr, "veneer: %s: command not found\n", cfg->argv[0]);
+		fprintf(stderr, "veneer: %s: command not found\n", argv[0]);
 		_exit(EXIT_NOT_FOUND);
 	}
-	fprintf(stderr, "veneer: %s: cannot execute: %s\n", cfg->argv[0], strerror(errno));
+	fprintf(stderr, "veneer: %s: cannot execute: %s\n", argv[0], strerror(errno));
 	_exit(EXIT_CANNOT_EXEC);
 }
 
@@ -173,9 +191,9 @@ static _Noreturn void setup_failed(void)
 _Noreturn void tracee_main(const struct tracee_config *cfg)
 {
 	struct caller_text caller;
-	int listener = -1, go[2];
+	int listener = -1;
+	char **argv;
 	pid_t target;
-	char c;
 
 	/* If the supervisor dies, the whole sandbox dies with us. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
@@ -212,25 +230,20 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 			strerror(errno));
 		setup_failed();
 	}
-	if (pipe2(go, O_CLOEXEC) < 0) {
-		fprintf(stderr, "veneer: start the target: %s\n", strerror(errno));
+	argv = copy_argv(cfg->argv);
+	if (!argv) {
+		fprintf(stderr, "veneer: start the target: %s\n", strerror(ENOMEM));
 		setup_failed();
 	}
+	/* no code of the target's runs before init forgot the caller: the
+	 * target is forked from an init that already has */
+	caller_text_forget(&caller);
 	target = fork();
 	if (target < 0) {
 		fprintf(stderr, "veneer: start the target: %s\n", strerror(errno));
 		setup_failed();
 	}
-	if (target == 0) {
-		/* no code of the target's runs before init forgot the caller */
-		close(go[1]);
-		while (read(go[0], &c, 1) < 0 && errno == EINTR)
-			;
-		close(go[0]);
-		exec_target(cfg);
-	}
-	close(go[0]);
-	caller_text_forget(&caller);
-	close(go[1]);
+	if (target == 0)
+		exec_target(cfg, argv);
 	reap_and_forward(target, cfg->sock);
 }
