@@ -25,6 +25,31 @@ struct getxattrat_args {
 	uint32_t flags;
 } __attribute__((aligned(8)));
 
+/* Where the walk found node: its name in its layer's parent directory,
+ * whose fd the directory cache holds (referenced: union_dircache_put).
+ * Acting on (that fd, name) without following reaches the object the walk
+ * found, where it found it, with no open and no path walk; NULL for the
+ * root, or when the parent is no longer cached (then vn_open_node). */
+static struct dircache_entry *node_parent(struct vn_union *u, const struct vn_node *node,
+					  const char **name)
+{
+	const char *slash = strrchr(node->path, '/');
+	char parent[PATH_MAX];
+	struct dircache_entry *e;
+
+	if (node->layer < 0 || !slash || !slash[1])
+		return NULL;
+	snprintf(parent, sizeof(parent), "%.*s", slash == node->path ? 1 : (int)(slash - node->path),
+		 node->path);
+	e = union_dircache_get(u, parent);
+	if (e && e->fds[node->layer] < 0) {
+		union_dircache_put(u, e);
+		e = NULL;
+	}
+	*name = slash + 1;
+	return e;
+}
+
 /* A directory of one layer whose count must come from the union's
  * listing whatever its own says: the upper's root (it holds the state
  * directory) or the parent of a masked path. */
@@ -142,14 +167,20 @@ int vn_statx(struct vn_union *u, const struct vn_node *node, unsigned int mask, 
 {
 	struct statx *stx = buf;
 	nlink_t nlink;
+	const char *name;
+	struct dircache_entry *e = node_parent(u, node, &name);
 	int fd, r;
 
-	fd = vn_open_node(u, node, O_PATH | O_NOFOLLOW);
-	if (fd < 0)
-		return fd;
-	r = statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, mask, stx);
-	r = r < 0 ? -errno : 0;
-	close(fd);
+	if (e) {
+		r = statx(e->fds[node->layer], name, AT_SYMLINK_NOFOLLOW, mask, stx) < 0 ? -errno : 0;
+		union_dircache_put(u, e);
+	} else {
+		fd = vn_open_node(u, node, O_PATH | O_NOFOLLOW);
+		if (fd < 0)
+			return fd;
+		r = statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, mask, stx) < 0 ? -errno : 0;
+		close(fd);
+	}
 	if (r < 0)
 		return r;
 	r = presented_nlink(u, node, &nlink);
@@ -199,6 +230,8 @@ static int access_presented(const struct vn_node *node, int mode, int flags)
 
 int vn_access(struct vn_union *u, const struct vn_node *node, int mode, int flags)
 {
+	struct dircache_entry *e;
+	const char *name;
 	int fd, r;
 
 	if (vn_current_cred()) {
@@ -207,9 +240,6 @@ int vn_access(struct vn_union *u, const struct vn_node *node, int mode, int flag
 			return r;
 	}
 
-	fd = vn_open_node(u, node, O_PATH | O_NOFOLLOW);
-	if (fd < 0)
-		return fd;
 	/* The target runs with the supervisor's credentials, so the kernel's
 	 * answer for us is its answer -- but for writing: a lower is on a
 	 * read-only mount, and writing to it means a copy-up. */
@@ -218,6 +248,17 @@ int vn_access(struct vn_union *u, const struct vn_node *node, int mode, int flag
 		if (!mode)
 			mode = F_OK;
 	}
+	e = node_parent(u, node, &name);
+	if (e) {
+		r = (int)syscall(SYS_faccessat2, e->fds[node->layer], name, mode,
+				 (flags & AT_EACCESS) | AT_SYMLINK_NOFOLLOW);
+		r = r < 0 ? -errno : 0;
+		union_dircache_put(u, e);
+		return r;
+	}
+	fd = vn_open_node(u, node, O_PATH | O_NOFOLLOW);
+	if (fd < 0)
+		return fd;
 	r = (int)syscall(SYS_faccessat2, fd, "", mode, (flags & AT_EACCESS) | AT_EMPTY_PATH);
 	r = r < 0 ? -errno : 0;
 	close(fd);
@@ -231,29 +272,19 @@ ssize_t union_getxattr_at(struct vn_union *u, const struct vn_node *node, const 
 			  void *value, size_t size)
 {
 	struct getxattrat_args args = { .value = (uintptr_t)value, .size = (uint32_t)size };
-	const char *slash = strrchr(node->path, '/');
-	char parent[PATH_MAX];
 	struct dircache_entry *e;
+	const char *base;
 	ssize_t n;
 
 	if (node->layer < 0)
 		return -ENOENT;
-	if (__atomic_load_n(&getxattrat_missing, __ATOMIC_RELAXED) || !slash || !slash[1] ||
-	    size > UINT32_MAX)
+	if (__atomic_load_n(&getxattrat_missing, __ATOMIC_RELAXED) || size > UINT32_MAX)
 		return -ENOSYS;
-	snprintf(parent, sizeof(parent), "%.*s", slash == node->path ? 1 : (int)(slash - node->path),
-		 node->path);
-	e = union_dircache_get(u, parent);
+	e = node_parent(u, node, &base);
 	if (!e)
 		return -ENOSYS;
-	if (e->fds[node->layer] < 0) {
-		union_dircache_put(u, e);
-		return -ENOSYS;
-	}
-	/* one name below a directory of the node's own layer, never
-	 * followed: the object the walk found, where the walk found it */
-	n = syscall(SYS_getxattrat, e->fds[node->layer], slash + 1, AT_SYMLINK_NOFOLLOW, name,
-		    &args, sizeof(args));
+	n = syscall(SYS_getxattrat, e->fds[node->layer], base, AT_SYMLINK_NOFOLLOW, name, &args,
+		    sizeof(args));
 	if (n < 0)
 		n = -errno;
 	union_dircache_put(u, e);

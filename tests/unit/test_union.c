@@ -1539,6 +1539,58 @@ UT(xattr, values_lengths_and_errors_are_the_layer_objects)
 	cr_assert_eq(union_xattr("/d/g", "user.t", buf, sizeof(buf)), 5, "read now, not kept");
 }
 
+static void union_statx(const char *path, struct statx *stx)
+{
+	struct vn_node n;
+	int r = res(path, 0, &n);
+
+	cr_assert_eq(r, 0, "resolve %s: %s", path, strerror(-r));
+	r = vn_statx(&g_u, &n, STATX_BASIC_STATS | STATX_BTIME, stx);
+	cr_assert_eq(r, 0, "vn_statx %s: %s", path, strerror(-r));
+}
+
+/* statx and access answer for the layer object itself, by its name in its
+ * cached parent or (the root) through an fd. */
+UT(attr, statx_and_access_are_the_layer_objects)
+{
+	struct statx stx;
+	struct stat host;
+	struct vn_node n;
+	char p[PATH_MAX];
+
+	layers(2);
+	put(1, "d/e/f", "lower");
+	put(0, "d/g", "up");
+	lnk(1, "d/l", "e/f");
+	mkd(1, "d/e/sub");
+	union_statx("/d/e/f", &stx);
+	cr_assert_eq(lstat(lpath(p, 1, "d/e/f"), &host), 0);
+	cr_assert_eq(stx.stx_ino, host.st_ino);
+	cr_assert_eq(stx.stx_size, 5);
+	cr_assert(S_ISREG(stx.stx_mode));
+	union_statx("/d/g", &stx);
+	cr_assert_eq(lstat(lpath(p, 0, "d/g"), &host), 0);
+	cr_assert_eq(stx.stx_ino, host.st_ino);
+	union_statx("/d/l", &stx);
+	cr_assert(S_ISLNK(stx.stx_mode), "the link itself");
+	union_statx("/d/e", &stx);
+	cr_assert(S_ISDIR(stx.stx_mode));
+	cr_assert_eq(stx.stx_nlink, 2 + 1);
+	union_statx("/", &stx);
+	cr_assert(S_ISDIR(stx.stx_mode));
+	cr_assert_eq(stx.stx_nlink, 2 + 1, "d; the state directory hidden");
+	cr_assert_eq(res("/d/e/f", 0, &n), 0);
+	cr_assert_eq(vn_access(&g_u, &n, R_OK | W_OK, 0), 0, "a lower file is writable (copy-up)");
+	cr_assert_eq(res("/d/l", 0, &n), 0);
+	cr_assert_eq(vn_access(&g_u, &n, F_OK, 0), 0);
+	cr_assert_eq(res("/", 0, &n), 0);
+	cr_assert_eq(vn_access(&g_u, &n, X_OK, 0), 0);
+	put(0, "d/x", "");
+	cr_assert_eq(chmod(lpath(p, 0, "d/x"), 0644), 0);
+	cr_assert_eq(res("/d/x", 0, &n), 0);
+	cr_assert_eq(vn_access(&g_u, &n, X_OK, 0), -EACCES, "no x bit: refused even to root");
+}
+
 UT(nlink, files_are_untouched)
 {
 	char a[PATH_MAX], b[PATH_MAX];
