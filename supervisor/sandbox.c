@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/filter.h>
 #include <linux/mount.h>
 #include <linux/seccomp.h>
@@ -62,7 +63,13 @@ struct sandbox {
 	int sock[2];
 	int listener;
 	struct notify_ctx ctx;
-	struct tracee_filter filter;
+	struct filter_build {
+		pthread_t thread;
+		bool running;     /* the thread is building it */
+		bool presented;
+		int result;       /* tracee_build_filter's */
+		struct tracee_filter filter;
+	} filter;
 	bool workers_started;
 };
 
@@ -502,6 +509,51 @@ static int build_environment(struct sandbox *sb, struct vn_error *err)
 	return sb->envp ? 0 : -1;
 }
 
+static void build_filter(struct filter_build *b)
+{
+	int trapped[512];
+	size_t n = notify_trapped_syscalls(trapped, sizeof(trapped) / sizeof(trapped[0]), b->presented);
+
+	b->result = tracee_build_filter(trapped, n, &b->filter);
+}
+
+static void *build_filter_thread(void *arg)
+{
+	build_filter(arg);
+	return NULL;
+}
+
+/* libseccomp's work (~0.3-0.5 ms) overlaps the mounts of the stage and
+ * the view: a thread of its own, from after the user namespace (which
+ * only a single-threaded process may enter) to before init's clone
+ * (a raw clone of a process whose other thread holds a libc lock would
+ * leave init holding it).  Without a thread it is built at the clone. */
+static int start_filter_build(struct sandbox *sb, struct vn_error *err)
+{
+	(void)err;
+	sb->filter.presented = sb->opt->ids == IDS_PRESENTED;
+	sb->filter.running = pthread_create(&sb->filter.thread, NULL, build_filter_thread,
+					    &sb->filter) == 0;
+	return 0;
+}
+
+static int finish_filter_build(struct sandbox *sb, struct vn_error *err)
+{
+	int r;
+
+	if (sb->filter.running) {
+		r = pthread_join(sb->filter.thread, NULL);
+		sb->filter.running = false;
+		if (r != 0)
+			return vn_fail(err, r, "build the seccomp filter");
+	} else {
+		build_filter(&sb->filter);
+	}
+	if (sb->filter.result < 0)
+		return vn_fail(err, -sb->filter.result, "build the seccomp filter");
+	return 0;
+}
+
 static int start_init(struct sandbox *sb, struct vn_error *err)
 {
 	struct tracee_config cfg;
@@ -509,23 +561,17 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 	 * its own UTS namespace: a host name set inside stays inside */
 	int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
 	const struct policy *p = &sb->opt->policy;
-	int trapped[512];
-	size_t ntrapped;
 	pid_t pid;
-	int r;
 
-	ntrapped = notify_trapped_syscalls(trapped, sizeof(trapped) / sizeof(trapped[0]),
-					   sb->opt->ids == IDS_PRESENTED);
-	r = tracee_build_filter(trapped, ntrapped, &sb->filter);
-	if (r < 0)
-		return vn_fail(err, -r, "build the seccomp filter");
+	if (finish_filter_build(sb, err) < 0)
+		return -1;
 	cfg = (struct tracee_config){
 		.view = sb->view,
 		.binds = sb->binds,
 		.nbinds = sb->opt->nbinds,
 		.cwd = sb->cwd,
 		.argv = sb->opt->argv,
-		.filter = sb->filter,
+		.filter = sb->filter.filter,
 		.policy = p,
 		.envp = sb->envp,
 		.hostname = sb->opt->hostname ? sb->opt->hostname : p->hostname[0] ? p->hostname : NULL,
@@ -681,7 +727,9 @@ static void sandbox_release(struct sandbox *sb)
 		free(sb->binds[i].source);
 	free(sb->binds);
 	env_free(sb->envp);
-	tracee_filter_free(&sb->filter);
+	if (sb->filter.running)
+		pthread_join(sb->filter.thread, NULL);
+	tracee_filter_free(&sb->filter.filter);
 	for (size_t i = 0; sb->lower_clones && i < sb->opt->nlowers; i++)
 		if (sb->lower_clones[i] >= 0)
 			close(sb->lower_clones[i]);
@@ -721,6 +769,7 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	if (check_kernel(false, err) < 0 ||
 	    choose_ids(sb, err) < 0 ||
 	    enter_user_namespace(sb, err) < 0 ||
+	    start_filter_build(sb, err) < 0 ||
 	    upper_prepare(opt->upper, &sb->upper, err) < 0 ||
 	    clone_layers_and_binds(sb, err) < 0 ||
 	    mount_stage(sb, err) < 0 ||
