@@ -9,10 +9,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <linux/filter.h>
 #include <linux/mount.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -528,13 +528,20 @@ static void *build_filter_thread(void *arg)
  * only a single-threaded process may enter) to before init's clone
  * (a raw clone of a process whose other thread holds a libc lock would
  * leave init holding it).  Without a thread it is built at the clone. */
-static int start_filter_build(struct sandbox *sb, struct vn_error *err)
+static void start_filter_build(struct sandbox *sb)
 {
-	(void)err;
+	sigset_t all, old;
+
 	sb->filter.presented = sb->opt->ids == IDS_PRESENTED;
+	/* no signal is ever the thread's: those blocked later for the
+	 * signalfd must not find it unblocked there (a default action
+	 * would skip the release) */
+	sigfillset(&all);
+	if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
+		return;
 	sb->filter.running = pthread_create(&sb->filter.thread, NULL, build_filter_thread,
 					    &sb->filter) == 0;
-	return 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 static int finish_filter_build(struct sandbox *sb, struct vn_error *err)
@@ -768,9 +775,10 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 
 	if (check_kernel(false, err) < 0 ||
 	    choose_ids(sb, err) < 0 ||
-	    enter_user_namespace(sb, err) < 0 ||
-	    start_filter_build(sb, err) < 0 ||
-	    upper_prepare(opt->upper, &sb->upper, err) < 0 ||
+	    enter_user_namespace(sb, err) < 0)
+		goto out;
+	start_filter_build(sb);
+	if (upper_prepare(opt->upper, &sb->upper, err) < 0 ||
 	    clone_layers_and_binds(sb, err) < 0 ||
 	    mount_stage(sb, err) < 0 ||
 	    stage_layers(sb, err) < 0 ||
