@@ -57,6 +57,7 @@ struct sandbox {
 	gid_t caller_gid;
 	char caller_cwd[PATH_MAX];
 	char cwd[PATH_MAX];
+	char command[PATH_MAX]; /* where PATH first has argv[0] in the union, or "" */
 	char **envp;
 	pid_t init;
 	pid_t pasta;          /* network = private: its network's relay */
@@ -509,6 +510,40 @@ static int build_environment(struct sandbox *sb, struct vn_error *err)
 	return sb->envp ? 0 : -1;
 }
 
+/* The target's execvp tries each PATH directory in turn, each try a
+ * trapped execve (three misses before /usr/bin with the default PATH).
+ * The union can tell where the command is first found; the target
+ * execs that first and falls back to execvp's full search, so every
+ * outcome (ENOEXEC's shell, EACCES, not found) stays execvp's.  No
+ * guess for a name with a slash, a relative PATH entry or one that
+ * leads into a passthrough mount. */
+static void find_command(struct sandbox *sb)
+{
+	const char *cmd = sb->opt->argv[0], *path = NULL;
+
+	for (char **e = sb->envp; *e && !path; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+	if (!path || !cmd[0] || strchr(cmd, '/'))
+		return;
+	for (const char *dir = path;; dir += strcspn(dir, ":") + 1) {
+		size_t len = strcspn(dir, ":");
+		char candidate[PATH_MAX];
+		struct vn_node node;
+		int r;
+
+		if (dir[0] != '/' ||
+		    snprintf(candidate, sizeof(candidate), "%.*s/%s", (int)len, dir, cmd) >=
+			    (int)sizeof(candidate))
+			return;
+		r = vn_resolve(&sb->u, "/", candidate, 0, &node);
+		if (r == 0 && !node.passthrough)
+			snprintf(sb->command, sizeof(sb->command), "%s", candidate);
+		if ((r != -ENOENT && r != -ENOTDIR) || !dir[len])
+			return;
+	}
+}
+
 static void build_filter(struct filter_build *b)
 {
 	int trapped[512];
@@ -578,6 +613,7 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 		.nbinds = sb->opt->nbinds,
 		.cwd = sb->cwd,
 		.argv = sb->opt->argv,
+		.command = sb->command[0] ? sb->command : NULL,
 		.filter = sb->filter.filter,
 		.policy = p,
 		.envp = sb->envp,
@@ -789,6 +825,7 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	    choose_cwd(sb, err) < 0 ||
 	    build_environment(sb, err) < 0)
 		goto out;
+	find_command(sb);
 	sigfd = block_signals();
 	if (sigfd < 0) {
 		vn_fail(err, errno, "set up signal handling");

@@ -114,6 +114,10 @@ static _Noreturn void exec_target(const struct tracee_config *cfg, char *const *
 		signal(sig, SIG_DFL);
 	/* execvp searches the command's PATH, not init's */
 	environ = (char **)cfg->envp;
+	/* where the supervisor found it: one trapped execve, not one per
+	 * PATH directory before it; on failure, execvp's own search */
+	if (cfg->command)
+		execve(cfg->command, argv, environ);
 	execvp(argv[0], argv);
 	if (errno == ENOENT) {
 		fprintf(stderr, "veneer: %s: command not found\n", argv[0]);

@@ -31,6 +31,7 @@ struct tracee_config {
 	size_t nbinds;
 	const char *cwd;               /* union path to start in */
 	char *const *argv;
+	const char *command;           /* argv[0] found along PATH in the union, or NULL */
 	int sock;                      /* the listener goes back over this */
 	struct tracee_filter filter;   /* traps the syscalls the supervisor answers */
 	const struct policy *policy;
