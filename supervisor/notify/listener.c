@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -170,6 +171,14 @@ static void handle_one(struct notify_ctx *ctx, struct seccomp_notif *req,
 	vn_union_unlock(ctx->u);
 }
 
+/* The kernel says POLLHUP once no task uses the filter any more. */
+static bool listener_hung_up(int listener)
+{
+	struct pollfd p = { .fd = listener, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP);
+}
+
 #define WAKE_SIGNAL (SIGRTMIN + 1)
 
 static void wake_handler(int sig)
@@ -200,6 +209,12 @@ static void *worker_main(void *arg)
 		 * threads waiting each call paid for all of them. */
 		memset(req, 0, ctx->notif_size);
 		if (ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
+			/* ENOENT: a call went away (a signal), or every task of
+			 * the sandbox did: then RECV fails at once for ever, and
+			 * retrying spun both workers through the sandbox's
+			 * teardown (half of `veneer run -- true`'s time) */
+			if (errno == ENOENT && listener_hung_up(ctx->listener))
+				break;
 			if ((errno == EINTR || errno == ENOENT) && !ctx->stopping)
 				continue;
 			break; /* the listener is gone: the sandbox is over */
