@@ -672,7 +672,6 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 {
 	char proc[64];
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	struct stat st;
 	int fd, r;
 
 	sb->ctx.u = &sb->u;
@@ -687,8 +686,6 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 	vn_view_set_target_root(&sb->u, fd);
 	snprintf(proc, sizeof(proc), "/proc/%d/root/proc", sb->init);
 	sb->ctx.tracee_proc_fd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (sb->ctx.tracee_proc_fd >= 0 && fstat(sb->ctx.tracee_proc_fd, &st) == 0)
-		sb->ctx.tracee_proc_dev = st.st_dev;
 	r = dirstream_cache_new(&sb->ctx.dirs);
 	if (r == 0)
 		r = target_cache_new(&sb->ctx);

@@ -112,6 +112,8 @@ void vn_union_unlock(struct vn_union *u);
 int vn_union_add_layer(struct vn_union *u, int root_fd, const char *host_path, bool writable);
 int vn_union_add_passthrough(struct vn_union *u, const char *path);
 const struct vn_passthrough *vn_union_passthrough_at(const struct vn_union *u, const char *path);
+/* The passthrough mount path lies in (at or below its mount point), or NULL. */
+const struct vn_passthrough *vn_union_passthrough_under(const struct vn_union *u, const char *path);
 void vn_union_release(struct vn_union *u);
 /* The union path of a layer object the supervisor sees at host_path (as
  * /proc prints an fd we opened in a layer): 1 and the layer, or 0. */

@@ -38,7 +38,6 @@ struct notify_ctx {
 	size_t notif_size;
 	size_t resp_size;
 	int tracee_proc_fd;      /* the sandbox's own /proc, for other pids' links */
-	dev_t tracee_proc_dev;   /* its st_dev (0: unknown) */
 	/* a process of the sandbox was let chroot: roots are read per call */
 	bool chrooted;
 	struct dirstream_cache *dirs;

@@ -569,28 +569,29 @@ static bool deleted_dir_parent(struct notify_call *c, int fd, char *out, size_t 
 	return snprintf(out, size, "%s", path) < (int)size;
 }
 
-/* The name, as a union path ("/proc/..."), of a directory of the
- * sandbox's own /proc that the target holds as cwd or dirfd. */
-static bool proc_dir_path(struct notify_call *c, int fd, char *out, size_t size)
+/* The name, as a union path, of a directory in a passthrough mount
+ * (/proc, /dev, /sys, a --bind) that the target holds as cwd or dirfd: the
+ * kernel prints it from the target's root, where each mount sits at its
+ * union path. */
+static bool passthrough_dir_path(struct notify_call *c, int fd, char *out, size_t size)
 {
 	char link[64];
 	struct stat st;
 	ssize_t n;
 
-	if (c->ctx->tracee_proc_dev == 0)
-		return false;
 	if (fd == AT_FDCWD)
 		snprintf(link, sizeof(link), "/proc/%d/cwd", c->pid);
 	else
 		snprintf(link, sizeof(link), "/proc/%d/fd/%d", c->pid, fd);
-	if (stat(link, &st) < 0 || st.st_dev != c->ctx->tracee_proc_dev || !S_ISDIR(st.st_mode))
+	if (stat(link, &st) < 0 || !S_ISDIR(st.st_mode) || vn_view_owns(c->ctx->u, st.st_dev))
 		return false;
 	n = readlink(link, out, size - 1);
-	if (n < 0)
+	if (n <= 0)
 		return false;
 	out[n] = '\0';
-	/* the sandbox's /proc is mounted at /proc of the view */
-	return strcmp(out, "/proc") == 0 || strncmp(out, "/proc/", 6) == 0;
+	if (out[0] != '/' || removed_from_view(out, (size_t)n, &st))
+		return false;
+	return vn_union_passthrough_under(c->ctx->u, out) != NULL;
 }
 
 int target_resolve_string(struct notify_call *c, int dirfd, const char *path, int flags,
@@ -635,17 +636,19 @@ int target_resolve_string(struct notify_call *c, int dirfd, const char *path, in
 				strcpy(tp->raw, ".");
 			return resolve_into(c, tp->start, tp->raw, flags, tp);
 		}
-		if (r == 0 && proc_dir_path(c, dirfd, tp->start, sizeof(tp->start))) {
-			/* a directory of the sandbox's /proc: the path goes on
-			 * from its name there, so that "self/fd/3" relative to it
-			 * means the target's objects as "/proc/self/fd/3" does */
+		if (r == 0 && passthrough_dir_path(c, dirfd, tp->start, sizeof(tp->start))) {
+			/* a directory of a passthrough mount: the path goes on
+			 * from its name there, walked from the union's root
+			 * (relative, so that the process's root still stops
+			 * ".."): "../src" from a --bind's directory is the
+			 * union's, as "/bind/../src" is, not the view's skeleton;
+			 * "self/fd/3" from /proc is the target's object */
 			char whole[PATH_MAX];
 
-			if (snprintf(whole, sizeof(whole), "%s/%s", tp->start, tp->raw) >= (int)sizeof(whole))
+			if (snprintf(whole, sizeof(whole), "%s/%s", tp->start + 1, tp->raw) >= (int)sizeof(whole))
 				return -ENAMETOOLONG;
 			memcpy(tp->raw, whole, sizeof(tp->raw));
 			strcpy(tp->start, "/");
-			strcpy(tp->root, "/");
 			return resolve_into(c, tp->start, tp->raw, flags, tp);
 		}
 		if (r == 0) {

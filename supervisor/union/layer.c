@@ -140,6 +140,17 @@ const struct vn_passthrough *vn_union_passthrough_at(const struct vn_union *u, c
 	return NULL;
 }
 
+const struct vn_passthrough *vn_union_passthrough_under(const struct vn_union *u, const char *path)
+{
+	for (size_t i = 0; i < u->npassthrough; i++) {
+		size_t n = strlen(u->passthrough[i].path);
+
+		if (strncmp(u->passthrough[i].path, path, n) == 0 && (path[n] == '/' || !path[n]))
+			return &u->passthrough[i];
+	}
+	return NULL;
+}
+
 void vn_union_release(struct vn_union *u)
 {
 	union_dircache_free(u);
