@@ -193,7 +193,8 @@ static struct answer getdents_common(struct notify_call *c, bool old_format)
 		return r < 0 ? answer_error(-r) : answer_continue();
 	if (r != UNION_DIR)
 		return answer_error(ENOTDIR);
-	snprintf(c->detail, sizeof(c->detail), "fd %d \"%s\"", (int)a[0], path);
+	if (c->ctx->verbose) /* only -v prints it */
+		snprintf(c->detail, sizeof(c->detail), "fd %d \"%s\"", (int)a[0], path);
 	fd = target_getfd(c, (int)a[0]);
 	if (fd < 0)
 		return answer_error(-fd);

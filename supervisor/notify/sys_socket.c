@@ -49,7 +49,8 @@ static int read_unix_path(struct notify_call *c, char *path, size_t size)
 		return 0; /* abstract or not unix: nothing of the union */
 	snprintf(path, size, "%.*s", (int)(len - offsetof(struct sockaddr_un, sun_path)),
 		 sun.sun_path);
-	snprintf(c->detail, sizeof(c->detail), "\"%s\"", path);
+	if (c->ctx->verbose) /* only -v prints it */
+		snprintf(c->detail, sizeof(c->detail), "\"%s\"", path);
 	return 0;
 }
 

@@ -678,7 +678,8 @@ int target_resolve(struct notify_call *c, int dirfd, uint64_t addr, bool empty_p
 	if (r < 0)
 		return r;
 	tp->empty = !tp->raw[0];
-	snprintf(c->detail, sizeof(c->detail), "\"%s\"", tp->raw);
+	if (c->ctx->verbose) /* only -v prints it */
+		snprintf(c->detail, sizeof(c->detail), "\"%s\"", tp->raw);
 	if (!tp->raw[0]) {
 		if (!empty_path_ok)
 			return -ENOENT;
@@ -690,7 +691,8 @@ int target_resolve(struct notify_call *c, int dirfd, uint64_t addr, bool empty_p
 			return 0;
 		}
 		/* the object behind the fd itself: its canonical path, unfollowed */
-		snprintf(c->detail, sizeof(c->detail), "fd %d \"%s\"", dirfd, tp->start);
+		if (c->ctx->verbose) /* only -v prints it */
+			snprintf(c->detail, sizeof(c->detail), "fd %d \"%s\"", dirfd, tp->start);
 		memcpy(tp->raw, tp->start, sizeof(tp->raw));
 		strcpy(tp->start, "/");
 		strcpy(tp->root, "/");
