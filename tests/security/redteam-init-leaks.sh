@@ -21,7 +21,9 @@ VNSEC_TOKEN=$SECRET vrun_ok "$T/out" "$T/err" --upper "$U" --lower "$LOW" --lowe
 	done
 	echo "=== own environment"
 	env'
-sed 's/^/# /' "$T/out" | grep -v '^# [A-Z_]*=' | head -n 20
+# (sed -n, not head: a reader that stops early fails the pipeline with
+# SIGPIPE under pipefail; the blanked command line is many empty lines)
+sed 's/^/# /' "$T/out" | grep -v '^# [A-Z_]*=' | sed -n '1,20p'
 grep -q '^=== own environment$' "$T/out" || fail "the probe did not run"
 # the target's own environment is made afresh: the secret is not in it
 if sed -n '/^=== own environment$/,$p' "$T/out" | grep -qF "$SECRET"; then
