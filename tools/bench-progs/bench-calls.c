@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timing.h"
+
 static const char *file, *dir;
 static int file_fd = -1, dir_fd = -1;
 static char dents[32768];
@@ -73,21 +75,6 @@ static void call_getdents(void)
 			errno = ENOENT;
 		die("getdents64", dir);
 	}
-}
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 static void measure(const char *name, void (*call)(void), double *t, long n)
