@@ -136,34 +136,13 @@ static bool holds_alone(const struct syscall_entry *entry, const struct seccomp_
 	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC | __O_TMPFILE));
 }
 
-/* Every field a handler may read before writing it.  Not a whole-struct
- * initializer: that cleared detail and change.path (8 KB, a memset that
- * was 2 % of the supervisor's time per stat) on every call, and both are
- * strings written before they are read (detail by whoever names the
- * call, change.path together with change.kind). */
-static void call_init(struct notify_call *c, struct notify_ctx *ctx, struct seccomp_notif *req)
-{
-	c->ctx = ctx;
-	c->req = req;
-	c->pid = (pid_t)req->pid;
-	c->name = NULL;
-	c->detail[0] = '\0';
-	memset(&c->cred, 0, sizeof(c->cred));
-	c->reserved = false;
-	c->slot = 0;
-	c->change.kind = OPEN_CHANGED_NOTHING;
-	c->change.path[0] = '\0';
-	c->change.ino = 0;
-}
-
 static void handle_one(struct notify_ctx *ctx, struct seccomp_notif *req,
 		       struct seccomp_notif_resp *resp)
 {
-	struct notify_call c;
+	struct notify_call c = { .ctx = ctx, .req = req, .pid = (pid_t)req->pid };
 	const struct syscall_entry *entry = notify_lookup(req->data.nr);
 	struct answer ans;
 
-	call_init(&c, ctx, req);
 	if (!entry) {
 		/* The filter and the table agree, so this is a bug: fail closed. */
 		c.name = "unknown";
