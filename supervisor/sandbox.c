@@ -372,9 +372,12 @@ static int stage_layers(struct sandbox *sb, struct vn_error *err)
 
 	/* The upper is staged too: an fd the target holds names a neutral
 	 * stage path (in /proc/PID/maps, map_files, fd links), never where
-	 * the upper sits on the host. */
-	tree = (int)syscall(SYS_open_tree, sb->upper.fd, "",
-			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	 * the upper sits on the host.  A throwaway's tmpfs is staged itself. */
+	tree = sb->upper.tree;
+	sb->upper.tree = -1;
+	if (tree < 0)
+		tree = (int)syscall(SYS_open_tree, sb->upper.fd, "",
+				    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (tree < 0)
 		return vn_fail(err, errno, "clone upper %s", sb->upper.path);
 	snprintf(path, sizeof(path), "%s/upper", sb->stage);
@@ -393,8 +396,8 @@ static int stage_layers(struct sandbox *sb, struct vn_error *err)
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 || vn_union_add_layer(&sb->u, fd, opt->lowers[i], false) < 0)
 			return vn_fail(err, errno, "open lower %s", opt->lowers[i]);
-		/* lower "/" contains the upper itself: hide it from the union */
-		if (strcmp(opt->lowers[i], "/") == 0) {
+		/* lower "/" contains an upper on disk: hide it from the union */
+		if (!sb->upper.throwaway && strcmp(opt->lowers[i], "/") == 0) {
 			sb->u.layers[sb->u.nlayers - 1].masked = strdup(vn_rel(sb->upper.path));
 			if (!sb->u.layers[sb->u.nlayers - 1].masked)
 				return vn_fail(err, 0, "out of memory");
@@ -799,7 +802,7 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	if (!sb)
 		return vn_fail(err, 0, "out of memory");
 	sb->opt = opt;
-	sb->upper.fd = sb->upper.lock_fd = sb->upper.parent_fd = -1;
+	sb->upper.fd = sb->upper.lock_fd = sb->upper.tree = -1;
 	sb->sock[0] = sb->sock[1] = sb->listener = -1;
 	sb->ctx.tracee_proc_fd = -1;
 	sb->host_ids.sock = -1;

@@ -1,20 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The upper layer's life: created when missing (or a throwaway directory),
+ * The upper layer's life: created when missing (or a throwaway tmpfs),
  * a hidden state directory at its root (format version, lock, work area),
  * and a lock so that only one sandbox holds an upper at a time.  The state
  * directory's name begins with ".wh..wh.", a name the union reserves, so
  * it is invisible inside and skipped by OCI tools.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <linux/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "upper.h"
@@ -55,30 +56,34 @@ static void warn_if_shared(const struct upper *up)
 			up->path, (unsigned)(st.st_mode & 07777), up->path);
 }
 
+/* What messages call a throwaway upper: it has no path on the host. */
+#define THROWAWAY_NAME "(throwaway, in memory)"
+
+/* A throwaway upper is a tmpfs of the supervisor's own mount namespace:
+ * nothing of it is on the host, so nothing is left there, whatever ends
+ * the supervisor (SIGKILL included), and its files cost no disk
+ * allocation to make nor to remove.  Its size is the kernel's default,
+ * half of RAM; --upper DIR is on disk.  Detached: stage_layers attaches
+ * it (a clone of a detached mount needs Linux 6.15). */
 static int make_throwaway(struct upper *up, struct vn_error *err)
 {
-	const char *tmp = getenv("TMPDIR");
-	char templ[PATH_MAX];
+	cleanup_close int fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
 
-	if (!tmp || !*tmp)
-		tmp = "/tmp";
-	snprintf(templ, sizeof(templ), "%s/veneer-upper-XXXXXX", tmp);
-	if (!mkdtemp(templ))
-		return vn_fail(err, errno, "create a throwaway upper in %s (set TMPDIR or use --upper)",
-			       tmp);
-	up->path = realpath(templ, NULL);
-	if (!up->path)
-		return vn_fail(err, errno, "resolve the throwaway upper %s", templ);
 	up->throwaway = true;
-	{
-		char parent[PATH_MAX];
-		char *slash = strrchr(up->path, '/');
-
-		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - up->path), up->path);
-		up->parent_fd = open(parent[0] ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (up->parent_fd < 0)
-			return vn_fail(err, errno, "open %s", parent);
-	}
+	up->path = strdup(THROWAWAY_NAME);
+	if (!up->path)
+		return vn_fail(err, 0, "out of memory");
+	/* private, as an upper veneer makes on disk */
+	if (fs < 0 || syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return vn_fail(err, errno, "create the throwaway upper (a tmpfs; --upper DIR puts it "
+			       "on disk)");
+	up->tree = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+	if (up->tree < 0)
+		return vn_fail(err, errno, "mount the throwaway upper (a tmpfs)");
+	up->fd = openat(up->tree, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (up->fd < 0)
+		return vn_fail(err, errno, "open the throwaway upper");
 	return 0;
 }
 
@@ -133,10 +138,10 @@ int upper_prepare(const char *path, struct upper *up, struct vn_error *err)
 	int r;
 
 	up->fd = -1;
+	up->tree = -1;
 	up->lock_fd = -1;
 	up->throwaway = false;
 	up->created = !path || access(path, F_OK) < 0;
-	up->parent_fd = -1;
 	up->path = NULL;
 	if (!path) {
 		if (make_throwaway(up, err) < 0)
@@ -148,10 +153,10 @@ int upper_prepare(const char *path, struct upper *up, struct vn_error *err)
 		r = mkdir_p(path);
 		if (r < 0)
 			return vn_fail(err, -r, "create upper %s", path);
+		up->fd = open(up->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (up->fd < 0)
+			return vn_fail(err, errno, "open upper %s", up->path);
 	}
-	up->fd = open(up->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (up->fd < 0)
-		return vn_fail(err, errno, "open upper %s", up->path);
 	warn_if_shared(up);
 	if (mkdirat(up->fd, VN_STATE_DIR, 0700) < 0 && errno != EEXIST)
 		return vn_fail(err, errno, "create the state directory of upper %s", up->path);
@@ -163,9 +168,7 @@ int upper_prepare(const char *path, struct upper *up, struct vn_error *err)
 	if (mkdirat(state_fd, "work", 0700) < 0 && errno != EEXIST)
 		return vn_fail(err, errno, "create the work directory of upper %s", up->path);
 	/* The version is for a later run over this upper; a throwaway has
-	 * none (one left by a crash and given as --upper gets it then).  Each
-	 * file made on the host's disk costs: on ext4 without a journal the
-	 * allocator first skips every inode freed in the last seconds. */
+	 * none (no later run can read it). */
 	if (up->throwaway)
 		return 0;
 	return write_version(state_fd, err);
@@ -182,11 +185,9 @@ void upper_release(struct upper *up)
 	if (up->fd >= 0)
 		close(up->fd);
 	up->fd = -1;
-	if (up->throwaway && up->parent_fd >= 0)
-		vn_remove_tree(up->parent_fd, strrchr(up->path, '/') + 1);
-	if (up->parent_fd >= 0)
-		close(up->parent_fd);
-	up->parent_fd = -1;
+	if (up->tree >= 0)
+		close(up->tree);
+	up->tree = -1;
 	free(up->path);
 	up->path = NULL;
 }

@@ -8,20 +8,24 @@
 
 /* The writable layer and its hidden state directory (VN_STATE_DIR). */
 struct upper {
-	char *path;       /* canonical host path */
+	char *path;       /* canonical host path (a throwaway's: what messages
+			   * call it) */
 	int fd;           /* directory fd of the upper's root */
+	int tree;         /* throwaway: its tmpfs, a detached mount to stage
+			   * (-1 once staged, and for an upper on disk) */
 	int lock_fd;      /* held (flock) for the life of the sandbox */
-	bool throwaway;   /* made by us; removed at exit */
+	bool throwaway;   /* made by us, in memory; gone at exit */
 	bool created;     /* made by us (throwaway or missing --upper) */
-	int parent_fd;    /* throwaway: its parent, held because the path may be
-			   * hidden by the supervisor's own mounts at exit */
 	char stale_pid[32]; /* the holder the lock named, when it died without
 			     * releasing it ("" when the last holder exited) */
 };
 
-/* Create (or reuse) the upper, its state directory and take its lock. */
+/* Create (or reuse) the upper, its state directory and take its lock.
+ * Without a path, a throwaway upper: a tmpfs of the supervisor's own
+ * (called inside its user and mount namespaces). */
 int upper_prepare(const char *path, struct upper *up, struct vn_error *err);
-/* Drop the lock; remove a throwaway upper. */
+/* Drop the lock and close the upper (a throwaway one's tmpfs goes with
+ * the supervisor's mount namespace). */
 void upper_release(struct upper *up);
 
 #endif
