@@ -18,6 +18,7 @@ struct vn_view {
 	dev_t dev;
 	pthread_mutex_t bind_lock; /* one bind per placeholder, even when workers race */
 	uint64_t generation;   /* bumped when a view path moves or goes */
+	struct view_rendered *rendered; /* directories known to be in the view */
 };
 
 /* cache.c */
@@ -63,6 +64,7 @@ void union_nlink_put(struct vn_union *u, const char *path, const struct union_nl
 /* openat2 beneath a layer root: never leaves it, never follows a symlink. */
 int union_openat_beneath(int dirfd, const char *rel, int flags);
 uint64_t union_hash(const char *s);
+uint64_t union_hash_n(const char *s, size_t len);
 bool union_layer_masks(const struct vn_layer *layer, const char *union_path);
 /* Join a directory union path and a name into out ("/" + "a" = "/a"). */
 int union_join(char *out, size_t size, const char *dir, const char *name);

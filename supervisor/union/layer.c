@@ -64,13 +64,18 @@ int union_openat_beneath(int dirfd, const char *rel, int flags)
 }
 
 /* FNV-1a: names and paths into hash tables. */
-uint64_t union_hash(const char *s)
+uint64_t union_hash_n(const char *s, size_t len)
 {
 	uint64_t h = 1469598103934665603ull;
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
 	return h;
+}
+
+uint64_t union_hash(const char *s)
+{
+	return union_hash_n(s, strlen(s));
 }
 
 const char *vn_rel(const char *union_path)

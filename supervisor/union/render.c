@@ -24,6 +24,65 @@
 #include "veneer/cleanup.h"
 #include "veneer/devices.h"
 
+/* The directories the view is known to hold, each with the view's
+ * generation when it was made or found: a walk renders every directory
+ * it passes, and checking the view each time cost a lookup per component
+ * (a render from the root for each of them).  Anything that takes a path
+ * out of the view bumps the generation (view_remove), which retires every
+ * entry made before. */
+#define RENDERED_SLOTS 4096
+
+struct view_rendered {
+	pthread_mutex_t lock;
+	struct {
+		uint64_t hash;
+		uint64_t generation;
+		char *rel;
+	} slots[RENDERED_SLOTS];
+};
+
+static bool view_has_rendered(struct vn_view *v, const char *rel, size_t len)
+{
+	struct view_rendered *r = v->rendered;
+	uint64_t hash = union_hash_n(rel, len);
+	bool known;
+
+	pthread_mutex_lock(&r->lock);
+	known = r->slots[hash % RENDERED_SLOTS].rel && r->slots[hash % RENDERED_SLOTS].hash == hash &&
+		r->slots[hash % RENDERED_SLOTS].generation == __atomic_load_n(&v->generation, __ATOMIC_ACQUIRE) &&
+		strncmp(r->slots[hash % RENDERED_SLOTS].rel, rel, len) == 0 &&
+		r->slots[hash % RENDERED_SLOTS].rel[len] == '\0';
+	pthread_mutex_unlock(&r->lock);
+	return known;
+}
+
+/* generation: the view's, read before the directory was made or found */
+static void view_note_rendered(struct vn_view *v, const char *rel, size_t len, uint64_t generation)
+{
+	struct view_rendered *r = v->rendered;
+	uint64_t hash = union_hash_n(rel, len);
+	char *copy = strndup(rel, len);
+
+	if (!copy)
+		return; /* only a cache: the next render looks again */
+	pthread_mutex_lock(&r->lock);
+	free(r->slots[hash % RENDERED_SLOTS].rel);
+	r->slots[hash % RENDERED_SLOTS].hash = hash;
+	r->slots[hash % RENDERED_SLOTS].generation = generation;
+	r->slots[hash % RENDERED_SLOTS].rel = copy;
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void view_rendered_free(struct view_rendered *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < RENDERED_SLOTS; i++)
+		free(r->slots[i].rel);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
 int vn_view_open(struct vn_union *u, const char *view_path, int view_fd)
 {
 	struct vn_view *v = calloc(1, sizeof(*v));
@@ -31,12 +90,22 @@ int vn_view_open(struct vn_union *u, const char *view_path, int view_fd)
 
 	if (!v)
 		return -ENOMEM;
-	if (fstat(view_fd, &st) < 0) {
+	v->rendered = calloc(1, sizeof(*v->rendered));
+	if (!v->rendered) {
 		free(v);
-		return -errno;
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&v->rendered->lock, NULL);
+	if (fstat(view_fd, &st) < 0) {
+		int err = -errno;
+
+		view_rendered_free(v->rendered);
+		free(v);
+		return err;
 	}
 	v->path = strdup(view_path);
 	if (!v->path) {
+		view_rendered_free(v->rendered);
 		free(v);
 		return -ENOMEM;
 	}
@@ -56,6 +125,7 @@ void vn_view_close(struct vn_union *u)
 	if (u->view->target_fd >= 0)
 		close(u->view->target_fd);
 	free(u->view->path);
+	view_rendered_free(u->view->rendered);
 	pthread_mutex_destroy(&u->view->bind_lock);
 	free(u->view);
 	u->view = NULL;
@@ -92,7 +162,9 @@ static int view_parent(struct vn_view *v, const char *rel, const char **name)
 	return fd == -ELOOP || fd == -ENOTDIR ? -ENOENT : fd;
 }
 
-/* Remove rel and everything below it from the view, binds unmounted first. */
+/* Remove rel and everything below it from the view, binds unmounted
+ * first.  Removing anything bumps the view's generation, which retires
+ * what was known of rel and below (rendered directories, fd paths). */
 static int view_remove(struct vn_view *v, const char *rel)
 {
 	char mnt[PATH_MAX];
@@ -103,12 +175,21 @@ static int view_remove(struct vn_view *v, const char *rel)
 
 	if (parent < 0)
 		return parent == -ENOENT ? 0 : parent;
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		r = errno == ENOENT ? 0 : -errno;
+		close(parent);
+		return r;
+	}
 	snprintf(mnt, sizeof(mnt), "/proc/self/fd/%d/%s", parent, name);
 	while (umount2(mnt, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
 		;
+	/* what the bind covered: a placeholder file, or a directory */
 	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		r = errno == ENOENT ? 0 : -errno;
-	} else if (S_ISDIR(st.st_mode)) {
+		close(parent);
+		return r;
+	}
+	if (S_ISDIR(st.st_mode)) {
 		int fd = union_openat_beneath(parent, name, O_RDONLY | O_DIRECTORY);
 		DIR *d = fd < 0 ? NULL : fdopendir(fd);
 		struct dirent *de;
@@ -126,10 +207,10 @@ static int view_remove(struct vn_view *v, const char *rel)
 		if (d)
 			closedir(d);
 	}
-	if (r == 0 && unlinkat(parent, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0 &&
-	    errno != ENOENT)
+	if (unlinkat(parent, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0 && errno != ENOENT)
 		r = -errno;
 	close(parent);
+	__atomic_add_fetch(&v->generation, 1, __ATOMIC_RELEASE);
 	return r;
 }
 
@@ -140,59 +221,94 @@ static int view_mkdir_at(struct vn_view *v, int parent, const char *name, const 
 	struct stat st;
 	int r;
 
-	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return 0;
-		r = view_remove(v, rel);
-		if (r < 0)
-			return r;
-	} else if (errno != ENOENT) {
+	if (mkdirat(parent, name, 0755) == 0)
+		return 0;
+	if (errno != EEXIST)
 		return -errno;
-	}
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return 0;
+	r = view_remove(v, rel);
+	if (r < 0)
+		return r;
 	if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
 }
 
-/* `path` is canonical (no symlinks), so making it is mkdir -p.  Every
- * step is taken from the directory fd of the step before, refusing
- * symlinks: a symlink in the view (the union's, rendered earlier) is
- * never followed by the supervisor, whose own root is the host's. */
+/* How much of rel (a length ending at a component) the view is known to
+ * hold as directories: the longest such prefix, 0 for none. */
+static size_t view_rendered_prefix(struct vn_view *v, const char *rel)
+{
+	size_t len = strlen(rel);
+
+	while (len > 0) {
+		if (view_has_rendered(v, rel, len))
+			return len;
+		while (len > 0 && rel[len - 1] != '/')
+			len--;
+		if (len > 0)
+			len--; /* the slash */
+	}
+	return 0;
+}
+
+/* `path` is canonical (no symlinks), so making it is mkdir -p, from the
+ * deepest directory the view is known to hold.  Every step is taken from
+ * the directory fd of the step before, refusing symlinks: a symlink in
+ * the view (the union's, rendered earlier) is never followed by the
+ * supervisor, whose own root is the host's. */
 int vn_render_dir(struct vn_union *u, const char *path)
 {
 	struct vn_view *v = u->view;
+	uint64_t generation = __atomic_load_n(&v->generation, __ATOMIC_ACQUIRE);
 	char rel[PATH_MAX];
+	size_t known;
 	int dir, r = 0;
 
 	if (snprintf(rel, sizeof(rel), "%s", vn_rel(path)) >= (int)sizeof(rel))
 		return -ENAMETOOLONG;
 	if (!rel[0])
 		return 0;
-	dir = union_openat_beneath(v->fd, rel, O_PATH | O_DIRECTORY);
-	if (dir >= 0) {
-		close(dir);
+	known = view_rendered_prefix(v, rel);
+	if (known == strlen(rel))
 		return 0;
+	if (known) {
+		rel[known] = '\0';
+		dir = union_openat_beneath(v->fd, rel, O_PATH | O_DIRECTORY);
+		rel[known] = '/';
+		if (dir < 0) /* known, but gone since: from the root */
+			known = 0;
 	}
-	dir = union_openat_beneath(v->fd, "", O_PATH | O_DIRECTORY);
-	for (char *name = rel, *slash; dir >= 0 && r == 0; name = slash + 1) {
-		int next;
+	if (!known)
+		dir = union_openat_beneath(v->fd, "", O_PATH | O_DIRECTORY);
+	if (dir < 0)
+		return dir;
+	for (char *name = rel + (known ? known + 1 : 0), *slash; dir >= 0; name = slash + 1) {
+		int next = -1;
 
 		slash = strchr(name, '/');
 		if (slash)
 			*slash = '\0';
 		r = view_mkdir_at(v, dir, name, rel);
-		next = r < 0 ? -1 : union_openat_beneath(dir, name, O_PATH | O_DIRECTORY);
+		if (r == 0)
+			view_note_rendered(v, rel, strlen(rel), generation);
+		/* the last one need not be opened */
+		if (r == 0 && slash) {
+			next = union_openat_beneath(dir, name, O_PATH | O_DIRECTORY);
+			if (next < 0)
+				r = next;
+		}
 		close(dir);
 		dir = next;
-		if (r == 0 && next < 0)
-			r = next;
-		if (!slash)
+		if (!slash || r < 0)
 			break;
 		*slash = '/';
 	}
 	if (dir >= 0)
 		close(dir);
-	return r < 0 ? r : dir < 0 ? dir : 0;
+	return r;
 }
 
 int vn_render_symlink(struct vn_union *u, const char *path, const char *target)
@@ -389,17 +505,6 @@ int vn_render_special(struct vn_union *u, const struct vn_node *node)
 	return 0;
 }
 
-int vn_render_open_dir(struct vn_union *u, const char *path, int flags)
-{
-	int r = vn_render_dir(u, path);
-
-	if (r < 0)
-		return r;
-	if (u->view->target_fd < 0)
-		return -ESRCH;
-	return union_openat_beneath(u->view->target_fd, vn_rel(path), flags | O_DIRECTORY);
-}
-
 int vn_render_mountpoint(struct vn_union *u, const char *path, bool is_dir)
 {
 	char parent[PATH_MAX];
@@ -484,7 +589,6 @@ void vn_view_retire_dir(struct vn_union *u, const char *path, const struct stat 
 		close(parent);
 	}
 	view_remove(v, vn_rel(path));
-	__atomic_add_fetch(&v->generation, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&v->bind_lock);
 }
 
@@ -496,7 +600,6 @@ void vn_view_forget(struct vn_union *u, const char *path)
 		return;
 	pthread_mutex_lock(&v->bind_lock);
 	view_remove(v, vn_rel(path));
-	__atomic_add_fetch(&v->generation, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&v->bind_lock);
 }
 
@@ -523,8 +626,9 @@ void vn_view_rename(struct vn_union *u, const char *from, const char *to)
 		if (vn_render_dir(u, parent[0] ? parent : "/") < 0 ||
 		    view_rename(v, vn_rel(from), vn_rel(to)) < 0)
 			view_remove(v, vn_rel(from));
+		/* from's paths are gone (moved or removed) */
+		__atomic_add_fetch(&v->generation, 1, __ATOMIC_RELEASE);
 	}
-	__atomic_add_fetch(&v->generation, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&v->bind_lock);
 }
 
