@@ -255,8 +255,6 @@ int vn_render_bind(struct vn_union *u, const struct vn_node *node);
 int vn_render_special(struct vn_union *u, const struct vn_node *node);
 /* An empty directory or file for a passthrough mount to sit on. */
 int vn_render_mountpoint(struct vn_union *u, const char *path, bool is_dir);
-/* Open the rendered directory of `path` in the view. */
-int vn_render_open_dir(struct vn_union *u, const char *path, int flags);
 /* The union changed: drop what the view has at or below path, or move it
  * (a directory someone holds moves with them). */
 void vn_view_forget(struct vn_union *u, const char *path);

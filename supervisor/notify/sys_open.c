@@ -100,18 +100,20 @@ static int layer_open_flags(uint64_t flags)
 	return (int)(flags & ~(uint64_t)(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_NOCTTY));
 }
 
-static struct answer open_directory(struct notify_call *c, const struct target_path *tp,
-				    const struct open_request *o)
+/* A directory: rendered in the view, then opened there by the kernel.
+ * Continuing spares the ADDFD round trip, which wakes the target off the
+ * notifying CPU and then waits for it (half an open's cost).  A rewritten
+ * path reaches only what chdir's can: a read-only view directory, a
+ * rendered object or a passthrough mount (see docs/design.md). */
+static struct answer open_directory(struct notify_call *c, struct target_path *tp,
+				    const struct open_request *o, int flags)
 {
-	int fd;
+	int r;
 
 	if (open_may_write(o->flags))
 		return answer_error(EISDIR);
-	fd = vn_render_open_dir(c->ctx->u, tp->node.path,
-				(int)(o->flags & (O_PATH | O_NONBLOCK | O_NOATIME)));
-	if (fd < 0)
-		return answer_error(-fd);
-	return answer_fd(fd, o->flags & O_CLOEXEC);
+	r = target_render(c, tp, flags);
+	return r < 0 ? answer_error(-r) : answer_continue();
 }
 
 static struct answer open_special(struct notify_call *c, struct target_path *tp, int flags)
@@ -374,7 +376,7 @@ static struct answer open_common(struct notify_call *c, const struct open_reques
 	if (o->flags & O_PATH)
 		return open_path(c, &tp, flags);
 	if (S_ISDIR(tp.node.st.st_mode))
-		return open_directory(c, &tp, o);
+		return open_directory(c, &tp, o, flags);
 	if (o->flags & O_DIRECTORY)
 		return answer_error(ENOTDIR);
 	if (!(o->flags & O_PATH) && (S_ISFIFO(tp.node.st.st_mode) || S_ISSOCK(tp.node.st.st_mode) ||
