@@ -64,7 +64,7 @@ int notify_read(struct notify_call *c, uint64_t addr, void *buf, size_t len)
 	return notify_id_valid(c) ? 0 : -ESRCH;
 }
 
-int notify_read_string(struct notify_call *c, uint64_t addr, char *buf, size_t size)
+int notify_peek_string(struct notify_call *c, uint64_t addr, char *buf, size_t size)
 {
 	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t got = 0;
@@ -74,19 +74,26 @@ int notify_read_string(struct notify_call *c, uint64_t addr, char *buf, size_t s
 	while (got < size) {
 		size_t chunk = page - ((addr + got) % page);
 		ssize_t n;
-		char *nul;
 
 		if (chunk > size - got)
 			chunk = size - got;
 		n = mem_io(c->pid, addr + got, buf + got, chunk, false);
 		if (n <= 0)
 			return -EFAULT;
-		nul = memchr(buf + got, '\0', (size_t)n);
-		if (nul)
-			return notify_id_valid(c) ? 0 : -ESRCH;
+		if (memchr(buf + got, '\0', (size_t)n))
+			return 0;
 		got += (size_t)n;
 	}
 	return -ENAMETOOLONG;
+}
+
+int notify_read_string(struct notify_call *c, uint64_t addr, char *buf, size_t size)
+{
+	int r = notify_peek_string(c, addr, buf, size);
+
+	if (r < 0)
+		return r;
+	return notify_id_valid(c) ? 0 : -ESRCH;
 }
 
 int notify_write(struct notify_call *c, uint64_t addr, const void *buf, size_t len)

@@ -110,6 +110,10 @@ static inline struct answer answer_result(int64_t r) { return r < 0 ? answer_err
 /* memory.c: the target's memory, read once and validated */
 int notify_read(struct notify_call *c, uint64_t addr, void *buf, size_t len);
 int notify_read_string(struct notify_call *c, uint64_t addr, char *buf, size_t size);
+/* The same without the ID_VALID check: for a string read before another
+ * read that checks, so that one check covers both (nothing may act on it
+ * before then). */
+int notify_peek_string(struct notify_call *c, uint64_t addr, char *buf, size_t size);
 int notify_write(struct notify_call *c, uint64_t addr, const void *buf, size_t len);
 bool notify_id_valid(struct notify_call *c);
 

@@ -316,17 +316,21 @@ static struct answer xattr_reply(struct notify_call *c, ssize_t n, const void *d
 	return answer_result(notify_write(c, buf, data, (size_t)n) < 0 ? -EFAULT : n);
 }
 
-static struct answer getxattr_node(struct notify_call *c, const struct vn_node *node,
-				   uint64_t name_addr, uint64_t buf, size_t size)
+/* An xattr name as the kernel takes it (fs/xattr.c import_xattr_name):
+ * empty or longer than XATTR_NAME_MAX is ERANGE. */
+static int xattr_name_error(int r, const char *name)
 {
-	char name[256];
-	static __thread char value[XATTR_SIZE_MAX_];
-	ssize_t n;
-	int r = notify_read_string(c, name_addr, name, sizeof(name));
+	if (r == -ENAMETOOLONG || (r == 0 && !name[0]))
+		return -ERANGE;
+	return r;
+}
 
-	if (r < 0)
-		return answer_error(r == -ENAMETOOLONG ? ERANGE : -r);
-	n = vn_getxattr(c->ctx->u, node, name, value, size ? sizeof(value) : 0);
+static struct answer getxattr_node(struct notify_call *c, const struct vn_node *node,
+				   const char *name, uint64_t buf, size_t size)
+{
+	static __thread char value[XATTR_SIZE_MAX_];
+	ssize_t n = vn_getxattr(c->ctx->u, node, name, value, size ? sizeof(value) : 0);
+
 	return xattr_reply(c, n, value, buf, size);
 }
 
@@ -344,10 +348,17 @@ static struct answer getxattr_common(struct notify_call *c, bool follow)
 	const __u64 *a = c->req->data.args;
 	struct target_path tp;
 	struct answer ans;
+	char name[256];
+	int r;
 
+	/* the name first, as the kernel takes it; the path's read checks
+	 * ID_VALID for both */
+	r = xattr_name_error(notify_peek_string(c, a[1], name, sizeof(name)), name);
+	if (r < 0)
+		return answer_error(-r);
 	if (resolve_reader(c, AT_FDCWD, a[0], false, follow ? VN_FOLLOW : 0, &tp, &ans))
 		return ans;
-	return getxattr_node(c, &tp.node, a[1], a[2], a[3]);
+	return getxattr_node(c, &tp.node, name, a[2], a[3]);
 }
 
 static struct answer listxattr_common(struct notify_call *c, bool follow)
@@ -392,9 +403,15 @@ struct answer sys_fgetxattr(struct notify_call *c)
 	struct vn_node node;
 	struct answer ans;
 
+	char name[256];
+	int r;
+
 	if (fd_reader(c, &node, &ans, NULL))
 		return ans;
-	return getxattr_node(c, &node, a[1], a[2], a[3]);
+	r = xattr_name_error(notify_read_string(c, a[1], name, sizeof(name)), name);
+	if (r < 0)
+		return answer_error(-r);
+	return getxattr_node(c, &node, name, a[2], a[3]);
 }
 
 struct answer sys_flistxattr(struct notify_call *c)

@@ -184,11 +184,10 @@ int target_getfd(struct notify_call *c, int fd)
 
 	if (pidfd < 0)
 		return -ESRCH;
+	/* the copy is close-on-exec (pidfd_getfd(2)) */
 	copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 	copy = copy < 0 ? -errno : copy;
 	close(pidfd);
-	if (copy >= 0)
-		fcntl(copy, F_SETFD, FD_CLOEXEC);
 	return copy;
 }
 

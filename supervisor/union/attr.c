@@ -292,3 +292,32 @@ ssize_t union_getxattr_at(struct vn_union *u, const struct vn_node *node, const 
 		__atomic_store_n(&getxattrat_missing, true, __ATOMIC_RELAXED);
 	return n;
 }
+
+ssize_t vn_readlink_node(struct vn_union *u, const struct vn_node *node, char *buf, size_t size)
+{
+	struct dircache_entry *e;
+	const char *name;
+	ssize_t n;
+	int fd;
+
+	if (node->layer < 0)
+		return -ENOENT;
+	if (!S_ISLNK(node->st.st_mode))
+		return -EINVAL;
+	/* readlinkat of a name reads that symlink, never follows it */
+	e = node_parent(u, node, &name);
+	if (e) {
+		n = readlinkat(e->fds[node->layer], name, buf, size);
+		n = n < 0 ? -errno : n;
+		union_dircache_put(u, e);
+		return n;
+	}
+	fd = vn_open_node(u, node, O_PATH | O_NOFOLLOW);
+	if (fd < 0)
+		return fd;
+	n = readlinkat(fd, "", buf, size);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n;
+}

@@ -823,21 +823,3 @@ int union_open_layer_dir(struct vn_union *u, const struct vn_node *node, size_t 
 				    O_RDONLY | O_DIRECTORY);
 }
 
-ssize_t vn_readlink_node(struct vn_union *u, const struct vn_node *node, char *buf, size_t size)
-{
-	int fd;
-	ssize_t n;
-
-	if (node->layer < 0)
-		return -ENOENT;
-	if (!S_ISLNK(node->st.st_mode))
-		return -EINVAL;
-	fd = vn_open_node(u, node, O_PATH | O_NOFOLLOW);
-	if (fd < 0)
-		return fd;
-	n = readlinkat(fd, "", buf, size);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	return n;
-}
