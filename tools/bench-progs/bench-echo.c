@@ -3,6 +3,7 @@
  * The floor of a seccomp-notify supervisor: one bare round trip.
  *
  *   bench-echo [--no-sync] ITERATIONS
+ *   bench-echo --emulate-stat ITERATIONS
  *
  * A seccomp filter sends getppid (which nothing else here calls) to a
  * listener; a supervisor answers each notification with a constant at
@@ -17,9 +18,23 @@
  * --no-sync the listener is left without SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
  * (Linux 6.6), which otherwise asks the kernel to wake the supervisor and
  * then the target on the CPU that notified.
+ *
+ * --emulate-stat measures the floor of an emulated stat(2) instead: the
+ * target passes getppid a path and a struct stat, and a supervisor
+ * *process* (as veneer's is) does only what any supervisor must do to
+ * answer a stat itself: read the path from the target's memory
+ * (process_vm_readv), check the notification is still alive (ID_VALID,
+ * since the pid may have been reused), stat the path, write the result
+ * back (process_vm_writev) and reply.  It prints
+ *
+ *   emulated-stat-us median P50 p10 P10 p90 P90 sync-wake-up on|unavailable
+ *
+ * and fails if the answer is not the file's (so it cannot measure a
+ * supervisor that skips the work).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -31,7 +46,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -90,6 +108,45 @@ static void *supervise(void *arg)
 	return NULL;
 }
 
+#define EMULATED_PATH "/usr/include/stdio.h"
+
+/* Answers each notification as an emulated stat(args[0], args[1]). */
+static void emulate_stat(int fd)
+{
+	struct seccomp_notif req;
+	struct seccomp_notif_resp resp;
+
+	for (;;) {
+		char path[256];
+		struct stat st;
+		struct iovec local = { path, sizeof(path) }, remote;
+		int err = 0;
+
+		memset(&req, 0, sizeof(req));
+		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("SECCOMP_IOCTL_NOTIF_RECV");
+		}
+		remote = (struct iovec){ (void *)(uintptr_t)req.data.args[0], sizeof(path) };
+		if (process_vm_readv(req.pid, &local, 1, &remote, 1, 0) < 0 || !memchr(path, '\0', sizeof(path)))
+			err = EFAULT;
+		else if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0)
+			continue; /* the target is gone */
+		else if (fstatat(AT_FDCWD, path, &st, 0) < 0)
+			err = errno;
+		if (!err) {
+			local = (struct iovec){ &st, sizeof(st) };
+			remote = (struct iovec){ (void *)(uintptr_t)req.data.args[1], sizeof(st) };
+			if (process_vm_writev(req.pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof(st))
+				err = EFAULT;
+		}
+		resp = (struct seccomp_notif_resp){ .id = req.id, .error = -err };
+		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 && errno != ENOENT)
+			die("SECCOMP_IOCTL_NOTIF_SEND");
+	}
+}
+
 static int install_filter(void)
 {
 	struct sock_filter insns[] = {
@@ -122,56 +179,95 @@ static const char *set_sync_wake_up(int fd)
 	return NULL;
 }
 
+/* The target's side of --emulate-stat: times each emulated stat. */
+static void time_emulated_stat(double *t, long n)
+{
+	static char path[256] = EMULATED_PATH;
+	struct stat native, got;
+
+	if (stat(EMULATED_PATH, &native) < 0)
+		die("stat " EMULATED_PATH);
+	for (long i = 0; i < n; i++) {
+		double t0 = now_us();
+		long v = syscall(__NR_getppid, path, &got);
+		double t1 = now_us();
+
+		if (v != 0 || got.st_ino != native.st_ino || got.st_dev != native.st_dev) {
+			fprintf(stderr, "bench-echo: the emulated stat answered %ld, not " EMULATED_PATH "'s stat\n", v);
+			exit(1);
+		}
+		t[i] = t1 - t0;
+	}
+}
+
 int main(int argc, char **argv)
 {
-	int sync = 1;
+	int sync = 1, emulate = 0;
 	long n = 0;
 	const char *sync_state = "off";
 	pthread_t sup;
+	pid_t supervisor = -1;
 	double *t;
 	int fd, r;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--no-sync") == 0)
 			sync = 0;
+		else if (strcmp(argv[i], "--emulate-stat") == 0)
+			emulate = 1;
 		else
 			n = strtol(argv[i], NULL, 10);
 	}
-	if (n <= 0) {
-		fprintf(stderr, "usage: bench-echo [--no-sync] ITERATIONS\n");
+	if (n <= 0 || (emulate && !sync)) {
+		fprintf(stderr, "usage: bench-echo [--no-sync] ITERATIONS\n       bench-echo --emulate-stat ITERATIONS\n");
 		return 2;
 	}
 	t = malloc((size_t)n * sizeof(*t));
 	if (!t)
 		die("malloc");
-	r = pthread_create(&sup, NULL, supervise, NULL);
-	if (r != 0) {
-		errno = r;
-		die("pthread_create");
-	}
-	fd = install_filter();
-	if (sync)
+	if (emulate) {
+		fd = install_filter();
 		sync_state = set_sync_wake_up(fd);
-	pthread_mutex_lock(&lock);
-	listener = fd;
-	pthread_cond_signal(&ready);
-	pthread_mutex_unlock(&lock);
-
-	for (long i = 0; i < n; i++) {
-		double t0 = now_us();
-		long v = syscall(__NR_getppid);
-		double t1 = now_us();
-
-		if (v != ECHO_VALUE) {
-			fprintf(stderr, "bench-echo: getppid answered %ld, not the supervisor's %d\n", v, ECHO_VALUE);
-			return 1;
+		/* the supervisor is another process, as veneer's is; it
+		 * inherits the filter but never calls getppid */
+		supervisor = fork();
+		if (supervisor < 0)
+			die("fork");
+		if (supervisor == 0)
+			emulate_stat(fd);
+		close(fd);
+		time_emulated_stat(t, n);
+		kill(supervisor, SIGKILL);
+		waitpid(supervisor, NULL, 0);
+	} else {
+		r = pthread_create(&sup, NULL, supervise, NULL);
+		if (r != 0) {
+			errno = r;
+			die("pthread_create");
 		}
-		t[i] = t1 - t0;
+		fd = install_filter();
+		if (sync)
+			sync_state = set_sync_wake_up(fd);
+		pthread_mutex_lock(&lock);
+		listener = fd;
+		pthread_cond_signal(&ready);
+		pthread_mutex_unlock(&lock);
+		for (long i = 0; i < n; i++) {
+			double t0 = now_us();
+			long v = syscall(__NR_getppid);
+			double t1 = now_us();
+
+			if (v != ECHO_VALUE) {
+				fprintf(stderr, "bench-echo: getppid answered %ld, not the supervisor's %d\n", v, ECHO_VALUE);
+				return 1;
+			}
+			t[i] = t1 - t0;
+		}
 	}
 	qsort(t, (size_t)n, sizeof(*t), by_value);
-	printf("echo-us median %.2f p10 %.2f p90 %.2f sync-wake-up %s\n",
+	printf("%s median %.2f p10 %.2f p90 %.2f sync-wake-up %s\n", emulate ? "emulated-stat-us" : "echo-us",
 	       t[n / 2], t[n / 10], t[n * 9 / 10], sync_state);
-	/* the supervisor blocks in RECV for good: leave without joining it */
+	/* the echo's supervisor blocks in RECV for good: leave without joining it */
 	fflush(stdout);
 	_exit(0);
 }
