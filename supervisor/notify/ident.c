@@ -46,9 +46,6 @@
 
 #define IDENT_BUCKETS 8192
 #define ANCESTRY_MAX 64
-#ifndef PIDFD_THREAD
-#define PIDFD_THREAD O_EXCL
-#endif
 
 /* A process image, as far as an exec changes it. */
 struct exec_image {

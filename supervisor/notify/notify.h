@@ -25,6 +25,10 @@
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL /* Linux 6.9: a pidfd of one thread */
+#endif
+
 struct dirstream_cache;
 struct view_path_cache;
 struct stale_table;
@@ -158,6 +162,9 @@ void target_cache_free(struct notify_ctx *ctx);
 int target_render(struct notify_call *c, struct target_path *tp, int flags);
 /* A copy of one of the target's fds (same open file description). */
 int target_getfd(struct notify_call *c, int fd);
+/* The thread group (process) of a thread, from /proc; tid itself when
+ * it cannot be read. */
+pid_t target_thread_group(pid_t tid);
 /* readlink of /proc/<pid>/fd/N (task/<tid>/fd/N, /dev/fd/N) when fd N is
  * a layer file we injected: the kernel would print where the layer sits
  * in our stage; the union path is the answer.  Its length, 0 when the

@@ -107,25 +107,6 @@ void stale_table_free(struct notify_ctx *ctx)
 	ctx->stale = NULL;
 }
 
-static pid_t thread_group_of(pid_t tid)
-{
-	char path[64], line[128];
-	pid_t tgid = tid;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	f = fopen(path, "re");
-	if (!f)
-		return tid;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "Tgid:", 5) == 0) {
-			tgid = (pid_t)atoi(line + 5);
-			break;
-		}
-	fclose(f);
-	return tgid;
-}
-
 static bool fd_refers_to(pid_t pid, int fd, dev_t dev, ino_t ino)
 {
 	char path[64];
@@ -195,7 +176,7 @@ static void scan_sandbox(struct notify_call *c, const struct stat *lower, const 
 {
 	pid_t queue[STALE_MAX];
 	size_t head = 0, tail = 0;
-	pid_t caller = thread_group_of(c->pid);
+	pid_t caller = target_thread_group(c->pid);
 
 	queue[tail++] = c->ctx->init_pid;
 	while (head < tail) {
@@ -242,7 +223,7 @@ void stale_swap_pending(struct notify_call *c)
 
 	if (!t || !__atomic_load_n(&t->count, __ATOMIC_RELAXED))
 		return;
-	tgid = thread_group_of(c->pid);
+	tgid = target_thread_group(c->pid);
 	pthread_mutex_lock(&t->lock);
 	for (size_t i = 0; i < t->count;) {
 		struct stale_fd *s = &t->items[i];

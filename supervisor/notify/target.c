@@ -177,11 +177,34 @@ int target_fd_union_path(struct notify_call *c, int fd, char *out, size_t size,
 	return link_union_path(c, AT_FDCWD, link, out, size, seen);
 }
 
+pid_t target_thread_group(pid_t tid)
+{
+	char path[64], line[128];
+	pid_t tgid = tid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	f = fopen(path, "re");
+	if (!f)
+		return tid;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "Tgid:", 5) == 0) {
+			tgid = (pid_t)atoi(line + 5);
+			break;
+		}
+	fclose(f);
+	return tgid;
+}
+
 int target_getfd(struct notify_call *c, int fd)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+	/* the caller may be any thread: before Linux 6.9 (no PIDFD_THREAD)
+	 * only its thread group's leader has a pidfd */
+	int pidfd = (int)syscall(SYS_pidfd_open, c->pid, PIDFD_THREAD);
 	int copy;
 
+	if (pidfd < 0 && errno == EINVAL)
+		pidfd = (int)syscall(SYS_pidfd_open, target_thread_group(c->pid), 0);
 	if (pidfd < 0)
 		return -ESRCH;
 	/* the copy is close-on-exec (pidfd_getfd(2)) */
