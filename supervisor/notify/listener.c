@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The listener loop: worker threads (one per core) receive notifications,
- * run the decoder, and send one reply each.  A worker never blocks on the
- * target's behalf (FIFOs are opened by the kernel), so one slow call
- * cannot stall the rest.  Workers block in RECV itself, which wakes one
- * worker per notification and costs the same however many threads wait.
+ * The listener loop: worker threads (at most one per core) receive
+ * notifications, run the decoder, and send one reply each.  A worker never
+ * blocks on the target's behalf (FIFOs are opened by the kernel), so one
+ * slow call cannot stall the rest.  Workers block in RECV itself, which
+ * wakes one worker per notification and costs the same however many
+ * threads wait.  One worker starts with the sandbox; another starts when a
+ * worker takes a call while a second one is already waiting and no other
+ * worker is idle (a target that makes one call at a time, as most
+ * start-ups do, never pays for a second thread).
  * RECV blocks forever once the target is gone (closing the listener does
  * not wake it): notify_stop, called once init has exited, wakes each
  * worker with a signal until it is joined.
@@ -179,6 +183,46 @@ static bool listener_hung_up(int listener)
 	return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP);
 }
 
+/* The workers started so far (ctx->nworkers of at most max) and those
+ * waiting in RECV; one sandbox per supervisor. */
+static struct {
+	pthread_mutex_t lock;  /* held to add a worker, and by notify_stop */
+	int max;
+	int idle;              /* atomic */
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void *worker_main(void *arg);
+
+/* 0 or the error of pthread_create (a pool already full, or stopping, is 0). */
+static int add_worker(struct notify_ctx *ctx)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&pool.lock);
+	if (!ctx->stopping && ctx->nworkers < pool.max) {
+		r = pthread_create(&ctx->workers[ctx->nworkers], NULL, worker_main, ctx);
+		if (r == 0) /* read unlocked by grow_if_backed_up */
+			__atomic_store_n(&ctx->nworkers, ctx->nworkers + 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&pool.lock);
+	return r;
+}
+
+/* Called by a worker that has just taken a call: when no other worker
+ * waits in RECV and a call is already queued behind this one, calls
+ * overlap and another worker is due.  The poll is paid only until the
+ * pool is full. */
+static void grow_if_backed_up(struct notify_ctx *ctx)
+{
+	struct pollfd p = { .fd = ctx->listener, .events = POLLIN };
+
+	if (__atomic_load_n(&ctx->nworkers, __ATOMIC_ACQUIRE) >= pool.max ||
+	    __atomic_load_n(&pool.idle, __ATOMIC_RELAXED) > 0)
+		return;
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN))
+		(void)add_worker(ctx); /* on failure the workers there carry on */
+}
+
 #define WAKE_SIGNAL (SIGRTMIN + 1)
 
 static void wake_handler(int sig)
@@ -207,8 +251,13 @@ static void *worker_main(void *arg)
 		/* No poll() first: the kernel's poll of a listener walks every
 		 * waiting notification under its lock, so with thousands of
 		 * threads waiting each call paid for all of them. */
+		int got;
+
 		memset(req, 0, ctx->notif_size);
-		if (ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
+		__atomic_add_fetch(&pool.idle, 1, __ATOMIC_RELAXED);
+		got = ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_RECV, req);
+		__atomic_sub_fetch(&pool.idle, 1, __ATOMIC_RELAXED);
+		if (got < 0) {
 			/* ENOENT: a call went away (a signal), or every task of
 			 * the sandbox did: then RECV fails at once for ever, and
 			 * retrying spun both workers through the sandbox's
@@ -219,6 +268,7 @@ static void *worker_main(void *arg)
 				continue;
 			break; /* the listener is gone: the sandbox is over */
 		}
+		grow_if_backed_up(ctx);
 		handle_one(ctx, req, resp);
 	}
 	free(req);
@@ -230,6 +280,7 @@ int notify_start(struct notify_ctx *ctx, int nworkers)
 {
 	struct seccomp_notif_sizes sizes;
 	struct sigaction sa = { .sa_handler = wake_handler };
+	int r;
 
 	ctx->placeholder = -1;
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
@@ -258,21 +309,23 @@ int notify_start(struct notify_ctx *ctx, int nworkers)
 		ctx->workers = NULL;
 		return err;
 	}
-	for (int i = 0; i < nworkers; i++) {
-		int r = pthread_create(&ctx->workers[i], NULL, worker_main, ctx);
-
-		if (r) {
-			notify_stop(ctx);
-			return -r;
-		}
-		ctx->nworkers++;
+	pool.max = nworkers;
+	pool.idle = 0;
+	ctx->nworkers = 0;
+	r = add_worker(ctx);
+	if (r) {
+		notify_stop(ctx);
+		return -r;
 	}
 	return 0;
 }
 
 void notify_stop(struct notify_ctx *ctx)
 {
+	/* under the pool's lock: no worker is added from here on */
+	pthread_mutex_lock(&pool.lock);
 	ctx->stopping = 1;
+	pthread_mutex_unlock(&pool.lock);
 	for (int i = 0; i < ctx->nworkers; i++) {
 		/* again and again, and to every worker not yet joined: a signal
 		 * that lands just before RECV is lost, and the worker joined
