@@ -188,17 +188,16 @@ static struct answer getdents_common(struct notify_call *c, bool old_format)
 	char *buf;
 	int fd, r;
 
-	r = target_fd_union_path(c, (int)a[0], path, sizeof(path), NULL);
+	r = target_fd_copy(c, (int)a[0], path, sizeof(path), &fd, &st);
 	if (r <= 0)
 		return r < 0 ? answer_error(-r) : answer_continue();
-	if (r != UNION_DIR)
+	if (r != UNION_DIR) {
+		close(fd);
 		return answer_error(ENOTDIR);
+	}
 	if (c->ctx->verbose) /* only -v prints it */
 		snprintf(c->detail, sizeof(c->detail), "fd %d \"%s\"", (int)a[0], path);
-	fd = target_getfd(c, (int)a[0]);
-	if (fd < 0)
-		return answer_error(-fd);
-	if (fstat(fd, &st) < 0 || (pos = lseek(fd, 0, SEEK_CUR)) < 0) {
+	if ((pos = lseek(fd, 0, SEEK_CUR)) < 0) {
 		r = errno;
 		close(fd);
 		return answer_error(r);

@@ -160,6 +160,12 @@ int target_cache_new(struct notify_ctx *ctx);
 void target_cache_free(struct notify_ctx *ctx);
 /* Resolve again with VN_RENDER, so the kernel can walk the same path. */
 int target_render(struct notify_call *c, struct target_path *tp, int flags);
+/* target_fd_union_path by way of a copy of the fd (same open file
+ * description), which a union object's caller keeps (*file) with its
+ * stat (*st): one pidfd_getfd instead of a stat of the link and then
+ * a pidfd_getfd.  0 (the kernel's object; no copy kept) or -errno too. */
+int target_fd_copy(struct notify_call *c, int fd, char *out, size_t size, int *file,
+		   struct stat *st);
 /* A copy of one of the target's fds (same open file description). */
 int target_getfd(struct notify_call *c, int fd);
 /* The thread group (process) of a thread, from /proc; tid itself when

@@ -104,17 +104,14 @@ static bool removed_from_view(const char *text, size_t len, const struct stat *s
 /* The union path behind a /proc link of the target's (cwd or fd/N).
  * UNION_DIR or UNION_OTHER (a FIFO rendered in the view); 0: not a union
  * object (the kernel's); -errno. */
-static int link_union_path(struct notify_call *c, int base_fd, const char *link, char *out,
-			   size_t size, struct stat *seen)
+static int seen_union_path(struct notify_call *c, int base_fd, const char *link,
+			   const struct stat *st, char *out, size_t size)
 {
-	struct stat own, *st = seen ? seen : &own;
 	uint64_t generation;
 	ssize_t n;
 	size_t len;
 	int kind;
 
-	if (fstatat(base_fd, link, st, 0) < 0)
-		return errno == ENOENT ? -EBADF : -errno;
 	if (!vn_view_owns(c->ctx->u, st->st_dev))
 		return 0;
 	kind = view_path_lookup(c->ctx, st->st_ino, out, size);
@@ -136,6 +133,16 @@ static int link_union_path(struct notify_call *c, int base_fd, const char *link,
 	kind = S_ISDIR(st->st_mode) ? UNION_DIR : UNION_OTHER;
 	view_path_remember(c->ctx, st->st_ino, kind, generation, out);
 	return kind;
+}
+
+static int link_union_path(struct notify_call *c, int base_fd, const char *link, char *out,
+			   size_t size, struct stat *seen)
+{
+	struct stat own, *st = seen ? seen : &own;
+
+	if (fstatat(base_fd, link, st, 0) < 0)
+		return errno == ENOENT ? -EBADF : -errno;
+	return seen_union_path(c, base_fd, link, st, out, size);
 }
 
 /* The union path of a process's root (base + link: its /proc/<pid>/root):
@@ -212,6 +219,33 @@ int target_getfd(struct notify_call *c, int fd)
 	copy = copy < 0 ? -errno : copy;
 	close(pidfd);
 	return copy;
+}
+
+int target_fd_copy(struct notify_call *c, int fd, char *out, size_t size, int *file,
+		   struct stat *st)
+{
+	char link[64];
+	int copy, kind;
+
+	if (fd < 0)
+		return -EBADF;
+	copy = target_getfd(c, fd);
+	if (copy < 0)
+		return copy;
+	if (fstat(copy, st) < 0) {
+		kind = -errno;
+		close(copy);
+		return kind;
+	}
+	/* the copy is the target's open file: its link reads the same */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", copy);
+	kind = seen_union_path(c, AT_FDCWD, link, st, out, size);
+	if (kind <= 0) {
+		close(copy);
+		return kind;
+	}
+	*file = copy;
+	return kind;
 }
 
 static bool all_digits(const char *s)

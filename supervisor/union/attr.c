@@ -30,8 +30,8 @@ struct getxattrat_args {
  * Acting on (that fd, name) without following reaches the object the walk
  * found, where it found it, with no open and no path walk; NULL for the
  * root, or when the parent is no longer cached (then vn_open_node). */
-static struct dircache_entry *node_parent(struct vn_union *u, const struct vn_node *node,
-					  const char **name)
+struct dircache_entry *union_node_parent(struct vn_union *u, const struct vn_node *node,
+					 const char **name)
 {
 	const char *slash = strrchr(node->path, '/');
 	char parent[PATH_MAX];
@@ -168,7 +168,7 @@ int vn_statx(struct vn_union *u, const struct vn_node *node, unsigned int mask, 
 	struct statx *stx = buf;
 	nlink_t nlink;
 	const char *name;
-	struct dircache_entry *e = node_parent(u, node, &name);
+	struct dircache_entry *e = union_node_parent(u, node, &name);
 	int fd, r;
 
 	if (e) {
@@ -248,7 +248,7 @@ int vn_access(struct vn_union *u, const struct vn_node *node, int mode, int flag
 		if (!mode)
 			mode = F_OK;
 	}
-	e = node_parent(u, node, &name);
+	e = union_node_parent(u, node, &name);
 	if (e) {
 		r = (int)syscall(SYS_faccessat2, e->fds[node->layer], name, mode,
 				 (flags & AT_EACCESS) | AT_SYMLINK_NOFOLLOW);
@@ -280,7 +280,7 @@ ssize_t union_getxattr_at(struct vn_union *u, const struct vn_node *node, const 
 		return -ENOENT;
 	if (__atomic_load_n(&getxattrat_missing, __ATOMIC_RELAXED) || size > UINT32_MAX)
 		return -ENOSYS;
-	e = node_parent(u, node, &base);
+	e = union_node_parent(u, node, &base);
 	if (!e)
 		return -ENOSYS;
 	n = syscall(SYS_getxattrat, e->fds[node->layer], base, AT_SYMLINK_NOFOLLOW, name, &args,
@@ -305,7 +305,7 @@ ssize_t vn_readlink_node(struct vn_union *u, const struct vn_node *node, char *b
 	if (!S_ISLNK(node->st.st_mode))
 		return -EINVAL;
 	/* readlinkat of a name reads that symlink, never follows it */
-	e = node_parent(u, node, &name);
+	e = union_node_parent(u, node, &name);
 	if (e) {
 		n = readlinkat(e->fds[node->layer], name, buf, size);
 		n = n < 0 ? -errno : n;

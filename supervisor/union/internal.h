@@ -38,6 +38,11 @@ int union_dircache_new(struct vn_union *u);
 void union_dircache_free(struct vn_union *u);
 /* A referenced entry, or NULL when the path is not cached. */
 struct dircache_entry *union_dircache_get(struct vn_union *u, const char *path);
+/* attr.c: where the walk found node -- its layer's parent directory,
+ * cached (put it back), and its name there; NULL for the root or when
+ * the parent is no longer cached. */
+struct dircache_entry *union_node_parent(struct vn_union *u, const struct vn_node *node,
+					 const char **name);
 /* Cache (and reference) a directory; takes the fds (sets them to -1). */
 struct dircache_entry *union_dircache_add(struct vn_union *u, const char *path, int *fds,
 					  uint32_t layers);

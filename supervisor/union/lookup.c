@@ -803,13 +803,22 @@ int union_refresh(struct vn_union *u, struct vn_node *node)
 
 int vn_open_node(struct vn_union *u, const struct vn_node *node, int flags)
 {
+	struct dircache_entry *e;
+	const char *name;
 	int fd, r;
 
 	if (node->layer < 0)
 		return -ENOENT;
 	if (union_shadowed(u, node, flags))
 		return union_shadow_open(u, node, flags);
-	fd = union_openat_beneath(u->layers[node->layer].root_fd, vn_rel(node->path), flags);
+	/* from the cached parent: one component to resolve, not the path */
+	e = union_node_parent(u, node, &name);
+	if (e) {
+		fd = union_openat_beneath(e->fds[node->layer], name, flags);
+		union_dircache_put(u, e);
+	} else {
+		fd = union_openat_beneath(u->layers[node->layer].root_fd, vn_rel(node->path), flags);
+	}
 	if (fd >= 0 && (flags & O_TRUNC) && (r = union_keep_setid(&node->st, fd)) < 0) {
 		close(fd);
 		fd = r;
@@ -819,6 +828,17 @@ int vn_open_node(struct vn_union *u, const struct vn_node *node, int flags)
 
 int union_open_layer_dir(struct vn_union *u, const struct vn_node *node, size_t layer)
 {
+	struct dircache_entry *e = union_dircache_get(u, node->path);
+	int fd;
+
+	/* the cached directory opened again (its own offset), not the path */
+	if (e && e->fds[layer] >= 0) {
+		fd = union_openat_beneath(e->fds[layer], ".", O_RDONLY | O_DIRECTORY);
+		union_dircache_put(u, e);
+		return fd;
+	}
+	if (e)
+		union_dircache_put(u, e);
 	return union_openat_beneath(u->layers[layer].root_fd, vn_rel(node->path),
 				    O_RDONLY | O_DIRECTORY);
 }
