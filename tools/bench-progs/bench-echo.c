@@ -4,6 +4,7 @@
  *
  *   bench-echo [--no-sync] ITERATIONS
  *   bench-echo --emulate-stat ITERATIONS
+ *   bench-echo --inject-open ITERATIONS
  *
  * A seccomp filter sends getppid (which nothing else here calls) to a
  * listener; a supervisor answers each notification with a constant at
@@ -31,6 +32,12 @@
  *
  * and fails if the answer is not the file's (so it cannot measure a
  * supervisor that skips the work).
+ *
+ * --inject-open does the same for open(2) answered by injection: the
+ * supervisor reads the path, checks ID_VALID, opens the file itself and
+ * installs it in the target (SECCOMP_IOCTL_NOTIF_ADDFD with
+ * SECCOMP_ADDFD_FLAG_SEND); the target times open + close and checks the
+ * fd is the file.  It prints "injected-open-us median ...".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -110,34 +117,81 @@ static void *supervise(void *arg)
 
 #define EMULATED_PATH "/usr/include/stdio.h"
 
+/* Reads the path a notification names (args[0]) and checks the
+ * notification is still alive: 0, -1 when the target went away, or an
+ * errno for the reply. */
+static int read_path(int fd, const struct seccomp_notif *req, char *path, size_t size)
+{
+	struct iovec local = { path, size };
+	struct iovec remote = { (void *)(uintptr_t)req->data.args[0], size };
+
+	if (process_vm_readv(req->pid, &local, 1, &remote, 1, 0) < 0 || !memchr(path, '\0', size))
+		return EFAULT;
+	return ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0 ? -1 : 0;
+}
+
+static void recv_one(int fd, struct seccomp_notif *req)
+{
+	for (;;) {
+		memset(req, 0, sizeof(*req));
+		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, req) == 0)
+			return;
+		if (errno != EINTR)
+			die("SECCOMP_IOCTL_NOTIF_RECV");
+	}
+}
+
+/* Answers each notification as an open(args[0], O_RDONLY) by injection. */
+static void inject_open(int fd)
+{
+	struct seccomp_notif req;
+
+	for (;;) {
+		char path[256];
+		struct seccomp_notif_resp resp;
+		struct seccomp_notif_addfd addfd;
+		int err, file;
+
+		recv_one(fd, &req);
+		err = read_path(fd, &req, path, sizeof(path));
+		if (err < 0)
+			continue;
+		file = err ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+		if (file >= 0) {
+			addfd = (struct seccomp_notif_addfd){ .id = req.id, .flags = SECCOMP_ADDFD_FLAG_SEND,
+							      .srcfd = (__u32)file, .newfd_flags = O_CLOEXEC };
+			if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0 && errno != ENOENT)
+				die("SECCOMP_IOCTL_NOTIF_ADDFD");
+			close(file);
+			continue;
+		}
+		resp = (struct seccomp_notif_resp){ .id = req.id, .error = -(err ? err : errno) };
+		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 && errno != ENOENT)
+			die("SECCOMP_IOCTL_NOTIF_SEND");
+	}
+}
+
 /* Answers each notification as an emulated stat(args[0], args[1]). */
 static void emulate_stat(int fd)
 {
 	struct seccomp_notif req;
-	struct seccomp_notif_resp resp;
 
 	for (;;) {
 		char path[256];
+		struct seccomp_notif_resp resp;
 		struct stat st;
-		struct iovec local = { path, sizeof(path) }, remote;
-		int err = 0;
+		int err;
 
-		memset(&req, 0, sizeof(req));
-		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
-			if (errno == EINTR)
-				continue;
-			die("SECCOMP_IOCTL_NOTIF_RECV");
-		}
-		remote = (struct iovec){ (void *)(uintptr_t)req.data.args[0], sizeof(path) };
-		if (process_vm_readv(req.pid, &local, 1, &remote, 1, 0) < 0 || !memchr(path, '\0', sizeof(path)))
-			err = EFAULT;
-		else if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0)
+		recv_one(fd, &req);
+		err = read_path(fd, &req, path, sizeof(path));
+		if (err < 0)
 			continue; /* the target is gone */
-		else if (fstatat(AT_FDCWD, path, &st, 0) < 0)
+		if (!err && fstatat(AT_FDCWD, path, &st, 0) < 0)
 			err = errno;
 		if (!err) {
-			local = (struct iovec){ &st, sizeof(st) };
-			remote = (struct iovec){ (void *)(uintptr_t)req.data.args[1], sizeof(st) };
+			struct iovec local = { &st, sizeof(st) };
+			struct iovec remote = { (void *)(uintptr_t)req.data.args[1], sizeof(st) };
+
 			if (process_vm_writev(req.pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof(st))
 				err = EFAULT;
 		}
@@ -179,6 +233,34 @@ static const char *set_sync_wake_up(int fd)
 	return NULL;
 }
 
+/* The target's side of --inject-open: times each open + close. */
+static void time_injected_open(double *t, long n)
+{
+	static char path[256] = EMULATED_PATH;
+	struct stat native, got;
+
+	if (stat(EMULATED_PATH, &native) < 0)
+		die("stat " EMULATED_PATH);
+	for (long i = 0; i < n; i++) {
+		double t0 = now_us();
+		long v = syscall(__NR_getppid, path);
+		double t1 = now_us();
+		/* checked outside the timing, which is open + close */
+		int ok = v >= 0 && fstat((int)v, &got) == 0 && got.st_ino == native.st_ino &&
+			 got.st_dev == native.st_dev;
+		double t2 = now_us();
+
+		if (v >= 0)
+			close((int)v);
+		t1 += now_us() - t2;
+		if (!ok) {
+			fprintf(stderr, "bench-echo: the injected open answered %ld, not a file of " EMULATED_PATH "\n", v);
+			exit(1);
+		}
+		t[i] = t1 - t0;
+	}
+}
+
 /* The target's side of --emulate-stat: times each emulated stat. */
 static void time_emulated_stat(double *t, long n)
 {
@@ -202,7 +284,7 @@ static void time_emulated_stat(double *t, long n)
 
 int main(int argc, char **argv)
 {
-	int sync = 1, emulate = 0;
+	int sync = 1, emulate = 0; /* 1: --emulate-stat, 2: --inject-open */
 	long n = 0;
 	const char *sync_state = "off";
 	pthread_t sup;
@@ -215,11 +297,14 @@ int main(int argc, char **argv)
 			sync = 0;
 		else if (strcmp(argv[i], "--emulate-stat") == 0)
 			emulate = 1;
+		else if (strcmp(argv[i], "--inject-open") == 0)
+			emulate = 2;
 		else
 			n = strtol(argv[i], NULL, 10);
 	}
 	if (n <= 0 || (emulate && !sync)) {
-		fprintf(stderr, "usage: bench-echo [--no-sync] ITERATIONS\n       bench-echo --emulate-stat ITERATIONS\n");
+		fprintf(stderr, "usage: bench-echo [--no-sync] ITERATIONS\n"
+				"       bench-echo --emulate-stat|--inject-open ITERATIONS\n");
 		return 2;
 	}
 	t = malloc((size_t)n * sizeof(*t));
@@ -233,10 +318,16 @@ int main(int argc, char **argv)
 		supervisor = fork();
 		if (supervisor < 0)
 			die("fork");
-		if (supervisor == 0)
-			emulate_stat(fd);
+		if (supervisor == 0) {
+			if (emulate == 1)
+				emulate_stat(fd);
+			inject_open(fd);
+		}
 		close(fd);
-		time_emulated_stat(t, n);
+		if (emulate == 1)
+			time_emulated_stat(t, n);
+		else
+			time_injected_open(t, n);
 		kill(supervisor, SIGKILL);
 		waitpid(supervisor, NULL, 0);
 	} else {
@@ -265,7 +356,8 @@ int main(int argc, char **argv)
 		}
 	}
 	qsort(t, (size_t)n, sizeof(*t), by_value);
-	printf("%s median %.2f p10 %.2f p90 %.2f sync-wake-up %s\n", emulate ? "emulated-stat-us" : "echo-us",
+	printf("%s median %.2f p10 %.2f p90 %.2f sync-wake-up %s\n",
+	       emulate == 1 ? "emulated-stat-us" : emulate == 2 ? "injected-open-us" : "echo-us",
 	       t[n / 2], t[n / 10], t[n * 9 / 10], sync_state);
 	/* the echo's supervisor blocks in RECV for good: leave without joining it */
 	fflush(stdout);
