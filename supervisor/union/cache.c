@@ -160,7 +160,7 @@ struct dircache_entry *union_dircache_get(struct vn_union *u, const char *path)
 }
 
 struct dircache_entry *union_dircache_add(struct vn_union *u, const char *path, int *fds,
-					  uint32_t layers)
+					  uint32_t layers, const struct stat *top)
 {
 	struct vn_dircache *c = u->dircache;
 	uint64_t hash = union_hash(path);
@@ -176,7 +176,10 @@ struct dircache_entry *union_dircache_add(struct vn_union *u, const char *path, 
 	if (layers) {
 		struct stat st;
 
-		if (fstat(fds[31 - __builtin_clz(layers)], &st) < 0) {
+		/* one layer: the bottom-most is the one the lookup stat'ed */
+		if (top && (layers & (layers - 1)) == 0) {
+			st = *top;
+		} else if (fstat(fds[31 - __builtin_clz(layers)], &st) < 0) {
 			free(e->path);
 			free(e);
 			return NULL;

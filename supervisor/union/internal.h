@@ -43,9 +43,10 @@ struct dircache_entry *union_dircache_get(struct vn_union *u, const char *path);
  * the parent is no longer cached. */
 struct dircache_entry *union_node_parent(struct vn_union *u, const struct vn_node *node,
 					 const char **name);
-/* Cache (and reference) a directory; takes the fds (sets them to -1). */
+/* Cache (and reference) a directory; takes the fds (sets them to -1).
+ * top: the lookup's stat of it in its topmost layer, or NULL. */
 struct dircache_entry *union_dircache_add(struct vn_union *u, const char *path, int *fds,
-					  uint32_t layers);
+					  uint32_t layers, const struct stat *top);
 void union_dircache_put(struct vn_union *u, struct dircache_entry *e);
 
 /* cache.c: a directory's presented link count, as a listing found it */

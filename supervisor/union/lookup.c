@@ -109,7 +109,7 @@ static struct dircache_entry *root_entry(struct vn_union *u, int *err)
 		if (opaque)
 			break;
 	}
-	e = union_dircache_add(u, "/", fds, layers);
+	e = union_dircache_add(u, "/", fds, layers, NULL);
 	if (!e)
 		*err = -ENOMEM;
 	return e;
@@ -245,7 +245,7 @@ static int lookup_name(struct walk *w, const char *name, const char *child_path,
 /* Enter a directory the lookup just opened: it becomes a cache entry. */
 static int walk_enter(struct walk *w, struct step *s, const char *child_path)
 {
-	struct dircache_entry *e = union_dircache_add(w->u, child_path, s->dirfd, s->dir_layers);
+	struct dircache_entry *e = union_dircache_add(w->u, child_path, s->dirfd, s->dir_layers, &s->st);
 
 	if (!e) {
 		step_close_dirs(w->u, s);
