@@ -5,11 +5,16 @@
  * dirfd (dup2 over the fd number).
  *
  * usage: vt-dir-race path   TRIES MARK BENIGN ATTACK
+ *        vt-dir-race chdir  TRIES MARK BENIGN ATTACK
+ *        vt-dir-race opath  TRIES MARK BENIGN ATTACK
  *        vt-dir-race how    TRIES MARK BENIGN ATTACK HOW
  *        vt-dir-race dirfd  TRIES MARK BENIGN ATTACK NAME
  *
  * path:  open(BENIGN, O_RDONLY | O_DIRECTORY) while the path flips
  *        between BENIGN and ATTACK.
+ * chdir, opath: the same race for the other continued calls that end on
+ *        a directory: chdir (the cwd the kernel gave, taken as an fd by
+ *        open(".", O_PATH)) and open(O_PATH).
  * how:   openat2(AT_FDCWD, BENIGN, {O_RDONLY | O_DIRECTORY}) while the
  *        path flips to ATTACK and open_how to HOW, one of
  *          creat    {O_RDWR | O_CREAT | O_TRUNC, 0644}
@@ -26,7 +31,8 @@
  * not BENIGN's, and for every fd open for writing, it prints
  *     got <path> mode=<r|w|rw> type=<d|f|o> mount=<view|other>
  * (mount=view: the fd is on the mount of the process's root, the view)
- * and then tries to use it: a directory fd makes MARK-d (mkdirat),
+ * (type o: fstat failed) and then tries to use it: a directory fd, or
+ * one fstat refused, makes MARK-d (mkdirat),
  * MARK-f (openat O_CREAT) and MARK-l (symlinkat to /) in it, opens its
  * "secret" for reading (read-secret), then again relative to a cwd it
  * was made by fchdir (fchdir-read-secret), and lists it;
@@ -210,13 +216,15 @@ static void classify(int fd, const char *want)
 	n_other++;
 	if (seen_before(p) && !writable)
 		return;
+	/* the supervisor answers fstat of a view directory from the union,
+	 * by the union's rules: it may refuse; the fd is tried all the same */
 	if (fstat(fd, &st) < 0)
 		st.st_mode = 0;
 	printf("got %s mode=%s type=%c mount=%s\n", p,
 	       (acc & O_ACCMODE) == O_RDONLY ? "r" : (acc & O_ACCMODE) == O_WRONLY ? "w" : "rw",
 	       S_ISDIR(st.st_mode) ? 'd' : S_ISREG(st.st_mode) ? 'f' : 'o',
 	       mnt == view_mnt ? "view" : "other");
-	if (S_ISDIR(st.st_mode))
+	if (!S_ISREG(st.st_mode))
 		use_dir(fd, p);
 	if (writable)
 		use_writable(fd, p);
@@ -228,6 +236,20 @@ static int one_try(const char *mode, const char *name)
 
 	if (!strcmp(mode, "path"))
 		fd = open(path_buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	else if (!strcmp(mode, "chdir")) {
+		/* where the kernel put the cwd, as an fd (cwd-relative O_PATH
+		 * of ".": the supervisor checks nothing more for it) */
+		if (chdir(path_buf) < 0) {
+			fd = -1;
+		} else {
+			fd = open(".", O_PATH | O_CLOEXEC);
+			if (fchdir(cwd) < 0) {
+				fprintf(stderr, "vt-dir-race: back to the cwd: %s\n", strerror(errno));
+				exit(2);
+			}
+		}
+	} else if (!strcmp(mode, "opath"))
+		fd = open(path_buf, O_PATH | O_CLOEXEC);
 	else if (!strcmp(mode, "how"))
 		fd = (int)syscall(SYS_openat2, AT_FDCWD, path_buf, &how_buf, sizeof(how_buf));
 	else
@@ -266,8 +288,9 @@ int main(int argc, char **argv)
 	long tries;
 	int e;
 
-	if (argc < 6 || argc > 7 || (strcmp(mode, "path") && !extra)) {
-		fprintf(stderr, "usage: vt-dir-race path|how|dirfd TRIES MARK BENIGN ATTACK [HOW|NAME]\n");
+	if (argc < 6 || argc > 7 ||
+	    ((!strcmp(mode, "how") || !strcmp(mode, "dirfd")) && !extra)) {
+		fprintf(stderr, "usage: vt-dir-race path|chdir|opath|how|dirfd TRIES MARK BENIGN ATTACK [HOW|NAME]\n");
 		return 2;
 	}
 	tries = strtol(argv[2], NULL, 10);
