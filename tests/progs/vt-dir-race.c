@@ -34,7 +34,8 @@
  * (type o: fstat failed) and then tries to use it: a directory fd, or
  * one fstat refused, makes MARK-d (mkdirat),
  * MARK-f (openat O_CREAT) and MARK-l (symlinkat to /) in it, opens its
- * "secret" for reading (read-secret), then again relative to a cwd it
+ * "secret" for reading (read-secret), appends MARK to its "shared"
+ * (write-shared), opens "secret" again relative to a cwd it
  * was made by fchdir (fchdir-read-secret), and lists it;
  * a writable fd writes MARK and, for an unnamed file, links it as
  * /proc/self/fd/N to MARK-t in the cwd.  Each use prints
@@ -140,6 +141,10 @@ static void use_dir(int fd, const char *p)
 	report_use(p, "symlinkat", symlinkat("/", fd, name));
 	f = openat(fd, "secret", O_RDONLY | O_CLOEXEC);
 	report_use(p, "read-secret", f);
+	if (f >= 0)
+		close(f);
+	f = openat(fd, "shared", O_WRONLY | O_APPEND | O_CLOEXEC);
+	report_use(p, "write-shared", f < 0 ? -1 : (int)write(f, mark, strlen(mark)));
 	if (f >= 0)
 		close(f);
 	if (fchdir(fd) == 0) {

@@ -1,7 +1,7 @@
 #!/bin/bash
 # finding: red team (issue 11, 25e209e and the continued chdir and O_PATH before it): presented search permission bypassed by a continued call's rewritten path
-# invariant: a presented non-root identity reaches nothing below a directory it may not search: no file there opens, nothing is made there, whichever view directory a racing thread made the kernel put its cwd or a directory fd on (the union changes only as the union's permissions allow)
-# attack: as presented uid 1000 over lower /, with root's 0700 /vnsec-vs holding a 0777 sub/ (rendered by root's cd) and a 0644 sub/secret, a second thread flips the path of a directory open, a chdir and an O_PATH open between /vnsec-pub/sub and /vnsec-vs/sub; every fd or cwd won opens sub/secret, fchdirs and opens it relative, and creates, mkdirs and symlinks in it
+# invariant: a presented non-root identity reaches nothing below a directory it may not search: no file there opens for reading or writing, nothing is made there, whichever view directory a racing thread made the kernel put its cwd or a directory fd on (the union changes only as the union's permissions allow)
+# attack: as presented uid 1000 over lower /, with root's 0700 /vnsec-vs holding a 0777 sub/ (rendered by root's cd) a 0644 sub/secret and a 0666 sub/shared, a second thread flips the path of a directory open, a chdir and an O_PATH open between /vnsec-pub/sub and /vnsec-vs/sub; every fd or cwd won opens sub/secret, appends to sub/shared, fchdirs and opens secret relative, and creates, mkdirs and symlinks in it
 source "$(dirname "$0")/lib.sh"
 require_veneer
 require_cmd setpriv
@@ -16,7 +16,9 @@ TRIES=${VENEER_SEC_RACE_TRIES:-2000}
 vrun_ok "$T/setup.out" "$T/setup.err" --upper "$U" -- sh -c '
 	mkdir -p /vnsec-vs/sub /vnsec-pub/sub &&
 	echo secret >/vnsec-vs/sub/secret && echo public >/vnsec-pub/sub/secret &&
-	chmod 644 /vnsec-vs/sub/secret && chmod 777 /vnsec-vs/sub /vnsec-pub/sub &&
+	echo shared >/vnsec-vs/sub/shared && echo shared >/vnsec-pub/sub/shared &&
+	chmod 644 /vnsec-vs/sub/secret && chmod 666 /vnsec-vs/sub/shared /vnsec-pub/sub/shared &&
+	chmod 777 /vnsec-vs/sub /vnsec-pub/sub &&
 	chmod 700 /vnsec-vs'
 
 # shellcheck disable=SC2016
@@ -42,6 +44,10 @@ fi
 if grep -qE '^use /vnsec-vs/sub (mkdirat|create|symlinkat): ok$' "$W/results"; then
 	problems+=("uid 1000 made names in /vnsec-vs/sub (below root's 0700 /vnsec-vs) through a won cwd or fd")
 fi
+if grep -qE '^use /vnsec-vs/sub write-shared: ok$' "$W/results"; then
+	problems+=("uid 1000 wrote /vnsec-vs/sub/shared (below root's 0700 /vnsec-vs) through a won cwd or fd")
+fi
+grep -q "$M" "$U/vnsec-vs/sub/shared" && note "the upper's /vnsec-vs/sub/shared holds what uid 1000 wrote"
 made=$(find "$U/vnsec-vs" -name "*$M*" 2>/dev/null | sed "s|^$U||")
 [ -z "$made" ] || note "in the upper below /vnsec-vs: $(printf '%s ' $made)"
 
