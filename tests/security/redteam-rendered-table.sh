@@ -1,7 +1,7 @@
 #!/bin/bash
 # finding: red team (issue 11, 5951220): the view's table of rendered directories (4,096 slots, stamped with the view's generation)
 # invariant: what the table says the view holds is what the view holds: after a rendered directory is renamed, removed, replaced by another directory (rename over an empty one, RENAME_EXCHANGE), by a file, or by a symlink (relative, absolute, to /dev/shm, to a --bind), a directory open, chdir and O_PATH open of its old and new names answer as on the host; with more directories than slots too; and while one process replaces directories another walks, every directory it opens holds what one of the union's states held, and nothing lands on the host, in a lower or in the view
-# attack: a fixed sequence of renders and replacements run inside and natively (the answers compared line by line), 5,000 rendered directories then all moved and a sample replaced by links; then a process replacing a rendered directory by symlinks to /dev/shm and a --bind and by a renamed copy, racing another that opens, enters and creates below its old name
+# attack: a fixed sequence of renders and replacements run inside and natively (the answers compared line by line), 5,000 rendered directories then all moved and a sample replaced by links; then a process replacing a rendered directory by symlinks to /dev/shm, a --bind, / and /proc/self/cwd and by a renamed copy, racing another that opens, enters and creates below its old name
 source "$(dirname "$0")/lib.sh"
 require_veneer
 require_cmd python3
@@ -104,7 +104,8 @@ for i in range(0, N, 500):
 EOF
 
 # RACE BASE SHM BIND MARK SECONDS: a child replaces BASE/ra (holding
-# x/f) by links to SHM/x's parent and BIND, and by a renamed copy, while
+# x/f) by links to SHM and BIND (holding x/g, x/h), to / (x/k), to
+# /proc/self/cwd (the walker's cwd is BASE: x/c), and by a copy, while
 # the parent opens, enters and creates below BASE/ra/x; prints what the
 # parent found there other than the union's states, then counts
 cat >"$W/race.py" <<'EOF'
@@ -114,12 +115,14 @@ os.chdir(B)
 os.makedirs("ra/x"); open("ra/x/f", "w").close()
 os.makedirs(SHM + "/x", exist_ok=True); open(SHM + "/x/g", "w").close()
 os.makedirs(BIND + "/x", exist_ok=True); open(BIND + "/x/h", "w").close()
-good = {("f",), ("g",), ("h",), ()}  # () while the copy is made
+os.makedirs("/x", exist_ok=True); open("/x/k", "w").close()
+os.makedirs("x", exist_ok=True); open("x/c", "w").close()
+good = {("f",), ("g",), ("h",), ("k",), ("c",), ()}  # () while the copy is made
 pid = os.fork()
 if pid == 0:
 	end = time.time() + SECS
 	while time.time() < end:
-		for t in (SHM, BIND, None):
+		for t in (SHM, BIND, "/", "/proc/self/cwd", None):
 			try:
 				os.rename("ra", "rb")
 				if t:
