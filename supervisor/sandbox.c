@@ -614,12 +614,9 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 		.view = sb->view,
 		.binds = sb->binds,
 		.nbinds = sb->opt->nbinds,
-		.cwd = sb->cwd,
 		.argv = sb->opt->argv,
-		.command = sb->command[0] ? sb->command : NULL,
 		.filter = sb->filter.filter,
 		.policy = p,
-		.envp = sb->envp,
 		.hostname = sb->opt->hostname ? sb->opt->hostname : p->hostname[0] ? p->hostname : NULL,
 	};
 
@@ -658,6 +655,35 @@ static int connect_network(struct sandbox *sb, struct vn_error *err)
 	/* EPIPE: init exited first and said why; its status is ours */
 	if (send(sb->sock[0], "n", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
 		return vn_fail(err, errno, "tell the sandbox its network is ready");
+	return 0;
+}
+
+/* What only the target needs (its owners' view of the union, cwd,
+ * environment, command) is settled while init sets up its mounts: the
+ * two run side by side from init's clone to the listener. */
+static int prepare_launch(struct sandbox *sb, struct vn_error *err)
+{
+	if (present_ownership(sb, err) < 0 ||
+	    choose_cwd(sb, err) < 0 ||
+	    build_environment(sb, err) < 0)
+		return -1;
+	find_command(sb);
+	return 0;
+}
+
+/* Queued for init, which takes it after it has handed over the listener. */
+static int send_launch(struct sandbox *sb, struct vn_error *err)
+{
+	struct tracee_launch launch = {
+		.cwd = sb->cwd,
+		.command = sb->command[0] ? sb->command : NULL,
+		.envp = sb->envp,
+	};
+	int r = tracee_send_launch(sb->sock[0], &launch);
+
+	/* EPIPE: init exited first and said why; its status is ours */
+	if (r < 0 && r != -EPIPE)
+		return vn_fail(err, -r, "send the command's launch to the sandbox");
 	return 0;
 }
 
@@ -819,13 +845,9 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	    mount_stage(sb, err) < 0 ||
 	    stage_layers(sb, err) < 0 ||
 	    recover_upper(sb, err) < 0 ||
-	    present_ownership(sb, err) < 0 ||
 	    mount_view(sb, err) < 0 ||
-	    stage_binds(sb, err) < 0 ||
-	    choose_cwd(sb, err) < 0 ||
-	    build_environment(sb, err) < 0)
+	    stage_binds(sb, err) < 0)
 		goto out;
-	find_command(sb);
 	sigfd = block_signals();
 	if (sigfd < 0) {
 		vn_fail(err, errno, "set up signal handling");
@@ -834,6 +856,10 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	if (start_init(sb, err) < 0)
 		goto out;
 	r = connect_network(sb, err);
+	if (r == 0)
+		r = prepare_launch(sb, err);
+	if (r == 0)
+		r = send_launch(sb, err);
 	if (r == 0)
 		r = receive_listener(sb, err);
 	if (r > 0 && start_workers(sb, err) < 0)

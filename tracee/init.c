@@ -15,11 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "tracee.h"
+#include "veneer/fdpass.h"
 
 #define EXIT_SETUP_FAILED 125
 #define EXIT_CANNOT_EXEC 126
@@ -104,7 +106,118 @@ static char **copy_argv(char *const *argv)
 	return copy;
 }
 
-static _Noreturn void exec_target(const struct tracee_config *cfg, char *const *argv)
+/* The launch travels as a memfd (an environment has no size bound a
+ * socket message would keep): its strings one after another, each with
+ * its NUL: the cwd, the command ("" for none), then the environment. */
+static int launch_write(int fd, const char *s)
+{
+	size_t len = strlen(s) + 1;
+
+	while (len) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int tracee_send_launch(int sock, const struct tracee_launch *launch)
+{
+	int fd = memfd_create("veneer-launch", MFD_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = launch_write(fd, launch->cwd);
+	if (r == 0)
+		r = launch_write(fd, launch->command ? launch->command : "");
+	for (char **e = launch->envp; r == 0 && *e; e++)
+		r = launch_write(fd, *e);
+	if (r == 0)
+		r = vn_send_fd(sock, fd);
+	close(fd);
+	return r;
+}
+
+/* The whole memfd, read by offset (the supervisor's writes left the
+ * shared file offset at its end); NULL and errno on failure. */
+static char *launch_read(int fd, size_t *size)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+
+	while (buf) {
+		ssize_t n = pread(fd, buf + len, cap - len, (off_t)len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == cap) {
+			char *more = realloc(buf, cap * 2);
+
+			if (!more)
+				free(buf);
+			buf = more;
+			cap *= 2;
+		}
+	}
+	*size = len;
+	return buf;
+}
+
+/* The launch's strings: init keeps them until the target is forked
+ * (never freed: init execs nothing and exits as the target does). */
+static int receive_launch(int sock, struct tracee_launch *launch)
+{
+	size_t size, n = 0, k = 0;
+	char *buf, *end;
+	int fd, r = vn_recv_fd(sock, &fd);
+
+	if (r <= 0) {
+		/* 0: the supervisor closed the socket (it failed and said why) */
+		if (r < 0)
+			fprintf(stderr, "veneer: receive the command's launch: %s\n", strerror(-r));
+		return -1;
+	}
+	buf = launch_read(fd, &size);
+	close(fd);
+	if (!buf) {
+		fprintf(stderr, "veneer: read the command's launch: %s\n", strerror(errno));
+		return -1;
+	}
+	end = buf + size;
+	for (char *p = buf; p < end; p += strlen(p) + 1)
+		n++;
+	if (size == 0 || end[-1] != '\0' || n < 2) {
+		fprintf(stderr, "veneer: the command's launch is malformed\n");
+		return -1;
+	}
+	launch->envp = calloc(n - 1, sizeof(*launch->envp));
+	if (!launch->envp) {
+		fprintf(stderr, "veneer: read the command's launch: %s\n", strerror(ENOMEM));
+		return -1;
+	}
+	launch->cwd = buf;
+	launch->command = buf + strlen(buf) + 1;
+	for (char *p = launch->command + strlen(launch->command) + 1; p < end; p += strlen(p) + 1)
+		launch->envp[k++] = p;
+	if (!launch->command[0])
+		launch->command = NULL;
+	return 0;
+}
+
+static _Noreturn void exec_target(const struct tracee_launch *launch, char *const *argv)
 {
 	sigset_t none;
 
@@ -113,11 +226,11 @@ static _Noreturn void exec_target(const struct tracee_config *cfg, char *const *
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
 	/* execvp searches the command's PATH, not init's */
-	environ = (char **)cfg->envp;
+	environ = launch->envp;
 	/* where the supervisor found it: one trapped execve, not one per
 	 * PATH directory before it; on failure, execvp's own search */
-	if (cfg->command)
-		execve(cfg->command, argv, environ);
+	if (launch->command)
+		execve(launch->command, argv, environ);
 	execvp(argv[0], argv);
 	if (errno == ENOENT) {
 		fprintf(stderr, "veneer: %s: command not found\n", argv[0]);
@@ -195,6 +308,7 @@ static _Noreturn void setup_failed(void)
 _Noreturn void tracee_main(const struct tracee_config *cfg)
 {
 	struct caller_text caller;
+	struct tracee_launch launch;
 	int listener = -1;
 	char **argv;
 	pid_t target;
@@ -227,10 +341,11 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 		setup_failed();
 	close(listener);
 	/* after the filter, which needs CAP_SYS_ADMIN to be installed */
-	if (tracee_drop_capabilities(cfg) < 0)
+	if (tracee_drop_capabilities(cfg) < 0 ||
+	    receive_launch(cfg->sock, &launch) < 0)
 		setup_failed();
-	if (chdir(cfg->cwd) < 0) {
-		fprintf(stderr, "veneer: enter the working directory %s: %s\n", cfg->cwd,
+	if (chdir(launch.cwd) < 0) {
+		fprintf(stderr, "veneer: enter the working directory %s: %s\n", launch.cwd,
 			strerror(errno));
 		setup_failed();
 	}
@@ -248,6 +363,6 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 		setup_failed();
 	}
 	if (target == 0)
-		exec_target(cfg, argv);
+		exec_target(&launch, argv);
 	reap_and_forward(target, cfg->sock);
 }

@@ -29,14 +29,21 @@ struct tracee_config {
 	const char *view;              /* the view, as the supervisor sees it */
 	const struct tracee_bind *binds;
 	size_t nbinds;
-	const char *cwd;               /* union path to start in */
 	char *const *argv;
-	const char *command;           /* argv[0] found along PATH in the union, or NULL */
 	int sock;                      /* the listener goes back over this */
 	struct tracee_filter filter;   /* traps the syscalls the supervisor answers */
 	const struct policy *policy;
-	char *const *envp;             /* the command's environment */
 	const char *hostname;          /* NULL: the host's, as the UTS namespace copied it */
+};
+
+/* What only the target needs: settled by the supervisor while init sets
+ * up its mounts (the two run side by side), queued for init with
+ * tracee_send_launch, and read by init once it has handed over the
+ * listener. */
+struct tracee_launch {
+	char *cwd;                     /* union path to start in */
+	char *command;                 /* argv[0] found along PATH in the union, or NULL */
+	char **envp;                   /* the command's environment */
 };
 
 /* mounts.c */
@@ -68,6 +75,9 @@ void tracee_filter_free(struct tracee_filter *f);
 int tracee_install_filter(const struct tracee_config *cfg, int *listener);
 int tracee_send_listener(int sock, int listener);
 
+/* init.c: the supervisor's side of the launch; 0 or -errno (-EPIPE:
+ * init has exited, and its status says why) */
+int tracee_send_launch(int sock, const struct tracee_launch *launch);
 /* init.c: pid 1 of the sandbox; never returns */
 _Noreturn void tracee_main(const struct tracee_config *cfg);
 
