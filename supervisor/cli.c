@@ -38,7 +38,7 @@ void cli_run_usage(FILE *out)
 	      "  --lower DIR           a read-only layer; repeat for more (at most 31),\n"
 	      "                        topmost first (default: /)\n"
 	      "  --upper DIR           the writable layer, created if missing (default: a\n"
-	      "                        throwaway directory removed at exit)\n"
+	      "                        throwaway upper in memory, gone at exit)\n"
 	      "  --bind SRC[:DEST][:ro]\n"
 	      "                        mount host path SRC at DEST (default: SRC) as it\n"
 	      "                        is, not unioned; :ro makes it read-only; DEST is\n"
