@@ -233,14 +233,22 @@ static const char *set_sync_wake_up(int fd)
 	return NULL;
 }
 
+/* What the target checks each answer against: its own stat of the file. */
+static struct stat emulated_file_stat(void)
+{
+	struct stat st;
+
+	if (stat(EMULATED_PATH, &st) < 0)
+		die("stat " EMULATED_PATH);
+	return st;
+}
+
 /* The target's side of --inject-open: times each open + close. */
 static void time_injected_open(double *t, long n)
 {
 	static char path[256] = EMULATED_PATH;
-	struct stat native, got;
+	struct stat native = emulated_file_stat(), got;
 
-	if (stat(EMULATED_PATH, &native) < 0)
-		die("stat " EMULATED_PATH);
 	for (long i = 0; i < n; i++) {
 		double t0 = now_us();
 		long v = syscall(__NR_getppid, path);
@@ -265,10 +273,8 @@ static void time_injected_open(double *t, long n)
 static void time_emulated_stat(double *t, long n)
 {
 	static char path[256] = EMULATED_PATH;
-	struct stat native, got;
+	struct stat native = emulated_file_stat(), got;
 
-	if (stat(EMULATED_PATH, &native) < 0)
-		die("stat " EMULATED_PATH);
 	for (long i = 0; i < n; i++) {
 		double t0 = now_us();
 		long v = syscall(__NR_getppid, path, &got);
