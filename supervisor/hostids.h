@@ -12,6 +12,7 @@ struct host_ids {
 	pid_t pid;
 	int sock;
 	pthread_mutex_t lock;
+	int cpu;              /* where the helper is kept: the asker's last CPU, or -1 */
 };
 
 /* Fork the helper; call while still in the host's user namespace. */
