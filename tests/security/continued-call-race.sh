@@ -86,45 +86,15 @@ assert_eq "$(wc -l <"$W/table")" "$(grep -c ' tries=' "$W/results")" "every race
 
 # is_rendering VIEW-OBJECT UPPER-OBJECT: the view's object is what the
 # supervisor renders for the upper's
-is_rendering() {
-	local v=$1 u=$2
-	[ -e "$u" ] || [ -L "$u" ] || return 1
-	[ "$(stat -c %F "$v")" = "$(stat -c %F "$u")" ] || return 1
-	if [ -L "$v" ]; then
-		[ "$(readlink "$v")" = "$(readlink "$u")" ]
-	elif [ -f "$v" ]; then
-		[ "$(stat -c %d:%i "$v")" = "$(stat -c %d:%i "$u")" ]
-	fi
-}
 
 problems=()
 # the view, seen from the host through the supervisor's root: no object
 # the target named (the supervisor stages it under one of these)
-view=
-for s in tmp run mnt var/tmp; do
-	if [ -d "/proc/$VPID/root/$s/view/proc" ]; then
-		view=/proc/$VPID/root/$s/view
-		break
-	fi
-done
-if [ -n "$view" ]; then
-	# a name the supervisor rendered is the union's: the upper has it
-	# (attack names exist nowhere else), and the view's copy is a bind
-	# of the upper's file, a directory, a FIFO, or a symlink with the same
-	# target; one the kernel made for the target matches nothing
-	while IFS= read -r h; do
-		[ -n "$h" ] || continue
-		rel=${h#"$view"}
-		if is_rendering "$h" "$U$rel"; then
-			note "rendered by the supervisor (the union has it): $rel"
-		else
-			echo "  in the view: $rel ($(stat -c %F "$h")), in the upper: $(stat -c %F "$U$rel" 2>&1)" >&2
-			problems+=("the target made $rel in the view")
-		fi
-	done < <(find "$view" -name "*$M*" 2>/dev/null || true)
-else
-	note "the view cannot be seen from the host (no /proc/$VPID/root/*/view): not inspected"
-fi
+made=$(sec_view_made_by_target "$VPID" "$U" "$M") ||
+	fail "the view cannot be seen from the host (no /proc/$VPID/root/*/view)"
+while IFS= read -r rel; do
+	[ -z "$rel" ] || problems+=("the target made $rel in the view")
+done <<<"$made"
 : >"$W/go"
 wait "$VPID" || problems+=("the sandbox exited $?")
 

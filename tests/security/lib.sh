@@ -195,3 +195,46 @@ sec_wait_ready() {
 		i=$((i + 1))
 	done
 }
+
+# sec_view_made_by_target PID UPPER MARK: the paths (one per line) under
+# the view of the sandbox whose supervisor is PID, named with MARK, that
+# the target made there itself.  A name the supervisor rendered is the
+# union's: the upper has it (attack names exist nowhere else), and the
+# view's copy is a bind of the upper's file, a directory, a FIFO, or a
+# symlink with the same target; one the kernel made for the target
+# matches nothing.  The view is seen from the host through the
+# supervisor's root (it stages it under one of /tmp /run /mnt /var/tmp);
+# returns 1 when the view cannot be found, which the caller must fail on
+# rather than check nothing.
+sec_view_made_by_target() {
+	local pid=$1 upper=$2 mark=$3 view='' s h rel
+
+	for s in tmp run mnt var/tmp; do
+		if [ -d "/proc/$pid/root/$s/view/proc" ]; then
+			view=/proc/$pid/root/$s/view
+			break
+		fi
+	done
+	[ -n "$view" ] || return 1
+	while IFS= read -r h; do
+		[ -n "$h" ] || continue
+		rel=${h#"$view"}
+		sec_is_rendering "$h" "$upper$rel" && continue
+		echo "  in the view: $rel ($(stat -c %F "$h")), in the upper: $(stat -c %F "$upper$rel" 2>&1)" >&2
+		echo "$rel"
+	done < <(find "$view" -name "*$mark*" 2>/dev/null || true)
+}
+
+# sec_is_rendering VIEW_OBJECT UPPER_OBJECT: the view's object is what the
+# supervisor renders for the upper's.
+sec_is_rendering() {
+	local v=$1 u=$2
+
+	[ -e "$u" ] || [ -L "$u" ] || return 1
+	[ "$(stat -c %F "$v")" = "$(stat -c %F "$u")" ] || return 1
+	if [ -L "$v" ]; then
+		[ "$(readlink "$v")" = "$(readlink "$u")" ]
+	elif [ -f "$v" ]; then
+		[ "$(stat -c %d:%i "$v")" = "$(stat -c %d:%i "$u")" ]
+	fi
+}

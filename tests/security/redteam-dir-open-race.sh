@@ -99,35 +99,11 @@ grep -q '^got /vnsec-sec ' "$W/results-user" &&
 # is_rendering VIEW-OBJECT UPPER-OBJECT: the view's object is what the
 # supervisor renders for the upper's (a bind of the upper's file, a
 # directory, a FIFO, a symlink with the same target)
-is_rendering() {
-	local v=$1 u=$2
-	[ -e "$u" ] || [ -L "$u" ] || return 1
-	[ "$(stat -c %F "$v")" = "$(stat -c %F "$u")" ] || return 1
-	if [ -L "$v" ]; then
-		[ "$(readlink "$v")" = "$(readlink "$u")" ]
-	elif [ -f "$v" ]; then
-		[ "$(stat -c %d:%i "$v")" = "$(stat -c %d:%i "$u")" ]
-	fi
-}
-view=
-for s in tmp run mnt var/tmp; do
-	if [ -d "/proc/$VPID/root/$s/view/proc" ]; then
-		view=/proc/$VPID/root/$s/view
-		break
-	fi
-done
-if [ -n "$view" ]; then
-	while IFS= read -r h; do
-		[ -n "$h" ] || continue
-		rel=${h#"$view"}
-		if ! is_rendering "$h" "$U$rel"; then
-			echo "  in the view: $rel ($(stat -c %F "$h")), in the upper: $(stat -c %F "$U$rel" 2>&1)" >&2
-			problems+=("the target made $rel in the view")
-		fi
-	done < <(find "$view" -name "*$M*" 2>/dev/null || true)
-else
-	note "the view cannot be seen from the host (no /proc/$VPID/root/*/view): not inspected"
-fi
+made=$(sec_view_made_by_target "$VPID" "$U" "$M") ||
+	fail "the view cannot be seen from the host (no /proc/$VPID/root/*/view)"
+while IFS= read -r rel; do
+	[ -z "$rel" ] || problems+=("the target made $rel in the view")
+done <<<"$made"
 : >"$W/go"
 wait "$VPID" || problems+=("the sandbox exited $?")
 
