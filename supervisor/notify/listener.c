@@ -130,6 +130,74 @@ static void send_reply(struct notify_call *c, struct seccomp_notif_resp *resp,
 	(void)ioctl(c->ctx->listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
 }
 
+/*
+ * SYNC_WAKE_UP wakes the worker on the notifying CPU, and the reply then
+ * wakes the target on the worker's: for one process making one call at a
+ * time that is the 5 us round trip (54 us without it, the other CPU woken
+ * from halt).  But when processes on two CPUs make calls, every wake-up
+ * pulls work onto the waker's CPU and the scheduler keeps herding them
+ * onto one (make -j2 kept 1.25 of 2 CPUs busy, the same wall time as
+ * -j1).  So the flag is on while calls come one at a time, off from the
+ * first call that overlaps another, and on again after a quiet spell
+ * without overlap.  Flips are rare (phases of a build), so a mutex orders
+ * them: the last ioctl is always the last decision.
+ */
+#define SYNC_QUIET_NS (20 * 1000 * 1000LL)
+
+static struct {
+	pthread_mutex_t lock;
+	bool usable;           /* the kernel took the flag at start */
+	bool on;               /* read unlocked as a hint */
+	int inflight;          /* atomic: calls taken and not yet answered */
+	long long last_overlap_ns; /* atomic */
+} wake = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static long long monotonic_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static void set_sync_wake(struct notify_ctx *ctx, bool on)
+{
+	pthread_mutex_lock(&wake.lock);
+	if (wake.on != on &&
+	    ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+		  on ? SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP : 0) == 0)
+		__atomic_store_n(&wake.on, on, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&wake.lock);
+}
+
+/* Called by a worker that has just taken a call. */
+static void call_taken(struct notify_ctx *ctx)
+{
+	int others = __atomic_fetch_add(&wake.inflight, 1, __ATOMIC_RELAXED);
+	bool on;
+	long long now;
+
+	if (!wake.usable)
+		return;
+	on = __atomic_load_n(&wake.on, __ATOMIC_RELAXED);
+	if (others > 0) {
+		__atomic_store_n(&wake.last_overlap_ns, monotonic_ns(), __ATOMIC_RELAXED);
+		if (on)
+			set_sync_wake(ctx, false);
+		return;
+	}
+	if (on)
+		return;
+	now = monotonic_ns();
+	if (now - __atomic_load_n(&wake.last_overlap_ns, __ATOMIC_RELAXED) > SYNC_QUIET_NS)
+		set_sync_wake(ctx, true);
+}
+
+static void call_answered(void)
+{
+	__atomic_sub_fetch(&wake.inflight, 1, __ATOMIC_RELAXED);
+}
+
 static bool holds_alone(const struct syscall_entry *entry, const struct seccomp_notif *req)
 {
 	uint64_t flags;
@@ -153,6 +221,7 @@ static void handle_one(struct notify_ctx *ctx, struct seccomp_notif *req,
 		ans = answer_error(ENOSYS);
 		if (ctx->verbose)
 			log_answer(&c, &ans);
+		call_answered();
 		send_reply(&c, resp, &ans);
 		return;
 	}
@@ -171,6 +240,7 @@ static void handle_one(struct notify_ctx *ctx, struct seccomp_notif *req,
 		ident_end();
 	if (ctx->verbose)
 		log_answer(&c, &ans);
+	call_answered();
 	send_reply(&c, resp, &ans);
 	vn_union_unlock(ctx->u);
 }
@@ -268,6 +338,7 @@ static void *worker_main(void *arg)
 				continue;
 			break; /* the listener is gone: the sandbox is over */
 		}
+		call_taken(ctx);
 		grow_if_backed_up(ctx);
 		handle_one(ctx, req, resp);
 	}
@@ -291,7 +362,11 @@ int notify_start(struct notify_ctx *ctx, int nworkers)
 				 ? sizes.seccomp_notif_resp : sizeof(struct seccomp_notif_resp);
 	pthread_mutex_init(&ctx->log_lock, NULL);
 	/* Wake the worker on the target's core (6.6+); older kernels say no. */
-	(void)ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	wake.usable = ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+			    SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
+	wake.on = wake.usable;
+	wake.inflight = 0;
+	wake.last_overlap_ns = 0;
 
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(WAKE_SIGNAL, &sa, NULL) < 0)
