@@ -349,5 +349,7 @@ struct vn_synth_file {
 };
 int vn_shadow_enable(struct vn_union *u, const struct vn_synth_file *files, size_t n);
 void vn_shadow_release(struct vn_union *u);
+/* Whether opening node for reading gives a made-up file, not the layer's. */
+bool vn_node_made_up(struct vn_union *u, const struct vn_node *node);
 
 #endif

@@ -180,7 +180,8 @@ static struct answer open_path(struct notify_call *c, struct target_path *tp, in
  * check opens, read-only, what a continued directory open could reach
  * (docs/design.md).  Binds fill the target's mount table: past
  * REOPEN_BINDS_MAX binds in the view, and whenever binding fails, the fd
- * is injected as before.
+ * is injected as before.  A made-up file (union/shadow.c) has no layer
+ * file to bind: it is always injected.
  */
 #define REOPEN_SLOTS 4096 /* power of two */
 #define REOPEN_BINDS_MAX 4096
@@ -214,7 +215,7 @@ static bool open_continues_to_bind(struct notify_call *c, const struct target_pa
 	       (o->flags & O_ACCMODE) == O_RDONLY &&
 	       !(o->flags & (O_CREAT | O_TRUNC | O_PATH)) &&
 	       vn_view_binds(c->ctx->u) < REOPEN_BINDS_MAX &&
-	       opened_before(&tp->node.st);
+	       !vn_node_made_up(c->ctx->u, &tp->node) && opened_before(&tp->node.st);
 }
 
 /* 0 when the kernel will find the bind at the target's path.  The walk
