@@ -1,7 +1,7 @@
 #!/bin/bash
 # finding: red team (e0ca356): a file's second and later read-only opens (open, openat) are bound in the view and continued, so the kernel reads the path and the dirfd again
 # invariant: whatever the re-read path or dirfd names, the target gets a read-only fd of something the union holds or of a passthrough mount: nothing it does with the fd (write, ftruncate, fchmod, creates relative to it) changes the host, a lower, another sandbox's upper or the view; a file the union removed (a whited-out lower file that was bound) never opens; a presented non-root identity that wins the race may read a bound file it may not (fidelity, not a boundary: reported, with the file's mode unchanged)
-# attack: a second thread flips the path of open(O_RDONLY) of a bound file between it and a union directory, '..' routes into a lower out of /proc and /dev/shm, /proc/self/root, a planted link to the host home, a bound lower file since unlinked and a root-only file bound by root; another dup2s an O_PATH fd of a root-only directory over openat's dirfd; every fd won is written, truncated, fchmodded and used to create, mkdir and symlink, as root and as presented uid 1000
+# attack: without a race, presented uid 1000 opens root's bound 0600 files by every route ('..' out of /proc, /dev/shm, /sys; /proc/self/root, /proc/1/root, /proc/self/cwd; the magic links of its O_PATH fd; root's O_PATH and directory fds kept across setuid); then a second thread flips the path of open(O_RDONLY) of a bound file between it and a union directory, '..' routes into a lower out of /proc and /dev/shm, /proc/self/root, a planted link to the host home, a bound lower file since unlinked and a root-only file bound by root; another dup2s an O_PATH fd of a root-only directory over openat's dirfd; every fd won is written, truncated, fchmodded and used to create, mkdir and symlink, as root and as presented uid 1000
 source "$(dirname "$0")/lib.sh"
 require_veneer
 require_cmd python3 setpriv
@@ -89,6 +89,31 @@ print("%s %s %s tries=%d benign=%d other=%d failed=%d %s" % (mode, benign, attac
       " ".join("%s=%d" % kv for kv in sorted(errs.items()))), flush=True)
 EOF
 
+cat >"$W/direct.py" <<'EOF'
+# no race: root's hot 0600 files (bound in the view) by every route, as
+# presented uid 1000, three times each (the reopens a bind would serve)
+import os
+os.chdir("/vnsec-pub")
+held = os.open("/vnsec-priv", os.O_PATH)
+heldd = os.open("/vnsec-priv", os.O_RDONLY | os.O_DIRECTORY)
+os.setgroups([]); os.setresgid(1000, 1000, 1000); os.setresuid(1000, 1000, 1000)
+opath = os.open("/vnsec-pub/own600", os.O_PATH)
+routes = [(p, lambda p=p: os.open(p, os.O_RDONLY)) for p in (
+    "/vnsec-priv/secret", "/vnsec-pub/own600", "/proc/self/../../vnsec-priv/secret",
+    "/dev/shm/../../vnsec-priv/secret", "/sys/../vnsec-priv/secret", "/proc/self/root/vnsec-priv/secret",
+    "/proc/1/root/vnsec-priv/secret", "/proc/self/cwd/../vnsec-priv/secret",
+    "/proc/self/fd/%d" % opath, "/dev/fd/%d" % opath, "/proc/thread-self/fd/%d" % opath,
+    "/proc/self/fd/%d/secret" % heldd)]
+routes += [("openat(root's O_PATH fd)", lambda: os.open("secret", os.O_RDONLY, dir_fd=held)),
+           ("openat(root's directory fd)", lambda: os.open("secret", os.O_RDONLY, dir_fd=heldd))]
+for name, fn in routes:
+    for k in range(3):
+        try:
+            fd = fn(); print("%s: OPENED %r" % (name, os.read(fd, 40))); os.close(fd)
+        except OSError as e:
+            print("%s: %s" % (name, e.strerror))
+EOF
+
 # MODE BENIGN ATTACK [NAME]; the hot files were opened three times first
 cat >"$W/table-user" <<EOF
 path /vnsec-pub/secret /vnsec-priv/secret
@@ -118,11 +143,13 @@ set -e
 mkdir -p /vnsec-priv /vnsec-pub
 echo "root secret" >/vnsec-priv/secret; chmod 600 /vnsec-priv/secret; chmod 700 /vnsec-priv
 echo public >/vnsec-pub/secret; chmod 644 /vnsec-pub/secret; echo pubfile >/vnsec-pub/file
+echo "root own" >/vnsec-pub/own600; chmod 600 /vnsec-pub/own600
 ln -s '"$REAL_HOME"' /proc/self/../../vnsec-plant-'"$M"' || true
-for i in 1 2 3; do cat /vnsec-priv/secret /vnsec-pub/secret /vnsec-pub/file /lw/file /lw/gone >/dev/null; done
+for i in 1 2 3; do cat /vnsec-priv/secret /vnsec-pub/secret /vnsec-pub/file /vnsec-pub/own600 /lw/file /lw/gone >/dev/null; done
 awk "{print \$5}" /proc/self/mountinfo | grep -E "^/(vnsec-p|lw/)" | sort >/w/bound
 rm /lw/gone
 set +e
+python3 /w/direct.py >/w/direct-user 2>>/w/errors
 setpriv --reuid=1000 --regid=1000 --clear-groups sh -c "$0" sh /w/results-user /w/table-user
 sh -c "$0" sh /w/results-root /w/table-root
 : >/w/ready
@@ -132,7 +159,7 @@ i=0; while [ ! -e /w/go ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done'
 VPID=$!
 sec_wait_ready "$W/ready" "$VPID" "$T/run.err" 200
 [ ! -s "$W/errors" ] || { show_file "errors" "$W/errors" >&2; fail "a race could not run"; }
-assert_files_eq <(printf '/lw/file\n/lw/gone\n/vnsec-priv/secret\n/vnsec-pub/file\n/vnsec-pub/secret\n') "$W/bound" \
+assert_files_eq <(printf '/lw/file\n/lw/gone\n/vnsec-priv/secret\n/vnsec-pub/file\n/vnsec-pub/own600\n/vnsec-pub/secret\n') "$W/bound" \
 	"the files opened three times are bound in the view (else the attack reaches no continued open)"
 grep -E '^(path|dirfd) .*tries=' "$W/results-user" "$W/results-root" | sed 's/^/  /'
 assert_eq "$(($(wc -l <"$W/table-user") + $(wc -l <"$W/table-root")))" \
@@ -141,6 +168,11 @@ sort -u "$W/results-user" | grep -E '^(got|use) ' | sed 's/^/  uid 1000 /' | hea
 sort -u "$W/results-root" | grep -E '^(got|use) ' | sed 's/^/  root /' | head -n 60 || true
 
 problems=()
+# without a race, no route opens root's bound files for uid 1000
+[ "$(wc -l <"$W/direct-user")" -eq 42 ] || { show_file direct-user "$W/direct-user" >&2; fail "the routes without a race did not all run"; }
+if grep -v ': Permission denied$' "$W/direct-user" >&2; then
+	problems+=("without a race, presented uid 1000 opened (or got another answer than EACCES for) root's bound 0600 file")
+fi
 # a read-only open gives no fd that writes: not the file, nor its mode
 if grep -E '^use .* (write|ftruncate): ok$' "$W/results-user" "$W/results-root" >&2; then
 	problems+=("an fd from a continued read-only open wrote or truncated its file")
