@@ -1,6 +1,6 @@
 #!/bin/bash
 # finding: red team (e0ca356): files read again and again are bound in the view and their opens continued; the fd is then the kernel's open of the view's bind
-# invariant: an fd from a continued read-only open (a file's second and later opens) is the union's file as natively: after the file is renamed, unlinked, renamed over, its directory renamed, chmodded, truncated or copied up (by the holder or another process), its readlink through /proc/self/fd, fstat, fstatvfs's read-only flag and content are what a host program holding the same file would see; and every later open of the path reads what the union holds
+# invariant: an fd from a continued read-only open (a file's second and later opens) is the union's file as natively: after the file is renamed, unlinked, renamed over, its directory renamed, chmodded, truncated or copied up (by the holder or another process), its readlink through /proc/self/fd, fstat, fstatvfs's read-only flag, content and fchmod by its owner are what a host program holding the same file would see; and every later open of the path reads what the union holds
 # attack: a fixed sequence of holders (three opens of each file: the first injected, the others continued) then a change of the file by the holder or a child, run inside (over a lower and in the upper) and natively with the answers compared line by line
 source "$(dirname "$0")/lib.sh"
 require_veneer
@@ -28,7 +28,10 @@ def desc(fd):
     st = os.fstat(fd)
     data = os.pread(fd, 100, 0).decode(errors="replace").split()
     ro = os.fstatvfs(fd).f_flag & os.ST_RDONLY
-    return "link=%s mode=%o size=%d nlink=%d ro=%d data=%s" % (l, st.st_mode, st.st_size, st.st_nlink, ro, data)
+    # fchmod to the mode it has: what an fd's owner may do, natively ok
+    try: os.fchmod(fd, st.st_mode & 0o7777); ch = "ok"
+    except OSError as e: ch = os.strerror(e.errno)
+    return "link=%s mode=%o size=%d nlink=%d ro=%d data=%s fchmod=%s" % (l, st.st_mode, st.st_size, st.st_nlink, ro, data, ch)
 def bound(path):
     with open("/proc/self/mountinfo") as m:
         return any(line.split()[4] == path for line in m)
