@@ -265,8 +265,6 @@ void vn_view_rename(struct vn_union *u, const char *from, const char *to);
 void vn_view_retire_dir(struct vn_union *u, const char *path, const struct stat *st);
 /* Changes whenever a view path moves or goes (for caches of view paths). */
 uint64_t vn_view_generation(const struct vn_union *u);
-/* How many read-only binds (files, devices) the view holds now. */
-int vn_view_binds(const struct vn_union *u);
 
 /* union/owner.c: presented ownership.  Over a base owned by ids the
  * sandbox's user namespace does not map, the union shows every object's
@@ -349,7 +347,5 @@ struct vn_synth_file {
 };
 int vn_shadow_enable(struct vn_union *u, const struct vn_synth_file *files, size_t n);
 void vn_shadow_release(struct vn_union *u);
-/* Whether opening node for reading gives a made-up file, not the layer's. */
-bool vn_node_made_up(struct vn_union *u, const struct vn_node *node);
 
 #endif

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,7 +30,6 @@ struct open_request {
 	uint64_t flags;
 	uint64_t resolve;
 	mode_t mode;      /* for O_CREAT and O_TMPFILE */
-	bool flags_in_registers; /* open, openat: the kernel cannot read others */
 };
 
 /* Flags no open accepts together (fs/open.c build_open_flags): O_CREAT
@@ -163,84 +161,6 @@ static struct answer open_path(struct notify_call *c, struct target_path *tp, in
 	if (r < 0)
 		return answer_error(-r);
 	return answer_continue();
-}
-
-/* ------------------------------------------------ files read again and again
- *
- * An injected fd costs the ADDFD round trip: the kernel wakes the target
- * with a plain complete(), so off the worker's CPU, and the worker waits
- * for the target to take the fd (67 us on an idle 2-CPU VM, where a reply
- * costs 5).  A file opened for reading again and again (the headers every
- * compiler of a build reads, /etc/passwd for each name `ls -l` prints, the
- * modules every python imports) is instead bound read-only in the view on
- * its second open, as executables and O_PATH opens are, and that open and
- * the later ones are continued: the kernel opens the bind.  Only open and
- * openat, whose flags the kernel reads from the registers the filter saw:
- * read-only, nothing created or truncated, so a path rewritten after the
- * check opens, read-only, what a continued directory open could reach
- * (docs/design.md).  Binds fill the target's mount table: past
- * REOPEN_BINDS_MAX binds in the view, and whenever binding fails, the fd
- * is injected as before.  A made-up file (union/shadow.c) has no layer
- * file to bind: it is always injected.
- */
-#define REOPEN_SLOTS 4096 /* power of two */
-#define REOPEN_BINDS_MAX 4096
-
-static struct {
-	pthread_mutex_t lock;
-	struct {
-		dev_t dev;
-		ino_t ino;
-	} seen[REOPEN_SLOTS]; /* the file last opened of each slot */
-} reopen = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-/* Whether this file was opened before; remembered for next time. */
-static bool opened_before(const struct stat *st)
-{
-	size_t i = (size_t)((st->st_ino * 0x9e3779b97f4a7c15ull) ^ st->st_dev) & (REOPEN_SLOTS - 1);
-	bool seen;
-
-	pthread_mutex_lock(&reopen.lock);
-	seen = reopen.seen[i].ino == st->st_ino && reopen.seen[i].dev == st->st_dev;
-	reopen.seen[i].dev = st->st_dev;
-	reopen.seen[i].ino = st->st_ino;
-	pthread_mutex_unlock(&reopen.lock);
-	return seen;
-}
-
-static bool open_continues_to_bind(struct notify_call *c, const struct target_path *tp,
-				   const struct open_request *o)
-{
-	return o->flags_in_registers && S_ISREG(tp->node.st.st_mode) &&
-	       (o->flags & O_ACCMODE) == O_RDONLY &&
-	       !(o->flags & (O_CREAT | O_TRUNC | O_PATH)) &&
-	       vn_view_binds(c->ctx->u) < REOPEN_BINDS_MAX &&
-	       !vn_node_made_up(c->ctx->u, &tp->node) && opened_before(&tp->node.st);
-}
-
-/* 0 when the kernel will find the bind at the target's path.  The walk
- * that renders the way is a second walk: unless it finds the file the
- * first one checked, tp is left as the first walk found it and the open
- * is injected from there. */
-static int bind_for_reopen(struct notify_call *c, struct target_path *tp, int flags)
-{
-	struct vn_node checked = tp->node;
-	int r;
-
-	if (tp->kind != TARGET_UNION)
-		return -EXDEV;
-	r = target_render(c, tp, flags);
-	if (r == 0 && (tp->kind != TARGET_UNION || tp->node.st.st_dev != checked.st.st_dev ||
-		       tp->node.st.st_ino != checked.st.st_ino))
-		r = -EAGAIN;
-	if (r == 0)
-		r = vn_render_bind(c->ctx->u, &tp->node);
-	if (r < 0) {
-		tp->kind = TARGET_UNION;
-		tp->err = 0;
-		tp->node = checked;
-	}
-	return r;
 }
 
 static int creation_mode(struct notify_call *c, const struct open_request *o, mode_t *mode)
@@ -464,13 +384,11 @@ static struct answer open_common(struct notify_call *c, const struct open_reques
 		return open_special(c, &tp, flags);
 	if (open_may_write(o->flags))
 		return tp.node.layer > 0 ? open_copy_up(c, &tp, o) : open_upper_for_write(c, &tp, o);
-	if (tp.node.layer > 0)
-		stale_note_open(c->ctx, &tp.node.st);
-	if (open_continues_to_bind(c, &tp, o) && bind_for_reopen(c, &tp, flags) == 0)
-		return answer_continue();
 	fd = vn_open_node(c->ctx->u, &tp.node, layer_open_flags(o->flags));
 	if (fd < 0)
 		return answer_error(-fd);
+	if (tp.node.layer > 0)
+		stale_note_open(c->ctx, &tp.node.st);
 	return answer_fd(fd, o->flags & O_CLOEXEC);
 }
 
@@ -479,7 +397,6 @@ struct answer sys_open(struct notify_call *c)
 	const __u64 *a = c->req->data.args;
 	struct open_request o = {
 		.dirfd = AT_FDCWD, .path = a[0], .flags = legacy_open_flags(a[1]), .mode = (mode_t)a[2],
-		.flags_in_registers = true,
 	};
 
 	return open_common(c, &o);
@@ -490,7 +407,6 @@ struct answer sys_openat(struct notify_call *c)
 	const __u64 *a = c->req->data.args;
 	struct open_request o = {
 		.dirfd = (int)a[0], .path = a[1], .flags = legacy_open_flags(a[2]), .mode = (mode_t)a[3],
-		.flags_in_registers = true,
 	};
 
 	return open_common(c, &o);

@@ -19,7 +19,6 @@ struct vn_view {
 	pthread_mutex_t bind_lock; /* one bind per placeholder, even when workers race */
 	uint64_t generation;   /* bumped when a view path moves or goes */
 	struct view_rendered *rendered; /* directories known to be in the view */
-	int binds;             /* atomic: read-only binds mounted in the view now */
 };
 
 /* cache.c */

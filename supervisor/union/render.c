@@ -182,7 +182,7 @@ static int view_remove(struct vn_view *v, const char *rel)
 	}
 	snprintf(mnt, sizeof(mnt), "/proc/self/fd/%d/%s", parent, name);
 	while (umount2(mnt, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
-		__atomic_sub_fetch(&v->binds, 1, __ATOMIC_RELAXED);
+		;
 	/* what the bind covered: a placeholder file, or a directory */
 	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		r = errno == ENOENT ? 0 : -errno;
@@ -466,7 +466,6 @@ static int bind_node_locked(struct vn_union *u, const struct vn_node *node)
 	/* no MOVE_MOUNT_T_SYMLINKS: the placeholder itself, never a link */
 	if (syscall(SYS_move_mount, tree, "", parent, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return -errno;
-	__atomic_add_fetch(&v->binds, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -631,11 +630,6 @@ void vn_view_rename(struct vn_union *u, const char *from, const char *to)
 		__atomic_add_fetch(&v->generation, 1, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&v->bind_lock);
-}
-
-int vn_view_binds(const struct vn_union *u)
-{
-	return u->view ? __atomic_load_n(&u->view->binds, __ATOMIC_RELAXED) : 0;
 }
 
 uint64_t vn_view_generation(const struct vn_union *u)

@@ -328,11 +328,6 @@ bool union_shadowed(struct vn_union *u, const struct vn_node *node, int flags)
 	return made_up;
 }
 
-bool vn_node_made_up(struct vn_union *u, const struct vn_node *node)
-{
-	return union_shadowed(u, node, O_RDONLY);
-}
-
 int union_shadow_open(struct vn_union *u, const struct vn_node *node, int flags)
 {
 	struct shadow_entry *e = entry_for(u, node);
