@@ -213,15 +213,21 @@ struct answer sys_statfs(struct notify_call *c)
 	return statfs_node(c, &tp.node, a[1]);
 }
 
-/* A union directory's fd is a view directory: say what file system the
- * union directory is on (tools such as fts choose strategies by it). */
+/* A union directory's fd is a view directory, a lower file's is the
+ * layer's read-only file: say what file system the union object is on, as
+ * statfs of its path does (tools such as fts choose strategies by it, and
+ * a lower file's fd said read-only where the union is not). */
 struct answer sys_fstatfs(struct notify_call *c)
 {
 	struct vn_node node;
-	struct answer ans;
+	int file, r = target_fd_object(c, (int)c->req->data.args[0], &node, &file);
 
-	if (fd_reader(c, &node, &ans, NULL))
-		return ans;
+	if (file >= 0)
+		close(file);
+	if (r < 0)
+		return answer_error(-r);
+	if (r == 0)
+		return answer_continue();
 	return statfs_node(c, &node, c->req->data.args[1]);
 }
 
