@@ -177,7 +177,7 @@ static size_t pack_entries(const struct snapshot *s, size_t *index, char *buf, s
 
 static struct answer getdents_common(struct notify_call *c, bool old_format)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct dirstream_cache *cache = c->ctx->dirs;
 	size_t count = a[2] > (1u << 20) ? (1u << 20) : a[2];
 	char path[PATH_MAX];

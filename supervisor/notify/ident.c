@@ -245,20 +245,15 @@ static struct ident *ident_add(struct ident_table *t, pid_t tid, const struct vn
 /* Tgid and PPid of a thread, from /proc. */
 static int proc_parents(pid_t tid, pid_t *tgid, pid_t *ppid)
 {
-	char path[64], line[256];
-	FILE *f;
-	int found = 0;
+	long group, parent;
+	const struct proc_field fields[] = { { "Tgid:", 10, &group }, { "PPid:", 10, &parent } };
+	int r = proc_fields(tid, "status", fields, 2);
 
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (found < 2 && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Tgid: %d", tgid) == 1 || sscanf(line, "PPid: %d", ppid) == 1)
-			found++;
-	}
-	fclose(f);
-	return found == 2 ? 0 : -ESRCH;
+	if (r < 0)
+		return r;
+	*tgid = (pid_t)group;
+	*ppid = (pid_t)parent;
+	return 0;
 }
 
 /* ------------------------------------------------ exec, applied late */
@@ -585,7 +580,7 @@ enum id_call { SET_ONE, SET_RE, SET_RES, SET_FS };
 
 static struct answer change_ids(struct notify_call *c, bool gid, enum id_call call)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	bool priv = vn_capable(&c->cred, gid ? CAP_SETGID : CAP_SETUID);
 	uint32_t ids[4];
 	int64_t r;
@@ -627,7 +622,7 @@ struct answer sys_setfsgid(struct notify_call *c) { return change_ids(c, true, S
 
 struct answer sys_setgroups(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	int64_t n = (int)a[0];
 	int r;
 
@@ -649,7 +644,7 @@ struct answer sys_getegid(struct notify_call *c) { return answer_value(c->cred.e
 
 static struct answer get_res(struct notify_call *c, const uint32_t ids[3])
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 
 	for (int i = 0; i < 3; i++)
 		if (notify_write(c, a[i], &ids[i], sizeof(ids[i])) < 0)
@@ -675,7 +670,7 @@ struct answer sys_getresgid(struct notify_call *c)
 
 struct answer sys_getgroups(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	int64_t size = (int)a[0];
 	size_t bytes = (size_t)c->cred.ngroups * sizeof(gid_t);
 
@@ -749,7 +744,7 @@ int ident_exec(struct notify_call *c, const struct stat *st)
 /* PR_SET_KEEPCAPS and PR_CAPBSET_DROP are noted; the kernel runs every prctl. */
 struct answer sys_prctl(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 
 	if (a[0] == PR_SET_KEEPCAPS && a[1] <= 1 && c->cred.keepcaps != (a[1] == 1)) {
 		c->cred.keepcaps = a[1] == 1;
@@ -770,7 +765,7 @@ struct answer sys_prctl(struct notify_call *c)
  * the call. */
 struct answer sys_capset(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct __user_cap_header_struct head;
 	struct __user_cap_data_struct data[2];
 	uint64_t effective, permitted;

@@ -29,30 +29,6 @@
 
 #include "notify.h"
 
-static void log_answer(struct notify_call *c, const struct answer *ans)
-{
-	struct notify_ctx *ctx = c->ctx;
-
-	pthread_mutex_lock(&ctx->log_lock);
-	switch (ans->kind) {
-	case ANSWER_VALUE:
-		fprintf(stderr, "veneer: [%d] %s(%s) = %lld\n", c->pid, c->name, c->detail,
-			(long long)ans->val);
-		break;
-	case ANSWER_ERROR:
-		fprintf(stderr, "veneer: [%d] %s(%s) = -1 %s\n", c->pid, c->name, c->detail,
-			strerrorname_np((int)ans->val) ? strerrorname_np((int)ans->val) : "E?");
-		break;
-	case ANSWER_CONTINUE:
-		fprintf(stderr, "veneer: [%d] %s(%s) -> kernel\n", c->pid, c->name, c->detail);
-		break;
-	case ANSWER_FD:
-		fprintf(stderr, "veneer: [%d] %s(%s) = injected fd\n", c->pid, c->name, c->detail);
-		break;
-	}
-	pthread_mutex_unlock(&ctx->log_lock);
-}
-
 /* An fd answer: ADDFD with SEND, at the number reserved for it if the
  * call reserved one (SETFD replaces the placeholder in one step, so the
  * target never sees the number free).  0, or the errno of the failure:
@@ -60,7 +36,7 @@ static void log_answer(struct notify_call *c, const struct answer *ans)
 static int send_fd(struct notify_call *c, const struct answer *ans)
 {
 	struct seccomp_notif_addfd addfd = {
-		.id = c->req->id,
+		.id = c->id,
 		.flags = SECCOMP_ADDFD_FLAG_SEND | (c->reserved ? SECCOMP_ADDFD_FLAG_SETFD : 0),
 		.srcfd = (__u32)ans->fd,
 		.newfd = c->reserved ? (__u32)c->slot : 0,
@@ -77,10 +53,10 @@ static int send_fd(struct notify_call *c, const struct answer *ans)
 	return err;
 }
 
-int notify_reserve_fd(struct notify_call *c)
+static int listener_reserve_fd(struct notify_call *c)
 {
 	struct seccomp_notif_addfd addfd = {
-		.id = c->req->id,
+		.id = c->id,
 		.srcfd = (__u32)c->ctx->placeholder,
 		/* an exec by another thread meanwhile ends this call: the new
 		 * program must not inherit the placeholder */
@@ -93,6 +69,24 @@ int notify_reserve_fd(struct notify_call *c)
 	c->reserved = true;
 	c->slot = fd;
 	return 0;
+}
+
+static bool listener_call_valid(struct notify_call *c)
+{
+	return ioctl(c->ctx->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &c->id) == 0;
+}
+
+static int listener_replace_fd(struct notify_call *c, int fd, int file, bool cloexec)
+{
+	struct seccomp_notif_addfd addfd = {
+		.id = c->id,
+		.flags = SECCOMP_ADDFD_FLAG_SETFD,
+		.srcfd = (__u32)file,
+		.newfd = (__u32)fd,
+		.newfd_flags = cloexec ? O_CLOEXEC : 0,
+	};
+
+	return ioctl(c->ctx->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0 ? -errno : 0;
 }
 
 static void send_reply(struct notify_call *c, struct seccomp_notif_resp *resp,
@@ -112,7 +106,7 @@ static void send_reply(struct notify_call *c, struct seccomp_notif_resp *resp,
 		ans = &fallback;
 	}
 	memset(resp, 0, c->ctx->resp_size);
-	resp->id = c->req->id;
+	resp->id = c->id;
 	switch (ans->kind) {
 	case ANSWER_VALUE:
 		resp->val = ans->val;
@@ -198,51 +192,23 @@ static void call_answered(void)
 	__atomic_sub_fetch(&wake.inflight, 1, __ATOMIC_RELAXED);
 }
 
-static bool holds_alone(const struct syscall_entry *entry, const struct seccomp_notif *req)
+/* The backend's answer: the in-flight count drops before the reply, whose
+ * wake-up may let the target's next call reach another worker first. */
+static void listener_reply(struct notify_call *c, const struct answer *ans)
 {
-	uint64_t flags;
-
-	if (entry->hold != HOLD_BY_OPEN_FLAGS)
-		return entry->hold == HOLD_ALONE;
-	flags = req->data.args[entry->flags_arg];
-	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC | __O_TMPFILE));
+	call_answered();
+	send_reply(c, c->backend, ans);
 }
 
 static void handle_one(struct notify_ctx *ctx, struct seccomp_notif *req,
 		       struct seccomp_notif_resp *resp)
 {
-	struct notify_call c = { .ctx = ctx, .req = req, .pid = (pid_t)req->pid };
-	const struct syscall_entry *entry = notify_lookup(req->data.nr);
-	struct answer ans;
+	struct notify_call c = {
+		.ctx = ctx, .nr = req->data.nr, .id = req->id, .pid = (pid_t)req->pid, .backend = resp,
+	};
 
-	if (!entry) {
-		/* The filter and the table agree, so this is a bug: fail closed. */
-		c.name = "unknown";
-		ans = answer_error(ENOSYS);
-		if (ctx->verbose)
-			log_answer(&c, &ans);
-		call_answered();
-		send_reply(&c, resp, &ans);
-		return;
-	}
-	c.name = entry->name;
-	/* held until the reply is sent: a continued call finds the view as
-	 * its answer left it */
-	if (holds_alone(entry, req))
-		vn_union_write_lock(ctx->u);
-	else
-		vn_union_read_lock(ctx->u);
-	stale_swap_pending(&c);
-	if (ctx->presented)
-		ident_begin(&c);
-	ans = entry->handler(&c);
-	if (ctx->presented)
-		ident_end();
-	if (ctx->verbose)
-		log_answer(&c, &ans);
-	call_answered();
-	send_reply(&c, resp, &ans);
-	vn_union_unlock(ctx->u);
+	memcpy(c.args, req->data.args, sizeof(c.args));
+	notify_dispatch(&c);
 }
 
 /* The kernel says POLLHUP once no task uses the filter any more. */
@@ -347,12 +313,20 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+static const struct backend_ops listener_ops = {
+	.reply = listener_reply,
+	.call_valid = listener_call_valid,
+	.reserve_fd = listener_reserve_fd,
+	.replace_fd = listener_replace_fd,
+};
+
 int notify_start(struct notify_ctx *ctx, int nworkers)
 {
 	struct seccomp_notif_sizes sizes;
 	struct sigaction sa = { .sa_handler = wake_handler };
 	int r;
 
+	ctx->ops = &listener_ops;
 	ctx->placeholder = -1;
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
 		return -errno;

@@ -11,7 +11,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -52,7 +51,7 @@ static ssize_t mem_io(pid_t pid, uint64_t addr, void *buf, size_t len, bool writ
 
 bool notify_id_valid(struct notify_call *c)
 {
-	return ioctl(c->ctx->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &c->req->id) == 0;
+	return c->ctx->ops->call_valid(c);
 }
 
 int notify_read(struct notify_call *c, uint64_t addr, void *buf, size_t len)

@@ -34,7 +34,26 @@ struct view_path_cache;
 struct stale_table;
 struct ident_table;
 
+struct notify_call;
+struct answer;
+
+/* What only the backend can do for a call, on the decoders' behalf. */
+struct backend_ops {
+	/* Give the call its answer (an fd answer's fd is closed after). */
+	void (*reply)(struct notify_call *c, const struct answer *ans);
+	/* The task that made the call is still in it: what was read from
+	 * its memory is its own (a pid may be reused). */
+	bool (*call_valid)(struct notify_call *c);
+	/* Hold an fd number in the caller for the fd answer to come (the
+	 * answer then lands there): 0, or -EMFILE, -ENOENT... */
+	int (*reserve_fd)(struct notify_call *c);
+	/* Put `file` in place of the caller's fd `fd`, as dup2 would, with
+	 * close-on-exec as given: 0 or -errno. */
+	int (*replace_fd)(struct notify_call *c, int fd, int file, bool cloexec);
+};
+
 struct notify_ctx {
+	const struct backend_ops *ops;
 	struct vn_union *u;
 	int listener;
 	pid_t init_pid;          /* the sandbox's init, as our /proc numbers it */
@@ -90,9 +109,15 @@ struct open_change {
 	ino_t ino;            /* the unnamed file */
 };
 
+/* One intercepted call, as every backend sees it: the decoders read its
+ * number and arguments here and ask the backend (ctx->ops) for what only
+ * the backend can do. */
 struct notify_call {
 	struct notify_ctx *ctx;
-	struct seccomp_notif *req;
+	int nr;
+	uint64_t args[6];
+	uint64_t id;            /* the backend's handle of the call */
+	void *backend;          /* and its own state for the call */
 	pid_t pid;
 	const char *name;       /* syscall name, for -v */
 	char detail[PATH_MAX + 64];
@@ -207,6 +232,25 @@ struct syscall_entry {
 	bool presented_only;  /* trapped only when ownership is presented */
 };
 const struct syscall_entry *notify_lookup(int nr);
+
+/* proc.c: numbers from /proc/PID/<file> ("status", "fdinfo/3"), by their
+ * "Key:" (with the colon), in the given base; all found: 0, else -ESRCH
+ * (also when the process is gone) or -errno. */
+struct proc_field {
+	const char *key;
+	int base;
+	long *value;
+};
+int proc_fields(pid_t pid, const char *file, const struct proc_field *fields, size_t n);
+
+/* dispatch.c: the decoder for c->nr, with what every call needs around it;
+ * the answer goes out by ctx->ops->reply. */
+void notify_dispatch(struct notify_call *c);
+/* Reserve the target's lowest free fd number for this call's fd answer
+ * (the backend holds it until the answer takes it):
+ * 0, -EMFILE when the target has no room, -ENOENT when it is gone. */
+int notify_reserve_fd(struct notify_call *c);
+
 /* Every syscall the decoders answer, for the filter; returns the count. */
 size_t notify_trapped_syscalls(int *out, size_t max, bool presented);
 
@@ -334,10 +378,6 @@ void dirstream_cache_free(struct dirstream_cache *cache);
 
 /* listener.c */
 int notify_start(struct notify_ctx *ctx, int nworkers);
-/* Reserve the target's lowest free fd number for this call's fd answer
- * (a placeholder on /dev/null sits there until the answer replaces it):
- * 0, -EMFILE when the target has no room, -ENOENT when it is gone. */
-int notify_reserve_fd(struct notify_call *c);
 /* Stop and join the workers (init is gone: no call will come). */
 void notify_stop(struct notify_ctx *ctx);
 

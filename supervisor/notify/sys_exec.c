@@ -159,12 +159,12 @@ static struct answer exec_path(struct notify_call *c, int dirfd, uint64_t path, 
 
 struct answer sys_execve(struct notify_call *c)
 {
-	return exec_path(c, AT_FDCWD, c->req->data.args[0], 0);
+	return exec_path(c, AT_FDCWD, c->args[0], 0);
 }
 
 struct answer sys_execveat(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 
 	return exec_path(c, (int)a[0], a[1], (int)a[4]);
 }
@@ -172,7 +172,7 @@ struct answer sys_execveat(struct notify_call *c)
 /* chdir and chroot: the path must be a directory the caller may search. */
 static int directory_to_enter(struct notify_call *c, struct target_path *tp)
 {
-	int r = target_resolve(c, AT_FDCWD, c->req->data.args[0], false, VN_FOLLOW | VN_RENDER, tp);
+	int r = target_resolve(c, AT_FDCWD, c->args[0], false, VN_FOLLOW | VN_RENDER, tp);
 
 	if (r < 0)
 		return r;

@@ -128,12 +128,12 @@ static struct answer mkdir_common(struct notify_call *c, int dirfd, uint64_t pat
 
 struct answer sys_mkdir(struct notify_call *c)
 {
-	return mkdir_common(c, AT_FDCWD, c->req->data.args[0], (mode_t)c->req->data.args[1]);
+	return mkdir_common(c, AT_FDCWD, c->args[0], (mode_t)c->args[1]);
 }
 
 struct answer sys_mkdirat(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 
 	return mkdir_common(c, (int)a[0], a[1], (mode_t)a[2]);
 }
@@ -156,14 +156,14 @@ static struct answer mknod_common(struct notify_call *c, int dirfd, uint64_t pat
 
 struct answer sys_mknod(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 
 	return mknod_common(c, AT_FDCWD, a[0], (mode_t)a[1], (dev_t)a[2]);
 }
 
 struct answer sys_mknodat(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 
 	return mknod_common(c, (int)a[0], a[1], (mode_t)a[2], (dev_t)a[3]);
 }
@@ -190,17 +190,17 @@ static struct answer remove_common(struct notify_call *c, int dirfd, uint64_t pa
 
 struct answer sys_rmdir(struct notify_call *c)
 {
-	return remove_common(c, AT_FDCWD, c->req->data.args[0], true);
+	return remove_common(c, AT_FDCWD, c->args[0], true);
 }
 
 struct answer sys_unlink(struct notify_call *c)
 {
-	return remove_common(c, AT_FDCWD, c->req->data.args[0], false);
+	return remove_common(c, AT_FDCWD, c->args[0], false);
 }
 
 struct answer sys_unlinkat(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	int flags = (int)a[2];
 
 	if (flags & ~AT_REMOVEDIR)
@@ -257,21 +257,21 @@ static struct answer rename_common(struct notify_call *c, int olddir, uint64_t o
 
 struct answer sys_rename(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 
 	return rename_common(c, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
 }
 
 struct answer sys_renameat(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 
 	return rename_common(c, (int)a[0], a[1], (int)a[2], a[3], 0);
 }
 
 struct answer sys_renameat2(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 
 	return rename_common(c, (int)a[0], a[1], (int)a[2], a[3], (unsigned int)a[4]);
 }
@@ -349,14 +349,14 @@ static struct answer link_common(struct notify_call *c, int olddir, uint64_t old
 
 struct answer sys_link(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 
 	return link_common(c, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
 }
 
 struct answer sys_linkat(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 
 	return link_common(c, (int)a[0], a[1], (int)a[2], a[3], (int)a[4]);
 }
@@ -382,14 +382,14 @@ static struct answer symlink_common(struct notify_call *c, uint64_t target, int 
 /* symlink(target, linkpath): the target is only text */
 struct answer sys_symlink(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 
 	return symlink_common(c, a[0], AT_FDCWD, a[1]);
 }
 
 struct answer sys_symlinkat(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 
 	return symlink_common(c, a[0], (int)a[1], a[2]);
 }
@@ -494,7 +494,7 @@ static int read_xattr_args(struct notify_call *c, uint64_t name, uint64_t value,
 
 struct answer sys_chmod(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_CHMOD, .mode = (mode_t)a[1] };
 
 	return meta_on_path(c, AT_FDCWD, a[0], 0, true, &op);
@@ -502,7 +502,7 @@ struct answer sys_chmod(struct notify_call *c)
 
 struct answer sys_fchmodat(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_CHMOD, .mode = (mode_t)a[2] };
 
 	return meta_on_path(c, (int)a[0], a[1], 0, true, &op);
@@ -510,7 +510,7 @@ struct answer sys_fchmodat(struct notify_call *c)
 
 struct answer sys_fchmodat2(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_CHMOD, .mode = (mode_t)a[2] };
 	int flags = (int)a[3];
 
@@ -521,7 +521,7 @@ struct answer sys_fchmodat2(struct notify_call *c)
 
 struct answer sys_fchmod(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_CHMOD, .mode = (mode_t)a[1] };
 
 	return meta_on_fd(c, (int)a[0], &op);
@@ -529,7 +529,7 @@ struct answer sys_fchmod(struct notify_call *c)
 
 struct answer sys_chown(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_CHOWN, .uid = (uid_t)a[1], .gid = (gid_t)a[2] };
 
 	return meta_on_path(c, AT_FDCWD, a[0], 0, true, &op);
@@ -537,7 +537,7 @@ struct answer sys_chown(struct notify_call *c)
 
 struct answer sys_lchown(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_CHOWN, .uid = (uid_t)a[1], .gid = (gid_t)a[2] };
 
 	return meta_on_path(c, AT_FDCWD, a[0], 0, false, &op);
@@ -545,7 +545,7 @@ struct answer sys_lchown(struct notify_call *c)
 
 struct answer sys_fchownat(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_CHOWN, .uid = (uid_t)a[2], .gid = (gid_t)a[3] };
 	int flags = (int)a[4];
 
@@ -556,7 +556,7 @@ struct answer sys_fchownat(struct notify_call *c)
 
 struct answer sys_fchown(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_CHOWN, .uid = (uid_t)a[1], .gid = (gid_t)a[2] };
 
 	return meta_on_fd(c, (int)a[0], &op);
@@ -591,7 +591,7 @@ static int read_timevals(struct notify_call *c, uint64_t addr, struct meta_op *o
 
 struct answer sys_utime(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_TIMES };
 	struct utimbuf ub;
 	int r;
@@ -610,7 +610,7 @@ struct answer sys_utime(struct notify_call *c)
 
 struct answer sys_utimes(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_TIMES };
 	int r = read_timevals(c, a[1], &op);
 
@@ -621,7 +621,7 @@ struct answer sys_utimes(struct notify_call *c)
 
 struct answer sys_futimesat(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_TIMES };
 	int r = read_timevals(c, a[2], &op);
 
@@ -635,7 +635,7 @@ struct answer sys_futimesat(struct notify_call *c)
 /* utimensat(dirfd, path or NULL, times, flags): NULL is the fd itself */
 struct answer sys_utimensat(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_TIMES };
 	int flags = (int)a[3];
 	int r;
@@ -660,7 +660,7 @@ struct answer sys_utimensat(struct notify_call *c)
 
 struct answer sys_truncate(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_TRUNCATE, .length = (off_t)a[1] };
 
 	if (op.length < 0)
@@ -670,7 +670,7 @@ struct answer sys_truncate(struct notify_call *c)
 
 static struct answer setxattr_common(struct notify_call *c, int fd, uint64_t path, bool follow)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_SETXATTR, .flags = (int)a[4] };
 	struct answer ans;
 	int r;
@@ -690,17 +690,17 @@ static struct answer setxattr_common(struct notify_call *c, int fd, uint64_t pat
 
 struct answer sys_setxattr(struct notify_call *c)
 {
-	return setxattr_common(c, -1, c->req->data.args[0], true);
+	return setxattr_common(c, -1, c->args[0], true);
 }
 
 struct answer sys_lsetxattr(struct notify_call *c)
 {
-	return setxattr_common(c, -1, c->req->data.args[0], false);
+	return setxattr_common(c, -1, c->args[0], false);
 }
 
 struct answer sys_fsetxattr(struct notify_call *c)
 {
-	int fd = (int)c->req->data.args[0];
+	int fd = (int)c->args[0];
 
 	return fd < 0 ? answer_error(EBADF) : setxattr_common(c, fd, 0, false);
 }
@@ -708,7 +708,7 @@ struct answer sys_fsetxattr(struct notify_call *c)
 static struct answer removexattr_common(struct notify_call *c, int fd, uint64_t path, bool follow)
 {
 	struct meta_op op = { .kind = META_REMOVEXATTR };
-	int r = read_xattr_args(c, c->req->data.args[1], 0, 0, &op);
+	int r = read_xattr_args(c, c->args[1], 0, 0, &op);
 
 	if (r < 0)
 		return answer_error(-r);
@@ -719,17 +719,17 @@ static struct answer removexattr_common(struct notify_call *c, int fd, uint64_t 
 
 struct answer sys_removexattr(struct notify_call *c)
 {
-	return removexattr_common(c, -1, c->req->data.args[0], true);
+	return removexattr_common(c, -1, c->args[0], true);
 }
 
 struct answer sys_lremovexattr(struct notify_call *c)
 {
-	return removexattr_common(c, -1, c->req->data.args[0], false);
+	return removexattr_common(c, -1, c->args[0], false);
 }
 
 struct answer sys_fremovexattr(struct notify_call *c)
 {
-	int fd = (int)c->req->data.args[0];
+	int fd = (int)c->args[0];
 
 	return fd < 0 ? answer_error(EBADF) : removexattr_common(c, fd, 0, false);
 }

@@ -394,7 +394,7 @@ static struct answer open_common(struct notify_call *c, const struct open_reques
 
 struct answer sys_open(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct open_request o = {
 		.dirfd = AT_FDCWD, .path = a[0], .flags = legacy_open_flags(a[1]), .mode = (mode_t)a[2],
 	};
@@ -404,7 +404,7 @@ struct answer sys_open(struct notify_call *c)
 
 struct answer sys_openat(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct open_request o = {
 		.dirfd = (int)a[0], .path = a[1], .flags = legacy_open_flags(a[2]), .mode = (mode_t)a[3],
 	};
@@ -414,7 +414,7 @@ struct answer sys_openat(struct notify_call *c)
 
 struct answer sys_creat(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct open_request o = {
 		.dirfd = AT_FDCWD, .path = a[0], .flags = O_CREAT | O_WRONLY | O_TRUNC,
 		.mode = (mode_t)a[1],
@@ -427,7 +427,7 @@ struct answer sys_creat(struct notify_call *c)
  * resolve the path in the view, bypassing the union. */
 struct answer sys_openat2(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	unsigned char how_buf[4096];
 	struct open_how how;
 	size_t size = a[3];

@@ -224,8 +224,8 @@ static int filtered_mountinfo(struct notify_call *c, FILE *in, int memfd)
 static bool proc_relative_rest(struct notify_call *c, const struct target_path *tp, char *rest,
 			       size_t size)
 {
-	const __u64 *a = c->req->data.args;
-	int nr = c->req->data.nr;
+	const uint64_t *a = c->args;
+	int nr = c->nr;
 	int dirfd = nr == __NR_openat || nr == __NR_openat2 ? (int)a[0] : AT_FDCWD;
 	char link[64], base[PATH_MAX];
 	struct stat st, proc;

@@ -33,7 +33,7 @@
 /* The sun_path of a pathname AF_UNIX address, or "" for anything else. */
 static int read_unix_path(struct notify_call *c, char *path, size_t size)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct sockaddr_un sun;
 	size_t len = a[2];
 	int r;
@@ -170,7 +170,7 @@ static struct answer bind_in_union(struct notify_call *c, const struct target_pa
 	mask = target_umask(c);
 	if (mask < 0)
 		return answer_error(-mask);
-	sock = target_getfd(c, (int)c->req->data.args[0]);
+	sock = target_getfd(c, (int)c->args[0]);
 	if (sock < 0)
 		return answer_error(sock == -EBADF ? EBADF : -sock);
 	r = vn_bind_unix(c->ctx->u, &tp->node, sock, 0777 & ~(mode_t)mask);
@@ -216,7 +216,7 @@ struct answer sys_connect(struct notify_call *c)
 
 struct answer sys_inotify_add_watch(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	uint32_t mask = (uint32_t)a[2];
 	struct target_path tp;
 	char proc[64];

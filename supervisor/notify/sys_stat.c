@@ -53,7 +53,7 @@ static bool fd_reader(struct notify_call *c, struct vn_node *node, struct answer
 		      struct stat *seen)
 {
 	char path[PATH_MAX];
-	int r = target_fd_union_path(c, (int)c->req->data.args[0], path, sizeof(path), seen);
+	int r = target_fd_union_path(c, (int)c->args[0], path, sizeof(path), seen);
 
 	if (r <= 0) {
 		*ans = r < 0 ? answer_error(-r) : answer_continue();
@@ -122,25 +122,25 @@ static struct answer stat_common(struct notify_call *c, int dirfd, uint64_t path
 
 struct answer sys_stat(struct notify_call *c)
 {
-	return stat_common(c, AT_FDCWD, c->req->data.args[0], c->req->data.args[1], 0);
+	return stat_common(c, AT_FDCWD, c->args[0], c->args[1], 0);
 }
 
 struct answer sys_lstat(struct notify_call *c)
 {
-	return stat_common(c, AT_FDCWD, c->req->data.args[0], c->req->data.args[1],
+	return stat_common(c, AT_FDCWD, c->args[0], c->args[1],
 			   AT_SYMLINK_NOFOLLOW);
 }
 
 struct answer sys_newfstatat(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 
 	return stat_common(c, (int)a[0], a[1], a[2], (int)a[3]);
 }
 
 /* statx on a layer file's fd: the kernel's statx, with presented ids. */
 static struct answer statx_fd_presented(struct notify_call *c, int fd, struct stat *st,
-					const __u64 *args)
+					const uint64_t *args)
 {
 	struct statx stx;
 	char link[64];
@@ -161,7 +161,7 @@ static struct answer statx_fd_presented(struct notify_call *c, int fd, struct st
 
 struct answer sys_statx(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	int at_flags = (int)a[2];
 	struct target_path tp;
 	struct answer ans;
@@ -204,7 +204,7 @@ static struct answer statfs_node(struct notify_call *c, const struct vn_node *no
 
 struct answer sys_statfs(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct target_path tp;
 	struct answer ans;
 
@@ -220,7 +220,7 @@ struct answer sys_statfs(struct notify_call *c)
 struct answer sys_fstatfs(struct notify_call *c)
 {
 	struct vn_node node;
-	int file, r = target_fd_object(c, (int)c->req->data.args[0], &node, &file);
+	int file, r = target_fd_object(c, (int)c->args[0], &node, &file);
 
 	if (file >= 0)
 		close(file);
@@ -228,7 +228,7 @@ struct answer sys_fstatfs(struct notify_call *c)
 		return answer_error(-r);
 	if (r == 0)
 		return answer_continue();
-	return statfs_node(c, &node, c->req->data.args[1]);
+	return statfs_node(c, &node, c->args[1]);
 }
 
 static struct answer access_common(struct notify_call *c, int dirfd, uint64_t path, int mode,
@@ -249,21 +249,21 @@ static struct answer access_common(struct notify_call *c, int dirfd, uint64_t pa
 
 struct answer sys_access(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 
 	return access_common(c, AT_FDCWD, a[0], (int)a[1], 0);
 }
 
 struct answer sys_faccessat(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 
 	return access_common(c, (int)a[0], a[1], (int)a[2], 0);
 }
 
 struct answer sys_faccessat2(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 
 	return access_common(c, (int)a[0], a[1], (int)a[2], (int)a[3]);
 }
@@ -298,14 +298,14 @@ static struct answer readlink_common(struct notify_call *c, int dirfd, uint64_t 
 
 struct answer sys_readlink(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 
 	return readlink_common(c, AT_FDCWD, a[0], a[1], (int64_t)a[2]);
 }
 
 struct answer sys_readlinkat(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 
 	return readlink_common(c, (int)a[0], a[1], a[2], (int64_t)a[3]);
 }
@@ -367,7 +367,7 @@ static struct answer listxattr_node(struct notify_call *c, const struct vn_node 
 
 static struct answer getxattr_common(struct notify_call *c, bool follow)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct target_path tp;
 	struct answer ans;
 	char name[256];
@@ -385,7 +385,7 @@ static struct answer getxattr_common(struct notify_call *c, bool follow)
 
 static struct answer listxattr_common(struct notify_call *c, bool follow)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct target_path tp;
 	struct answer ans;
 
@@ -411,17 +411,17 @@ struct answer sys_fstat(struct notify_call *c)
 
 	if (fd_reader(c, &node, &ans, &st))
 		return ans.kind == ANSWER_CONTINUE
-			       ? stat_fd_presented(c, (int)c->req->data.args[0], &st, c->req->data.args[1])
+			       ? stat_fd_presented(c, (int)c->args[0], &st, c->args[1])
 			       : ans;
 	r = vn_getattr(c->ctx->u, &node, &st);
 	if (r < 0)
 		return answer_error(-r);
-	return answer_result(notify_write(c, c->req->data.args[1], &st, sizeof(st)));
+	return answer_result(notify_write(c, c->args[1], &st, sizeof(st)));
 }
 
 struct answer sys_fgetxattr(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct vn_node node;
 	struct answer ans;
 
@@ -438,7 +438,7 @@ struct answer sys_fgetxattr(struct notify_call *c)
 
 struct answer sys_flistxattr(struct notify_call *c)
 {
-	const __u64 *a = c->req->data.args;
+	const uint64_t *a = c->args;
 	struct vn_node node;
 	struct answer ans;
 

@@ -186,21 +186,10 @@ int target_fd_union_path(struct notify_call *c, int fd, char *out, size_t size,
 
 pid_t target_thread_group(pid_t tid)
 {
-	char path[64], line[128];
-	pid_t tgid = tid;
-	FILE *f;
+	long tgid;
+	const struct proc_field field = { "Tgid:", 10, &tgid };
 
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	f = fopen(path, "re");
-	if (!f)
-		return tid;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "Tgid:", 5) == 0) {
-			tgid = (pid_t)atoi(line + 5);
-			break;
-		}
-	fclose(f);
-	return tgid;
+	return proc_fields(tid, "status", &field, 1) == 0 ? (pid_t)tgid : tid;
 }
 
 int target_getfd(struct notify_call *c, int fd)
@@ -766,21 +755,11 @@ int target_render(struct notify_call *c, struct target_path *tp, int flags)
 
 int target_umask(struct notify_call *c)
 {
-	char path[64], line[128];
-	FILE *f;
-	int mask = -ESRCH;
+	long mask;
+	const struct proc_field field = { "Umask:", 8, &mask };
+	int r = proc_fields(c->pid, "status", &field, 1);
 
-	snprintf(path, sizeof(path), "/proc/%d/status", c->pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -ESRCH;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "Umask:", 6) == 0) {
-			mask = (int)strtol(line + 6, NULL, 8) & 0777;
-			break;
-		}
-	fclose(f);
-	return mask;
+	return r < 0 ? -ESRCH : (int)(mask & 0777);
 }
 
 int target_fd_object(struct notify_call *c, int fd, struct vn_node *node, int *file)
@@ -808,36 +787,19 @@ int target_fd_object(struct notify_call *c, int fd, struct vn_node *node, int *f
 /* fdinfo's "flags:" (octal) carries close-on-exec, which F_GETFL does not. */
 static bool target_fd_cloexec(struct notify_call *c, int fd)
 {
-	char path[64], line[128];
-	bool cloexec = false;
-	FILE *f;
+	char file[32];
+	long flags;
+	const struct proc_field field = { "flags:", 8, &flags };
 
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", c->pid, fd);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "flags:", 6) == 0) {
-			cloexec = strtoul(line + 6, NULL, 8) & O_CLOEXEC;
-			break;
-		}
-	fclose(f);
-	return cloexec;
+	snprintf(file, sizeof(file), "fdinfo/%d", fd);
+	return proc_fields(c->pid, file, &field, 1) == 0 && (flags & O_CLOEXEC);
 }
 
 /* Put `replacement` in place of the target's fd (same number, same
  * close-on-exec), as dup2 would. */
 static int target_replace_fd(struct notify_call *c, int fd, int replacement)
 {
-	struct seccomp_notif_addfd addfd = {
-		.id = c->req->id,
-		.flags = SECCOMP_ADDFD_FLAG_SETFD,
-		.srcfd = (__u32)replacement,
-		.newfd = (__u32)fd,
-		.newfd_flags = target_fd_cloexec(c, fd) ? O_CLOEXEC : 0,
-	};
-
-	return ioctl(c->ctx->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0 ? -errno : 0;
+	return c->ctx->ops->replace_fd(c, fd, replacement, target_fd_cloexec(c, fd));
 }
 
 int target_swap_file(struct notify_call *c, int fd, int old_file, const struct vn_node *node)

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * One call, whatever backend caught it: the decoder for its number, and
+ * what every call needs around it — the union's lock (held until the
+ * answer is given, so that a continued call finds the view as its answer
+ * left it), the caller's fds that a copy-up left on the lower file, the
+ * caller's presented identity, and the -v log line.  The backend reads
+ * the call in and sends the answer out (ctx->ops).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "notify.h"
+
+static void log_answer(struct notify_call *c, const struct answer *ans)
+{
+	struct notify_ctx *ctx = c->ctx;
+
+	pthread_mutex_lock(&ctx->log_lock);
+	switch (ans->kind) {
+	case ANSWER_VALUE:
+		fprintf(stderr, "veneer: [%d] %s(%s) = %lld\n", c->pid, c->name, c->detail,
+			(long long)ans->val);
+		break;
+	case ANSWER_ERROR:
+		fprintf(stderr, "veneer: [%d] %s(%s) = -1 %s\n", c->pid, c->name, c->detail,
+			strerrorname_np((int)ans->val) ? strerrorname_np((int)ans->val) : "E?");
+		break;
+	case ANSWER_CONTINUE:
+		fprintf(stderr, "veneer: [%d] %s(%s) -> kernel\n", c->pid, c->name, c->detail);
+		break;
+	case ANSWER_FD:
+		fprintf(stderr, "veneer: [%d] %s(%s) = injected fd\n", c->pid, c->name, c->detail);
+		break;
+	}
+	pthread_mutex_unlock(&ctx->log_lock);
+}
+
+int notify_reserve_fd(struct notify_call *c)
+{
+	return c->ctx->ops->reserve_fd(c);
+}
+
+/* Whether the call changes the union, so takes its lock alone. */
+static bool holds_alone(const struct syscall_entry *entry, const struct notify_call *c)
+{
+	uint64_t flags;
+
+	if (entry->hold != HOLD_BY_OPEN_FLAGS)
+		return entry->hold == HOLD_ALONE;
+	flags = c->args[entry->flags_arg];
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC | __O_TMPFILE));
+}
+
+void notify_dispatch(struct notify_call *c)
+{
+	struct notify_ctx *ctx = c->ctx;
+	const struct syscall_entry *entry = notify_lookup(c->nr);
+	struct answer ans;
+
+	if (!entry) {
+		/* The filter and the table agree, so this is a bug: fail closed. */
+		c->name = "unknown";
+		ans = answer_error(ENOSYS);
+		if (ctx->verbose)
+			log_answer(c, &ans);
+		ctx->ops->reply(c, &ans);
+		return;
+	}
+	c->name = entry->name;
+	if (holds_alone(entry, c))
+		vn_union_write_lock(ctx->u);
+	else
+		vn_union_read_lock(ctx->u);
+	stale_swap_pending(c);
+	if (ctx->presented)
+		ident_begin(c);
+	ans = entry->handler(c);
+	if (ctx->presented)
+		ident_end();
+	if (ctx->verbose)
+		log_answer(c, &ans);
+	ctx->ops->reply(c, &ans);
+	vn_union_unlock(ctx->u);
+}
