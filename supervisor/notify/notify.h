@@ -206,8 +206,8 @@ ssize_t target_fd_link_in_union(struct notify_call *c, const struct target_path 
 int target_umask(struct notify_call *c);
 /* The union object behind one of the target's fds: TARGET_OBJ_VIEW (a
  * directory or FIFO of the view, answered from the union by its name),
- * TARGET_OBJ_FILE (a layer file we injected; *file is a copy of it), 0
- * when the kernel answers for it, or -errno. */
+ * TARGET_OBJ_FILE (a layer file we injected; *file is a copy of it, when
+ * file is not NULL), 0 when the kernel answers for it, or -errno. */
 enum { TARGET_OBJ_VIEW = 1, TARGET_OBJ_FILE = 2 };
 int target_fd_object(struct notify_call *c, int fd, struct vn_node *node, int *file);
 /* Point the target's fd (and its dups) at node's object, with the open

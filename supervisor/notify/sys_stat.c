@@ -220,10 +220,8 @@ struct answer sys_statfs(struct notify_call *c)
 struct answer sys_fstatfs(struct notify_call *c)
 {
 	struct vn_node node;
-	int file, r = target_fd_object(c, (int)c->args[0], &node, &file);
+	int r = target_fd_object(c, (int)c->args[0], &node, NULL);
 
-	if (file >= 0)
-		close(file);
 	if (r < 0)
 		return answer_error(-r);
 	if (r == 0)

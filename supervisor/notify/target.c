@@ -767,7 +767,8 @@ int target_fd_object(struct notify_call *c, int fd, struct vn_node *node, int *f
 	char link[64], path[PATH_MAX];
 	int r;
 
-	*file = -1;
+	if (file)
+		*file = -1;
 	r = target_fd_union_path(c, fd, path, sizeof(path), NULL);
 	/* a view directory, or a FIFO of the view: the union's object by name */
 	if (r == UNION_DIR || r == UNION_OTHER)
@@ -780,6 +781,8 @@ int target_fd_object(struct notify_call *c, int fd, struct vn_node *node, int *f
 	r = injected_union_file(c, AT_FDCWD, link, node);
 	if (r <= 0)
 		return r;
+	if (!file)
+		return TARGET_OBJ_FILE;
 	*file = target_getfd(c, fd);
 	return *file < 0 ? *file : TARGET_OBJ_FILE;
 }
