@@ -31,7 +31,7 @@
 #include "env.h"
 #include "hostids.h"
 #include "network.h"
-#include "notify/notify.h"
+#include "backend.h"
 #include "tracee/tracee.h"
 #include "upper.h"
 #include "veneer/cleanup.h"
@@ -62,9 +62,9 @@ struct sandbox {
 	pid_t pasta;          /* network = private: its network's relay */
 	int sock[2];
 	int listener;
-	struct notify_ctx ctx;
+	struct call_ctx ctx;
 	struct tracee_filter filter;
-	bool workers_started;
+	int tracee_proc_fd;      /* the sandbox's /proc, for the decoders */
 };
 
 static const int supervisor_signals[] = {
@@ -548,7 +548,7 @@ static void find_command(struct sandbox *sb)
 static int build_filter(struct sandbox *sb, struct vn_error *err)
 {
 	int trapped[512];
-	size_t n = notify_trapped_syscalls(trapped, sizeof(trapped) / sizeof(trapped[0]),
+	size_t n = calls_trapped(trapped, sizeof(trapped) / sizeof(trapped[0]),
 					   sb->opt->ids == IDS_PRESENTED);
 	int r = tracee_build_filter(trapped, n, &sb->filter);
 
@@ -659,35 +659,33 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 {
 	char proc[64];
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	struct backend_config cfg = {
+		.calls = {
+			.u = &sb->u,
+			.init_pid = sb->init,
+			.verbose = sb->opt->verbose,
+			.presented = sb->opt->ids == IDS_PRESENTED,
+			.root_caps = sb->opt->policy.all_capabilities ? ~0ull
+								     : sb->opt->policy.capabilities,
+			.policy = &sb->opt->policy,
+		},
+		.listener = sb->listener,
+		.nworkers = ncpu > 0 ? (int)ncpu : 1,
+	};
 	int fd, r;
 
-	sb->ctx.u = &sb->u;
-	sb->ctx.listener = sb->listener;
-	sb->ctx.init_pid = sb->init;
-	sb->ctx.verbose = sb->opt->verbose;
-	sb->ctx.policy = &sb->opt->policy;
 	snprintf(proc, sizeof(proc), "/proc/%d/root", sb->init);
 	fd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return vn_fail(err, errno, "open the sandbox's root");
 	vn_view_set_target_root(&sb->u, fd);
 	snprintf(proc, sizeof(proc), "/proc/%d/root/proc", sb->init);
-	sb->ctx.tracee_proc_fd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	r = dirstream_cache_new(&sb->ctx.dirs);
-	if (r == 0)
-		r = target_cache_new(&sb->ctx);
-	if (r == 0)
-		r = stale_table_new(&sb->ctx);
-	sb->ctx.presented = sb->opt->ids == IDS_PRESENTED;
-	sb->ctx.root_caps = sb->opt->policy.all_capabilities ? ~0ull : sb->opt->policy.capabilities;
-	if (r == 0 && sb->ctx.presented)
-		r = ident_table_new(&sb->ctx);
+	sb->tracee_proc_fd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cfg.calls.tracee_proc_fd = sb->tracee_proc_fd;
 	/* what we create for the target gets the target's umask, applied by
 	 * the decoders; ours would apply on top (init has its own by now) */
 	umask(0);
-	if (r == 0)
-		r = notify_start(&sb->ctx, ncpu > 0 ? (int)ncpu : 1);
-	sb->workers_started = r == 0;
+	r = backend_start(&sb->ctx, &cfg);
 	if (r < 0)
 		return vn_fail(err, -r, "start the notification workers");
 	return 0;
@@ -745,8 +743,7 @@ static int block_signals(void)
 static void sandbox_release(struct sandbox *sb)
 {
 	network_stop(sb->pasta);
-	if (sb->workers_started)
-		notify_stop(&sb->ctx);
+	backend_stop(&sb->ctx);
 	upper_release(&sb->upper);
 	vn_union_release(&sb->u);
 	host_ids_stop(&sb->host_ids);
@@ -763,17 +760,13 @@ static void sandbox_release(struct sandbox *sb)
 			close(sb->bind_clones[i]);
 	free(sb->lower_clones);
 	free(sb->bind_clones);
-	dirstream_cache_free(sb->ctx.dirs);
-	target_cache_free(&sb->ctx);
-	stale_table_free(&sb->ctx);
-	ident_table_free(&sb->ctx);
 	for (size_t i = 0; i < 2; i++)
 		if (sb->sock[i] >= 0)
 			close(sb->sock[i]);
 	if (sb->listener >= 0)
 		close(sb->listener);
-	if (sb->ctx.tracee_proc_fd >= 0)
-		close(sb->ctx.tracee_proc_fd);
+	if (sb->tracee_proc_fd >= 0)
+		close(sb->tracee_proc_fd);
 }
 
 int sandbox_run(struct run_options *opt, struct vn_error *err)
@@ -786,7 +779,7 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	sb->opt = opt;
 	sb->upper.fd = sb->upper.lock_fd = sb->upper.tree = -1;
 	sb->sock[0] = sb->sock[1] = sb->listener = -1;
-	sb->ctx.tracee_proc_fd = -1;
+	sb->tracee_proc_fd = -1;
 	sb->host_ids.sock = -1;
 	if (!getcwd(sb->caller_cwd, sizeof(sb->caller_cwd)))
 		sb->caller_cwd[0] = '\0';

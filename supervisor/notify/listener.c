@@ -27,13 +27,31 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "notify.h"
+#include "calls/calls.h"
+#include "listener.h"
+
+/* The backend's own state, in the calls' context (ctx->transport). */
+struct listener {
+	struct call_ctx *ctx;
+	int fd;                  /* the seccomp listener */
+	size_t notif_size;
+	size_t resp_size;
+	int placeholder;         /* /dev/null, read-only: holds a reserved fd number */
+	pthread_t *workers;
+	int nworkers;
+	volatile int stopping;
+};
+
+static struct listener *listener_of(struct call *c)
+{
+	return c->ctx->transport;
+}
 
 /* An fd answer: ADDFD with SEND, at the number reserved for it if the
  * call reserved one (SETFD replaces the placeholder in one step, so the
  * target never sees the number free).  0, or the errno of the failure:
  * then what the call changed is undone. */
-static int send_fd(struct notify_call *c, const struct answer *ans)
+static int send_fd(struct call *c, const struct answer *ans)
 {
 	struct seccomp_notif_addfd addfd = {
 		.id = c->id,
@@ -42,7 +60,7 @@ static int send_fd(struct notify_call *c, const struct answer *ans)
 		.newfd = c->reserved ? (__u32)c->slot : 0,
 		.newfd_flags = ans->cloexec ? O_CLOEXEC : 0,
 	};
-	int r = ioctl(c->ctx->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+	int r = ioctl(listener_of(c)->fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
 	int err = errno;
 
 	close(ans->fd);
@@ -53,16 +71,16 @@ static int send_fd(struct notify_call *c, const struct answer *ans)
 	return err;
 }
 
-static int listener_reserve_fd(struct notify_call *c)
+static int listener_reserve_fd(struct call *c)
 {
 	struct seccomp_notif_addfd addfd = {
 		.id = c->id,
-		.srcfd = (__u32)c->ctx->placeholder,
+		.srcfd = (__u32)listener_of(c)->placeholder,
 		/* an exec by another thread meanwhile ends this call: the new
 		 * program must not inherit the placeholder */
 		.newfd_flags = O_CLOEXEC,
 	};
-	int fd = ioctl(c->ctx->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+	int fd = ioctl(listener_of(c)->fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
 
 	if (fd < 0)
 		return errno == EBADF ? -EMFILE : errno == ESRCH ? -ENOENT : -errno;
@@ -71,12 +89,12 @@ static int listener_reserve_fd(struct notify_call *c)
 	return 0;
 }
 
-static bool listener_call_valid(struct notify_call *c)
+static bool listener_call_valid(struct call *c)
 {
-	return ioctl(c->ctx->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &c->id) == 0;
+	return ioctl(listener_of(c)->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &c->id) == 0;
 }
 
-static int listener_replace_fd(struct notify_call *c, int fd, int file, bool cloexec)
+static int listener_replace_fd(struct call *c, int fd, int file, bool cloexec)
 {
 	struct seccomp_notif_addfd addfd = {
 		.id = c->id,
@@ -86,10 +104,10 @@ static int listener_replace_fd(struct notify_call *c, int fd, int file, bool clo
 		.newfd_flags = cloexec ? O_CLOEXEC : 0,
 	};
 
-	return ioctl(c->ctx->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0 ? -errno : 0;
+	return ioctl(listener_of(c)->fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0 ? -errno : 0;
 }
 
-static void send_reply(struct notify_call *c, struct seccomp_notif_resp *resp,
+static void send_reply(struct call *c, struct seccomp_notif_resp *resp,
 		       const struct answer *ans)
 {
 	struct answer fallback;
@@ -105,7 +123,7 @@ static void send_reply(struct notify_call *c, struct seccomp_notif_resp *resp,
 		fallback = answer_error(err == EBADF ? EMFILE : err);
 		ans = &fallback;
 	}
-	memset(resp, 0, c->ctx->resp_size);
+	memset(resp, 0, listener_of(c)->resp_size);
 	resp->id = c->id;
 	switch (ans->kind) {
 	case ANSWER_VALUE:
@@ -121,7 +139,7 @@ static void send_reply(struct notify_call *c, struct seccomp_notif_resp *resp,
 		break;
 	}
 	/* ENOENT: the target died or the call was interrupted; nothing to do. */
-	(void)ioctl(c->ctx->listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
+	(void)ioctl(listener_of(c)->fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
 }
 
 /*
@@ -154,18 +172,18 @@ static long long monotonic_ns(void)
 	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-static void set_sync_wake(struct notify_ctx *ctx, bool on)
+static void set_sync_wake(struct listener *l, bool on)
 {
 	pthread_mutex_lock(&wake.lock);
 	if (wake.on != on &&
-	    ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+	    ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
 		  on ? SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP : 0) == 0)
 		__atomic_store_n(&wake.on, on, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&wake.lock);
 }
 
 /* Called by a worker that has just taken a call. */
-static void call_taken(struct notify_ctx *ctx)
+static void call_taken(struct listener *l)
 {
 	int others = __atomic_fetch_add(&wake.inflight, 1, __ATOMIC_RELAXED);
 	bool on;
@@ -177,14 +195,14 @@ static void call_taken(struct notify_ctx *ctx)
 	if (others > 0) {
 		__atomic_store_n(&wake.last_overlap_ns, monotonic_ns(), __ATOMIC_RELAXED);
 		if (on)
-			set_sync_wake(ctx, false);
+			set_sync_wake(l, false);
 		return;
 	}
 	if (on)
 		return;
 	now = monotonic_ns();
 	if (now - __atomic_load_n(&wake.last_overlap_ns, __ATOMIC_RELAXED) > SYNC_QUIET_NS)
-		set_sync_wake(ctx, true);
+		set_sync_wake(l, true);
 }
 
 static void call_answered(void)
@@ -194,21 +212,21 @@ static void call_answered(void)
 
 /* The backend's answer: the in-flight count drops before the reply, whose
  * wake-up may let the target's next call reach another worker first. */
-static void listener_reply(struct notify_call *c, const struct answer *ans)
+static void listener_reply(struct call *c, const struct answer *ans)
 {
 	call_answered();
 	send_reply(c, c->backend, ans);
 }
 
-static void handle_one(struct notify_ctx *ctx, struct seccomp_notif *req,
+static void handle_one(struct listener *l, struct seccomp_notif *req,
 		       struct seccomp_notif_resp *resp)
 {
-	struct notify_call c = {
-		.ctx = ctx, .nr = req->data.nr, .id = req->id, .pid = (pid_t)req->pid, .backend = resp,
+	struct call c = {
+		.ctx = l->ctx, .nr = req->data.nr, .id = req->id, .pid = (pid_t)req->pid, .backend = resp,
 	};
 
 	memcpy(c.args, req->data.args, sizeof(c.args));
-	notify_dispatch(&c);
+	calls_dispatch(&c);
 }
 
 /* The kernel says POLLHUP once no task uses the filter any more. */
@@ -219,7 +237,7 @@ static bool listener_hung_up(int listener)
 	return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP);
 }
 
-/* The workers started so far (ctx->nworkers of at most max) and those
+/* The workers started so far (l->nworkers of at most max) and those
  * waiting in RECV; one sandbox per supervisor. */
 static struct {
 	pthread_mutex_t lock;  /* held to add a worker, and by notify_stop */
@@ -230,15 +248,15 @@ static struct {
 static void *worker_main(void *arg);
 
 /* 0 or the error of pthread_create (a pool already full, or stopping, is 0). */
-static int add_worker(struct notify_ctx *ctx)
+static int add_worker(struct listener *l)
 {
 	int r = 0;
 
 	pthread_mutex_lock(&pool.lock);
-	if (!ctx->stopping && ctx->nworkers < pool.max) {
-		r = pthread_create(&ctx->workers[ctx->nworkers], NULL, worker_main, ctx);
+	if (!l->stopping && l->nworkers < pool.max) {
+		r = pthread_create(&l->workers[l->nworkers], NULL, worker_main, l);
 		if (r == 0) /* read unlocked by grow_if_backed_up */
-			__atomic_store_n(&ctx->nworkers, ctx->nworkers + 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&l->nworkers, l->nworkers + 1, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&pool.lock);
 	return r;
@@ -248,15 +266,15 @@ static int add_worker(struct notify_ctx *ctx)
  * waits in RECV and a call is already queued behind this one, calls
  * overlap and another worker is due.  The poll is paid only until the
  * pool is full. */
-static void grow_if_backed_up(struct notify_ctx *ctx)
+static void grow_if_backed_up(struct listener *l)
 {
-	struct pollfd p = { .fd = ctx->listener, .events = POLLIN };
+	struct pollfd p = { .fd = l->fd, .events = POLLIN };
 
-	if (__atomic_load_n(&ctx->nworkers, __ATOMIC_ACQUIRE) >= pool.max ||
+	if (__atomic_load_n(&l->nworkers, __ATOMIC_ACQUIRE) >= pool.max ||
 	    __atomic_load_n(&pool.idle, __ATOMIC_RELAXED) > 0)
 		return;
 	if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN))
-		(void)add_worker(ctx); /* on failure the workers there carry on */
+		(void)add_worker(l); /* on failure the workers there carry on */
 }
 
 #define WAKE_SIGNAL (SIGRTMIN + 1)
@@ -268,9 +286,9 @@ static void wake_handler(int sig)
 
 static void *worker_main(void *arg)
 {
-	struct notify_ctx *ctx = arg;
-	struct seccomp_notif *req = malloc(ctx->notif_size);
-	struct seccomp_notif_resp *resp = malloc(ctx->resp_size);
+	struct listener *l = arg;
+	struct seccomp_notif *req = malloc(l->notif_size);
+	struct seccomp_notif_resp *resp = malloc(l->resp_size);
 	sigset_t wake;
 
 	sigemptyset(&wake);
@@ -283,30 +301,30 @@ static void *worker_main(void *arg)
 		free(resp);
 		return NULL;
 	}
-	while (!ctx->stopping) {
+	while (!l->stopping) {
 		/* No poll() first: the kernel's poll of a listener walks every
 		 * waiting notification under its lock, so with thousands of
 		 * threads waiting each call paid for all of them. */
 		int got;
 
-		memset(req, 0, ctx->notif_size);
+		memset(req, 0, l->notif_size);
 		__atomic_add_fetch(&pool.idle, 1, __ATOMIC_RELAXED);
-		got = ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_RECV, req);
+		got = ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, req);
 		__atomic_sub_fetch(&pool.idle, 1, __ATOMIC_RELAXED);
 		if (got < 0) {
 			/* ENOENT: a call went away (a signal), or every task of
 			 * the sandbox did: then RECV fails at once for ever, and
 			 * retrying spun both workers through the sandbox's
 			 * teardown (half of `veneer run -- true`'s time) */
-			if (errno == ENOENT && listener_hung_up(ctx->listener))
+			if (errno == ENOENT && listener_hung_up(l->fd))
 				break;
-			if ((errno == EINTR || errno == ENOENT) && !ctx->stopping)
+			if ((errno == EINTR || errno == ENOENT) && !l->stopping)
 				continue;
 			break; /* the listener is gone: the sandbox is over */
 		}
-		call_taken(ctx);
-		grow_if_backed_up(ctx);
-		handle_one(ctx, req, resp);
+		call_taken(l);
+		grow_if_backed_up(l);
+		handle_one(l, req, resp);
 	}
 	free(req);
 	free(resp);
@@ -315,53 +333,55 @@ static void *worker_main(void *arg)
 
 static const struct backend_ops listener_ops = {
 	.reply = listener_reply,
-	.call_valid = listener_call_valid,
+	.valid = listener_call_valid,
 	.reserve_fd = listener_reserve_fd,
 	.replace_fd = listener_replace_fd,
 };
 
-int notify_start(struct notify_ctx *ctx, int nworkers)
+int notify_start(struct call_ctx *ctx, int listener, int nworkers)
 {
 	struct seccomp_notif_sizes sizes;
 	struct sigaction sa = { .sa_handler = wake_handler };
+	struct listener *l;
 	int r;
 
-	ctx->ops = &listener_ops;
-	ctx->placeholder = -1;
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
 		return -errno;
-	ctx->notif_size = sizes.seccomp_notif > sizeof(struct seccomp_notif)
-				  ? sizes.seccomp_notif : sizeof(struct seccomp_notif);
-	ctx->resp_size = sizes.seccomp_notif_resp > sizeof(struct seccomp_notif_resp)
-				 ? sizes.seccomp_notif_resp : sizeof(struct seccomp_notif_resp);
-	pthread_mutex_init(&ctx->log_lock, NULL);
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(WAKE_SIGNAL, &sa, NULL) < 0)
+		return -errno;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->ctx = ctx;
+	l->fd = listener;
+	l->notif_size = sizes.seccomp_notif > sizeof(struct seccomp_notif)
+				? sizes.seccomp_notif : sizeof(struct seccomp_notif);
+	l->resp_size = sizes.seccomp_notif_resp > sizeof(struct seccomp_notif_resp)
+			       ? sizes.seccomp_notif_resp : sizeof(struct seccomp_notif_resp);
+	l->workers = calloc((size_t)nworkers, sizeof(*l->workers));
+	/* what holds a reserved fd number: nothing to read, no data kept */
+	l->placeholder = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (!l->workers || l->placeholder < 0) {
+		int err = l->workers ? -errno : -ENOMEM;
+
+		if (l->placeholder >= 0)
+			close(l->placeholder);
+		free(l->workers);
+		free(l);
+		return err;
+	}
+	ctx->ops = &listener_ops;
+	ctx->transport = l;
 	/* Wake the worker on the target's core (6.6+); older kernels say no. */
-	wake.usable = ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+	wake.usable = ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
 			    SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
 	wake.on = wake.usable;
 	wake.inflight = 0;
 	wake.last_overlap_ns = 0;
-
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(WAKE_SIGNAL, &sa, NULL) < 0)
-		return -errno;
-	ctx->workers = calloc((size_t)nworkers, sizeof(*ctx->workers));
-	if (!ctx->workers)
-		return -ENOMEM;
-	socket_render_allowed(ctx);
-	/* what holds a reserved fd number: nothing to read, no data kept */
-	ctx->placeholder = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (ctx->placeholder < 0) {
-		int err = -errno;
-
-		free(ctx->workers);
-		ctx->workers = NULL;
-		return err;
-	}
 	pool.max = nworkers;
 	pool.idle = 0;
-	ctx->nworkers = 0;
-	r = add_worker(ctx);
+	r = add_worker(l);
 	if (r) {
 		notify_stop(ctx);
 		return -r;
@@ -369,33 +389,37 @@ int notify_start(struct notify_ctx *ctx, int nworkers)
 	return 0;
 }
 
-void notify_stop(struct notify_ctx *ctx)
+void notify_stop(struct call_ctx *ctx)
 {
+	struct listener *l = ctx->transport;
+
+	if (!l)
+		return;
 	/* under the pool's lock: no worker is added from here on */
 	pthread_mutex_lock(&pool.lock);
-	ctx->stopping = 1;
+	l->stopping = 1;
 	pthread_mutex_unlock(&pool.lock);
-	for (int i = 0; i < ctx->nworkers; i++) {
+	for (int i = 0; i < l->nworkers; i++) {
 		/* again and again, and to every worker not yet joined: a signal
 		 * that lands just before RECV is lost, and the worker joined
 		 * may be waiting for the union lock another one holds */
 		for (;;) {
 			struct timespec deadline;
 
-			for (int j = i; j < ctx->nworkers; j++)
-				pthread_kill(ctx->workers[j], WAKE_SIGNAL);
+			for (int j = i; j < l->nworkers; j++)
+				pthread_kill(l->workers[j], WAKE_SIGNAL);
 			clock_gettime(CLOCK_REALTIME, &deadline);
 			deadline.tv_nsec += 20 * 1000 * 1000;
 			if (deadline.tv_nsec >= 1000000000L) {
 				deadline.tv_sec++;
 				deadline.tv_nsec -= 1000000000L;
 			}
-			if (pthread_timedjoin_np(ctx->workers[i], NULL, &deadline) == 0)
+			if (pthread_timedjoin_np(l->workers[i], NULL, &deadline) == 0)
 				break;
 		}
 	}
-	free(ctx->workers);
-	ctx->workers = NULL;
-	ctx->nworkers = 0;
-	pthread_mutex_destroy(&ctx->log_lock);
+	close(l->placeholder);
+	free(l->workers);
+	free(l);
+	ctx->transport = NULL;
 }

@@ -51,6 +51,7 @@ void opq_oci(int l, const char *rel);
 void opq_xattr(int l, const char *rel, const char *xname);
 int rm_rf_layer_dir(int l, const char *rel);
 void layers(int n);
+void present_owners(void);
 int res_at(const char *start, const char *path, int flags, struct vn_node *n);
 int res(const char *path, int flags, struct vn_node *n);
 void expect_file(const char *path, int flags, const char *canon, int layer, const char *want);

@@ -3,22 +3,6 @@
 #define _GNU_SOURCE
 #include "fixture.h"
 
-/* The host's answer for unmapped ids (the tests' files are all mapped:
- * a call means an id the namespace cannot show, which cannot happen). */
-static int no_host_owner(void *arg, int dirfd, const char *name, uid_t *uid, gid_t *gid)
-{
-	(void)arg, (void)dirfd, (void)name, (void)uid, (void)gid;
-	return -ENOSYS;
-}
-
-static void present_owners(void)
-{
-	struct vn_owner_config cfg = { .caller_uid = getuid(), .caller_gid = getgid(),
-				       .host_owner = no_host_owner };
-
-	cr_assert_eq(vn_owners_enable(&g_u, &cfg), 0);
-}
-
 /* Release the union and build it again on the same directories: what a
  * restart of the sandbox sees. */
 static void restart_union(int nlayers)

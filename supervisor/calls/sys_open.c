@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "notify.h"
+#include "calls.h"
 
 #define OPEN_FLAGS_KNOWN                                                                   \
 	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | \
@@ -105,7 +105,7 @@ static int layer_open_flags(uint64_t flags)
  * notifying CPU and then waits for it (half an open's cost).  A rewritten
  * path reaches only what chdir's can: a read-only view directory, a
  * rendered object or a passthrough mount (see docs/design.md). */
-static struct answer open_directory(struct notify_call *c, struct target_path *tp,
+static struct answer open_directory(struct call *c, struct target_path *tp,
 				    const struct open_request *o, int flags)
 {
 	int r;
@@ -116,7 +116,7 @@ static struct answer open_directory(struct notify_call *c, struct target_path *t
 	return r < 0 ? answer_error(-r) : answer_continue();
 }
 
-static struct answer open_special(struct notify_call *c, struct target_path *tp, int flags)
+static struct answer open_special(struct call *c, struct target_path *tp, int flags)
 {
 	int r;
 
@@ -139,7 +139,7 @@ static struct answer open_special(struct notify_call *c, struct target_path *tp,
  * final symlink too when it is not followed, anything else as a read-only
  * bind of the real object (a FIFO as the sandbox's own, as for open).  A
  * host socket the policy does not name is EACCES (sys_socket.c). */
-static struct answer open_path(struct notify_call *c, struct target_path *tp, int flags)
+static struct answer open_path(struct call *c, struct target_path *tp, int flags)
 {
 	mode_t mode = tp->node.st.st_mode;
 	int r;
@@ -163,7 +163,7 @@ static struct answer open_path(struct notify_call *c, struct target_path *tp, in
 	return answer_continue();
 }
 
-static int creation_mode(struct notify_call *c, const struct open_request *o, mode_t *mode)
+static int creation_mode(struct call *c, const struct open_request *o, mode_t *mode)
 {
 	int mask = target_umask(c);
 
@@ -186,7 +186,7 @@ static int creation_mode(struct notify_call *c, const struct open_request *o, mo
  * one ioctl, as before.
  */
 
-static void note_change(struct notify_call *c, enum open_change_kind kind, const char *path,
+static void note_change(struct call *c, enum open_change_kind kind, const char *path,
 			ino_t ino)
 {
 	c->change.kind = kind;
@@ -194,7 +194,7 @@ static void note_change(struct notify_call *c, enum open_change_kind kind, const
 	c->change.ino = ino;
 }
 
-void open_undo(struct notify_call *c)
+void open_undo(struct call *c)
 {
 	struct vn_union *u = c->ctx->u;
 	int r = 0;
@@ -219,7 +219,7 @@ void open_undo(struct notify_call *c)
 }
 
 /* The change is made but its fd could not be opened: take it back. */
-static struct answer changed_fd(struct notify_call *c, int fd, bool cloexec)
+static struct answer changed_fd(struct call *c, int fd, bool cloexec)
 {
 	if (fd >= 0)
 		return answer_fd(fd, cloexec);
@@ -227,7 +227,7 @@ static struct answer changed_fd(struct notify_call *c, int fd, bool cloexec)
 	return answer_error(-fd);
 }
 
-static struct answer open_tmpfile(struct notify_call *c, const struct target_path *tp,
+static struct answer open_tmpfile(struct call *c, const struct target_path *tp,
 				  const struct open_request *o)
 {
 	struct stat st;
@@ -244,7 +244,7 @@ static struct answer open_tmpfile(struct notify_call *c, const struct target_pat
 	if (r == 0)
 		r = vn_permission(&tp->node.st, VN_MAY_WRITE | VN_MAY_EXEC);
 	if (r == 0)
-		r = notify_reserve_fd(c);
+		r = call_reserve_fd(c);
 	if (r < 0)
 		return answer_error(-r);
 	fd = vn_tmpfile(c->ctx->u, &tp->node, layer_open_flags(o->flags & ~(uint64_t)O_TMPFILE), mode);
@@ -259,7 +259,7 @@ static struct answer open_tmpfile(struct notify_call *c, const struct target_pat
 	return answer_fd(fd, o->flags & O_CLOEXEC);
 }
 
-static struct answer open_create(struct notify_call *c, const struct target_path *tp,
+static struct answer open_create(struct call *c, const struct target_path *tp,
 				 const struct open_request *o)
 {
 	mode_t mode;
@@ -271,7 +271,7 @@ static struct answer open_create(struct notify_call *c, const struct target_path
 	if (r == 0)
 		r = vn_create_check(c->ctx->u, &tp->node);
 	if (r == 0)
-		r = notify_reserve_fd(c);
+		r = call_reserve_fd(c);
 	if (r < 0)
 		return answer_error(-r);
 	fd = vn_create(c->ctx->u, &tp->node, layer_open_flags(o->flags), mode);
@@ -283,7 +283,7 @@ static struct answer open_create(struct notify_call *c, const struct target_path
 
 /* A lower file opened for writing is copied up first (without its data
  * when O_TRUNC empties it anyway): the fd is the copy's. */
-static struct answer open_copy_up(struct notify_call *c, struct target_path *tp,
+static struct answer open_copy_up(struct call *c, struct target_path *tp,
 				  const struct open_request *o)
 {
 	struct stat lower = tp->node.st;
@@ -292,7 +292,7 @@ static struct answer open_copy_up(struct notify_call *c, struct target_path *tp,
 	int fd;
 
 	if (r == 0)
-		r = notify_reserve_fd(c);
+		r = call_reserve_fd(c);
 	if (r == 0)
 		r = vn_copy_up(c->ctx->u, &tp->node, copy_flags);
 	if (r < 0)
@@ -310,7 +310,7 @@ static struct answer open_copy_up(struct notify_call *c, struct target_path *tp,
 
 /* An upper file opened for writing: O_TRUNC is the only change, made
  * once the fd is open and its number reserved. */
-static struct answer open_upper_for_write(struct notify_call *c, const struct target_path *tp,
+static struct answer open_upper_for_write(struct call *c, const struct target_path *tp,
 					  const struct open_request *o)
 {
 	int fd = vn_open_node(c->ctx->u, &tp->node, layer_open_flags(o->flags));
@@ -319,7 +319,7 @@ static struct answer open_upper_for_write(struct notify_call *c, const struct ta
 	if (fd < 0)
 		return answer_error(-fd);
 	if (o->flags & O_TRUNC) {
-		r = notify_reserve_fd(c);
+		r = call_reserve_fd(c);
 		if (r == 0)
 			r = vn_truncate_opened(c->ctx->u, &tp->node, fd);
 		if (r < 0) {
@@ -330,7 +330,7 @@ static struct answer open_upper_for_write(struct notify_call *c, const struct ta
 	return answer_fd(fd, o->flags & O_CLOEXEC);
 }
 
-static struct answer open_common(struct notify_call *c, const struct open_request *o)
+static struct answer open_common(struct call *c, const struct open_request *o)
 {
 	struct target_path tp;
 	int flags = resolve_flags_for(o);
@@ -392,7 +392,7 @@ static struct answer open_common(struct notify_call *c, const struct open_reques
 	return answer_fd(fd, o->flags & O_CLOEXEC);
 }
 
-struct answer sys_open(struct notify_call *c)
+struct answer sys_open(struct call *c)
 {
 	const uint64_t *a = c->args;
 	struct open_request o = {
@@ -402,7 +402,7 @@ struct answer sys_open(struct notify_call *c)
 	return open_common(c, &o);
 }
 
-struct answer sys_openat(struct notify_call *c)
+struct answer sys_openat(struct call *c)
 {
 	const uint64_t *a = c->args;
 	struct open_request o = {
@@ -412,7 +412,7 @@ struct answer sys_openat(struct notify_call *c)
 	return open_common(c, &o);
 }
 
-struct answer sys_creat(struct notify_call *c)
+struct answer sys_creat(struct call *c)
 {
 	const uint64_t *a = c->args;
 	struct open_request o = {
@@ -425,7 +425,7 @@ struct answer sys_creat(struct notify_call *c)
 
 /* openat2 is emulated, never continued: continuing would let the kernel
  * resolve the path in the view, bypassing the union. */
-struct answer sys_openat2(struct notify_call *c)
+struct answer sys_openat2(struct call *c)
 {
 	const uint64_t *a = c->args;
 	unsigned char how_buf[4096];
@@ -438,7 +438,7 @@ struct answer sys_openat2(struct notify_call *c)
 		return answer_error(EINVAL);
 	if (size > sizeof(how_buf))
 		return answer_error(E2BIG);
-	r = notify_read(c, a[2], how_buf, size);
+	r = target_read(c, a[2], how_buf, size);
 	if (r < 0)
 		return answer_error(-r);
 	for (size_t i = sizeof(how); i < size; i++)

@@ -19,7 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "notify.h"
+#include "target.h"
 
 #define DELETED_SUFFIX " (deleted)"
 #define VIEW_PATH_SLOTS 4096
@@ -41,7 +41,7 @@ struct view_path_cache {
 	} slots[VIEW_PATH_SLOTS];
 };
 
-int target_cache_new(struct notify_ctx *ctx)
+int target_cache_new(struct call_ctx *ctx)
 {
 	ctx->view_paths = calloc(1, sizeof(*ctx->view_paths));
 	if (!ctx->view_paths)
@@ -50,7 +50,7 @@ int target_cache_new(struct notify_ctx *ctx)
 	return 0;
 }
 
-void target_cache_free(struct notify_ctx *ctx)
+void target_cache_free(struct call_ctx *ctx)
 {
 	if (!ctx->view_paths)
 		return;
@@ -61,7 +61,7 @@ void target_cache_free(struct notify_ctx *ctx)
 	ctx->view_paths = NULL;
 }
 
-static int view_path_lookup(struct notify_ctx *ctx, ino_t ino, char *out, size_t size)
+static int view_path_lookup(struct call_ctx *ctx, ino_t ino, char *out, size_t size)
 {
 	struct view_path_cache *cache = ctx->view_paths;
 	int kind = 0;
@@ -75,7 +75,7 @@ static int view_path_lookup(struct notify_ctx *ctx, ino_t ino, char *out, size_t
 	return kind;
 }
 
-static void view_path_remember(struct notify_ctx *ctx, ino_t ino, int kind, uint64_t generation,
+static void view_path_remember(struct call_ctx *ctx, ino_t ino, int kind, uint64_t generation,
 			       const char *path)
 {
 	struct view_path_cache *cache = ctx->view_paths;
@@ -104,7 +104,7 @@ static bool removed_from_view(const char *text, size_t len, const struct stat *s
 /* The union path behind a /proc link of the target's (cwd or fd/N).
  * UNION_DIR or UNION_OTHER (a FIFO rendered in the view); 0: not a union
  * object (the kernel's); -errno. */
-static int seen_union_path(struct notify_call *c, int base_fd, const char *link,
+static int seen_union_path(struct call *c, int base_fd, const char *link,
 			   const struct stat *st, char *out, size_t size)
 {
 	uint64_t generation;
@@ -135,7 +135,7 @@ static int seen_union_path(struct notify_call *c, int base_fd, const char *link,
 	return kind;
 }
 
-static int link_union_path(struct notify_call *c, int base_fd, const char *link, char *out,
+static int link_union_path(struct call *c, int base_fd, const char *link, char *out,
 			   size_t size, struct stat *seen)
 {
 	struct stat own, *st = seen ? seen : &own;
@@ -150,7 +150,7 @@ static int link_union_path(struct notify_call *c, int base_fd, const char *link,
  * common case costs nothing; then what the kernel holds, read like a cwd.
  * UNION_DIR; 0 when the root is not a union directory (a chroot into a
  * passthrough mount, or one since removed): the kernel answers paths there. */
-static int process_root(struct notify_call *c, int base, const char *link, char *out, size_t size)
+static int process_root(struct call *c, int base, const char *link, char *out, size_t size)
 {
 	int r;
 
@@ -162,7 +162,7 @@ static int process_root(struct notify_call *c, int base, const char *link, char 
 	return r == UNION_OTHER ? 0 : r;
 }
 
-int target_root_union_path(struct notify_call *c, char *out, size_t size)
+int target_root_union_path(struct call *c, char *out, size_t size)
 {
 	char link[64];
 
@@ -170,7 +170,7 @@ int target_root_union_path(struct notify_call *c, char *out, size_t size)
 	return process_root(c, AT_FDCWD, link, out, size);
 }
 
-int target_fd_union_path(struct notify_call *c, int fd, char *out, size_t size,
+int target_fd_union_path(struct call *c, int fd, char *out, size_t size,
 			 struct stat *seen)
 {
 	char link[64];
@@ -192,7 +192,7 @@ pid_t target_thread_group(pid_t tid)
 	return proc_fields(tid, "status", &field, 1) == 0 ? (pid_t)tgid : tid;
 }
 
-int target_getfd(struct notify_call *c, int fd)
+int target_getfd(struct call *c, int fd)
 {
 	/* the caller may be any thread: before Linux 6.9 (no PIDFD_THREAD)
 	 * only its thread group's leader has a pidfd */
@@ -210,7 +210,7 @@ int target_getfd(struct notify_call *c, int fd)
 	return copy;
 }
 
-int target_fd_copy(struct notify_call *c, int fd, char *out, size_t size, int *file,
+int target_fd_copy(struct call *c, int fd, char *out, size_t size, int *file,
 		   struct stat *st)
 {
 	char link[64];
@@ -276,7 +276,7 @@ static bool magic_link_itself(const char *rest, const char *p, int flags)
  * LINK_IN_ROOT when the link is a path of the target's own root instead
  * (out is that path); 0 for anything else; -errno. */
 enum { LINK_LAYER = 1, LINK_IN_ROOT = 2 };
-static int injected_file_path(struct notify_call *c, int base, const char *link, char *out,
+static int injected_file_path(struct call *c, int base, const char *link, char *out,
 			      size_t size)
 {
 	char host[PATH_MAX];
@@ -294,7 +294,7 @@ static int injected_file_path(struct notify_call *c, int base, const char *link,
 
 /* The same, resolved: 1 only while the union's name still leads to the
  * fd's object (not when it was renamed, replaced or removed since). */
-static int injected_union_file(struct notify_call *c, int base, const char *link,
+static int injected_union_file(struct call *c, int base, const char *link,
 			       struct vn_node *node)
 {
 	char path[PATH_MAX];
@@ -322,7 +322,7 @@ static int injected_union_file(struct notify_call *c, int base, const char *link
  * and the name the union knows it by ("DIR\0NAME" in start, *tail on
  * NAME): so that reopening it for writing copies it up, as a write to the
  * union's file must. */
-static bool layer_file_link(struct notify_call *c, int base, const char *link, char *start,
+static bool layer_file_link(struct call *c, int base, const char *link, char *start,
 			    size_t size, const char **tail)
 {
 	struct vn_node node;
@@ -351,7 +351,7 @@ struct proc_link {
 	const char *after;
 };
 
-static bool proc_link_parse(struct notify_call *c, const char *rest, struct proc_link *pl)
+static bool proc_link_parse(struct call *c, const char *rest, struct proc_link *pl)
 {
 	char who[32];
 	const char *p = rest;
@@ -395,7 +395,7 @@ static bool proc_link_parse(struct notify_call *c, const char *rest, struct proc
  * "/proc" + rest: on a magic link of the target's, *start and *tail say
  * where to resolve again.  1: redirected; 0: leave it to the kernel.
  */
-static int proc_magic(struct notify_call *c, const char *rest, int flags, char *start,
+static int proc_magic(struct call *c, const char *rest, int flags, char *start,
 		      size_t size, const char **tail)
 {
 	struct proc_link pl;
@@ -455,7 +455,7 @@ static bool dev_link_as_proc(const char *rest, char *out, size_t size)
  * the host's /dev/pts/N, names nothing inside, or another pty of the
  * sandbox's own devpts with the same number (ttyname(3) and ps compare
  * only the device number). */
-static bool sandbox_console(struct notify_call *c, int base, const char *link)
+static bool sandbox_console(struct call *c, int base, const char *link)
 {
 	struct stat held, node;
 	int root = vn_view_target_root(c->ctx->u);
@@ -484,7 +484,7 @@ static ssize_t path_seen_from_root(const char *root, char *path)
 	return (ssize_t)strlen(path);
 }
 
-ssize_t target_fd_link_in_union(struct notify_call *c, const struct target_path *tp, char *out,
+ssize_t target_fd_link_in_union(struct call *c, const struct target_path *tp, char *out,
 				size_t size)
 {
 	char rest[PATH_MAX];
@@ -530,7 +530,7 @@ static int magic_hop_links(const char *mount, const char *rest)
 
 /* Resolve in the union, following /proc/<pid>/{root,cwd,fd/N} into it.
  * start and path stay as they are (target_render walks them again). */
-static int resolve_into(struct notify_call *c, const char *start, const char *path, int flags,
+static int resolve_into(struct call *c, const char *start, const char *path, int flags,
 			struct target_path *tp)
 {
 	const char *tail;
@@ -581,7 +581,7 @@ static int resolve_into(struct notify_call *c, const char *start, const char *pa
 
 /* The parent of a view directory that was removed from the union (its cwd
  * or fd link reads "PATH (deleted)"), into out. */
-static bool deleted_dir_parent(struct notify_call *c, int fd, char *out, size_t size)
+static bool deleted_dir_parent(struct call *c, int fd, char *out, size_t size)
 {
 	char link[64], path[PATH_MAX];
 	struct stat st;
@@ -618,7 +618,7 @@ static bool deleted_dir_parent(struct notify_call *c, int fd, char *out, size_t 
  * (/proc, /dev, /sys, a --bind) that the target holds as cwd or dirfd: the
  * kernel prints it from the target's root, where each mount sits at its
  * union path. */
-static bool passthrough_dir_path(struct notify_call *c, int fd, char *out, size_t size)
+static bool passthrough_dir_path(struct call *c, int fd, char *out, size_t size)
 {
 	char link[64];
 	struct stat st;
@@ -639,7 +639,7 @@ static bool passthrough_dir_path(struct notify_call *c, int fd, char *out, size_
 	return vn_union_passthrough_under(c->ctx->u, out) != NULL;
 }
 
-int target_resolve_string(struct notify_call *c, int dirfd, const char *path, int flags,
+int target_resolve_string(struct call *c, int dirfd, const char *path, int flags,
 			  struct target_path *tp)
 {
 	int r;
@@ -713,10 +713,10 @@ int target_resolve_string(struct notify_call *c, int dirfd, const char *path, in
 	return resolve_into(c, tp->start, tp->raw, flags, tp);
 }
 
-int target_resolve(struct notify_call *c, int dirfd, uint64_t addr, bool empty_path_ok,
+int target_resolve(struct call *c, int dirfd, uint64_t addr, bool empty_path_ok,
 		   int flags, struct target_path *tp)
 {
-	int r = notify_read_string(c, addr, tp->raw, sizeof(tp->raw));
+	int r = target_read_string(c, addr, tp->raw, sizeof(tp->raw));
 
 	tp->node.path[0] = '\0';
 	tp->empty = false;
@@ -746,14 +746,14 @@ int target_resolve(struct notify_call *c, int dirfd, uint64_t addr, bool empty_p
 	return target_resolve_string(c, dirfd, tp->raw, flags, tp);
 }
 
-int target_render(struct notify_call *c, struct target_path *tp, int flags)
+int target_render(struct call *c, struct target_path *tp, int flags)
 {
 	if (tp->kind == TARGET_PASSTHROUGH && tp->node.path[0] == '\0')
 		return 0; /* relative to a passthrough dirfd: nothing of ours on the way */
 	return resolve_into(c, tp->start, tp->raw, flags | VN_RENDER, tp) < 0 ? -EIO : tp->err;
 }
 
-int target_umask(struct notify_call *c)
+int target_umask(struct call *c)
 {
 	long mask;
 	const struct proc_field field = { "Umask:", 8, &mask };
@@ -762,7 +762,7 @@ int target_umask(struct notify_call *c)
 	return r < 0 ? -ESRCH : (int)(mask & 0777);
 }
 
-int target_fd_object(struct notify_call *c, int fd, struct vn_node *node, int *file)
+int target_fd_object(struct call *c, int fd, struct vn_node *node, int *file)
 {
 	char link[64], path[PATH_MAX];
 	int r;
@@ -788,7 +788,7 @@ int target_fd_object(struct notify_call *c, int fd, struct vn_node *node, int *f
 }
 
 /* fdinfo's "flags:" (octal) carries close-on-exec, which F_GETFL does not. */
-static bool target_fd_cloexec(struct notify_call *c, int fd)
+static bool target_fd_cloexec(struct call *c, int fd)
 {
 	char file[32];
 	long flags;
@@ -800,12 +800,12 @@ static bool target_fd_cloexec(struct notify_call *c, int fd)
 
 /* Put `replacement` in place of the target's fd (same number, same
  * close-on-exec), as dup2 would. */
-static int target_replace_fd(struct notify_call *c, int fd, int replacement)
+static int target_replace_fd(struct call *c, int fd, int replacement)
 {
 	return c->ctx->ops->replace_fd(c, fd, replacement, target_fd_cloexec(c, fd));
 }
 
-int target_swap_file(struct notify_call *c, int fd, int old_file, const struct vn_node *node)
+int target_swap_file(struct call *c, int fd, int old_file, const struct vn_node *node)
 {
 	int flags = fcntl(old_file, F_GETFL);
 	off_t offset = lseek(old_file, 0, SEEK_CUR);

@@ -13,11 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "notify.h"
+#include "calls.h"
 
-static void log_answer(struct notify_call *c, const struct answer *ans)
+static void log_answer(struct call *c, const struct answer *ans)
 {
-	struct notify_ctx *ctx = c->ctx;
+	struct call_ctx *ctx = c->ctx;
 
 	pthread_mutex_lock(&ctx->log_lock);
 	switch (ans->kind) {
@@ -39,13 +39,8 @@ static void log_answer(struct notify_call *c, const struct answer *ans)
 	pthread_mutex_unlock(&ctx->log_lock);
 }
 
-int notify_reserve_fd(struct notify_call *c)
-{
-	return c->ctx->ops->reserve_fd(c);
-}
-
 /* Whether the call changes the union, so takes its lock alone. */
-static bool holds_alone(const struct syscall_entry *entry, const struct notify_call *c)
+static bool holds_alone(const struct syscall_entry *entry, const struct call *c)
 {
 	uint64_t flags;
 
@@ -55,10 +50,10 @@ static bool holds_alone(const struct syscall_entry *entry, const struct notify_c
 	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC | __O_TMPFILE));
 }
 
-void notify_dispatch(struct notify_call *c)
+void calls_dispatch(struct call *c)
 {
-	struct notify_ctx *ctx = c->ctx;
-	const struct syscall_entry *entry = notify_lookup(c->nr);
+	struct call_ctx *ctx = c->ctx;
+	const struct syscall_entry *entry = calls_lookup(c->nr);
 	struct answer ans;
 
 	if (!entry) {

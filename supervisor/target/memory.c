@@ -14,7 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "notify.h"
+#include "target.h"
 
 static atomic_bool no_cross_memory_attach;
 
@@ -49,21 +49,16 @@ static ssize_t mem_io(pid_t pid, uint64_t addr, void *buf, size_t len, bool writ
 	return proc_mem_io(pid, addr, buf, len, write_io);
 }
 
-bool notify_id_valid(struct notify_call *c)
-{
-	return c->ctx->ops->call_valid(c);
-}
-
-int notify_read(struct notify_call *c, uint64_t addr, void *buf, size_t len)
+int target_read(struct call *c, uint64_t addr, void *buf, size_t len)
 {
 	ssize_t n = mem_io(c->pid, addr, buf, len, false);
 
 	if (n < 0 || (size_t)n != len)
 		return -EFAULT;
-	return notify_id_valid(c) ? 0 : -ESRCH;
+	return call_valid(c) ? 0 : -ESRCH;
 }
 
-int notify_peek_string(struct notify_call *c, uint64_t addr, char *buf, size_t size)
+int target_peek_string(struct call *c, uint64_t addr, char *buf, size_t size)
 {
 	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t got = 0;
@@ -86,16 +81,16 @@ int notify_peek_string(struct notify_call *c, uint64_t addr, char *buf, size_t s
 	return -ENAMETOOLONG;
 }
 
-int notify_read_string(struct notify_call *c, uint64_t addr, char *buf, size_t size)
+int target_read_string(struct call *c, uint64_t addr, char *buf, size_t size)
 {
-	int r = notify_peek_string(c, addr, buf, size);
+	int r = target_peek_string(c, addr, buf, size);
 
 	if (r < 0)
 		return r;
-	return notify_id_valid(c) ? 0 : -ESRCH;
+	return call_valid(c) ? 0 : -ESRCH;
 }
 
-int notify_write(struct notify_call *c, uint64_t addr, const void *buf, size_t len)
+int target_write(struct call *c, uint64_t addr, const void *buf, size_t len)
 {
 	ssize_t n = mem_io(c->pid, addr, (void *)buf, len, true);
 

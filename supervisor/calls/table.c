@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <sys/syscall.h>
 
-#include "notify.h"
+#include "calls.h"
 
 /* Newer than Debian 12's headers (x86-64 numbers, from the kernel's table). */
 #ifndef __NR_fchmodat2
@@ -113,14 +113,14 @@ static const struct syscall_entry table[] = {
 
 #define TABLE_SIZE (sizeof(table) / sizeof(table[0]))
 
-const struct syscall_entry *notify_lookup(int nr)
+const struct syscall_entry *calls_lookup(int nr)
 {
 	if (nr < 0 || (size_t)nr >= TABLE_SIZE || !table[nr].handler)
 		return NULL;
 	return &table[nr];
 }
 
-size_t notify_trapped_syscalls(int *out, size_t max, bool presented)
+size_t calls_trapped(int *out, size_t max, bool presented)
 {
 	size_t n = 0;
 

@@ -21,7 +21,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "notify.h"
+#include "calls.h"
 #include "veneer/cleanup.h"
 
 #define MOUNTINFO_MAX (4u << 20)
@@ -39,7 +39,7 @@ static bool all_digits(const char *s, size_t n)
 /* Whether rest (below /proc, canonical) names a process's mountinfo:
  * "<who>/mountinfo" or "<who>/task/<tid>/mountinfo", who being self,
  * thread-self or a pid of the sandbox. */
-static bool plain_mountinfo(struct notify_call *c, const char *rest)
+static bool plain_mountinfo(struct call *c, const char *rest)
 {
 	size_t who = strcspn(rest, "/");
 	const char *p = rest + who;
@@ -137,7 +137,7 @@ static bool proc_rest_canonical(const char *rest, char *out, size_t size)
  * A path the walk cannot be followed along (a magic link on the way)
  * counts when it ends in "mountinfo": filtering a file that is not one
  * shows mount points; not filtering one shows host paths. */
-static bool names_mountinfo(struct notify_call *c, const char *rest)
+static bool names_mountinfo(struct call *c, const char *rest)
 {
 	char canonical[PATH_MAX];
 	const char *last = strrchr(rest, '/');
@@ -179,7 +179,7 @@ static void write_line(FILE *out, char *line, const char *view_id, const char *r
 /* The id of the mount that holds the caller's root, as mountinfo numbers
  * it: the view's for a root that is the view's or a directory of it (a
  * chroot), which then shows no line of its own. */
-static bool root_mount_id(struct notify_call *c, char *out, size_t size)
+static bool root_mount_id(struct call *c, char *out, size_t size)
 {
 	char link[64];
 	struct statx stx;
@@ -191,7 +191,7 @@ static bool root_mount_id(struct notify_call *c, char *out, size_t size)
 	return true;
 }
 
-static int filtered_mountinfo(struct notify_call *c, FILE *in, int memfd)
+static int filtered_mountinfo(struct call *c, FILE *in, int memfd)
 {
 	cleanup_free char *line = NULL;
 	char view_id[32] = "", root[PATH_MAX];
@@ -221,7 +221,7 @@ static int filtered_mountinfo(struct notify_call *c, FILE *in, int memfd)
 /* A path the kernel resolves from a directory of the sandbox's /proc (a
  * passthrough cwd or dirfd, or a root chrooted into /proc): that
  * directory's path below /proc, then the path, into rest. */
-static bool proc_relative_rest(struct notify_call *c, const struct target_path *tp, char *rest,
+static bool proc_relative_rest(struct call *c, const struct target_path *tp, char *rest,
 			       size_t size)
 {
 	const uint64_t *a = c->args;
@@ -253,7 +253,7 @@ static bool proc_relative_rest(struct notify_call *c, const struct target_path *
 	return snprintf(rest, size, "%s/%s", below, tp->raw) < (int)size;
 }
 
-int proc_open_filtered(struct notify_call *c, const struct target_path *tp, uint64_t flags,
+int proc_open_filtered(struct call *c, const struct target_path *tp, uint64_t flags,
 		       int *fd)
 {
 	char path[64], rest[PATH_MAX];

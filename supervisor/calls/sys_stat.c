@@ -12,7 +12,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "notify.h"
+#include "calls.h"
 
 #define XATTR_SIZE_MAX_ 65536
 
@@ -21,7 +21,7 @@
  * reader shares: errors, and paths the kernel answers for.  Returns true
  * when *ans is the final answer.
  */
-static bool answer_reader(struct notify_call *c, int r, int flags, struct target_path *tp,
+static bool answer_reader(struct call *c, int r, int flags, struct target_path *tp,
 			  struct answer *ans)
 {
 	if (r < 0) {
@@ -40,7 +40,7 @@ static bool answer_reader(struct notify_call *c, int r, int flags, struct target
 	return false;
 }
 
-static bool resolve_reader(struct notify_call *c, int dirfd, uint64_t path, bool empty_ok,
+static bool resolve_reader(struct call *c, int dirfd, uint64_t path, bool empty_ok,
 			   int flags, struct target_path *tp, struct answer *ans)
 {
 	return answer_reader(c, target_resolve(c, dirfd, path, empty_ok, flags, tp), flags, tp, ans);
@@ -49,7 +49,7 @@ static bool resolve_reader(struct notify_call *c, int dirfd, uint64_t path, bool
 /* On an fd: a union directory is answered from the union, anything else
  * (a real file we injected) by the kernel; then *seen (when not NULL) is
  * the stat of the fd's object. */
-static bool fd_reader(struct notify_call *c, struct vn_node *node, struct answer *ans,
+static bool fd_reader(struct call *c, struct vn_node *node, struct answer *ans,
 		      struct stat *seen)
 {
 	char path[PATH_MAX];
@@ -70,7 +70,7 @@ static bool fd_reader(struct notify_call *c, struct vn_node *node, struct answer
 /* Presented ownership: a layer file's fd (or anything owned by an id we
  * cannot map) shows the presented owner.  st holds the stat of the fd's
  * object.  1: *st is the answer; 0: the kernel's answer will do. */
-static int present_fd_stat(struct notify_call *c, int fd, struct stat *st)
+static int present_fd_stat(struct call *c, int fd, struct stat *st)
 {
 	int file, r;
 
@@ -88,17 +88,17 @@ static int present_fd_stat(struct notify_call *c, int fd, struct stat *st)
 	return r;
 }
 
-static struct answer stat_fd_presented(struct notify_call *c, int fd, struct stat *st,
+static struct answer stat_fd_presented(struct call *c, int fd, struct stat *st,
 				       uint64_t buf)
 {
 	int r = present_fd_stat(c, fd, st);
 
 	if (r <= 0)
 		return r < 0 ? answer_error(-r) : answer_continue();
-	return answer_result(notify_write(c, buf, st, sizeof(*st)));
+	return answer_result(target_write(c, buf, st, sizeof(*st)));
 }
 
-static struct answer stat_common(struct notify_call *c, int dirfd, uint64_t path, uint64_t buf,
+static struct answer stat_common(struct call *c, int dirfd, uint64_t path, uint64_t buf,
 				 int at_flags)
 {
 	struct target_path tp;
@@ -117,21 +117,21 @@ static struct answer stat_common(struct notify_call *c, int dirfd, uint64_t path
 	r = vn_getattr(c->ctx->u, &tp.node, &st);
 	if (r < 0)
 		return answer_error(-r);
-	return answer_result(notify_write(c, buf, &st, sizeof(st)));
+	return answer_result(target_write(c, buf, &st, sizeof(st)));
 }
 
-struct answer sys_stat(struct notify_call *c)
+struct answer sys_stat(struct call *c)
 {
 	return stat_common(c, AT_FDCWD, c->args[0], c->args[1], 0);
 }
 
-struct answer sys_lstat(struct notify_call *c)
+struct answer sys_lstat(struct call *c)
 {
 	return stat_common(c, AT_FDCWD, c->args[0], c->args[1],
 			   AT_SYMLINK_NOFOLLOW);
 }
 
-struct answer sys_newfstatat(struct notify_call *c)
+struct answer sys_newfstatat(struct call *c)
 {
 	const uint64_t *a = c->args;
 
@@ -139,7 +139,7 @@ struct answer sys_newfstatat(struct notify_call *c)
 }
 
 /* statx on a layer file's fd: the kernel's statx, with presented ids. */
-static struct answer statx_fd_presented(struct notify_call *c, int fd, struct stat *st,
+static struct answer statx_fd_presented(struct call *c, int fd, struct stat *st,
 					const uint64_t *args)
 {
 	struct statx stx;
@@ -156,10 +156,10 @@ static struct answer statx_fd_presented(struct notify_call *c, int fd, struct st
 		return answer_error(-r);
 	stx.stx_uid = st->st_uid;
 	stx.stx_gid = st->st_gid;
-	return answer_result(notify_write(c, args[2], &stx, sizeof(stx)));
+	return answer_result(target_write(c, args[2], &stx, sizeof(stx)));
 }
 
-struct answer sys_statx(struct notify_call *c)
+struct answer sys_statx(struct call *c)
 {
 	const uint64_t *a = c->args;
 	int at_flags = (int)a[2];
@@ -180,10 +180,10 @@ struct answer sys_statx(struct notify_call *c)
 	r = vn_statx(c->ctx->u, &tp.node, (unsigned int)a[3], &stx);
 	if (r < 0)
 		return answer_error(-r);
-	return answer_result(notify_write(c, a[4], &stx, sizeof(stx)));
+	return answer_result(target_write(c, a[4], &stx, sizeof(stx)));
 }
 
-static struct answer statfs_node(struct notify_call *c, const struct vn_node *node, uint64_t buf)
+static struct answer statfs_node(struct call *c, const struct vn_node *node, uint64_t buf)
 {
 	struct statfs sfs;
 	int fd, r;
@@ -199,10 +199,10 @@ static struct answer statfs_node(struct notify_call *c, const struct vn_node *no
 	/* a lower's mount is read-only, the union is not: writes go up */
 	if (c->ctx->u->nlayers && c->ctx->u->layers[0].writable)
 		sfs.f_flags &= ~(unsigned long)ST_RDONLY;
-	return answer_result(notify_write(c, buf, &sfs, sizeof(sfs)));
+	return answer_result(target_write(c, buf, &sfs, sizeof(sfs)));
 }
 
-struct answer sys_statfs(struct notify_call *c)
+struct answer sys_statfs(struct call *c)
 {
 	const uint64_t *a = c->args;
 	struct target_path tp;
@@ -217,7 +217,7 @@ struct answer sys_statfs(struct notify_call *c)
  * layer's read-only file: say what file system the union object is on, as
  * statfs of its path does (tools such as fts choose strategies by it, and
  * a lower file's fd said read-only where the union is not). */
-struct answer sys_fstatfs(struct notify_call *c)
+struct answer sys_fstatfs(struct call *c)
 {
 	struct vn_node node;
 	int r = target_fd_object(c, (int)c->args[0], &node, NULL);
@@ -229,7 +229,7 @@ struct answer sys_fstatfs(struct notify_call *c)
 	return statfs_node(c, &node, c->args[1]);
 }
 
-static struct answer access_common(struct notify_call *c, int dirfd, uint64_t path, int mode,
+static struct answer access_common(struct call *c, int dirfd, uint64_t path, int mode,
 				   int at_flags)
 {
 	struct target_path tp;
@@ -245,28 +245,28 @@ static struct answer access_common(struct notify_call *c, int dirfd, uint64_t pa
 	return answer_result(vn_access(c->ctx->u, &tp.node, mode, at_flags));
 }
 
-struct answer sys_access(struct notify_call *c)
+struct answer sys_access(struct call *c)
 {
 	const uint64_t *a = c->args;
 
 	return access_common(c, AT_FDCWD, a[0], (int)a[1], 0);
 }
 
-struct answer sys_faccessat(struct notify_call *c)
+struct answer sys_faccessat(struct call *c)
 {
 	const uint64_t *a = c->args;
 
 	return access_common(c, (int)a[0], a[1], (int)a[2], 0);
 }
 
-struct answer sys_faccessat2(struct notify_call *c)
+struct answer sys_faccessat2(struct call *c)
 {
 	const uint64_t *a = c->args;
 
 	return access_common(c, (int)a[0], a[1], (int)a[2], (int)a[3]);
 }
 
-static struct answer readlink_common(struct notify_call *c, int dirfd, uint64_t path,
+static struct answer readlink_common(struct call *c, int dirfd, uint64_t path,
 				     uint64_t buf, int64_t size)
 {
 	struct target_path tp;
@@ -291,17 +291,17 @@ static struct answer readlink_common(struct notify_call *c, int dirfd, uint64_t 
 		return answer_error((int)-n);
 	if (n > size)
 		n = size;
-	return answer_result(notify_write(c, buf, target, (size_t)n) < 0 ? -EFAULT : n);
+	return answer_result(target_write(c, buf, target, (size_t)n) < 0 ? -EFAULT : n);
 }
 
-struct answer sys_readlink(struct notify_call *c)
+struct answer sys_readlink(struct call *c)
 {
 	const uint64_t *a = c->args;
 
 	return readlink_common(c, AT_FDCWD, a[0], a[1], (int64_t)a[2]);
 }
 
-struct answer sys_readlinkat(struct notify_call *c)
+struct answer sys_readlinkat(struct call *c)
 {
 	const uint64_t *a = c->args;
 
@@ -309,7 +309,7 @@ struct answer sys_readlinkat(struct notify_call *c)
 }
 
 /* Write an xattr value or list back; size 0 asks only for the length. */
-static struct answer xattr_reply(struct notify_call *c, ssize_t n, const void *data,
+static struct answer xattr_reply(struct call *c, ssize_t n, const void *data,
 				 uint64_t buf, size_t size)
 {
 	if (n < 0)
@@ -318,7 +318,7 @@ static struct answer xattr_reply(struct notify_call *c, ssize_t n, const void *d
 		return answer_value(n);
 	if ((size_t)n > size)
 		return answer_error(ERANGE);
-	return answer_result(notify_write(c, buf, data, (size_t)n) < 0 ? -EFAULT : n);
+	return answer_result(target_write(c, buf, data, (size_t)n) < 0 ? -EFAULT : n);
 }
 
 /* An xattr name as the kernel takes it (fs/xattr.c import_xattr_name):
@@ -333,7 +333,7 @@ static int xattr_name_error(int r, const char *name)
 /* Value and list buffers come from the heap per call: as __thread arrays
  * they made every thread's TLS 128 KiB, which glibc clears for each
  * thread made (4 % of a sandbox's start-up). */
-static struct answer getxattr_node(struct notify_call *c, const struct vn_node *node,
+static struct answer getxattr_node(struct call *c, const struct vn_node *node,
 				   const char *name, uint64_t buf, size_t size)
 {
 	char *value = size ? malloc(XATTR_SIZE_MAX_) : NULL;
@@ -348,7 +348,7 @@ static struct answer getxattr_node(struct notify_call *c, const struct vn_node *
 	return ans;
 }
 
-static struct answer listxattr_node(struct notify_call *c, const struct vn_node *node,
+static struct answer listxattr_node(struct call *c, const struct vn_node *node,
 				    uint64_t buf, size_t size)
 {
 	char *list = malloc(XATTR_SIZE_MAX_);
@@ -363,7 +363,7 @@ static struct answer listxattr_node(struct notify_call *c, const struct vn_node 
 	return ans;
 }
 
-static struct answer getxattr_common(struct notify_call *c, bool follow)
+static struct answer getxattr_common(struct call *c, bool follow)
 {
 	const uint64_t *a = c->args;
 	struct target_path tp;
@@ -373,7 +373,7 @@ static struct answer getxattr_common(struct notify_call *c, bool follow)
 
 	/* the name first, as the kernel takes it; the path's read checks
 	 * ID_VALID for both */
-	r = xattr_name_error(notify_peek_string(c, a[1], name, sizeof(name)), name);
+	r = xattr_name_error(target_peek_string(c, a[1], name, sizeof(name)), name);
 	if (r < 0)
 		return answer_error(-r);
 	if (resolve_reader(c, AT_FDCWD, a[0], false, follow ? VN_FOLLOW : 0, &tp, &ans))
@@ -381,7 +381,7 @@ static struct answer getxattr_common(struct notify_call *c, bool follow)
 	return getxattr_node(c, &tp.node, name, a[2], a[3]);
 }
 
-static struct answer listxattr_common(struct notify_call *c, bool follow)
+static struct answer listxattr_common(struct call *c, bool follow)
 {
 	const uint64_t *a = c->args;
 	struct target_path tp;
@@ -392,15 +392,15 @@ static struct answer listxattr_common(struct notify_call *c, bool follow)
 	return listxattr_node(c, &tp.node, a[1], a[2]);
 }
 
-struct answer sys_getxattr(struct notify_call *c) { return getxattr_common(c, true); }
-struct answer sys_lgetxattr(struct notify_call *c) { return getxattr_common(c, false); }
-struct answer sys_listxattr(struct notify_call *c) { return listxattr_common(c, true); }
-struct answer sys_llistxattr(struct notify_call *c) { return listxattr_common(c, false); }
+struct answer sys_getxattr(struct call *c) { return getxattr_common(c, true); }
+struct answer sys_lgetxattr(struct call *c) { return getxattr_common(c, false); }
+struct answer sys_listxattr(struct call *c) { return listxattr_common(c, true); }
+struct answer sys_llistxattr(struct call *c) { return listxattr_common(c, false); }
 
 /* fstat is the kernel's, unless the fd is a union directory (its view
  * directory would show the tmpfs, not the union) or, with presented
  * ownership, a layer file (its owner is presented). */
-struct answer sys_fstat(struct notify_call *c)
+struct answer sys_fstat(struct call *c)
 {
 	struct vn_node node;
 	struct answer ans;
@@ -414,10 +414,10 @@ struct answer sys_fstat(struct notify_call *c)
 	r = vn_getattr(c->ctx->u, &node, &st);
 	if (r < 0)
 		return answer_error(-r);
-	return answer_result(notify_write(c, c->args[1], &st, sizeof(st)));
+	return answer_result(target_write(c, c->args[1], &st, sizeof(st)));
 }
 
-struct answer sys_fgetxattr(struct notify_call *c)
+struct answer sys_fgetxattr(struct call *c)
 {
 	const uint64_t *a = c->args;
 	struct vn_node node;
@@ -428,13 +428,13 @@ struct answer sys_fgetxattr(struct notify_call *c)
 
 	if (fd_reader(c, &node, &ans, NULL))
 		return ans;
-	r = xattr_name_error(notify_read_string(c, a[1], name, sizeof(name)), name);
+	r = xattr_name_error(target_read_string(c, a[1], name, sizeof(name)), name);
 	if (r < 0)
 		return answer_error(-r);
 	return getxattr_node(c, &node, name, a[2], a[3]);
 }
 
-struct answer sys_flistxattr(struct notify_call *c)
+struct answer sys_flistxattr(struct call *c)
 {
 	const uint64_t *a = c->args;
 	struct vn_node node;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "notify.h"
+#include "target.h"
 
 int proc_fields(pid_t pid, const char *file, const struct proc_field *fields, size_t n)
 {

@@ -19,7 +19,7 @@
 #include <sys/xattr.h>
 #include <utime.h>
 
-#include "notify.h"
+#include "calls.h"
 
 #define XATTR_NAME_MAX_ 255
 #define XATTR_SIZE_MAX_ 65536
@@ -31,7 +31,7 @@
 /* Resolve one path argument of a mutation. 1: the kernel's (continue);
  * 0: the union's (node may be a missing name whose parent exists);
  * -errno: the call's error. */
-static int mutation_target(struct notify_call *c, int dirfd, uint64_t path, bool empty_ok,
+static int mutation_target(struct call *c, int dirfd, uint64_t path, bool empty_ok,
 			   int flags, struct target_path *tp)
 {
 	int r = target_resolve(c, dirfd, path, empty_ok, flags, tp);
@@ -50,7 +50,7 @@ static int mutation_target(struct notify_call *c, int dirfd, uint64_t path, bool
 }
 
 /* The same, for a call that needs the object to exist. */
-static int existing_target(struct notify_call *c, int dirfd, uint64_t path, bool empty_ok,
+static int existing_target(struct call *c, int dirfd, uint64_t path, bool empty_ok,
 			   int flags, struct target_path *tp)
 {
 	int r = mutation_target(c, dirfd, path, empty_ok, flags, tp);
@@ -79,7 +79,7 @@ static bool last_is(const char *raw, const char *name)
 }
 
 /* What we create for the target gets its umask, as the kernel would. */
-static int masked_mode(struct notify_call *c, mode_t mode, mode_t allowed, mode_t *out)
+static int masked_mode(struct call *c, mode_t mode, mode_t allowed, mode_t *out)
 {
 	int mask = target_umask(c);
 
@@ -113,7 +113,7 @@ static int old_name_check(const struct target_path *tp)
 	return 0;
 }
 
-static struct answer mkdir_common(struct notify_call *c, int dirfd, uint64_t path, mode_t mode)
+static struct answer mkdir_common(struct call *c, int dirfd, uint64_t path, mode_t mode)
 {
 	struct target_path tp;
 	int r = mutation_target(c, dirfd, path, false, NAME_OP, &tp);
@@ -126,19 +126,19 @@ static struct answer mkdir_common(struct notify_call *c, int dirfd, uint64_t pat
 	return answer_result(r < 0 ? r : vn_mkdir(c->ctx->u, &tp.node, mode));
 }
 
-struct answer sys_mkdir(struct notify_call *c)
+struct answer sys_mkdir(struct call *c)
 {
 	return mkdir_common(c, AT_FDCWD, c->args[0], (mode_t)c->args[1]);
 }
 
-struct answer sys_mkdirat(struct notify_call *c)
+struct answer sys_mkdirat(struct call *c)
 {
 	const uint64_t *a = c->args;
 
 	return mkdir_common(c, (int)a[0], a[1], (mode_t)a[2]);
 }
 
-static struct answer mknod_common(struct notify_call *c, int dirfd, uint64_t path, mode_t mode,
+static struct answer mknod_common(struct call *c, int dirfd, uint64_t path, mode_t mode,
 				  dev_t dev)
 {
 	struct target_path tp;
@@ -154,21 +154,21 @@ static struct answer mknod_common(struct notify_call *c, int dirfd, uint64_t pat
 	return answer_result(r < 0 ? r : vn_mknod(c->ctx->u, &tp.node, (mode & S_IFMT) | perm, dev));
 }
 
-struct answer sys_mknod(struct notify_call *c)
+struct answer sys_mknod(struct call *c)
 {
 	const uint64_t *a = c->args;
 
 	return mknod_common(c, AT_FDCWD, a[0], (mode_t)a[1], (dev_t)a[2]);
 }
 
-struct answer sys_mknodat(struct notify_call *c)
+struct answer sys_mknodat(struct call *c)
 {
 	const uint64_t *a = c->args;
 
 	return mknod_common(c, (int)a[0], a[1], (mode_t)a[2], (dev_t)a[3]);
 }
 
-static struct answer remove_common(struct notify_call *c, int dirfd, uint64_t path, bool is_rmdir)
+static struct answer remove_common(struct call *c, int dirfd, uint64_t path, bool is_rmdir)
 {
 	struct target_path tp;
 	int r = existing_target(c, dirfd, path, false, NAME_OP, &tp);
@@ -188,17 +188,17 @@ static struct answer remove_common(struct notify_call *c, int dirfd, uint64_t pa
 	return answer_result(vn_unlink(c->ctx->u, &tp.node));
 }
 
-struct answer sys_rmdir(struct notify_call *c)
+struct answer sys_rmdir(struct call *c)
 {
 	return remove_common(c, AT_FDCWD, c->args[0], true);
 }
 
-struct answer sys_unlink(struct notify_call *c)
+struct answer sys_unlink(struct call *c)
 {
 	return remove_common(c, AT_FDCWD, c->args[0], false);
 }
 
-struct answer sys_unlinkat(struct notify_call *c)
+struct answer sys_unlinkat(struct call *c)
 {
 	const uint64_t *a = c->args;
 	int flags = (int)a[2];
@@ -208,7 +208,7 @@ struct answer sys_unlinkat(struct notify_call *c)
 	return remove_common(c, (int)a[0], a[1], flags & AT_REMOVEDIR);
 }
 
-static struct answer rename_common(struct notify_call *c, int olddir, uint64_t oldpath, int newdir,
+static struct answer rename_common(struct call *c, int olddir, uint64_t oldpath, int newdir,
 				   uint64_t newpath, unsigned int flags)
 {
 	struct target_path from, to;
@@ -255,21 +255,21 @@ static struct answer rename_common(struct notify_call *c, int olddir, uint64_t o
 	}
 }
 
-struct answer sys_rename(struct notify_call *c)
+struct answer sys_rename(struct call *c)
 {
 	const uint64_t *a = c->args;
 
 	return rename_common(c, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
 }
 
-struct answer sys_renameat(struct notify_call *c)
+struct answer sys_renameat(struct call *c)
 {
 	const uint64_t *a = c->args;
 
 	return rename_common(c, (int)a[0], a[1], (int)a[2], a[3], 0);
 }
 
-struct answer sys_renameat2(struct notify_call *c)
+struct answer sys_renameat2(struct call *c)
 {
 	const uint64_t *a = c->args;
 
@@ -293,7 +293,7 @@ static int link_source_fd(const char *raw, int dirfd, int flags)
 	return -1;
 }
 
-static struct answer link_from_fd(struct notify_call *c, int fd, struct vn_node *to)
+static struct answer link_from_fd(struct call *c, int fd, struct vn_node *to)
 {
 	struct vn_node node;
 	int file, r = target_fd_object(c, fd, &node, &file);
@@ -314,7 +314,7 @@ static struct answer link_from_fd(struct notify_call *c, int fd, struct vn_node 
 	return answer_result(r);
 }
 
-static struct answer link_common(struct notify_call *c, int olddir, uint64_t oldpath, int newdir,
+static struct answer link_common(struct call *c, int olddir, uint64_t oldpath, int newdir,
 				 uint64_t newpath, int flags)
 {
 	struct target_path from, to;
@@ -323,7 +323,7 @@ static struct answer link_common(struct notify_call *c, int olddir, uint64_t old
 
 	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return answer_error(EINVAL);
-	r_to = notify_read_string(c, oldpath, raw, sizeof(raw));
+	r_to = target_read_string(c, oldpath, raw, sizeof(raw));
 	if (r_to < 0)
 		return answer_error(-r_to);
 	src_fd = link_source_fd(raw, olddir, flags);
@@ -347,26 +347,26 @@ static struct answer link_common(struct notify_call *c, int olddir, uint64_t old
 	return answer_result(vn_link(c->ctx->u, &from.node, &to.node));
 }
 
-struct answer sys_link(struct notify_call *c)
+struct answer sys_link(struct call *c)
 {
 	const uint64_t *a = c->args;
 
 	return link_common(c, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
 }
 
-struct answer sys_linkat(struct notify_call *c)
+struct answer sys_linkat(struct call *c)
 {
 	const uint64_t *a = c->args;
 
 	return link_common(c, (int)a[0], a[1], (int)a[2], a[3], (int)a[4]);
 }
 
-static struct answer symlink_common(struct notify_call *c, uint64_t target, int dirfd,
+static struct answer symlink_common(struct call *c, uint64_t target, int dirfd,
 				    uint64_t path)
 {
 	char body[PATH_MAX];
 	struct target_path tp;
-	int r = notify_read_string(c, target, body, sizeof(body));
+	int r = target_read_string(c, target, body, sizeof(body));
 
 	if (r < 0)
 		return answer_error(-r);
@@ -380,14 +380,14 @@ static struct answer symlink_common(struct notify_call *c, uint64_t target, int 
 }
 
 /* symlink(target, linkpath): the target is only text */
-struct answer sys_symlink(struct notify_call *c)
+struct answer sys_symlink(struct call *c)
 {
 	const uint64_t *a = c->args;
 
 	return symlink_common(c, a[0], AT_FDCWD, a[1]);
 }
 
-struct answer sys_symlinkat(struct notify_call *c)
+struct answer sys_symlinkat(struct call *c)
 {
 	const uint64_t *a = c->args;
 
@@ -431,7 +431,7 @@ static int meta_apply(struct vn_union *u, struct vn_node *node, const struct met
 	return -EINVAL;
 }
 
-static struct answer meta_on_fd(struct notify_call *c, int fd, const struct meta_op *op)
+static struct answer meta_on_fd(struct call *c, int fd, const struct meta_op *op)
 {
 	struct vn_node node;
 	struct stat lower;
@@ -450,7 +450,7 @@ static struct answer meta_on_fd(struct notify_call *c, int fd, const struct meta
 	return answer_result(r);
 }
 
-static struct answer meta_on_path(struct notify_call *c, int dirfd, uint64_t path, int at_flags,
+static struct answer meta_on_path(struct call *c, int dirfd, uint64_t path, int at_flags,
 				  bool follow, const struct meta_op *op)
 {
 	struct target_path tp;
@@ -472,10 +472,10 @@ static struct answer meta_on_path(struct notify_call *c, int dirfd, uint64_t pat
 	return answer_result(r);
 }
 
-static int read_xattr_args(struct notify_call *c, uint64_t name, uint64_t value, size_t size,
+static int read_xattr_args(struct call *c, uint64_t name, uint64_t value, size_t size,
 			   struct meta_op *op)
 {
-	int r = notify_read_string(c, name, op->name, sizeof(op->name));
+	int r = target_read_string(c, name, op->name, sizeof(op->name));
 
 	if (r < 0)
 		return r == -ENAMETOOLONG ? -ERANGE : r;
@@ -489,10 +489,10 @@ static int read_xattr_args(struct notify_call *c, uint64_t name, uint64_t value,
 	op->value = malloc(size);
 	if (!op->value)
 		return -ENOMEM;
-	return notify_read(c, value, op->value, size);
+	return target_read(c, value, op->value, size);
 }
 
-struct answer sys_chmod(struct notify_call *c)
+struct answer sys_chmod(struct call *c)
 {
 	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_CHMOD, .mode = (mode_t)a[1] };
@@ -500,7 +500,7 @@ struct answer sys_chmod(struct notify_call *c)
 	return meta_on_path(c, AT_FDCWD, a[0], 0, true, &op);
 }
 
-struct answer sys_fchmodat(struct notify_call *c)
+struct answer sys_fchmodat(struct call *c)
 {
 	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_CHMOD, .mode = (mode_t)a[2] };
@@ -508,7 +508,7 @@ struct answer sys_fchmodat(struct notify_call *c)
 	return meta_on_path(c, (int)a[0], a[1], 0, true, &op);
 }
 
-struct answer sys_fchmodat2(struct notify_call *c)
+struct answer sys_fchmodat2(struct call *c)
 {
 	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_CHMOD, .mode = (mode_t)a[2] };
@@ -519,7 +519,7 @@ struct answer sys_fchmodat2(struct notify_call *c)
 	return meta_on_path(c, (int)a[0], a[1], flags, !(flags & AT_SYMLINK_NOFOLLOW), &op);
 }
 
-struct answer sys_fchmod(struct notify_call *c)
+struct answer sys_fchmod(struct call *c)
 {
 	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_CHMOD, .mode = (mode_t)a[1] };
@@ -527,7 +527,7 @@ struct answer sys_fchmod(struct notify_call *c)
 	return meta_on_fd(c, (int)a[0], &op);
 }
 
-struct answer sys_chown(struct notify_call *c)
+struct answer sys_chown(struct call *c)
 {
 	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_CHOWN, .uid = (uid_t)a[1], .gid = (gid_t)a[2] };
@@ -535,7 +535,7 @@ struct answer sys_chown(struct notify_call *c)
 	return meta_on_path(c, AT_FDCWD, a[0], 0, true, &op);
 }
 
-struct answer sys_lchown(struct notify_call *c)
+struct answer sys_lchown(struct call *c)
 {
 	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_CHOWN, .uid = (uid_t)a[1], .gid = (gid_t)a[2] };
@@ -543,7 +543,7 @@ struct answer sys_lchown(struct notify_call *c)
 	return meta_on_path(c, AT_FDCWD, a[0], 0, false, &op);
 }
 
-struct answer sys_fchownat(struct notify_call *c)
+struct answer sys_fchownat(struct call *c)
 {
 	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_CHOWN, .uid = (uid_t)a[2], .gid = (gid_t)a[3] };
@@ -554,7 +554,7 @@ struct answer sys_fchownat(struct notify_call *c)
 	return meta_on_path(c, (int)a[0], a[1], flags, !(flags & AT_SYMLINK_NOFOLLOW), &op);
 }
 
-struct answer sys_fchown(struct notify_call *c)
+struct answer sys_fchown(struct call *c)
 {
 	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_CHOWN, .uid = (uid_t)a[1], .gid = (gid_t)a[2] };
@@ -568,7 +568,7 @@ static void times_now(struct meta_op *op)
 	op->times[0].tv_sec = op->times[1].tv_sec = 0;
 }
 
-static int read_timevals(struct notify_call *c, uint64_t addr, struct meta_op *op)
+static int read_timevals(struct call *c, uint64_t addr, struct meta_op *op)
 {
 	struct timeval tv[2];
 	int r;
@@ -577,7 +577,7 @@ static int read_timevals(struct notify_call *c, uint64_t addr, struct meta_op *o
 		times_now(op);
 		return 0;
 	}
-	r = notify_read(c, addr, tv, sizeof(tv));
+	r = target_read(c, addr, tv, sizeof(tv));
 	if (r < 0)
 		return r;
 	for (int i = 0; i < 2; i++) {
@@ -589,7 +589,7 @@ static int read_timevals(struct notify_call *c, uint64_t addr, struct meta_op *o
 	return 0;
 }
 
-struct answer sys_utime(struct notify_call *c)
+struct answer sys_utime(struct call *c)
 {
 	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_TIMES };
@@ -599,7 +599,7 @@ struct answer sys_utime(struct notify_call *c)
 	if (!a[1]) {
 		times_now(&op);
 	} else {
-		r = notify_read(c, a[1], &ub, sizeof(ub));
+		r = target_read(c, a[1], &ub, sizeof(ub));
 		if (r < 0)
 			return answer_error(-r);
 		op.times[0] = (struct timespec){ .tv_sec = ub.actime };
@@ -608,7 +608,7 @@ struct answer sys_utime(struct notify_call *c)
 	return meta_on_path(c, AT_FDCWD, a[0], 0, true, &op);
 }
 
-struct answer sys_utimes(struct notify_call *c)
+struct answer sys_utimes(struct call *c)
 {
 	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_TIMES };
@@ -619,7 +619,7 @@ struct answer sys_utimes(struct notify_call *c)
 	return meta_on_path(c, AT_FDCWD, a[0], 0, true, &op);
 }
 
-struct answer sys_futimesat(struct notify_call *c)
+struct answer sys_futimesat(struct call *c)
 {
 	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_TIMES };
@@ -633,7 +633,7 @@ struct answer sys_futimesat(struct notify_call *c)
 }
 
 /* utimensat(dirfd, path or NULL, times, flags): NULL is the fd itself */
-struct answer sys_utimensat(struct notify_call *c)
+struct answer sys_utimensat(struct call *c)
 {
 	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_TIMES };
@@ -645,7 +645,7 @@ struct answer sys_utimensat(struct notify_call *c)
 	if (!a[2]) {
 		times_now(&op);
 	} else {
-		r = notify_read(c, a[2], op.times, sizeof(op.times));
+		r = target_read(c, a[2], op.times, sizeof(op.times));
 		if (r < 0)
 			return answer_error(-r);
 		for (int i = 0; i < 2; i++)
@@ -658,7 +658,7 @@ struct answer sys_utimensat(struct notify_call *c)
 	return meta_on_path(c, (int)a[0], a[1], flags, !(flags & AT_SYMLINK_NOFOLLOW), &op);
 }
 
-struct answer sys_truncate(struct notify_call *c)
+struct answer sys_truncate(struct call *c)
 {
 	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_TRUNCATE, .length = (off_t)a[1] };
@@ -668,7 +668,7 @@ struct answer sys_truncate(struct notify_call *c)
 	return meta_on_path(c, AT_FDCWD, a[0], 0, true, &op);
 }
 
-static struct answer setxattr_common(struct notify_call *c, int fd, uint64_t path, bool follow)
+static struct answer setxattr_common(struct call *c, int fd, uint64_t path, bool follow)
 {
 	const uint64_t *a = c->args;
 	struct meta_op op = { .kind = META_SETXATTR, .flags = (int)a[4] };
@@ -688,24 +688,24 @@ static struct answer setxattr_common(struct notify_call *c, int fd, uint64_t pat
 	return ans;
 }
 
-struct answer sys_setxattr(struct notify_call *c)
+struct answer sys_setxattr(struct call *c)
 {
 	return setxattr_common(c, -1, c->args[0], true);
 }
 
-struct answer sys_lsetxattr(struct notify_call *c)
+struct answer sys_lsetxattr(struct call *c)
 {
 	return setxattr_common(c, -1, c->args[0], false);
 }
 
-struct answer sys_fsetxattr(struct notify_call *c)
+struct answer sys_fsetxattr(struct call *c)
 {
 	int fd = (int)c->args[0];
 
 	return fd < 0 ? answer_error(EBADF) : setxattr_common(c, fd, 0, false);
 }
 
-static struct answer removexattr_common(struct notify_call *c, int fd, uint64_t path, bool follow)
+static struct answer removexattr_common(struct call *c, int fd, uint64_t path, bool follow)
 {
 	struct meta_op op = { .kind = META_REMOVEXATTR };
 	int r = read_xattr_args(c, c->args[1], 0, 0, &op);
@@ -717,17 +717,17 @@ static struct answer removexattr_common(struct notify_call *c, int fd, uint64_t 
 	return meta_on_path(c, AT_FDCWD, path, 0, follow, &op);
 }
 
-struct answer sys_removexattr(struct notify_call *c)
+struct answer sys_removexattr(struct call *c)
 {
 	return removexattr_common(c, -1, c->args[0], true);
 }
 
-struct answer sys_lremovexattr(struct notify_call *c)
+struct answer sys_lremovexattr(struct call *c)
 {
 	return removexattr_common(c, -1, c->args[0], false);
 }
 
-struct answer sys_fremovexattr(struct notify_call *c)
+struct answer sys_fremovexattr(struct call *c)
 {
 	int fd = (int)c->args[0];
 

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "notify.h"
+#include "target.h"
 
 #define STALE_MAX 256
 #define OPENED_SLOTS 65536  /* power of two */
@@ -52,7 +52,7 @@ static size_t opened_slot(dev_t dev, ino_t ino)
 	return (size_t)((ino * 0x9e3779b97f4a7c15ull) ^ dev) & (OPENED_SLOTS - 1);
 }
 
-void stale_note_open(struct notify_ctx *ctx, const struct stat *st)
+void stale_note_open(struct call_ctx *ctx, const struct stat *st)
 {
 	struct stale_table *t = ctx->stale;
 	size_t i;
@@ -89,7 +89,7 @@ static bool maybe_opened(struct stale_table *t, const struct stat *st)
 	return found;
 }
 
-int stale_table_new(struct notify_ctx *ctx)
+int stale_table_new(struct call_ctx *ctx)
 {
 	ctx->stale = calloc(1, sizeof(*ctx->stale));
 	if (!ctx->stale)
@@ -98,7 +98,7 @@ int stale_table_new(struct notify_ctx *ctx)
 	return 0;
 }
 
-void stale_table_free(struct notify_ctx *ctx)
+void stale_table_free(struct call_ctx *ctx)
 {
 	if (!ctx->stale)
 		return;
@@ -117,7 +117,7 @@ static bool fd_refers_to(pid_t pid, int fd, dev_t dev, ino_t ino)
 }
 
 /* Point the calling process's fd at the copy. */
-static void swap_now(struct notify_call *c, int fd, const struct vn_node *copy)
+static void swap_now(struct call *c, int fd, const struct vn_node *copy)
 {
 	int file = target_getfd(c, fd);
 
@@ -146,7 +146,7 @@ static void remember(struct stale_table *t, pid_t pid, int fd, const struct stat
 }
 
 /* The fds of one process on the lower file. */
-static void scan_process(struct notify_call *c, pid_t pid, pid_t caller, const struct stat *lower,
+static void scan_process(struct call *c, pid_t pid, pid_t caller, const struct stat *lower,
 			 const struct vn_node *copy)
 {
 	char path[64];
@@ -172,7 +172,7 @@ static void scan_process(struct notify_call *c, pid_t pid, pid_t caller, const s
 
 /* Every process of the sandbox: init and its descendants, by their
  * children lists (one level per round, at most STALE_MAX processes). */
-static void scan_sandbox(struct notify_call *c, const struct stat *lower, const struct vn_node *copy)
+static void scan_sandbox(struct call *c, const struct stat *lower, const struct vn_node *copy)
 {
 	pid_t queue[STALE_MAX];
 	size_t head = 0, tail = 0;
@@ -208,7 +208,7 @@ static void scan_sandbox(struct notify_call *c, const struct stat *lower, const 
 	}
 }
 
-void stale_after_copy_up(struct notify_call *c, const struct stat *lower, const struct vn_node *copy)
+void stale_after_copy_up(struct call *c, const struct stat *lower, const struct vn_node *copy)
 {
 	if (!S_ISREG(lower->st_mode) || copy->layer != 0 || c->ctx->init_pid <= 0 ||
 	    !maybe_opened(c->ctx->stale, lower))
@@ -216,7 +216,7 @@ void stale_after_copy_up(struct notify_call *c, const struct stat *lower, const 
 	scan_sandbox(c, lower, copy);
 }
 
-void stale_swap_pending(struct notify_call *c)
+void stale_swap_pending(struct call *c)
 {
 	struct stale_table *t = c->ctx->stale;
 	pid_t tgid;

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "notify.h"
+#include "calls.h"
 
 #define INTERP_DEPTH_MAX 5 /* BINPRM_MAX_RECURSION + 1 */
 
@@ -71,10 +71,10 @@ static int binary_interpreter(int fd, char *interp, size_t size)
 	return 0;
 }
 
-static int render_executable(struct notify_call *c, struct target_path *tp, int depth);
+static int render_executable(struct call *c, struct target_path *tp, int depth);
 
 /* Render whatever `fd` (an executable) needs the kernel to find. */
-static int render_interpreter_of(struct notify_call *c, int fd, int depth)
+static int render_interpreter_of(struct call *c, int fd, int depth)
 {
 	struct target_path interp;
 	int r = binary_interpreter(fd, interp.raw, sizeof(interp.raw));
@@ -96,7 +96,7 @@ static int render_interpreter_of(struct notify_call *c, int fd, int depth)
 	return render_executable(c, &interp, depth + 1);
 }
 
-static int render_executable(struct notify_call *c, struct target_path *tp, int depth)
+static int render_executable(struct call *c, struct target_path *tp, int depth)
 {
 	int fd, r;
 
@@ -116,7 +116,7 @@ static int render_executable(struct notify_call *c, struct target_path *tp, int 
 	return r;
 }
 
-static struct answer exec_path(struct notify_call *c, int dirfd, uint64_t path, int at_flags)
+static struct answer exec_path(struct call *c, int dirfd, uint64_t path, int at_flags)
 {
 	struct target_path tp;
 	int flags = (at_flags & AT_SYMLINK_NOFOLLOW) ? VN_RENDER : VN_FOLLOW | VN_RENDER;
@@ -157,12 +157,12 @@ static struct answer exec_path(struct notify_call *c, int dirfd, uint64_t path, 
 	return answer_continue();
 }
 
-struct answer sys_execve(struct notify_call *c)
+struct answer sys_execve(struct call *c)
 {
 	return exec_path(c, AT_FDCWD, c->args[0], 0);
 }
 
-struct answer sys_execveat(struct notify_call *c)
+struct answer sys_execveat(struct call *c)
 {
 	const uint64_t *a = c->args;
 
@@ -170,7 +170,7 @@ struct answer sys_execveat(struct notify_call *c)
 }
 
 /* chdir and chroot: the path must be a directory the caller may search. */
-static int directory_to_enter(struct notify_call *c, struct target_path *tp)
+static int directory_to_enter(struct call *c, struct target_path *tp)
 {
 	int r = target_resolve(c, AT_FDCWD, c->args[0], false, VN_FOLLOW | VN_RENDER, tp);
 
@@ -185,7 +185,7 @@ static int directory_to_enter(struct notify_call *c, struct target_path *tp)
 	return vn_permission(&tp->node.st, VN_MAY_EXEC);
 }
 
-struct answer sys_chdir(struct notify_call *c)
+struct answer sys_chdir(struct call *c)
 {
 	struct target_path tp;
 	int r = directory_to_enter(c, &tp);
@@ -203,7 +203,7 @@ struct answer sys_chdir(struct notify_call *c)
  * call it: the presented identity's CAP_SYS_CHROOT here, the real one
  * (the policy's capabilities) in the kernel.
  */
-struct answer sys_chroot(struct notify_call *c)
+struct answer sys_chroot(struct call *c)
 {
 	struct target_path tp;
 	int r = directory_to_enter(c, &tp);

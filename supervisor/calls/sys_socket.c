@@ -28,10 +28,10 @@
 #include <unistd.h>
 
 #include "lexpath.h"
-#include "notify.h"
+#include "calls.h"
 
 /* The sun_path of a pathname AF_UNIX address, or "" for anything else. */
-static int read_unix_path(struct notify_call *c, char *path, size_t size)
+static int read_unix_path(struct call *c, char *path, size_t size)
 {
 	const uint64_t *a = c->args;
 	struct sockaddr_un sun;
@@ -42,7 +42,7 @@ static int read_unix_path(struct notify_call *c, char *path, size_t size)
 	if (len <= offsetof(struct sockaddr_un, sun_path) || len > sizeof(sun))
 		return 0;
 	memset(&sun, 0, sizeof(sun));
-	r = notify_read(c, a[1], &sun, len);
+	r = target_read(c, a[1], &sun, len);
 	if (r < 0)
 		return r;
 	if (sun.sun_family != AF_UNIX || sun.sun_path[0] == '\0')
@@ -62,12 +62,12 @@ static bool policy_names(const struct policy *p, const char *path)
 	return false;
 }
 
-bool socket_allowed(struct notify_call *c, const struct vn_node *node)
+bool socket_allowed(struct call *c, const struct vn_node *node)
 {
 	return node->layer == 0 || policy_names(c->ctx->policy, node->path);
 }
 
-void socket_log_refused(struct notify_call *c, const char *path)
+void socket_log_refused(struct call *c, const char *path)
 {
 	if (!c->ctx->verbose)
 		return;
@@ -79,7 +79,7 @@ void socket_log_refused(struct notify_call *c, const char *path)
 	pthread_mutex_unlock(&c->ctx->log_lock);
 }
 
-void socket_render_allowed(struct notify_ctx *ctx)
+void socket_render_allowed(struct call_ctx *ctx)
 {
 	for (size_t i = 0; ctx->policy && i < ctx->policy->nhost_sockets; i++) {
 		struct vn_node node;
@@ -100,7 +100,7 @@ void socket_render_allowed(struct notify_ctx *ctx)
  * autolaunch, ssh without an agent, no display) instead of reporting a
  * permission problem; EACCES stays what it is natively, the socket
  * file's own permissions. */
-static struct answer refuse(struct notify_call *c, const char *path)
+static struct answer refuse(struct call *c, const char *path)
 {
 	socket_log_refused(c, path);
 	return answer_error(ECONNREFUSED);
@@ -110,7 +110,7 @@ static struct answer refuse(struct notify_call *c, const char *path)
  * /dev/shm) and /sys hold nothing of the host's to connect to; anything
  * else (a --bind, /proc's links to objects outside the union) is the
  * host's unless named. */
-static struct answer connect_passthrough(struct notify_call *c, const struct target_path *tp)
+static struct answer connect_passthrough(struct call *c, const struct target_path *tp)
 {
 	const char *mnt = tp->node.mount ? tp->node.mount->path : "";
 	char path[PATH_MAX], canon[PATH_MAX];
@@ -127,7 +127,7 @@ static struct answer connect_passthrough(struct notify_call *c, const struct tar
 
 /* The kernel's order (unix_find_bsd): the lookup, write permission on the
  * file, then a socket or ECONNREFUSED. */
-static struct answer connect_in_union(struct notify_call *c, const struct target_path *tp)
+static struct answer connect_in_union(struct call *c, const struct target_path *tp)
 {
 	int r;
 
@@ -149,7 +149,7 @@ static struct answer connect_in_union(struct notify_call *c, const struct target
 
 /* A socket the sandbox bound is in the view at once: a datagram sendto
  * (not trapped) finds it there, as a connect would. */
-static int render_bound(struct notify_call *c, const char *path)
+static int render_bound(struct call *c, const char *path)
 {
 	struct vn_node node;
 	int r = vn_resolve(c->ctx->u, "/", path, 0, &node);
@@ -159,7 +159,7 @@ static int render_bound(struct notify_call *c, const char *path)
 	return vn_render_special(c->ctx->u, &node);
 }
 
-static struct answer bind_in_union(struct notify_call *c, const struct target_path *tp)
+static struct answer bind_in_union(struct call *c, const struct target_path *tp)
 {
 	int mask, sock, r;
 
@@ -186,7 +186,7 @@ static struct answer bind_in_union(struct notify_call *c, const struct target_pa
 	return answer_value(0);
 }
 
-static struct answer socket_path_call(struct notify_call *c, bool creates)
+static struct answer socket_path_call(struct call *c, bool creates)
 {
 	struct target_path tp;
 	int r = read_unix_path(c, tp.raw, sizeof(tp.raw));
@@ -204,17 +204,17 @@ static struct answer socket_path_call(struct notify_call *c, bool creates)
 	return tp.kind == TARGET_UNION ? connect_in_union(c, &tp) : connect_passthrough(c, &tp);
 }
 
-struct answer sys_bind(struct notify_call *c)
+struct answer sys_bind(struct call *c)
 {
 	return socket_path_call(c, true);
 }
 
-struct answer sys_connect(struct notify_call *c)
+struct answer sys_connect(struct call *c)
 {
 	return socket_path_call(c, false);
 }
 
-struct answer sys_inotify_add_watch(struct notify_call *c)
+struct answer sys_inotify_add_watch(struct call *c)
 {
 	const uint64_t *a = c->args;
 	uint32_t mask = (uint32_t)a[2];

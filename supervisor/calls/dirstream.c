@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "notify.h"
+#include "calls.h"
 
 #define SNAPSHOTS_MAX 64
 
@@ -175,7 +175,7 @@ static size_t pack_entries(const struct snapshot *s, size_t *index, char *buf, s
 	return used;
 }
 
-static struct answer getdents_common(struct notify_call *c, bool old_format)
+static struct answer getdents_common(struct call *c, bool old_format)
 {
 	const uint64_t *a = c->args;
 	struct dirstream_cache *cache = c->ctx->dirs;
@@ -238,7 +238,7 @@ static struct answer getdents_common(struct notify_call *c, bool old_format)
 	pthread_mutex_unlock(&cache->lock);
 
 	if (r == 0 && used)
-		r = notify_write(c, a[1], buf, used);
+		r = target_write(c, a[1], buf, used);
 	if (r == 0 && used && lseek(fd, pos, SEEK_SET) < 0)
 		r = -errno;
 	free(buf);
@@ -246,12 +246,12 @@ static struct answer getdents_common(struct notify_call *c, bool old_format)
 	return r < 0 ? answer_error(-r) : answer_value((int64_t)used);
 }
 
-struct answer sys_getdents64(struct notify_call *c)
+struct answer sys_getdents64(struct call *c)
 {
 	return getdents_common(c, false);
 }
 
-struct answer sys_getdents(struct notify_call *c)
+struct answer sys_getdents(struct call *c)
 {
 	return getdents_common(c, true);
 }

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The decoders: one per syscall the union answers, turning a backend's
+ * call into union-core calls and the core's result into an answer, and
+ * the one dispatcher around them.  Grouped by the file that defines each
+ * part.
+ */
+#ifndef VENEER_CALLS_H
+#define VENEER_CALLS_H
+
+#include "calls/call.h"
+#include "target/target.h"
+
+/* context.c: the state every decoder of one sandbox shares */
+struct calls_config {
+	struct vn_union *u;
+	pid_t init_pid;          /* the sandbox's init, as our /proc numbers it */
+	int tracee_proc_fd;      /* the sandbox's /proc (the caller keeps it) */
+	bool verbose;
+	bool presented;          /* ownership is presented (--ids presented) */
+	uint64_t root_caps;      /* the root inside's capabilities */
+	const struct policy *policy;
+};
+/* ctx as cfg says, with no backend yet (ops and transport are the
+ * backend's to set): 0, or -errno with nothing left to free. */
+int calls_ctx_init(struct call_ctx *ctx, const struct calls_config *cfg);
+/* Free what calls_ctx_init set up; safe on a zeroed context. */
+void calls_ctx_free(struct call_ctx *ctx);
+
+/* table.c: syscall number -> decoder */
+typedef struct answer (*call_handler)(struct call *c);
+/* How a call holds the union: readers share it, changes hold it alone;
+ * an open decides by its flags (in argument flags_arg). */
+enum union_hold { HOLD_SHARED, HOLD_ALONE, HOLD_BY_OPEN_FLAGS };
+struct syscall_entry {
+	const char *name;
+	call_handler handler;
+	enum union_hold hold;
+	int flags_arg;
+	bool presented_only;  /* trapped only when ownership is presented */
+};
+const struct syscall_entry *calls_lookup(int nr);
+
+/* dispatch.c: the decoder for c->nr, with what every call needs around it;
+ * the answer goes out by ctx->ops->reply. */
+void calls_dispatch(struct call *c);
+
+/* Every syscall the decoders answer, for the filter; returns the count. */
+size_t calls_trapped(int *out, size_t max, bool presented);
+
+/* sys_proc.c: /proc files that would show host paths, answered filtered.
+ * 1: *fd is the answer; 0: the kernel's to open; -errno. */
+int proc_open_filtered(struct call *c, const struct target_path *tp, uint64_t flags,
+		       int *fd);
+
+/* sys_*.c: the decoders */
+struct answer sys_open(struct call *c);
+struct answer sys_openat(struct call *c);
+struct answer sys_openat2(struct call *c);
+struct answer sys_creat(struct call *c);
+/* The fd of an open that changed the union could not be handed over:
+ * the union as before (c->change says what to undo). */
+void open_undo(struct call *c);
+struct answer sys_stat(struct call *c);
+struct answer sys_lstat(struct call *c);
+struct answer sys_fstat(struct call *c);
+struct answer sys_newfstatat(struct call *c);
+struct answer sys_statx(struct call *c);
+struct answer sys_statfs(struct call *c);
+struct answer sys_fstatfs(struct call *c);
+struct answer sys_access(struct call *c);
+struct answer sys_faccessat(struct call *c);
+struct answer sys_faccessat2(struct call *c);
+struct answer sys_readlink(struct call *c);
+struct answer sys_readlinkat(struct call *c);
+struct answer sys_getxattr(struct call *c);
+struct answer sys_lgetxattr(struct call *c);
+struct answer sys_fgetxattr(struct call *c);
+struct answer sys_listxattr(struct call *c);
+struct answer sys_llistxattr(struct call *c);
+struct answer sys_flistxattr(struct call *c);
+struct answer sys_chdir(struct call *c);
+struct answer sys_chroot(struct call *c);
+struct answer sys_getdents64(struct call *c);
+struct answer sys_getdents(struct call *c);
+struct answer sys_execve(struct call *c);
+struct answer sys_execveat(struct call *c);
+struct answer sys_inotify_add_watch(struct call *c);
+struct answer sys_bind(struct call *c);
+struct answer sys_connect(struct call *c);
+/* sys_socket.c: whether a socket of the union may be rendered for the
+ * target (the sandbox bound it, or the policy names it: host-sockets),
+ * and the -v line when it is refused */
+bool socket_allowed(struct call *c, const struct vn_node *node);
+void socket_log_refused(struct call *c, const char *path);
+/* The sockets the policy names are rendered at the start, so that a
+ * datagram sent without a connect finds them too. */
+void socket_render_allowed(struct call_ctx *ctx);
+/* sys_mutate.c */
+struct answer sys_mkdir(struct call *c);
+struct answer sys_mkdirat(struct call *c);
+struct answer sys_mknod(struct call *c);
+struct answer sys_mknodat(struct call *c);
+struct answer sys_rmdir(struct call *c);
+struct answer sys_unlink(struct call *c);
+struct answer sys_unlinkat(struct call *c);
+struct answer sys_rename(struct call *c);
+struct answer sys_renameat(struct call *c);
+struct answer sys_renameat2(struct call *c);
+struct answer sys_link(struct call *c);
+struct answer sys_linkat(struct call *c);
+struct answer sys_symlink(struct call *c);
+struct answer sys_symlinkat(struct call *c);
+struct answer sys_chmod(struct call *c);
+struct answer sys_fchmodat(struct call *c);
+struct answer sys_fchmodat2(struct call *c);
+struct answer sys_fchmod(struct call *c);
+struct answer sys_chown(struct call *c);
+struct answer sys_lchown(struct call *c);
+struct answer sys_fchownat(struct call *c);
+struct answer sys_fchown(struct call *c);
+struct answer sys_utime(struct call *c);
+struct answer sys_utimes(struct call *c);
+struct answer sys_futimesat(struct call *c);
+struct answer sys_utimensat(struct call *c);
+struct answer sys_truncate(struct call *c);
+struct answer sys_setxattr(struct call *c);
+struct answer sys_lsetxattr(struct call *c);
+struct answer sys_fsetxattr(struct call *c);
+struct answer sys_removexattr(struct call *c);
+struct answer sys_lremovexattr(struct call *c);
+struct answer sys_fremovexattr(struct call *c);
+
+/* sys_ident.c: presented identities (set*id emulated, get*id answered) */
+struct answer sys_setuid(struct call *c);
+struct answer sys_setgid(struct call *c);
+struct answer sys_setreuid(struct call *c);
+struct answer sys_setregid(struct call *c);
+struct answer sys_setresuid(struct call *c);
+struct answer sys_setresgid(struct call *c);
+struct answer sys_setfsuid(struct call *c);
+struct answer sys_setfsgid(struct call *c);
+struct answer sys_setgroups(struct call *c);
+struct answer sys_getuid(struct call *c);
+struct answer sys_geteuid(struct call *c);
+struct answer sys_getgid(struct call *c);
+struct answer sys_getegid(struct call *c);
+struct answer sys_getresuid(struct call *c);
+struct answer sys_getresgid(struct call *c);
+struct answer sys_getgroups(struct call *c);
+struct answer sys_prctl(struct call *c);
+struct answer sys_capset(struct call *c);
+
+/* dirstream.c: merged getdents with a cursor in the file offset */
+int dirstream_cache_new(struct dirstream_cache **out);
+void dirstream_cache_free(struct dirstream_cache *cache);
+
+#endif
