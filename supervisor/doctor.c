@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "probe.h"
 #include "veneer/landlock.h"
 #include "veneer/union.h"
 
@@ -48,19 +49,6 @@ static void line(const char *what, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
-}
-
-/* Whether this user can make a user namespace (in a throwaway child). */
-static bool can_unshare_user(void)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return false;
-	if (pid == 0)
-		_exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
-	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 /* The caller's line in /etc/subuid or /etc/subgid, if any. */
@@ -201,6 +189,7 @@ int cmd_doctor(int argc, char **argv)
 	struct run_options opt = { 0 };
 	struct vn_error err = { 0 };
 	struct utsname un;
+	char why[512];
 	bool usable = true;
 	int r = parse_doctor_args(argc, argv, &opt, &err);
 
@@ -217,18 +206,20 @@ int cmd_doctor(int argc, char **argv)
 	}
 
 	line("kernel", "%s %s", uname(&un) == 0 ? un.sysname : "?", uname(&un) == 0 ? un.release : "?");
-	if (can_unshare_user()) {
-		line("user ns", "yes: unprivileged user namespaces work");
+	if (probe_user_namespace(why, sizeof(why)) == 0) {
+		line("user ns", "yes: a user namespace can be made, mapped and mounted in");
 	} else {
-		line("user ns", "no: cannot create a user namespace (sysctl user.max_user_namespaces, "
-		     "kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns)");
+		line("user ns", "no: %s", why);
 		usable = false;
 	}
-	if (sandbox_check_kernel(&err) == 0) {
+	if (sandbox_check_kernel(&err) == 0 && usable) {
 		line("backend", "notify: seccomp user notification works (--backend auto picks it)");
-	} else {
+	} else if (usable) {
 		line("backend", "none: %s", err.msg);
 		usable = false;
+	} else {
+		line("backend", "none: the notify backend needs the user namespace above, and the "
+		     "rung without one (notify-hostroot) is not built yet");
 	}
 	report_ownership(&opt);
 	report_abstract_sockets();

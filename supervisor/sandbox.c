@@ -31,6 +31,7 @@
 #include "env.h"
 #include "hostids.h"
 #include "network.h"
+#include "probe.h"
 #include "backend.h"
 #include "tracee/tracee.h"
 #include "upper.h"
@@ -254,6 +255,19 @@ static int map_ids(bool root, pid_t mapper, int go, uid_t uid, gid_t gid, struct
 	return 0;
 }
 
+/* The notify backend needs a user namespace: say which knob refused it. */
+static int userns_refused(struct vn_error *err, int code, const char *what)
+{
+	char knob[160];
+
+	probe_userns_knob(knob, sizeof(knob));
+	return vn_fail(err, 0, "%s (%s): %s; the notify backend needs one, and the rung "
+		       "without (notify-hostroot) is not built yet", what, strerror(code),
+		       knob[0] ? knob : "unprivileged user namespaces are disabled here (sysctl "
+				       "user.max_user_namespaces, kernel.unprivileged_userns_clone or "
+				       "kernel.apparmor_restrict_unprivileged_userns)");
+}
+
 static int enter_user_namespace(struct sandbox *sb, struct vn_error *err)
 {
 	bool root = geteuid() == 0; /* before the namespace makes us 0 */
@@ -271,13 +285,16 @@ static int enter_user_namespace(struct sandbox *sb, struct vn_error *err)
 			close(go);
 			waitpid(mapper, NULL, 0);
 		}
-		return vn_fail(err, e, "cannot create a user namespace: unprivileged user "
-			       "namespaces are disabled here; enable them (sysctl "
-			       "user.max_user_namespaces, kernel.unprivileged_userns_clone or "
-			       "kernel.apparmor_restrict_unprivileged_userns)");
+		return userns_refused(err, e, "cannot create a user namespace");
 	}
-	if (map_ids(root, mapper, go, sb->caller_uid, sb->caller_gid, err) < 0)
-		return -1;
+	if (map_ids(root, mapper, go, sb->caller_uid, sb->caller_gid, err) < 0) {
+		char knob[160];
+
+		/* Ubuntu's AppArmor lets the unshare succeed, then refuses this */
+		probe_userns_knob(knob, sizeof(knob));
+		return knob[0] ? userns_refused(err, err->code, "a new user namespace cannot map ids")
+			       : -1;
+	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return vn_fail(err, errno, "make the supervisor's mounts private");
 	return 0;

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Probes of what the kernel allows this user (probe.h).  Ubuntu 23.10 and
+ * later let unshare(CLONE_NEWUSER) succeed under AppArmor's restriction
+ * but give the namespace no capabilities, so only writing the id map and
+ * mounting tell whether a namespace is usable: the probe does both.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "probe.h"
+
+/* The first number in a /proc/sys file, or -1. */
+static long read_sysctl(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+void probe_userns_knob(char *out, size_t size)
+{
+	if (read_sysctl("/proc/sys/user/max_user_namespaces") == 0)
+		snprintf(out, size, "user.max_user_namespaces is 0");
+	else if (read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == 0)
+		snprintf(out, size, "kernel.unprivileged_userns_clone is 0");
+	else if (read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
+		snprintf(out, size, "AppArmor restricts unprivileged user namespaces "
+			 "(kernel.apparmor_restrict_unprivileged_userns=1)");
+	else
+		out[0] = '\0';
+}
+
+static int write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* The child's steps; its exit status is the step that failed (0: none),
+ * and errno of that step goes back through the pipe. */
+enum { STEP_UNSHARE = 1, STEP_UID_MAP, STEP_MOUNT };
+
+static int probe_child(uid_t uid)
+{
+	char map[64];
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		return STEP_UNSHARE;
+	snprintf(map, sizeof(map), "0 %u 1", uid);
+	if (write_text("/proc/self/uid_map", map) < 0)
+		return STEP_UID_MAP;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("veneer-probe", "/tmp", "tmpfs", 0, NULL) < 0)
+		return STEP_MOUNT;
+	return 0;
+}
+
+int probe_user_namespace(char *why, size_t size)
+{
+	static const char *const step_name[] = {
+		[STEP_UNSHARE] = "cannot create a user namespace",
+		[STEP_UID_MAP] = "a new user namespace cannot map this user (uid_map)",
+		[STEP_MOUNT] = "a new user namespace cannot mount a tmpfs",
+	};
+	char knob[160];
+	int p[2], status, err = 0, step;
+	uid_t uid = getuid();
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		snprintf(why, size, "probe user namespaces: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(why, size, "probe user namespaces: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int r = probe_child(uid);
+
+		if (r)
+			(void)!write(p[1], &errno, sizeof(errno));
+		_exit(r);
+	}
+	close(p[1]);
+	if (read(p[0], &err, sizeof(err)) != (ssize_t)sizeof(err))
+		err = 0;
+	close(p[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) {
+		snprintf(why, size, "probe user namespaces: the probe died");
+		return -1;
+	}
+	step = WEXITSTATUS(status);
+	if (step == 0)
+		return 0;
+	if (step > STEP_MOUNT) {
+		snprintf(why, size, "probe user namespaces: the probe failed (%d)", step);
+		return -1;
+	}
+	probe_userns_knob(knob, sizeof(knob));
+	snprintf(why, size, "%s (%s)%s%s", step_name[step], err ? strerror(err) : "no reason given",
+		 knob[0] ? ": " : "", knob);
+	return -1;
+}

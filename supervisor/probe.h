@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What this machine lets an unprivileged user do, asked of the kernel
+ * itself (in a throwaway child) rather than guessed from its version:
+ * which backend rung can run here, and if none, why.
+ */
+#ifndef VENEER_PROBE_H
+#define VENEER_PROBE_H
+
+#include <stddef.h>
+
+/* The sysctl that keeps unprivileged user namespaces from this user, in
+ * words ("user.max_user_namespaces is 0", "AppArmor restricts ...
+ * (kernel.apparmor_restrict_unprivileged_userns=1)"), or "" when none of
+ * the known knobs is set against it. */
+void probe_userns_knob(char *out, size_t size);
+
+/* The notify rung's needs: a user namespace this user can enter, map
+ * itself into (uid_map) and mount a tmpfs in.  0, or -1 with the step
+ * that failed and why in `why`. */
+int probe_user_namespace(char *why, size_t size);
+
+#endif
