@@ -805,6 +805,10 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	    choose_ids(sb, err) < 0 ||
 	    enter_user_namespace(sb, err) < 0)
 		goto out;
+	if (opt->verbose)
+		fprintf(stderr, "veneer: backend notify (%s): a user namespace and seccomp user "
+			"notification work here\n",
+			opt->backend == BACKEND_NOTIFY ? "--backend notify" : "auto's choice");
 	if (upper_prepare(opt->upper, &sb->upper, err) < 0 ||
 	    clone_layers_and_binds(sb, err) < 0 ||
 	    mount_stage(sb, err) < 0 ||
