@@ -62,6 +62,11 @@ int tracee_loopback_up(const struct tracee_config *cfg);
 int tracee_wait_for_network(const struct tracee_config *cfg);
 int tracee_drop_capabilities(const struct tracee_config *cfg);
 
+/* confine.c: the file system read-only to this process and what it
+ * starts, but beneath the `writable` paths (Landlock; a path that does not
+ * exist is left out): 0, -ENOSYS without Landlock, or -errno. */
+int tracee_confine_writes(const char *const *writable, size_t n);
+
 /* scope.c: only abstract sockets made inside can be reached */
 int tracee_scope_abstract_sockets(void);
 
