@@ -49,8 +49,10 @@ void cli_run_usage(FILE *out)
 	      "  --policy NAME|FILE    network, /sys, capabilities and host sockets:\n"
 	      "                        default, build, lab, container, or a .policy file\n"
 	      "                        (default: default; policies/README.md)\n"
-	      "  --backend NAME        auto or notify (default: auto); ptrace is not built\n"
-	      "                        yet\n"
+	      "  --backend NAME        auto, notify, or notify-hostroot: no user namespace,\n"
+	      "                        the host's root with the union's paths answered\n"
+	      "                        (experimental; docs/design.md) (default: auto,\n"
+	      "                        which picks notify); ptrace is not built yet\n"
 	      "  --ids MODE            ownership inside: presented (veneer shows every\n"
 	      "                        file's real owner, keeps owners set inside in the\n"
 	      "                        upper, and tracks setuid & co.), kernel (the user\n"
@@ -141,10 +143,13 @@ static int parse_backend(const char *arg, enum backend *out, struct vn_error *er
 		*out = BACKEND_AUTO;
 	else if (strcmp(arg, "notify") == 0)
 		*out = BACKEND_NOTIFY;
+	else if (strcmp(arg, "notify-hostroot") == 0)
+		*out = BACKEND_HOSTROOT;
 	else if (strcmp(arg, "ptrace") == 0)
 		*out = BACKEND_PTRACE;
 	else
-		return vn_fail(err, 0, "--backend %s: unknown backend; use auto or notify", arg);
+		return vn_fail(err, 0, "--backend %s: unknown backend; use auto, notify or "
+			       "notify-hostroot", arg);
 	return 0;
 }
 

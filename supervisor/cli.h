@@ -14,6 +14,7 @@
 enum backend {
 	BACKEND_AUTO,
 	BACKEND_NOTIFY,
+	BACKEND_HOSTROOT,  /* notify without a user namespace (notify-hostroot) */
 	BACKEND_PTRACE,
 };
 

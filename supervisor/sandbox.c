@@ -32,6 +32,7 @@
 #include "hostids.h"
 #include "network.h"
 #include "probe.h"
+#include "ptrace/assist.h"
 #include "backend.h"
 #include "tracee/tracee.h"
 #include "upper.h"
@@ -51,7 +52,7 @@ struct sandbox {
 	int *lower_clones;
 	int *bind_clones;
 	char stage[64];
-	char view[96];
+	char view[PATH_MAX];      /* as the supervisor sees it (notify-hostroot: as all do) */
 	struct tracee_bind *binds;
 	uid_t caller_uid;
 	gid_t caller_gid;
@@ -66,6 +67,11 @@ struct sandbox {
 	struct call_ctx ctx;
 	struct tracee_filter filter;
 	int tracee_proc_fd;      /* the sandbox's /proc, for the decoders */
+	/* notify-hostroot: no user namespace, so no mounts and no view as
+	 * the target's root; a skeleton of union directories instead */
+	bool hostroot;
+	struct assist *assist;   /* its tracer of redirected calls */
+	char scratch_upper[PATH_MAX]; /* a throwaway upper made on disk ("": none) */
 };
 
 static const int supervisor_signals[] = {
@@ -156,7 +162,7 @@ static int choose_ids(struct sandbox *sb, struct vn_error *err)
 	int r;
 
 	if (sb->opt->ids == IDS_AUTO)
-		sb->opt->ids = ids_choose(sb->opt, why, sizeof(why));
+		sb->opt->ids = sb->hostroot ? IDS_KERNEL : ids_choose(sb->opt, why, sizeof(why));
 	if (sb->opt->ids != IDS_PRESENTED || geteuid() == 0)
 		return 0;
 	r = host_ids_start(&sb->host_ids);
@@ -501,6 +507,133 @@ static int mount_view(struct sandbox *sb, struct vn_error *err)
 	return 0;
 }
 
+/* ---------------------------------------------- without a user namespace
+ *
+ * notify-hostroot: the supervisor and the target stay in the host's
+ * namespaces, as the caller.  The layers are opened where they are (the
+ * target's Landlock domain, not a read-only mount, keeps the lowers
+ * unchanged); a throwaway upper is a directory on disk, removed at exit;
+ * the view is a skeleton of union directories in the upper's state
+ * directory, which the union hides, reached by the target at its real
+ * path (docs/design.md, "notify-hostroot").
+ */
+
+static int hostroot_upper(struct sandbox *sb, struct vn_error *err)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (sb->opt->upper)
+		return upper_prepare(sb->opt->upper, &sb->upper, err);
+	snprintf(sb->scratch_upper, sizeof(sb->scratch_upper), "%s/veneer-upper-XXXXXX",
+		 tmp && tmp[0] == '/' ? tmp : "/tmp");
+	if (!mkdtemp(sb->scratch_upper)) {
+		int e = errno;
+
+		sb->scratch_upper[0] = '\0';
+		return vn_fail(err, e, "create the throwaway upper (a directory on disk without a "
+			       "user namespace; --upper DIR names one)");
+	}
+	return upper_prepare(sb->scratch_upper, &sb->upper, err);
+}
+
+static int hostroot_layers(struct sandbox *sb, struct vn_error *err)
+{
+	struct run_options *opt = sb->opt;
+	int fd = dup(sb->upper.fd);
+
+	if (fd < 0 || vn_union_add_layer(&sb->u, fd, sb->upper.path, true) < 0)
+		return vn_fail(err, errno, "add upper %s", sb->upper.path);
+	for (size_t i = 0; i < opt->nlowers; i++) {
+		fd = open(opt->lowers[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || vn_union_add_layer(&sb->u, fd, opt->lowers[i], false) < 0)
+			return vn_fail(err, errno, "open lower %s", opt->lowers[i]);
+		if (strcmp(opt->lowers[i], "/") == 0) {
+			sb->u.layers[sb->u.nlayers - 1].masked = strdup(vn_rel(sb->upper.path));
+			if (!sb->u.layers[sb->u.nlayers - 1].masked)
+				return vn_fail(err, 0, "out of memory");
+		}
+	}
+	return 0;
+}
+
+/* The skeleton: directories the kernel walks for the target (a cwd, a
+ * directory fd), made on demand like the view's; /proc, /dev and /sys
+ * are the host's, reached through symlinks so that relative walks from
+ * a skeleton directory find them too. */
+static int hostroot_skeleton(struct sandbox *sb, struct vn_error *err)
+{
+	static const char *const system_dirs[] = { "/proc", "/dev", "/sys" };
+	char state[PATH_MAX], real[PATH_MAX];
+	int state_fd, fd;
+
+	snprintf(state, sizeof(state), "%s/%s", sb->upper.path, VN_STATE_DIR);
+	state_fd = open(state, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (state_fd < 0)
+		return vn_fail(err, errno, "open %s", state);
+	vn_remove_tree(state_fd, "view"); /* a crashed run's */
+	if (mkdirat(state_fd, "view", 0755) < 0) {
+		close(state_fd);
+		return vn_fail(err, errno, "create the skeleton in %s", state);
+	}
+	close(state_fd);
+	snprintf(state + strlen(state), sizeof(state) - strlen(state), "/view");
+	if (!realpath(state, real) || strlen(real) >= sizeof(sb->view))
+		return vn_fail(err, errno, "resolve %s", state);
+	snprintf(sb->view, sizeof(sb->view), "%s", real);
+	fd = open(sb->view, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || vn_view_open(&sb->u, sb->view, fd) < 0)
+		return vn_fail(err, fd < 0 ? errno : ENOMEM, "open the skeleton %s", sb->view);
+	for (size_t i = 0; i < sizeof(system_dirs) / sizeof(system_dirs[0]); i++) {
+		snprintf(real, sizeof(real), "%s%s", sb->view, system_dirs[i]);
+		if (vn_union_add_passthrough(&sb->u, system_dirs[i]) < 0)
+			return vn_fail(err, 0, "out of memory");
+		if (symlink(system_dirs[i], real) < 0)
+			return vn_fail(err, errno, "create %s", real);
+	}
+	fd = open(sb->view, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return vn_fail(err, errno, "open the skeleton %s", sb->view);
+	vn_view_set_target_root(&sb->u, fd);
+	return 0;
+}
+
+static int prepare_hostroot(struct sandbox *sb, struct vn_error *err)
+{
+	sb->caller_uid = getuid();
+	sb->caller_gid = getgid();
+	if (hostroot_upper(sb, err) < 0 || hostroot_layers(sb, err) < 0 ||
+	    recover_upper(sb, err) < 0 || hostroot_skeleton(sb, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* What the supervisor made on disk for this run only. */
+static void hostroot_cleanup(struct sandbox *sb)
+{
+	char state[PATH_MAX];
+	int fd;
+
+	if (sb->view[0] && sb->upper.path) {
+		snprintf(state, sizeof(state), "%s/%s", sb->upper.path, VN_STATE_DIR);
+		fd = open(state, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
+			vn_remove_tree(fd, "view");
+			close(fd);
+		}
+	}
+	if (sb->scratch_upper[0]) {
+		char *slash = strrchr(sb->scratch_upper, '/');
+
+		*slash = '\0';
+		fd = open(slash == sb->scratch_upper ? "/" : sb->scratch_upper,
+			  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			vn_remove_tree(fd, slash + 1);
+			close(fd);
+		}
+	}
+}
+
 static int choose_cwd(struct sandbox *sb, struct vn_error *err)
 {
 	struct vn_node node;
@@ -516,10 +649,12 @@ static int choose_cwd(struct sandbox *sb, struct vn_error *err)
 	return 0;
 }
 
-/* The command starts as root (uid 0 of the union's /etc/passwd). */
+/* The command starts as root (uid 0 of the union's /etc/passwd), but
+ * without a user namespace, where it is the caller. */
 static int build_environment(struct sandbox *sb, struct vn_error *err)
 {
-	sb->envp = env_build(&sb->u, 0, sb->opt, environ, err);
+	/* notify-hostroot: the caller, as the kernel knows them */
+	sb->envp = env_build(&sb->u, sb->hostroot ? sb->caller_uid : 0, sb->opt, environ, err);
 	return sb->envp ? 0 : -1;
 }
 
@@ -564,10 +699,11 @@ static void find_command(struct sandbox *sb)
  * ms more CPU per start). */
 static int build_filter(struct sandbox *sb, struct vn_error *err)
 {
-	int trapped[512];
+	int trapped[512], traced[16];
 	size_t n = calls_trapped(trapped, sizeof(trapped) / sizeof(trapped[0]),
-					   sb->opt->ids == IDS_PRESENTED);
-	int r = tracee_build_filter(trapped, n, &sb->filter);
+				 sb->opt->ids == IDS_PRESENTED, sb->hostroot);
+	size_t ntraced = sb->hostroot ? calls_redirected(traced, sizeof(traced) / sizeof(traced[0])) : 0;
+	int r = tracee_build_filter(trapped, n, traced, ntraced, &sb->filter);
 
 	if (r < 0)
 		return vn_fail(err, -r, "build the seccomp filter");
@@ -593,6 +729,7 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 		.filter = sb->filter,
 		.policy = p,
 		.hostname = sb->opt->hostname ? sb->opt->hostname : p->hostname[0] ? p->hostname : NULL,
+		.hostroot = sb->hostroot,
 	};
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sb->sock) < 0)
@@ -601,6 +738,8 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 	fflush(NULL);
 	if (sb->opt->policy.network != POLICY_NETWORK_HOST)
 		flags |= CLONE_NEWNET;
+	if (sb->hostroot)
+		flags = SIGCHLD; /* no namespace can be made */
 	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
 	if (pid < 0)
 		return vn_fail(err, errno, "start the sandbox's init");
@@ -611,6 +750,13 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 	close(sb->sock[1]);
 	sb->sock[1] = -1;
 	sb->init = pid;
+	if (sb->hostroot) {
+		int r = assist_start(pid, &sb->assist);
+
+		if (r < 0)
+			return vn_fail(err, -r, "trace the sandbox's init (ptrace assist; Yama's "
+				       "kernel.yama.ptrace_scope must be 0 or 1)");
+	}
 	return 0;
 }
 
@@ -691,12 +837,18 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 	};
 	int fd, r;
 
-	snprintf(proc, sizeof(proc), "/proc/%d/root", sb->init);
-	fd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return vn_fail(err, errno, "open the sandbox's root");
-	vn_view_set_target_root(&sb->u, fd);
-	snprintf(proc, sizeof(proc), "/proc/%d/root/proc", sb->init);
+	if (sb->hostroot) {
+		/* the skeleton is the target's view of union directories */
+		snprintf(proc, sizeof(proc), "/proc");
+		cfg.calls.view_prefix = sb->view;
+	} else {
+		snprintf(proc, sizeof(proc), "/proc/%d/root", sb->init);
+		fd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return vn_fail(err, errno, "open the sandbox's root");
+		vn_view_set_target_root(&sb->u, fd);
+		snprintf(proc, sizeof(proc), "/proc/%d/root/proc", sb->init);
+	}
 	sb->tracee_proc_fd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	cfg.calls.tracee_proc_fd = sb->tracee_proc_fd;
 	/* what we create for the target gets the target's umask, applied by
@@ -705,6 +857,8 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 	r = backend_start(&sb->ctx, &cfg);
 	if (r < 0)
 		return vn_fail(err, -r, "start the notification workers");
+	if (sb->assist)
+		assist_ready(sb->assist, &sb->ctx);
 	return 0;
 }
 
@@ -736,7 +890,10 @@ static int wait_for_init(struct sandbox *sb, int sigfd)
 				kill(sb->init, (int)si.ssi_signo);
 			continue;
 		}
-		if (waitpid(sb->init, &status, WNOHANG) == sb->init)
+		/* a tracer in our thread group (notify-hostroot) sees init's
+		 * stops and reaps it: it keeps the status and wakes us */
+		if (sb->assist ? assist_init_exited(sb->assist, &status)
+			       : waitpid(sb->init, &status, WNOHANG) == sb->init)
 			return init_exit_status(sb, status);
 	}
 }
@@ -760,7 +917,10 @@ static int block_signals(void)
 static void sandbox_release(struct sandbox *sb)
 {
 	network_stop(sb->pasta);
+	assist_stop(sb->assist); /* kills what it still traces */
 	backend_stop(&sb->ctx);
+	if (sb->hostroot)
+		hostroot_cleanup(sb);
 	upper_release(&sb->upper);
 	vn_union_release(&sb->u);
 	host_ids_stop(&sb->host_ids);
@@ -786,6 +946,22 @@ static void sandbox_release(struct sandbox *sb)
 		close(sb->tracee_proc_fd);
 }
 
+/* The notify rung: the supervisor's own user and mount namespace, the
+ * layers staged read-only, and the view. */
+static int prepare_namespaced(struct sandbox *sb, struct vn_error *err)
+{
+	if (enter_user_namespace(sb, err) < 0 ||
+	    upper_prepare(sb->opt->upper, &sb->upper, err) < 0 ||
+	    clone_layers_and_binds(sb, err) < 0 ||
+	    mount_stage(sb, err) < 0 ||
+	    stage_layers(sb, err) < 0 ||
+	    recover_upper(sb, err) < 0 ||
+	    mount_view(sb, err) < 0 ||
+	    stage_binds(sb, err) < 0)
+		return -1;
+	return 0;
+}
+
 int sandbox_run(struct run_options *opt, struct vn_error *err)
 {
 	struct sandbox *sb = calloc(1, sizeof(*sb));
@@ -801,21 +977,17 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	if (!getcwd(sb->caller_cwd, sizeof(sb->caller_cwd)))
 		sb->caller_cwd[0] = '\0';
 
-	if (check_kernel(false, err) < 0 ||
-	    choose_ids(sb, err) < 0 ||
-	    enter_user_namespace(sb, err) < 0)
+	sb->hostroot = opt->backend == BACKEND_HOSTROOT;
+	if (check_kernel(false, err) < 0 || choose_ids(sb, err) < 0)
 		goto out;
 	if (opt->verbose)
-		fprintf(stderr, "veneer: backend notify (%s): a user namespace and seccomp user "
-			"notification work here\n",
-			opt->backend == BACKEND_NOTIFY ? "--backend notify" : "auto's choice");
-	if (upper_prepare(opt->upper, &sb->upper, err) < 0 ||
-	    clone_layers_and_binds(sb, err) < 0 ||
-	    mount_stage(sb, err) < 0 ||
-	    stage_layers(sb, err) < 0 ||
-	    recover_upper(sb, err) < 0 ||
-	    mount_view(sb, err) < 0 ||
-	    stage_binds(sb, err) < 0)
+		fprintf(stderr, "veneer: backend %s\n",
+			sb->hostroot ? "notify-hostroot (--backend notify-hostroot): no user namespace; "
+				       "the host's root, with the union's paths answered"
+			: opt->backend == BACKEND_NOTIFY ? "notify (--backend notify)"
+							 : "notify (auto's choice: user namespaces "
+							   "and seccomp user notification work here)");
+	if ((sb->hostroot ? prepare_hostroot(sb, err) : prepare_namespaced(sb, err)) < 0)
 		goto out;
 	sigfd = block_signals();
 	if (sigfd < 0) {

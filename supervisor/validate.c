@@ -288,6 +288,32 @@ static int check_network(const struct run_options *opt, struct vn_error *err)
 	return network_check(pasta, sizeof(pasta), err);
 }
 
+/* What the rung without a user namespace cannot give: mounts (--bind), a
+ * network or UTS namespace, identities other than the caller's. */
+static int check_hostroot(const struct run_options *opt, struct vn_error *err)
+{
+	static const char *const network_name[] = {
+		[POLICY_NETWORK_HOST] = "host",
+		[POLICY_NETWORK_NONE] = "none",
+		[POLICY_NETWORK_PRIVATE] = "private",
+	};
+
+	if (opt->nbinds)
+		return vn_fail(err, 0, "--bind needs a mount, and notify-hostroot runs without a "
+			       "user namespace, so without mounts; use --backend notify");
+	if (opt->ids == IDS_PRESENTED)
+		return vn_fail(err, 0, "--ids presented is not built for notify-hostroot yet; there "
+			       "the kernel's ids are the host's (--ids kernel)");
+	if (opt->policy.network != POLICY_NETWORK_HOST)
+		return vn_fail(err, 0, "policy %s asks network = %s, a network namespace, which "
+			       "notify-hostroot (no user namespace) cannot make; use a policy with "
+			       "network = host", opt->policy.path, network_name[opt->policy.network]);
+	if (opt->hostname || opt->policy.hostname[0])
+		return vn_fail(err, 0, "a host name inside needs a UTS namespace, which "
+			       "notify-hostroot (no user namespace) cannot make");
+	return 0;
+}
+
 int validate_run_options(struct run_options *opt, struct vn_error *err)
 {
 	if (check_std_fds(err) < 0)
@@ -308,6 +334,8 @@ int validate_run_options(struct run_options *opt, struct vn_error *err)
 	if (validate_layers(opt, err) < 0 || check_binds(opt, err) < 0)
 		return -1;
 	if (policy_load(opt->policy_name ? opt->policy_name : "default", &opt->policy, err) < 0)
+		return -1;
+	if (opt->backend == BACKEND_HOSTROOT && check_hostroot(opt, err) < 0)
 		return -1;
 	return check_network(opt, err);
 }

@@ -107,7 +107,8 @@ static int install_guard(void)
 	return 0;
 }
 
-static scmp_filter_ctx build_main_filter(const int *trapped, size_t ntrapped)
+static scmp_filter_ctx build_main_filter(const int *trapped, size_t ntrapped, const int *traced,
+					size_t ntraced)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r = 0;
@@ -117,6 +118,10 @@ static scmp_filter_ctx build_main_filter(const int *trapped, size_t ntrapped)
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS));
 	for (size_t i = 0; r == 0 && i < ntrapped; i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, trapped[i], 0);
+	/* without a view: the calls the kernel must walk a real path for go
+	 * to the supervisor's tracer, which points them at one */
+	for (size_t i = 0; r == 0 && i < ntraced; i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), traced[i], 0);
 	for (size_t i = 0; r == 0 && i < sizeof(denials) / sizeof(denials[0]); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(denials[i].err), denials[i].nr, 0);
 	/* The caller's terminal is shared: TIOCSTI would type into the host's
@@ -170,9 +175,10 @@ static int export_program(scmp_filter_ctx ctx, struct tracee_filter *out)
 /* In the supervisor, before init is cloned: init inherits the program
  * and only loads it (libseccomp's work is done once, outside the
  * sandbox's critical path of mounts). */
-int tracee_build_filter(const int *trapped, size_t ntrapped, struct tracee_filter *out)
+int tracee_build_filter(const int *trapped, size_t ntrapped, const int *traced, size_t ntraced,
+			struct tracee_filter *out)
 {
-	scmp_filter_ctx ctx = build_main_filter(trapped, ntrapped);
+	scmp_filter_ctx ctx = build_main_filter(trapped, ntrapped, traced, ntraced);
 	int r;
 
 	out->insns = NULL;

@@ -305,6 +305,48 @@ static _Noreturn void setup_failed(void)
 	_exit(EXIT_SETUP_FAILED);
 }
 
+/* The namespaces' side: network, host name, mounts, the view. */
+static int enter_sandbox(const struct tracee_config *cfg)
+{
+	if (tracee_loopback_up(cfg) < 0 ||
+	    tracee_wait_for_network(cfg) < 0 ||
+	    tracee_set_hostname(cfg) < 0 ||
+	    tracee_make_mounts_slave() < 0 ||
+	    tracee_mount_proc(cfg) < 0 ||
+	    tracee_mount_dev(cfg) < 0 ||
+	    tracee_mount_sys(cfg) < 0 ||
+	    tracee_mount_binds(cfg) < 0 ||
+	    tracee_enter_view(cfg) < 0 ||
+	    tracee_scope_abstract_sockets() < 0)
+		return -1;
+	return 0;
+}
+
+/* Without namespaces (notify-hostroot): orphans come to init as to a pid
+ * namespace's, and nothing but the terminal, the harmless devices and
+ * /proc may be written by the kernel for the target: every other write
+ * is the supervisor's, through the union. */
+static int enter_hostroot(void)
+{
+	static const char *const writable[] = {
+		"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
+		"/dev/tty", "/dev/ptmx", "/dev/pts", "/proc",
+	};
+	int r;
+
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		fprintf(stderr, "veneer: become the sandbox's reaper: %s\n", strerror(errno));
+		return -1;
+	}
+	r = tracee_confine_writes(writable, sizeof(writable) / sizeof(writable[0]));
+	if (r < 0) {
+		fprintf(stderr, "veneer: keep the file system read-only (Landlock): %s\n",
+			r == -ENOSYS ? "this kernel has no Landlock" : strerror(-r));
+		return -1;
+	}
+	return tracee_scope_abstract_sockets();
+}
+
 _Noreturn void tracee_main(const struct tracee_config *cfg)
 {
 	struct caller_text caller;
@@ -324,16 +366,7 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 		fprintf(stderr, "veneer: find init's command line in /proc/self/stat\n");
 		setup_failed();
 	}
-	if (tracee_loopback_up(cfg) < 0 ||
-	    tracee_wait_for_network(cfg) < 0 ||
-	    tracee_set_hostname(cfg) < 0 ||
-	    tracee_make_mounts_slave() < 0 ||
-	    tracee_mount_proc(cfg) < 0 ||
-	    tracee_mount_dev(cfg) < 0 ||
-	    tracee_mount_sys(cfg) < 0 ||
-	    tracee_mount_binds(cfg) < 0 ||
-	    tracee_enter_view(cfg) < 0 ||
-	    tracee_scope_abstract_sockets() < 0)
+	if (cfg->hostroot ? enter_hostroot() < 0 : enter_sandbox(cfg) < 0)
 		setup_failed();
 	/* Last: from here on every file system call goes to the supervisor. */
 	if (tracee_install_filter(cfg, &listener) < 0 ||
@@ -341,7 +374,7 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 		setup_failed();
 	close(listener);
 	/* after the filter, which needs CAP_SYS_ADMIN to be installed */
-	if (tracee_drop_capabilities(cfg) < 0 ||
+	if ((!cfg->hostroot && tracee_drop_capabilities(cfg) < 0) ||
 	    receive_launch(cfg->sock, &launch) < 0)
 		setup_failed();
 	if (chdir(launch.cwd) < 0) {

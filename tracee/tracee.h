@@ -34,6 +34,9 @@ struct tracee_config {
 	struct tracee_filter filter;   /* traps the syscalls the supervisor answers */
 	const struct policy *policy;
 	const char *hostname;          /* NULL: the host's, as the UTS namespace copied it */
+	/* notify-hostroot: no namespaces, so no mounts; the file system is
+	 * kept read-only by Landlock instead, and init reaps as a subreaper */
+	bool hostroot;
 };
 
 /* What only the target needs: settled by the supervisor while init sets
@@ -75,7 +78,8 @@ int tracee_set_hostname(const struct tracee_config *cfg);
 
 /* filter.c: built in the supervisor (trapped: the syscalls it answers),
  * installed by init */
-int tracee_build_filter(const int *trapped, size_t ntrapped, struct tracee_filter *out);
+int tracee_build_filter(const int *trapped, size_t ntrapped, const int *traced, size_t ntraced,
+			struct tracee_filter *out);
 void tracee_filter_free(struct tracee_filter *f);
 int tracee_install_filter(const struct tracee_config *cfg, int *listener);
 int tracee_send_listener(int sock, int listener);

@@ -42,7 +42,6 @@ struct backend_ops {
 };
 /* What every call of one sandbox shares, whatever backend caught it. */
 struct call_ctx {
-	const struct backend_ops *ops;
 	void *transport;         /* the backend's own state (its listener...) */
 	struct vn_union *u;
 	pid_t init_pid;          /* the sandbox's init, as our /proc numbers it */
@@ -59,6 +58,9 @@ struct call_ctx {
 	struct ident_table *idents;
 	uint64_t root_caps;      /* the root inside's capabilities (the policy's) */
 	const struct policy *policy; /* host-sockets and the rest of the policy */
+	/* "" with a view (the target's root); without one (notify-hostroot),
+	 * the real path of the skeleton of union directories */
+	const char *view_prefix;
 	pthread_mutex_t log_lock;
 };
 
@@ -93,10 +95,11 @@ struct open_change {
 };
 
 /* One intercepted call, as every backend sees it: the decoders read its
- * number and arguments here and ask the backend (ctx->ops) for what only
+ * number and arguments here and ask the backend (c->ops) for what only
  * the backend can do. */
 struct call {
 	struct call_ctx *ctx;
+	const struct backend_ops *ops; /* the backend that caught it */
 	int nr;
 	uint64_t args[6];
 	uint64_t id;            /* the backend's handle of the call */
@@ -110,6 +113,10 @@ struct call {
 	bool reserved;
 	int slot;
 	struct open_change change;
+	/* without a view, a continued call runs with argument redirect_arg
+	 * pointed at this real path (target_redirect; "" for none) */
+	int redirect_arg;
+	char redirect[PATH_MAX];
 };
 
 static inline struct answer answer_value(int64_t v) { return (struct answer){ .kind = ANSWER_VALUE, .val = v }; }
@@ -122,7 +129,7 @@ static inline struct answer answer_result(int64_t r) { return r < 0 ? answer_err
  * memory is its own (a pid may be reused). */
 static inline bool call_valid(struct call *c)
 {
-	return c->ctx->ops->valid(c);
+	return c->ops->valid(c);
 }
 
 /* Reserve the target's lowest free fd number for this call's fd answer
@@ -130,7 +137,7 @@ static inline bool call_valid(struct call *c)
  * 0, -EMFILE when the target has no room, -ENOENT when it is gone. */
 static inline int call_reserve_fd(struct call *c)
 {
-	return c->ctx->ops->reserve_fd(c);
+	return c->ops->reserve_fd(c);
 }
 
 #endif

@@ -20,9 +20,10 @@ struct calls_config {
 	bool presented;          /* ownership is presented (--ids presented) */
 	uint64_t root_caps;      /* the root inside's capabilities */
 	const struct policy *policy;
+	const char *view_prefix; /* without a view: the skeleton's real path */
 };
-/* ctx as cfg says, with no backend yet (ops and transport are the
- * backend's to set): 0, or -errno with nothing left to free. */
+/* ctx as cfg says, with no backend yet (transport is the backend's to
+ * set): 0, or -errno with nothing left to free. */
 int calls_ctx_init(struct call_ctx *ctx, const struct calls_config *cfg);
 /* Free what calls_ctx_init set up; safe on a zeroed context. */
 void calls_ctx_free(struct call_ctx *ctx);
@@ -32,21 +33,31 @@ typedef struct answer (*call_handler)(struct call *c);
 /* How a call holds the union: readers share it, changes hold it alone;
  * an open decides by its flags (in argument flags_arg). */
 enum union_hold { HOLD_SHARED, HOLD_ALONE, HOLD_BY_OPEN_FLAGS };
+/* When the filter traps a call: always, with presented ownership only, on
+ * notify-hostroot only. */
+enum trap_when { TRAP_ALWAYS, TRAP_PRESENTED, TRAP_HOSTROOT };
 struct syscall_entry {
 	const char *name;
 	call_handler handler;
 	enum union_hold hold;
 	int flags_arg;
-	bool presented_only;  /* trapped only when ownership is presented */
+	enum trap_when when;
+	/* the kernel walks the path itself (after a render): on
+	 * notify-hostroot, with no view, the call goes to the tracer, which
+	 * runs it at the real path (calls_redirected) */
+	bool kernel_walks;
 };
 const struct syscall_entry *calls_lookup(int nr);
 
 /* dispatch.c: the decoder for c->nr, with what every call needs around it;
- * the answer goes out by ctx->ops->reply. */
+ * the answer goes out by c->ops->reply. */
 void calls_dispatch(struct call *c);
 
-/* Every syscall the decoders answer, for the filter; returns the count. */
-size_t calls_trapped(int *out, size_t max, bool presented);
+/* Every syscall the decoders answer through the listener, for the
+ * filter; returns the count. */
+size_t calls_trapped(int *out, size_t max, bool presented, bool hostroot);
+/* On notify-hostroot: the syscalls sent to the tracer instead. */
+size_t calls_redirected(int *out, size_t max);
 
 /* sys_proc.c: /proc files that would show host paths, answered filtered.
  * 1: *fd is the answer; 0: the kernel's to open; -errno. */
@@ -80,6 +91,7 @@ struct answer sys_listxattr(struct call *c);
 struct answer sys_llistxattr(struct call *c);
 struct answer sys_flistxattr(struct call *c);
 struct answer sys_chdir(struct call *c);
+struct answer sys_getcwd(struct call *c);
 struct answer sys_chroot(struct call *c);
 struct answer sys_getdents64(struct call *c);
 struct answer sys_getdents(struct call *c);

@@ -22,6 +22,7 @@ int calls_ctx_init(struct call_ctx *ctx, const struct calls_config *cfg)
 	ctx->presented = cfg->presented;
 	ctx->root_caps = cfg->root_caps;
 	ctx->policy = cfg->policy;
+	ctx->view_prefix = cfg->view_prefix ? cfg->view_prefix : "";
 	r = dirstream_cache_new(&ctx->dirs);
 	if (r == 0)
 		r = target_cache_new(ctx);

@@ -5,7 +5,7 @@
  * answer is given, so that a continued call finds the view as its answer
  * left it), the caller's fds that a copy-up left on the lower file, the
  * caller's presented identity, and the -v log line.  The backend reads
- * the call in and sends the answer out (ctx->ops).
+ * the call in and sends the answer out (c->ops).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -62,7 +62,7 @@ void calls_dispatch(struct call *c)
 		ans = answer_error(ENOSYS);
 		if (ctx->verbose)
 			log_answer(c, &ans);
-		ctx->ops->reply(c, &ans);
+		c->ops->reply(c, &ans);
 		return;
 	}
 	c->name = entry->name;
@@ -78,6 +78,6 @@ void calls_dispatch(struct call *c)
 		ident_end();
 	if (ctx->verbose)
 		log_answer(c, &ans);
-	ctx->ops->reply(c, &ans);
+	c->ops->reply(c, &ans);
 	vn_union_unlock(ctx->u);
 }

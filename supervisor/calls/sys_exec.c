@@ -102,6 +102,10 @@ static int render_executable(struct call *c, struct target_path *tp, int depth)
 
 	if (!S_ISREG(tp->node.st.st_mode))
 		return -EACCES;
+	/* without a view, the kernel runs the layer's file at its real path
+	 * and finds its interpreter on the host (docs/design.md) */
+	if (c->ctx->view_prefix[0])
+		return 0;
 	r = vn_render_bind(c->ctx->u, &tp->node);
 	if (r < 0)
 		return r;
@@ -116,8 +120,9 @@ static int render_executable(struct call *c, struct target_path *tp, int depth)
 	return r;
 }
 
-static struct answer exec_path(struct call *c, int dirfd, uint64_t path, int at_flags)
+static struct answer exec_path(struct call *c, int dirfd, int path_arg, int at_flags)
 {
+	uint64_t path = c->args[path_arg];
 	struct target_path tp;
 	int flags = (at_flags & AT_SYMLINK_NOFOLLOW) ? VN_RENDER : VN_FOLLOW | VN_RENDER;
 	int r;
@@ -152,6 +157,8 @@ static struct answer exec_path(struct call *c, int dirfd, uint64_t path, int at_
 	 * process then runs this very file (ident.c) */
 	if (r == 0 && c->ctx->presented)
 		r = ident_exec(c, &tp.node.st);
+	if (r == 0)
+		r = target_redirect(c, path_arg, &tp);
 	if (r < 0)
 		return answer_error(-r);
 	return answer_continue();
@@ -159,14 +166,14 @@ static struct answer exec_path(struct call *c, int dirfd, uint64_t path, int at_
 
 struct answer sys_execve(struct call *c)
 {
-	return exec_path(c, AT_FDCWD, c->args[0], 0);
+	return exec_path(c, AT_FDCWD, 0, 0);
 }
 
 struct answer sys_execveat(struct call *c)
 {
 	const uint64_t *a = c->args;
 
-	return exec_path(c, (int)a[0], a[1], (int)a[4]);
+	return exec_path(c, (int)a[0], 1, (int)a[4]);
 }
 
 /* chdir and chroot: the path must be a directory the caller may search. */
@@ -190,7 +197,30 @@ struct answer sys_chdir(struct call *c)
 	struct target_path tp;
 	int r = directory_to_enter(c, &tp);
 
+	if (r == 0)
+		r = target_redirect(c, 0, &tp);
 	return r < 0 ? answer_error(-r) : answer_continue();
+}
+
+/* getcwd, trapped only without a view (notify-hostroot), where the
+ * kernel's cwd is a directory of the skeleton: its union path.  A cwd
+ * that is the kernel's (in /proc, say) is the kernel's to print. */
+struct answer sys_getcwd(struct call *c)
+{
+	char path[PATH_MAX];
+	int r = target_fd_union_path(c, AT_FDCWD, path, sizeof(path), NULL);
+	size_t len;
+
+	if (r < 0)
+		return answer_error(-r);
+	if (r != UNION_DIR)
+		return answer_continue();
+	len = strlen(path) + 1;
+	if (len > c->args[1])
+		return answer_error(ERANGE);
+	if (target_write(c, c->args[0], path, len) < 0)
+		return answer_error(EFAULT);
+	return answer_value((int64_t)len);
 }
 
 /*
@@ -211,6 +241,9 @@ struct answer sys_chroot(struct call *c)
 	if (r < 0)
 		return answer_error(-r);
 	if (c->ctx->presented && !vn_capable(&c->cred, CAP_SYS_CHROOT))
+		return answer_error(EPERM);
+	/* without a user namespace no one here holds CAP_SYS_CHROOT */
+	if (c->ctx->view_prefix[0])
 		return answer_error(EPERM);
 	/* before the kernel changes any root: from now on every call reads it */
 	__atomic_store_n(&c->ctx->chrooted, true, __ATOMIC_RELEASE);

@@ -100,6 +100,17 @@ static int layer_open_flags(uint64_t flags)
 	return (int)(flags & ~(uint64_t)(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_NOCTTY));
 }
 
+/* Without a view (notify-hostroot) the kernel would open the union path
+ * on the host: the skeleton's directory is opened here and injected (an
+ * O_PATH open as a plain one: ADDFD cannot pass O_PATH files). */
+static struct answer open_skeleton_directory(struct call *c, struct target_path *tp,
+					     uint64_t flags)
+{
+	int fd = target_view_open(c, tp, O_RDONLY | (int)(flags & O_NONBLOCK));
+
+	return fd < 0 ? answer_error(-fd) : answer_fd(fd, flags & O_CLOEXEC);
+}
+
 /* A directory: rendered in the view, then opened there by the kernel.
  * Continuing spares the ADDFD round trip, which wakes the target off the
  * notifying CPU and then waits for it (half an open's cost).  A rewritten
@@ -113,7 +124,11 @@ static struct answer open_directory(struct call *c, struct target_path *tp,
 	if (open_may_write(o->flags))
 		return answer_error(EISDIR);
 	r = target_render(c, tp, flags);
-	return r < 0 ? answer_error(-r) : answer_continue();
+	if (r < 0)
+		return answer_error(-r);
+	if (c->ctx->view_prefix[0])
+		return open_skeleton_directory(c, tp, o->flags);
+	return answer_continue();
 }
 
 static struct answer open_special(struct call *c, struct target_path *tp, int flags)
@@ -123,6 +138,9 @@ static struct answer open_special(struct call *c, struct target_path *tp, int fl
 	/* a socket has no open (the kernel says ENXIO): nothing to render */
 	if (S_ISSOCK(tp->node.st.st_mode))
 		return answer_error(ENXIO);
+	/* without a view there is no place the kernel could open it */
+	if (c->ctx->view_prefix[0])
+		return answer_error(EOPNOTSUPP);
 	r = target_render(c, tp, flags);
 
 	if (r < 0)
@@ -133,13 +151,31 @@ static struct answer open_special(struct call *c, struct target_path *tp, int fl
 	return answer_continue();
 }
 
+/* O_PATH without a view: a directory as the skeleton's, a regular file
+ * as the layer's opened for reading (what it can be opened for), nothing
+ * else (a symlink itself, a FIFO, a socket, a device): EOPNOTSUPP. */
+static struct answer open_path_without_view(struct call *c, struct target_path *tp,
+					    bool cloexec)
+{
+	mode_t mode = tp->node.st.st_mode;
+	int fd;
+
+	if (S_ISDIR(mode))
+		return open_skeleton_directory(c, tp, cloexec ? O_CLOEXEC : 0);
+	if (!S_ISREG(mode))
+		return answer_error(EOPNOTSUPP);
+	fd = vn_open_node(c->ctx->u, &tp->node, O_RDONLY | O_NOFOLLOW);
+	return fd < 0 ? answer_error(-fd) : answer_fd(fd, cloexec);
+}
+
 /* O_PATH: seccomp's ADDFD cannot pass an O_PATH file (fget() refuses
  * them, EBADF), so render the object in the view and let the kernel open
  * it there: directories and symlinks met are rendered by the walk, a
  * final symlink too when it is not followed, anything else as a read-only
  * bind of the real object (a FIFO as the sandbox's own, as for open).  A
  * host socket the policy does not name is EACCES (sys_socket.c). */
-static struct answer open_path(struct call *c, struct target_path *tp, int flags)
+static struct answer open_path(struct call *c, struct target_path *tp,
+			       const struct open_request *o, int flags)
 {
 	mode_t mode = tp->node.st.st_mode;
 	int r;
@@ -154,6 +190,8 @@ static struct answer open_path(struct call *c, struct target_path *tp, int flags
 
 	if (r < 0)
 		return answer_error(-r);
+	if (c->ctx->view_prefix[0])
+		return open_path_without_view(c, tp, o->flags & O_CLOEXEC);
 	if (S_ISFIFO(mode) || S_ISSOCK(mode))
 		r = vn_render_special(c->ctx->u, &tp->node);
 	else if (!S_ISDIR(mode) && !S_ISLNK(mode))
@@ -374,7 +412,7 @@ static struct answer open_common(struct call *c, const struct open_request *o)
 	if (r < 0)
 		return answer_error(-r);
 	if (o->flags & O_PATH)
-		return open_path(c, &tp, flags);
+		return open_path(c, &tp, o, flags);
 	if (S_ISDIR(tp.node.st.st_mode))
 		return open_directory(c, &tp, o, flags);
 	if (o->flags & O_DIRECTORY)

@@ -16,10 +16,13 @@
 #endif
 
 /* [__NR_x] = { "x", handler }: the name is the macro's text less "__NR_" */
-#define ENTRY(nr, fn) [nr] = { #nr + 5, fn, HOLD_SHARED, 0 }
-#define CHANGE(nr, fn) [nr] = { #nr + 5, fn, HOLD_ALONE, 0 }
-#define OPEN(nr, fn, arg) [nr] = { #nr + 5, fn, HOLD_BY_OPEN_FLAGS, arg }
-#define IDENT(nr, fn) [nr] = { #nr + 5, fn, HOLD_SHARED, 0, true }
+#define ENTRY(nr, fn) [nr] = { #nr + 5, fn, HOLD_SHARED, 0, TRAP_ALWAYS, false }
+#define CHANGE(nr, fn) [nr] = { #nr + 5, fn, HOLD_ALONE, 0, TRAP_ALWAYS, false }
+#define OPEN(nr, fn, arg) [nr] = { #nr + 5, fn, HOLD_BY_OPEN_FLAGS, arg, TRAP_ALWAYS, false }
+#define IDENT(nr, fn) [nr] = { #nr + 5, fn, HOLD_SHARED, 0, TRAP_PRESENTED, false }
+/* the kernel walks the path: without a view, the call is redirected */
+#define WALK(nr, fn) [nr] = { #nr + 5, fn, HOLD_SHARED, 0, TRAP_ALWAYS, true }
+#define HOSTROOT(nr, fn) [nr] = { #nr + 5, fn, HOLD_SHARED, 0, TRAP_HOSTROOT, false }
 
 static const struct syscall_entry table[] = {
 	/* inject (after a copy-up when the open may write) */
@@ -49,11 +52,13 @@ static const struct syscall_entry table[] = {
 	ENTRY(__NR_getdents64, sys_getdents64),
 	ENTRY(__NR_getdents, sys_getdents),
 	ENTRY(__NR_inotify_add_watch, sys_inotify_add_watch),
-	/* render and continue */
-	ENTRY(__NR_chdir, sys_chdir),
+	/* render and continue (without a view: redirect) */
+	WALK(__NR_chdir, sys_chdir),
 	ENTRY(__NR_chroot, sys_chroot),
-	ENTRY(__NR_execve, sys_execve),
-	ENTRY(__NR_execveat, sys_execveat),
+	WALK(__NR_execve, sys_execve),
+	WALK(__NR_execveat, sys_execveat),
+	/* without a view the kernel's cwd is a skeleton directory */
+	HOSTROOT(__NR_getcwd, sys_getcwd),
 	CHANGE(__NR_bind, sys_bind),
 	ENTRY(__NR_connect, sys_connect),
 	/* emulate: changes */
@@ -120,12 +125,28 @@ const struct syscall_entry *calls_lookup(int nr)
 	return &table[nr];
 }
 
-size_t calls_trapped(int *out, size_t max, bool presented)
+static bool trapped_here(const struct syscall_entry *e, bool presented, bool hostroot)
+{
+	return e->handler && (e->when == TRAP_ALWAYS || (e->when == TRAP_PRESENTED && presented) ||
+			      (e->when == TRAP_HOSTROOT && hostroot));
+}
+
+size_t calls_trapped(int *out, size_t max, bool presented, bool hostroot)
 {
 	size_t n = 0;
 
 	for (size_t nr = 0; nr < TABLE_SIZE && n < max; nr++)
-		if (table[nr].handler && (presented || !table[nr].presented_only))
+		if (trapped_here(&table[nr], presented, hostroot) && !(hostroot && table[nr].kernel_walks))
+			out[n++] = (int)nr;
+	return n;
+}
+
+size_t calls_redirected(int *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t nr = 0; nr < TABLE_SIZE && n < max; nr++)
+		if (table[nr].handler && table[nr].kernel_walks)
 			out[n++] = (int)nr;
 	return n;
 }

@@ -218,11 +218,14 @@ static void listener_reply(struct call *c, const struct answer *ans)
 	send_reply(c, c->backend, ans);
 }
 
+static const struct backend_ops listener_ops;
+
 static void handle_one(struct listener *l, struct seccomp_notif *req,
 		       struct seccomp_notif_resp *resp)
 {
 	struct call c = {
-		.ctx = l->ctx, .nr = req->data.nr, .id = req->id, .pid = (pid_t)req->pid, .backend = resp,
+		.ctx = l->ctx, .ops = &listener_ops, .nr = req->data.nr, .id = req->id,
+		.pid = (pid_t)req->pid, .backend = resp,
 	};
 
 	memcpy(c.args, req->data.args, sizeof(c.args));
@@ -371,7 +374,6 @@ int notify_start(struct call_ctx *ctx, int listener, int nworkers)
 		free(l);
 		return err;
 	}
-	ctx->ops = &listener_ops;
 	ctx->transport = l;
 	/* Wake the worker on the target's core (6.6+); older kernels say no. */
 	wake.usable = ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,

@@ -104,6 +104,30 @@ static bool removed_from_view(const char *text, size_t len, const struct stat *s
 /* The union path behind a /proc link of the target's (cwd or fd/N).
  * UNION_DIR or UNION_OTHER (a FIFO rendered in the view); 0: not a union
  * object (the kernel's); -errno. */
+/* Without a view (notify-hostroot) the target's directories of the union
+ * are the skeleton's, seen at their real path: the union path is what
+ * follows the skeleton's own.  Not cached: the skeleton shares its file
+ * system with files the kernel answers for. */
+static int skeleton_union_path(struct call *c, int base_fd, const char *link,
+			       const struct stat *st, char *out, size_t size)
+{
+	const char *prefix = c->ctx->view_prefix;
+	size_t plen = strlen(prefix);
+	ssize_t n = readlinkat(base_fd, link, out, size - 1);
+
+	if (n < 0)
+		return -errno;
+	out[n] = '\0';
+	if (removed_from_view(out, (size_t)n, st) || strncmp(out, prefix, plen) != 0 ||
+	    (out[plen] != '/' && out[plen] != '\0'))
+		return 0;
+	if (out[plen] == '\0')
+		snprintf(out, size, "/");
+	else
+		memmove(out, out + plen, (size_t)n - plen + 1);
+	return S_ISDIR(st->st_mode) ? UNION_DIR : UNION_OTHER;
+}
+
 static int seen_union_path(struct call *c, int base_fd, const char *link,
 			   const struct stat *st, char *out, size_t size)
 {
@@ -114,6 +138,8 @@ static int seen_union_path(struct call *c, int base_fd, const char *link,
 
 	if (!vn_view_owns(c->ctx->u, st->st_dev))
 		return 0;
+	if (c->ctx->view_prefix[0])
+		return skeleton_union_path(c, base_fd, link, st, out, size);
 	kind = view_path_lookup(c->ctx, st->st_ino, out, size);
 	if (kind)
 		return kind;
@@ -750,7 +776,49 @@ int target_render(struct call *c, struct target_path *tp, int flags)
 {
 	if (tp->kind == TARGET_PASSTHROUGH && tp->node.path[0] == '\0')
 		return 0; /* relative to a passthrough dirfd: nothing of ours on the way */
+	if (tp->kind == TARGET_PASSTHROUGH && c->ctx->view_prefix[0])
+		return 0; /* the host's own, and the skeleton's symlink to it */
 	return resolve_into(c, tp->start, tp->raw, flags | VN_RENDER, tp) < 0 ? -EIO : tp->err;
+}
+
+int target_redirect(struct call *c, int arg, const struct target_path *tp)
+{
+	char link[64];
+	ssize_t n;
+	int fd;
+
+	if (!c->ctx->view_prefix[0] || tp->kind != TARGET_UNION)
+		return 0; /* the view, or the kernel's own object: the same string */
+	c->redirect_arg = arg;
+	if (S_ISDIR(tp->node.st.st_mode)) {
+		if (snprintf(c->redirect, sizeof(c->redirect), "%s%s", c->ctx->view_prefix,
+			     strcmp(tp->node.path, "/") == 0 ? "" : tp->node.path) >=
+		    (int)sizeof(c->redirect))
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	/* the layer's file, by where the kernel says it is */
+	fd = vn_open_node(c->ctx->u, &tp->node, O_PATH | O_NOFOLLOW);
+	if (fd < 0)
+		return fd;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, c->redirect, sizeof(c->redirect) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= sizeof(c->redirect) - 1)
+		return -ENAMETOOLONG;
+	c->redirect[n] = '\0';
+	return 0;
+}
+
+int target_view_open(struct call *c, const struct target_path *tp, int flags)
+{
+	const char *rel = tp->node.path + strspn(tp->node.path, "/");
+	int fd = openat(vn_view_target_root(c->ctx->u), rel[0] ? rel : ".",
+			flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
 }
 
 int target_umask(struct call *c)
@@ -802,7 +870,7 @@ static bool target_fd_cloexec(struct call *c, int fd)
  * close-on-exec), as dup2 would. */
 static int target_replace_fd(struct call *c, int fd, int replacement)
 {
-	return c->ctx->ops->replace_fd(c, fd, replacement, target_fd_cloexec(c, fd));
+	return c->ops->replace_fd(c, fd, replacement, target_fd_cloexec(c, fd));
 }
 
 int target_swap_file(struct call *c, int fd, int old_file, const struct vn_node *node)

@@ -64,6 +64,14 @@ int target_cache_new(struct call_ctx *ctx);
 void target_cache_free(struct call_ctx *ctx);
 /* Resolve again with VN_RENDER, so the kernel can walk the same path. */
 int target_render(struct call *c, struct target_path *tp, int flags);
+/* Without a view (ctx->view_prefix set), the kernel walks real paths: the
+ * one for tp's object (a skeleton directory, after a render; a layer's
+ * file) goes in c->redirect for argument `arg`.  With a view, or for an
+ * object of the kernel's, nothing: the kernel walks the same string.
+ * 0 or -errno. */
+int target_redirect(struct call *c, int arg, const struct target_path *tp);
+/* tp's directory of the view (rendered), opened with flags: an fd, or -errno. */
+int target_view_open(struct call *c, const struct target_path *tp, int flags);
 /* target_fd_union_path by way of a copy of the fd (same open file
  * description), which a union object's caller keeps (*file) with its
  * stat (*st): one pidfd_getfd instead of a stat of the link and then

@@ -24,7 +24,7 @@ static struct tracee_filter built(void)
 {
 	struct tracee_filter f;
 
-	cr_assert_eq(tracee_build_filter(trapped, sizeof(trapped) / sizeof(trapped[0]), &f), 0);
+	cr_assert_eq(tracee_build_filter(trapped, sizeof(trapped) / sizeof(trapped[0]), NULL, 0, &f), 0);
 	cr_assert(f.insns && f.len > 0 && f.len <= BPF_MAXINSNS);
 	return f;
 }
@@ -160,4 +160,20 @@ Test(filter, same_rules_same_program)
 	cr_assert_eq(memcmp(a.insns, b.insns, a.len * sizeof(*a.insns)), 0);
 	tracee_filter_free(&a);
 	tracee_filter_free(&b);
+}
+
+/* Without a view (notify-hostroot), the calls the kernel walks a path for
+ * go to the tracer; the rest are notified as ever. */
+Test(filter, redirected_calls_go_to_the_tracer)
+{
+	static const int notified[] = { __NR_openat, __NR_getcwd };
+	static const int traced[] = { __NR_execve, __NR_chdir };
+	struct tracee_filter f;
+
+	cr_assert_eq(tracee_build_filter(notified, 2, traced, 2, &f), 0);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_execve, 0), SECCOMP_RET_TRACE);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_chdir, 0), SECCOMP_RET_TRACE);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_getcwd, 0), SECCOMP_RET_USER_NOTIF);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_getpid, 0), SECCOMP_RET_ALLOW);
+	tracee_filter_free(&f);
 }

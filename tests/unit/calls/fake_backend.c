@@ -63,7 +63,6 @@ void fake_start(struct vn_union *u, bool presented)
 	fake.last.fd = -1;
 	cr_assert_geq(cfg.tracee_proc_fd, 0);
 	cr_assert_eq(calls_ctx_init(&fake.ctx, &cfg), 0);
-	fake.ctx.ops = &fake_ops;
 }
 
 void fake_stop(void)
@@ -81,6 +80,7 @@ struct answer fake_call(int nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t 
 {
 	struct call c = {
 		.ctx = &fake.ctx,
+		.ops = &fake_ops,
 		.nr = nr,
 		.args = { a0, a1, a2, a3, a4, 0 },
 		.pid = getpid(),
