@@ -218,9 +218,17 @@ int cmd_doctor(int argc, char **argv)
 		line("backend", "none: %s", err.msg);
 		usable = false;
 	} else {
-		line("backend", "none: the notify backend needs the user namespace above, and the "
-		     "rung without one (notify-hostroot) is not built yet");
+		line("backend", "none picked by auto: the notify backend needs the user namespace "
+		     "above");
 	}
+	if (probe_hostroot(why, sizeof(why)) == 0 && sandbox_check_kernel(&err) == 0)
+		line("hostroot", "usable: --backend notify-hostroot runs without a user namespace "
+		     "(experimental)");
+	else
+		line("hostroot", "no: %s", probe_hostroot(why, sizeof(why)) == 0 ? err.msg : why);
+	line("", "notify-hostroot lacks: pid, IPC, UTS and network namespaces (the host's");
+	line("", "processes and /proc are seen), --bind, presented ids, FIFOs, sockets and");
+	line("", "devices of the union, the lowers' own ELF loaders (docs/design.md)");
 	report_ownership(&opt);
 	report_abstract_sockets();
 	cli_free_run(&opt);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "veneer/landlock.h"
 
 /* The first number in a /proc/sys file, or -1. */
 static long read_sysctl(const char *path)
@@ -124,4 +125,21 @@ int probe_user_namespace(char *why, size_t size)
 	snprintf(why, size, "%s (%s)%s%s", step_name[step], err ? strerror(err) : "no reason given",
 		 knob[0] ? ": " : "", knob);
 	return -1;
+}
+
+int probe_hostroot(char *why, size_t size)
+{
+	long scope = read_sysctl("/proc/sys/kernel/yama/ptrace_scope");
+
+	if (vn_landlock_abi() < 1) {
+		snprintf(why, size, "this kernel has no Landlock (5.13+, and enabled among the "
+			 "LSMs), which keeps the lowers read-only there");
+		return -1;
+	}
+	if (scope >= 2) {
+		snprintf(why, size, "Yama's kernel.yama.ptrace_scope is %ld: the supervisor may not "
+			 "trace its own children, which redirects exec and chdir there", scope);
+		return -1;
+	}
+	return 0;
 }

@@ -20,4 +20,8 @@ void probe_userns_knob(char *out, size_t size);
  * that failed and why in `why`. */
 int probe_user_namespace(char *why, size_t size);
 
+/* The notify-hostroot rung's needs beyond seccomp user notification:
+ * Landlock, and leave to trace one's children.  0, or -1 with why. */
+int probe_hostroot(char *why, size_t size);
+
 #endif

@@ -267,8 +267,8 @@ static int userns_refused(struct vn_error *err, int code, const char *what)
 	char knob[160];
 
 	probe_userns_knob(knob, sizeof(knob));
-	return vn_fail(err, 0, "%s (%s): %s; the notify backend needs one, and the rung "
-		       "without (notify-hostroot) is not built yet", what, strerror(code),
+	return vn_fail(err, 0, "%s (%s): %s; the notify backend needs one (--backend "
+		       "notify-hostroot runs without, experimental: veneer doctor)", what, strerror(code),
 		       knob[0] ? knob : "unprivileged user namespaces are disabled here (sysctl "
 				       "user.max_user_namespaces, kernel.unprivileged_userns_clone or "
 				       "kernel.apparmor_restrict_unprivileged_userns)");

@@ -117,6 +117,12 @@ struct call {
 	 * pointed at this real path (target_redirect; "" for none) */
 	int redirect_arg;
 	char redirect[PATH_MAX];
+	/* and for a "#!" script (redirect is its interpreter): argument
+	 * redirect_argv_arg's argv begins with these, then the caller's
+	 * argv[1...] */
+	int redirect_argv_arg;
+	size_t script_argc;
+	char script_argv[3][PATH_MAX];
 };
 
 static inline struct answer answer_value(int64_t v) { return (struct answer){ .kind = ANSWER_VALUE, .val = v }; }

@@ -120,6 +120,89 @@ static int render_executable(struct call *c, struct target_path *tp, int depth)
 	return r;
 }
 
+/* A "#!" line's interpreter and optional argument (the rest of the line,
+ * as binfmt_script takes it): 1, or 0 for no such line. */
+static int script_line(int fd, char *interp, size_t isize, char *arg, size_t asize)
+{
+	char head[256 + 1], *p, *end;
+	ssize_t n = pread(fd, head, sizeof(head) - 1, 0);
+	size_t len;
+
+	if (n < 3 || head[0] != '#' || head[1] != '!')
+		return 0;
+	head[n] = '\0';
+	end = memchr(head, '\n', (size_t)n);
+	if (end)
+		*end = '\0';
+	p = head + 2 + strspn(head + 2, " \t");
+	len = strcspn(p, " \t");
+	if (len == 0 || len >= isize)
+		return 0;
+	memcpy(interp, p, len);
+	interp[len] = '\0';
+	p += len;
+	p += strspn(p, " \t");
+	len = strlen(p);
+	while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+		len--;
+	if (len >= asize)
+		return 0;
+	memcpy(arg, p, len);
+	arg[len] = '\0';
+	return 1;
+}
+
+/*
+ * Without a view, the kernel would run a script's interpreter with the
+ * script's real path (the upper's, say), which the union does not have:
+ * the interpreter is run instead, resolved in the union, with the argv
+ * binfmt_script makes (interpreter, optional argument, the script as the
+ * caller named it, the caller's argv[1...]).  One level: an interpreter
+ * that is a script itself runs as the kernel runs it.
+ */
+static int redirect_script(struct call *c, int dirfd, int path_arg, const struct target_path *tp)
+{
+	struct target_path interp;
+	char arg[PATH_MAX];
+	int fd = vn_open_node(c->ctx->u, &tp->node, O_RDONLY);
+	int r;
+
+	if (fd < 0)
+		return 0; /* exec-only: the kernel reads it, as it can */
+	r = script_line(fd, c->script_argv[0], sizeof(c->script_argv[0]), arg, sizeof(arg));
+	close(fd);
+	if (r <= 0)
+		return 0;
+	r = target_resolve_string(c, AT_FDCWD, c->script_argv[0], VN_FOLLOW | VN_RENDER, &interp);
+	if (r < 0)
+		return r;
+	if (interp.kind != TARGET_UNION)
+		return 0; /* the host's own: the kernel finds it */
+	if (interp.err < 0)
+		return interp.err;
+	r = vn_permission(&interp.node.st, VN_MAY_EXEC);
+	if (r == 0 && !S_ISREG(interp.node.st.st_mode))
+		r = -EACCES;
+	if (r == 0)
+		r = target_real_path(c, &interp.node, c->redirect, sizeof(c->redirect));
+	if (r < 0)
+		return r;
+	c->script_argc = 1;
+	if (arg[0])
+		snprintf(c->script_argv[c->script_argc++], sizeof(c->script_argv[0]), "%s", arg);
+	/* as binfmt_script names it: the path given, under /dev/fd for a dirfd */
+	if (tp->raw[0] == '/' || dirfd == AT_FDCWD)
+		r = snprintf(c->script_argv[c->script_argc], sizeof(c->script_argv[0]), "%s", tp->raw);
+	else
+		r = snprintf(c->script_argv[c->script_argc], sizeof(c->script_argv[0]), "/dev/fd/%d/%s",
+			     dirfd, tp->raw);
+	if (r < 0 || (size_t)r >= sizeof(c->script_argv[0]))
+		return -ENAMETOOLONG;
+	c->script_argc++;
+	c->redirect_argv_arg = path_arg + 1;
+	return 0;
+}
+
 static struct answer exec_path(struct call *c, int dirfd, int path_arg, int at_flags)
 {
 	uint64_t path = c->args[path_arg];
@@ -159,6 +242,8 @@ static struct answer exec_path(struct call *c, int dirfd, int path_arg, int at_f
 		r = ident_exec(c, &tp.node.st);
 	if (r == 0)
 		r = target_redirect(c, path_arg, &tp);
+	if (r == 0 && c->ctx->view_prefix[0])
+		r = redirect_script(c, dirfd, path_arg, &tp);
 	if (r < 0)
 		return answer_error(-r);
 	return answer_continue();

@@ -119,7 +119,16 @@ static void assist_reply(struct call *c, const struct answer *ans)
 	case ANSWER_CONTINUE:
 		if (!c->redirect[0])
 			return; /* the kernel walks the string the target gave */
-		r = ptrace_redirect_path(c->pid, c->redirect_arg, c->redirect);
+		if (c->script_argc) {
+			const char *prefix[3];
+
+			for (size_t i = 0; i < c->script_argc; i++)
+				prefix[i] = c->script_argv[i];
+			r = ptrace_redirect_script(c->pid, c->redirect_arg, c->redirect_argv_arg,
+						   c->redirect, prefix, c->script_argc);
+		} else {
+			r = ptrace_redirect_path(c->pid, c->redirect_arg, c->redirect);
+		}
 		if (r < 0)
 			(void)skip_call(c->pid, r == -ESRCH ? -ESRCH : -EFAULT);
 		return;

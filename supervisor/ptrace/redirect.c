@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
@@ -36,12 +37,37 @@ static unsigned long long *arg_register(struct user_regs_struct *regs, int arg)
 	}
 }
 
+/* Scratch memory below the red zone, filled downwards. */
+struct scratch {
+	pid_t tid;
+	uint64_t top;
+};
+
+/* Copy len bytes below what is already there (aligned to 16): the
+ * address, or 0 when there is no room or the write fails (errno). */
+static uint64_t scratch_put(struct scratch *s, const void *data, size_t len)
+{
+	struct iovec local = { .iov_base = (void *)data, .iov_len = len };
+	struct iovec remote;
+
+	if (s->top < len + 4096) {
+		errno = EFAULT;
+		return 0;
+	}
+	s->top = (s->top - len) & ~(uint64_t)15;
+	remote = (struct iovec){ .iov_base = (void *)(uintptr_t)s->top, .iov_len = len };
+	if (process_vm_writev(s->tid, &local, 1, &remote, 1, 0) != (ssize_t)len) {
+		errno = errno == ESRCH ? ESRCH : EFAULT;
+		return 0;
+	}
+	return s->top;
+}
+
 int ptrace_redirect_path(pid_t tid, int arg, const char *path)
 {
 	struct user_regs_struct regs;
-	struct iovec local, remote;
+	struct scratch s = { .tid = tid };
 	unsigned long long *reg;
-	size_t len = strlen(path) + 1;
 	uint64_t at;
 
 	if (ptrace(PTRACE_GETREGS, tid, NULL, &regs) < 0)
@@ -49,22 +75,97 @@ int ptrace_redirect_path(pid_t tid, int arg, const char *path)
 	reg = arg_register(&regs, arg);
 	if (!reg)
 		return -EINVAL;
-	if (regs.rsp < RED_ZONE + len + 16)
-		return -EFAULT;
-	at = (regs.rsp - RED_ZONE - len) & ~(uint64_t)15;
-	local = (struct iovec){ .iov_base = (void *)path, .iov_len = len };
-	remote = (struct iovec){ .iov_base = (void *)(uintptr_t)at, .iov_len = len };
-	if (process_vm_writev(tid, &local, 1, &remote, 1, 0) != (ssize_t)len)
-		return errno == ESRCH ? -ESRCH : -EFAULT;
+	s.top = regs.rsp - RED_ZONE;
+	at = scratch_put(&s, path, strlen(path) + 1);
+	if (!at)
+		return -errno;
 	*reg = at;
 	if (ptrace(PTRACE_SETREGS, tid, NULL, &regs) < 0)
 		return -errno;
 	return 0;
+}
+
+#define ARGV_MAX 4096
+
+int ptrace_redirect_script(pid_t tid, int path_arg, int argv_arg, const char *interp,
+			   const char *const *prefix, size_t n)
+{
+	struct user_regs_struct regs;
+	struct scratch s = { .tid = tid };
+	unsigned long long *path_reg, *argv_reg;
+	uint64_t *argv = calloc(ARGV_MAX + 1, sizeof(*argv));
+	size_t old = 0, total;
+	uint64_t at;
+	int r = 0;
+
+	if (!argv)
+		return -ENOMEM;
+	if (ptrace(PTRACE_GETREGS, tid, NULL, &regs) < 0) {
+		r = -errno;
+		goto out;
+	}
+	path_reg = arg_register(&regs, path_arg);
+	argv_reg = arg_register(&regs, argv_arg);
+	if (!path_reg || !argv_reg || n > 3) {
+		r = -EINVAL;
+		goto out;
+	}
+	/* the caller's argv[1...], as pointers into its own memory */
+	for (uint64_t p = *argv_reg; p; old++) {
+		uint64_t v;
+		struct iovec local = { .iov_base = &v, .iov_len = sizeof(v) };
+		struct iovec remote = { .iov_base = (void *)(uintptr_t)(p + old * 8), .iov_len = 8 };
+
+		if (n + old > ARGV_MAX) {
+			r = -E2BIG;
+			goto out;
+		}
+		if (process_vm_readv(tid, &local, 1, &remote, 1, 0) != 8) {
+			r = -EFAULT;
+			goto out;
+		}
+		if (!v)
+			break;
+		if (old > 0)
+			argv[n + old - 1] = v;
+	}
+	total = n + (old > 0 ? old - 1 : 0);
+	s.top = regs.rsp - RED_ZONE;
+	for (size_t i = 0; i < n; i++) {
+		argv[i] = scratch_put(&s, prefix[i], strlen(prefix[i]) + 1);
+		if (!argv[i]) {
+			r = -errno;
+			goto out;
+		}
+	}
+	argv[total] = 0;
+	at = scratch_put(&s, argv, (total + 1) * sizeof(*argv));
+	if (at)
+		*argv_reg = at;
+	if (at)
+		at = scratch_put(&s, interp, strlen(interp) + 1);
+	if (!at) {
+		r = -errno;
+		goto out;
+	}
+	*path_reg = at;
+	if (ptrace(PTRACE_SETREGS, tid, NULL, &regs) < 0)
+		r = -errno;
+out:
+	free(argv);
+	return r;
 }
 #else
 int ptrace_redirect_path(pid_t tid, int arg, const char *path)
 {
 	(void)tid, (void)arg, (void)path;
 	return -EINVAL; /* the filter already refuses other architectures */
+}
+
+int ptrace_redirect_script(pid_t tid, int path_arg, int argv_arg, const char *interp,
+			   const char *const *prefix, size_t n)
+{
+	(void)tid, (void)path_arg, (void)argv_arg, (void)interp, (void)prefix, (void)n;
+	return -EINVAL;
 }
 #endif

@@ -510,6 +510,27 @@ static ssize_t path_seen_from_root(const char *root, char *path)
 	return (ssize_t)strlen(path);
 }
 
+/* Without a view (notify-hostroot): a cwd or fd link to a skeleton
+ * directory reads as its union path; one to a layer's file as its union
+ * path too; anything else as the kernel prints it. */
+static ssize_t skeleton_link_in_union(struct call *c, const struct proc_link *pl, char *out,
+				      size_t size)
+{
+	const char *prefix = c->ctx->view_prefix;
+	size_t plen = strlen(prefix);
+	char host[PATH_MAX];
+	ssize_t n = readlinkat(pl->base, pl->link, host, sizeof(host) - 1);
+
+	if (n < 0)
+		return errno == ENOENT ? -EBADF : -errno;
+	host[n] = '\0';
+	if (strncmp(host, prefix, plen) == 0 && (host[plen] == '/' || host[plen] == '\0'))
+		return snprintf(out, size, "%s", host[plen] ? host + plen : "/");
+	if (host[0] == '/' && vn_layer_path_to_union(c->ctx->u, host, out, size, NULL) == 1)
+		return (ssize_t)strlen(out);
+	return 0;
+}
+
 ssize_t target_fd_link_in_union(struct call *c, const struct target_path *tp, char *out,
 				size_t size)
 {
@@ -530,7 +551,11 @@ ssize_t target_fd_link_in_union(struct call *c, const struct target_path *tp, ch
 	} else {
 		return 0;
 	}
-	if (!proc_link_parse(c, rest, &pl) || strcmp(pl.what, "fd") != 0 || *pl.after)
+	if (!proc_link_parse(c, rest, &pl) || *pl.after)
+		return 0;
+	if (c->ctx->view_prefix[0] && strcmp(pl.what, "root") != 0)
+		return skeleton_link_in_union(c, &pl, out, size);
+	if (strcmp(pl.what, "fd") != 0)
 		return 0;
 	r = injected_file_path(c, pl.base, pl.link, out, size);
 	if (r == LINK_IN_ROOT && sandbox_console(c, pl.base, pl.link))
@@ -783,10 +808,6 @@ int target_render(struct call *c, struct target_path *tp, int flags)
 
 int target_redirect(struct call *c, int arg, const struct target_path *tp)
 {
-	char link[64];
-	ssize_t n;
-	int fd;
-
 	if (!c->ctx->view_prefix[0] || tp->kind != TARGET_UNION)
 		return 0; /* the view, or the kernel's own object: the same string */
 	c->redirect_arg = arg;
@@ -797,18 +818,26 @@ int target_redirect(struct call *c, int arg, const struct target_path *tp)
 			return -ENAMETOOLONG;
 		return 0;
 	}
+	return target_real_path(c, &tp->node, c->redirect, sizeof(c->redirect));
+}
+
+int target_real_path(struct call *c, const struct vn_node *node, char *out, size_t size)
+{
+	char link[64];
+	ssize_t n;
+	int fd = vn_open_node(c->ctx->u, node, O_PATH | O_NOFOLLOW);
+
 	/* the layer's file, by where the kernel says it is */
-	fd = vn_open_node(c->ctx->u, &tp->node, O_PATH | O_NOFOLLOW);
 	if (fd < 0)
 		return fd;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, c->redirect, sizeof(c->redirect) - 1);
+	n = readlink(link, out, size - 1);
 	close(fd);
 	if (n < 0)
 		return -errno;
-	if ((size_t)n >= sizeof(c->redirect) - 1)
+	if ((size_t)n >= size - 1)
 		return -ENAMETOOLONG;
-	c->redirect[n] = '\0';
+	out[n] = '\0';
 	return 0;
 }
 

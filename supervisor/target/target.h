@@ -70,6 +70,8 @@ int target_render(struct call *c, struct target_path *tp, int flags);
  * object of the kernel's, nothing: the kernel walks the same string.
  * 0 or -errno. */
 int target_redirect(struct call *c, int arg, const struct target_path *tp);
+/* Where node's file is on the host, as the kernel names it: 0 or -errno. */
+int target_real_path(struct call *c, const struct vn_node *node, char *out, size_t size);
 /* tp's directory of the view (rendered), opened with flags: an fd, or -errno. */
 int target_view_open(struct call *c, const struct target_path *tp, int flags);
 /* target_fd_union_path by way of a copy of the fd (same open file
