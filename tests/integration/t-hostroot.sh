@@ -1,0 +1,100 @@
+#!/bin/bash
+# The rung without a user namespace, --backend notify-hostroot: the
+# target sees the host's root with the union's paths answered.  Real
+# tools over a lower of our own and the host: read a lower file, change
+# it (the copy goes to the upper), remove one (a whiteout), make and
+# enter a new directory (pwd, /bin/pwd, getcwd of python, the
+# /proc/self/cwd link all say its union path), run a "#!" script and an
+# interpreter that live only in the upper, and a venv made inside.
+# Writes the kernel would walk itself for the target are refused by
+# Landlock: through the host's /proc (a passthrough) into the lower's
+# real path, and an exec'd program writing to the lower's real path
+# straight.  Afterwards the lower is unchanged (snapshot), the host has
+# nothing of the sandbox's, and the throwaway upper and the skeleton are
+# gone.  And the rung refuses what it cannot give (--bind) in one line.
+source "$(dirname "$0")/lib.sh"
+require_veneer
+require_cmd python3 sha256sum
+"$VENEER" doctor 2>/dev/null | grep -q '^hostroot *usable' ||
+	skip "notify-hostroot cannot run here: $("$VENEER" doctor 2>/dev/null | grep '^hostroot')"
+
+L=$T/lower U=$T/upper
+mkdir -p "$L/data/keep" && echo lower >"$L/data/f" && echo gone >"$L/data/g"
+before=$(snapshot "$L")
+
+hostroot() { "$VENEER" run --backend notify-hostroot "$@"; }
+
+hostroot --lower "$L" --lower / --upper "$U" -- sh -c '
+	set -e
+	cat /data/f
+	echo changed >> /data/f
+	rm /data/g
+	mkdir -p /data/new/sub && cd /data/new/sub
+	pwd; /bin/pwd; readlink /proc/self/cwd
+	python3 -c "import os; print(os.getcwd())"
+	printf "#!/bin/sh\necho script \$0 \$1\n" > /data/s.sh && chmod +x /data/s.sh
+	/data/s.sh arg
+	mkdir /data/bin && ln -s /bin/sh /data/bin/mysh
+	printf "#!/data/bin/mysh\necho interp \$0\n" > /data/t.sh && chmod +x /data/t.sh
+	cd /data && ./t.sh
+	python3 -m venv --without-pip /data/venv
+	/data/venv/bin/python -c "import sys; print(sys.prefix)"
+	ls /data | tr "\n" " "; echo
+' >"$T/out" 2>"$T/err" || fail "the run failed: $(cat "$T/out" "$T/err")"
+assert_eq "lower
+/data/new/sub
+/data/new/sub
+/data/new/sub
+/data/new/sub
+script /data/s.sh arg
+interp ./t.sh
+/data/venv
+bin f keep new s.sh t.sh venv " "$(cat "$T/out")" "what the tools saw"
+assert_eq "lower
+changed" "$(cat "$U/data/f")" "the copy in the upper"
+[ -e "$U/data/.wh.g" ] || [ -c "$U/data/g" ] || fail "no whiteout of /data/g in the upper"
+
+# writes the kernel walks for the target: Landlock refuses them
+cat >"$T/write.py" <<PYEOF
+import os, sys
+for p in sys.argv[1:]:
+    try:
+        with open(p, "a") as f:
+            f.write("pwned\n")
+        print("wrote", p)
+    except OSError as e:
+        print("refused", p, e.errno)
+PYEOF
+shm=/dev/shm/veneer-hostroot-$$
+hostroot --lower "$L" --lower / --upper "$U" -- sh -c "
+	python3 $T/write.py /proc/self/root$L/data/f /proc/self/root$L/data/new-file $shm
+" >"$T/out" 2>"$T/err" || fail "the attack run failed: $(cat "$T/err")"
+# through /proc/self/root the union answers (the copy goes to the upper);
+# /dev is the host's, walked by the kernel: Landlock refuses
+assert_eq "wrote /proc/self/root$L/data/f
+wrote /proc/self/root$L/data/new-file
+refused $shm 13" "$(cat "$T/out")" "the writes"
+[ ! -e "$shm" ] || { rm -f "$shm"; fail "the sandbox wrote $shm on the host"; }
+assert_eq "$before" "$(snapshot "$L")" "the lower changed"
+[ ! -e "$L/data/new-file" ] || fail "a file was made in the lower"
+grep -q pwned "$U$L/data/f" || fail "the write through /proc/self/root did not reach the upper"
+
+# nothing left behind: the skeleton (in the upper's state directory) and
+# a throwaway upper
+[ ! -e "$U/.wh..wh..veneer/view" ] || fail "the skeleton was left in the upper"
+ls -d "$T"/veneer-upper-* >/dev/null 2>&1 && fail "a throwaway upper was left before the run"
+hostroot -- sh -c 'echo x > /tmp/throwaway-check; cat /tmp/throwaway-check' >"$T/out" 2>&1 ||
+	fail "a run with a throwaway upper: $(cat "$T/out")"
+assert_eq x "$(cat "$T/out")" "a run with a throwaway upper"
+[ ! -e /tmp/throwaway-check ] || fail "the throwaway run wrote to the host's /tmp"
+ls -d "$T"/veneer-upper-* >/dev/null 2>&1 && fail "the throwaway upper was left"
+
+# what the rung cannot give: one line, nothing made
+set +e
+hostroot --bind "$T:/mnt/x" --upper "$T/never" -- true >"$T/out" 2>"$T/err"
+rc=$?
+set -e
+assert_eq 125 "$rc" "--bind on notify-hostroot: exit status"
+assert_eq 1 "$(wc -l <"$T/err")" "--bind on notify-hostroot: one line"
+assert_match 'bind' "$(cat "$T/err")" "the line names --bind"
+[ ! -e "$T/never" ] || fail "the refused run made its upper"
