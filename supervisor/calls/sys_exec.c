@@ -164,9 +164,12 @@ static int redirect_script(struct call *c, int dirfd, int path_arg, const struct
 {
 	struct target_path interp;
 	char arg[PATH_MAX];
-	int fd = vn_open_node(c->ctx->u, &tp->node, O_RDONLY);
-	int r;
+	int fd, r;
 
+	/* not executable: the real path's exec says EACCES, as it should */
+	if (vn_access(c->ctx->u, &tp->node, X_OK, 0) < 0)
+		return 0;
+	fd = vn_open_node(c->ctx->u, &tp->node, O_RDONLY);
 	if (fd < 0)
 		return 0; /* exec-only: the kernel reads it, as it can */
 	r = script_line(fd, c->script_argv[0], sizeof(c->script_argv[0]), arg, sizeof(arg));
