@@ -293,6 +293,18 @@ static int link_source_fd(const char *raw, int dirfd, int flags)
 	return -1;
 }
 
+static bool unnamed_upper_file(struct call *c, int file)
+{
+	struct stat st;
+
+	if (fstat(file, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 0)
+		return false;
+	for (size_t i = 0; i < c->ctx->u->nlayers; i++)
+		if (c->ctx->u->layers[i].writable)
+			return c->ctx->u->layers[i].dev == st.st_dev;
+	return false;
+}
+
 static struct answer link_from_fd(struct call *c, int fd, struct vn_node *to)
 {
 	struct vn_node node;
@@ -305,11 +317,14 @@ static struct answer link_from_fd(struct call *c, int fd, struct vn_node *to)
 			close(file);
 		return answer_result(vn_link(c->ctx->u, &node, to)); /* a directory: EPERM */
 	}
-	/* not a named union file: an unnamed one of the upper (O_TMPFILE) */
+	/* not a named union file: only an unnamed one of the upper (O_TMPFILE)
+	 * may be given a name.  Any other file the target holds (a layer's
+	 * file whose union name is gone, a host file) would be linked into
+	 * the upper, where a write reaches the shared inode. */
 	file = target_getfd(c, fd);
 	if (file < 0)
 		return answer_error(-file);
-	r = vn_link_fd(c->ctx->u, file, to);
+	r = unnamed_upper_file(c, file) ? vn_link_fd(c->ctx->u, file, to) : -EXDEV;
 	close(file);
 	return answer_result(r);
 }
