@@ -5,6 +5,8 @@
  * must.  The domain handles every access that changes the file system
  * and grants it only beneath the given paths (the terminal and /dev, say);
  * reading and executing are not handled, so stay the kernel's usual.
+ * Where the kernel can (Landlock ABI 6), signals to processes outside
+ * the domain are refused too.
  * Files the supervisor opens outside the domain and injects keep the
  * access they were opened with: Landlock checks at open, not at write.
  */
@@ -76,9 +78,13 @@ int tracee_confine_writes(const char *const *writable, size_t n)
 	if (abi < 1)
 		return -ENOSYS;
 	attr.handled_access_fs = write_accesses(abi);
+	/* and, where the ABI has it (6), no signal to a process outside */
+	if (abi >= VN_LANDLOCK_ABI_SCOPE)
+		attr.scoped = VN_LANDLOCK_SCOPE_SIGNAL;
 	/* the attribute's size is the ABI's: a 6.1 kernel knows only the
 	 * first field, and refuses a larger struct with non-zero tail */
-	ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr.handled_access_fs), 0);
+	ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr,
+			       abi >= VN_LANDLOCK_ABI_SCOPE ? sizeof(attr) : sizeof(attr.handled_access_fs), 0);
 	if (ruleset < 0)
 		return -errno;
 	for (size_t i = 0; r == 0 && i < n; i++)

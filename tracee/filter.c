@@ -10,6 +10,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/fs.h>
+#include <sched.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -107,6 +109,27 @@ static int install_guard(void)
 	return 0;
 }
 
+/* Without a view (the calls that walk a path are traced): a process
+ * that left the tracer (CLONE_UNTRACED) would walk the host with its own
+ * strings, and clone3's flags are out of the filter's sight (glibc falls
+ * back to clone on ENOSYS); file attribute ioctls on the layers' files
+ * the supervisor hands out are metadata Landlock does not guard. */
+static int deny_without_view(scmp_filter_ctx ctx)
+{
+	static const unsigned long attr_ioctls[] = {
+		FS_IOC_SETFLAGS, FS_IOC32_SETFLAGS, FS_IOC_FSSETXATTR,
+	};
+	int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+				 SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED));
+
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	for (size_t i = 0; r == 0 && i < sizeof(attr_ioctls) / sizeof(attr_ioctls[0]); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, attr_ioctls[i]));
+	return r;
+}
+
 static scmp_filter_ctx build_main_filter(const int *trapped, size_t ntrapped, const int *traced,
 					size_t ntraced)
 {
@@ -122,6 +145,8 @@ static scmp_filter_ctx build_main_filter(const int *trapped, size_t ntrapped, co
 	 * to the supervisor's tracer, which points them at one */
 	for (size_t i = 0; r == 0 && i < ntraced; i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), traced[i], 0);
+	if (r == 0 && ntraced)
+		r = deny_without_view(ctx);
 	for (size_t i = 0; r == 0 && i < sizeof(denials) / sizeof(denials[0]); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(denials[i].err), denials[i].nr, 0);
 	/* The caller's terminal is shared: TIOCSTI would type into the host's

@@ -323,14 +323,15 @@ static int enter_sandbox(const struct tracee_config *cfg)
 }
 
 /* Without namespaces (notify-hostroot): orphans come to init as to a pid
- * namespace's, and nothing but the terminal, the harmless devices and
- * /proc may be written by the kernel for the target: every other write
- * is the supervisor's, through the union. */
+ * namespace's, and nothing but the terminal and the harmless devices may
+ * be written by the kernel for the target (not /proc: the host's
+ * processes are there): every other write is the supervisor's, through
+ * the union. */
 static int enter_hostroot(void)
 {
 	static const char *const writable[] = {
 		"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
-		"/dev/tty", "/dev/ptmx", "/dev/pts", "/proc",
+		"/dev/tty", "/dev/ptmx", "/dev/pts",
 	};
 	int r;
 

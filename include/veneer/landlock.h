@@ -18,6 +18,7 @@
 
 #define VN_LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
 #define VN_LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
+#define VN_LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
 #define VN_LANDLOCK_ABI_SCOPE 6 /* the first ABI with `scoped` */
 
 struct vn_landlock_ruleset_attr {

@@ -39,8 +39,12 @@ static int mutation_target(struct call *c, int dirfd, uint64_t path, bool empty_
 	if (r < 0)
 		return r;
 	if (tp->kind == TARGET_FD)
-		return 1;
+		return target_kernel_may_change(c, &tp->fd_st) ? 1 : -EPERM;
 	if (tp->kind == TARGET_PASSTHROUGH) {
+		/* without a view the kernel would walk the host from here, and
+		 * the string can be raced: nothing is changed by path there */
+		if (c->ctx->view_prefix[0])
+			return -EPERM;
 		r = target_render(c, tp, flags);
 		return r < 0 && r != -ENOENT ? r : 1;
 	}
@@ -453,6 +457,14 @@ static struct answer meta_on_fd(struct call *c, int fd, const struct meta_op *op
 	int file, r = target_fd_object(c, fd, &node, &file);
 	bool was_lower;
 
+	if (r == 0 && c->ctx->view_prefix[0]) {
+		/* a file the union no longer names (a lower's, the host's) */
+		struct stat st;
+
+		r = target_fd_stat(c, fd, &st);
+		if (r == 0 && !target_kernel_may_change(c, &st))
+			r = -EPERM;
+	}
 	if (r <= 0)
 		return r < 0 ? answer_error(-r) : answer_continue();
 	was_lower = node.layer > 0;

@@ -115,6 +115,11 @@ static struct answer connect_passthrough(struct call *c, const struct target_pat
 	const char *mnt = tp->node.mount ? tp->node.mount->path : "";
 	char path[PATH_MAX], canon[PATH_MAX];
 
+	/* without a view /dev and /sys are the host's: nothing there but
+	 * what the policy names, and the string the kernel reads can be
+	 * raced, so not even that */
+	if (c->ctx->view_prefix[0])
+		return refuse(c, tp->raw);
 	if (strcmp(mnt, "/dev") == 0 || strcmp(mnt, "/sys") == 0)
 		return answer_continue();
 	if (snprintf(path, sizeof(path), "%s/%s", mnt, tp->node.rest) >= (int)sizeof(path) ||
@@ -199,6 +204,8 @@ static struct answer socket_path_call(struct call *c, bool creates)
 				  &tp);
 	if (r < 0)
 		return answer_error(-r);
+	if (creates && tp.kind != TARGET_UNION && c->ctx->view_prefix[0])
+		return answer_error(EACCES); /* the host's (notify-hostroot) */
 	if (creates)
 		return tp.kind == TARGET_UNION ? bind_in_union(c, &tp) : answer_continue();
 	return tp.kind == TARGET_UNION ? connect_in_union(c, &tp) : connect_passthrough(c, &tp);

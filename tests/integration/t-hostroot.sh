@@ -79,6 +79,52 @@ assert_eq "$before" "$(snapshot "$L")" "the lower changed"
 [ ! -e "$L/data/new-file" ] || fail "a file was made in the lower"
 grep -q pwned "$U$L/data/f" || fail "the write through /proc/self/root did not reach the upper"
 
+# the red team's ways to change host metadata or contents without a
+# view, each refused: a file the union no longer names linked back
+# (B1), chmod through a path that climbs out of /sys (B2), fchmod and
+# fsetxattr of an injected lower fd whose name is gone (B3), chmod of
+# /proc/self/exe (B4), chattr by ioctl (B5), a signal to a host process
+# (B9).  The victims (a host file, reached through lower /, whose union
+# name the attack removes first; the lower's file) keep mode, times,
+# xattrs and contents
+V=$T/host-victim
+echo host >"$V"
+chmod 644 "$V"
+vsnap=$(stat -c '%a %Y %s' "$V" "$L/data/f"; sha256sum "$V" "$L/data/f"; getfattr -d "$V" "$L/data/f" 2>/dev/null)
+sleep 1000 &
+victim_pid=$!
+cat >"$T/attack.py" <<PYEOF
+import ctypes, fcntl, os, signal, struct
+def attempt(name, f):
+    try:
+        f(); print(name, "done")
+    except OSError as e:
+        print(name, "refused")
+fd = os.open("$V", os.O_RDONLY)
+os.unlink("$V")
+attempt("link", lambda: os.link("/proc/self/fd/%d" % fd, "$T/alias"))
+attempt("fchmod", lambda: os.fchmod(fd, 0o777))
+attempt("fsetxattr", lambda: os.setxattr(fd, "user.pwned", b"1"))
+attempt("chattr", lambda: fcntl.ioctl(fd, 0x40086602, struct.pack("l", 0x80)))
+attempt("climb", lambda: os.chmod("/sys/kernel/../..$V", 0o777))
+attempt("exe", lambda: os.chmod("/proc/self/exe", 0o777))
+attempt("signal", lambda: os.kill($victim_pid, signal.SIGTERM))
+PYEOF
+hostroot --lower "$L" --lower / --upper "$T/upper2" -- python3 "$T/attack.py" >"$T/out" 2>"$T/err" ||
+	fail "the attack run failed: $(cat "$T/err")"
+kill -0 "$victim_pid" 2>/dev/null || fail "the sandbox killed a host process"
+kill "$victim_pid"
+assert_eq "link refused
+fchmod refused
+fsetxattr refused
+chattr refused
+climb refused
+exe refused
+signal refused" "$(cat "$T/out")" "the attacks"
+assert_eq "$vsnap" "$(stat -c '%a %Y %s' "$V" "$L/data/f"; sha256sum "$V" "$L/data/f"; getfattr -d "$V" "$L/data/f" 2>/dev/null)" \
+	"the host's and the lower's files"
+assert_eq "$before" "$(snapshot "$L")" "the lower changed"
+
 # nothing left behind: the skeleton (in the upper's state directory) and
 # a throwaway upper
 [ ! -e "$U/.wh..wh..veneer/view" ] || fail "the skeleton was left in the upper"

@@ -13,6 +13,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 
@@ -116,6 +119,15 @@ static uint32_t verdict(const struct tracee_filter *f, uint32_t arch, int nr, ui
 	return run(f, &d);
 }
 
+static uint32_t verdict0(const struct tracee_filter *f, int nr, uint64_t arg0, uint64_t arg1)
+{
+	struct seccomp_data d = { .nr = nr, .arch = AUDIT_ARCH_X86_64 };
+
+	d.args[0] = arg0;
+	d.args[1] = arg1;
+	return run(f, &d);
+}
+
 Test(filter, traps_exactly_the_decoders_calls)
 {
 	struct tracee_filter f = built();
@@ -175,5 +187,10 @@ Test(filter, redirected_calls_go_to_the_tracer)
 	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_chdir, 0), SECCOMP_RET_TRACE);
 	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_getcwd, 0), SECCOMP_RET_USER_NOTIF);
 	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_getpid, 0), SECCOMP_RET_ALLOW);
+	/* and nothing leaves the tracer or changes file attributes by ioctl */
+	cr_assert_eq(verdict0(&f, __NR_clone, CLONE_UNTRACED | SIGCHLD, 0), SECCOMP_RET_ERRNO | EPERM);
+	cr_assert_eq(verdict0(&f, __NR_clone, SIGCHLD, 0), SECCOMP_RET_ALLOW);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_clone3, 0), SECCOMP_RET_ERRNO | ENOSYS);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_ioctl, FS_IOC_SETFLAGS), SECCOMP_RET_ERRNO | EPERM);
 	tracee_filter_free(&f);
 }
