@@ -29,6 +29,7 @@
 
 #include "calls/calls.h"
 #include "listener.h"
+#include "thread.h"
 
 /* The backend's own state, in the calls' context (ctx->transport). */
 struct listener {
@@ -405,20 +406,10 @@ void notify_stop(struct call_ctx *ctx)
 		/* again and again, and to every worker not yet joined: a signal
 		 * that lands just before RECV is lost, and the worker joined
 		 * may be waiting for the union lock another one holds */
-		for (;;) {
-			struct timespec deadline;
-
+		do {
 			for (int j = i; j < l->nworkers; j++)
 				pthread_kill(l->workers[j], WAKE_SIGNAL);
-			clock_gettime(CLOCK_REALTIME, &deadline);
-			deadline.tv_nsec += 20 * 1000 * 1000;
-			if (deadline.tv_nsec >= 1000000000L) {
-				deadline.tv_sec++;
-				deadline.tv_nsec -= 1000000000L;
-			}
-			if (pthread_timedjoin_np(l->workers[i], NULL, &deadline) == 0)
-				break;
-		}
+		} while (!thread_join_within(l->workers[i], 20));
 	}
 	close(l->placeholder);
 	free(l->workers);

@@ -30,6 +30,7 @@
 #include "assist.h"
 #include "calls/calls.h"
 #include "redirect.h"
+#include "thread.h"
 
 /* The tracees seen so far: a new one's first stop (the auto-attach's
  * PTRACE_EVENT_STOP, SIGSTOP) looks like a group stop, and only its
@@ -321,19 +322,9 @@ void assist_stop(struct assist *a)
 	pthread_cond_broadcast(&a->cond);
 	pthread_mutex_unlock(&a->lock);
 	/* again and again: a signal that lands just before waitpid is lost */
-	for (;;) {
-		struct timespec deadline;
-
+	do
 		pthread_kill(a->thread, WAKE_SIGNAL);
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_nsec += 20 * 1000 * 1000;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
-		if (pthread_timedjoin_np(a->thread, NULL, &deadline) == 0)
-			break;
-	}
+	while (!thread_join_within(a->thread, 20));
 	pthread_mutex_destroy(&a->lock);
 	pthread_cond_destroy(&a->cond);
 	free(a);
