@@ -26,6 +26,17 @@ struct ident_table;
 struct call;
 struct answer;
 
+/* A continued call run at a real path (target_redirect): argument arg
+ * pointed at path ("" for none); for a "#!" script, path is its
+ * interpreter and the argv that follows the path argument (execve,
+ * execveat) begins with script_argv, then the caller's argv[1...]. */
+struct redirect {
+	int arg;
+	char path[PATH_MAX];
+	size_t script_argc;
+	char script_argv[3][PATH_MAX];
+};
+
 /* What only the backend can do for a call, on the decoders' behalf. */
 struct backend_ops {
 	/* Give the call its answer (an fd answer's fd is closed after). */
@@ -113,16 +124,9 @@ struct call {
 	bool reserved;
 	int slot;
 	struct open_change change;
-	/* without a view, a continued call runs with argument redirect_arg
-	 * pointed at this real path (target_redirect; "" for none) */
-	int redirect_arg;
-	char redirect[PATH_MAX];
-	/* and for a "#!" script (redirect is its interpreter): argument
-	 * redirect_argv_arg's argv begins with these, then the caller's
-	 * argv[1...] */
-	int redirect_argv_arg;
-	size_t script_argc;
-	char script_argv[3][PATH_MAX];
+	/* where the backend can run a continued call at a path of its
+	 * choosing (a rung without a view), its buffer for that; NULL else */
+	struct redirect *redirect;
 };
 
 static inline struct answer answer_value(int64_t v) { return (struct answer){ .kind = ANSWER_VALUE, .val = v }; }

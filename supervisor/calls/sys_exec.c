@@ -160,8 +160,9 @@ static int script_line(int fd, char *interp, size_t isize, char *arg, size_t asi
  * caller named it, the caller's argv[1...]).  One level: an interpreter
  * that is a script itself runs as the kernel runs it.
  */
-static int redirect_script(struct call *c, int dirfd, int path_arg, const struct target_path *tp)
+static int redirect_script(struct call *c, int dirfd, const struct target_path *tp)
 {
+	struct redirect *rd = c->redirect;
 	struct target_path interp;
 	char arg[PATH_MAX];
 	int fd, r;
@@ -172,11 +173,11 @@ static int redirect_script(struct call *c, int dirfd, int path_arg, const struct
 	fd = vn_open_node(c->ctx->u, &tp->node, O_RDONLY);
 	if (fd < 0)
 		return 0; /* exec-only: the kernel reads it, as it can */
-	r = script_line(fd, c->script_argv[0], sizeof(c->script_argv[0]), arg, sizeof(arg));
+	r = script_line(fd, rd->script_argv[0], sizeof(rd->script_argv[0]), arg, sizeof(arg));
 	close(fd);
 	if (r <= 0)
 		return 0;
-	r = target_resolve_string(c, AT_FDCWD, c->script_argv[0], VN_FOLLOW | VN_RENDER, &interp);
+	r = target_resolve_string(c, AT_FDCWD, rd->script_argv[0], VN_FOLLOW | VN_RENDER, &interp);
 	if (r < 0)
 		return r;
 	if (interp.kind != TARGET_UNION)
@@ -187,22 +188,21 @@ static int redirect_script(struct call *c, int dirfd, int path_arg, const struct
 	if (r == 0 && !S_ISREG(interp.node.st.st_mode))
 		r = -EACCES;
 	if (r == 0)
-		r = target_real_path(c, &interp.node, c->redirect, sizeof(c->redirect));
+		r = target_real_path(c, &interp.node, rd->path, sizeof(rd->path));
 	if (r < 0)
 		return r;
-	c->script_argc = 1;
+	rd->script_argc = 1;
 	if (arg[0])
-		snprintf(c->script_argv[c->script_argc++], sizeof(c->script_argv[0]), "%s", arg);
+		snprintf(rd->script_argv[rd->script_argc++], sizeof(rd->script_argv[0]), "%s", arg);
 	/* as binfmt_script names it: the path given, under /dev/fd for a dirfd */
 	if (tp->raw[0] == '/' || dirfd == AT_FDCWD)
-		r = snprintf(c->script_argv[c->script_argc], sizeof(c->script_argv[0]), "%s", tp->raw);
+		r = snprintf(rd->script_argv[rd->script_argc], sizeof(rd->script_argv[0]), "%s", tp->raw);
 	else
-		r = snprintf(c->script_argv[c->script_argc], sizeof(c->script_argv[0]), "/dev/fd/%d/%s",
+		r = snprintf(rd->script_argv[rd->script_argc], sizeof(rd->script_argv[0]), "/dev/fd/%d/%s",
 			     dirfd, tp->raw);
-	if (r < 0 || (size_t)r >= sizeof(c->script_argv[0]))
+	if (r < 0 || (size_t)r >= sizeof(rd->script_argv[0]))
 		return -ENAMETOOLONG;
-	c->script_argc++;
-	c->redirect_argv_arg = path_arg + 1;
+	rd->script_argc++;
 	return 0;
 }
 
@@ -246,7 +246,7 @@ static struct answer exec_path(struct call *c, int dirfd, int path_arg, int at_f
 	if (r == 0)
 		r = target_redirect(c, path_arg, &tp);
 	if (r == 0 && c->ctx->view_prefix[0])
-		r = redirect_script(c, dirfd, path_arg, &tp);
+		r = redirect_script(c, dirfd, &tp);
 	if (r < 0)
 		return answer_error(-r);
 	return answer_continue();

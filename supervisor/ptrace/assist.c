@@ -114,21 +114,24 @@ static int skip_call(pid_t tid, int64_t value)
 
 static void assist_reply(struct call *c, const struct answer *ans)
 {
+	const struct redirect *rd = c->redirect;
 	int r;
 
 	switch (ans->kind) {
 	case ANSWER_CONTINUE:
-		if (!c->redirect[0])
+		if (!rd->path[0])
 			return; /* the kernel walks the string the target gave */
-		if (c->script_argc) {
+		if (rd->script_argc) {
 			const char *prefix[3];
 
-			for (size_t i = 0; i < c->script_argc; i++)
-				prefix[i] = c->script_argv[i];
-			r = ptrace_redirect_script(c->pid, c->redirect_arg, c->redirect_argv_arg,
-						   c->redirect, prefix, c->script_argc);
+			for (size_t i = 0; i < rd->script_argc; i++)
+				prefix[i] = rd->script_argv[i];
+			/* execve(path, argv), execveat(dirfd, path, argv): argv
+			 * is the argument after the path */
+			r = ptrace_redirect_script(c->pid, rd->arg, rd->arg + 1, rd->path, prefix,
+						   rd->script_argc);
 		} else {
-			r = ptrace_redirect_path(c->pid, c->redirect_arg, c->redirect);
+			r = ptrace_redirect_path(c->pid, rd->arg, rd->path);
 		}
 		if (r < 0)
 			(void)skip_call(c->pid, r == -ESRCH ? -ESRCH : -EFAULT);
@@ -177,7 +180,8 @@ static const struct backend_ops assist_ops = {
 static void handle_seccomp_stop(struct assist *a, pid_t tid)
 {
 	struct __ptrace_syscall_info info;
-	struct call c = { .ctx = a->ctx, .ops = &assist_ops, .pid = tid };
+	struct redirect rd = { .path = "", .script_argc = 0 };
+	struct call c = { .ctx = a->ctx, .ops = &assist_ops, .pid = tid, .redirect = &rd };
 
 	if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), &info) <= 0 ||
 	    info.op != PTRACE_SYSCALL_INFO_SECCOMP)

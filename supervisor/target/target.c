@@ -808,17 +808,21 @@ int target_render(struct call *c, struct target_path *tp, int flags)
 
 int target_redirect(struct call *c, int arg, const struct target_path *tp)
 {
+	struct redirect *rd = c->redirect;
+
 	if (!c->ctx->view_prefix[0] || tp->kind != TARGET_UNION)
 		return 0; /* the view, or the kernel's own object: the same string */
-	c->redirect_arg = arg;
+	if (!rd)
+		return -ENOSYS; /* without a view, only the tracer runs such calls */
+	rd->arg = arg;
 	if (S_ISDIR(tp->node.st.st_mode)) {
-		if (snprintf(c->redirect, sizeof(c->redirect), "%s%s", c->ctx->view_prefix,
+		if (snprintf(rd->path, sizeof(rd->path), "%s%s", c->ctx->view_prefix,
 			     strcmp(tp->node.path, "/") == 0 ? "" : tp->node.path) >=
-		    (int)sizeof(c->redirect))
+		    (int)sizeof(rd->path))
 			return -ENAMETOOLONG;
 		return 0;
 	}
-	return target_real_path(c, &tp->node, c->redirect, sizeof(c->redirect));
+	return target_real_path(c, &tp->node, rd->path, sizeof(rd->path));
 }
 
 int target_real_path(struct call *c, const struct vn_node *node, char *out, size_t size)
