@@ -80,7 +80,7 @@ _veneer()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} cmd="" i word prev
 	local commands="run diff export doctor help"
-	local run_opts="--lower --upper --bind --chdir --policy --backend --ids --env --unsetenv --clearenv --hostname -v --verbose -h --help"
+	local run_opts="--lower --upper --bind --chdir --policy --backend --ids --env --unsetenv --clearenv --hostname --unsafe-lowers -v --verbose -h --help"
 	local doctor_opts="--lower --upper -h --help"
 	local diff_opts="--lower -h --help"
 	local export_opts="-o --output -h --help"

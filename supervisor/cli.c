@@ -52,7 +52,12 @@ void cli_run_usage(FILE *out)
 	      "  --backend NAME        auto, notify, or notify-hostroot: no user namespace,\n"
 	      "                        the host's root with the union's paths answered\n"
 	      "                        (experimental; docs/design.md) (default: auto,\n"
-	      "                        which picks notify); ptrace is not built yet\n"
+	      "                        which picks notify where a user namespace works,\n"
+	      "                        else notify-hostroot); ptrace is not built yet\n"
+	      "  --unsafe-lowers       with --backend notify-hostroot on a kernel without\n"
+	      "                        Landlock: run although nothing but veneer's own\n"
+	      "                        answers keeps the target from writing to the\n"
+	      "                        lowers and the host\n"
 	      "  --ids MODE            ownership inside: presented (veneer shows every\n"
 	      "                        file's real owner, keeps owners set inside in the\n"
 	      "                        upper, and tracks setuid & co.), kernel (the user\n"
@@ -183,7 +188,7 @@ static int push_env(struct run_options *opt, bool unset, const char *text)
 
 enum {
 	OPT_LOWER = 256, OPT_UPPER, OPT_BIND, OPT_CHDIR, OPT_BACKEND, OPT_POLICY, OPT_IDS,
-	OPT_ENV, OPT_UNSETENV, OPT_CLEARENV, OPT_HOSTNAME,
+	OPT_ENV, OPT_UNSETENV, OPT_CLEARENV, OPT_HOSTNAME, OPT_UNSAFE_LOWERS,
 };
 
 int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_error *err)
@@ -200,6 +205,7 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 		{ "unsetenv", required_argument, NULL, OPT_UNSETENV },
 		{ "clearenv", no_argument, NULL, OPT_CLEARENV },
 		{ "hostname", required_argument, NULL, OPT_HOSTNAME },
+		{ "unsafe-lowers", no_argument, NULL, OPT_UNSAFE_LOWERS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -259,6 +265,9 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 		case OPT_HOSTNAME:
 			free(opt->hostname);
 			opt->hostname = strdup(optarg);
+			break;
+		case OPT_UNSAFE_LOWERS:
+			opt->unsafe_lowers = true;
 			break;
 		case 'v':
 			opt->verbose = true;

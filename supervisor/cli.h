@@ -46,7 +46,9 @@ struct run_options {
 	char *chdir;          /* NULL: the caller's cwd when the union has it */
 	char *policy_name;    /* --policy NAME|FILE (default "default") */
 	struct policy policy; /* loaded by validate_run_options */
-	enum backend backend;
+	enum backend backend; /* as asked; validate_run_options settles auto */
+	char backend_why[640]; /* why that backend (for -v) */
+	bool unsafe_lowers;   /* notify-hostroot without Landlock (--unsafe-lowers) */
 	enum ids_mode ids;    /* as asked; sandbox_run settles IDS_AUTO */
 	bool verbose;
 	struct env_option *env; /* --env and --unsetenv, in their order */

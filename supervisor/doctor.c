@@ -190,7 +190,7 @@ int cmd_doctor(int argc, char **argv)
 	struct vn_error err = { 0 };
 	struct utsname un;
 	char why[512];
-	bool usable = true;
+	bool usable = true, userns;
 	int r = parse_doctor_args(argc, argv, &opt, &err);
 
 	/* the same layers `run` would refuse, with the same line */
@@ -206,26 +206,28 @@ int cmd_doctor(int argc, char **argv)
 	}
 
 	line("kernel", "%s %s", uname(&un) == 0 ? un.sysname : "?", uname(&un) == 0 ? un.release : "?");
-	if (probe_user_namespace(why, sizeof(why)) == 0) {
+	userns = probe_user_namespace(why, sizeof(why)) == 0;
+	if (userns)
 		line("user ns", "yes: a user namespace can be made, mapped and mounted in");
-	} else {
+	else
 		line("user ns", "no: %s", why);
-		usable = false;
-	}
-	if (sandbox_check_kernel(&err) == 0 && usable) {
-		line("backend", "notify: seccomp user notification works (--backend auto picks it)");
-	} else if (usable) {
+	if (sandbox_check_kernel(&err) < 0) {
 		line("backend", "none: %s", err.msg);
 		usable = false;
+	} else if (userns) {
+		line("backend", "notify: seccomp user notification works (--backend auto picks it)");
+	} else if (probe_hostroot(false, why, sizeof(why)) == 0) {
+		line("backend", "notify-hostroot: auto picks it, as the user namespace above does not "
+		     "work (experimental)");
 	} else {
-		line("backend", "none picked by auto: the notify backend needs the user namespace "
-		     "above");
+		line("backend", "none: no user namespace, and notify-hostroot: %s", why);
+		usable = false;
 	}
-	if (probe_hostroot(why, sizeof(why)) == 0 && sandbox_check_kernel(&err) == 0)
+	if (probe_hostroot(false, why, sizeof(why)) == 0 && sandbox_check_kernel(&err) == 0)
 		line("hostroot", "usable: --backend notify-hostroot runs without a user namespace "
 		     "(experimental)");
 	else
-		line("hostroot", "no: %s", probe_hostroot(why, sizeof(why)) == 0 ? err.msg : why);
+		line("hostroot", "no: %s", probe_hostroot(false, why, sizeof(why)) == 0 ? err.msg : why);
 	line("", "notify-hostroot lacks: pid, IPC, UTS and network namespaces (the host's");
 	line("", "processes and /proc are seen), --bind, presented ids, FIFOs, sockets and");
 	line("", "devices of the union, the lowers' own ELF loaders (docs/design.md)");

@@ -127,13 +127,14 @@ int probe_user_namespace(char *why, size_t size)
 	return -1;
 }
 
-int probe_hostroot(char *why, size_t size)
+int probe_hostroot(bool unsafe_lowers, char *why, size_t size)
 {
 	long scope = read_sysctl("/proc/sys/kernel/yama/ptrace_scope");
 
-	if (vn_landlock_abi() < 1) {
+	if (vn_landlock_abi() < 1 && !unsafe_lowers) {
 		snprintf(why, size, "this kernel has no Landlock (5.13+, and enabled among the "
-			 "LSMs), which keeps the lowers read-only there");
+			 "LSMs), which keeps the lowers read-only there (--unsafe-lowers runs "
+			 "without it, the lowers unprotected)");
 		return -1;
 	}
 	if (scope >= 2) {

@@ -7,6 +7,7 @@
 #ifndef VENEER_PROBE_H
 #define VENEER_PROBE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The sysctl that keeps unprivileged user namespaces from this user, in
@@ -21,7 +22,8 @@ void probe_userns_knob(char *out, size_t size);
 int probe_user_namespace(char *why, size_t size);
 
 /* The notify-hostroot rung's needs beyond seccomp user notification:
- * Landlock, and leave to trace one's children.  0, or -1 with why. */
-int probe_hostroot(char *why, size_t size);
+ * Landlock (unless the caller gave --unsafe-lowers), and leave to trace
+ * one's children.  0, or -1 with why. */
+int probe_hostroot(bool unsafe_lowers, char *why, size_t size);
 
 #endif

@@ -34,6 +34,7 @@
 #include "probe.h"
 #include "ptrace/assist.h"
 #include "backend.h"
+#include "veneer/landlock.h"
 #include "tracee/tracee.h"
 #include "upper.h"
 #include "veneer/cleanup.h"
@@ -730,6 +731,7 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 		.policy = p,
 		.hostname = sb->opt->hostname ? sb->opt->hostname : p->hostname[0] ? p->hostname : NULL,
 		.hostroot = sb->hostroot,
+		.unsafe_lowers = sb->opt->unsafe_lowers,
 	};
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sb->sock) < 0)
@@ -981,12 +983,14 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	if (check_kernel(false, err) < 0 || choose_ids(sb, err) < 0)
 		goto out;
 	if (opt->verbose)
-		fprintf(stderr, "veneer: backend %s\n",
-			sb->hostroot ? "notify-hostroot (--backend notify-hostroot): no user namespace; "
-				       "the host's root, with the union's paths answered"
-			: opt->backend == BACKEND_NOTIFY ? "notify (--backend notify)"
-							 : "notify (auto's choice: user namespaces "
-							   "and seccomp user notification work here)");
+		fprintf(stderr, "veneer: backend %s (%s)\n",
+			sb->hostroot ? "notify-hostroot: no user namespace; the host's root, with the "
+				       "union's paths answered"
+				     : "notify: a user namespace, the union mounted as its root",
+			opt->backend_why);
+	if (sb->hostroot && opt->unsafe_lowers && vn_landlock_abi() < 1)
+		fprintf(stderr, "veneer: warning: --unsafe-lowers: this kernel has no Landlock; only "
+			"veneer's answers keep the target from writing to the lowers and the host\n");
 	if ((sb->hostroot ? prepare_hostroot(sb, err) : prepare_namespaced(sb, err)) < 0)
 		goto out;
 	sigfd = block_signals();

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "lexpath.h"
 #include "network.h"
+#include "probe.h"
 #include "veneer/union.h"
 
 static bool path_inside(const char *inner, const char *outer)
@@ -289,7 +290,8 @@ static int check_network(const struct run_options *opt, struct vn_error *err)
 }
 
 /* What the rung without a user namespace cannot give: mounts (--bind), a
- * network or UTS namespace, identities other than the caller's. */
+ * network or UTS namespace, identities other than the caller's.  Where
+ * auto chose the rung, the line says why there was no other. */
 static int check_hostroot(const struct run_options *opt, struct vn_error *err)
 {
 	static const char *const network_name[] = {
@@ -297,20 +299,59 @@ static int check_hostroot(const struct run_options *opt, struct vn_error *err)
 		[POLICY_NETWORK_NONE] = "none",
 		[POLICY_NETWORK_PRIVATE] = "private",
 	};
+	const char *rung = opt->backend_why;
 
 	if (opt->nbinds)
-		return vn_fail(err, 0, "--bind needs a mount, and notify-hostroot runs without a "
-			       "user namespace, so without mounts; use --backend notify");
+		return vn_fail(err, 0, "--bind needs a mount, and notify-hostroot (%s) runs without "
+			       "a user namespace, so without mounts", rung);
 	if (opt->ids == IDS_PRESENTED)
-		return vn_fail(err, 0, "--ids presented is not built for notify-hostroot yet; there "
-			       "the kernel's ids are the host's (--ids kernel)");
+		return vn_fail(err, 0, "--ids presented is not built for notify-hostroot (%s) yet; "
+			       "there the kernel's ids are the host's (--ids kernel)", rung);
 	if (opt->policy.network != POLICY_NETWORK_HOST)
 		return vn_fail(err, 0, "policy %s asks network = %s, a network namespace, which "
-			       "notify-hostroot (no user namespace) cannot make; use a policy with "
-			       "network = host", opt->policy.path, network_name[opt->policy.network]);
+			       "notify-hostroot (%s) cannot make; use a policy with network = host",
+			       opt->policy.path, network_name[opt->policy.network], rung);
 	if (opt->hostname || opt->policy.hostname[0])
 		return vn_fail(err, 0, "a host name inside needs a UTS namespace, which "
-			       "notify-hostroot (no user namespace) cannot make");
+			       "notify-hostroot (%s) cannot make", rung);
+	return 0;
+}
+
+/* auto: notify where a user namespace really works (a tmpfs mounted and
+ * uid_map written in one, not only unshare(2): Ubuntu's AppArmor lets that
+ * succeed), else notify-hostroot.  Forcing notify-hostroot still needs
+ * what it stands on. */
+static int choose_backend(struct run_options *opt, struct vn_error *err)
+{
+	char userns[512], hostroot[512];
+
+	if (opt->unsafe_lowers && opt->backend != BACKEND_HOSTROOT)
+		return vn_fail(err, 0, "--unsafe-lowers is for --backend notify-hostroot only, and "
+			       "must be asked together with it");
+	if (opt->backend == BACKEND_NOTIFY) {
+		snprintf(opt->backend_why, sizeof(opt->backend_why), "--backend notify");
+		return 0;
+	}
+	if (opt->backend == BACKEND_HOSTROOT) {
+		if (probe_hostroot(opt->unsafe_lowers, hostroot, sizeof(hostroot)) < 0)
+			return vn_fail(err, 0, "--backend notify-hostroot cannot run here: %s", hostroot);
+		snprintf(opt->backend_why, sizeof(opt->backend_why), "--backend notify-hostroot");
+		return 0;
+	}
+	if (opt->backend != BACKEND_AUTO)
+		return 0;
+	if (probe_user_namespace(userns, sizeof(userns)) == 0) {
+		opt->backend = BACKEND_NOTIFY;
+		snprintf(opt->backend_why, sizeof(opt->backend_why),
+			 "auto's choice: a user namespace works here");
+		return 0;
+	}
+	if (probe_hostroot(false, hostroot, sizeof(hostroot)) < 0)
+		return vn_fail(err, 0, "no backend can run here: %s; and notify-hostroot: %s",
+			       userns, hostroot);
+	opt->backend = BACKEND_HOSTROOT;
+	snprintf(opt->backend_why, sizeof(opt->backend_why),
+		 "auto's choice, no usable user namespace: %s", userns);
 	return 0;
 }
 
@@ -334,6 +375,8 @@ int validate_run_options(struct run_options *opt, struct vn_error *err)
 	if (validate_layers(opt, err) < 0 || check_binds(opt, err) < 0)
 		return -1;
 	if (policy_load(opt->policy_name ? opt->policy_name : "default", &opt->policy, err) < 0)
+		return -1;
+	if (choose_backend(opt, err) < 0)
 		return -1;
 	if (opt->backend == BACKEND_HOSTROOT && check_hostroot(opt, err) < 0)
 		return -1;

@@ -327,7 +327,7 @@ static int enter_sandbox(const struct tracee_config *cfg)
  * be written by the kernel for the target (not /proc: the host's
  * processes are there): every other write is the supervisor's, through
  * the union. */
-static int enter_hostroot(void)
+static int enter_hostroot(bool unsafe_lowers)
 {
 	static const char *const writable[] = {
 		"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
@@ -340,6 +340,9 @@ static int enter_hostroot(void)
 		return -1;
 	}
 	r = tracee_confine_writes(writable, sizeof(writable) / sizeof(writable[0]));
+	/* the supervisor warned: the caller chose to run without */
+	if (r == -ENOSYS && unsafe_lowers)
+		r = 0;
 	if (r < 0) {
 		fprintf(stderr, "veneer: keep the file system read-only (Landlock): %s\n",
 			r == -ENOSYS ? "this kernel has no Landlock" : strerror(-r));
@@ -367,7 +370,7 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 		fprintf(stderr, "veneer: find init's command line in /proc/self/stat\n");
 		setup_failed();
 	}
-	if (cfg->hostroot ? enter_hostroot() < 0 : enter_sandbox(cfg) < 0)
+	if (cfg->hostroot ? enter_hostroot(cfg->unsafe_lowers) < 0 : enter_sandbox(cfg) < 0)
 		setup_failed();
 	/* Last: from here on every file system call goes to the supervisor. */
 	if (tracee_install_filter(cfg, &listener) < 0 ||

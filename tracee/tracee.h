@@ -37,6 +37,8 @@ struct tracee_config {
 	/* notify-hostroot: no namespaces, so no mounts; the file system is
 	 * kept read-only by Landlock instead, and init reaps as a subreaper */
 	bool hostroot;
+	/* --unsafe-lowers: where the kernel has no Landlock, run unconfined */
+	bool unsafe_lowers;
 };
 
 /* What only the target needs: settled by the supervisor while init sets

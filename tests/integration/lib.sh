@@ -3,7 +3,10 @@
 #
 # Sourced by every tests/integration/t-*.sh.  The runner (./run) puts in
 # the environment:
-#   VENEER   absolute path of the veneer binary under test
+#   VENEER   absolute path of the veneer binary under test (on a rung
+#            other than auto's, a wrapper that forces it: tests/backend.sh)
+#   VENEER_REAL  the binary itself, for a test that picks the rung
+#   VENEER_BACKEND  the rung forced, when one is
 #   PROGS    directory of the helper programs built from tests/progs
 #   TMPDIR   a fresh scratch directory for this test alone (removed
 #            by the runner afterwards); the test's cwd is also there
@@ -123,6 +126,18 @@ vrun_ok() {
 
 require_veneer() {
 	[ -x "$VENEER" ] || fail "VENEER=$VENEER is not an executable file"
+}
+
+# veneer_binary: the binary under test, not a rung's wrapper
+veneer_binary() {
+	printf '%s\n' "${VENEER_REAL:-$VENEER}"
+}
+
+# require_namespaces WHAT: skip on the rung without namespaces, which
+# cannot give WHAT by design (docs/design.md, "notify-hostroot", lists it)
+require_namespaces() {
+	[ "${VENEER_BACKEND:-}" != notify-hostroot ] ||
+		skip "notify-hostroot has no namespaces, so no $1 (docs/design.md, \"notify-hostroot\")"
 }
 
 # require_prog NAME: the helper program $PROGS/NAME (built by meson)

@@ -1,57 +1,100 @@
 #!/bin/bash
-# Which backend can run here is asked of the kernel, and said in one
-# line when none can.  A machine without user namespaces is made the way
-# an unprivileged user can: a child user namespace has its own
-# user.max_user_namespaces, and veneer started inside it with the limit
-# at 0 sees a host without them.  There `veneer run` exits 125 with one
-# line that names the knob, and touches nothing (the upper it was given
-# is not made); `veneer doctor` says the same on its "user ns" line, says
-# whether the rung without one (notify-hostroot) could run, and exits 1;
-# and --backend notify-hostroot runs there.  On this machine (namespaces
-# work) doctor says yes, and --backend notify and auto both run.
+# Which backend can run here is asked of the kernel.  A machine without
+# user namespaces is made the way an unprivileged user can: a child user
+# namespace has its own user.max_user_namespaces, and veneer started
+# inside it with the limit at 0 sees a host without them.  There:
+#   - auto takes notify-hostroot, says so (and names the knob) under -v,
+#     and the command's writes land in the upper;
+#   - --backend notify exits 125 with one line that names the knob and
+#     touches nothing (the upper it was given is not made);
+#   - what the rung cannot give (a network namespace) is one line that
+#     says auto chose it and why, and nothing is made;
+#   - `veneer doctor` says no on its "user ns" line and notify-hostroot
+#     on its "backend" line.
+# A kernel without Landlock is made with a seccomp filter under which the
+# Landlock calls fail with ENOSYS (vt-nolandlock): there notify-hostroot
+# refuses in one line unless --unsafe-lowers is given, auto on a host
+# without user namespaces has no backend at all, and --unsafe-lowers runs
+# with a warning.  On this machine (namespaces work) doctor says yes, and
+# --backend notify and auto both run.
 source "$(dirname "$0")/lib.sh"
 require_veneer
+require_prog vt-nolandlock
 command -v unshare >/dev/null || skip "no unshare (util-linux)"
 unshare -U -r true 2>/dev/null || skip "this machine has no unprivileged user namespaces to take away"
+# this test chooses the rung itself
+VENEER=$(veneer_binary)
 
 without_userns() { # veneer arguments: veneer as on a host without user namespaces
 	unshare -U -r sh -c 'echo 0 > /proc/sys/user/max_user_namespaces && exec "$0" "$@"' \
 		"$VENEER" "$@"
 }
 
-set +e
-without_userns run --upper "$T/upper" -- true >"$T/o" 2>"$T/e"
-rc=$?
-set -e
-assert_eq 125 "$rc" "run without user namespaces: exit status"
-assert_eq 1 "$(wc -l <"$T/e")" "run without user namespaces: one line ($(cat "$T/e"))"
-assert_match 'user namespace.*user\.max_user_namespaces is 0' "$(cat "$T/e")" \
-	"the line names the knob"
-[ ! -e "$T/upper" ] || fail "the upper was made although nothing could run"
-[ ! -s "$T/o" ] || fail "run printed on stdout: $(cat "$T/o")"
+# refused VENEER-ARGS...: exit 125, one line on stderr, nothing on stdout
+# and no upper made; the line is left in $T/e
+refused() {
+	local rc=0
+	rm -rf "$T/upper"
+	"$@" >"$T/o" 2>"$T/e" || rc=$?
+	assert_eq 125 "$rc" "$*: exit status ($(cat "$T/e"))"
+	assert_eq 1 "$(wc -l <"$T/e")" "$*: one line ($(cat "$T/e"))"
+	[ ! -e "$T/upper" ] || fail "$*: the upper was made although nothing could run"
+	[ ! -s "$T/o" ] || fail "$*: printed on stdout: $(cat "$T/o")"
+}
 
-set +e
-without_userns doctor >"$T/o" 2>"$T/e"
-rc=$?
-set -e
-assert_eq 1 "$rc" "doctor without user namespaces: exit status"
+refused without_userns run --backend notify --upper "$T/upper" -- true
+assert_match 'user namespace.*user\.max_user_namespaces is 0' "$(cat "$T/e")" \
+	"forced notify: the line names the knob"
+
+without_userns run -v --upper "$T/upper" -- sh -c 'echo made >/tmp/probe-auto; cat /tmp/probe-auto' \
+	>"$T/o" 2>"$T/e" || fail "auto without user namespaces: $(cat "$T/e")"
+assert_eq made "$(cat "$T/o")" "auto without user namespaces runs the command"
+assert_match "backend notify-hostroot.*auto's choice, no usable user namespace.*max_user_namespaces is 0" \
+	"$(grep 'veneer: backend' "$T/e")" "-v names the rung auto took, and why"
+assert_eq made "$(cat "$T/upper/tmp/probe-auto")" "the write landed in the upper"
+[ ! -e /tmp/probe-auto ] || fail "the write reached the host's /tmp"
+
+refused without_userns run --policy lab --upper "$T/upper" -- true
+assert_match "network = private.*notify-hostroot \(auto's choice, no usable user namespace" \
+	"$(cat "$T/e")" "what the rung cannot give says why auto took it"
+
+without_userns doctor >"$T/o" 2>"$T/e" || fail "doctor without user namespaces: $(cat "$T/o" "$T/e")"
 assert_match '^user ns +no: .*user\.max_user_namespaces is 0' "$(grep '^user ns' "$T/o")" \
 	"doctor's user ns line"
-assert_match '^backend +none' "$(grep '^backend' "$T/o")" "doctor's backend line"
-assert_match '^hostroot +(usable|no):' "$(grep '^hostroot' "$T/o")" "doctor's hostroot line"
+assert_match '^backend +notify-hostroot: auto picks it' "$(grep '^backend' "$T/o")" \
+	"doctor's backend line"
+assert_match '^hostroot +usable' "$(grep '^hostroot' "$T/o")" "doctor's hostroot line"
+
+# a kernel without Landlock
+nolandlock() { "$PROGS/vt-nolandlock" "$@"; }
+refused nolandlock "$VENEER" run --backend notify-hostroot --upper "$T/upper" -- true
+assert_match 'notify-hostroot cannot run here: this kernel has no Landlock.*--unsafe-lowers' \
+	"$(cat "$T/e")" "without Landlock the rung is refused, and the way round named"
+refused nolandlock unshare -U -r sh -c \
+	'echo 0 > /proc/sys/user/max_user_namespaces && exec "$0" "$@"' "$VENEER" run --upper "$T/upper" -- true
+assert_match 'no backend can run here: .*max_user_namespaces is 0.*notify-hostroot: .*no Landlock' \
+	"$(cat "$T/e")" "auto with neither: one line with both reasons"
+refused "$VENEER" run --unsafe-lowers --upper "$T/upper" -- true
+assert_match 'unsafe-lowers is for --backend notify-hostroot only' "$(cat "$T/e")" \
+	"--unsafe-lowers without the rung"
+nolandlock "$VENEER" run --backend notify-hostroot --unsafe-lowers --upper "$T/upper" -- \
+	sh -c 'echo made >/tmp/probe-unsafe; cat /tmp/probe-unsafe' >"$T/o" 2>"$T/e" ||
+	fail "--unsafe-lowers without Landlock: $(cat "$T/e")"
+assert_eq made "$(cat "$T/o")" "--unsafe-lowers runs the command"
+assert_match 'warning: --unsafe-lowers: this kernel has no Landlock' "$(cat "$T/e")" \
+	"--unsafe-lowers warns"
+assert_eq made "$(cat "$T/upper/tmp/probe-unsafe")" "the write landed in the upper"
+[ ! -e /tmp/probe-unsafe ] || fail "the write reached the host's /tmp"
+nolandlock "$VENEER" doctor >"$T/o" 2>&1 || true
+assert_match '^hostroot +no: this kernel has no Landlock' "$(grep '^hostroot' "$T/o")" \
+	"doctor without Landlock"
 
 "$VENEER" doctor >"$T/o" 2>"$T/e" || fail "doctor here: $(cat "$T/o" "$T/e")"
 assert_match '^user ns +yes' "$(grep '^user ns' "$T/o")" "doctor's user ns line here"
-assert_match '^backend +notify' "$(grep '^backend' "$T/o")" "doctor's backend line here"
+assert_match '^backend +notify:' "$(grep '^backend' "$T/o")" "doctor's backend line here"
 for b in notify auto; do
-	"$VENEER" run --backend "$b" -- sh -c 'echo ok' >"$T/o" 2>"$T/e" ||
+	"$VENEER" run -v --backend "$b" -- sh -c 'echo ok' >"$T/o" 2>"$T/e" ||
 		fail "--backend $b: $(cat "$T/e")"
 	assert_eq ok "$(cat "$T/o")" "--backend $b runs the command"
+	assert_match 'veneer: backend notify:' "$(grep 'veneer: backend' "$T/e")" "--backend $b is notify here"
 done
-
-# there, the rung without a user namespace runs
-if grep -q '^hostroot *usable' <(without_userns doctor 2>/dev/null); then
-	without_userns run --backend notify-hostroot -- sh -c 'mkdir -p /tmp/x && cd /tmp/x && pwd' \
-		>"$T/o" 2>"$T/e" || fail "notify-hostroot without user namespaces: $(cat "$T/e")"
-	assert_eq /tmp/x "$(cat "$T/o")" "notify-hostroot without user namespaces"
-fi
