@@ -230,7 +230,7 @@ int cmd_doctor(int argc, char **argv)
 		line("hostroot", "no: %s", probe_hostroot(false, why, sizeof(why)) == 0 ? err.msg : why);
 	line("", "notify-hostroot lacks: pid, IPC, UTS and network namespaces (the host's");
 	line("", "processes and /proc are seen), --bind, presented ids, FIFOs, sockets and");
-	line("", "devices of the union, the lowers' own ELF loaders (docs/design.md)");
+	line("", "devices of the union (docs/design.md)");
 	report_ownership(&opt);
 	report_abstract_sockets();
 	cli_free_run(&opt);

@@ -22,6 +22,7 @@ struct dirstream_cache;
 struct view_path_cache;
 struct stale_table;
 struct ident_table;
+struct exe_table;
 
 struct call;
 struct answer;
@@ -30,11 +31,15 @@ struct answer;
  * pointed at path ("" for none); for a "#!" script, path is its
  * interpreter and the argv that follows the path argument (execve,
  * execveat) begins with script_argv, then the caller's argv[1...]. */
+#define REDIRECT_ARGV_MAX 6
 struct redirect {
 	int arg;
 	char path[PATH_MAX];
+	/* the new argv's first entries, in place of the caller's argv[0]
+	 * (a "#!" script's interpreter line, a lower's loader and its
+	 * options); 0: the caller's argv as it is */
 	size_t script_argc;
-	char script_argv[3][PATH_MAX];
+	char script_argv[REDIRECT_ARGV_MAX][PATH_MAX];
 };
 
 /* What only the backend can do for a call, on the decoders' behalf. */
@@ -67,6 +72,7 @@ struct call_ctx {
 	 * fstat of layer files answered with presented owners */
 	bool presented;
 	struct ident_table *idents;
+	struct exe_table *exes;  /* programs run through a lower's loader */
 	uint64_t root_caps;      /* the root inside's capabilities (the policy's) */
 	const struct policy *policy; /* host-sockets and the rest of the policy */
 	/* "" with a view (the target's root); without one (notify-hostroot),

@@ -30,6 +30,8 @@ int calls_ctx_init(struct call_ctx *ctx, const struct calls_config *cfg)
 		r = stale_table_new(ctx);
 	if (r == 0 && ctx->presented)
 		r = ident_table_new(ctx);
+	if (r == 0 && ctx->view_prefix[0])
+		r = exe_table_new(ctx);
 	if (r < 0) {
 		calls_ctx_free(ctx);
 		return r;
@@ -46,6 +48,7 @@ void calls_ctx_free(struct call_ctx *ctx)
 	target_cache_free(ctx);
 	stale_table_free(ctx);
 	ident_table_free(ctx);
+	exe_table_free(ctx);
 	pthread_mutex_destroy(&ctx->log_lock);
 	memset(ctx, 0, sizeof(*ctx));
 }

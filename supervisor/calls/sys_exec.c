@@ -12,6 +12,8 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <stdio.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,56 +21,58 @@
 
 #define INTERP_DEPTH_MAX 5 /* BINPRM_MAX_RECURSION + 1 */
 
+/* The loader an ELF binary names (PT_INTERP).  1: found, 0: none (not
+ * ELF, a static binary, or one we cannot read). */
+static int elf_interpreter(int fd, char *interp, size_t size)
+{
+	Elf64_Ehdr eh;
+
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64)
+		return 0;
+	for (unsigned i = 0; i < eh.e_phnum && i < 128; i++) {
+		Elf64_Phdr ph;
+
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * eh.e_phentsize)) !=
+		    (ssize_t)sizeof(ph))
+			return 0;
+		if (ph.p_type != PT_INTERP)
+			continue;
+		if (ph.p_filesz == 0 || ph.p_filesz >= size)
+			return 0;
+		if (pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz)
+			return 0;
+		interp[ph.p_filesz] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
 /* The interpreter a binary names: "#!" line or ELF PT_INTERP.  1: found,
  * 0: none (a static binary, or one we cannot read), -errno. */
 static int binary_interpreter(int fd, char *interp, size_t size)
 {
-	unsigned char head[256 + 1]; /* BINPRM_BUF_SIZE */
+	char head[256 + 1]; /* BINPRM_BUF_SIZE */
 	ssize_t n = pread(fd, head, sizeof(head) - 1, 0);
+	char *p = head + 2;
+	size_t len;
 
 	if (n < 4)
 		return 0;
 	head[n] = '\0';
-	if (head[0] == '#' && head[1] == '!') {
-		char *p = (char *)head + 2;
-		size_t len;
-
-		p += strspn(p, " \t");
-		len = strcspn(p, " \t\n");
-		/* no newline in the kernel's buffer and the name runs to its
-		 * end: truncated, the kernel says ENOEXEC (binfmt_script.c) */
-		if (!memchr(head, '\n', (size_t)n) && p + len >= (char *)head + 255)
-			return 0;
-		if (len == 0 || len >= size)
-			return 0;
-		memcpy(interp, p, len);
-		interp[len] = '\0';
-		return 1;
-	}
-	if (memcmp(head, ELFMAG, SELFMAG) != 0 || head[EI_CLASS] != ELFCLASS64)
+	if (head[0] != '#' || head[1] != '!')
+		return elf_interpreter(fd, interp, size);
+	p += strspn(p, " \t");
+	len = strcspn(p, " \t\n");
+	/* no newline in the kernel's buffer and the name runs to its end:
+	 * truncated, the kernel says ENOEXEC (binfmt_script.c) */
+	if (!memchr(head, '\n', (size_t)n) && p + len >= head + 255)
 		return 0;
-	{
-		Elf64_Ehdr eh;
-
-		if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh))
-			return 0;
-		for (unsigned i = 0; i < eh.e_phnum && i < 128; i++) {
-			Elf64_Phdr ph;
-
-			if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * eh.e_phentsize)) !=
-			    (ssize_t)sizeof(ph))
-				return 0;
-			if (ph.p_type != PT_INTERP)
-				continue;
-			if (ph.p_filesz == 0 || ph.p_filesz >= size)
-				return 0;
-			if (pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz)
-				return 0;
-			interp[ph.p_filesz] = '\0';
-			return 1;
-		}
-	}
-	return 0;
+	if (len == 0 || len >= size)
+		return 0;
+	memcpy(interp, p, len);
+	interp[len] = '\0';
+	return 1;
 }
 
 static int render_executable(struct call *c, struct target_path *tp, int depth);
@@ -152,6 +156,19 @@ static int script_line(int fd, char *interp, size_t isize, char *arg, size_t asi
 	return 1;
 }
 
+/* The name the kernel gives an exec (AT_EXECFN, a script's argv): the
+ * path given, under /dev/fd for a dirfd. */
+static int exec_name(int dirfd, const struct target_path *tp, char *out, size_t size)
+{
+	int r;
+
+	if (tp->raw[0] == '/' || dirfd == AT_FDCWD)
+		r = snprintf(out, size, "%s", tp->raw);
+	else
+		r = snprintf(out, size, "/dev/fd/%d/%s", dirfd, tp->raw);
+	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
+}
+
 /*
  * Without a view, the kernel would run a script's interpreter with the
  * script's real path (the upper's, say), which the union does not have:
@@ -160,7 +177,8 @@ static int script_line(int fd, char *interp, size_t isize, char *arg, size_t asi
  * caller named it, the caller's argv[1...]).  One level: an interpreter
  * that is a script itself runs as the kernel runs it.
  */
-static int redirect_script(struct call *c, int dirfd, const struct target_path *tp)
+static int redirect_script(struct call *c, int dirfd, const struct target_path *tp,
+			   struct target_path *interp_out)
 {
 	struct redirect *rd = c->redirect;
 	struct target_path interp;
@@ -194,16 +212,170 @@ static int redirect_script(struct call *c, int dirfd, const struct target_path *
 	rd->script_argc = 1;
 	if (arg[0])
 		snprintf(rd->script_argv[rd->script_argc++], sizeof(rd->script_argv[0]), "%s", arg);
-	/* as binfmt_script names it: the path given, under /dev/fd for a dirfd */
-	if (tp->raw[0] == '/' || dirfd == AT_FDCWD)
-		r = snprintf(rd->script_argv[rd->script_argc], sizeof(rd->script_argv[0]), "%s", tp->raw);
-	else
-		r = snprintf(rd->script_argv[rd->script_argc], sizeof(rd->script_argv[0]), "/dev/fd/%d/%s",
-			     dirfd, tp->raw);
-	if (r < 0 || (size_t)r >= sizeof(rd->script_argv[0]))
-		return -ENAMETOOLONG;
+	r = exec_name(dirfd, tp, rd->script_argv[rd->script_argc], sizeof(rd->script_argv[0]));
+	if (r < 0)
+		return r;
 	rd->script_argc++;
-	return 0;
+	*interp_out = interp;
+	return 1;
+}
+
+/* Whether a glibc loader takes --argv0 (2.33 and later): its usage text
+ * names the option. */
+static bool loader_takes_argv0(const char *real)
+{
+	static const char option[] = "--argv0";
+	struct stat st;
+	bool found = false;
+	void *map;
+	int fd = open(real, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (64 << 20)) {
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map != MAP_FAILED) {
+			found = memmem(map, (size_t)st.st_size, option, sizeof(option) - 1) != NULL;
+			munmap(map, (size_t)st.st_size);
+		}
+	}
+	close(fd);
+	return found;
+}
+
+/* The ELF loader `program` names, when it is a lower's (or the upper's)
+ * and not the file the host has at that path: its name in interp and its
+ * real path in real.  1: such a loader; 0: none, or the host's own. */
+static int foreign_loader(struct call *c, const struct vn_node *program, char *interp,
+			  size_t isize, char *real, size_t rsize)
+{
+	struct target_path loader;
+	struct stat ours, host;
+	int fd = vn_open_node(c->ctx->u, program, O_RDONLY);
+	int r;
+
+	if (fd < 0)
+		return 0; /* exec-only: the kernel reads it, as it can */
+	r = elf_interpreter(fd, interp, isize);
+	close(fd);
+	if (r <= 0)
+		return r;
+	r = target_resolve_string(c, AT_FDCWD, interp, VN_FOLLOW | VN_RENDER, &loader);
+	if (r < 0)
+		return r;
+	if (loader.kind != TARGET_UNION || loader.err < 0 || !S_ISREG(loader.node.st.st_mode))
+		return 0; /* the kernel finds it, or says why not */
+	r = target_real_path(c, &loader.node, real, rsize);
+	if (r < 0)
+		return r;
+	if (stat(real, &ours) < 0)
+		return -errno;
+	if (stat(interp, &host) == 0 && host.st_dev == ours.st_dev && host.st_ino == ours.st_ino)
+		return 0; /* the same file: the kernel's own walk finds it */
+	return 1;
+}
+
+/* The caller's argv[0] (argv is the argument after the path), "" for an
+ * empty argv, as the kernel makes it. */
+static int caller_argv0(struct call *c, char *out, size_t size)
+{
+	uint64_t argv = c->args[c->redirect->arg + 1], first = 0;
+
+	out[0] = '\0';
+	if (!argv)
+		return 0;
+	if (target_read(c, argv, &first, sizeof(first)) < 0)
+		return -EFAULT;
+	return first ? target_read_string(c, first, out, size) : 0;
+}
+
+/* argv entry i of the redirect; every string here is shorter than PATH_MAX */
+static void set_arg(struct redirect *rd, size_t i, const char *text)
+{
+	size_t len = strnlen(text, sizeof(rd->script_argv[0]) - 1);
+
+	memcpy(rd->script_argv[i], text, len);
+	rd->script_argv[i][len] = '\0';
+}
+
+/* The name the loader is to open the program by: the caller's, which
+ * glibc's loader also makes AT_EXECFN, as the kernel would; "./" before
+ * a bare name (the loader would search a library path for it); the
+ * union path where the caller's would not outlive the exec (/dev/fd/N
+ * of a close-on-exec dirfd) or for a script's interpreter. */
+static int loader_program_name(const struct redirect *rd, const struct vn_node *program,
+			       const char *execfn, char *out, size_t size)
+{
+	int n;
+
+	if (rd->script_argc || strncmp(execfn, "/dev/fd/", 8) == 0)
+		n = snprintf(out, size, "%s", program->path);
+	else if (!strchr(execfn, '/'))
+		n = snprintf(out, size, "./%s", execfn);
+	else
+		n = snprintf(out, size, "%s", execfn);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * Without a view, the kernel would load the program's PT_INTERP from the
+ * host, whose C library may not match the lower's: the lower's loader is
+ * run instead, on the program (its own opens are the union's), with
+ * --argv0 where the loader takes it.  The kernel's /proc/<pid>/exe then
+ * names the loader, so the program is noted for that link (exe.c).
+ * rd->script_argv may already hold a script's interpreter line, whose
+ * program this is.  1: redirected, 0: not such a program.
+ */
+static int redirect_loader(struct call *c, const struct vn_node *program, const char *execfn)
+{
+	struct redirect *rd = c->redirect;
+	char interp[PATH_MAX], real[PATH_MAX], argv0[PATH_MAX], name[PATH_MAX], tail[2][PATH_MAX];
+	size_t ntail = 0, n = 0;
+	int r = foreign_loader(c, program, interp, sizeof(interp), real, sizeof(real));
+
+	if (r <= 0)
+		return r;
+	r = loader_program_name(rd, program, execfn, name, sizeof(name));
+	if (r < 0)
+		return r;
+	if (rd->script_argc) {
+		/* a script: argv[0] is its "#!" name, then its argument and path */
+		memcpy(argv0, rd->script_argv[0], sizeof(argv0));
+		for (size_t i = 1; i < rd->script_argc && ntail < 2; i++)
+			memcpy(tail[ntail++], rd->script_argv[i], sizeof(tail[0]));
+	} else if (caller_argv0(c, argv0, sizeof(argv0)) < 0) {
+		return -EFAULT;
+	}
+	set_arg(rd, n++, interp);
+	if (loader_takes_argv0(real)) {
+		set_arg(rd, n++, "--argv0");
+		set_arg(rd, n++, argv0);
+	}
+	set_arg(rd, n++, name);
+	for (size_t i = 0; i < ntail; i++)
+		set_arg(rd, n++, tail[i]);
+	rd->script_argc = n;
+	memcpy(rd->path, real, sizeof(rd->path));
+	r = exe_note_pending(c->ctx, c->pid, program->path);
+	return r < 0 ? r : 1;
+}
+
+/* Without a view: a script runs as its interpreter, and a program (or
+ * interpreter) whose loader is a lower's through that loader. */
+static int redirect_without_view(struct call *c, int dirfd, const struct target_path *tp)
+{
+	struct target_path interp;
+	char execfn[PATH_MAX];
+	int r = exec_name(dirfd, tp, execfn, sizeof(execfn));
+
+	if (r == 0)
+		r = redirect_script(c, dirfd, tp, &interp);
+	if (r >= 0)
+		r = redirect_loader(c, r ? &interp.node : &tp->node, execfn);
+	/* an earlier exec of this thread's through a loader failed: forget it */
+	if (r == 0)
+		r = exe_note_pending(c->ctx, c->pid, NULL);
+	return r < 0 ? r : 0;
 }
 
 static struct answer exec_path(struct call *c, int dirfd, int path_arg, int at_flags)
@@ -246,7 +418,7 @@ static struct answer exec_path(struct call *c, int dirfd, int path_arg, int at_f
 	if (r == 0)
 		r = target_redirect(c, path_arg, &tp);
 	if (r == 0 && c->ctx->view_prefix[0])
-		r = redirect_script(c, dirfd, &tp);
+		r = redirect_without_view(c, dirfd, &tp);
 	if (r < 0)
 		return answer_error(-r);
 	return answer_continue();

@@ -8,7 +8,8 @@
  *                continued at the decoders' real path, or skipped with
  *                their answer (number -1, result in rax)
  *   group stop   PTRACE_LISTEN, so the process stays stopped as untraced
- *   event stop   a new process (auto-attached) or a fork/clone event: go on
+ *   event stop   a new process (auto-attached) or a fork/clone event: go on;
+ *                an exec: the program behind a lower's loader (exe.c)
  *   signal       delivered as it came
  * The thread ends when nothing is left to trace, or when stopped; then
  * PTRACE_O_EXITKILL kills what it still traced.  Being in init's real
@@ -122,14 +123,14 @@ static void assist_reply(struct call *c, const struct answer *ans)
 		if (!rd->path[0])
 			return; /* the kernel walks the string the target gave */
 		if (rd->script_argc) {
-			const char *prefix[3];
+			const char *prefix[REDIRECT_ARGV_MAX];
 
 			for (size_t i = 0; i < rd->script_argc; i++)
 				prefix[i] = rd->script_argv[i];
 			/* execve(path, argv), execveat(dirfd, path, argv): argv
 			 * is the argument after the path */
-			r = ptrace_redirect_script(c->pid, rd->arg, rd->arg + 1, rd->path, prefix,
-						   rd->script_argc);
+			r = ptrace_redirect_exec(c->pid, rd->arg, rd->arg + 1, rd->path, prefix,
+						 rd->script_argc);
 		} else {
 			r = ptrace_redirect_path(c->pid, rd->arg, rd->path);
 		}
@@ -191,6 +192,19 @@ static void handle_seccomp_stop(struct assist *a, pid_t tid)
 	calls_dispatch(&c);
 }
 
+/* tid has just exec'd (the event stop, before the new image runs): the
+ * program it runs through a lower's loader, if it does, is now its own. */
+static void handle_exec_stop(struct assist *a, pid_t tid)
+{
+	unsigned long former = 0;
+
+	if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &former) < 0)
+		former = (unsigned long)tid;
+	if ((pid_t)former != tid)
+		forget(a, (pid_t)former); /* a thread's exec: its tid is gone */
+	exe_exec_done(a->ctx, tid, (pid_t)former);
+}
+
 /* One stop of tid (status from waitpid): handle it and let tid go on. */
 static void handle_stop(struct assist *a, pid_t tid, int status)
 {
@@ -209,6 +223,9 @@ static void handle_stop(struct assist *a, pid_t tid, int status)
 			(void)ptrace(PTRACE_LISTEN, tid, 0, 0);
 		else
 			(void)ptrace(PTRACE_CONT, tid, 0, 0);
+	} else if (event == PTRACE_EVENT_EXEC) {
+		handle_exec_stop(a, tid);
+		(void)ptrace(PTRACE_CONT, tid, 0, 0);
 	} else if (event) {
 		(void)ptrace(PTRACE_CONT, tid, 0, 0); /* fork, vfork, clone */
 	} else {
@@ -229,7 +246,7 @@ static void *assist_main(void *arg)
 {
 	struct assist *a = arg;
 	long opts = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
-		    PTRACE_O_TRACECLONE | PTRACE_O_EXITKILL;
+		    PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
 	sigset_t wake;
 	int r = ptrace(PTRACE_SEIZE, a->init, 0, opts) < 0 ? -errno : 1;
 
@@ -256,6 +273,7 @@ static void *assist_main(void *arg)
 			continue;
 		}
 		forget(a, tid);
+		exe_forget(a->ctx, tid);
 		if (tid == a->init) {
 			a->init_status = status;
 			__atomic_store_n(&a->init_exited, true, __ATOMIC_RELEASE);

@@ -87,8 +87,8 @@ int ptrace_redirect_path(pid_t tid, int arg, const char *path)
 
 #define ARGV_MAX 4096
 
-int ptrace_redirect_script(pid_t tid, int path_arg, int argv_arg, const char *interp,
-			   const char *const *prefix, size_t n)
+int ptrace_redirect_exec(pid_t tid, int path_arg, int argv_arg, const char *program,
+			 const char *const *prefix, size_t n)
 {
 	struct user_regs_struct regs;
 	struct scratch s = { .tid = tid };
@@ -106,7 +106,7 @@ int ptrace_redirect_script(pid_t tid, int path_arg, int argv_arg, const char *in
 	}
 	path_reg = arg_register(&regs, path_arg);
 	argv_reg = arg_register(&regs, argv_arg);
-	if (!path_reg || !argv_reg || n > 3) {
+	if (!path_reg || !argv_reg || n > PTRACE_REDIRECT_PREFIX_MAX) {
 		r = -EINVAL;
 		goto out;
 	}
@@ -143,7 +143,7 @@ int ptrace_redirect_script(pid_t tid, int path_arg, int argv_arg, const char *in
 	if (at)
 		*argv_reg = at;
 	if (at)
-		at = scratch_put(&s, interp, strlen(interp) + 1);
+		at = scratch_put(&s, program, strlen(program) + 1);
 	if (!at) {
 		r = -errno;
 		goto out;
@@ -155,6 +155,7 @@ out:
 	free(argv);
 	return r;
 }
+
 #else
 int ptrace_redirect_path(pid_t tid, int arg, const char *path)
 {
@@ -162,10 +163,11 @@ int ptrace_redirect_path(pid_t tid, int arg, const char *path)
 	return -EINVAL; /* the filter already refuses other architectures */
 }
 
-int ptrace_redirect_script(pid_t tid, int path_arg, int argv_arg, const char *interp,
-			   const char *const *prefix, size_t n)
+int ptrace_redirect_exec(pid_t tid, int path_arg, int argv_arg, const char *program,
+			 const char *const *prefix, size_t n)
 {
-	(void)tid, (void)path_arg, (void)argv_arg, (void)interp, (void)prefix, (void)n;
+	(void)tid, (void)path_arg, (void)argv_arg, (void)program, (void)prefix, (void)n;
 	return -EINVAL;
 }
+
 #endif

@@ -17,13 +17,16 @@
  * (the tracee is gone) or another -errno. */
 int ptrace_redirect_path(pid_t tid, int arg, const char *path);
 
-/* The same for an exec of a "#!" script: the call runs the interpreter
- * at `interp` (a real path) with argv[0..n-1] = prefix (the name the
- * script gives, its optional argument, the script's path as the caller
- * named it) followed by the caller's argv[1...], as the kernel's
- * binfmt_script would have made it.  argv_arg is the argument that holds
- * argv.  0 or -errno, as above (-E2BIG for an argv past 4096 entries). */
-int ptrace_redirect_script(pid_t tid, int path_arg, int argv_arg, const char *interp,
-			   const char *const *prefix, size_t n);
+/* The same for an exec run as another program -- a "#!" script's
+ * interpreter, a lower's ELF loader: the call runs `program` (a real
+ * path) with argv[0..n-1] = prefix (for a script: the name its "#!" line
+ * gives, the line's optional argument, the script's path as the caller
+ * named it, as binfmt_script makes it; for a loader: its options and the
+ * program) followed by the caller's argv[1...].  argv_arg is the argument
+ * that holds argv.  0 or -errno, as above (-E2BIG for an argv past 4096
+ * entries, -EINVAL for n over PTRACE_REDIRECT_PREFIX_MAX). */
+#define PTRACE_REDIRECT_PREFIX_MAX 8
+int ptrace_redirect_exec(pid_t tid, int path_arg, int argv_arg, const char *program,
+			 const char *const *prefix, size_t n);
 
 #endif

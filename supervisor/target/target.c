@@ -374,6 +374,7 @@ struct proc_link {
 	int base;
 	char link[96];
 	char what[16];
+	pid_t pid;        /* whose link, as the sandbox numbers it */
 	const char *after;
 };
 
@@ -393,13 +394,16 @@ static bool proc_link_parse(struct call *c, const char *rest, struct proc_link *
 	pl->base = AT_FDCWD;
 	if (strcmp(who, "self") == 0 || strcmp(who, "thread-self") == 0) {
 		snprintf(pl->link, sizeof(pl->link), "/proc/%d/", c->pid);
+		pl->pid = c->pid;
 	} else if (all_digits(who) && c->ctx->tracee_proc_fd >= 0) {
 		pl->base = c->ctx->tracee_proc_fd;
 		snprintf(pl->link, sizeof(pl->link), "%s/", who);
+		pl->pid = (pid_t)atoi(who);
 	} else {
 		return false;
 	}
-	if (strcmp(pl->what, "root") == 0 || strcmp(pl->what, "cwd") == 0) {
+	if (strcmp(pl->what, "root") == 0 || strcmp(pl->what, "cwd") == 0 ||
+	    strcmp(pl->what, "exe") == 0) {
 		size_t len = strlen(pl->link);
 
 		snprintf(pl->link + len, sizeof(pl->link) - len, "%s", pl->what);
@@ -428,7 +432,8 @@ static int proc_magic(struct call *c, const char *rest, int flags, char *start,
 	const char *p;
 	int r;
 
-	if (!proc_link_parse(c, rest, &pl))
+	/* exe is read as a link (target_fd_link_in_union), walked by the kernel */
+	if (!proc_link_parse(c, rest, &pl) || strcmp(pl.what, "exe") == 0)
 		return 0;
 	p = pl.after;
 	if (magic_link_itself(rest, p, flags))
@@ -512,14 +517,19 @@ static ssize_t path_seen_from_root(const char *root, char *path)
 
 /* Without a view (notify-hostroot): a cwd or fd link to a skeleton
  * directory reads as its union path; one to a layer's file as its union
- * path too; anything else as the kernel prints it. */
+ * path too, and so does exe, which for a program run through a lower's
+ * loader is the program (exe.c); anything else as the kernel prints it. */
 static ssize_t skeleton_link_in_union(struct call *c, const struct proc_link *pl, char *out,
 				      size_t size)
 {
 	const char *prefix = c->ctx->view_prefix;
 	size_t plen = strlen(prefix);
 	char host[PATH_MAX];
-	ssize_t n = readlinkat(pl->base, pl->link, host, sizeof(host) - 1);
+	ssize_t n;
+
+	if (strcmp(pl->what, "exe") == 0 && exe_lookup(c->ctx, pl->pid, out, size))
+		return (ssize_t)strlen(out);
+	n = readlinkat(pl->base, pl->link, host, sizeof(host) - 1);
 
 	if (n < 0)
 		return errno == ENOENT ? -EBADF : -errno;

@@ -133,6 +133,22 @@ int ident_exec(struct call *c, const struct stat *st);
 /* Keep c->cred as the calling thread's identity from now on: 0 or -ENOMEM. */
 int ident_commit(struct call *c);
 
+/* exe.c: the program behind a lower's loader (notify-hostroot) */
+int exe_table_new(struct call_ctx *ctx);
+void exe_table_free(struct call_ctx *ctx);
+/* Thread tid is about to exec a lower's loader to run the union file
+ * `exe` (NULL: it is not, so what an earlier exec of tid's noted is
+ * dropped): 0, or -ENOMEM, -ENAMETOOLONG. */
+int exe_note_pending(struct call_ctx *ctx, pid_t tid, const char *exe);
+/* The kernel says process pid has exec'd (former_tid made the call): what
+ * former_tid noted becomes pid's, and pid's old entry is dropped. */
+void exe_exec_done(struct call_ctx *ctx, pid_t pid, pid_t former_tid);
+/* The union path of the program process (or thread) pid runs through a
+ * loader, into path: false when it runs no such program. */
+bool exe_lookup(struct call_ctx *ctx, pid_t pid, char *path, size_t size);
+/* Thread or process tid is gone. */
+void exe_forget(struct call_ctx *ctx, pid_t tid);
+
 /* stale.c: fds on a lower file that was copied up */
 int stale_table_new(struct call_ctx *ctx);
 void stale_table_free(struct call_ctx *ctx);
