@@ -87,6 +87,11 @@ enum answer_kind {
 	ANSWER_ERROR,     /* emulate: fail with errno val */
 	ANSWER_CONTINUE,  /* render (or nothing) and let the kernel run it */
 	ANSWER_FD,        /* inject fd, which is closed after */
+	/* inject what opening fd (an O_PATH file) again with flags val
+	 * gives, an open that may block (a FIFO's end waits for the other):
+	 * the backend opens it off its workers and answers when it returns;
+	 * fd is closed after */
+	ANSWER_FD_LATER,
 };
 
 struct answer {
@@ -139,6 +144,7 @@ static inline struct answer answer_value(int64_t v) { return (struct answer){ .k
 static inline struct answer answer_error(int err) { return (struct answer){ .kind = ANSWER_ERROR, .val = err }; }
 static inline struct answer answer_continue(void) { return (struct answer){ .kind = ANSWER_CONTINUE }; }
 static inline struct answer answer_fd(int fd, bool cloexec) { return (struct answer){ .kind = ANSWER_FD, .fd = fd, .cloexec = cloexec }; }
+static inline struct answer answer_fd_later(int path_fd, int flags, bool cloexec) { return (struct answer){ .kind = ANSWER_FD_LATER, .val = flags, .fd = path_fd, .cloexec = cloexec }; }
 /* A negative core result becomes an error answer, anything else a value. */
 static inline struct answer answer_result(int64_t r) { return r < 0 ? answer_error((int)-r) : answer_value(r); }
 /* The task that made the call is still in it: what was read from its

@@ -35,6 +35,10 @@ static void log_answer(struct call *c, const struct answer *ans)
 	case ANSWER_FD:
 		fprintf(stderr, "veneer: [%d] %s(%s) = injected fd\n", c->pid, c->name, c->detail);
 		break;
+	case ANSWER_FD_LATER:
+		fprintf(stderr, "veneer: [%d] %s(%s) = fd injected once the open returns\n", c->pid,
+			c->name, c->detail);
+		break;
 	}
 	pthread_mutex_unlock(&ctx->log_lock);
 }

@@ -131,20 +131,44 @@ static struct answer open_directory(struct call *c, struct target_path *tp,
 	return answer_continue();
 }
 
-static struct answer open_special(struct call *c, struct target_path *tp, int flags)
+/* Without a view, a FIFO of the union is the sandbox's own one in the
+ * skeleton (as the view's is), opened here: at once where the open cannot
+ * block (O_NONBLOCK, O_RDWR), else by the backend off its workers, as a
+ * reader waits for a writer.  A device node would be the layer's, opened
+ * by the supervisor outside Landlock: EOPNOTSUPP. */
+static struct answer open_fifo_without_view(struct call *c, struct target_path *tp,
+					    uint64_t open_flags)
+{
+	int flags = (int)(open_flags & (O_ACCMODE | O_NONBLOCK));
+	int fd;
+
+	if (!S_ISFIFO(tp->node.st.st_mode))
+		return answer_error(EOPNOTSUPP);
+	fd = vn_render_special(c->ctx->u, &tp->node);
+	if (fd < 0)
+		return answer_error(-fd);
+	if ((flags & O_NONBLOCK) || (flags & O_ACCMODE) == O_RDWR) {
+		fd = target_view_open_object(c, tp, flags);
+		return fd < 0 ? answer_error(-fd) : answer_fd(fd, open_flags & O_CLOEXEC);
+	}
+	fd = target_view_open_object(c, tp, O_PATH);
+	return fd < 0 ? answer_error(-fd) : answer_fd_later(fd, flags, open_flags & O_CLOEXEC);
+}
+
+static struct answer open_special(struct call *c, struct target_path *tp,
+				  const struct open_request *o, int flags)
 {
 	int r;
 
 	/* a socket has no open (the kernel says ENXIO): nothing to render */
 	if (S_ISSOCK(tp->node.st.st_mode))
 		return answer_error(ENXIO);
-	/* without a view there is no place the kernel could open it */
-	if (c->ctx->view_prefix[0])
-		return answer_error(EOPNOTSUPP);
 	r = target_render(c, tp, flags);
 
 	if (r < 0)
 		return answer_error(-r);
+	if (c->ctx->view_prefix[0])
+		return open_fifo_without_view(c, tp, o->flags);
 	r = vn_render_special(c->ctx->u, &tp->node);
 	if (r < 0)
 		return answer_error(-r);
@@ -152,8 +176,12 @@ static struct answer open_special(struct call *c, struct target_path *tp, int fl
 }
 
 /* O_PATH without a view: a directory as the skeleton's, a regular file
- * as the layer's opened for reading (what it can be opened for), nothing
- * else (a symlink itself, a FIFO, a socket, a device): EOPNOTSUPP. */
+ * as the layer's opened for reading (what it can be opened for), a FIFO
+ * as the skeleton's opened for reading without blocking (glibc's lchmod
+ * and fchmodat(AT_SYMLINK_NOFOLLOW) take an O_PATH fd, then chmod its
+ * /proc/self/fd link, which maps back to the union's FIFO): while it is
+ * held it is a reader of that FIFO, as an O_PATH fd is not.  Anything
+ * else (a symlink itself, a socket, a device): EOPNOTSUPP. */
 static struct answer open_path_without_view(struct call *c, struct target_path *tp,
 					    bool cloexec)
 {
@@ -162,6 +190,12 @@ static struct answer open_path_without_view(struct call *c, struct target_path *
 
 	if (S_ISDIR(mode))
 		return open_skeleton_directory(c, tp, cloexec ? O_CLOEXEC : 0);
+	if (S_ISFIFO(mode)) {
+		fd = vn_render_special(c->ctx->u, &tp->node);
+		if (fd == 0)
+			fd = target_view_open_object(c, tp, O_RDONLY | O_NONBLOCK);
+		return fd < 0 ? answer_error(-fd) : answer_fd(fd, cloexec);
+	}
 	if (!S_ISREG(mode))
 		return answer_error(EOPNOTSUPP);
 	fd = vn_open_node(c->ctx->u, &tp->node, O_RDONLY | O_NOFOLLOW);
@@ -419,7 +453,7 @@ static struct answer open_common(struct call *c, const struct open_request *o)
 		return answer_error(ENOTDIR);
 	if (!(o->flags & O_PATH) && (S_ISFIFO(tp.node.st.st_mode) || S_ISSOCK(tp.node.st.st_mode) ||
 				     S_ISCHR(tp.node.st.st_mode) || S_ISBLK(tp.node.st.st_mode)))
-		return open_special(c, &tp, flags);
+		return open_special(c, &tp, o, flags);
 	if (open_may_write(o->flags))
 		return tp.node.layer > 0 ? open_copy_up(c, &tp, o) : open_upper_for_write(c, &tp, o);
 	fd = vn_open_node(c->ctx->u, &tp.node, layer_open_flags(o->flags));

@@ -2,8 +2,9 @@
 /*
  * The listener loop: worker threads (at most one per core) receive
  * notifications, run the decoder, and send one reply each.  A worker never
- * blocks on the target's behalf (FIFOs are opened by the kernel), so one
- * slow call cannot stall the rest.  Workers block in RECV itself, which
+ * blocks on the target's behalf (FIFOs are opened by the kernel in the
+ * view; without one, an open that may block runs on a thread of its own,
+ * "later opens" below), so one slow call cannot stall the rest.  Workers block in RECV itself, which
  * wakes one worker per notification and costs the same however many
  * threads wait.  One worker starts with the sandbox; another starts when a
  * worker takes a call while a second one is already waiting and no other
@@ -41,6 +42,21 @@ struct listener {
 	pthread_t *workers;
 	int nworkers;
 	volatile int stopping;
+	/* opens that may block, each on a thread of its own (ANSWER_FD_LATER) */
+	pthread_mutex_t later_lock;
+	pthread_cond_t later_done;
+	struct later_open *later;
+};
+
+/* One open that may block: the call (a copy; the worker has moved on),
+ * the O_PATH file to open again and the flags to open it with. */
+struct later_open {
+	struct listener *l;
+	struct call c;
+	int path_fd;
+	int flags;
+	bool cloexec;
+	struct later_open *next;
 };
 
 static struct listener *listener_of(struct call *c)
@@ -108,11 +124,18 @@ static int listener_replace_fd(struct call *c, int fd, int file, bool cloexec)
 	return ioctl(listener_of(c)->fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0 ? -errno : 0;
 }
 
+static void later_start(struct call *c, struct seccomp_notif_resp *resp,
+			const struct answer *ans);
+
 static void send_reply(struct call *c, struct seccomp_notif_resp *resp,
 		       const struct answer *ans)
 {
 	struct answer fallback;
 
+	if (ans->kind == ANSWER_FD_LATER) {
+		later_start(c, resp, ans);
+		return;
+	}
 	if (ans->kind == ANSWER_FD) {
 		int err = send_fd(c, ans);
 
@@ -137,6 +160,7 @@ static void send_reply(struct call *c, struct seccomp_notif_resp *resp,
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 		break;
 	case ANSWER_FD:
+	case ANSWER_FD_LATER:
 		break;
 	}
 	/* ENOENT: the target died or the call was interrupted; nothing to do. */
@@ -217,6 +241,168 @@ static void listener_reply(struct call *c, const struct answer *ans)
 {
 	call_answered();
 	send_reply(c, c->backend, ans);
+}
+
+/* ------------------------------------------------------- later opens */
+
+static void later_unlink(struct listener *l, struct later_open *lo)
+{
+	pthread_mutex_lock(&l->later_lock);
+	for (struct later_open **p = &l->later; *p; p = &(*p)->next) {
+		if (*p == lo) {
+			*p = lo->next;
+			break;
+		}
+	}
+	pthread_cond_broadcast(&l->later_done);
+	pthread_mutex_unlock(&l->later_lock);
+}
+
+/* The kernel's "restart this call" (include/linux/errno.h): answered to
+ * a call that waits while a signal came, it runs the handler and then
+ * restarts the call or fails it with EINTR as SA_RESTART says, or ends
+ * the process, exactly as for a wait of the kernel's own. */
+#define ERESTARTSYS 512
+
+/* Whether the target has a signal pending that it neither blocks nor
+ * ignores.  While the supervisor keeps it waiting in the call, a signal
+ * cannot end the wait unless it is SIGKILL (the wait is killable only,
+ * and a traced process's fatal signals are not turned into SIGKILL). */
+static bool signal_waiting(pid_t tid)
+{
+	long pending = 0, shared = 0, blocked = 0, ignored = 0;
+	const struct proc_field fields[] = {
+		{ "SigPnd:", 16, &pending },
+		{ "ShdPnd:", 16, &shared },
+		{ "SigBlk:", 16, &blocked },
+		{ "SigIgn:", 16, &ignored },
+	};
+
+	if (proc_fields(tid, "status", fields, 4) < 0)
+		return false;
+	return ((unsigned long)(pending | shared) & ~(unsigned long)(blocked | ignored)) != 0;
+}
+
+/* Open the FIFO at path as the target's open would, without ever
+ * blocking here: a writer's open is retried until a reader is there
+ * (ENXIO before); a reader's end is opened at once and handed over once
+ * a writer has come (it wrote, or came and went), so that a read before
+ * then does not see end-of-file.  The wait ends early for a signal
+ * (-ERESTARTSYS) or a call that went away (-ECANCELED). */
+static int later_fifo_open(struct later_open *lo, const char *path)
+{
+	int access = lo->flags & O_ACCMODE;
+	int fd = access == O_WRONLY ? -1 : open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int pause_ms = 1;
+
+	if (access != O_WRONLY && fd < 0)
+		return -errno;
+	for (;;) {
+		if (access == O_WRONLY) {
+			fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+			if (fd >= 0)
+				break;
+			if (errno != ENXIO)
+				return -errno;
+			poll(NULL, 0, pause_ms);
+		} else {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+
+			if (poll(&p, 1, pause_ms) > 0 && (p.revents & (POLLIN | POLLHUP)))
+				break;
+		}
+		if (!call_valid(&lo->c) || signal_waiting(lo->c.pid)) {
+			int err = call_valid(&lo->c) ? -ERESTARTSYS : -ECANCELED;
+
+			if (fd >= 0)
+				close(fd);
+			return err;
+		}
+		if (pause_ms < 50)
+			pause_ms *= 2;
+	}
+	/* the caller's own flags from here: it asked for a blocking file */
+	if (fcntl(fd, F_SETFL, lo->flags & ~O_ACCMODE) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static void *later_main(void *arg)
+{
+	struct later_open *lo = arg;
+	struct seccomp_notif_resp *resp = calloc(1, lo->l->resp_size);
+	char path[64];
+	struct answer ans;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", lo->path_fd);
+	fd = later_fifo_open(lo, path);
+	ans = fd < 0 ? answer_error(-fd) : answer_fd(fd, lo->cloexec);
+	if (resp && fd != -ECANCELED)
+		send_reply(&lo->c, resp, &ans);
+	else if (fd >= 0)
+		close(fd);
+	free(resp);
+	later_unlink(lo->l, lo);
+	close(lo->path_fd);
+	free(lo);
+	return NULL;
+}
+
+/* Start ans (ANSWER_FD_LATER) on a thread of its own; on failure the
+ * call is answered here with the error. */
+static void later_start(struct call *c, struct seccomp_notif_resp *resp, const struct answer *ans)
+{
+	struct listener *l = listener_of(c);
+	struct later_open *lo = malloc(sizeof(*lo));
+	struct answer failed = answer_error(ENOMEM);
+	pthread_attr_t attr;
+	pthread_t thread;
+	int r = lo ? 0 : ENOMEM;
+
+	if (lo) {
+		*lo = (struct later_open){ .l = l, .c = *c, .path_fd = ans->fd, .flags = (int)ans->val,
+					   .cloexec = ans->cloexec };
+		lo->c.backend = NULL;
+		pthread_mutex_lock(&l->later_lock);
+		lo->next = l->later;
+		l->later = lo;
+		pthread_mutex_unlock(&l->later_lock);
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		r = pthread_create(&thread, &attr, later_main, lo);
+		pthread_attr_destroy(&attr);
+		if (r == 0)
+			return;
+		later_unlink(l, lo);
+		free(lo);
+	}
+	close(ans->fd);
+	failed = answer_error(r == EAGAIN ? EAGAIN : ENOMEM);
+	send_reply(c, resp, &failed);
+}
+
+/* At the end: the sandbox's tasks are gone, so every open still waiting
+ * sees its call go away within a poll; wait for their threads. */
+static void later_wait_all(struct listener *l)
+{
+	struct timespec until;
+
+	pthread_mutex_lock(&l->later_lock);
+	while (l->later) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 20 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&l->later_done, &l->later_lock, &until);
+	}
+	pthread_mutex_unlock(&l->later_lock);
 }
 
 static const struct backend_ops listener_ops;
@@ -358,6 +544,8 @@ int notify_start(struct call_ctx *ctx, int listener, int nworkers)
 	if (!l)
 		return -ENOMEM;
 	l->ctx = ctx;
+	pthread_mutex_init(&l->later_lock, NULL);
+	pthread_cond_init(&l->later_done, NULL);
 	l->fd = listener;
 	l->notif_size = sizes.seccomp_notif > sizeof(struct seccomp_notif)
 				? sizes.seccomp_notif : sizeof(struct seccomp_notif);
@@ -411,6 +599,9 @@ void notify_stop(struct call_ctx *ctx)
 				pthread_kill(l->workers[j], WAKE_SIGNAL);
 		} while (!thread_join_within(l->workers[i], 20));
 	}
+	later_wait_all(l);
+	pthread_mutex_destroy(&l->later_lock);
+	pthread_cond_destroy(&l->later_done);
 	close(l->placeholder);
 	free(l->workers);
 	free(l);

@@ -144,6 +144,7 @@ static void assist_reply(struct call *c, const struct answer *ans)
 		(void)skip_call(c->pid, -ans->val);
 		return;
 	case ANSWER_FD:
+	case ANSWER_FD_LATER:
 		/* no redirected call answers with an fd */
 		close(ans->fd);
 		(void)skip_call(c->pid, -EIO);

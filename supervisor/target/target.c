@@ -101,6 +101,26 @@ static bool removed_from_view(const char *text, size_t len, const struct stat *s
 	       strcmp(text + len - strlen(DELETED_SUFFIX), DELETED_SUFFIX) == 0;
 }
 
+/* Without a view: a real path in the skeleton as its union path (what
+ * follows the skeleton's own), into out (which may be host itself). */
+static bool skeleton_path_in_union(struct call *c, const char *host, char *out, size_t size)
+{
+	const char *prefix = c->ctx->view_prefix;
+	size_t plen = strlen(prefix), len;
+
+	if (!plen || strncmp(host, prefix, plen) != 0 || (host[plen] != '/' && host[plen] != '\0'))
+		return false;
+	if (host[plen] == '\0')
+		host = "/"; /* the skeleton's own root */
+	else
+		host += plen;
+	len = strlen(host);
+	if (len >= size)
+		return false;
+	memmove(out, host, len + 1);
+	return true;
+}
+
 /* The union path behind a /proc link of the target's (cwd or fd/N).
  * UNION_DIR or UNION_OTHER (a FIFO rendered in the view); 0: not a union
  * object (the kernel's); -errno. */
@@ -111,20 +131,13 @@ static bool removed_from_view(const char *text, size_t len, const struct stat *s
 static int skeleton_union_path(struct call *c, int base_fd, const char *link,
 			       const struct stat *st, char *out, size_t size)
 {
-	const char *prefix = c->ctx->view_prefix;
-	size_t plen = strlen(prefix);
 	ssize_t n = readlinkat(base_fd, link, out, size - 1);
 
 	if (n < 0)
 		return -errno;
 	out[n] = '\0';
-	if (removed_from_view(out, (size_t)n, st) || strncmp(out, prefix, plen) != 0 ||
-	    (out[plen] != '/' && out[plen] != '\0'))
+	if (removed_from_view(out, (size_t)n, st) || !skeleton_path_in_union(c, out, out, size))
 		return 0;
-	if (out[plen] == '\0')
-		snprintf(out, size, "/");
-	else
-		memmove(out, out + plen, (size_t)n - plen + 1);
 	return S_ISDIR(st->st_mode) ? UNION_DIR : UNION_OTHER;
 }
 
@@ -313,7 +326,9 @@ static int injected_file_path(struct call *c, int base, const char *link, char *
 	host[n] = '\0';
 	if (host[0] != '/')
 		return 0;
-	if (vn_layer_path_to_union(c->ctx->u, host, out, size, NULL) == 1)
+	/* without a view: a FIFO of the skeleton, by its union name */
+	if (skeleton_path_in_union(c, host, out, size) ||
+	    vn_layer_path_to_union(c->ctx->u, host, out, size, NULL) == 1)
 		return LINK_LAYER;
 	return snprintf(out, size, "%s", host) < (int)size ? LINK_IN_ROOT : 0;
 }
@@ -522,8 +537,6 @@ static ssize_t path_seen_from_root(const char *root, char *path)
 static ssize_t skeleton_link_in_union(struct call *c, const struct proc_link *pl, char *out,
 				      size_t size)
 {
-	const char *prefix = c->ctx->view_prefix;
-	size_t plen = strlen(prefix);
 	char host[PATH_MAX];
 	ssize_t n;
 
@@ -534,8 +547,8 @@ static ssize_t skeleton_link_in_union(struct call *c, const struct proc_link *pl
 	if (n < 0)
 		return errno == ENOENT ? -EBADF : -errno;
 	host[n] = '\0';
-	if (strncmp(host, prefix, plen) == 0 && (host[plen] == '/' || host[plen] == '\0'))
-		return snprintf(out, size, "%s", host[plen] ? host + plen : "/");
+	if (skeleton_path_in_union(c, host, out, size))
+		return (ssize_t)strlen(out);
 	if (host[0] == '/' && vn_layer_path_to_union(c->ctx->u, host, out, size, NULL) == 1)
 		return (ssize_t)strlen(out);
 	return 0;
@@ -875,9 +888,14 @@ int target_fd_stat(struct call *c, int fd, struct stat *st)
 
 int target_view_open(struct call *c, const struct target_path *tp, int flags)
 {
+	return target_view_open_object(c, tp, flags | O_DIRECTORY);
+}
+
+int target_view_open_object(struct call *c, const struct target_path *tp, int flags)
+{
 	const char *rel = tp->node.path + strspn(tp->node.path, "/");
 	int fd = openat(vn_view_target_root(c->ctx->u), rel[0] ? rel : ".",
-			flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			flags | O_NOFOLLOW | O_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
 }

@@ -81,6 +81,8 @@ bool target_kernel_may_change(struct call *c, const struct stat *st);
 int target_fd_stat(struct call *c, int fd, struct stat *st);
 /* tp's directory of the view (rendered), opened with flags: an fd, or -errno. */
 int target_view_open(struct call *c, const struct target_path *tp, int flags);
+/* The same for an object of any type rendered there (a FIFO). */
+int target_view_open_object(struct call *c, const struct target_path *tp, int flags);
 /* target_fd_union_path by way of a copy of the fd (same open file
  * description), which a union object's caller keeps (*file) with its
  * stat (*st): one pidfd_getfd instead of a stat of the link and then

@@ -36,6 +36,10 @@ REFMERGE=$IT_DIR/refmerge.py
 PY=/usr/bin/python3
 T=$TMPDIR
 MY_UID=$(id -u)
+# the caller's ids as seen inside: root of the user namespace, or on the
+# rung without one (notify-hostroot) the caller's own
+INSIDE_UID=0
+[ "${VENEER_BACKEND:-}" != notify-hostroot ] || INSIDE_UID=$MY_UID
 MY_GID=$(id -g)
 
 # ---------------------------------------------------------------- outcomes
@@ -384,7 +388,8 @@ echo "=== end"
 # Makes a DUMP_TREE output from the host and one from inside veneer
 # comparable.  HOST-VIEW=1 for the native run: files the caller owns
 # show the caller's uid:gid there and 0:0 inside (uid 0 inside is the
-# caller), so the caller's ids become 0:0.
+# caller), so the caller's ids become 0:0 (on notify-hostroot, where the
+# caller is itself inside, they stay).
 #   find: the size of directories becomes "-" (see DUMP_TREE).
 #   ls:   "total N" lines go (block counts: allocation, see DUMP_TREE);
 #         the owner and group columns go (names come from each side's
@@ -396,7 +401,9 @@ echo "=== end"
 normalise_dump() {
 	local host=$1
 	# (no regex intervals like {9}: Debian's default awk is mawk)
-	awk -v host="$host" -v me="$MY_UID:$MY_GID" '
+	local inside=0:0
+	[ "$INSIDE_UID" = 0 ] || inside=$MY_UID:$MY_GID
+	awk -v host="$host" -v me="$MY_UID:$MY_GID" -v inside="$inside" '
 	BEGIN {
 		perm = "^[-dlpcbs]"
 		for (i = 0; i < 9; i++) perm = perm "[-rwxsStT]"
@@ -404,7 +411,7 @@ normalise_dump() {
 	/^=== / { section = $2; print; next }
 	section == "find" {
 		n = split($0, f, "|")
-		if (host == 1 && f[7] == me) f[7] = "0:0"
+		if (host == 1 && f[7] == me) f[7] = inside
 		if (f[2] == "d") f[4] = "-"
 		line = f[1]
 		for (i = 2; i <= n; i++) line = line "|" f[i]

@@ -4,17 +4,19 @@
 # sides are there: a supervisor that opened it on their behalf would
 # freeze); both finish and the data passes, in either start order.
 # Opening the FIFO for writing is not a write to the union (no EROFS).
+# What the readers got is written to the upper.
 source "$(dirname "$0")/lib.sh"
 require_veneer
 require_free_host_path /vtdata
 
 L=$T/L
-mkdir -p "$L/vtdata" "$T/out"
+mkdir -p "$L/vtdata"
 mkfifo "$L/vtdata/pipe"
 lower_before=$(snapshot "$L")
 
 # shellcheck disable=SC2016
-vrun "$T/o" "$T/e" --lower "$L" --lower / --bind "$T/out:/out" -- timeout 30 sh -c '
+vrun "$T/o" "$T/e" --lower "$L" --lower / --upper "$T/U" -- timeout 30 sh -c '
+	mkdir -p /out
 	cat /vtdata/pipe >/out/got1 &
 	sleep 0.3
 	echo "reader first" >/vtdata/pipe
@@ -31,8 +33,8 @@ vrun "$T/o" "$T/e" --lower "$L" --lower / --bind "$T/out:/out" -- timeout 30 sh 
 	echo done
 '
 [ "$VRC" -eq 0 ] || { show_file stdout "$T/o"; show_file stderr "$T/e"; fail "FIFO round trips failed (exit $VRC; 124 = hung)"; }
-assert_eq "reader first" "$(cat "$T/out/got1")" "data through the FIFO (reader opened first)"
-assert_eq "writer first" "$(cat "$T/out/got2")" "data through the FIFO (writer opened first)"
+assert_eq "reader first" "$(cat "$T/U/out/got1")" "data through the FIFO (reader opened first)"
+assert_eq "writer first" "$(cat "$T/U/out/got2")" "data through the FIFO (writer opened first)"
 assert_eq " 10 2000
 done" "$(cat "$T/o")" "ten FIFO round trips of 2000 lines"
 [ -p "$L/vtdata/pipe" ] || fail "the lower's FIFO is gone"
