@@ -30,6 +30,7 @@
 #include "cli.h"
 #include "env.h"
 #include "hostids.h"
+#include "janitor.h"
 #include "network.h"
 #include "probe.h"
 #include "ptrace/assist.h"
@@ -73,6 +74,8 @@ struct sandbox {
 	bool hostroot;
 	struct assist *assist;   /* its tracer of redirected calls */
 	char scratch_upper[PATH_MAX]; /* a throwaway upper made on disk ("": none) */
+	struct janitor janitor;       /* removes it and the skeleton, whatever ends us */
+	int janitor_dirs[JANITOR_MAX];
 };
 
 static const int supervisor_signals[] = {
@@ -598,32 +601,52 @@ static int hostroot_skeleton(struct sandbox *sb, struct vn_error *err)
 	return 0;
 }
 
+/* What this run made on disk for itself alone goes at its end, or when
+ * the supervisor is killed (the janitor): a throwaway upper whole, or a
+ * given upper's skeleton. */
+static int hostroot_janitor(struct sandbox *sb, struct vn_error *err)
+{
+	char parent[PATH_MAX];
+	const char *name;
+	char *slash;
+
+	if (sb->scratch_upper[0]) {
+		snprintf(parent, sizeof(parent), "%s", sb->scratch_upper);
+		slash = strrchr(parent, '/');
+		*slash = '\0';
+		name = sb->scratch_upper + (slash - parent) + 1;
+		sb->janitor_dirs[0] = open(slash == parent ? "/" : parent,
+					   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	} else {
+		snprintf(parent, sizeof(parent), "%s/%s", sb->upper.path, VN_STATE_DIR);
+		name = "view";
+		sb->janitor_dirs[0] = open(parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (sb->janitor_dirs[0] < 0)
+		return vn_fail(err, errno, "open %s", parent);
+	return janitor_start(&sb->janitor, sb->janitor_dirs, &name, 1, err);
+}
+
 static int prepare_hostroot(struct sandbox *sb, struct vn_error *err)
 {
 	sb->caller_uid = getuid();
 	sb->caller_gid = getgid();
 	if (hostroot_upper(sb, err) < 0 || hostroot_layers(sb, err) < 0 ||
-	    recover_upper(sb, err) < 0 || hostroot_skeleton(sb, err) < 0)
+	    recover_upper(sb, err) < 0 || hostroot_skeleton(sb, err) < 0 ||
+	    hostroot_janitor(sb, err) < 0)
 		return -1;
 	return 0;
 }
 
-/* What the supervisor made on disk for this run only. */
+/* What the supervisor made on disk for this run only: the janitor's, or
+ * (when set-up failed before it started) a throwaway upper removed here. */
 static void hostroot_cleanup(struct sandbox *sb)
 {
-	char state[PATH_MAX];
-	int fd;
-
-	if (sb->view[0] && sb->upper.path) {
-		snprintf(state, sizeof(state), "%s/%s", sb->upper.path, VN_STATE_DIR);
-		fd = open(state, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0) {
-			vn_remove_tree(fd, "view");
-			close(fd);
-		}
-	}
-	if (sb->scratch_upper[0]) {
+	if (sb->janitor.pid > 0) {
+		janitor_finish(&sb->janitor);
+	} else if (sb->scratch_upper[0]) {
 		char *slash = strrchr(sb->scratch_upper, '/');
+		int fd;
 
 		*slash = '\0';
 		fd = open(slash == sb->scratch_upper ? "/" : sb->scratch_upper,
@@ -633,6 +656,9 @@ static void hostroot_cleanup(struct sandbox *sb)
 			close(fd);
 		}
 	}
+	for (size_t i = 0; i < JANITOR_MAX; i++)
+		if (sb->janitor_dirs[i] >= 0)
+			close(sb->janitor_dirs[i]);
 }
 
 static int choose_cwd(struct sandbox *sb, struct vn_error *err)
@@ -976,6 +1002,8 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	sb->sock[0] = sb->sock[1] = sb->listener = -1;
 	sb->tracee_proc_fd = -1;
 	sb->host_ids.sock = -1;
+	for (size_t i = 0; i < JANITOR_MAX; i++)
+		sb->janitor_dirs[i] = -1;
 	if (!getcwd(sb->caller_cwd, sizeof(sb->caller_cwd)))
 		sb->caller_cwd[0] = '\0';
 

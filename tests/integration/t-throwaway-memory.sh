@@ -8,6 +8,7 @@
 # nothing is left behind either.
 source "$(dirname "$0")/lib.sh"
 require_veneer
+require_namespaces "upper in memory (a tmpfs of its own mount namespace; t-throwaway-upper covers the rung's on disk)"
 
 tmpd=$T/tmpd
 mkdir -p "$tmpd" "$T/io"
