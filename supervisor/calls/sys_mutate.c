@@ -53,6 +53,27 @@ static int mutation_target(struct call *c, int dirfd, uint64_t path, bool empty_
 	return 0;
 }
 
+/* Without a view, a path the kernel would walk on the host is never
+ * continued (mutation_target); as one side of a two-path call (link,
+ * rename) beside a union side it is still EXDEV, as natively. */
+static bool host_side(struct call *c, int r, const struct target_path *tp)
+{
+	return r == -EPERM && tp->kind == TARGET_PASSTHROUGH && c->ctx->view_prefix[0];
+}
+
+/* Both sides of a two-path call, each 1 (the kernel's) or 0 (the
+ * union's): continue, EXDEV across, or -1 for the union to answer. */
+static int pair_answer(int r_from, bool host_from, int r_to, bool host_to, struct answer *ans)
+{
+	if (r_from && r_to)
+		*ans = host_from || host_to ? answer_error(EPERM) : answer_continue();
+	else if (r_from || r_to)
+		*ans = answer_error(EXDEV);
+	else
+		return -1;
+	return 0;
+}
+
 /* The same, for a call that needs the object to exist. */
 static int existing_target(struct call *c, int dirfd, uint64_t path, bool empty_ok,
 			   int flags, struct target_path *tp)
@@ -217,17 +238,22 @@ static struct answer rename_common(struct call *c, int olddir, uint64_t oldpath,
 {
 	struct target_path from, to;
 	int r_from = mutation_target(c, olddir, oldpath, false, NAME_OP, &from);
+	bool host_from = host_side(c, r_from, &from), host_to;
+	struct answer ans;
 	int r_to;
 
+	if (host_from)
+		r_from = 1;
 	if (r_from < 0)
 		return answer_error(-r_from);
 	r_to = mutation_target(c, newdir, newpath, false, NAME_OP, &to);
+	host_to = host_side(c, r_to, &to);
+	if (host_to)
+		r_to = 1;
 	if (r_to < 0)
 		return answer_error(-r_to);
-	if (r_from && r_to)
-		return answer_continue();
-	if (r_from || r_to)
-		return answer_error(EXDEV);
+	if (pair_answer(r_from, host_from, r_to, host_to, &ans) == 0)
+		return ans;
 	/* in the kernel's order: both parents, then the old name, then what
 	 * the flags and "NAME/" ask */
 	if (from.err < 0)
@@ -338,6 +364,8 @@ static struct answer link_common(struct call *c, int olddir, uint64_t oldpath, i
 {
 	struct target_path from, to;
 	char raw[PATH_MAX];
+	bool host_from = false, host_to;
+	struct answer ans;
 	int r_from = 0, r_to, src_fd;
 
 	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
@@ -349,20 +377,24 @@ static struct answer link_common(struct call *c, int olddir, uint64_t oldpath, i
 	if (src_fd < 0) {
 		r_from = existing_target(c, olddir, oldpath, false,
 					 (flags & AT_SYMLINK_FOLLOW) ? VN_FOLLOW : 0, &from);
+		host_from = host_side(c, r_from, &from);
+		if (host_from)
+			r_from = 1;
 		if (r_from < 0)
 			return answer_error(-r_from);
 	}
 	r_to = mutation_target(c, newdir, newpath, false, NAME_OP, &to);
+	host_to = host_side(c, r_to, &to);
+	if (host_to)
+		r_to = 1;
 	if (r_to < 0)
 		return answer_error(-r_to);
 	if (r_to == 0 && (r_to = new_name_check(&to, false)) < 0)
 		return answer_error(-r_to);
 	if (src_fd >= 0)
-		return r_to ? answer_error(EXDEV) : link_from_fd(c, src_fd, &to.node);
-	if (r_from && r_to)
-		return answer_continue();
-	if (r_from || r_to)
-		return answer_error(EXDEV);
+		return r_to ? answer_error(host_to ? EPERM : EXDEV) : link_from_fd(c, src_fd, &to.node);
+	if (pair_answer(r_from, host_from, r_to, host_to, &ans) == 0)
+		return ans;
 	return answer_result(vn_link(c->ctx->u, &from.node, &to.node));
 }
 

@@ -2,8 +2,9 @@
 /*
  * Calls that name a path inside another argument: AF_UNIX bind (the
  * socket file is made in the upper, bound to the target's socket),
- * connect (the socket file rendered in the view, the kernel connects)
- * and inotify_add_watch (watch the real object of the union).
+ * connect (the socket file rendered in the view, the kernel connects;
+ * without a view the supervisor connects the target's socket) and
+ * inotify_add_watch (watch the real object of the union).
  *
  * Host sockets.  A pathname socket the sandbox did not bind itself is a
  * host service's (systemd --user, D-Bus, docker, ssh-agent, X11), and
@@ -130,6 +131,33 @@ static struct answer connect_passthrough(struct call *c, const struct target_pat
 	return answer_continue();
 }
 
+/* Without a view there is no path the kernel could connect to for the
+ * target: the supervisor connects the target's own socket (the same open
+ * file, taken with pidfd_getfd) through /proc/self/fd/N of the socket
+ * file, which also keeps any sun_path length in range.  The peer's
+ * SO_PEERCRED then names the supervisor's pid (its uid is the caller's,
+ * as the target's is). */
+static struct answer connect_for_target(struct call *c, const struct target_path *tp)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int file = vn_open_node(c->ctx->u, &tp->node, O_PATH | O_NOFOLLOW);
+	int sock, r = 0;
+
+	if (file < 0)
+		return answer_error(-file);
+	sock = target_getfd(c, (int)c->args[0]);
+	if (sock < 0) {
+		close(file);
+		return answer_error(sock == -EBADF ? EBADF : -sock);
+	}
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "/proc/self/fd/%d", file);
+	if (connect(sock, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		r = -errno;
+	close(sock);
+	close(file);
+	return r < 0 ? answer_error(-r) : answer_value(0);
+}
+
 /* The kernel's order (unix_find_bsd): the lookup, write permission on the
  * file, then a socket or ECONNREFUSED. */
 static struct answer connect_in_union(struct call *c, const struct target_path *tp)
@@ -145,6 +173,8 @@ static struct answer connect_in_union(struct call *c, const struct target_path *
 		return answer_error(ECONNREFUSED);
 	if (!socket_allowed(c, &tp->node))
 		return refuse(c, tp->node.path);
+	if (c->ctx->view_prefix[0])
+		return connect_for_target(c, tp);
 	r = vn_render_special(c->ctx->u, &tp->node);
 	if (r < 0)
 		return answer_error(-r);

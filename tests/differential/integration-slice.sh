@@ -14,6 +14,7 @@
 root_owned_slice() {
 	local fixtures=${VENEER_ROOT_FIXTURES:-} status
 	require_veneer
+	unless_hostroot "root inside over a root-owned lower (presented ownership)"
 	require_free_host_path /vtdata
 	require_cmd git make gcc setfattr getfattr dpkg-deb tar gzip setpriv
 	if [ -z "$fixtures" ]; then

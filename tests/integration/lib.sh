@@ -137,11 +137,15 @@ veneer_binary() {
 	printf '%s\n' "${VENEER_REAL:-$VENEER}"
 }
 
-# require_namespaces WHAT: skip on the rung without namespaces, which
-# cannot give WHAT by design (docs/design.md, "notify-hostroot", lists it)
-require_namespaces() {
-	[ "${VENEER_BACKEND:-}" != notify-hostroot ] ||
-		skip "notify-hostroot has no namespaces, so no $1 (docs/design.md, \"notify-hostroot\")"
+# on_hostroot: whether the rung under test is the one without namespaces
+on_hostroot() {
+	[ "${VENEER_BACKEND:-}" = notify-hostroot ]
+}
+
+# unless_hostroot WHAT: skip on the rung without namespaces, which does
+# not give WHAT (docs/design.md, "notify-hostroot", lists what it lacks)
+unless_hostroot() {
+	! on_hostroot || skip "notify-hostroot gives no $1 (docs/design.md, \"notify-hostroot\")"
 }
 
 # require_prog NAME: the helper program $PROGS/NAME (built by meson)

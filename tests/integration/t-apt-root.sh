@@ -18,6 +18,7 @@
 #      carries the owners from inside.
 source "$(dirname "$0")/lib.sh"
 require_veneer
+unless_hostroot "root inside (apt and dpkg over a root-owned base need presented ownership)"
 
 fx=${VENEER_ROOT_FIXTURES:-}
 [ -n "$fx" ] ||

@@ -196,19 +196,22 @@ vrun_ok "$T/res/o" "$T/res/e" --lower "$W/l1" --lower "$W/l2" --lower / --upper 
 vrun_ok "$T/res/o" "$T/res/e" "${many[@]:4}" --lower / -- true
 
 # canonical --bind destinations mount where they name: /a//b/ at /a/b
-# (a is a directory of the union), /bin/../x at /x
-echo bound >"$T/bsrc/f"
-mkdir -p "$T/blower/a"
-vrun_ok "$T/res/o" "$T/res/e" --lower "$T/blower" --lower / --bind "$T/bsrc:/a//b/" -- \
-	sh -c 'cat /a/b/f; awk '\''$5 == "/a/b" { print "mounted at " $5 }'\'' /proc/self/mountinfo'
-assert_eq "bound
-mounted at /a/b" "$(cat "$T/res/o")" "--bind SRC:/a//b/ mounts at /a/b"
-if [ -e /x ] || [ -L /x ]; then
-	note "/x exists on the host: --bind SRC:/bin/../x not tested"
-else
-	vrun_ok "$T/res/o" "$T/res/e" --bind "$T/bsrc:/bin/../x" -- \
-		sh -c 'cat /x/f; awk '\''$5 == "/x" { print "mounted at " $5 }'\'' /proc/self/mountinfo'
+# (a is a directory of the union), /bin/../x at /x; notify-hostroot
+# refuses every --bind (t-hostroot)
+if ! on_hostroot; then
+	echo bound >"$T/bsrc/f"
+	mkdir -p "$T/blower/a"
+	vrun_ok "$T/res/o" "$T/res/e" --lower "$T/blower" --lower / --bind "$T/bsrc:/a//b/" -- \
+		sh -c 'cat /a/b/f; awk '\''$5 == "/a/b" { print "mounted at " $5 }'\'' /proc/self/mountinfo'
 	assert_eq "bound
+mounted at /a/b" "$(cat "$T/res/o")" "--bind SRC:/a//b/ mounts at /a/b"
+	if [ -e /x ] || [ -L /x ]; then
+		note "/x exists on the host: --bind SRC:/bin/../x not tested"
+	else
+		vrun_ok "$T/res/o" "$T/res/e" --bind "$T/bsrc:/bin/../x" -- \
+			sh -c 'cat /x/f; awk '\''$5 == "/x" { print "mounted at " $5 }'\'' /proc/self/mountinfo'
+		assert_eq "bound
 mounted at /x" "$(cat "$T/res/o")" "--bind SRC:/bin/../x mounts at /x"
+	fi
 fi
 echo "bad input: refused cleanly"

@@ -18,6 +18,7 @@
 # it-timeout: 900
 source "$(dirname "$0")/lib.sh"
 require_veneer
+unless_hostroot "root inside (debootstrap chroots and makes device nodes)"
 require_cmd debootstrap
 
 fx=${VENEER_ROOT_FIXTURES:-}

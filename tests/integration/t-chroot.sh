@@ -33,6 +33,7 @@
 # host's tree and the lowers are unchanged.
 source "$(dirname "$0")/lib.sh"
 require_veneer
+unless_hostroot "root inside (chroot needs CAP_SYS_CHROOT of a user namespace)"
 require_prog vt-chroot-escape
 require_cmd busybox setpriv ldd
 

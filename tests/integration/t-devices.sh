@@ -11,6 +11,7 @@
 # lower (the host's /) is unchanged.
 source "$(dirname "$0")/lib.sh"
 require_veneer
+unless_hostroot "presented ownership (--ids presented), which mknod of devices needs"
 [ "$MY_UID" != 0 ] || skip "presented ownership is for unprivileged users (root maps every id)"
 require_cmd setpriv python3 tar od
 require_prog vt-probe

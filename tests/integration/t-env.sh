@@ -11,6 +11,7 @@
 # --hostname or the policy's inside, a name set inside stays inside.
 source "$(dirname "$0")/lib.sh"
 require_veneer
+unless_hostroot "root's environment or a UTS namespace inside (t-hostroot checks the caller's environment there)"
 
 ROOT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 

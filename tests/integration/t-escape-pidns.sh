@@ -7,6 +7,7 @@
 # (which is still alive afterwards).
 source "$(dirname "$0")/lib.sh"
 require_veneer
+unless_hostroot "pid namespace: the host's processes are seen there"
 mkdir -p "$T/io"
 
 sleep 300 &

@@ -52,7 +52,7 @@ chmod 755 "$L/vtld/bin/s"
 before=$(snapshot "$L")
 
 script_execfn=/vtld/bin/s
-[ "${VENEER_BACKEND:-}" != notify-hostroot ] || script_execfn=/vtld/bin/p
+! on_hostroot || script_execfn=/vtld/bin/p
 vrun_ok "$T/o" "$T/e" --lower "$L" --lower / -- bash -c '
 	/vtld/bin/p a b
 	(cd /vtld/bin && ./p c)

@@ -8,6 +8,7 @@
 # About 20 seconds (VENEER_FUZZ_SECONDS).
 source "$(dirname "$0")/lib.sh"
 require_veneer
+unless_hostroot "presented ownership (--ids presented)"
 require_free_host_path /vtdata
 require_cmd unshare chroot mount timeout "$PY"
 unshare -rm true 2>/dev/null ||

@@ -5,7 +5,9 @@
 # it (the copy goes to the upper), remove one (a whiteout), make and
 # enter a new directory (pwd, /bin/pwd, getcwd of python, the
 # /proc/self/cwd link all say its union path), run a "#!" script and an
-# interpreter that live only in the upper, and a venv made inside.
+# interpreter that live only in the upper, and a venv made inside.  The
+# environment is the caller's own login one (HOME, USER, LOGNAME from
+# its passwd entry, a user's PATH), as the target runs as the caller.
 # Writes the kernel would walk itself for the target are refused by
 # Landlock: through the host's /proc (a passthrough) into the lower's
 # real path, and an exec'd program writing to the lower's real path
@@ -53,6 +55,12 @@ bin f keep new s.sh t.sh venv " "$(cat "$T/out")" "what the tools saw"
 assert_eq "lower
 changed" "$(cat "$U/data/f")" "the copy in the upper"
 [ -e "$U/data/.wh.g" ] || [ -c "$U/data/g" ] || fail "no whiteout of /data/g in the upper"
+
+hostroot -- env >"$T/env" 2>"$T/err" || fail "env: $(cat "$T/err")"
+assert_eq "HOME=$(getent passwd "$MY_UID" | cut -d: -f6)
+LOGNAME=$(id -un)
+PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games
+USER=$(id -un)" "$(grep -E '^(HOME|LOGNAME|PATH|USER)=' "$T/env" | sort)" "the caller's login environment"
 
 # writes the kernel walks for the target: Landlock refuses them
 cat >"$T/write.py" <<PYEOF

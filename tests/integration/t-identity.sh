@@ -16,7 +16,7 @@ require_layer_formats
 
 build_rich_stack "$T/s" ovl oci ovl
 layers=(--lower "$T/s/l1" --lower "$T/s/l2" --lower "$T/s/l3" --lower /)
-mkdir -p "$T/out"
+mkdir -p "$T/U"
 before=$(snapshot "$T/s")
 
 cat >"$T/ident.py" <<'PY'
@@ -69,8 +69,9 @@ print("checked", len(ids), "problems", len(problems))
 PY
 
 # shellcheck disable=SC2016
-vrun_ok "$T/run.out" "$T/run.err" "${layers[@]}" --bind "$T/out:/out" -- sh -c '
+vrun_ok "$T/run.out" "$T/run.err" "${layers[@]}" --upper "$T/U" -- sh -c '
 	set -e
+	mkdir /out
 	python3 "$1" /vtdata /out/py1
 	find /vtdata -exec stat -c "%d %i %n" {} + | sort -k3 >/out/stat
 	find /vtdata -type d | while read -r d; do
@@ -92,23 +93,23 @@ if grep -q PROBLEM "$T/run.out"; then
 	fail "identity problems inside veneer (see PROBLEM lines above)"
 fi
 assert_match '^checked [0-9]+ problems 0$' "$(tail -n 1 "$T/run.out")" "python identity check"
-assert_files_eq "$T/out/py1" "$T/out/py2" "inode numbers changed between two walks"
-assert_files_eq "$T/out/py1" "$T/out/stat" "stat(1) (statx) disagrees with lstat/fstat"
-cut -d' ' -f2- "$T/out/py1" | grep -v ' /vtdata$' | sort -k2 >"$T/py-ino"
-assert_files_eq "$T/py-ino" "$T/out/lsi" "ls -i (d_ino) disagrees with st_ino"
-assert_files_eq "$T/out/nlink-counted" "$T/out/nlink" "directory st_nlink != 2 + subdirectories"
-assert_files_eq "$T/out/find-noleaf" "$T/out/find" "find with its leaf optimisation misses objects"
+assert_files_eq "$T/U/out/py1" "$T/U/out/py2" "inode numbers changed between two walks"
+assert_files_eq "$T/U/out/py1" "$T/U/out/stat" "stat(1) (statx) disagrees with lstat/fstat"
+cut -d' ' -f2- "$T/U/out/py1" | grep -v ' /vtdata$' | sort -k2 >"$T/py-ino"
+assert_files_eq "$T/py-ino" "$T/U/out/lsi" "ls -i (d_ino) disagrees with st_ino"
+assert_files_eq "$T/U/out/nlink-counted" "$T/U/out/nlink" "directory st_nlink != 2 + subdirectories"
+assert_files_eq "$T/U/out/find-noleaf" "$T/U/out/find" "find with its leaf optimisation misses objects"
 "$PY" "$REFMERGE" "$T/ref" "$T/s/l1" "$T/s/l2" "$T/s/l3"
 (cd "$T/ref" && find vtdata | sed 's|^|/|' | sort) >"$T/ref.find"
-assert_files_eq "$T/ref.find" "$T/out/find" "find inside veneer vs the reference merge"
+assert_files_eq "$T/ref.find" "$T/U/out/find" "find inside veneer vs the reference merge"
 
 # hard links share an inode, everything else is distinct
-ino() { grep -F " $1" "$T/out/py1" | awk -v p="$1" '$3 == p { print $1 ":" $2 }'; }
+ino() { grep -F " $1" "$T/U/out/py1" | awk -v p="$1" '$3 == p { print $1 ":" $2 }'; }
 a=$(ino /vtdata/hl/a)
 assert_eq "$a" "$(ino /vtdata/hl/b)" "hl/a and hl/b are one inode"
 assert_eq "$a" "$(ino /vtdata/hl/sub/c)" "hl/a and hl/sub/c are one inode"
 assert_eq "$(ino /vtdata/hl2/a)" "$(ino /vtdata/hl2/c)" "hl2/a and hl2/c are one inode"
-dups=$(grep -v -e ' /vtdata/hl/' -e ' /vtdata/hl2/' "$T/out/py1" |
+dups=$(grep -v -e ' /vtdata/hl/' -e ' /vtdata/hl2/' "$T/U/out/py1" |
 	awk '{ print $1 ":" $2 }' | sort | uniq -d | head -n 3)
 assert_eq "" "$dups" "two different objects share st_dev:st_ino"
 

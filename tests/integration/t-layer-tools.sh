@@ -13,6 +13,7 @@
 #     "veneer: ..." on stderr, nothing on stdout.
 source "$(dirname "$0")/lib.sh"
 require_veneer
+unless_hostroot "presented ownership (--ids presented), which its uppers are made with"
 require_free_host_path /vtdata
 require_cmd tar sha256sum
 

@@ -7,6 +7,7 @@
 # refused with one line naming the package, exit 125, nothing run.
 source "$(dirname "$0")/lib.sh"
 require_veneer
+unless_hostroot "network namespace"
 require_cmd python3
 
 # Refused before anything runs where pasta is missing: a PATH without it

@@ -8,6 +8,7 @@
 # children, and permission checks follow the presented identity.
 source "$(dirname "$0")/lib.sh"
 require_veneer
+unless_hostroot "presented ownership (--ids presented)"
 [ "$MY_UID" != 0 ] || skip "presented ownership is for unprivileged users (root maps every id)"
 require_cmd su setpriv python3 tar getfattr
 

@@ -8,6 +8,7 @@
 # the view's skeleton or onto the host.
 source "$(dirname "$0")/lib.sh"
 require_veneer
+unless_hostroot "--bind (a mount)"
 require_cmd python3
 
 mkdir -p "$T/L/etc" "$T/L/d"

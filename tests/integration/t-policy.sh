@@ -4,6 +4,7 @@
 # one line naming the file and the line, before anything runs.
 source "$(dirname "$0")/lib.sh"
 require_veneer
+unless_hostroot "network, capability or /sys policies (namespaces)"
 
 # CapEff, the interfaces the sandbox sees, and what /sys holds
 probe='grep CapEff /proc/self/status | tr -d "\t"

@@ -5,7 +5,7 @@
 #   /usr/bin, find /usr/share/doc (whole and | head), cat
 #   /etc/os-release, grep -r, tar of a directory, python3 importing and
 #   using twenty-odd stdlib modules, and gcc compiling a C program into
-#   a --bind directory, which then runs inside and outside.
+#   the upper, which then runs inside and, from the upper, outside.
 source "$(dirname "$0")/lib.sh"
 require_veneer
 require_cmd gcc
@@ -83,8 +83,7 @@ want_hash=$(printf veneer | sha256sum | cut -c1-12)
 assert_eq "24 modules [1, 2, 3] $want_hash 1000 from a child 42 True True" \
 	"$(cat "$T/o")" "python3 with the standard library"
 
-mkdir -p "$T/out"
-cat >"$T/out/hello.c" <<'C'
+cat >"$T/hello.c" <<'C'
 #include <stdio.h>
 #include <string.h>
 int main(int argc, char **argv)
@@ -93,13 +92,15 @@ int main(int argc, char **argv)
 	return 0;
 }
 C
-# gcc's temporary files go to TMPDIR; /tmp is in the read-only union
-vrun_ok "$T/o" "$T/e" --bind "$T/out:/out" -- sh -c \
-	'cd /out && TMPDIR=/out gcc -O2 -Wall -o hello hello.c && ./hello x y'
+# the source goes in as an argument; gcc's temporary files go to TMPDIR
+# shellcheck disable=SC2016
+vrun_ok "$T/o" "$T/e" --upper "$T/U" -- sh -c \
+	'mkdir /out && cd /out && printf "%s\n" "$1" >hello.c &&
+	TMPDIR=/out gcc -O2 -Wall -o hello hello.c && ./hello x y' sh "$(cat "$T/hello.c")"
 assert_eq "hello from gcc, 3 args, 7" "$(cat "$T/o")" "gcc output run inside"
-[ -x "$T/out/hello" ] || fail "the compiled program is not in the bind directory"
-assert_eq "hello from gcc, 1 args, $(printf %s "$T/out/hello" | wc -c)" \
-	"$("$T/out/hello")" "gcc output run on the host"
-leftover=$(find "$T/out" -mindepth 1 ! -name hello.c ! -name hello)
+[ -x "$T/U/out/hello" ] || fail "the compiled program is not in the upper"
+assert_eq "hello from gcc, 1 args, $(printf %s "$T/U/out/hello" | wc -c)" \
+	"$("$T/U/out/hello")" "gcc output run on the host"
+leftover=$(find "$T/U/out" -mindepth 1 ! -name hello.c ! -name hello)
 assert_eq "" "$leftover" "gcc left temporary files behind"
 echo "real programs: all as on the host"

@@ -4,6 +4,7 @@
 # target exits even if an orphan still runs (the sandbox is torn down).
 source "$(dirname "$0")/lib.sh"
 require_veneer
+unless_hostroot "pid namespace (orphans go to the sandbox's init as a subreaper, not to a pid 1)"
 
 # shellcheck disable=SC2016
 vrun_ok "$T/o" "$T/e" -- sh -c '

@@ -8,6 +8,7 @@
 # the caller's when the union has it, else /, or --chdir's.
 source "$(dirname "$0")/lib.sh"
 require_veneer
+unless_hostroot "sandbox's own /dev, /dev/shm, /sys or pid 1 (mount and pid namespaces)"
 
 # shellcheck disable=SC2016
 vrun_ok "$T/o" "$T/e" -- sh -c '

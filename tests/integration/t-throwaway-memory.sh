@@ -8,7 +8,7 @@
 # nothing is left behind either.
 source "$(dirname "$0")/lib.sh"
 require_veneer
-require_namespaces "upper in memory (a tmpfs of its own mount namespace; t-throwaway-upper covers the rung's on disk)"
+unless_hostroot "upper in memory: that is a tmpfs of a mount namespace (t-throwaway-upper covers its upper on disk)"
 
 tmpd=$T/tmpd
 mkdir -p "$tmpd" "$T/io"

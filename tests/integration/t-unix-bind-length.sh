@@ -4,7 +4,10 @@
 # absolute, then connect and a datagram sent to it; a longer address is
 # the kernel's EINVAL.  The same script runs natively in a scratch
 # directory and inside veneer in a lower directory; the results must be
-# the same (veneer binds in the upper, by the directory's fd).
+# the same (veneer binds in the upper, by the directory's fd).  On
+# notify-hostroot a datagram sendto with an address is the kernel's, on
+# the host's paths (not trapped: docs/design.md), so that column is left
+# out there.
 source "$(dirname "$0")/lib.sh"
 require_veneer
 require_cmd python3
@@ -74,9 +77,14 @@ PY
 (cd "$T" && python3 "$T/bind.py" "$T/native") >"$T/native.out"
 vrun_ok "$T/o" "$T/e" --upper "$T/U" --lower "$L" --lower / -- python3 "$T/bind.py" /vtdata /vtdata
 grep -v '^absolute' "$T/o" >"$T/inside.out" || true
+sendto=" sendto ok"
+if on_hostroot; then
+	sed -i 's/ sendto [A-Z]*$//; s/ sendto ok$//' "$T/native.out" "$T/inside.out" "$T/o"
+	sendto=""
+fi
 assert_files_eq "$T/native.out" "$T/inside.out" "bind, connect and sendto at every sun_path length"
-assert_eq "absolute 107 bind ok connect ok dgram ok sendto ok
-absolute 108 bind ok connect ok dgram ok sendto ok" "$(grep '^absolute' "$T/o")" \
+assert_eq "absolute 107 bind ok connect ok dgram ok$sendto
+absolute 108 bind ok connect ok dgram ok$sendto" "$(grep '^absolute' "$T/o")" \
 	"absolute paths of 107 and 108 bytes"
 assert_match "name 107 bind ok connect ok" "$(cat "$T/o")" "a 107-byte name"
 [ -S "$T/U/vtdata/$(printf 's%.0s' $(seq 107))" ] || fail "the 107-byte socket is not in the upper"

@@ -21,6 +21,7 @@
 #      users.sh recorded), and the lowers are unchanged.
 source "$(dirname "$0")/lib.sh"
 require_veneer
+unless_hostroot "presented ownership (--ids presented)"
 
 fx=${VENEER_ROOT_FIXTURES:-}
 [ -n "$fx" ] ||

@@ -21,7 +21,7 @@ touch -d '2001-02-03 04:05:06' "$L/vtdata/file" "$L/vtdata/dir"
 lower_before=$(snapshot "$L")
 
 cat >"$T/w.py" <<'PY'
-import ctypes, errno, os, stat
+import ctypes, errno, os, stat, sys
 
 libc = ctypes.CDLL(None, use_errno=True)
 AT_FDCWD = -100
@@ -132,16 +132,20 @@ attempt("setxattr-trusted", lambda: os.setxattr("file", "trusted.x", b"1"))
 attempt("setxattr-format", lambda: os.setxattr("file", "user.overlay.opaque", b"y"))
 attempt("listing", lambda: sorted(os.listdir(".")))
 
-with open("/out/written", "w") as f:
-    f.write("through the bind\n")
-with open("/dev/shm/veneer-w-test", "w") as f:
-    f.write("x")
-os.unlink("/dev/shm/veneer-w-test")
-attempt("rename-across-bind", lambda: os.rename("/out/written", "/vtdata/from-bind"))
+# a bind and a /dev/shm of the sandbox's own: not on notify-hostroot
+if sys.argv[1:] == ["bind"]:
+    with open("/out/written", "w") as f:
+        f.write("through the bind\n")
+    with open("/dev/shm/veneer-w-test", "w") as f:
+        f.write("x")
+    os.unlink("/dev/shm/veneer-w-test")
+    attempt("rename-across-bind", lambda: os.rename("/out/written", "/vtdata/from-bind"))
 PY
 
-vrun_ok "$T/o" "$T/e" --upper "$U" --lower "$L" --lower / --bind "$T/out:/out" -- \
-	/usr/bin/python3 "$T/w.py"
+bind=(--bind "$T/out:/out")
+! on_hostroot || bind=()
+vrun_ok "$T/o" "$T/e" --upper "$U" --lower "$L" --lower / "${bind[@]}" -- \
+	/usr/bin/python3 "$T/w.py" ${bind[0]:+bind}
 cat >"$T/want" <<'EOF2'
 fchmod-fstat 0o600
 futimens-fstat 1000000000
@@ -200,10 +204,12 @@ truncate-dir EISDIR
 setxattr-trusted EPERM
 setxattr-format EPERM
 listing ['created', 'dir', 'emptydir', 'fifo', 'file', 'moved', 'other', 'other-link', 'regnode', 'sl', 'tmp2']
-rename-across-bind EXDEV
 EOF2
+if [ ${#bind[@]} -gt 0 ]; then
+	echo "rename-across-bind EXDEV" >>"$T/want"
+	assert_eq "through the bind" "$(cat "$T/out/written")" "a --bind directory is writable"
+fi
 assert_files_eq "$T/want" "$T/o" "results of the write calls"
-assert_eq "through the bind" "$(cat "$T/out/written")" "a --bind directory is writable"
 
 # the upper, in the OCI format: whiteouts for what went, an opaque marker
 # in the directory made over one
