@@ -3,26 +3,26 @@
 # four threads loop over open/stat/readdir of union objects, and in a
 # second run one more thread sits in an open of a lower FIFO that no one
 # writes.  veneer must notice and exit with 137 within one second of the
-# kill (the helper writes the kill's time to a bind directory first).
+# kill (the helper writes the kill's time into the upper first).
 source "$(dirname "$0")/lib.sh"
 require_veneer
 require_prog vt-killinflight
 require_free_host_path /vtdata
 
 L=$T/L
-mkdir -p "$L/vtdata" "$T/out"
+mkdir -p "$L/vtdata"
 put "$L/vtdata/file" "a file"
 mkfifo "$L/vtdata/pipe"
 
 for fifo in "" /vtdata/pipe; do
-	rm -f "$T/out/stamp"
-	vrun "$T/o" "$T/e" --lower "$L" --lower / --bind "$T/out:/out" -- \
-		"$PROGS/vt-killinflight" 400 /out/stamp /vtdata/file $fifo
+	rm -rf "$T/U"
+	vrun "$T/o" "$T/e" --lower "$L" --lower / --upper "$T/U" -- \
+		"$PROGS/vt-killinflight" 400 /vtdata/stamp /vtdata/file $fifo
 	end=$(date +%s.%N)
 	what="killed with calls in flight${fifo:+ and an open of a FIFO blocked}"
-	[ -s "$T/out/stamp" ] || { show_file stderr "$T/e"; fail "$what: the helper did not get to the kill"; }
+	[ -s "$T/U/vtdata/stamp" ] || { show_file stderr "$T/e"; fail "$what: the helper did not get to the kill"; }
 	assert_eq 137 "$VRC" "$what: exit status"
-	delay=$(awk -v a="$(cat "$T/out/stamp")" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
+	delay=$(awk -v a="$(cat "$T/U/vtdata/stamp")" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
 	note "$what: veneer exited ${delay}s after the kill"
 	awk -v d="$delay" 'BEGIN { exit !(d < 1.0) }' ||
 		fail "$what: veneer took ${delay}s (> 1 s) to exit after the target died"

@@ -23,12 +23,12 @@ wait_for_file() {
 
 term_test() {
 	local want=$1 what=$2 script=$3 start end rc
-	mkdir -p "$T/io"
-	rm -f "$T/io/ready"
+	rm -f "$T/e"
 	start=$(date +%s)
-	"$VENEER" run --bind "$T/io:/io" -- sh -c "$script" >"$T/o" 2>"$T/e" </dev/null &
+	# the target says "ready" on stderr
+	"$VENEER" run -- sh -c "$script" >"$T/o" 2>"$T/e" </dev/null &
 	local vpid=$!
-	wait_for_file "$T/io/ready" || { kill -KILL $vpid; fail "$what: the target never got ready"; }
+	wait_for_file "$T/e" || { kill -KILL $vpid; fail "$what: the target never got ready"; }
 	kill -TERM "$vpid"
 	set +e
 	wait "$vpid"
@@ -40,11 +40,11 @@ term_test() {
 }
 
 term_test 143 "SIGTERM to veneer, target does not trap it" \
-	'echo ready >/io/ready; sleep 60; echo not-reached'
+	'echo ready >&2; sleep 60; echo not-reached'
 assert_eq "" "$(cat "$T/o")" "the target went on after SIGTERM"
 
 term_test 5 "SIGTERM to veneer, target traps it" \
-	'trap "echo trapped TERM; exit 5" TERM; echo ready >/io/ready; sleep 60 & wait $!'
+	'trap "echo trapped TERM; exit 5" TERM; echo ready >&2; sleep 60 & wait $!'
 assert_eq "trapped TERM" "$(cat "$T/o")" "the target's TERM trap"
 
 # Ctrl-C through a pseudo-terminal: python3's pty module runs veneer as
