@@ -42,9 +42,11 @@ static int mutation_target(struct call *c, int dirfd, uint64_t path, bool empty_
 		return target_kernel_may_change(c, &tp->fd_st) ? 1 : -EPERM;
 	if (tp->kind == TARGET_PASSTHROUGH) {
 		/* without a view the kernel would walk the host from here, and
-		 * the string can be raced: nothing is changed by path there */
+		 * the string can be raced: nothing is changed by path there; in
+		 * a directory removed from the union nothing can be made, as in
+		 * a removed directory of the kernel's */
 		if (c->ctx->view_prefix[0])
-			return -EPERM;
+			return tp->raw[0] != '/' && target_start_removed(c, dirfd) ? -ENOENT : -EPERM;
 		r = target_render(c, tp, flags);
 		return r < 0 && r != -ENOENT ? r : 1;
 	}

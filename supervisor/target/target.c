@@ -678,14 +678,24 @@ static bool deleted_dir_parent(struct call *c, int fd, char *out, size_t size)
 	if (path[0] != '/' || !removed_from_view(path, len, &st))
 		return false;
 	path[len - strlen(DELETED_SUFFIX)] = '\0';
-	slash = strrchr(path, '/');
-	if (!slash)
+	/* without a view, the skeleton's directory at its real path */
+	if (c->ctx->view_prefix[0] && !skeleton_path_in_union(c, path, path, sizeof(path)))
 		return false;
+	slash = strrchr(path, '/');
+	if (!slash || slash[1] == '\0')
+		return false; /* the root is never removed */
 	if (slash == path)
 		slash[1] = '\0';
 	else
 		*slash = '\0';
 	return snprintf(out, size, "%s", path) < (int)size;
+}
+
+bool target_start_removed(struct call *c, int dirfd)
+{
+	char parent[PATH_MAX];
+
+	return deleted_dir_parent(c, dirfd, parent, sizeof(parent));
 }
 
 /* The name, as a union path, of a directory in a passthrough mount

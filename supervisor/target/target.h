@@ -81,6 +81,9 @@ bool target_kernel_may_change(struct call *c, const struct stat *st);
 int target_fd_stat(struct call *c, int fd, struct stat *st);
 /* tp's directory of the view (rendered), opened with flags: an fd, or -errno. */
 int target_view_open(struct call *c, const struct target_path *tp, int flags);
+/* Whether the directory fd (or the cwd, AT_FDCWD) was removed from the
+ * union while the target held it. */
+bool target_start_removed(struct call *c, int dirfd);
 /* The same for an object of any type rendered there (a FIFO). */
 int target_view_open_object(struct call *c, const struct target_path *tp, int flags);
 /* target_fd_union_path by way of a copy of the fd (same open file
