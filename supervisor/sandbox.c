@@ -726,11 +726,17 @@ static void find_command(struct sandbox *sb)
  * ms more CPU per start). */
 static int build_filter(struct sandbox *sb, struct vn_error *err)
 {
-	int trapped[512], traced[16];
+	int trapped[512], traced[16], opens[4], flags_args[4];
+	struct tracee_split split[4];
 	size_t n = calls_trapped(trapped, sizeof(trapped) / sizeof(trapped[0]),
 				 sb->opt->ids == IDS_PRESENTED, sb->hostroot);
 	size_t ntraced = sb->hostroot ? calls_redirected(traced, sizeof(traced) / sizeof(traced[0])) : 0;
-	int r = tracee_build_filter(trapped, n, traced, ntraced, &sb->filter);
+	size_t nsplit = sb->hostroot ? calls_split_on_opath(opens, flags_args, 4) : 0;
+	int r;
+
+	for (size_t i = 0; i < nsplit; i++)
+		split[i] = (struct tracee_split){ .nr = opens[i], .arg = flags_args[i], .mask = O_PATH };
+	r = tracee_build_filter(trapped, n, traced, ntraced, split, nsplit, &sb->filter);
 
 	if (r < 0)
 		return vn_fail(err, -r, "build the seccomp filter");

@@ -130,8 +130,23 @@ static int deny_without_view(scmp_filter_ctx ctx)
 	return r;
 }
 
+static int add_split(scmp_filter_ctx ctx, const struct tracee_split *sp)
+{
+	struct scmp_arg_cmp clear = { .arg = (unsigned)sp->arg, .op = SCMP_CMP_MASKED_EQ,
+				      .datum_a = sp->mask, .datum_b = 0 };
+	struct scmp_arg_cmp set = clear;
+	int r;
+
+	set.datum_b = sp->mask;
+	r = seccomp_rule_add_array(ctx, SCMP_ACT_NOTIFY, sp->nr, 1, &clear);
+	if (r == 0)
+		r = seccomp_rule_add_array(ctx, SCMP_ACT_TRACE(0), sp->nr, 1, &set);
+	return r;
+}
+
 static scmp_filter_ctx build_main_filter(const int *trapped, size_t ntrapped, const int *traced,
-					size_t ntraced)
+					size_t ntraced, const struct tracee_split *split,
+					size_t nsplit)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r = 0;
@@ -145,6 +160,8 @@ static scmp_filter_ctx build_main_filter(const int *trapped, size_t ntrapped, co
 	 * to the supervisor's tracer, which points them at one */
 	for (size_t i = 0; r == 0 && i < ntraced; i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), traced[i], 0);
+	for (size_t i = 0; r == 0 && i < nsplit; i++)
+		r = add_split(ctx, &split[i]);
 	if (r == 0 && ntraced)
 		r = deny_without_view(ctx);
 	for (size_t i = 0; r == 0 && i < sizeof(denials) / sizeof(denials[0]); i++)
@@ -201,9 +218,9 @@ static int export_program(scmp_filter_ctx ctx, struct tracee_filter *out)
  * and only loads it (libseccomp's work is done once, outside the
  * sandbox's critical path of mounts). */
 int tracee_build_filter(const int *trapped, size_t ntrapped, const int *traced, size_t ntraced,
-			struct tracee_filter *out)
+			const struct tracee_split *split, size_t nsplit, struct tracee_filter *out)
 {
-	scmp_filter_ctx ctx = build_main_filter(trapped, ntrapped, traced, ntraced);
+	scmp_filter_ctx ctx = build_main_filter(trapped, ntrapped, traced, ntraced, split, nsplit);
 	int r;
 
 	out->insns = NULL;

@@ -78,10 +78,19 @@ int tracee_scope_abstract_sockets(void);
 /* uts.c: the sandbox's own host name */
 int tracee_set_hostname(const struct tracee_config *cfg);
 
-/* filter.c: built in the supervisor (trapped: the syscalls it answers),
- * installed by init */
+/* A syscall notified, except when its flags argument `arg` has all of
+ * `mask` set: then traced (notify-hostroot sends O_PATH opens to the
+ * tracer, which lets the kernel open the real object). */
+struct tracee_split {
+	int nr;
+	int arg;
+	unsigned long mask;
+};
+
+/* filter.c: built in the supervisor (trapped: the syscalls it answers;
+ * traced: those its tracer runs, notify-hostroot only), installed by init */
 int tracee_build_filter(const int *trapped, size_t ntrapped, const int *traced, size_t ntraced,
-			struct tracee_filter *out);
+			const struct tracee_split *split, size_t nsplit, struct tracee_filter *out);
 void tracee_filter_free(struct tracee_filter *f);
 int tracee_install_filter(const struct tracee_config *cfg, int *listener);
 int tracee_send_listener(int sock, int listener);

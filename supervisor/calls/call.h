@@ -78,6 +78,9 @@ struct call_ctx {
 	/* "" with a view (the target's root); without one (notify-hostroot),
 	 * the real path of the skeleton of union directories */
 	const char *view_prefix;
+	/* without a view the target runs as the caller, no capabilities:
+	 * what it may do in the union is checked as that identity */
+	struct vn_cred caller;
 	pthread_mutex_t log_lock;
 };
 

@@ -58,6 +58,10 @@ void calls_dispatch(struct call *c);
 size_t calls_trapped(int *out, size_t max, bool presented, bool hostroot);
 /* On notify-hostroot: the syscalls sent to the tracer instead. */
 size_t calls_redirected(int *out, size_t max);
+/* On notify-hostroot: the opens sent to the tracer when O_PATH (the
+ * kernel opens the real object then: an O_PATH file cannot be injected),
+ * notified otherwise; nr and flags_arg of each.  Not in calls_trapped. */
+size_t calls_split_on_opath(int *nrs, int *flags_args, size_t max);
 
 /* sys_proc.c: /proc files that would show host paths, answered filtered.
  * 1: *fd is the answer; 0: the kernel's to open; -errno. */

@@ -6,8 +6,21 @@
  */
 #define _GNU_SOURCE
 #include <string.h>
+#include <unistd.h>
 
 #include "calls.h"
+
+/* The caller as the kernel knows it: the supervisor runs as the caller. */
+static void caller_cred(struct vn_cred *c)
+{
+	int n = getgroups(VN_NGROUPS, c->groups);
+
+	c->ruid = c->euid = c->suid = c->fsuid = getuid();
+	c->rgid = c->egid = c->sgid = c->fsgid = getgid();
+	c->ngroups = n < 0 ? 0 : n;
+	c->cap_effective = c->cap_permitted = c->cap_bounding = 0;
+	c->keepcaps = false;
+}
 
 int calls_ctx_init(struct call_ctx *ctx, const struct calls_config *cfg)
 {
@@ -23,6 +36,8 @@ int calls_ctx_init(struct call_ctx *ctx, const struct calls_config *cfg)
 	ctx->root_caps = cfg->root_caps;
 	ctx->policy = cfg->policy;
 	ctx->view_prefix = cfg->view_prefix ? cfg->view_prefix : "";
+	if (ctx->view_prefix[0])
+		caller_cred(&ctx->caller);
 	r = dirstream_cache_new(&ctx->dirs);
 	if (r == 0)
 		r = target_cache_new(ctx);

@@ -77,9 +77,13 @@ void calls_dispatch(struct call *c)
 	stale_swap_pending(c);
 	if (ctx->presented)
 		ident_begin(c);
+	else if (ctx->view_prefix[0])
+		vn_set_cred(&ctx->caller);
 	ans = entry->handler(c);
 	if (ctx->presented)
 		ident_end();
+	else if (ctx->view_prefix[0])
+		vn_set_cred(NULL);
 	if (ctx->verbose)
 		log_answer(c, &ans);
 	c->ops->reply(c, &ans);

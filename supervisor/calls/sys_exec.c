@@ -156,6 +156,32 @@ static int script_line(int fd, char *interp, size_t isize, char *arg, size_t asi
 	return 1;
 }
 
+/* A chain of "#!" scripts in the union longer than the kernel follows
+ * (a script that names itself) is the kernel's ELOOP: without a view the
+ * kernel walks only the first interpreter's real path, and would say
+ * ENOENT for the next, a union path. */
+static int script_chain_fits(struct call *c, const struct vn_node *script, int depth)
+{
+	struct target_path interp;
+	char arg[PATH_MAX];
+	int fd, r;
+
+	if (depth >= INTERP_DEPTH_MAX)
+		return -ELOOP;
+	fd = vn_open_node(c->ctx->u, script, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	r = script_line(fd, interp.raw, sizeof(interp.raw), arg, sizeof(arg));
+	close(fd);
+	if (r <= 0)
+		return 0;
+	r = target_resolve_string(c, AT_FDCWD, interp.raw, VN_FOLLOW, &interp);
+	if (r < 0 || interp.kind != TARGET_UNION || interp.err < 0 ||
+	    !S_ISREG(interp.node.st.st_mode))
+		return 0;
+	return script_chain_fits(c, &interp.node, depth + 1);
+}
+
 /* The name the kernel gives an exec (AT_EXECFN, a script's argv): the
  * path given, under /dev/fd for a dirfd. */
 static int exec_name(int dirfd, const struct target_path *tp, char *out, size_t size)
@@ -205,6 +231,8 @@ static int redirect_script(struct call *c, int dirfd, const struct target_path *
 	r = vn_permission(&interp.node.st, VN_MAY_EXEC);
 	if (r == 0 && !S_ISREG(interp.node.st.st_mode))
 		r = -EACCES;
+	if (r == 0)
+		r = script_chain_fits(c, &interp.node, 1);
 	if (r == 0)
 		r = target_real_path(c, &interp.node, rd->path, sizeof(rd->path));
 	if (r < 0)

@@ -202,6 +202,18 @@ static struct answer open_path_without_view(struct call *c, struct target_path *
 	return fd < 0 ? answer_error(-fd) : answer_fd(fd, cloexec);
 }
 
+/* O_PATH without a view, from the tracer (open and openat with O_PATH go
+ * there): the kernel opens the real object itself -- a skeleton directory,
+ * a layer's file, symlink, socket or FIFO (an O_PATH open is no FIFO end)
+ * -- with the caller's flags; the fd's link maps back to the union path. */
+static struct answer open_path_redirected(struct call *c, struct target_path *tp)
+{
+	/* the path is the argument before the flags (open: 0, openat: 1) */
+	int r = target_redirect(c, calls_lookup(c->nr)->flags_arg - 1, tp);
+
+	return r < 0 ? answer_error(-r) : answer_continue();
+}
+
 /* O_PATH: seccomp's ADDFD cannot pass an O_PATH file (fget() refuses
  * them, EBADF), so render the object in the view and let the kernel open
  * it there: directories and symlinks met are rendered by the walk, a
@@ -224,6 +236,8 @@ static struct answer open_path(struct call *c, struct target_path *tp,
 
 	if (r < 0)
 		return answer_error(-r);
+	if (c->ctx->view_prefix[0] && c->redirect)
+		return open_path_redirected(c, tp);
 	if (c->ctx->view_prefix[0])
 		return open_path_without_view(c, tp, o->flags & O_CLOEXEC);
 	if (S_ISFIFO(mode) || S_ISSOCK(mode))

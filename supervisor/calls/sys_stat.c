@@ -280,6 +280,8 @@ static struct answer readlink_common(struct call *c, int dirfd, uint64_t path,
 	r = target_resolve(c, dirfd, path, true, 0, &tp);
 	/* /proc/<pid>/fd/N of a layer file: its union path, not ours */
 	n = r == 0 ? target_fd_link_in_union(c, &tp, target, sizeof(target)) : 0;
+	if (n == 0 && r == 0 && tp.kind == TARGET_FD)
+		n = target_fd_magic_link_in_union(c, dirfd, target, sizeof(target));
 	if (n == 0) {
 		if (answer_reader(c, r, 0, &tp, &ans))
 			return ans;

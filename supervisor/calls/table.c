@@ -136,8 +136,22 @@ size_t calls_trapped(int *out, size_t max, bool presented, bool hostroot)
 	size_t n = 0;
 
 	for (size_t nr = 0; nr < TABLE_SIZE && n < max; nr++)
-		if (trapped_here(&table[nr], presented, hostroot) && !(hostroot && table[nr].kernel_walks))
+		if (trapped_here(&table[nr], presented, hostroot) && !(hostroot && table[nr].kernel_walks) &&
+		    !(hostroot && table[nr].hold == HOLD_BY_OPEN_FLAGS))
 			out[n++] = (int)nr;
+	return n;
+}
+
+size_t calls_split_on_opath(int *nrs, int *flags_args, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t nr = 0; nr < TABLE_SIZE && n < max; nr++) {
+		if (table[nr].handler && table[nr].hold == HOLD_BY_OPEN_FLAGS) {
+			nrs[n] = (int)nr;
+			flags_args[n++] = table[nr].flags_arg;
+		}
+	}
 	return n;
 }
 

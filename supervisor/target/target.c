@@ -588,6 +588,25 @@ ssize_t target_fd_link_in_union(struct call *c, const struct target_path *tp, ch
 	return path_seen_from_root(tp->root, out);
 }
 
+ssize_t target_fd_magic_link_in_union(struct call *c, int fd, char *out, size_t size)
+{
+	struct target_path tp;
+	char link[64];
+	ssize_t n;
+
+	if (!c->ctx->view_prefix[0])
+		return 0; /* the view's links read as union paths already */
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", c->pid, fd);
+	n = readlink(link, tp.raw, sizeof(tp.raw) - 1);
+	if (n <= 0)
+		return 0;
+	tp.raw[n] = '\0';
+	if (strncmp(tp.raw, "/proc/", 6) != 0 ||
+	    target_resolve_string(c, AT_FDCWD, tp.raw, 0, &tp) < 0)
+		return 0;
+	return target_fd_link_in_union(c, &tp, out, size);
+}
+
 /* Symlinks the kernel follows on the way to a /proc magic link: /proc/self
  * and /proc/thread-self are symlinks themselves; /dev/fd, /dev/stdin...
  * are symlinks into /proc/self/fd. */

@@ -103,6 +103,10 @@ pid_t target_thread_group(pid_t tid);
  * kernel may answer itself, -errno. */
 ssize_t target_fd_link_in_union(struct call *c, const struct target_path *tp, char *out,
 				size_t size);
+/* Without a view: an O_PATH fd the target holds on a /proc magic link
+ * itself (O_NOFOLLOW), read with readlinkat(fd, ""), as its path reads
+ * (target_fd_link_in_union); 0 when it is no such fd. */
+ssize_t target_fd_magic_link_in_union(struct call *c, int fd, char *out, size_t size);
 /* The target's umask (it applies to what we create for it). */
 int target_umask(struct call *c);
 /* The union object behind one of the target's fds: TARGET_OBJ_VIEW (a

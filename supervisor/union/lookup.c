@@ -215,8 +215,12 @@ static int lookup_name_from(struct walk *w, const char *name, const char *child_
 			 * the layers below: the directory stands alone (OCI) */
 			if (opaque == 0)
 				opaque = union_has_oci_whiteout(w->dirfd[i], name);
-			if (opaque == -EACCES && i > 0)
-				opaque = 0; /* unsearchable: as above */
+			/* unsearchable: as above; the upper's too, for a
+			 * supervisor without capabilities (notify-hostroot runs
+			 * as the caller): nothing in it can be looked up then
+			 * (walk_may_search), so its marker cannot matter yet */
+			if (opaque == -EACCES)
+				opaque = 0;
 
 			if (opaque < 0) {
 				errno = -opaque;
@@ -289,8 +293,9 @@ static int walk_step(struct walk *w, const char *name, const char *child, struct
 	return r < 0 ? r : 1;
 }
 
-/* A presented identity other than root needs search permission on every
- * directory it looks a name up in (the kernel's may_lookup). */
+/* An identity other than root (presented, or the caller's own without a
+ * view) needs search permission on every directory it looks a name up in
+ * (the kernel's may_lookup). */
 static int walk_may_search(struct walk *w)
 {
 	const struct vn_cred *c = vn_current_cred();
@@ -298,12 +303,14 @@ static int walk_may_search(struct walk *w)
 	int layer, r;
 
 	if (!c || vn_capable(c, CAP_DAC_READ_SEARCH) || vn_capable(c, CAP_DAC_OVERRIDE) ||
-	    !w->u->owners || !w->cur->layers)
+	    !w->cur->layers)
 		return 0;
 	layer = __builtin_ctz(w->cur->layers);
 	if (fstat(w->dirfd[layer], &st) < 0)
 		return -errno;
-	r = union_owner_present(w->u, layer, w->dirfd[layer], "", &st);
+	/* presented owners, or (an identity without them: the caller's own,
+	 * notify-hostroot) the real ones */
+	r = w->u->owners ? union_owner_present(w->u, layer, w->dirfd[layer], "", &st) : 0;
 	union_present_root_mode(w->u, layer, w->path, &st);
 	return r < 0 ? r : vn_permission(&st, VN_MAY_EXEC);
 }

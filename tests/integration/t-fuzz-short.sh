@@ -14,4 +14,9 @@ require_cmd unshare chroot mount timeout diff "$PY"
 unshare -rmpf true 2>/dev/null ||
 	skip "unprivileged user, mount and pid namespaces are not available"
 
+# On notify-hostroot the probe runs as the caller on both sides, and the
+# fixed seeds only: random stacks may merge a directory the caller cannot
+# list, whose st_nlink the union then takes from the upper's own
+# (attr.c; docs/design.md) -- a known difference, not a finding
+! on_hostroot || export VENEER_FUZZ_SECONDS=0
 fuzz_slice fuzzer "$IT_DIR/../fuzz/run-fuzz" --veneer "$VENEER" --progs "$PROGS"

@@ -2,7 +2,10 @@
  * two runs over two trees (the reference merge, natively, and the union
  * inside veneer) can compare line by line.  Used by tests/fuzz/run-fuzz.
  *
- * usage: vt-probe [-C DIR] [-a DIR] [-x NAME]... [--] PATH...
+ * usage: vt-probe [-U] [-C DIR] [-a DIR] [-x NAME]... [--] PATH...
+ *   -U       drop every capability first: as root of a user namespace
+ *            without them, only the owner's permissions count, as for an
+ *            unprivileged caller (the native side for notify-hostroot)
  *   -C DIR   chdir(DIR) first
  *   -a DIR   resolve each PATH relative to a directory fd of DIR (the *at
  *            calls) instead of the cwd; "@FD@" in a PATH becomes that fd's
@@ -58,6 +61,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -753,8 +757,18 @@ int main(int argc, char **argv)
 		putchar('\n');
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
-	while ((opt = getopt(argc, argv, "+C:a:x:")) != -1) {
+	while ((opt = getopt(argc, argv, "+UC:a:x:")) != -1) {
 		switch (opt) {
+		case 'U': {
+			struct __user_cap_header_struct head = { .version = _LINUX_CAPABILITY_VERSION_3 };
+			struct __user_cap_data_struct none[2] = { { 0 } };
+
+			if (syscall(SYS_capset, &head, none) != 0) {
+				printf("capset: ERR:%s\n", errname(errno));
+				return 1;
+			}
+			break;
+		}
 		case 'C':
 			if (chdir(optarg) != 0) {
 				printf("chdir: ERR:%s\n", errname(errno));
@@ -779,7 +793,7 @@ int main(int argc, char **argv)
 			exclude[nexclude++] = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: vt-probe [-C DIR] [-a DIR] [-x NAME]... [--] PATH...\n");
+			fprintf(stderr, "usage: vt-probe [-U] [-C DIR] [-a DIR] [-x NAME]... [--] PATH...\n");
 			return 2;
 		}
 	}

@@ -4,6 +4,7 @@
  * init's filter always has (trapped, denied with its errno, allowed), and
  * the same rules always give the same program. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <linux/audit.h>
@@ -27,7 +28,7 @@ static struct tracee_filter built(void)
 {
 	struct tracee_filter f;
 
-	cr_assert_eq(tracee_build_filter(trapped, sizeof(trapped) / sizeof(trapped[0]), NULL, 0, &f), 0);
+	cr_assert_eq(tracee_build_filter(trapped, sizeof(trapped) / sizeof(trapped[0]), NULL, 0, NULL, 0, &f), 0);
 	cr_assert(f.insns && f.len > 0 && f.len <= BPF_MAXINSNS);
 	return f;
 }
@@ -128,6 +129,14 @@ static uint32_t verdict0(const struct tracee_filter *f, int nr, uint64_t arg0, u
 	return run(f, &d);
 }
 
+static uint32_t verdict_args(const struct tracee_filter *f, int nr, int arg, uint64_t value)
+{
+	struct seccomp_data d = { .nr = nr, .arch = AUDIT_ARCH_X86_64 };
+
+	d.args[arg] = value;
+	return run(f, &d);
+}
+
 Test(filter, traps_exactly_the_decoders_calls)
 {
 	struct tracee_filter f = built();
@@ -178,11 +187,15 @@ Test(filter, same_rules_same_program)
  * go to the tracer; the rest are notified as ever. */
 Test(filter, redirected_calls_go_to_the_tracer)
 {
-	static const int notified[] = { __NR_openat, __NR_getcwd };
+	static const int notified[] = { __NR_stat, __NR_getcwd };
 	static const int traced[] = { __NR_execve, __NR_chdir };
+	static const struct tracee_split split[] = { { __NR_openat, 2, O_PATH } };
 	struct tracee_filter f;
 
-	cr_assert_eq(tracee_build_filter(notified, 2, traced, 2, &f), 0);
+	cr_assert_eq(tracee_build_filter(notified, 2, traced, 2, split, 1, &f), 0);
+	/* an O_PATH open is the tracer's, any other the listener's */
+	cr_assert_eq(verdict_args(&f, __NR_openat, 2, O_PATH | O_NOFOLLOW), SECCOMP_RET_TRACE);
+	cr_assert_eq(verdict_args(&f, __NR_openat, 2, O_RDONLY | O_CLOEXEC), SECCOMP_RET_USER_NOTIF);
 	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_execve, 0), SECCOMP_RET_TRACE);
 	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_chdir, 0), SECCOMP_RET_TRACE);
 	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_getcwd, 0), SECCOMP_RET_USER_NOTIF);
