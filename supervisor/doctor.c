@@ -229,8 +229,8 @@ int cmd_doctor(int argc, char **argv)
 	else
 		line("hostroot", "no: %s", probe_hostroot(false, why, sizeof(why)) == 0 ? err.msg : why);
 	line("", "notify-hostroot lacks: pid, IPC, UTS and network namespaces (the host's");
-	line("", "processes and /proc are seen), --bind, presented ids, FIFOs, sockets and");
-	line("", "devices of the union (docs/design.md)");
+	line("", "processes and /proc are seen), root inside, --bind, presented ids, a");
+	line("", "/dev/shm of its own, devices of the union (docs/design.md)");
 	report_ownership(&opt);
 	report_abstract_sockets();
 	cli_free_run(&opt);
