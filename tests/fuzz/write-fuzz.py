@@ -703,8 +703,13 @@ def native(rdir, script_path, cut):
         if not os.path.islink("/" + n) and os.path.isdir("/" + n):
             bind += "mount --rbind /%s \"$r/%s\" || exit 3\n" % (n, n)
     sh = "r=$1; shift\n" + bind + "exec chroot \"$r\" \"$@\""
-    cmd = ["unshare", "-rm", "sh", "-c", sh, "sh", rdir, "/usr/bin/env", "-i", "-C", "/vtdata"] \
-        + ENV + [PY, "-I", "-S", "-"]
+    # notify-hostroot runs the target as the caller: the reference then
+    # drops its capabilities (root of the user namespace, owner of the
+    # caller's files, with only an owner's permissions)
+    as_caller = ["/usr/bin/setpriv", "--bounding-set=-all", "--inh-caps=-all"] \
+        if os.environ.get("VENEER_BACKEND") == "notify-hostroot" else []
+    cmd = ["unshare", "-rm", "sh", "-c", sh, "sh", rdir] + as_caller \
+        + ["/usr/bin/env", "-i", "-C", "/vtdata"] + ENV + [PY, "-I", "-S", "-"]
     return run(cmd, script_path)
 
 

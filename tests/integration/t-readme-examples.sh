@@ -43,6 +43,7 @@
 # README example (so of a run one, or of one whose test is named).
 source "$(dirname "$0")/lib.sh"
 require_veneer
+unless_hostroot "root inside, policies and --bind, which the README's examples show (they are the notify rung's)"
 
 top=$(cd "$IT_DIR/../.." && pwd)
 readme=$top/README.md
