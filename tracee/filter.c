@@ -11,6 +11,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/fs.h>
+#include <linux/fscrypt.h>
+#include <linux/fsverity.h>
 #include <sched.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -112,12 +114,15 @@ static int install_guard(void)
 /* Without a view (the calls that walk a path are traced): a process
  * that left the tracer (CLONE_UNTRACED) would walk the host with its own
  * strings, and clone3's flags are out of the filter's sight (glibc falls
- * back to clone on ENOSYS); file attribute ioctls on the layers' files
- * the supervisor hands out are metadata Landlock does not guard. */
+ * back to clone on ENOSYS); file attribute ioctls (flags, version,
+ * verity, encryption policy) on the layers' files the supervisor hands
+ * out change what Landlock does not guard, with a read-only fd. */
 static int deny_without_view(scmp_filter_ctx ctx)
 {
 	static const unsigned long attr_ioctls[] = {
 		FS_IOC_SETFLAGS, FS_IOC32_SETFLAGS, FS_IOC_FSSETXATTR,
+		FS_IOC_SETVERSION, FS_IOC32_SETVERSION, /* ext4's too: the same numbers */
+		FS_IOC_ENABLE_VERITY, FS_IOC_SET_ENCRYPTION_POLICY,
 	};
 	int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
 				 SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED));

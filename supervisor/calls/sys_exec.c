@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <stdio.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
@@ -249,22 +248,31 @@ static int redirect_script(struct call *c, int dirfd, const struct target_path *
 }
 
 /* Whether a glibc loader takes --argv0 (2.33 and later): its usage text
- * names the option. */
+ * names the option.  Read, not mapped: the file may be the upper's, which
+ * the target can shrink under a mapping (SIGBUS in the supervisor). */
 static bool loader_takes_argv0(const char *real)
 {
 	static const char option[] = "--argv0";
-	struct stat st;
+	const size_t keep = sizeof(option) - 2; /* an option split across reads */
+	char buf[65536];
+	size_t have = 0;
+	off_t at = 0;
 	bool found = false;
-	void *map;
 	int fd = open(real, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return false;
-	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (64 << 20)) {
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map != MAP_FAILED) {
-			found = memmem(map, (size_t)st.st_size, option, sizeof(option) - 1) != NULL;
-			munmap(map, (size_t)st.st_size);
+	while (!found && at < (64 << 20)) {
+		ssize_t n = pread(fd, buf + have, sizeof(buf) - have, at);
+
+		if (n <= 0)
+			break;
+		at += n;
+		have += (size_t)n;
+		found = memmem(buf, have, option, sizeof(option) - 1) != NULL;
+		if (have > keep) {
+			memmove(buf, buf + have - keep, keep);
+			have = keep;
 		}
 	}
 	close(fd);

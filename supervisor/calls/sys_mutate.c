@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <sys/xattr.h>
 #include <utime.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 
 #include "calls.h"
 
@@ -484,6 +486,63 @@ static int meta_apply(struct vn_union *u, struct vn_node *node, const struct met
 	return -EINVAL;
 }
 
+/* The same change on an open file of the kernel's (ours, from pidfd_getfd). */
+static int meta_apply_file(int file, const struct meta_op *op)
+{
+	int r = 0;
+
+	switch (op->kind) {
+	case META_CHMOD:
+		r = fchmod(file, op->mode);
+		break;
+	case META_CHOWN:
+		r = fchown(file, op->uid, op->gid);
+		break;
+	case META_TIMES:
+		r = futimens(file, op->times);
+		break;
+	case META_TRUNCATE:
+		r = ftruncate(file, op->length);
+		break;
+	case META_SETXATTR:
+		r = fsetxattr(file, op->name, op->value, op->size, op->flags);
+		break;
+	case META_REMOVEXATTR:
+		r = fremovexattr(file, op->name);
+		break;
+	}
+	return r < 0 ? -errno : 0;
+}
+
+/*
+ * Without a view, a change through an fd of a file the union does not
+ * name is never continued: the kernel would look the fd up again, and
+ * another thread may have put a lower's or the host's file in its place
+ * by then (dup2).  The change is made here on the very open file that was
+ * checked (pidfd_getfd), and only for files that name nothing on disk
+ * (pipes, sockets, anonymous inodes, unlinked files such as memfds) and
+ * for terminals; metadata of the host's files (/dev/shm, /run...) is not
+ * the sandbox's to change, and Landlock guards contents only.
+ */
+static struct answer meta_on_kernel_file(struct call *c, int fd, const struct meta_op *op)
+{
+	struct statfs fs;
+	struct stat st;
+	int file = target_getfd(c, fd), r;
+
+	if (file < 0)
+		return answer_error(-file);
+	r = fstat(file, &st) < 0 || fstatfs(file, &fs) < 0 ? -errno : 0;
+	if (r == 0 && st.st_nlink != 0 && fs.f_type != PIPEFS_MAGIC &&
+	    fs.f_type != SOCKFS_MAGIC && fs.f_type != ANON_INODE_FS_MAGIC &&
+	    fs.f_type != DEVPTS_SUPER_MAGIC)
+		r = -EPERM;
+	if (r == 0)
+		r = meta_apply_file(file, op);
+	close(file);
+	return answer_result(r);
+}
+
 static struct answer meta_on_fd(struct call *c, int fd, const struct meta_op *op)
 {
 	struct vn_node node;
@@ -491,14 +550,8 @@ static struct answer meta_on_fd(struct call *c, int fd, const struct meta_op *op
 	int file, r = target_fd_object(c, fd, &node, &file);
 	bool was_lower;
 
-	if (r == 0 && c->ctx->view_prefix[0]) {
-		/* a file the union no longer names (a lower's, the host's) */
-		struct stat st;
-
-		r = target_fd_stat(c, fd, &st);
-		if (r == 0 && !target_kernel_may_change(c, &st))
-			r = -EPERM;
-	}
+	if (r == 0 && c->ctx->view_prefix[0])
+		return meta_on_kernel_file(c, fd, op);
 	if (r <= 0)
 		return r < 0 ? answer_error(-r) : answer_continue();
 	was_lower = node.layer > 0;

@@ -133,6 +133,51 @@ assert_eq "$vsnap" "$(stat -c '%a %Y %s' "$V" "$L/data/f"; sha256sum "$V" "$L/da
 	"the host's and the lower's files"
 assert_eq "$before" "$(snapshot "$L")" "the lower changed"
 
+# the second red team's: an fd call checked on a pipe while another
+# thread dup2()s a lower file over it (the kernel would look the fd up
+# again), and metadata of a host file the caller owns (/dev/shm) through
+# a read-only fd, and the inode version by ioctl: each refused or made on
+# the checked file; the lower's files and the host's keep mode, times
+# and xattrs
+require_prog vt-fdswap
+S=$T/swap
+mkdir -p "$S/f"
+for i in $(seq 0 59); do echo "$i" >"$S/f/$i"; done
+swap_before=$(snapshot "$S")
+for op in chmod xattr times; do
+	hostroot --lower "$S" --lower / --upper "$T/swap-upper" -- "$PROGS/vt-fdswap" /f 60 "$op" \
+		>"$T/out" 2>&1 || fail "vt-fdswap $op: $(cat "$T/out")"
+done
+assert_eq "$swap_before" "$(snapshot "$S")" "the lower's files after the fd swap race"
+shm_victim=/dev/shm/veneer-hostroot-victim-$$
+echo host >"$shm_victim"
+chmod 600 "$shm_victim"
+shm_before=$(stat -c '%a %Y %u' "$shm_victim"; getfattr -d "$shm_victim" 2>/dev/null)
+cat >"$T/meta.py" <<'PYEOF'
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+for name, f in [("fchmod", lambda: os.fchmod(fd, 0o644)),
+                ("fsetxattr", lambda: os.setxattr(fd, "user.vt", b"1")),
+                ("futimens", lambda: os.utime(fd, (1, 1))),
+                ("fchown", lambda: os.fchown(fd, os.getuid(), os.getgid())),
+                ("setversion", lambda: fcntl.ioctl(os.open(sys.argv[2], os.O_RDONLY), 0x40087602, b"\0" * 8))]:
+    try:
+        f(); print(name, "done")
+    except OSError as e:
+        print(name, "refused")
+PYEOF
+hostroot --lower "$S" --lower / --upper "$T/swap-upper" -- python3 "$T/meta.py" "$shm_victim" /f/0 \
+	>"$T/out" 2>&1 || fail "the metadata run: $(cat "$T/out")"
+shm_after=$(stat -c '%a %Y %u' "$shm_victim"; getfattr -d "$shm_victim" 2>/dev/null)
+rm -f "$shm_victim"
+assert_eq "fchmod refused
+fsetxattr refused
+futimens refused
+fchown refused
+setversion refused" "$(cat "$T/out")" "metadata through an fd of a host file, and the inode version"
+assert_eq "$shm_before" "$shm_after" "the host's /dev/shm file"
+assert_eq "$swap_before" "$(snapshot "$S")" "the lower's files after the ioctl"
+
 # nothing left behind: the skeleton (in the upper's state directory) and
 # a throwaway upper
 [ ! -e "$U/.wh..wh..veneer/view" ] || fail "the skeleton was left in the upper"
