@@ -31,8 +31,9 @@
 #include "lexpath.h"
 #include "calls.h"
 
-/* The sun_path of a pathname AF_UNIX address, or "" for anything else. */
-static int read_unix_path(struct call *c, char *path, size_t size)
+/* The sun_path of a pathname AF_UNIX address, or "" for anything else;
+ * *is_unix (when not NULL) says whether the address is AF_UNIX at all. */
+static int read_unix_path(struct call *c, char *path, size_t size, bool *is_unix)
 {
 	const uint64_t *a = c->args;
 	struct sockaddr_un sun;
@@ -40,13 +41,18 @@ static int read_unix_path(struct call *c, char *path, size_t size)
 	int r;
 
 	path[0] = '\0';
-	if (len <= offsetof(struct sockaddr_un, sun_path) || len > sizeof(sun))
+	if (is_unix)
+		*is_unix = false;
+	if (len < sizeof(sun.sun_family) || len > sizeof(sun))
 		return 0;
 	memset(&sun, 0, sizeof(sun));
 	r = target_read(c, a[1], &sun, len);
 	if (r < 0)
 		return r;
-	if (sun.sun_family != AF_UNIX || sun.sun_path[0] == '\0')
+	if (is_unix)
+		*is_unix = sun.sun_family == AF_UNIX;
+	if (len <= offsetof(struct sockaddr_un, sun_path) || sun.sun_family != AF_UNIX ||
+	    sun.sun_path[0] == '\0')
 		return 0; /* abstract or not unix: nothing of the union */
 	snprintf(path, size, "%.*s", (int)(len - offsetof(struct sockaddr_un, sun_path)),
 		 sun.sun_path);
@@ -221,13 +227,43 @@ static struct answer bind_in_union(struct call *c, const struct target_path *tp)
 	return answer_value(0);
 }
 
+/* Without a view, a connect of an AF_UNIX socket is never continued: the
+ * kernel would read the address again, and another thread may have made
+ * an abstract or foreign address a path to a host socket by then.  An
+ * address that is no path of AF_UNIX is answered here: EINVAL as the
+ * kernel's unix_mkname for another family or no name, and an abstract
+ * name ECONNREFUSED (the supervisor, outside the sandbox's Landlock
+ * domain, would reach the host's abstract sockets too). */
+static struct answer connect_unix_without_view(struct call *c, bool unix_address)
+{
+	int sock = target_getfd(c, (int)c->args[0]), domain = 0, r = 0;
+	socklen_t len = sizeof(domain);
+
+	if (sock < 0)
+		return answer_error(sock == -EBADF ? EBADF : -sock);
+	if (getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
+		r = -errno; /* ENOTSOCK */
+	close(sock);
+	if (r < 0)
+		return answer_error(-r);
+	if (domain != AF_UNIX)
+		return answer_continue(); /* the kernel takes no path for it */
+	if (!unix_address || c->args[2] <= offsetof(struct sockaddr_un, sun_path))
+		return answer_error(EINVAL);
+	socket_log_refused(c, "an abstract socket");
+	return answer_error(ECONNREFUSED);
+}
+
 static struct answer socket_path_call(struct call *c, bool creates)
 {
 	struct target_path tp;
-	int r = read_unix_path(c, tp.raw, sizeof(tp.raw));
+	bool unix_address;
+	int r = read_unix_path(c, tp.raw, sizeof(tp.raw), &unix_address);
 
 	if (r < 0)
 		return answer_error(-r);
+	if (!tp.raw[0] && !creates && c->ctx->view_prefix[0])
+		return connect_unix_without_view(c, unix_address);
 	if (!tp.raw[0])
 		return answer_continue();
 	r = target_resolve_string(c, AT_FDCWD, tp.raw, creates ? VN_RENDER : VN_FOLLOW | VN_RENDER,

@@ -178,6 +178,29 @@ setversion refused" "$(cat "$T/out")" "metadata through an fd of a host file, an
 assert_eq "$shm_before" "$shm_after" "the host's /dev/shm file"
 assert_eq "$swap_before" "$(snapshot "$S")" "the lower's files after the ioctl"
 
+# and a connect whose address another thread flips between a host
+# socket's path and an abstract name: the host's listener sees nothing
+require_prog vt-connect-race
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(64); s.settimeout(30)
+open(sys.argv[2], "w").close()
+try:
+    while True:
+        c, _ = s.accept(); open(sys.argv[2], "a").write("connection\n")
+except OSError:
+    pass
+' "$T/hs.sock" "$T/hs.log" &
+listener=$!
+for _ in $(seq 100); do [ -e "$T/hs.log" ] && break; sleep 0.05; done
+hostroot -- "$PROGS/vt-connect-race" "$T/hs.sock" 20000 >"$T/out" 2>&1 ||
+	fail "vt-connect-race: $(cat "$T/out")"
+kill "$listener" 2>/dev/null || true
+wait "$listener" 2>/dev/null || true
+assert_eq "direct: Connection refused
+raced: refused" "$(cat "$T/out")" "a connect raced to a host socket"
+assert_eq "" "$(cat "$T/hs.log")" "what the host's listener got"
+
 # nothing left behind: the skeleton (in the upper's state directory) and
 # a throwaway upper
 [ ! -e "$U/.wh..wh..veneer/view" ] || fail "the skeleton was left in the upper"
