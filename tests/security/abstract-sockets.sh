@@ -49,13 +49,20 @@ attempt("dgram-sendto", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 own = socket.socket(socket.AF_UNIX); own.bind("\0" + name + "-inside"); own.listen(1)
 attempt("own", lambda: socket.socket(socket.AF_UNIX).connect("\0" + name + "-inside"))
 '
-for policy in default build lab container; do
+# (notify-hostroot refuses the policies with a network namespace, and
+# answers a connect to an abstract name ECONNREFUSED, its own included:
+# the supervisor, outside the Landlock domain that scopes them, would
+# reach the host's)
+policies="default build lab container"
+! on_hostroot || policies=default
+for policy in $policies; do
 	vrun_ok "$T/o" "$T/e" --policy "$policy" -- python3 -c "$PROBE" "$NAME"
 	note "$policy: $(tr '\n' ' ' <"$T/o")"
 	for what in stream dgram-connect dgram-sendto; do
 		grep -q "^$what ok" "$T/o" && fail "under $policy the host's abstract socket was reached ($what)"
 	done
-	grep -q '^own ok$' "$T/o" || fail "under $policy an abstract socket made inside could not be reached"
+	on_hostroot || grep -q '^own ok$' "$T/o" ||
+		fail "under $policy an abstract socket made inside could not be reached"
 done
 touch "$T/served.stop"
 wait $SERVER

@@ -3,6 +3,7 @@
 # invariant: the supervisor takes nothing about the sandbox from init's root, which the target can change (it may ptrace init): the terminal still reads as /dev/console, directories opened are the union's, /proc/1/root/... follows init's root as the kernel does, nothing lands outside the union, the sandbox's /dev/shm or a --bind, and veneer still exits with the command's status
 # attack: on a pseudo-terminal, ptrace the sandbox's init (pid 1) and make it chroot into /dev/shm (a root the supervisor cannot resolve), then into a union directory; after each, read the terminal's name through /proc/self/fd/0, list a directory, create, mkdir and plant a symlink to the host home through /proc/1/root and /proc/1/root/../.., write a lower file through /proc/1/root, copy a lower file up while another process holds it open, and exit with a status of its own
 source "$(dirname "$0")/lib.sh"
+unless_hostroot "chroot (root inside)"
 require_veneer
 sec_race_setup vt-chroot
 put "$LOW/lw/held" "held lower file"

@@ -3,6 +3,7 @@
 # invariant: whatever root a process ends up with, also one that changes under its calls (the one checked, or any directory a racing thread swaps into chroot's path: a passthrough mount, a --bind, a removed directory, a view directory whose name ends in " (deleted)" or holds a newline), its later calls make nothing in the view, on the host or in a lower: a create lands in the union, in the sandbox's /dev/shm or in a --bind, or fails
 # attack: chroot directly into /dev/shm, /proc, /sys, /proc/1/root/dev, a --bind, a removed directory (/proc/PID/cwd of a holder), "/d (deleted)", a name with a newline and a union directory; then, 200 times each, race chroot's path between a union directory and each of those; after every root that is not the checked one, create by absolute and cwd-relative names (the cwd left outside the root), write and create in a lower directory, create, mkdir and plant a symlink to the host home through /proc/1/root and /proc/self/../.. (an fd kept from before the chroot), and climb out by chdir("../../..") from the cwd (the classic escape) and create there; last, a thread switches the root between a union directory and /dev/shm, and a --bind (fchdir to a kept fd, chroot ".") under another's creates, mkdirs and symlinks by absolute, relative and '..' names
 source "$(dirname "$0")/lib.sh"
+unless_hostroot "chroot (root inside)"
 require_veneer
 sec_race_setup vt-chroot
 sec_allow "$U" "$W"

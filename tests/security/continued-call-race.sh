@@ -3,6 +3,7 @@
 # invariant: whatever the kernel finds when it re-reads a continued call is harmless: nothing is made on the host, the lowers are unchanged, the target makes nothing in the view, and writes land only where the target may write anyway (the union, /dev/shm, a --bind)
 # attack: a second thread flips the path (and open_how, and sockaddr) of every continued call (execve, execveat, chdir, connect, open O_PATH, open of a FIFO, openat2, mkdir/mknod/symlink/rename/unlink in /dev/shm and a --bind) between a benign path and one out of a passthrough mount, into a lower, through a planted link or to a host socket, thousands of times per call
 source "$(dirname "$0")/lib.sh"
+unless_hostroot "--bind, which is this attack's workspace: not ported to the rung yet (t-hostroot replays the continued-call races of both red teams)"
 require_veneer
 sec_race_setup vt-cont-race
 sec_allow "$U" "$W"

@@ -3,6 +3,7 @@
 # invariant: the target cannot write the view: '..' out of /proc, /dev, /dev/shm, /dev/pts, /sys or a --bind leads back into the union, where a create lands (visible at the plain path and in the upper) or fails with EROFS/EACCES, never in the view tmpfs, never on the host
 # attack: '..' past the root of every passthrough mount, then mkdir, open O_CREAT, symlink, mkfifo, rename, chdir there and create relative names; and the issue's reproduction (replace a rendered directory of the view by a symlink to the host's /home, then cd -P through a planted link), with bash and with busybox
 source "$(dirname "$0")/lib.sh"
+unless_hostroot "--bind or mounts of its own, whose '..' routes the attack takes (a mutation of a host path is EPERM there: t-hostroot)"
 require_veneer
 require_cmd python3
 U=$T/upper

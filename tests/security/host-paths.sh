@@ -3,6 +3,7 @@
 # invariant: mountinfo, mounts, mountstats, maps, map_files, exe and fd links show neutral names (union paths, or the supervisor's stage), never the upper's or a lower's host path or the host home
 # attack: with a lower and an upper at distinctive host paths, exec a binary and a script of the upper, hold and mmap upper and lower files, then read every /proc file that prints paths
 source "$(dirname "$0")/lib.sh"
+unless_hostroot "/proc of its own: the host's /proc prints the layers' host paths there, out of this rung's scope (reads are the caller's)"
 require_veneer
 require_cmd python3
 MARK=HOSTPATHMARK

@@ -3,6 +3,7 @@
 # invariant: a pathname socket the sandbox did not bind itself (a lower's, a --bind's) is refused unless the policy names it in host-sockets: connect fails and a datagram sent to a lower's socket reaches nothing; sockets the sandbox bound work, also across runs over one upper
 # attack: host stream and datagram servers listen in a lower and in a --bind directory; from inside, under every shipped policy, connect to each, sendto the lower's datagram socket, connect after an O_PATH open, and through a symlink planted in the upper; the host servers must see nothing
 source "$(dirname "$0")/lib.sh"
+unless_hostroot "--bind, where one of its servers listens: not ported to the rung yet (t-hostroot races a connect to a host socket)"
 require_veneer
 require_cmd python3
 require_free_host_path /vtdata

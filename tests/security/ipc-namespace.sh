@@ -3,6 +3,7 @@
 # invariant: the sandbox has an IPC namespace of its own under every shipped policy: the host's SysV and POSIX IPC objects cannot be seen, attached or written, and the sandbox's own do not appear on the host
 # attack: under each policy, list the host's SysV segments, attach and overwrite a host segment by id and by key, open a host POSIX message queue, create a POSIX message queue and a SysV segment to be found on the host
 source "$(dirname "$0")/lib.sh"
+unless_hostroot "IPC namespace: SysV IPC and POSIX queues are the host's there, out of this rung's scope"
 require_veneer
 require_cmd python3 ipcs
 sec_guard_start /

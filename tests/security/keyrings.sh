@@ -32,7 +32,9 @@ print("search", name(call(250, 10, SESSION, b"user", b"vnsec-secret", 0)))
 print("add", name(call(248, b"user", b"vnsec-planted", b"x", ctypes.c_size_t(1), SESSION)))
 print("unlink", name(call(250, 9, ctypes.c_long(serial), SESSION)))
 '
-for policy in default build lab container; do
+policies="default build lab container"
+! on_hostroot || policies=default # the rung refuses the others
+for policy in $policies; do
 	vrun_ok "$T/o" "$T/e" --policy "$policy" -- python3 -c "$PROBE" "$serial"
 	note "$policy: $(tr '\n' ' ' <"$T/o")"
 	grep -q ' ok' "$T/o" && fail "under $policy a keyring call reached the host session's keys"

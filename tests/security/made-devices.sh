@@ -3,6 +3,7 @@
 # invariant: a node made by mknod inside opens only as the host's null, zero, full, random, urandom or tty (the very inodes of the sandbox's own /dev); a made console or ptmx opens as nothing (ENXIO); no other number, no block device, no identity without CAP_MKNOD; no file the target writes ever becomes a device, and the upper never holds a device node
 # attack: as the sandbox's root over lower /, mknod disks, memory, ports, loop, fuse, tun, virtual consoles, serial lines and block devices; make every allowed node and open each for reading and writing, comparing it with the sandbox's own /dev node; open a made console and ptmx; write data into a made node by every route (O_TRUNC, truncate, a rename of a file over it, a hard link, unlink and a new file of the same name), then restart and look for a device that is not the one made; as a presented non-root, mknod null
 source "$(dirname "$0")/lib.sh"
+unless_hostroot "presented ownership (--ids presented)"
 require_veneer
 require_cmd python3 setpriv
 [ "$(id -u)" != 0 ] || skip "presented ownership is for unprivileged users (root maps every id)"

@@ -3,6 +3,7 @@
 # invariant: when an open's fd cannot be handed over (EMFILE, or the target dies mid-call) the union, the upper and the owner store are as before: no truncation, no new name, no copy-up, no record
 # attack: with the fd table full, open/openat/openat2/creat with O_CREAT, O_CREAT|O_EXCL, O_TRUNC of an upper and a lower file, write intent on lower files (copy-up) and O_TMPFILE; and SIGKILL a process while its open copies a large lower file up
 source "$(dirname "$0")/lib.sh"
+unless_hostroot "presented ownership (--ids presented), which the attack runs under"
 require_veneer
 require_prog vt-openfull
 require_free_host_path /vtdata

@@ -3,6 +3,7 @@
 # invariant: whatever a directory open's re-read arguments name, the target gets no fd it may write on the view, nothing is made in the view, on the host or in a lower, and a presented non-root identity that won a view directory it may not read gets no more than its listing (no file below it opens, directly or from a cwd made of it)
 # attack: a second thread flips open's path between a union directory and '..' routes out of /proc, /dev/shm and a --bind, /proc/self/root, /proc/1/root, a planted link to the host home, an unreadable directory and a missing name; flips openat2's open_how to O_RDWR|O_CREAT|O_TRUNC, O_TMPFILE|O_RDWR, O_WRONLY and loosened resolve flags (with and without the path); dup2s a /proc, lower-file, --bind, /dev/shm or unreadable-directory fd over the dirfd; every fd won is used to create, mkdir, symlink, read a secret and fchdir, as root and as presented uid 1000
 source "$(dirname "$0")/lib.sh"
+unless_hostroot "--bind, which is this attack's workspace: not ported to the rung yet"
 require_veneer
 sec_race_setup vt-dir-race
 chmod 0777 "$W"

@@ -3,6 +3,7 @@
 # invariant: the sandbox's init (pid 1, a fork of veneer) shows no host path of the layers and nothing of the caller's environment: its command line and environment, read as any process of the sandbox may read them, name neither the upper, a lower, a --bind's source nor the caller's variables (the target's own environment is made afresh: only TERM, COLORTERM, TZ and the locale are the caller's)
 # attack: run veneer with an upper, a lower and a --bind at distinctive host paths and a secret in the caller's environment, then read /proc/1/cmdline and /proc/1/environ from inside (plain reads, no ptrace)
 source "$(dirname "$0")/lib.sh"
+unless_hostroot "pid namespace: the caller's own processes (and their environments) are readable there, out of this rung's scope"
 require_veneer
 MARK=INITLEAKMARK
 U=$T/upper-$MARK

@@ -3,6 +3,7 @@
 # invariant: the supervisor never blocks on the target's behalf: whatever the target does to a lower through a --bind that lies inside it (any --bind over lower /), every call of the sandbox keeps being answered and veneer run exits when the target does
 # attack: over lower / with --bind SRC:/proj, one thread swaps SRC/fN (a regular file) and a FIFO with renameat2(RENAME_EXCHANGE) through /proj, another opens SRC/fN for writing through the union (a copy-up, which opens the lower's fN for its data); a third thread checks that a stat of the union is still answered
 source "$(dirname "$0")/lib.sh"
+unless_hostroot "--bind, through which the attack changes the lower"
 require_veneer
 require_cmd python3 timeout
 SRC=$T/proj

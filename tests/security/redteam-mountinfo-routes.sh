@@ -3,6 +3,7 @@
 # invariant: /proc/<pid>/mountinfo read by any route, without a race, never shows the host path of a rendered bind's file (an upper file's path under the user's home): not by a non-canonical path, not relative to a /proc directory fd or cwd, not from a chroot
 # attack: exec two upper binaries (so that they are rendered binds), then read mountinfo as /proc/./self/mountinfo, /proc/self/./mountinfo, /proc/self//mountinfo, /proc/self/task/../mountinfo, /proc/1/../self/mountinfo, /proc/thread-self/../../mountinfo, /proc/net/../mountinfo, through /proc/self/cwd and /proc/self/fd/N of a directory in /proc, relative to a cwd and a directory fd in /proc, after chroot into /proc, and from a chroot into a union directory (whose mountinfo does not start with the view's line) by a path relative to a cwd outside it
 source "$(dirname "$0")/lib.sh"
+unless_hostroot "mount table of its own: the host's mountinfo is read there, out of this rung's scope"
 require_veneer
 require_cmd python3
 MARK=MOUNTINFOMARK

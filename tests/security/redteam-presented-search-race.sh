@@ -3,6 +3,7 @@
 # invariant: presented identities are fidelity, not a boundary (docs/design.md, threat model): a presented non-root identity that wins a race (or follows another process's /proc/PID/cwd) may read and write existing files below a directory it may not search, and this test reports when it does; what must hold is that it makes no name there (a new name's parent is checked from the root) and that nothing outside the sandbox's upper changes
 # attack: as presented uid 1000 over lower /, with root's 0700 /vnsec-vs holding a 0777 sub/ (rendered by root's cd) a 0644 sub/secret and a 0666 sub/shared, a second thread flips the path of a directory open, a chdir and an O_PATH open between /vnsec-pub/sub and /vnsec-vs/sub; every fd or cwd won opens sub/secret, appends to sub/shared, fchdirs and opens secret relative, and creates, mkdirs and symlinks in it; without a race, read and append through /proc/PID/cwd of the root process
 source "$(dirname "$0")/lib.sh"
+unless_hostroot "presented ownership (--ids presented)"
 require_veneer
 require_cmd setpriv
 sec_race_setup vt-dir-race

@@ -3,6 +3,7 @@
 # invariant: readlink and getxattr answer for the object the path names now, as on the host: never from a stale parent directory fd after the parent was renamed, removed, made anew or copied up, never for a name with '/' or '..' (impossible by construction: the name is the canonical path's last component), with the kernel's errors for bad names (ERANGE before ENOENT) and trailing slashes; a name flipped during getxattr yields one of the two names' answers
 # attack: a fixed sequence over a lower (links in a copied-up directory, replaced links, the parent renamed, removed and made anew, '..' and '.' routes, trailing slashes, readlinkat of an O_PATH fd with an empty name, a 4,000-byte target, xattrs of a lower and an upper file and bad names) run inside and natively with the answers compared line by line; then a thread flips getxattr's name between two set names (and a name longer than 255 bytes) while another flips a readlink path between a link and its renamed parent
 source "$(dirname "$0")/lib.sh"
+unless_hostroot "--bind, which is this attack's workspace: not ported to the rung yet"
 require_veneer
 require_cmd python3
 U=$T/upper

@@ -3,6 +3,7 @@
 # invariant: what the table says the view holds is what the view holds: after a rendered directory is renamed, removed, replaced by another directory (rename over an empty one, RENAME_EXCHANGE), by a file, or by a symlink (relative, absolute, to /dev/shm, to a --bind), a directory open, chdir and O_PATH open of its old and new names answer as on the host; with more directories than slots too; and while one process replaces directories another walks, every directory it opens holds what one of the union's states held, and nothing lands on the host, in a lower or in the view
 # attack: a fixed sequence of renders and replacements run inside and natively (the answers compared line by line), 5,000 rendered directories then all moved and a sample replaced by links; then a process replacing a rendered directory by symlinks to /dev/shm, a --bind, / and /proc/self/cwd and by a renamed copy, racing another that opens, enters and creates below its old name
 source "$(dirname "$0")/lib.sh"
+unless_hostroot "view of rendered binds"
 require_veneer
 require_cmd python3
 U=$T/upper

@@ -63,7 +63,9 @@ sys.exit(0 if os.path.exists(mark) else 3)
 '
 
 worked=()
-for policy in default build lab container; do
+policies="default build lab container"
+! on_hostroot || policies=default # the rung refuses the others
+for policy in $policies; do
 	mark=$T/tiocsti-$policy-$SEC_MARK
 	set +e
 	python3 -c "$HARNESS" "$VENEER" "$mark" "$policy" "$INJECT" >"$T/term.$policy" 2>&1

@@ -3,6 +3,7 @@
 # invariant: what the view holds of a file (a rendered bind, upper files included) is read-only: a presented non-root identity reaching it by a '..' route out of a passthrough mount cannot write, truncate or replace what a plain open would refuse it
 # attack: as presented uid 1000 over lower /, render root-owned 0644 files (lower, and copied up by root) and 0755 programs (lower, and written by root inside) by O_PATH open and exec, then open them for writing, with O_TRUNC and truncate(2) through /proc/self/../.., /dev/.., /dev/shm/../.., /sys/..
 source "$(dirname "$0")/lib.sh"
+unless_hostroot "view of rendered binds, nor a presented uid 1000"
 require_veneer
 require_cmd python3 setpriv sha256sum
 U=$T/upper

@@ -3,6 +3,7 @@
 # invariant: an identity change by exec of a presented set-id file takes effect only for the object the supervisor checked, and only once the exec happened (a failed exec changes nothing)
 # attack: as presented uid 1000 over lower /, a second thread flips the exec path between a set-user-ID-root lower binary and a memfd of attacker code (execve, and execveat of the memfd with AT_EMPTY_PATH), 300 tries each; the attacker code checks geteuid() and opens a root-owned 0644 file for writing
 source "$(dirname "$0")/lib.sh"
+unless_hostroot "presented ownership (--ids presented)"
 require_veneer
 require_prog vt-setid-race
 require_cmd setpriv sha256sum

@@ -3,6 +3,7 @@
 # invariant: uppers are created 0700 and owned by the user, a throwaway upper is in memory (no host path); an existing upper that other users can enter is named in one line of stderr; the union's root keeps its presented mode
 # attack: another host user reads or plants files in a sandbox's upper (a new --upper, the throwaway upper, an existing 0755 upper)
 source "$(dirname "$0")/lib.sh"
+unless_hostroot "--bind, which is this attack's workspace: not ported to the rung yet"
 require_veneer
 sec_guard_start /
 lower_root_mode=$(stat -c %a /)
