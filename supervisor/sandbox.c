@@ -25,6 +25,8 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -564,12 +566,19 @@ static int hostroot_layers(struct sandbox *sb, struct vn_error *err)
  * directory fd), made on demand like the view's; /proc, /dev and /sys
  * are the host's, reached through symlinks so that relative walks from
  * a skeleton directory find them too. */
-static int hostroot_skeleton(struct sandbox *sb, struct vn_error *err)
+/* Where the skeleton goes: a private directory on /dev/shm, a tmpfs (each
+ * directory the target opens is made there, and a mkdir on a disk file
+ * system such as ext4 costs tens of microseconds), else the upper's state
+ * directory.  Into sb->view, as its real path. */
+static int skeleton_place(struct sandbox *sb, struct vn_error *err)
 {
-	static const char *const system_dirs[] = { "/proc", "/dev", "/sys" };
 	char state[PATH_MAX], real[PATH_MAX];
-	int state_fd, fd;
+	struct statfs fs;
+	int state_fd;
 
+	snprintf(sb->view, sizeof(sb->view), "/dev/shm/veneer-view-XXXXXX");
+	if (statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC && mkdtemp(sb->view))
+		return 0; /* mode 0700: the caller's alone */
 	snprintf(state, sizeof(state), "%s/%s", sb->upper.path, VN_STATE_DIR);
 	state_fd = open(state, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (state_fd < 0)
@@ -584,6 +593,17 @@ static int hostroot_skeleton(struct sandbox *sb, struct vn_error *err)
 	if (!realpath(state, real) || strlen(real) >= sizeof(sb->view))
 		return vn_fail(err, errno, "resolve %s", state);
 	snprintf(sb->view, sizeof(sb->view), "%s", real);
+	return 0;
+}
+
+static int hostroot_skeleton(struct sandbox *sb, struct vn_error *err)
+{
+	static const char *const system_dirs[] = { "/proc", "/dev", "/sys" };
+	char real[PATH_MAX];
+	int fd;
+
+	if (skeleton_place(sb, err) < 0)
+		return -1;
 	fd = open(sb->view, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || vn_view_open(&sb->u, sb->view, fd) < 0)
 		return vn_fail(err, fd < 0 ? errno : ENOMEM, "open the skeleton %s", sb->view);
@@ -604,27 +624,33 @@ static int hostroot_skeleton(struct sandbox *sb, struct vn_error *err)
 /* What this run made on disk for itself alone goes at its end, or when
  * the supervisor is killed (the janitor): a throwaway upper whole, or a
  * given upper's skeleton. */
-static int hostroot_janitor(struct sandbox *sb, struct vn_error *err)
+/* Hand the janitor the directory at path (its parent, and its name,
+ * which stays in path's storage). */
+static int janitor_add(struct sandbox *sb, const char *path, const char **names, size_t *n,
+		       struct vn_error *err)
 {
 	char parent[PATH_MAX];
-	const char *name;
-	char *slash;
+	const char *slash = strrchr(path, '/');
 
-	if (sb->scratch_upper[0]) {
-		snprintf(parent, sizeof(parent), "%s", sb->scratch_upper);
-		slash = strrchr(parent, '/');
-		*slash = '\0';
-		name = sb->scratch_upper + (slash - parent) + 1;
-		sb->janitor_dirs[0] = open(slash == parent ? "/" : parent,
-					   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	} else {
-		snprintf(parent, sizeof(parent), "%s/%s", sb->upper.path, VN_STATE_DIR);
-		name = "view";
-		sb->janitor_dirs[0] = open(parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	}
-	if (sb->janitor_dirs[0] < 0)
+	if (!slash || !slash[1])
+		return vn_fail(err, EINVAL, "remove %s at exit", path);
+	snprintf(parent, sizeof(parent), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	sb->janitor_dirs[*n] = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sb->janitor_dirs[*n] < 0)
 		return vn_fail(err, errno, "open %s", parent);
-	return janitor_start(&sb->janitor, sb->janitor_dirs, &name, 1, err);
+	names[(*n)++] = slash + 1;
+	return 0;
+}
+
+static int hostroot_janitor(struct sandbox *sb, struct vn_error *err)
+{
+	const char *names[JANITOR_MAX];
+	size_t n = 0;
+
+	if (janitor_add(sb, sb->view, names, &n, err) < 0 ||
+	    (sb->scratch_upper[0] && janitor_add(sb, sb->scratch_upper, names, &n, err) < 0))
+		return -1;
+	return janitor_start(&sb->janitor, sb->janitor_dirs, names, n, err);
 }
 
 static int prepare_hostroot(struct sandbox *sb, struct vn_error *err)
@@ -638,23 +664,34 @@ static int prepare_hostroot(struct sandbox *sb, struct vn_error *err)
 	return 0;
 }
 
+/* The tree at path, by its parent's fd and its name. */
+static void remove_dir_at(char *path)
+{
+	char *slash = strrchr(path, '/');
+	int fd;
+
+	if (!slash || !slash[1])
+		return;
+	*slash = '\0';
+	fd = open(slash == path ? "/" : path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		vn_remove_tree(fd, slash + 1);
+		close(fd);
+	}
+	*slash = '/';
+}
+
 /* What the supervisor made on disk for this run only: the janitor's, or
- * (when set-up failed before it started) a throwaway upper removed here. */
+ * (when set-up failed before it started) removed here. */
 static void hostroot_cleanup(struct sandbox *sb)
 {
 	if (sb->janitor.pid > 0) {
 		janitor_finish(&sb->janitor);
-	} else if (sb->scratch_upper[0]) {
-		char *slash = strrchr(sb->scratch_upper, '/');
-		int fd;
-
-		*slash = '\0';
-		fd = open(slash == sb->scratch_upper ? "/" : sb->scratch_upper,
-			  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0) {
-			vn_remove_tree(fd, slash + 1);
-			close(fd);
-		}
+	} else {
+		if (sb->view[0])
+			remove_dir_at(sb->view);
+		if (sb->scratch_upper[0])
+			remove_dir_at(sb->scratch_upper);
 	}
 	for (size_t i = 0; i < JANITOR_MAX; i++)
 		if (sb->janitor_dirs[i] >= 0)
