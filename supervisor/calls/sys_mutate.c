@@ -30,52 +30,46 @@
  * component as itself, "NAME/" included; the others look it up. */
 #define NAME_OP VN_NOFOLLOW_LAST
 
-/* Resolve one path argument of a mutation. 1: the kernel's (continue);
- * 0: the union's (node may be a missing name whose parent exists);
- * -errno: the call's error. */
-static int mutation_target(struct call *c, int dirfd, uint64_t path, bool empty_ok,
-			   int flags, struct target_path *tp)
+/* What one path argument of a mutation names. */
+enum target_side {
+	SIDE_UNION = 0,   /* the union's (node may be a missing name whose parent exists) */
+	SIDE_KERNEL = 1,  /* the kernel's: continue (the fd itself: meta_on_fd decides) */
+	SIDE_HOST = 2,    /* without a view, a path the kernel would walk on the host:
+			   * never continued, the string can be raced */
+};
+
+/* The side of one path argument, or -errno: the call's error. */
+static int mutation_side(struct call *c, int dirfd, uint64_t path, bool empty_ok, int flags,
+			 struct target_path *tp)
 {
 	int r = target_resolve(c, dirfd, path, empty_ok, flags, tp);
 
 	if (r < 0)
 		return r;
 	if (tp->kind == TARGET_FD)
-		return target_kernel_may_change(c, &tp->fd_st) ? 1 : -EPERM;
+		return SIDE_KERNEL;
 	if (tp->kind == TARGET_PASSTHROUGH) {
-		/* without a view the kernel would walk the host from here, and
-		 * the string can be raced: nothing is changed by path there; in
-		 * a directory removed from the union nothing can be made, as in
-		 * a removed directory of the kernel's */
+		/* in a directory removed from the union nothing can be made,
+		 * as in a removed directory of the kernel's */
 		if (c->ctx->view_prefix[0])
-			return tp->raw[0] != '/' && target_start_removed(c, dirfd) ? -ENOENT : -EPERM;
+			return tp->raw[0] != '/' && target_start_removed(c, dirfd) ? -ENOENT : SIDE_HOST;
 		r = target_render(c, tp, flags);
-		return r < 0 && r != -ENOENT ? r : 1;
+		return r < 0 && r != -ENOENT ? r : SIDE_KERNEL;
 	}
 	if (tp->err < 0 && !(tp->err == -ENOENT && tp->node.parent_exists))
 		return tp->err;
-	return 0;
+	return SIDE_UNION;
 }
 
-/* Without a view, a path the kernel would walk on the host is never
- * continued (mutation_target); as one side of a two-path call (link,
- * rename) beside a union side it is still EXDEV, as natively. */
-static bool host_side(struct call *c, int r, const struct target_path *tp)
+/* One path argument of a mutation: 1, the kernel's (continue); 0, the
+ * union's; -errno: the call's error (EPERM for a host path without a
+ * view: nothing is changed by path there). */
+static int mutation_target(struct call *c, int dirfd, uint64_t path, bool empty_ok,
+			   int flags, struct target_path *tp)
 {
-	return r == -EPERM && tp->kind == TARGET_PASSTHROUGH && c->ctx->view_prefix[0];
-}
+	int r = mutation_side(c, dirfd, path, empty_ok, flags, tp);
 
-/* Both sides of a two-path call, each 1 (the kernel's) or 0 (the
- * union's): continue, EXDEV across, or -1 for the union to answer. */
-static int pair_answer(int r_from, bool host_from, int r_to, bool host_to, struct answer *ans)
-{
-	if (r_from && r_to)
-		*ans = host_from || host_to ? answer_error(EPERM) : answer_continue();
-	else if (r_from || r_to)
-		*ans = answer_error(EXDEV);
-	else
-		return -1;
-	return 0;
+	return r == SIDE_HOST ? -EPERM : r;
 }
 
 /* The same, for a call that needs the object to exist. */
@@ -85,6 +79,20 @@ static int existing_target(struct call *c, int dirfd, uint64_t path, bool empty_
 	int r = mutation_target(c, dirfd, path, empty_ok, flags, tp);
 
 	return r == 0 && tp->err < 0 ? tp->err : r;
+}
+
+/* Both sides of a two-path call (link, rename): both the kernel's,
+ * continue (EPERM when either is a host path without a view); one on
+ * each side, EXDEV as natively; -1: both the union's, for it to answer. */
+static int pair_answer(int from, int to, struct answer *ans)
+{
+	if (from != SIDE_UNION && to != SIDE_UNION)
+		*ans = from == SIDE_HOST || to == SIDE_HOST ? answer_error(EPERM) : answer_continue();
+	else if (from != SIDE_UNION || to != SIDE_UNION)
+		*ans = answer_error(EXDEV);
+	else
+		return -1;
+	return 0;
 }
 
 static const char *last_component(const char *raw)
@@ -241,22 +249,16 @@ static struct answer rename_common(struct call *c, int olddir, uint64_t oldpath,
 				   uint64_t newpath, unsigned int flags)
 {
 	struct target_path from, to;
-	int r_from = mutation_target(c, olddir, oldpath, false, NAME_OP, &from);
-	bool host_from = host_side(c, r_from, &from), host_to;
+	int r_from = mutation_side(c, olddir, oldpath, false, NAME_OP, &from);
 	struct answer ans;
 	int r_to;
 
-	if (host_from)
-		r_from = 1;
 	if (r_from < 0)
 		return answer_error(-r_from);
-	r_to = mutation_target(c, newdir, newpath, false, NAME_OP, &to);
-	host_to = host_side(c, r_to, &to);
-	if (host_to)
-		r_to = 1;
+	r_to = mutation_side(c, newdir, newpath, false, NAME_OP, &to);
 	if (r_to < 0)
 		return answer_error(-r_to);
-	if (pair_answer(r_from, host_from, r_to, host_to, &ans) == 0)
+	if (pair_answer(r_from, r_to, &ans) == 0)
 		return ans;
 	/* in the kernel's order: both parents, then the old name, then what
 	 * the flags and "NAME/" ask */
@@ -368,9 +370,8 @@ static struct answer link_common(struct call *c, int olddir, uint64_t oldpath, i
 {
 	struct target_path from, to;
 	char raw[PATH_MAX];
-	bool host_from = false, host_to;
 	struct answer ans;
-	int r_from = 0, r_to, src_fd;
+	int r_from = SIDE_UNION, r_to, src_fd;
 
 	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return answer_error(EINVAL);
@@ -379,25 +380,22 @@ static struct answer link_common(struct call *c, int olddir, uint64_t oldpath, i
 		return answer_error(-r_to);
 	src_fd = link_source_fd(raw, olddir, flags);
 	if (src_fd < 0) {
-		r_from = existing_target(c, olddir, oldpath, false,
-					 (flags & AT_SYMLINK_FOLLOW) ? VN_FOLLOW : 0, &from);
-		host_from = host_side(c, r_from, &from);
-		if (host_from)
-			r_from = 1;
+		r_from = mutation_side(c, olddir, oldpath, false,
+				       (flags & AT_SYMLINK_FOLLOW) ? VN_FOLLOW : 0, &from);
+		if (r_from == SIDE_UNION && from.err < 0)
+			r_from = from.err; /* the object must exist */
 		if (r_from < 0)
 			return answer_error(-r_from);
 	}
-	r_to = mutation_target(c, newdir, newpath, false, NAME_OP, &to);
-	host_to = host_side(c, r_to, &to);
-	if (host_to)
-		r_to = 1;
+	r_to = mutation_side(c, newdir, newpath, false, NAME_OP, &to);
 	if (r_to < 0)
 		return answer_error(-r_to);
-	if (r_to == 0 && (r_to = new_name_check(&to, false)) < 0)
+	if (r_to == SIDE_UNION && (r_to = new_name_check(&to, false)) < 0)
 		return answer_error(-r_to);
 	if (src_fd >= 0)
-		return r_to ? answer_error(host_to ? EPERM : EXDEV) : link_from_fd(c, src_fd, &to.node);
-	if (pair_answer(r_from, host_from, r_to, host_to, &ans) == 0)
+		return r_to != SIDE_UNION ? answer_error(r_to == SIDE_HOST ? EPERM : EXDEV)
+					  : link_from_fd(c, src_fd, &to.node);
+	if (pair_answer(r_from, r_to, &ans) == 0)
 		return ans;
 	return answer_result(vn_link(c->ctx->u, &from.node, &to.node));
 }

@@ -32,30 +32,26 @@
 #include "calls.h"
 
 /* The sun_path of a pathname AF_UNIX address, or "" for anything else;
- * *is_unix (when not NULL) says whether the address is AF_UNIX at all. */
-static int read_unix_path(struct call *c, char *path, size_t size, bool *is_unix)
+ * the address as read goes to *copy (when not NULL; zeroed past it). */
+static int read_unix_path(struct call *c, char *path, size_t size, struct sockaddr_un *copy)
 {
 	const uint64_t *a = c->args;
-	struct sockaddr_un sun;
+	struct sockaddr_un own, *sun = copy ? copy : &own;
 	size_t len = a[2];
 	int r;
 
 	path[0] = '\0';
-	if (is_unix)
-		*is_unix = false;
-	if (len < sizeof(sun.sun_family) || len > sizeof(sun))
+	memset(sun, 0, sizeof(*sun));
+	if (len > sizeof(*sun))
 		return 0;
-	memset(&sun, 0, sizeof(sun));
-	r = target_read(c, a[1], &sun, len);
+	r = target_read(c, a[1], sun, len);
 	if (r < 0)
 		return r;
-	if (is_unix)
-		*is_unix = sun.sun_family == AF_UNIX;
-	if (len <= offsetof(struct sockaddr_un, sun_path) || sun.sun_family != AF_UNIX ||
-	    sun.sun_path[0] == '\0')
+	if (len <= offsetof(struct sockaddr_un, sun_path) || sun->sun_family != AF_UNIX ||
+	    sun->sun_path[0] == '\0')
 		return 0; /* abstract or not unix: nothing of the union */
 	snprintf(path, size, "%.*s", (int)(len - offsetof(struct sockaddr_un, sun_path)),
-		 sun.sun_path);
+		 sun->sun_path);
 	if (c->ctx->verbose) /* only -v prints it */
 		snprintf(c->detail, sizeof(c->detail), "\"%s\"", path);
 	return 0;
@@ -230,26 +226,32 @@ static struct answer bind_in_union(struct call *c, const struct target_path *tp)
 /* Without a view, a connect of an AF_UNIX socket is never continued: the
  * kernel would read the address again, and another thread may have made
  * an abstract or foreign address a path to a host socket by then.  An
- * address that is no path of AF_UNIX is answered here: EINVAL as the
- * kernel's unix_mkname for another family or no name, and an abstract
- * name ECONNREFUSED (the supervisor, outside the sandbox's Landlock
- * domain, would reach the host's abstract sockets too). */
-static struct answer connect_unix_without_view(struct call *c, bool unix_address)
+ * address that is no path is connected here, as read (another family:
+ * AF_UNSPEC dissolves a datagram socket's peer, the rest is the kernel's
+ * EINVAL), except an abstract name: ECONNREFUSED (the supervisor, outside
+ * the sandbox's Landlock domain, would reach the host's abstract sockets
+ * too). */
+static struct answer connect_unix_without_view(struct call *c, const struct sockaddr_un *sun)
 {
 	int sock = target_getfd(c, (int)c->args[0]), domain = 0, r = 0;
 	socklen_t len = sizeof(domain);
+	bool abstract = sun->sun_family == AF_UNIX &&
+			c->args[2] > offsetof(struct sockaddr_un, sun_path);
 
 	if (sock < 0)
 		return answer_error(sock == -EBADF ? EBADF : -sock);
 	if (getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
 		r = -errno; /* ENOTSOCK */
+	else if (domain == AF_UNIX && !abstract &&
+		 connect(sock, (const struct sockaddr *)sun, (socklen_t)c->args[2]) < 0)
+		r = -errno;
 	close(sock);
 	if (r < 0)
 		return answer_error(-r);
 	if (domain != AF_UNIX)
 		return answer_continue(); /* the kernel takes no path for it */
-	if (!unix_address || c->args[2] <= offsetof(struct sockaddr_un, sun_path))
-		return answer_error(EINVAL);
+	if (!abstract)
+		return answer_value(0);
 	socket_log_refused(c, "an abstract socket");
 	return answer_error(ECONNREFUSED);
 }
@@ -257,13 +259,13 @@ static struct answer connect_unix_without_view(struct call *c, bool unix_address
 static struct answer socket_path_call(struct call *c, bool creates)
 {
 	struct target_path tp;
-	bool unix_address;
-	int r = read_unix_path(c, tp.raw, sizeof(tp.raw), &unix_address);
+	struct sockaddr_un sun;
+	int r = read_unix_path(c, tp.raw, sizeof(tp.raw), &sun);
 
 	if (r < 0)
 		return answer_error(-r);
 	if (!tp.raw[0] && !creates && c->ctx->view_prefix[0])
-		return connect_unix_without_view(c, unix_address);
+		return connect_unix_without_view(c, &sun);
 	if (!tp.raw[0])
 		return answer_continue();
 	r = target_resolve_string(c, AT_FDCWD, tp.raw, creates ? VN_RENDER : VN_FOLLOW | VN_RENDER,

@@ -3,9 +3,9 @@
  * The listener loop: worker threads (at most one per core) receive
  * notifications, run the decoder, and send one reply each.  A worker never
  * blocks on the target's behalf (FIFOs are opened by the kernel in the
- * view; without one, an open that may block runs on a thread of its own,
- * "later opens" below), so one slow call cannot stall the rest.  Workers block in RECV itself, which
- * wakes one worker per notification and costs the same however many
+ * view; without one, an open that may block runs on a thread of its own:
+ * "later opens" below), so one slow call cannot stall the rest.  Workers
+ * block in RECV itself, which wakes one worker per notification and costs the same however many
  * threads wait.  One worker starts with the sandbox; another starts when a
  * worker takes a call while a second one is already waiting and no other
  * worker is idle (a target that makes one call at a time, as most
@@ -42,10 +42,11 @@ struct listener {
 	pthread_t *workers;
 	int nworkers;
 	volatile int stopping;
-	/* opens that may block, each on a thread of its own (ANSWER_FD_LATER) */
+	/* opens that may block, each on a thread of its own (ANSWER_FD_LATER):
+	 * how many run, so that notify_stop waits for them */
 	pthread_mutex_t later_lock;
 	pthread_cond_t later_done;
-	struct later_open *later;
+	int nlater;
 };
 
 /* One open that may block: the call (a copy; the worker has moved on),
@@ -56,7 +57,6 @@ struct later_open {
 	int path_fd;
 	int flags;
 	bool cloexec;
-	struct later_open *next;
 };
 
 static struct listener *listener_of(struct call *c)
@@ -245,15 +245,10 @@ static void listener_reply(struct call *c, const struct answer *ans)
 
 /* ------------------------------------------------------- later opens */
 
-static void later_unlink(struct listener *l, struct later_open *lo)
+static void later_count(struct listener *l, int change)
 {
 	pthread_mutex_lock(&l->later_lock);
-	for (struct later_open **p = &l->later; *p; p = &(*p)->next) {
-		if (*p == lo) {
-			*p = lo->next;
-			break;
-		}
-	}
+	l->nlater += change;
 	pthread_cond_broadcast(&l->later_done);
 	pthread_mutex_unlock(&l->later_lock);
 }
@@ -283,6 +278,15 @@ static bool signal_waiting(pid_t tid)
 	return ((unsigned long)(pending | shared) & ~(unsigned long)(blocked | ignored)) != 0;
 }
 
+/* Whether a later open is to stop waiting: its call went away
+ * (-ECANCELED), or a signal is to be delivered (-ERESTARTSYS); else 0. */
+static int wait_ended(struct later_open *lo)
+{
+	if (!call_valid(&lo->c))
+		return -ECANCELED;
+	return signal_waiting(lo->c.pid) ? -ERESTARTSYS : 0;
+}
+
 /* Open the FIFO at path as the target's open would, without ever
  * blocking here: a writer's open is retried until a reader is there
  * (ENXIO before); a reader's end is opened at once and handed over once
@@ -293,7 +297,7 @@ static int later_fifo_open(struct later_open *lo, const char *path)
 {
 	int access = lo->flags & O_ACCMODE;
 	int fd = access == O_WRONLY ? -1 : open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	int pause_ms = 1;
+	int pause_ms = 1, err;
 
 	if (access != O_WRONLY && fd < 0)
 		return -errno;
@@ -311,9 +315,8 @@ static int later_fifo_open(struct later_open *lo, const char *path)
 			if (poll(&p, 1, pause_ms) > 0 && (p.revents & (POLLIN | POLLHUP)))
 				break;
 		}
-		if (!call_valid(&lo->c) || signal_waiting(lo->c.pid)) {
-			int err = call_valid(&lo->c) ? -ERESTARTSYS : -ECANCELED;
-
+		err = wait_ended(lo);
+		if (err < 0) {
 			if (fd >= 0)
 				close(fd);
 			return err;
@@ -323,8 +326,7 @@ static int later_fifo_open(struct later_open *lo, const char *path)
 	}
 	/* the caller's own flags from here: it asked for a blocking file */
 	if (fcntl(fd, F_SETFL, lo->flags & ~O_ACCMODE) < 0) {
-		int err = -errno;
-
+		err = -errno;
 		close(fd);
 		return err;
 	}
@@ -347,8 +349,8 @@ static void *later_main(void *arg)
 	else if (fd >= 0)
 		close(fd);
 	free(resp);
-	later_unlink(lo->l, lo);
 	close(lo->path_fd);
+	later_count(lo->l, -1);
 	free(lo);
 	return NULL;
 }
@@ -359,26 +361,23 @@ static void later_start(struct call *c, struct seccomp_notif_resp *resp, const s
 {
 	struct listener *l = listener_of(c);
 	struct later_open *lo = malloc(sizeof(*lo));
-	struct answer failed = answer_error(ENOMEM);
+	struct answer failed;
 	pthread_attr_t attr;
 	pthread_t thread;
-	int r = lo ? 0 : ENOMEM;
+	int r = ENOMEM;
 
 	if (lo) {
 		*lo = (struct later_open){ .l = l, .c = *c, .path_fd = ans->fd, .flags = (int)ans->val,
 					   .cloexec = ans->cloexec };
 		lo->c.backend = NULL;
-		pthread_mutex_lock(&l->later_lock);
-		lo->next = l->later;
-		l->later = lo;
-		pthread_mutex_unlock(&l->later_lock);
+		later_count(l, 1);
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		r = pthread_create(&thread, &attr, later_main, lo);
 		pthread_attr_destroy(&attr);
 		if (r == 0)
 			return;
-		later_unlink(l, lo);
+		later_count(l, -1);
 		free(lo);
 	}
 	close(ans->fd);
@@ -390,18 +389,9 @@ static void later_start(struct call *c, struct seccomp_notif_resp *resp, const s
  * sees its call go away within a poll; wait for their threads. */
 static void later_wait_all(struct listener *l)
 {
-	struct timespec until;
-
 	pthread_mutex_lock(&l->later_lock);
-	while (l->later) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 20 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&l->later_done, &l->later_lock, &until);
-	}
+	while (l->nlater > 0)
+		pthread_cond_wait(&l->later_done, &l->later_lock);
 	pthread_mutex_unlock(&l->later_lock);
 }
 

@@ -897,24 +897,6 @@ int target_real_path(struct call *c, const struct vn_node *node, char *out, size
 	return 0;
 }
 
-bool target_kernel_may_change(struct call *c, const struct stat *st)
-{
-	if (!c->ctx->view_prefix[0])
-		return true; /* the view's mounts keep the layers read-only */
-	for (size_t i = 0; i < c->ctx->u->nlayers; i++)
-		if (c->ctx->u->layers[i].dev == st->st_dev)
-			return false;
-	return true;
-}
-
-int target_fd_stat(struct call *c, int fd, struct stat *st)
-{
-	char link[64];
-
-	snprintf(link, sizeof(link), "/proc/%d/fd/%d", c->pid, fd);
-	return stat(link, st) < 0 ? (errno == ENOENT ? -EBADF : -errno) : 0;
-}
-
 int target_view_open(struct call *c, const struct target_path *tp, int flags)
 {
 	return target_view_open_object(c, tp, flags | O_DIRECTORY);

@@ -72,13 +72,6 @@ int target_render(struct call *c, struct target_path *tp, int flags);
 int target_redirect(struct call *c, int arg, const struct target_path *tp);
 /* Where node's file is on the host, as the kernel names it: 0 or -errno. */
 int target_real_path(struct call *c, const struct vn_node *node, char *out, size_t size);
-/* Whether the kernel may change the object of st (chmod, utimes,
- * xattrs...) for the target: with a view, anything it reaches; without
- * one (notify-hostroot), where Landlock guards contents but not
- * metadata, nothing on a layer's file system (the skeleton's included). */
-bool target_kernel_may_change(struct call *c, const struct stat *st);
-/* stat of the object of the target's fd: 0 or -errno. */
-int target_fd_stat(struct call *c, int fd, struct stat *st);
 /* tp's directory of the view (rendered), opened with flags: an fd, or -errno. */
 int target_view_open(struct call *c, const struct target_path *tp, int flags);
 /* Whether the directory fd (or the cwd, AT_FDCWD) was removed from the
