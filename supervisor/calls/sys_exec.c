@@ -200,24 +200,18 @@ static int exec_name(int dirfd, const struct target_path *tp, char *out, size_t 
  * the interpreter is run instead, resolved in the union, with the argv
  * binfmt_script makes (interpreter, optional argument, the script as the
  * caller named it, the caller's argv[1...]).  One level: an interpreter
- * that is a script itself runs as the kernel runs it.
+ * that is a script itself runs as the kernel runs it.  fd is the script
+ * open for reading; 1: redirected (*interp_out is the interpreter), 0: no
+ * "#!" line of the union's.
  */
-static int redirect_script(struct call *c, int dirfd, const struct target_path *tp,
+static int redirect_script(struct call *c, int fd, int dirfd, const struct target_path *tp,
 			   struct target_path *interp_out)
 {
 	struct redirect *rd = c->redirect;
 	struct target_path interp;
 	char arg[PATH_MAX];
-	int fd, r;
+	int r = script_line(fd, rd->script_argv[0], sizeof(rd->script_argv[0]), arg, sizeof(arg));
 
-	/* not executable: the real path's exec says EACCES, as it should */
-	if (vn_access(c->ctx->u, &tp->node, X_OK, 0) < 0)
-		return 0;
-	fd = vn_open_node(c->ctx->u, &tp->node, O_RDONLY);
-	if (fd < 0)
-		return 0; /* exec-only: the kernel reads it, as it can */
-	r = script_line(fd, rd->script_argv[0], sizeof(rd->script_argv[0]), arg, sizeof(arg));
-	close(fd);
 	if (r <= 0)
 		return 0;
 	r = target_resolve_string(c, AT_FDCWD, rd->script_argv[0], VN_FOLLOW | VN_RENDER, &interp);
@@ -279,21 +273,16 @@ static bool loader_takes_argv0(const char *real)
 	return found;
 }
 
-/* The ELF loader `program` names, when it is a lower's (or the upper's)
+/* The ELF loader the program open at fd names, when it is a lower's (or the upper's)
  * and not the file the host has at that path: its name in interp and its
  * real path in real.  1: such a loader; 0: none, or the host's own. */
-static int foreign_loader(struct call *c, const struct vn_node *program, char *interp,
-			  size_t isize, char *real, size_t rsize)
+static int foreign_loader(struct call *c, int fd, char *interp, size_t isize, char *real,
+			  size_t rsize)
 {
 	struct target_path loader;
 	struct stat ours, host;
-	int fd = vn_open_node(c->ctx->u, program, O_RDONLY);
-	int r;
+	int r = elf_interpreter(fd, interp, isize);
 
-	if (fd < 0)
-		return 0; /* exec-only: the kernel reads it, as it can */
-	r = elf_interpreter(fd, interp, isize);
-	close(fd);
 	if (r <= 0)
 		return r;
 	r = target_resolve_string(c, AT_FDCWD, interp, VN_FOLLOW | VN_RENDER, &loader);
@@ -336,9 +325,10 @@ static void set_arg(struct redirect *rd, size_t i, const char *text)
 
 /* The name the loader is to open the program by: the caller's, which
  * glibc's loader also makes AT_EXECFN, as the kernel would; "./" before
- * a bare name (the loader would search a library path for it); the
- * union path where the caller's would not outlive the exec (/dev/fd/N
- * of a close-on-exec dirfd) or for a script's interpreter. */
+ * a bare name (the loader would search a library path for it; a name
+ * with a '/' is never one of its options, which it matches whole); the
+ * union path where the caller's would not outlive the exec (/dev/fd/N of
+ * a close-on-exec dirfd) or for a script's interpreter. */
 static int loader_program_name(const struct redirect *rd, const struct vn_node *program,
 			       const char *execfn, char *out, size_t size)
 {
@@ -358,16 +348,18 @@ static int loader_program_name(const struct redirect *rd, const struct vn_node *
  * host, whose C library may not match the lower's: the lower's loader is
  * run instead, on the program (its own opens are the union's), with
  * --argv0 where the loader takes it.  The kernel's /proc/<pid>/exe then
- * names the loader, so the program is noted for that link (exe.c).
- * rd->script_argv may already hold a script's interpreter line, whose
- * program this is.  1: redirected, 0: not such a program.
+ * names the loader, so the caller notes the program for that link
+ * (exe.c).  fd is the program open for reading; rd->script_argv may
+ * already hold a script's interpreter line, whose program this is.
+ * 1: redirected, 0: not such a program.
  */
-static int redirect_loader(struct call *c, const struct vn_node *program, const char *execfn)
+static int redirect_loader(struct call *c, int fd, const struct vn_node *program,
+			   const char *execfn)
 {
 	struct redirect *rd = c->redirect;
 	char interp[PATH_MAX], real[PATH_MAX], argv0[PATH_MAX], name[PATH_MAX], tail[2][PATH_MAX];
 	size_t ntail = 0, n = 0;
-	int r = foreign_loader(c, program, interp, sizeof(interp), real, sizeof(real));
+	int r = foreign_loader(c, fd, interp, sizeof(interp), real, sizeof(real));
 
 	if (r <= 0)
 		return r;
@@ -392,25 +384,40 @@ static int redirect_loader(struct call *c, const struct vn_node *program, const 
 		set_arg(rd, n++, tail[i]);
 	rd->script_argc = n;
 	memcpy(rd->path, real, sizeof(rd->path));
-	r = exe_note_pending(c->ctx, c->pid, program->path);
-	return r < 0 ? r : 1;
+	return 1;
 }
 
 /* Without a view: a script runs as its interpreter, and a program (or
  * interpreter) whose loader is a lower's through that loader. */
 static int redirect_without_view(struct call *c, int dirfd, const struct target_path *tp)
 {
+	const struct vn_node *program = &tp->node;
 	struct target_path interp;
 	char execfn[PATH_MAX];
 	int r = exec_name(dirfd, tp, execfn, sizeof(execfn));
+	/* read once for both: a "#!" line, else an ELF loader.  Not
+	 * executable: the real path's exec says EACCES, as it should;
+	 * exec-only: the kernel reads it, as it can */
+	int fd = r == 0 && vn_access(c->ctx->u, program, X_OK, 0) == 0
+			 ? vn_open_node(c->ctx->u, program, O_RDONLY) : -1;
 
-	if (r == 0)
-		r = redirect_script(c, dirfd, tp, &interp);
+	if (fd >= 0)
+		r = redirect_script(c, fd, dirfd, tp, &interp);
+	if (r == 1) {
+		/* a script: its interpreter may be what a lower's loader runs */
+		close(fd);
+		program = &interp.node;
+		fd = vn_open_node(c->ctx->u, program, O_RDONLY);
+		r = 0;
+	}
+	if (r == 0 && fd >= 0)
+		r = redirect_loader(c, fd, program, execfn);
+	if (fd >= 0)
+		close(fd);
+	/* the program behind the loader, for /proc/<pid>/exe (exe.c); none:
+	 * what an earlier exec of this thread's noted is dropped */
 	if (r >= 0)
-		r = redirect_loader(c, r ? &interp.node : &tp->node, execfn);
-	/* an earlier exec of this thread's through a loader failed: forget it */
-	if (r == 0)
-		r = exe_note_pending(c->ctx, c->pid, NULL);
+		r = exe_note_pending(c->ctx, c->pid, r ? program->path : NULL);
 	return r < 0 ? r : 0;
 }
 

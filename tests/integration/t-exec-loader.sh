@@ -7,7 +7,8 @@
 # the program sees the argv[0] it was given, AT_EXECFN as the kernel
 # would set it and /proc/self/exe naming the program (not the loader),
 # by absolute path, by a relative path, with exec -a, through PATH and as
-# a "#!" script's interpreter; a plain program it execs reads its own
+# a "#!" script's interpreter, and by a relative name starting with '-'
+# (which the loader must not take for its option); a plain program it execs reads its own
 # /proc/self/exe again, as does a program copied into the upper; and the
 # lower is left as it was.  On
 # notify-hostroot a script's AT_EXECFN names the interpreter, not the
@@ -47,6 +48,7 @@ C
 gcc -O1 -o "$L/vtld/bin/p" "$T/p.c" -Wl,--dynamic-linker=/vtld/lib/ld-vt.so.2 ||
 	fail "gcc could not build the test program"
 printf '#!/vtld/bin/p -x\n' >"$L/vtld/bin/s"
+mkdir "$L/vtld/-d" && cp "$L/vtld/bin/p" "$L/vtld/-d/p"
 chmod 755 "$L/vtld/bin/s"
 [ ! -e /vtld/lib/ld-vt.so.2 ] || fail "the host has /vtld/lib/ld-vt.so.2"
 before=$(snapshot "$L")
@@ -59,6 +61,7 @@ vrun_ok "$T/o" "$T/e" --lower "$L" --lower / -- bash -c '
 	(exec -a myname /vtld/bin/p d)
 	PATH=/vtld/bin:$PATH p e
 	/vtld/bin/s f
+	(cd /vtld && -d/p h)
 	/vtld/bin/p exec /usr/bin/readlink /proc/self/exe
 	cp /usr/bin/readlink /tmp/vt-readlink && /tmp/vt-readlink /proc/self/exe
 	true'
@@ -67,6 +70,7 @@ argv0=./p execfn=./p exe=/vtld/bin/p args=c
 argv0=myname execfn=/vtld/bin/p exe=/vtld/bin/p args=d
 argv0=p execfn=/vtld/bin/p exe=/vtld/bin/p args=e
 argv0=/vtld/bin/p execfn=$script_execfn exe=/vtld/bin/p args=-x,/vtld/bin/s,f
+argv0=-d/p execfn=-d/p exe=/vtld/-d/p args=h
 /usr/bin/readlink
 /tmp/vt-readlink" "$(cat "$T/o")" "what the programs saw ($(cat "$T/e"))"
 assert_eq "$before" "$(snapshot "$L")" "the lower is unchanged"
