@@ -49,15 +49,18 @@ void cli_run_usage(FILE *out)
 	      "  --policy NAME|FILE    network, /sys, capabilities and host sockets:\n"
 	      "                        default, build, lab, container, or a .policy file\n"
 	      "                        (default: default; policies/README.md)\n"
-	      "  --backend NAME        auto, notify, or notify-hostroot: no user namespace,\n"
-	      "                        the host's root with the union's paths answered\n"
-	      "                        (experimental; docs/design.md) (default: auto,\n"
+	      "  --backend NAME        auto, notify, notify-hostroot (no user namespace:\n"
+	      "                        the host's root with the union's paths answered)\n"
+	      "                        or ptrace (the same without seccomp notification:\n"
+	      "                        every call a seccomp stop of a tracer); the last\n"
+	      "                        two experimental, docs/design.md (default: auto,\n"
 	      "                        which picks notify where a user namespace works,\n"
-	      "                        else notify-hostroot); ptrace is not built yet\n"
-	      "  --unsafe-lowers       with --backend notify-hostroot on a kernel without\n"
-	      "                        Landlock: run although nothing but veneer's own\n"
-	      "                        answers keeps the target from writing to the\n"
-	      "                        lowers and the host\n"
+	      "                        else notify-hostroot, and ptrace where no seccomp\n"
+	      "                        listener can be installed)\n"
+	      "  --unsafe-lowers       with --backend notify-hostroot or ptrace on a\n"
+	      "                        kernel without Landlock: run although nothing but\n"
+	      "                        veneer's own answers keeps the target from\n"
+	      "                        writing to the lowers and the host\n"
 	      "  --ids MODE            ownership inside: presented (veneer shows every\n"
 	      "                        file's real owner, keeps owners set inside in the\n"
 	      "                        upper, and tracks setuid & co.), kernel (the user\n"
@@ -153,8 +156,8 @@ static int parse_backend(const char *arg, enum backend *out, struct vn_error *er
 	else if (strcmp(arg, "ptrace") == 0)
 		*out = BACKEND_PTRACE;
 	else
-		return vn_fail(err, 0, "--backend %s: unknown backend; use auto, notify or "
-			       "notify-hostroot", arg);
+		return vn_fail(err, 0, "--backend %s: unknown backend; use auto, notify, "
+			       "notify-hostroot or ptrace", arg);
 	return 0;
 }
 

@@ -78,8 +78,6 @@ bool ids_upper_keeps_owners(const struct run_options *opt);
 
 /* sandbox.c: returns the exit status for veneer */
 int sandbox_run(struct run_options *opt, struct vn_error *err);
-/* Whether this kernel can run the notify backend (0, or why not). */
-int sandbox_check_kernel(struct vn_error *err);
 
 /* doctor.c: `veneer doctor` */
 int cmd_doctor(int argc, char **argv);

@@ -190,7 +190,8 @@ int cmd_doctor(int argc, char **argv)
 	struct vn_error err = { 0 };
 	struct utsname un;
 	char why[512];
-	bool usable = true, userns;
+	char notify_why[512];
+	bool usable = true, userns, notify, hostroot, nested;
 	int r = parse_doctor_args(argc, argv, &opt, &err);
 
 	/* the same layers `run` would refuse, with the same line */
@@ -211,26 +212,35 @@ int cmd_doctor(int argc, char **argv)
 		line("user ns", "yes: a user namespace can be made, mapped and mounted in");
 	else
 		line("user ns", "no: %s", why);
-	if (sandbox_check_kernel(&err) < 0) {
-		line("backend", "none: %s", err.msg);
-		usable = false;
-	} else if (userns) {
+	notify = probe_notify(true, &nested, notify_why, sizeof(notify_why)) == 0;
+	hostroot = probe_hostroot(false, why, sizeof(why)) == 0;
+	if (notify && userns) {
 		line("backend", "notify: seccomp user notification works (--backend auto picks it)");
-	} else if (probe_hostroot(false, why, sizeof(why)) == 0) {
+	} else if (notify && hostroot) {
 		line("backend", "notify-hostroot: auto picks it, as the user namespace above does not "
 		     "work (experimental)");
-	} else {
+	} else if (notify) {
 		line("backend", "none: no user namespace, and notify-hostroot: %s", why);
 		usable = false;
+	} else if (probe_ptrace(false, nested, why, sizeof(why)) == 0) {
+		line("backend", "ptrace: auto picks it, as %s (experimental)", notify_why);
+	} else {
+		line("backend", "none: %s; and ptrace: %s", notify_why, why);
+		usable = false;
 	}
-	if (probe_hostroot(false, why, sizeof(why)) == 0 && sandbox_check_kernel(&err) == 0)
+	if (notify && hostroot)
 		line("hostroot", "usable: --backend notify-hostroot runs without a user namespace "
 		     "(experimental)");
 	else
-		line("hostroot", "no: %s", probe_hostroot(false, why, sizeof(why)) == 0 ? err.msg : why);
-	line("", "notify-hostroot lacks: pid, IPC, UTS and network namespaces (the host's");
-	line("", "processes and /proc are seen), root inside, --bind, presented ids, a");
-	line("", "/dev/shm of its own, devices of the union (docs/design.md)");
+		line("hostroot", "no: %s", notify ? why : notify_why);
+	if (probe_ptrace(false, nested, why, sizeof(why)) == 0)
+		line("ptrace", "usable: --backend ptrace runs without a user namespace and without "
+		     "seccomp notification (experimental)");
+	else
+		line("ptrace", "no: %s", why);
+	line("", "notify-hostroot and ptrace lack: pid, IPC, UTS and network namespaces (the");
+	line("", "host's processes and /proc are seen), root inside, --bind, presented ids,");
+	line("", "a /dev/shm of its own, devices of the union (docs/design.md)");
 	report_ownership(&opt);
 	report_abstract_sockets();
 	cli_free_run(&opt);

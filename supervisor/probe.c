@@ -11,7 +11,12 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -127,6 +132,73 @@ int probe_user_namespace(char *why, size_t size)
 	return -1;
 }
 
+/* A throwaway child installs a listener: 0, or the errno it got. */
+static int listener_errno(void)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return errno;
+	if (pid == 0) {
+		struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+		struct sock_fprog prog = { .len = 1, .filter = &allow };
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(errno);
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+			    &prog) < 0)
+			_exit(errno);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return ECHILD;
+	return WEXITSTATUS(status);
+}
+
+int probe_notify(bool always_probe, bool *nested, char *why, size_t size)
+{
+	char avail[256] = "";
+	struct utsname un;
+	int major = 0, minor = 0, err;
+	FILE *f = fopen("/proc/sys/kernel/seccomp/actions_avail", "re");
+
+	*nested = false;
+	if (f) {
+		if (!fgets(avail, sizeof(avail), f))
+			avail[0] = '\0';
+		fclose(f);
+	}
+	if (!strstr(avail, "user_notif")) {
+		snprintf(why, size, "this kernel has no seccomp user notification "
+			 "(SECCOMP_RET_USER_NOTIF)");
+		return -1;
+	}
+	if (uname(&un) == 0 && sscanf(un.release, "%d.%d", &major, &minor) == 2 &&
+	    (major < 5 || (major == 5 && minor < 14))) {
+		snprintf(why, size, "kernel %s lacks SECCOMP_ADDFD_FLAG_SEND (Linux 5.14)",
+			 un.release);
+		return -1;
+	}
+	/* A listener hangs on a seccomp filter: with none on this process
+	 * (mode 0) there is no listener to collide with, and the fork of a
+	 * probe is not needed.  Under a filter of any kind, probe. */
+	if (!always_probe && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0)
+		return 0;
+	err = listener_errno();
+	if (err == 0)
+		return 0;
+	*nested = err == EBUSY;
+	if (*nested)
+		snprintf(why, size, "this process already runs under a seccomp user-notification "
+			 "listener (veneer inside veneer, or another notify-based runtime), and the "
+			 "kernel allows only one");
+	else
+		snprintf(why, size, "this kernel refuses a seccomp user-notification listener (%s)",
+			 strerror(err));
+	return -1;
+}
+
 int probe_hostroot(bool unsafe_lowers, char *why, size_t size)
 {
 	long scope = read_sysctl("/proc/sys/kernel/yama/ptrace_scope");
@@ -139,8 +211,19 @@ int probe_hostroot(bool unsafe_lowers, char *why, size_t size)
 	}
 	if (scope >= 2) {
 		snprintf(why, size, "Yama's kernel.yama.ptrace_scope is %ld: the supervisor may not "
-			 "trace its own children, which redirects exec and chdir there", scope);
+			 "trace its own children", scope);
 		return -1;
 	}
 	return 0;
+}
+
+int probe_ptrace(bool unsafe_lowers, bool nested, char *why, size_t size)
+{
+	if (nested) {
+		snprintf(why, size, "under another seccomp user-notification listener, which takes "
+			 "the calls a tracer would be given (USER_NOTIF beats TRACE), and the "
+			 "nested mode (SECCOMP_RET_TRAP) is not built yet");
+		return -1;
+	}
+	return probe_hostroot(unsafe_lowers, why, size);
 }

@@ -21,9 +21,19 @@ void probe_userns_knob(char *out, size_t size);
  * that failed and why in `why`. */
 int probe_user_namespace(char *why, size_t size);
 
+/* What both notify rungs need of the kernel: seccomp user notification,
+ * ADDFD with SEND (5.14), and a listener this process may install (the
+ * probe forks only when a filter is on us, or always_probe).  0, or -1
+ * with why; *nested when a listener already hangs over this process. */
+int probe_notify(bool always_probe, bool *nested, char *why, size_t size);
+
 /* The notify-hostroot rung's needs beyond seccomp user notification:
  * Landlock (unless the caller gave --unsafe-lowers), and leave to trace
  * one's children.  0, or -1 with why. */
 int probe_hostroot(bool unsafe_lowers, char *why, size_t size);
+
+/* The ptrace rung's: the same, and no listener over this process (nested:
+ * from probe_notify), whose USER_NOTIF would take the traced calls. */
+int probe_ptrace(bool unsafe_lowers, bool nested, char *why, size_t size);
 
 #endif

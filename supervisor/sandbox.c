@@ -35,7 +35,7 @@
 #include "janitor.h"
 #include "network.h"
 #include "probe.h"
-#include "ptrace/assist.h"
+#include "ptrace/tracer.h"
 #include "backend.h"
 #include "veneer/landlock.h"
 #include "tracee/tracee.h"
@@ -74,7 +74,9 @@ struct sandbox {
 	/* notify-hostroot: no user namespace, so no mounts and no view as
 	 * the target's root; a skeleton of union directories instead */
 	bool hostroot;
-	struct assist *assist;   /* its tracer of redirected calls */
+	/* the ptrace backend: the same layout, every call traced, no listener */
+	bool traced;
+	struct tracer *tracer;   /* its tracer of redirected calls */
 	char scratch_upper[PATH_MAX]; /* a throwaway upper made on disk ("": none) */
 	struct janitor janitor;       /* removes it and the skeleton, whatever ends us */
 	int janitor_dirs[JANITOR_MAX];
@@ -83,73 +85,6 @@ struct sandbox {
 static const int supervisor_signals[] = {
 	SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM,
 };
-
-/* A process already under a seccomp listener cannot get another (EBUSY):
- * try it in a throwaway child so we can say so before touching anything. */
-static int probe_listener(struct vn_error *err)
-{
-	pid_t pid = fork();
-	int status;
-
-	if (pid < 0)
-		return vn_fail(err, errno, "probe seccomp user notification");
-	if (pid == 0) {
-		struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-		struct sock_fprog prog = { .len = 1, .filter = &allow };
-
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-			_exit(2);
-		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-			    &prog) < 0)
-			_exit(errno == EBUSY ? 1 : 2);
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
-		return vn_fail(err, 0, "probe seccomp user notification: the probe died");
-	if (WEXITSTATUS(status) == 1)
-		return vn_fail(err, 0, "this process already runs under a seccomp user-notification "
-			       "listener (veneer inside veneer, or another notify-based runtime), and "
-			       "the kernel allows only one: the notify backend cannot run nested yet");
-	if (WEXITSTATUS(status) != 0)
-		return vn_fail(err, 0, "this kernel refuses a seccomp user-notification listener; the "
-			       "ptrace backend would be the way, but it is not built yet");
-	return 0;
-}
-
-/* What the kernel must have, said before anything is touched; a probe
- * only when asked (doctor) or when a filter is already on us. */
-static int check_kernel(bool always_probe, struct vn_error *err)
-{
-	char avail[256] = "";
-	struct utsname un;
-	int major = 0, minor = 0;
-	FILE *f = fopen("/proc/sys/kernel/seccomp/actions_avail", "re");
-
-	if (f) {
-		if (!fgets(avail, sizeof(avail), f))
-			avail[0] = '\0';
-		fclose(f);
-	}
-	if (!strstr(avail, "user_notif"))
-		return vn_fail(err, 0, "this kernel has no seccomp user notification "
-			       "(SECCOMP_RET_USER_NOTIF); the ptrace backend would be the way, but it "
-			       "is not built yet");
-	if (uname(&un) == 0 && sscanf(un.release, "%d.%d", &major, &minor) == 2 &&
-	    (major < 5 || (major == 5 && minor < 14)))
-		return vn_fail(err, 0, "kernel %s lacks SECCOMP_ADDFD_FLAG_SEND (Linux 5.14); the "
-			       "ptrace backend would be the way, but it is not built yet", un.release);
-	/* A listener hangs on a seccomp filter: with none on this process
-	 * (mode 0) there is no listener to collide with, and the fork of a
-	 * probe is not needed.  Under a filter of any kind, probe. */
-	if (!always_probe && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0)
-		return 0;
-	return probe_listener(err);
-}
-
-int sandbox_check_kernel(struct vn_error *err)
-{
-	return check_kernel(true, err);
-}
 
 static int write_file(const char *path, const char *text)
 {
@@ -763,18 +698,24 @@ static void find_command(struct sandbox *sb)
  * ms more CPU per start). */
 static int build_filter(struct sandbox *sb, struct vn_error *err)
 {
-	int trapped[512], traced[16], opens[4], flags_args[4];
+	int trapped[512], traced[512], opens[4], flags_args[4];
 	struct tracee_split split[4];
-	size_t n = calls_trapped(trapped, sizeof(trapped) / sizeof(trapped[0]),
-				 sb->opt->ids == IDS_PRESENTED, sb->hostroot);
-	size_t ntraced = sb->hostroot ? calls_redirected(traced, sizeof(traced) / sizeof(traced[0])) : 0;
-	size_t nsplit = sb->hostroot ? calls_split_on_opath(opens, flags_args, 4) : 0;
+	bool presented = sb->opt->ids == IDS_PRESENTED;
+	size_t n = 0, ntraced = 0, nsplit = 0;
 	int r;
 
+	if (sb->traced) {
+		ntraced = calls_traced(traced, sizeof(traced) / sizeof(traced[0]), presented);
+	} else {
+		n = calls_trapped(trapped, sizeof(trapped) / sizeof(trapped[0]), presented, sb->hostroot);
+		if (sb->hostroot) {
+			ntraced = calls_redirected(traced, sizeof(traced) / sizeof(traced[0]));
+			nsplit = calls_split_on_opath(opens, flags_args, 4);
+		}
+	}
 	for (size_t i = 0; i < nsplit; i++)
 		split[i] = (struct tracee_split){ .nr = opens[i], .arg = flags_args[i], .mask = O_PATH };
 	r = tracee_build_filter(trapped, n, traced, ntraced, split, nsplit, &sb->filter);
-
 	if (r < 0)
 		return vn_fail(err, -r, "build the seccomp filter");
 	return 0;
@@ -800,6 +741,8 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 		.policy = p,
 		.hostname = sb->opt->hostname ? sb->opt->hostname : p->hostname[0] ? p->hostname : NULL,
 		.hostroot = sb->hostroot,
+		.traced = sb->traced,
+		.upper = sb->upper.path,
 		.unsafe_lowers = sb->opt->unsafe_lowers,
 	};
 
@@ -822,10 +765,10 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 	sb->sock[1] = -1;
 	sb->init = pid;
 	if (sb->hostroot) {
-		int r = assist_start(pid, &sb->assist);
+		int r = tracer_start(pid, &sb->tracer);
 
 		if (r < 0)
-			return vn_fail(err, -r, "trace the sandbox's init (ptrace assist; Yama's "
+			return vn_fail(err, -r, "trace the sandbox's init (ptrace; Yama's "
 				       "kernel.yama.ptrace_scope must be 0 or 1)");
 	}
 	return 0;
@@ -928,8 +871,8 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 	r = backend_start(&sb->ctx, &cfg);
 	if (r < 0)
 		return vn_fail(err, -r, "start the notification workers");
-	if (sb->assist)
-		assist_ready(sb->assist, &sb->ctx);
+	if (sb->tracer)
+		tracer_ready(sb->tracer, &sb->ctx);
 	return 0;
 }
 
@@ -963,7 +906,7 @@ static int wait_for_init(struct sandbox *sb, int sigfd)
 		}
 		/* a tracer in our thread group (notify-hostroot) sees init's
 		 * stops and reaps it: it keeps the status and wakes us */
-		if (sb->assist ? assist_init_exited(sb->assist, &status)
+		if (sb->tracer ? tracer_init_exited(sb->tracer, &status)
 			       : waitpid(sb->init, &status, WNOHANG) == sb->init)
 			return init_exit_status(sb, status);
 	}
@@ -988,7 +931,7 @@ static int block_signals(void)
 static void sandbox_release(struct sandbox *sb)
 {
 	network_stop(sb->pasta);
-	assist_stop(sb->assist); /* kills what it still traces */
+	tracer_stop(sb->tracer); /* kills what it still traces */
 	backend_stop(&sb->ctx);
 	if (sb->hostroot)
 		hostroot_cleanup(sb);
@@ -1050,14 +993,17 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	if (!getcwd(sb->caller_cwd, sizeof(sb->caller_cwd)))
 		sb->caller_cwd[0] = '\0';
 
-	sb->hostroot = opt->backend == BACKEND_HOSTROOT;
-	if (check_kernel(false, err) < 0 || choose_ids(sb, err) < 0)
+	sb->traced = opt->backend == BACKEND_PTRACE;
+	sb->hostroot = opt->backend == BACKEND_HOSTROOT || sb->traced;
+	if (choose_ids(sb, err) < 0)
 		goto out;
 	if (opt->verbose)
 		fprintf(stderr, "veneer: backend %s (%s)\n",
-			sb->hostroot ? "notify-hostroot: no user namespace; the host's root, with the "
-				       "union's paths answered"
-				     : "notify: a user namespace, the union mounted as its root",
+			sb->traced ? "ptrace: no user namespace and no listener; the host's root, "
+				     "with the union's paths answered at seccomp stops"
+			: sb->hostroot ? "notify-hostroot: no user namespace; the host's root, with the "
+					 "union's paths answered"
+				       : "notify: a user namespace, the union mounted as its root",
 			opt->backend_why);
 	if (sb->hostroot && opt->unsafe_lowers && vn_landlock_abi() < 1)
 		fprintf(stderr, "veneer: warning: --unsafe-lowers: this kernel has no Landlock; only "
@@ -1077,7 +1023,7 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	if (r == 0)
 		r = send_launch(sb, err);
 	if (r == 0)
-		r = receive_listener(sb, err);
+		r = sb->traced ? 1 : receive_listener(sb, err);
 	if (r > 0 && start_workers(sb, err) < 0)
 		r = -1;
 	if (r < 0)

@@ -289,6 +289,18 @@ static int check_network(const struct run_options *opt, struct vn_error *err)
 	return network_check(pasta, sizeof(pasta), err);
 }
 
+/* The rungs without a view: mounts, namespaces and identities other than
+ * the caller's are not theirs. */
+static bool runs_without_view(const struct run_options *opt)
+{
+	return opt->backend == BACKEND_HOSTROOT || opt->backend == BACKEND_PTRACE;
+}
+
+static const char *backend_name(enum backend b)
+{
+	return b == BACKEND_PTRACE ? "ptrace" : b == BACKEND_HOSTROOT ? "notify-hostroot" : "notify";
+}
+
 /* What the rung without a user namespace cannot give: mounts (--bind), a
  * network or UTS namespace, identities other than the caller's.  Where
  * auto chose the rung, the line says why there was no other. */
@@ -299,56 +311,72 @@ static int check_hostroot(const struct run_options *opt, struct vn_error *err)
 		[POLICY_NETWORK_NONE] = "none",
 		[POLICY_NETWORK_PRIVATE] = "private",
 	};
-	const char *rung = opt->backend_why;
+	const char *rung = backend_name(opt->backend), *why = opt->backend_why;
 
 	if (opt->nbinds)
-		return vn_fail(err, 0, "--bind needs a mount, and notify-hostroot (%s) runs without "
-			       "a user namespace, so without mounts", rung);
+		return vn_fail(err, 0, "--bind needs a mount, and %s (%s) runs without a user "
+			       "namespace, so without mounts", rung, why);
 	if (opt->ids == IDS_PRESENTED)
-		return vn_fail(err, 0, "--ids presented is not built for notify-hostroot (%s) yet; "
-			       "there the kernel's ids are the host's (--ids kernel)", rung);
+		return vn_fail(err, 0, "--ids presented is not built for %s (%s) yet; there the "
+			       "kernel's ids are the host's (--ids kernel)", rung, why);
 	if (opt->policy.network != POLICY_NETWORK_HOST)
 		return vn_fail(err, 0, "policy %s asks network = %s, a network namespace, which "
-			       "notify-hostroot (%s) cannot make; use a policy with network = host",
-			       opt->policy.path, network_name[opt->policy.network], rung);
+			       "%s (%s) cannot make; use a policy with network = host",
+			       opt->policy.path, network_name[opt->policy.network], rung, why);
 	if (opt->hostname || opt->policy.hostname[0])
-		return vn_fail(err, 0, "a host name inside needs a UTS namespace, which "
-			       "notify-hostroot (%s) cannot make", rung);
+		return vn_fail(err, 0, "a host name inside needs a UTS namespace, which %s (%s) "
+			       "cannot make", rung, why);
 	return 0;
 }
 
 /* auto: notify where a user namespace really works (a tmpfs mounted and
  * uid_map written in one, not only unshare(2): Ubuntu's AppArmor lets that
- * succeed), else notify-hostroot.  Forcing notify-hostroot still needs
- * what it stands on. */
+ * succeed), else notify-hostroot; where no listener can be installed at
+ * all, ptrace.  A rung that is asked for still needs what it stands on. */
 static int choose_backend(struct run_options *opt, struct vn_error *err)
 {
-	char userns[512], hostroot[512];
+	char userns[512], notify[512], rung[512];
+	bool nested;
+	bool notify_ok = probe_notify(false, &nested, notify, sizeof(notify)) == 0;
 
-	if (opt->unsafe_lowers && opt->backend != BACKEND_HOSTROOT)
-		return vn_fail(err, 0, "--unsafe-lowers is for --backend notify-hostroot only, and "
-			       "must be asked together with it");
-	if (opt->backend == BACKEND_NOTIFY) {
-		snprintf(opt->backend_why, sizeof(opt->backend_why), "--backend notify");
+	if (opt->unsafe_lowers && !runs_without_view(opt))
+		return vn_fail(err, 0, "--unsafe-lowers is for --backend notify-hostroot or ptrace "
+			       "only, and must be asked together with one of them");
+	if (opt->backend == BACKEND_NOTIFY || opt->backend == BACKEND_HOSTROOT) {
+		if (!notify_ok)
+			return vn_fail(err, 0, "--backend %s cannot run here: %s%s",
+				       backend_name(opt->backend), notify,
+				       nested ? "" : "; --backend ptrace runs without it");
+		if (opt->backend == BACKEND_HOSTROOT &&
+		    probe_hostroot(opt->unsafe_lowers, rung, sizeof(rung)) < 0)
+			return vn_fail(err, 0, "--backend notify-hostroot cannot run here: %s", rung);
+		snprintf(opt->backend_why, sizeof(opt->backend_why), "--backend %s",
+			 backend_name(opt->backend));
 		return 0;
 	}
-	if (opt->backend == BACKEND_HOSTROOT) {
-		if (probe_hostroot(opt->unsafe_lowers, hostroot, sizeof(hostroot)) < 0)
-			return vn_fail(err, 0, "--backend notify-hostroot cannot run here: %s", hostroot);
-		snprintf(opt->backend_why, sizeof(opt->backend_why), "--backend notify-hostroot");
+	if (opt->backend == BACKEND_PTRACE) {
+		if (probe_ptrace(opt->unsafe_lowers, nested, rung, sizeof(rung)) < 0)
+			return vn_fail(err, 0, "--backend ptrace cannot run here: %s", rung);
+		snprintf(opt->backend_why, sizeof(opt->backend_why), "--backend ptrace");
 		return 0;
 	}
-	if (opt->backend != BACKEND_AUTO)
+	if (!notify_ok) {
+		if (probe_ptrace(false, nested, rung, sizeof(rung)) < 0)
+			return vn_fail(err, 0, "no backend can run here: %s; and ptrace: %s", notify, rung);
+		opt->backend = BACKEND_PTRACE;
+		snprintf(opt->backend_why, sizeof(opt->backend_why), "auto's choice, no listener: %s",
+			 notify);
 		return 0;
+	}
 	if (probe_user_namespace(userns, sizeof(userns)) == 0) {
 		opt->backend = BACKEND_NOTIFY;
 		snprintf(opt->backend_why, sizeof(opt->backend_why),
 			 "auto's choice: a user namespace works here");
 		return 0;
 	}
-	if (probe_hostroot(false, hostroot, sizeof(hostroot)) < 0)
+	if (probe_hostroot(false, rung, sizeof(rung)) < 0)
 		return vn_fail(err, 0, "no backend can run here: %s; and notify-hostroot: %s",
-			       userns, hostroot);
+			       userns, rung);
 	opt->backend = BACKEND_HOSTROOT;
 	snprintf(opt->backend_why, sizeof(opt->backend_why),
 		 "auto's choice, no usable user namespace: %s", userns);
@@ -364,9 +392,6 @@ int validate_run_options(struct run_options *opt, struct vn_error *err)
 	if (opt->ids == IDS_KERNEL && ids_upper_keeps_owners(opt))
 		return vn_fail(err, 0, "upper %s keeps presented owners (%s/%s); run it with "
 			       "--ids presented or auto", opt->upper, VN_STATE_DIR, VN_OWNER_STORE);
-	if (opt->backend == BACKEND_PTRACE)
-		return vn_fail(err, 0, "the ptrace backend is not built yet; use --backend=notify "
-			       "(seccomp user notification, Linux 5.14 or newer)");
 	if (opt->chdir && opt->chdir[0] != '/')
 		return vn_fail(err, 0, "--chdir %s: give an absolute path inside the sandbox",
 			       opt->chdir);
@@ -378,7 +403,7 @@ int validate_run_options(struct run_options *opt, struct vn_error *err)
 		return -1;
 	if (choose_backend(opt, err) < 0)
 		return -1;
-	if (opt->backend == BACKEND_HOSTROOT && check_hostroot(opt, err) < 0)
+	if (runs_without_view(opt) && check_hostroot(opt, err) < 0)
 		return -1;
 	return check_network(opt, err);
 }

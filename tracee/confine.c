@@ -9,6 +9,9 @@
  * the domain are refused too.
  * Files the supervisor opens outside the domain and injects keep the
  * access they were opened with: Landlock checks at open, not at write.
+ * The ptrace backend cannot inject: the kernel opens the layer's file for
+ * the target, so files beneath the upper (and the skeleton's FIFOs) may
+ * be written, never made, removed or renamed: names stay the union's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -69,7 +72,8 @@ static int allow_beneath(int ruleset, const char *path, uint64_t handled)
 	return r;
 }
 
-int tracee_confine_writes(const char *const *writable, size_t n)
+int tracee_confine_writes(const char *const *writable, size_t n, const char *const *file_writable,
+			  size_t nfile)
 {
 	int abi = vn_landlock_abi();
 	struct vn_landlock_ruleset_attr attr = { 0 };
@@ -89,6 +93,8 @@ int tracee_confine_writes(const char *const *writable, size_t n)
 		return -errno;
 	for (size_t i = 0; r == 0 && i < n; i++)
 		r = allow_beneath(ruleset, writable[i], attr.handled_access_fs);
+	for (size_t i = 0; r == 0 && i < nfile; i++)
+		r = allow_beneath(ruleset, file_writable[i], attr.handled_access_fs & FILE_ACCESSES);
 	if (r == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		r = -errno;
 	if (r == 0 && syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)

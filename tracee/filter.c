@@ -262,16 +262,25 @@ static int load_with_listener(const struct tracee_filter *f, int *listener)
 	return 0;
 }
 
+/* The ptrace backend's: its tracer seized init before init got here. */
+static int load_traced(const struct tracee_filter *f)
+{
+	struct sock_fprog prog = { .len = f->len, .filter = f->insns };
+
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? -errno : 0;
+}
+
 int tracee_install_filter(const struct tracee_config *cfg, int *listener)
 {
 	int r = install_guard();
 
+	*listener = -1;
 	if (r == 0)
-		r = load_with_listener(&cfg->filter, listener);
+		r = cfg->traced ? load_traced(&cfg->filter) : load_with_listener(&cfg->filter, listener);
 	if (r == -EBUSY)
 		fprintf(stderr, "veneer: this process already runs under a seccomp user-notification "
 				"listener (veneer inside veneer, or another notify-based runtime), and "
-				"the kernel allows only one: the notify backend cannot run nested yet\n");
+				"the kernel allows only one: the notify backends cannot run nested\n");
 	else if (r < 0)
 		fprintf(stderr, "veneer: install the seccomp filter: %s\n", strerror(-r));
 	return r;

@@ -327,21 +327,24 @@ static int enter_sandbox(const struct tracee_config *cfg)
  * be written by the kernel for the target (not /proc: the host's
  * processes are there): every other write is the supervisor's, through
  * the union. */
-static int enter_hostroot(bool unsafe_lowers)
+static int enter_hostroot(const struct tracee_config *cfg)
 {
 	static const char *const writable[] = {
 		"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
 		"/dev/tty", "/dev/ptmx", "/dev/pts",
 	};
+	/* the ptrace backend: the kernel opens the layers' files for the target */
+	const char *const opened[] = { cfg->upper, cfg->view };
 	int r;
 
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		fprintf(stderr, "veneer: become the sandbox's reaper: %s\n", strerror(errno));
 		return -1;
 	}
-	r = tracee_confine_writes(writable, sizeof(writable) / sizeof(writable[0]));
+	r = tracee_confine_writes(writable, sizeof(writable) / sizeof(writable[0]), opened,
+				  cfg->traced ? 2 : 0);
 	/* the supervisor warned: the caller chose to run without */
-	if (r == -ENOSYS && unsafe_lowers)
+	if (r == -ENOSYS && cfg->unsafe_lowers)
 		r = 0;
 	if (r < 0) {
 		fprintf(stderr, "veneer: keep the file system read-only (Landlock): %s\n",
@@ -370,13 +373,14 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 		fprintf(stderr, "veneer: find init's command line in /proc/self/stat\n");
 		setup_failed();
 	}
-	if (cfg->hostroot ? enter_hostroot(cfg->unsafe_lowers) < 0 : enter_sandbox(cfg) < 0)
+	if (cfg->hostroot ? enter_hostroot(cfg) < 0 : enter_sandbox(cfg) < 0)
 		setup_failed();
 	/* Last: from here on every file system call goes to the supervisor. */
 	if (tracee_install_filter(cfg, &listener) < 0 ||
-	    tracee_send_listener(cfg->sock, listener) < 0)
+	    (listener >= 0 && tracee_send_listener(cfg->sock, listener) < 0))
 		setup_failed();
-	close(listener);
+	if (listener >= 0)
+		close(listener);
 	/* after the filter, which needs CAP_SYS_ADMIN to be installed */
 	if ((!cfg->hostroot && tracee_drop_capabilities(cfg) < 0) ||
 	    receive_launch(cfg->sock, &launch) < 0)

@@ -37,6 +37,11 @@ struct tracee_config {
 	/* notify-hostroot: no namespaces, so no mounts; the file system is
 	 * kept read-only by Landlock instead, and init reaps as a subreaper */
 	bool hostroot;
+	/* the ptrace backend: the filter traces, no listener is handed over,
+	 * and the kernel opens the files beneath the upper (at upper) and
+	 * the view (the skeleton) for the target */
+	bool traced;
+	const char *upper;
 	/* --unsafe-lowers: where the kernel has no Landlock, run unconfined */
 	bool unsafe_lowers;
 };
@@ -68,9 +73,11 @@ int tracee_wait_for_network(const struct tracee_config *cfg);
 int tracee_drop_capabilities(const struct tracee_config *cfg);
 
 /* confine.c: the file system read-only to this process and what it
- * starts, but beneath the `writable` paths (Landlock; a path that does not
- * exist is left out): 0, -ENOSYS without Landlock, or -errno. */
-int tracee_confine_writes(const char *const *writable, size_t n);
+ * starts, but beneath the `writable` paths, and the files (not the names)
+ * beneath the `file_writable` ones (Landlock; a path that does not exist
+ * is left out): 0, -ENOSYS without Landlock, or -errno. */
+int tracee_confine_writes(const char *const *writable, size_t n, const char *const *file_writable,
+			  size_t nfile);
 
 /* scope.c: only abstract sockets made inside can be reached */
 int tracee_scope_abstract_sockets(void);
@@ -92,6 +99,7 @@ struct tracee_split {
 int tracee_build_filter(const int *trapped, size_t ntrapped, const int *traced, size_t ntraced,
 			const struct tracee_split *split, size_t nsplit, struct tracee_filter *out);
 void tracee_filter_free(struct tracee_filter *f);
+/* With cfg->traced, no listener: *listener is -1. */
 int tracee_install_filter(const struct tracee_config *cfg, int *listener);
 int tracee_send_listener(int sock, int listener);
 

@@ -58,6 +58,9 @@ void calls_dispatch(struct call *c);
 size_t calls_trapped(int *out, size_t max, bool presented, bool hostroot);
 /* On notify-hostroot: the syscalls sent to the tracer instead. */
 size_t calls_redirected(int *out, size_t max);
+/* On the ptrace backend: every syscall the decoders answer without a
+ * view, all sent to the tracer. */
+size_t calls_traced(int *out, size_t max, bool presented);
 /* On notify-hostroot: the opens sent to the tracer when O_PATH (the
  * kernel opens the real object then: an O_PATH file cannot be injected),
  * notified otherwise; nr and flags_arg of each.  Not in calls_trapped. */

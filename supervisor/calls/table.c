@@ -142,6 +142,16 @@ size_t calls_trapped(int *out, size_t max, bool presented, bool hostroot)
 	return n;
 }
 
+size_t calls_traced(int *out, size_t max, bool presented)
+{
+	size_t n = 0;
+
+	for (size_t nr = 0; nr < TABLE_SIZE && n < max; nr++)
+		if (trapped_here(&table[nr], presented, true))
+			out[n++] = (int)nr;
+	return n;
+}
+
 size_t calls_split_on_opath(int *nrs, int *flags_args, size_t max)
 {
 	size_t n = 0;

@@ -11,11 +11,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 
@@ -83,6 +85,28 @@ int ptrace_redirect_path(pid_t tid, int arg, const char *path)
 	if (ptrace(PTRACE_SETREGS, tid, NULL, &regs) < 0)
 		return -errno;
 	return 0;
+}
+
+int ptrace_redirect_open(pid_t tid, const char *path, int flags)
+{
+	struct user_regs_struct regs;
+	struct scratch s = { .tid = tid };
+	uint64_t at;
+
+	if (ptrace(PTRACE_GETREGS, tid, NULL, &regs) < 0)
+		return -errno;
+	s.top = regs.rsp - RED_ZONE;
+	at = scratch_put(&s, path, strlen(path) + 1);
+	if (!at)
+		return -errno;
+	/* a changed number is run as the new call, after the filter has
+	 * been asked again about it (Linux 4.8+): openat is traced too */
+	regs.orig_rax = SYS_openat;
+	regs.rdi = (unsigned long long)AT_FDCWD;
+	regs.rsi = at;
+	regs.rdx = (unsigned long long)flags;
+	regs.r10 = 0;
+	return ptrace(PTRACE_SETREGS, tid, NULL, &regs) < 0 ? -errno : 0;
 }
 
 #define ARGV_MAX 4096
@@ -157,6 +181,12 @@ out:
 }
 
 #else
+int ptrace_redirect_open(pid_t tid, const char *path, int flags)
+{
+	(void)tid, (void)path, (void)flags;
+	return -EINVAL;
+}
+
 int ptrace_redirect_path(pid_t tid, int arg, const char *path)
 {
 	(void)tid, (void)arg, (void)path;

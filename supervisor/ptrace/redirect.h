@@ -17,6 +17,11 @@
  * (the tracee is gone) or another -errno. */
 int ptrace_redirect_path(pid_t tid, int arg, const char *path);
 
+/* tid is in a seccomp stop of a call that is to open a file: make it
+ * openat(AT_FDCWD, path, flags) instead (a copy of path, as above).
+ * 0 or -errno, as above. */
+int ptrace_redirect_open(pid_t tid, const char *path, int flags);
+
 /* The same for an exec run as another program -- a "#!" script's
  * interpreter, a lower's ELF loader: the call runs `program` (a real
  * path) with argv[0..n-1] = prefix (for a script: the name its "#!" line

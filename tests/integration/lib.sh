@@ -37,9 +37,9 @@ PY=/usr/bin/python3
 T=$TMPDIR
 MY_UID=$(id -u)
 # the caller's ids as seen inside: root of the user namespace, or on the
-# rung without one (notify-hostroot) the caller's own
+# rungs without one (notify-hostroot, ptrace) the caller's own
 INSIDE_UID=0
-[ "${VENEER_BACKEND:-}" != notify-hostroot ] || INSIDE_UID=$MY_UID
+case ${VENEER_BACKEND:-} in notify-hostroot | ptrace) INSIDE_UID=$MY_UID ;; esac
 MY_GID=$(id -g)
 
 # ---------------------------------------------------------------- outcomes
@@ -137,15 +137,22 @@ veneer_binary() {
 	printf '%s\n' "${VENEER_REAL:-$VENEER}"
 }
 
-# on_hostroot: whether the rung under test is the one without namespaces
+# on_hostroot: whether the rung under test is one without namespaces
+# (notify-hostroot, or ptrace, which has the same layout)
 on_hostroot() {
-	[ "${VENEER_BACKEND:-}" = notify-hostroot ]
+	case ${VENEER_BACKEND:-} in notify-hostroot | ptrace) return 0 ;; esac
+	return 1
 }
 
-# unless_hostroot WHAT: skip on the rung without namespaces, which does
+# on_ptrace: whether the rung under test is the ptrace backend
+on_ptrace() {
+	[ "${VENEER_BACKEND:-}" = ptrace ]
+}
+
+# unless_hostroot WHAT: skip on a rung without namespaces, which does
 # not give WHAT (docs/design.md, "notify-hostroot", lists what it lacks)
 unless_hostroot() {
-	! on_hostroot || skip "notify-hostroot gives no $1 (docs/design.md, \"notify-hostroot\")"
+	! on_hostroot || skip "$VENEER_BACKEND gives no $1 (docs/design.md, \"notify-hostroot\")"
 }
 
 # require_prog NAME: the helper program $PROGS/NAME (built by meson)

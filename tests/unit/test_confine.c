@@ -4,7 +4,9 @@
  * beneath a writable path everything may change; elsewhere nothing may
  * (create, write, truncate, remove, rename, link), while reading still
  * works; and a file opened for writing before the confinement (as the
- * supervisor's injected fds are) keeps writing.  Each test confines a
+ * supervisor's injected fds are) keeps writing; beneath a path whose
+ * files alone are writable (the ptrace backend's upper), files may be
+ * written and truncated but no name made, removed or moved.  Each test confines a
  * child and looks at the directories afterwards from outside.
  */
 #define _GNU_SOURCE
@@ -23,7 +25,7 @@
 #include "tracee/tracee.h"
 #include "veneer/landlock.h"
 
-static char root[PATH_MAX], ro[PATH_MAX + 8], rw[PATH_MAX + 8];
+static char root[PATH_MAX], ro[PATH_MAX + 8], rw[PATH_MAX + 8], fw[PATH_MAX + 8];
 
 static void put(const char *dir, const char *name, const char *text)
 {
@@ -68,10 +70,13 @@ static void setup(void)
 	cr_assert_not_null(mkdtemp(root));
 	snprintf(ro, sizeof(ro), "%s/lower", root);
 	snprintf(rw, sizeof(rw), "%s/scratch", root);
+	snprintf(fw, sizeof(fw), "%s/files", root);
 	cr_assert_eq(mkdir(ro, 0755), 0);
 	cr_assert_eq(mkdir(rw, 0755), 0);
+	cr_assert_eq(mkdir(fw, 0755), 0);
 	put(ro, "f", "lower");
 	put(rw, "g", "scratch");
+	put(fw, "h", "upper");
 }
 
 static void rm_tree(const char *dir)
@@ -114,6 +119,7 @@ static int at(const char *dir, const char *name, int flags)
 static void confined(void (*body)(int report, int before), int before)
 {
 	const char *writable[] = { rw, "/nonexistent/veneer" };
+	const char *files[] = { fw };
 	int p[2], failed[2] = { 0, 0 }, status;
 	pid_t pid;
 
@@ -124,7 +130,7 @@ static void confined(void (*body)(int report, int before), int before)
 		int report = p[1];
 
 		close(p[0]);
-		CHECK(tracee_confine_writes(writable, 2) == 0);
+		CHECK(tracee_confine_writes(writable, 2, files, 1) == 0);
 		body(report, before);
 		_exit(0);
 	}
@@ -168,6 +174,49 @@ static void writes_only_beneath(int report, int before)
 Test(confine, writes_only_beneath_the_writable_path, .init = setup, .fini = teardown)
 {
 	confined(writes_only_beneath, -1);
+	expect_lower("lower");
+}
+
+static void writes_files_not_names(int report, int before)
+{
+	char p[PATH_MAX * 2], q[PATH_MAX * 2];
+	int fd;
+
+	(void)before;
+	fd = at(fw, "h", O_WRONLY | O_TRUNC);
+	CHECK(fd >= 0);
+	CHECK(write(fd, "UPPER", 5) == 5);
+	close(fd);
+	CHECK(at(fw, "new", O_WRONLY | O_CREAT) < 0 && errno == EACCES);
+	snprintf(p, sizeof(p), "%s/h", fw);
+	snprintf(q, sizeof(q), "%s/moved", fw);
+	CHECK(rename(p, q) < 0);
+	CHECK(link(p, q) < 0);
+	CHECK(unlink(p) < 0);
+	CHECK(mkdir(q, 0755) < 0);
+	CHECK(symlink("x", q) < 0);
+}
+
+Test(confine, beneath_a_files_path_files_change_and_names_do_not, .init = setup, .fini = teardown)
+{
+	char p[PATH_MAX * 2], buf[16] = "";
+	int fd, n = 0;
+	DIR *d;
+	struct dirent *de;
+
+	confined(writes_files_not_names, -1);
+	snprintf(p, sizeof(p), "%s/h", fw);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(read(fd, buf, sizeof(buf) - 1), 5);
+	close(fd);
+	cr_assert_str_eq(buf, "UPPER");
+	d = opendir(fw);
+	cr_assert_not_null(d);
+	while ((de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	cr_assert_eq(n, 1, "the directory holds %d names, not 1", n);
 	expect_lower("lower");
 }
 
