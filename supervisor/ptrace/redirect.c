@@ -39,15 +39,13 @@ static unsigned long long *arg_register(struct user_regs_struct *regs, int arg)
 	}
 }
 
-/* Scratch memory below the red zone, filled downwards. */
-struct scratch {
-	pid_t tid;
-	uint64_t top;
-};
+void ptrace_scratch_init(struct ptrace_scratch *s, pid_t tid, uint64_t sp)
+{
+	s->tid = tid;
+	s->top = sp - RED_ZONE;
+}
 
-/* Copy len bytes below what is already there (aligned to 16): the
- * address, or 0 when there is no room or the write fails (errno). */
-static uint64_t scratch_put(struct scratch *s, const void *data, size_t len)
+uint64_t ptrace_scratch_put(struct ptrace_scratch *s, const void *data, size_t len)
 {
 	struct iovec local = { .iov_base = (void *)data, .iov_len = len };
 	struct iovec remote;
@@ -68,7 +66,7 @@ static uint64_t scratch_put(struct scratch *s, const void *data, size_t len)
 int ptrace_redirect_path(pid_t tid, int arg, const char *path)
 {
 	struct user_regs_struct regs;
-	struct scratch s = { .tid = tid };
+	struct ptrace_scratch s;
 	unsigned long long *reg;
 	uint64_t at;
 
@@ -77,8 +75,8 @@ int ptrace_redirect_path(pid_t tid, int arg, const char *path)
 	reg = arg_register(&regs, arg);
 	if (!reg)
 		return -EINVAL;
-	s.top = regs.rsp - RED_ZONE;
-	at = scratch_put(&s, path, strlen(path) + 1);
+	ptrace_scratch_init(&s, tid, regs.rsp);
+	at = ptrace_scratch_put(&s, path, strlen(path) + 1);
 	if (!at)
 		return -errno;
 	*reg = at;
@@ -87,16 +85,16 @@ int ptrace_redirect_path(pid_t tid, int arg, const char *path)
 	return 0;
 }
 
-int ptrace_redirect_open(pid_t tid, const char *path, int flags)
+int ptrace_redirect_open(pid_t tid, const char *path, int flags, mode_t mode)
 {
 	struct user_regs_struct regs;
-	struct scratch s = { .tid = tid };
+	struct ptrace_scratch s;
 	uint64_t at;
 
 	if (ptrace(PTRACE_GETREGS, tid, NULL, &regs) < 0)
 		return -errno;
-	s.top = regs.rsp - RED_ZONE;
-	at = scratch_put(&s, path, strlen(path) + 1);
+	ptrace_scratch_init(&s, tid, regs.rsp);
+	at = ptrace_scratch_put(&s, path, strlen(path) + 1);
 	if (!at)
 		return -errno;
 	/* a changed number is run as the new call, after the filter has
@@ -105,7 +103,7 @@ int ptrace_redirect_open(pid_t tid, const char *path, int flags)
 	regs.rdi = (unsigned long long)AT_FDCWD;
 	regs.rsi = at;
 	regs.rdx = (unsigned long long)flags;
-	regs.r10 = 0;
+	regs.r10 = mode;
 	return ptrace(PTRACE_SETREGS, tid, NULL, &regs) < 0 ? -errno : 0;
 }
 
@@ -115,7 +113,7 @@ int ptrace_redirect_exec(pid_t tid, int path_arg, int argv_arg, const char *prog
 			 const char *const *prefix, size_t n)
 {
 	struct user_regs_struct regs;
-	struct scratch s = { .tid = tid };
+	struct ptrace_scratch s;
 	unsigned long long *path_reg, *argv_reg;
 	uint64_t *argv = calloc(ARGV_MAX + 1, sizeof(*argv));
 	size_t old = 0, total;
@@ -154,20 +152,20 @@ int ptrace_redirect_exec(pid_t tid, int path_arg, int argv_arg, const char *prog
 			argv[n + old - 1] = v;
 	}
 	total = n + (old > 0 ? old - 1 : 0);
-	s.top = regs.rsp - RED_ZONE;
+	ptrace_scratch_init(&s, tid, regs.rsp);
 	for (size_t i = 0; i < n; i++) {
-		argv[i] = scratch_put(&s, prefix[i], strlen(prefix[i]) + 1);
+		argv[i] = ptrace_scratch_put(&s, prefix[i], strlen(prefix[i]) + 1);
 		if (!argv[i]) {
 			r = -errno;
 			goto out;
 		}
 	}
 	argv[total] = 0;
-	at = scratch_put(&s, argv, (total + 1) * sizeof(*argv));
+	at = ptrace_scratch_put(&s, argv, (total + 1) * sizeof(*argv));
 	if (at)
 		*argv_reg = at;
 	if (at)
-		at = scratch_put(&s, program, strlen(program) + 1);
+		at = ptrace_scratch_put(&s, program, strlen(program) + 1);
 	if (!at) {
 		r = -errno;
 		goto out;
@@ -181,9 +179,22 @@ out:
 }
 
 #else
-int ptrace_redirect_open(pid_t tid, const char *path, int flags)
+void ptrace_scratch_init(struct ptrace_scratch *s, pid_t tid, uint64_t sp)
 {
-	(void)tid, (void)path, (void)flags;
+	s->tid = tid;
+	s->top = sp;
+}
+
+uint64_t ptrace_scratch_put(struct ptrace_scratch *s, const void *data, size_t len)
+{
+	(void)s, (void)data, (void)len;
+	errno = EINVAL;
+	return 0;
+}
+
+int ptrace_redirect_open(pid_t tid, const char *path, int flags, mode_t mode)
+{
+	(void)tid, (void)path, (void)flags, (void)mode;
 	return -EINVAL;
 }
 

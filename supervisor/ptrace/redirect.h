@@ -9,7 +9,20 @@
 #ifndef VENEER_PTRACE_REDIRECT_H
 #define VENEER_PTRACE_REDIRECT_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
+
+/* Scratch memory of a stopped tracee, below the red zone under its stack
+ * pointer sp, filled downwards. */
+struct ptrace_scratch {
+	pid_t tid;
+	uint64_t top;
+};
+void ptrace_scratch_init(struct ptrace_scratch *s, pid_t tid, uint64_t sp);
+/* Copy len bytes below what is already there (aligned to 16): the
+ * address, or 0 when there is no room or the write fails (errno). */
+uint64_t ptrace_scratch_put(struct ptrace_scratch *s, const void *data, size_t len);
 
 /* tid is in a seccomp stop (or any syscall-entry stop) of a call whose
  * argument `arg` (0-5) is a path: point it at a copy of `path`.
@@ -18,9 +31,9 @@
 int ptrace_redirect_path(pid_t tid, int arg, const char *path);
 
 /* tid is in a seccomp stop of a call that is to open a file: make it
- * openat(AT_FDCWD, path, flags) instead (a copy of path, as above).
+ * openat(AT_FDCWD, path, flags, mode) instead (a copy of path, as above).
  * 0 or -errno, as above. */
-int ptrace_redirect_open(pid_t tid, const char *path, int flags);
+int ptrace_redirect_open(pid_t tid, const char *path, int flags, mode_t mode);
 
 /* The same for an exec run as another program -- a "#!" script's
  * interpreter, a lower's ELF loader: the call runs `program` (a real

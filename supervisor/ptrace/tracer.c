@@ -29,12 +29,14 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "tracer.h"
 #include "calls/calls.h"
+#include "inject.h"
 #include "redirect.h"
 #include "thread.h"
 
@@ -59,21 +61,62 @@ struct tracer {
 	int init_status;
 	bool init_exited;        /* atomic */
 	struct redirect rd;      /* the call being answered's (one at a time) */
-	struct pending *pending; /* opens that changed the union, to their exit */
+	struct exit_work *work;  /* what calls have left to do at their exit */
 };
 
-/* An open run by the kernel at a real path after it changed the union
- * (made a name, copied up): if the kernel's open fails (EMFILE...), the
- * change is taken back at its exit stop. */
-struct pending {
+/* A file to put at one of the tracee's fd numbers (replace_fd). */
+#define SWAPS_MAX 16
+struct swap {
+	int fd;                  /* the tracee's */
+	int file;                /* ours, to be opened again by the tracee */
+	int key;                 /* the decoders' number for file: the same
+				  * key, one open file description */
+	bool cloexec;
+};
+
+/* What is left to do at the exit stop of the call a tracee is in. */
+struct exit_work {
+	pid_t tid;
+	/* an open run by the kernel at a real path after it changed the
+	 * union (made a name, copied up): taken back if the open fails */
+	bool open_changed;
 	struct call c;
-	struct pending *next;
+	/* a file made with a mode that does not let its maker open it as it
+	 * asked (git's 0444 objects): that mode, put back on it */
+	int mode_file;
+	mode_t mode;
+	struct swap swaps[SWAPS_MAX];
+	size_t nswaps;
+	struct exit_work *next;
 };
 
-/* What the stop being answered is resumed with. */
+/* The stop being answered: its exit work, made when a reply needs one. */
 struct stop {
-	bool to_exit;            /* PTRACE_SYSCALL, for an exit stop: c is pending */
+	struct exit_work *work;
 };
+
+static struct exit_work *stop_work(struct call *c)
+{
+	struct stop *stop = c->backend;
+
+	if (!stop->work) {
+		stop->work = calloc(1, sizeof(*stop->work));
+		if (stop->work)
+			stop->work->mode_file = -1;
+	}
+	return stop->work;
+}
+
+static void work_free(struct exit_work *w)
+{
+	if (!w)
+		return;
+	if (w->mode_file >= 0)
+		close(w->mode_file);
+	for (size_t i = 0; i < w->nswaps; i++)
+		close(w->swaps[i].file);
+	free(w);
+}
 
 #define WAKE_SIGNAL (SIGRTMIN + 2)
 
@@ -181,17 +224,77 @@ static int reopen_flags(const struct answer *ans, const struct stat *st)
  * swaps meanwhile is bounded by the target's Landlock domain (docs/design.md,
  * "ptrace").  An open that may block (a FIFO's end) blocks in the kernel,
  * where signals reach it as usual. */
+/* A file just made whose mode denies its maker the access it opened it
+ * with (open's mode is for later opens only): the owner's bits it needs
+ * are added until the kernel's open has run, then taken away again. */
+static int lend_access(struct call *c, int fd, const struct stat *st, int flags)
+{
+	mode_t need = (flags & O_ACCMODE) == O_RDONLY	? S_IRUSR
+		      : (flags & O_ACCMODE) == O_WRONLY ? S_IWUSR
+							: S_IRUSR | S_IWUSR;
+	struct exit_work *w;
+
+	if ((st->st_mode & need) == need)
+		return 0;
+	w = stop_work(c);
+	if (!w)
+		return -ENOMEM;
+	w->mode_file = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (w->mode_file < 0)
+		return -errno;
+	w->mode = st->st_mode & 07777;
+	return fchmod(fd, w->mode | need) < 0 ? -errno : 0;
+}
+
+/* An unnamed file (O_TMPFILE) has no path to open again: the kernel
+ * makes one of its own in the same upper directory (the decoders' says
+ * where, "DIR/#INO (deleted)"), with the same flags and mode, and the
+ * decoders' is dropped. */
+static int reopen_unnamed(struct call *c, int fd, bool cloexec)
+{
+	char path[PATH_MAX], link[64];
+	struct stat st;
+	char *slash;
+	ssize_t n;
+	int flags = fcntl(fd, F_GETFL);
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n < 0 || flags < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	if (path[0] != '/' || !slash || slash[1] != '#')
+		return -EOPNOTSUPP;
+	*slash = '\0';
+	flags = (flags & REOPEN_KEPT) | O_TMPFILE | (cloexec ? O_CLOEXEC : 0);
+	return ptrace_redirect_open(c->pid, slash == path ? "/" : path, flags, st.st_mode & 07777);
+}
+
 static void tracer_reply_fd(struct call *c, const struct answer *ans)
 {
-	struct stop *stop = c->backend;
 	char path[PATH_MAX];
 	struct stat st;
-	int r = reopen_path(ans->fd, path, sizeof(path), &st);
+	int r, flags = 0;
+
+	if (c->change.kind == OPEN_MADE_UNNAMED) {
+		r = reopen_unnamed(c, ans->fd, ans->cloexec);
+		close(ans->fd);
+		open_undo(c);
+		if (r < 0)
+			(void)skip_call(c->pid, r);
+		return;
+	}
+	r = reopen_path(ans->fd, path, sizeof(path), &st);
 
 	if (r == 0)
-		r = reopen_flags(ans, &st);
+		r = flags = reopen_flags(ans, &st);
+	if (r >= 0 && c->change.kind == OPEN_MADE_NAME)
+		r = lend_access(c, ans->fd, &st, flags);
 	if (r >= 0)
-		r = ptrace_redirect_open(c->pid, path, r);
+		r = ptrace_redirect_open(c->pid, path, flags, 0);
+	if (r >= 0 && c->change.kind != OPEN_CHANGED_NOTHING && !stop_work(c))
+		r = -ENOMEM;
 	close(ans->fd);
 	if (r < 0) {
 		if (c->change.kind != OPEN_CHANGED_NOTHING)
@@ -199,7 +302,8 @@ static void tracer_reply_fd(struct call *c, const struct answer *ans)
 		(void)skip_call(c->pid, r);
 		return;
 	}
-	stop->to_exit = c->change.kind != OPEN_CHANGED_NOTHING;
+	if (c->change.kind != OPEN_CHANGED_NOTHING)
+		stop_work(c)->open_changed = true;
 }
 
 static void tracer_reply(struct call *c, const struct answer *ans)
@@ -255,30 +359,41 @@ static int tracer_no_reservation(struct call *c)
 	return 0;
 }
 
-/* Only a call of the target's own could put a file at one of its fd
- * numbers: a lower file copied up stays open on the lower's copy. */
-static int tracer_no_replace(struct call *c, int fd, int file, bool cloexec)
+/* Only a call of the target's own can put a file at one of its fd
+ * numbers: done at the exit stop of the call being answered (inject.c),
+ * after its own result. */
+static int tracer_replace_fd(struct call *c, int fd, int file, bool cloexec)
 {
-	(void)c, (void)fd, (void)file, (void)cloexec;
-	return -EOPNOTSUPP;
+	struct exit_work *w = stop_work(c);
+	int copy;
+
+	if (!w)
+		return -ENOMEM;
+	if (w->nswaps == SWAPS_MAX)
+		return -ENOSPC;
+	copy = fcntl(file, F_DUPFD_CLOEXEC, 3);
+	if (copy < 0)
+		return -errno;
+	w->swaps[w->nswaps++] = (struct swap){ .fd = fd, .file = copy, .key = file, .cloexec = cloexec };
+	return 0;
 }
 
 static const struct backend_ops tracer_ops = {
 	.reply = tracer_reply,
 	.valid = tracer_valid,
 	.reserve_fd = tracer_no_reservation,
-	.replace_fd = tracer_no_replace,
+	.replace_fd = tracer_replace_fd,
 };
 
 /* Dispatch the call tid is stopped in: the request to resume it with
- * (PTRACE_SYSCALL when its exit is to be seen). */
+ * (PTRACE_SYSCALL when work is left for its exit). */
 static int handle_seccomp_stop(struct tracer *t, pid_t tid)
 {
 	struct __ptrace_syscall_info info;
-	struct stop stop = { .to_exit = false };
+	struct stop stop = { .work = NULL };
 	struct call c = { .ctx = t->ctx, .ops = &tracer_ops, .pid = tid, .redirect = &t->rd,
 			  .backend = &stop };
-	struct pending *p;
+	struct exit_work *w;
 
 	t->rd.arg = 0;
 	t->rd.path[0] = '\0';
@@ -289,48 +404,106 @@ static int handle_seccomp_stop(struct tracer *t, pid_t tid)
 	c.nr = (int)info.seccomp.nr;
 	memcpy(c.args, info.seccomp.args, sizeof(c.args));
 	calls_dispatch(&c);
-	if (!stop.to_exit)
+	w = stop.work;
+	if (!w)
 		return PTRACE_CONT;
-	p = malloc(sizeof(*p));
-	if (!p) {
-		open_undo(&c); /* the open may still work: the union stays as it was */
-		return PTRACE_CONT;
+	w->tid = tid;
+	if (w->open_changed) {
+		w->c = c;
+		w->c.redirect = NULL;
+		w->c.backend = NULL;
 	}
-	p->c = c;
-	p->c.redirect = NULL;
-	p->c.backend = NULL;
-	p->next = t->pending;
-	t->pending = p;
+	w->next = t->work;
+	t->work = w;
 	return PTRACE_SYSCALL;
 }
 
-/* tid's pending open, taken off the list (NULL: none). */
-static struct pending *pending_take(struct tracer *t, pid_t tid)
+/* tid's exit work, taken off the list (NULL: none). */
+static struct exit_work *work_take(struct tracer *t, pid_t tid)
 {
-	for (struct pending **pp = &t->pending; *pp; pp = &(*pp)->next) {
-		struct pending *p = *pp;
+	for (struct exit_work **pp = &t->work; *pp; pp = &(*pp)->next) {
+		struct exit_work *w = *pp;
 
-		if (p->c.pid == tid) {
-			*pp = p->next;
-			return p;
+		if (w->tid == tid) {
+			*pp = w->next;
+			return w;
 		}
 	}
 	return NULL;
 }
 
-/* The exit of an open that changed the union: a failed open takes the
- * change back (no side effect without a result). */
+static void tracee_gone(struct tracer *t, pid_t tid, int status);
+
+/* The swaps: each file opened again by the tracee at its real path, at
+ * the file's offset, then moved to its number (dup3); a second swap of
+ * the same file shares the first's open file description. */
+static void run_swaps(struct tracer *t, struct exit_work *w)
+{
+	struct inject in;
+
+	if (inject_begin(&in, w->tid) < 0)
+		return;
+	for (size_t i = 0; i < w->nswaps && !in.gone; i++) {
+		struct swap *sw = &w->swaps[i];
+		char path[PATH_MAX];
+		struct stat st;
+		struct answer as = { .kind = ANSWER_FD, .fd = sw->file, .cloexec = true };
+		off_t offset = lseek(sw->file, 0, SEEK_CUR);
+		int64_t opened = -1, r;
+		size_t first = 0;
+
+		while (first < i && w->swaps[first].key != sw->key)
+			first++;
+		if (first < i) {
+			(void)inject_syscall(&in, SYS_dup3, (uint64_t[6]){ (uint64_t)w->swaps[first].fd,
+				(uint64_t)sw->fd, sw->cloexec ? O_CLOEXEC : 0 });
+			continue;
+		}
+		r = reopen_path(sw->file, path, sizeof(path), &st);
+		if (r == 0)
+			r = reopen_flags(&as, &st);
+		if (r >= 0) {
+			uint64_t at = inject_string(&in, path);
+
+			r = at ? inject_syscall(&in, SYS_openat, (uint64_t[6]){ (uint64_t)AT_FDCWD, at,
+					(uint64_t)r }) : -EFAULT;
+		}
+		if (r < 0)
+			continue; /* the fd stays on the lower's file */
+		opened = r;
+		if (offset > 0)
+			(void)inject_syscall(&in, SYS_lseek, (uint64_t[6]){ (uint64_t)opened,
+				(uint64_t)offset, SEEK_SET });
+		(void)inject_syscall(&in, SYS_dup3, (uint64_t[6]){ (uint64_t)opened, (uint64_t)sw->fd,
+			sw->cloexec ? O_CLOEXEC : 0 });
+		(void)inject_syscall(&in, SYS_close, (uint64_t[6]){ (uint64_t)opened });
+	}
+	inject_end(&in);
+	if (in.reaped)
+		tracee_gone(t, w->tid, in.exit_status);
+}
+
+/* The exit of a call with work left: a failed open takes its change
+ * back (no side effect without a result), a lent mode goes, and files
+ * are put at the tracee's fd numbers.  An exec's exit has a new program,
+ * which the swaps were not meant for. */
 static void handle_syscall_exit(struct tracer *t, pid_t tid)
 {
-	struct __ptrace_syscall_info info;
-	struct pending *p = pending_take(t, tid);
+	struct __ptrace_syscall_info info = { .op = PTRACE_SYSCALL_INFO_NONE };
+	struct exit_work *w = work_take(t, tid);
+	bool failed;
 
-	if (!p)
+	if (!w)
 		return;
-	if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), &info) > 0 &&
-	    info.op == PTRACE_SYSCALL_INFO_EXIT && info.exit.is_error)
-		open_undo(&p->c);
-	free(p);
+	failed = ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), &info) <= 0 ||
+		 info.op != PTRACE_SYSCALL_INFO_EXIT || info.exit.is_error;
+	if (w->open_changed && failed)
+		open_undo(&w->c);
+	if (w->mode_file >= 0)
+		(void)fchmod(w->mode_file, w->mode);
+	if (w->nswaps && info.op == PTRACE_SYSCALL_INFO_EXIT)
+		run_swaps(t, w);
+	work_free(w);
 }
 
 /* tid has just exec'd (the event stop, before the new image runs): the
@@ -376,6 +549,24 @@ static void handle_stop(struct tracer *t, pid_t tid, int status)
 	}
 }
 
+/* tid has exited (its wait status taken): forget it, and keep init's
+ * status for the main thread. */
+static void tracee_gone(struct tracer *t, pid_t tid, int status)
+{
+	struct exit_work *w = work_take(t, tid);
+
+	forget(t, tid);
+	exe_forget(t->ctx, tid);
+	if (w && w->mode_file >= 0)
+		(void)fchmod(w->mode_file, w->mode);
+	work_free(w); /* killed in the call: what it made stays */
+	if (tid == t->init) {
+		t->init_status = status;
+		__atomic_store_n(&t->init_exited, true, __ATOMIC_RELEASE);
+		kill(getpid(), SIGCHLD); /* the main thread waits on SIGCHLD */
+	}
+}
+
 static bool wait_until_ready(struct tracer *t)
 {
 	pthread_mutex_lock(&t->lock);
@@ -415,14 +606,7 @@ static void *tracer_main(void *arg)
 			handle_stop(t, tid, status);
 			continue;
 		}
-		forget(t, tid);
-		exe_forget(t->ctx, tid);
-		free(pending_take(t, tid)); /* killed in the open: what it made stays */
-		if (tid == t->init) {
-			t->init_status = status;
-			__atomic_store_n(&t->init_exited, true, __ATOMIC_RELEASE);
-			kill(getpid(), SIGCHLD); /* the main thread waits on SIGCHLD */
-		}
+		tracee_gone(t, tid, status);
 	}
 	return NULL;
 }
@@ -491,8 +675,8 @@ void tracer_stop(struct tracer *t)
 	do
 		pthread_kill(t->thread, WAKE_SIGNAL);
 	while (!thread_join_within(t->thread, 20));
-	while (t->pending)
-		free(pending_take(t, t->pending->c.pid));
+	while (t->work)
+		work_free(work_take(t, t->work->tid));
 	pthread_mutex_destroy(&t->lock);
 	pthread_cond_destroy(&t->cond);
 	free(t);

@@ -703,11 +703,12 @@ def native(rdir, script_path, cut):
         if not os.path.islink("/" + n) and os.path.isdir("/" + n):
             bind += "mount --rbind /%s \"$r/%s\" || exit 3\n" % (n, n)
     sh = "r=$1; shift\n" + bind + "exec chroot \"$r\" \"$@\""
-    # notify-hostroot runs the target as the caller: the reference then
+    # the rungs without a view (notify-hostroot, ptrace) run the target as
+    # the caller: the reference then
     # drops its capabilities (root of the user namespace, owner of the
     # caller's files, with only an owner's permissions)
     as_caller = ["/usr/bin/setpriv", "--bounding-set=-all", "--inh-caps=-all"] \
-        if os.environ.get("VENEER_BACKEND") == "notify-hostroot" else []
+        if os.environ.get("VENEER_BACKEND") in ("notify-hostroot", "ptrace") else []
     cmd = ["unshare", "-rm", "sh", "-c", sh, "sh", rdir] + as_caller \
         + ["/usr/bin/env", "-i", "-C", "/vtdata"] + ENV + [PY, "-I", "-S", "-"]
     return run(cmd, script_path)

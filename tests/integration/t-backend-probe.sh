@@ -15,11 +15,16 @@
 # Landlock calls fail with ENOSYS (vt-nolandlock): there notify-hostroot
 # refuses in one line unless --unsafe-lowers is given, auto on a host
 # without user namespaces has no backend at all, and --unsafe-lowers runs
-# with a warning.  On this machine (namespaces work) doctor says yes, and
-# --backend notify and auto both run.
+# with a warning.  A kernel or sandbox that gives no seccomp listener is
+# made with a filter that fails SECCOMP_FILTER_FLAG_NEW_LISTENER with EINVAL
+# (vt-nonotify): there auto takes ptrace and says why, doctor's backend
+# line says so, --backend notify is one line that names ptrace, and the
+# command's writes land in the upper.  On this machine (namespaces work)
+# doctor says yes, and --backend notify and auto both run.
 source "$(dirname "$0")/lib.sh"
 require_veneer
 require_prog vt-nolandlock
+require_prog vt-nonotify
 command -v unshare >/dev/null || skip "no unshare (util-linux)"
 unshare -U -r true 2>/dev/null || skip "this machine has no unprivileged user namespaces to take away"
 # this test chooses the rung itself
@@ -75,7 +80,7 @@ refused nolandlock unshare -U -r sh -c \
 assert_match 'no backend can run here: .*max_user_namespaces is 0.*notify-hostroot: .*no Landlock' \
 	"$(cat "$T/e")" "auto with neither: one line with both reasons"
 refused "$VENEER" run --unsafe-lowers --upper "$T/upper" -- true
-assert_match 'unsafe-lowers is for --backend notify-hostroot only' "$(cat "$T/e")" \
+assert_match 'unsafe-lowers is for --backend notify-hostroot or ptrace only' "$(cat "$T/e")" \
 	"--unsafe-lowers without the rung"
 nolandlock "$VENEER" run --backend notify-hostroot --unsafe-lowers --upper "$T/upper" -- \
 	sh -c 'echo made >/tmp/probe-unsafe; cat /tmp/probe-unsafe' >"$T/o" 2>"$T/e" ||
@@ -88,6 +93,23 @@ assert_eq made "$(cat "$T/upper/tmp/probe-unsafe")" "the write landed in the upp
 nolandlock "$VENEER" doctor >"$T/o" 2>&1 || true
 assert_match '^hostroot +no: this kernel has no Landlock' "$(grep '^hostroot' "$T/o")" \
 	"doctor without Landlock"
+
+# no listener to be had
+nonotify() { "$PROGS/vt-nonotify" "$@"; }
+rm -rf "$T/upper"
+nonotify "$VENEER" run -v --upper "$T/upper" -- sh -c 'echo made >/tmp/probe-ptrace; cat /tmp/probe-ptrace' \
+	>"$T/o" 2>"$T/e" || fail "auto without a listener: $(cat "$T/e")"
+assert_eq made "$(cat "$T/o")" "auto without a listener runs the command"
+assert_match "backend ptrace.*auto's choice, no listener: this kernel refuses a seccomp user-notification listener" \
+	"$(grep 'veneer: backend' "$T/e")" "-v names ptrace, and why"
+assert_eq made "$(cat "$T/upper/tmp/probe-ptrace")" "the write landed in the upper"
+[ ! -e /tmp/probe-ptrace ] || fail "the write reached the host's /tmp"
+refused nonotify "$VENEER" run --backend notify --upper "$T/upper" -- true
+assert_match 'backend notify cannot run here: this kernel refuses a seccomp user-notification listener.*--backend ptrace runs without it' \
+	"$(cat "$T/e")" "forced notify without a listener names the way round"
+nonotify "$VENEER" doctor >"$T/o" 2>&1 || true
+assert_match '^backend +ptrace: auto picks it' "$(grep '^backend' "$T/o")" "doctor's backend line without a listener"
+assert_match '^ptrace +usable' "$(grep '^ptrace' "$T/o")" "doctor's ptrace line"
 
 "$VENEER" doctor >"$T/o" 2>"$T/e" || fail "doctor here: $(cat "$T/o" "$T/e")"
 assert_match '^user ns +yes' "$(grep '^user ns' "$T/o")" "doctor's user ns line here"

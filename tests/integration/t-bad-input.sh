@@ -6,7 +6,7 @@
 #   missing lower; lower that is a file; the same lower twice (also via
 #   a symlink); upper inside a lower; lower inside the upper; upper on
 #   a read-only file system; upper not writable; --bind source
-#   missing; no COMMAND; --backend ptrace (not built yet); unknown
+#   missing; no COMMAND; --backend ptrace with a --bind (no mounts there); unknown
 #   --backend value; unknown option; a policy that is not a policy file
 #   (a directory, /dev/zero, a FIFO, a NUL byte, more than 64 KiB, not
 #   UTF-8, unreadable); a --bind destination that is reserved once
@@ -66,10 +66,9 @@ bad "no COMMAND after --" --lower "$W/l1" --upper "$W/newupper" --
 bad "unknown option" --frobnicate --upper "$W/newupper" "${cmd[@]}"
 bad "unknown --backend" --backend=bogus --upper "$W/newupper" "${cmd[@]}"
 bad "--lower without a value" --lower
-bad "--backend=ptrace" --backend=ptrace --upper "$W/newupper" "${cmd[@]}"
-grep -qi 'not built' "$T/res/err" || fail "--backend=ptrace: the message must say it is not built yet"
-bad "--backend ptrace" --backend ptrace --upper "$W/newupper" "${cmd[@]}"
-grep -qi 'not built' "$T/res/err" || fail "--backend ptrace: the message must say it is not built yet"
+bad "--backend=ptrace with --bind" --backend=ptrace --bind /tmp --upper "$W/newupper" "${cmd[@]}"
+grep -q -- '--bind needs a mount, and ptrace' "$T/res/err" ||
+	fail "--backend ptrace with --bind: the message must say the rung has no mounts"
 
 if [ "$(id -u)" -ne 0 ]; then
 	mkdir -p "$W/ro-upper" "$W/ro-parent"
