@@ -56,7 +56,7 @@ _veneer_value()
 			_veneer_reply "$(_veneer_policies)"
 		fi ;;
 	run:--backend)
-		_veneer_reply auto notify notify-hostroot ;;
+		_veneer_reply auto notify notify-hostroot ptrace ;;
 	run:--ids)
 		_veneer_reply auto presented kernel ;;
 	run:--env)

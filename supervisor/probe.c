@@ -217,8 +217,31 @@ int probe_hostroot(bool unsafe_lowers, char *why, size_t size)
 	return 0;
 }
 
+/* The pid of this process's tracer, 0 for none. */
+static long tracer_pid(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	long pid = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "TracerPid: %ld", &pid) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return pid;
+}
+
 int probe_ptrace(bool unsafe_lowers, bool nested, char *why, size_t size)
 {
+	long tracer = tracer_pid();
+
+	if (tracer) {
+		snprintf(why, size, "this process is traced (by pid %ld: the ptrace rung of an outer "
+			 "veneer, a debugger), and a process has only one tracer, which takes its "
+			 "children too", tracer);
+		return -1;
+	}
 	if (nested) {
 		snprintf(why, size, "under another seccomp user-notification listener, which takes "
 			 "the calls a tracer would be given (USER_NOTIF beats TRACE), and the "

@@ -148,6 +148,14 @@ assert_eq 125 "$VRC" "a command's own 125"
 vrun "$T/o" "$T/e" --env ASAN_OPTIONS=detect_leaks=0 -- "$VENEER" run -- true
 assert_eq 125 "$VRC" "veneer inside veneer: exit status"
 assert_eq 1 "$(wc -l <"$T/e")" "veneer inside veneer: one line ($(cat "$T/e"))"
-assert_match '^veneer: no backend can run here: .*already runs under a seccomp user-notification listener.*ptrace: .*nested mode .* is not built yet' \
-	"$(cat "$T/e")" "veneer inside veneer says why no rung runs nested"
+if on_ptrace; then # the outer one traces: the inner one (--backend ptrace too) cannot
+	assert_match '^veneer: --backend ptrace cannot run here: this process is traced' \
+		"$(cat "$T/e")" "veneer inside veneer's ptrace rung says why it cannot trace"
+elif [ -n "${VENEER_BACKEND:-}" ]; then # the rung the outer one has, forced
+	assert_match "^veneer: --backend $VENEER_BACKEND cannot run here: .*already runs under a seccomp user-notification listener" \
+		"$(cat "$T/e")" "veneer inside veneer says why its rung cannot run nested"
+else
+	assert_match '^veneer: no backend can run here: .*already runs under a seccomp user-notification listener.*ptrace: .*nested mode .* is not built yet' \
+		"$(cat "$T/e")" "veneer inside veneer says why no rung runs nested"
+fi
 echo "one grammar: fine"
