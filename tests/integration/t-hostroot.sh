@@ -14,17 +14,21 @@
 # straight.  Afterwards the lower is unchanged (snapshot), the host has
 # nothing of the sandbox's, and the throwaway upper and the skeleton are
 # gone.  And the rung refuses what it cannot give (--bind) in one line.
+# Under the ptrace setup (VENEER_BACKEND=ptrace) all of it runs on the
+# ptrace rung instead, which has the same layout.
 source "$(dirname "$0")/lib.sh"
 require_veneer
 require_cmd python3 sha256sum
-"$VENEER" doctor 2>/dev/null | grep -q '^hostroot *usable' ||
-	skip "notify-hostroot cannot run here: $("$VENEER" doctor 2>/dev/null | grep '^hostroot')"
+rung=notify-hostroot line=hostroot
+! on_ptrace || rung=ptrace line=ptrace
+"$VENEER" doctor 2>/dev/null | grep -q "^$line *usable" ||
+	skip "$rung cannot run here: $("$VENEER" doctor 2>/dev/null | grep "^$line")"
 
 L=$T/lower U=$T/upper
 mkdir -p "$L/data/keep" && echo lower >"$L/data/f" && echo gone >"$L/data/g"
 before=$(snapshot "$L")
 
-hostroot() { "$VENEER" run --backend notify-hostroot "$@"; }
+hostroot() { "$VENEER" run --backend "$rung" "$@"; }
 
 hostroot --lower "$L" --lower / --upper "$U" -- sh -c '
 	set -e
@@ -216,7 +220,7 @@ set +e
 hostroot --bind "$T:/mnt/x" --upper "$T/never" -- true >"$T/out" 2>"$T/err"
 rc=$?
 set -e
-assert_eq 125 "$rc" "--bind on notify-hostroot: exit status"
-assert_eq 1 "$(wc -l <"$T/err")" "--bind on notify-hostroot: one line"
+assert_eq 125 "$rc" "--bind on $rung: exit status"
+assert_eq 1 "$(wc -l <"$T/err")" "--bind on $rung: one line"
 assert_match 'bind' "$(cat "$T/err")" "the line names --bind"
 [ ! -e "$T/never" ] || fail "the refused run made its upper"
