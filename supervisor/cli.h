@@ -48,6 +48,8 @@ struct run_options {
 	struct policy policy; /* loaded by validate_run_options */
 	enum backend backend; /* as asked; validate_run_options settles auto */
 	char backend_why[640]; /* why that backend (for -v) */
+	/* ptrace under another seccomp listener: its nested mode (SIGSYS) */
+	bool ptrace_nested;
 	bool unsafe_lowers;   /* notify-hostroot without Landlock (--unsafe-lowers) */
 	enum ids_mode ids;    /* as asked; sandbox_run settles IDS_AUTO */
 	bool verbose;

@@ -32,8 +32,8 @@ int probe_notify(bool always_probe, bool *nested, char *why, size_t size);
  * one's children.  0, or -1 with why. */
 int probe_hostroot(bool unsafe_lowers, char *why, size_t size);
 
-/* The ptrace rung's: the same, and no listener over this process (nested:
- * from probe_notify), whose USER_NOTIF would take the traced calls. */
+/* The ptrace rung's: the same, and no tracer of this process (nested,
+ * from probe_notify, says whether its nested mode is the one to run). */
 int probe_ptrace(bool unsafe_lowers, bool nested, char *why, size_t size);
 
 #endif

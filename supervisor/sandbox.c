@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -76,6 +77,10 @@ struct sandbox {
 	bool hostroot;
 	/* the ptrace backend: the same layout, every call traced, no listener */
 	bool traced;
+	/* its nested mode: calls trapped with SIGSYS; the tracer runs one
+	 * again past the filter with this in its sixth argument */
+	bool trap;
+	uint64_t cookie;
 	struct tracer *tracer;   /* its tracer of redirected calls */
 	char scratch_upper[PATH_MAX]; /* a throwaway upper made on disk ("": none) */
 	struct janitor janitor;       /* removes it and the skeleton, whatever ends us */
@@ -459,12 +464,25 @@ static int mount_view(struct sandbox *sb, struct vn_error *err)
  * path (docs/design.md, "notify-hostroot").
  */
 
+static bool is_tmpfs(const char *path)
+{
+	struct statfs fs;
+
+	return statfs(path, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
+}
+
+/* A throwaway upper goes in $TMPDIR, on disk; nested under another veneer
+ * (ptrace's nested mode) in /dev/shm, the outer sandbox's own tmpfs: an
+ * upper inside the outer union could not hold the state directory, whose
+ * name is one of the outer's reserved ones. */
 static int hostroot_upper(struct sandbox *sb, struct vn_error *err)
 {
 	const char *tmp = getenv("TMPDIR");
 
 	if (sb->opt->upper)
 		return upper_prepare(sb->opt->upper, &sb->upper, err);
+	if (sb->trap && is_tmpfs("/dev/shm"))
+		tmp = "/dev/shm";
 	snprintf(sb->scratch_upper, sizeof(sb->scratch_upper), "%s/veneer-upper-XXXXXX",
 		 tmp && tmp[0] == '/' ? tmp : "/tmp");
 	if (!mkdtemp(sb->scratch_upper)) {
@@ -508,11 +526,10 @@ static int hostroot_layers(struct sandbox *sb, struct vn_error *err)
 static int skeleton_place(struct sandbox *sb, struct vn_error *err)
 {
 	char state[PATH_MAX], real[PATH_MAX];
-	struct statfs fs;
 	int state_fd;
 
 	snprintf(sb->view, sizeof(sb->view), "/dev/shm/veneer-view-XXXXXX");
-	if (statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC && mkdtemp(sb->view))
+	if (is_tmpfs("/dev/shm") && mkdtemp(sb->view))
 		return 0; /* mode 0700: the caller's alone */
 	snprintf(state, sizeof(state), "%s/%s", sb->upper.path, VN_STATE_DIR);
 	state_fd = open(state, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -698,14 +715,18 @@ static void find_command(struct sandbox *sb)
  * ms more CPU per start). */
 static int build_filter(struct sandbox *sb, struct vn_error *err)
 {
-	int trapped[512], traced[512], opens[4], flags_args[4];
+	int trapped[512], traced[512], reissuable[512], opens[4], flags_args[4];
 	struct tracee_split split[4];
+	struct tracee_trap trap = { .cookie = sb->cookie, .reissuable = reissuable };
 	bool presented = sb->opt->ids == IDS_PRESENTED;
 	size_t n = 0, ntraced = 0, nsplit = 0;
 	int r;
 
 	if (sb->traced) {
 		ntraced = calls_traced(traced, sizeof(traced) / sizeof(traced[0]), presented);
+		for (size_t i = 0; i < ntraced; i++)
+			if (calls_reissuable(traced[i]))
+				reissuable[trap.nreissuable++] = traced[i];
 	} else {
 		n = calls_trapped(trapped, sizeof(trapped) / sizeof(trapped[0]), presented, sb->hostroot);
 		if (sb->hostroot) {
@@ -715,7 +736,8 @@ static int build_filter(struct sandbox *sb, struct vn_error *err)
 	}
 	for (size_t i = 0; i < nsplit; i++)
 		split[i] = (struct tracee_split){ .nr = opens[i], .arg = flags_args[i], .mask = O_PATH };
-	r = tracee_build_filter(trapped, n, traced, ntraced, split, nsplit, &sb->filter);
+	r = tracee_build_filter(trapped, n, traced, ntraced, split, nsplit, sb->trap ? &trap : NULL,
+				&sb->filter);
 	if (r < 0)
 		return vn_fail(err, -r, "build the seccomp filter");
 	return 0;
@@ -765,7 +787,7 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 	sb->sock[1] = -1;
 	sb->init = pid;
 	if (sb->hostroot) {
-		int r = tracer_start(pid, &sb->tracer);
+		int r = tracer_start(pid, sb->trap, sb->cookie, &sb->tracer);
 
 		if (r < 0)
 			return vn_fail(err, -r, "trace the sandbox's init (ptrace; Yama's "
@@ -994,13 +1016,20 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 		sb->caller_cwd[0] = '\0';
 
 	sb->traced = opt->backend == BACKEND_PTRACE;
+	sb->trap = sb->traced && opt->ptrace_nested;
+	if (sb->trap && getrandom(&sb->cookie, sizeof(sb->cookie), 0) != (ssize_t)sizeof(sb->cookie)) {
+		vn_fail(err, errno, "draw the nested mode's cookie");
+		goto out;
+	}
 	sb->hostroot = opt->backend == BACKEND_HOSTROOT || sb->traced;
 	if (choose_ids(sb, err) < 0)
 		goto out;
 	if (opt->verbose)
 		fprintf(stderr, "veneer: backend %s (%s)\n",
-			sb->traced ? "ptrace: no user namespace and no listener; the host's root, "
-				     "with the union's paths answered at seccomp stops"
+			sb->trap ? "ptrace, nested: no user namespace and no listener; the host's "
+				   "root, with the union's paths answered at SIGSYS stops"
+			: sb->traced ? "ptrace: no user namespace and no listener; the host's root, "
+				       "with the union's paths answered at seccomp stops"
 			: sb->hostroot ? "notify-hostroot: no user namespace; the host's root, with the "
 					 "union's paths answered"
 				       : "notify: a user namespace, the union mounted as its root",

@@ -354,18 +354,20 @@ static int choose_backend(struct run_options *opt, struct vn_error *err)
 			 backend_name(opt->backend));
 		return 0;
 	}
+	opt->ptrace_nested = nested;
 	if (opt->backend == BACKEND_PTRACE) {
 		if (probe_ptrace(opt->unsafe_lowers, nested, rung, sizeof(rung)) < 0)
 			return vn_fail(err, 0, "--backend ptrace cannot run here: %s", rung);
-		snprintf(opt->backend_why, sizeof(opt->backend_why), "--backend ptrace");
+		snprintf(opt->backend_why, sizeof(opt->backend_why), "--backend ptrace%s",
+			 nested ? ", nested under another listener" : "");
 		return 0;
 	}
 	if (!notify_ok) {
 		if (probe_ptrace(false, nested, rung, sizeof(rung)) < 0)
 			return vn_fail(err, 0, "no backend can run here: %s; and ptrace: %s", notify, rung);
 		opt->backend = BACKEND_PTRACE;
-		snprintf(opt->backend_why, sizeof(opt->backend_why), "auto's choice, no listener: %s",
-			 notify);
+		snprintf(opt->backend_why, sizeof(opt->backend_why), "auto's choice, no listener%s: %s",
+			 nested ? " (nested)" : "", notify);
 		return 0;
 	}
 	if (probe_user_namespace(userns, sizeof(userns)) == 0) {

@@ -149,9 +149,20 @@ static int add_split(scmp_filter_ctx ctx, const struct tracee_split *sp)
 	return r;
 }
 
+/* A traced call, trapped with SIGSYS (nested mode: see tracee_trap): a
+ * call the tracer may run again carries the cookie then, and passes. */
+static int add_trapped(scmp_filter_ctx ctx, int nr, const struct tracee_trap *trap)
+{
+	for (size_t i = 0; i < trap->nreissuable; i++)
+		if (trap->reissuable[i] == nr)
+			return seccomp_rule_add(ctx, SCMP_ACT_TRAP, nr, 1,
+						SCMP_A5_64(SCMP_CMP_NE, trap->cookie));
+	return seccomp_rule_add(ctx, SCMP_ACT_TRAP, nr, 0);
+}
+
 static scmp_filter_ctx build_main_filter(const int *trapped, size_t ntrapped, const int *traced,
 					size_t ntraced, const struct tracee_split *split,
-					size_t nsplit)
+					size_t nsplit, const struct tracee_trap *trap)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r = 0;
@@ -164,7 +175,8 @@ static scmp_filter_ctx build_main_filter(const int *trapped, size_t ntrapped, co
 	/* without a view: the calls the kernel must walk a real path for go
 	 * to the supervisor's tracer, which points them at one */
 	for (size_t i = 0; r == 0 && i < ntraced; i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), traced[i], 0);
+		r = trap ? add_trapped(ctx, traced[i], trap)
+			 : seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), traced[i], 0);
 	for (size_t i = 0; r == 0 && i < nsplit; i++)
 		r = add_split(ctx, &split[i]);
 	if (r == 0 && ntraced)
@@ -223,9 +235,10 @@ static int export_program(scmp_filter_ctx ctx, struct tracee_filter *out)
  * and only loads it (libseccomp's work is done once, outside the
  * sandbox's critical path of mounts). */
 int tracee_build_filter(const int *trapped, size_t ntrapped, const int *traced, size_t ntraced,
-			const struct tracee_split *split, size_t nsplit, struct tracee_filter *out)
+			const struct tracee_split *split, size_t nsplit,
+			const struct tracee_trap *trap, struct tracee_filter *out)
 {
-	scmp_filter_ctx ctx = build_main_filter(trapped, ntrapped, traced, ntraced, split, nsplit);
+	scmp_filter_ctx ctx = build_main_filter(trapped, ntrapped, traced, ntraced, split, nsplit, trap);
 	int r;
 
 	out->insns = NULL;

@@ -7,6 +7,7 @@
 #define VENEER_TRACEE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "veneer/policy.h"
@@ -94,10 +95,22 @@ struct tracee_split {
 	unsigned long mask;
 };
 
+/* The ptrace backend's nested mode (under another listener, whose
+ * USER_NOTIF beats TRACE): the traced syscalls get SECCOMP_RET_TRAP
+ * instead, but for a call of a reissuable one whose sixth argument is
+ * the cookie, which the tracer runs again past the filter. */
+struct tracee_trap {
+	uint64_t cookie;
+	const int *reissuable;
+	size_t nreissuable;
+};
+
 /* filter.c: built in the supervisor (trapped: the syscalls it answers;
- * traced: those its tracer runs, notify-hostroot only), installed by init */
+ * traced: those its tracer runs, trapped with SIGSYS instead when trap is
+ * not NULL), installed by init */
 int tracee_build_filter(const int *trapped, size_t ntrapped, const int *traced, size_t ntraced,
-			const struct tracee_split *split, size_t nsplit, struct tracee_filter *out);
+			const struct tracee_split *split, size_t nsplit,
+			const struct tracee_trap *trap, struct tracee_filter *out);
 void tracee_filter_free(struct tracee_filter *f);
 /* With cfg->traced, no listener: *listener is -1. */
 int tracee_install_filter(const struct tracee_config *cfg, int *listener);

@@ -61,6 +61,9 @@ size_t calls_redirected(int *out, size_t max);
 /* On the ptrace backend: every syscall the decoders answer without a
  * view, all sent to the tracer. */
 size_t calls_traced(int *out, size_t max, bool presented);
+/* On the ptrace backend's nested mode: whether a trapped call may be run
+ * again by the kernel past the filter (its effects bounded by Landlock). */
+bool calls_reissuable(int nr);
 /* On notify-hostroot: the opens sent to the tracer when O_PATH (the
  * kernel opens the real object then: an O_PATH file cannot be injected),
  * notified otherwise; nr and flags_arg of each.  Not in calls_trapped. */

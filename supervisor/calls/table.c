@@ -152,6 +152,18 @@ size_t calls_traced(int *out, size_t max, bool presented)
 	return n;
 }
 
+/* A call that only reads, walks or opens: what the kernel then does for
+ * the target is bounded by its Landlock domain (opens, exec, chdir) or
+ * changes nothing (stat, readlink, listings).  Not a change (metadata is
+ * not Landlock's), and not connect, which the supervisor makes itself so
+ * that a host socket's name is never reached. */
+bool calls_reissuable(int nr)
+{
+	const struct syscall_entry *e = calls_lookup(nr);
+
+	return e && e->hold != HOLD_ALONE && nr != __NR_connect;
+}
+
 size_t calls_split_on_opath(int *nrs, int *flags_args, size_t max)
 {
 	size_t n = 0;

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/audit.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -63,6 +64,10 @@ struct tracer {
 	bool init_exited;        /* atomic */
 	struct redirect rd;      /* the call being answered's (one at a time) */
 	struct exit_work *work;  /* what calls have left to do at their exit */
+	/* nested mode: calls come as SIGSYS stops, and one the kernel must
+	 * run is run again with the cookie in its sixth argument */
+	bool trap;
+	uint64_t cookie;
 };
 
 /* A file to put at one of the tracee's fd numbers (replace_fd). */
@@ -88,12 +93,23 @@ struct exit_work {
 	mode_t mode;
 	struct swap swaps[SWAPS_MAX];
 	size_t nswaps;
+	/* nested mode: the call runs again (from its `syscall` instruction,
+	 * signals blocked meanwhile); at its exit the registers of the SIGSYS
+	 * stop come back with its result, and the signal mask */
+	bool reissued;
+	bool exec_done;          /* it was an exec that succeeded: new registers */
+	struct user_regs_struct regs;
+	uint64_t mask;
 	struct exit_work *next;
 };
 
-/* The stop being answered: its exit work, made when a reply needs one. */
+/* The stop being answered: its exit work, made when a reply needs one;
+ * in nested mode the SIGSYS stop's registers. */
 struct stop {
+	struct tracer *t;
 	struct exit_work *work;
+	bool trap;
+	struct user_regs_struct regs;
 };
 
 static struct exit_work *stop_work(struct call *c)
@@ -175,6 +191,60 @@ static int skip_call(pid_t tid, int64_t value)
 	regs.orig_rax = (unsigned long long)-1;
 	regs.rax = (unsigned long long)value;
 	return ptrace(PTRACE_SETREGS, tid, NULL, &regs) < 0 ? -errno : 0;
+}
+
+/* The call's answer is value: at a seccomp stop the call is skipped; at
+ * a SIGSYS stop (nested mode) it was never run, and value is put where
+ * the target returns to. */
+static void give_result(struct call *c, int64_t value)
+{
+	struct stop *stop = c->backend;
+	struct user_regs_struct regs;
+
+	if (!stop->trap) {
+		(void)skip_call(c->pid, value);
+		return;
+	}
+	regs = stop->regs;
+	regs.rax = (unsigned long long)value;
+	(void)ptrace(PTRACE_SETREGS, c->pid, NULL, &regs);
+}
+
+/* Nested mode: the call as the reply left it in the registers (its
+ * number in orig_rax: an fd answer's is openat) is run again from its
+ * `syscall` instruction, with the cookie that lets it past this
+ * sandbox's filter; the outer listener sees it as any call.  Only calls
+ * whose effects Landlock bounds are run so (calls_reissuable): a change
+ * the decoders would continue is refused.  Its exit is the tracer's. */
+static void reissue(struct call *c)
+{
+	struct stop *stop = c->backend;
+	struct user_regs_struct regs;
+	struct exit_work *w;
+	uint64_t all = ~0ull;
+
+	if (ptrace(PTRACE_GETREGS, c->pid, NULL, &regs) < 0)
+		return;
+	if (!calls_reissuable((int)regs.orig_rax)) {
+		give_result(c, -EPERM);
+		return;
+	}
+	w = stop_work(c);
+	if (!w || ptrace(PTRACE_GETSIGMASK, c->pid, sizeof(w->mask), &w->mask) < 0 ||
+	    ptrace(PTRACE_SETSIGMASK, c->pid, sizeof(all), &all) < 0) {
+		give_result(c, w ? -errno : -ENOMEM);
+		return;
+	}
+	w->reissued = true;
+	w->regs = stop->regs;
+	regs.rip -= 2; /* the `syscall` instruction */
+	regs.rax = regs.orig_rax;
+	regs.r9 = stop->t->cookie;
+	if (ptrace(PTRACE_SETREGS, c->pid, NULL, &regs) < 0) {
+		w->reissued = false;
+		(void)ptrace(PTRACE_SETSIGMASK, c->pid, sizeof(w->mask), &w->mask);
+		give_result(c, -errno);
+	}
 }
 
 /* The real path of the file fd, for the target's open to reach it again:
@@ -283,7 +353,9 @@ static void tracer_reply_fd(struct call *c, const struct answer *ans)
 		close(ans->fd);
 		open_undo(c);
 		if (r < 0)
-			(void)skip_call(c->pid, r);
+			give_result(c, r);
+		else if (((struct stop *)c->backend)->trap)
+			reissue(c);
 		return;
 	}
 	r = reopen_path(ans->fd, path, sizeof(path), &st);
@@ -300,11 +372,13 @@ static void tracer_reply_fd(struct call *c, const struct answer *ans)
 	if (r < 0) {
 		if (c->change.kind != OPEN_CHANGED_NOTHING)
 			open_undo(c);
-		(void)skip_call(c->pid, r);
+		give_result(c, r);
 		return;
 	}
 	if (c->change.kind != OPEN_CHANGED_NOTHING)
 		stop_work(c)->open_changed = true;
+	if (((struct stop *)c->backend)->trap)
+		reissue(c);
 }
 
 static void tracer_reply(struct call *c, const struct answer *ans)
@@ -314,8 +388,12 @@ static void tracer_reply(struct call *c, const struct answer *ans)
 
 	switch (ans->kind) {
 	case ANSWER_CONTINUE:
-		if (!rd->path[0])
-			return; /* the kernel walks the string the target gave */
+		if (!rd->path[0]) {
+			/* the kernel walks the string the target gave */
+			if (((struct stop *)c->backend)->trap)
+				reissue(c);
+			return;
+		}
 		if (rd->script_argc) {
 			const char *prefix[REDIRECT_ARGV_MAX];
 
@@ -329,13 +407,15 @@ static void tracer_reply(struct call *c, const struct answer *ans)
 			r = ptrace_redirect_path(c->pid, rd->arg, rd->path);
 		}
 		if (r < 0)
-			(void)skip_call(c->pid, r == -ESRCH ? -ESRCH : -EFAULT);
+			give_result(c, r == -ESRCH ? -ESRCH : -EFAULT);
+		else if (((struct stop *)c->backend)->trap)
+			reissue(c);
 		return;
 	case ANSWER_VALUE:
-		(void)skip_call(c->pid, ans->val);
+		give_result(c, ans->val);
 		return;
 	case ANSWER_ERROR:
-		(void)skip_call(c->pid, -ans->val);
+		give_result(c, -ans->val);
 		return;
 	case ANSWER_FD:
 	case ANSWER_FD_LATER:
@@ -386,37 +466,95 @@ static const struct backend_ops tracer_ops = {
 	.replace_fd = tracer_replace_fd,
 };
 
-/* Dispatch the call tid is stopped in: the request to resume it with
- * (PTRACE_SYSCALL when work is left for its exit). */
-static int handle_seccomp_stop(struct tracer *t, pid_t tid)
+static struct exit_work *work_take(struct tracer *t, pid_t tid);
+
+/* Dispatch call c (number and arguments set), whose tracee is stopped:
+ * the request to resume it with (PTRACE_SYSCALL when work is left for
+ * its exit). */
+static int dispatch_stopped(struct tracer *t, struct call *c, struct stop *stop)
 {
-	struct __ptrace_syscall_info info;
-	struct stop stop = { .work = NULL };
-	struct call c = { .ctx = t->ctx, .ops = &tracer_ops, .pid = tid, .redirect = &t->rd,
-			  .backend = &stop };
 	struct exit_work *w;
 
 	t->rd.arg = 0;
 	t->rd.path[0] = '\0';
 	t->rd.script_argc = 0;
-	if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), &info) <= 0 ||
-	    info.op != PTRACE_SYSCALL_INFO_SECCOMP)
-		return PTRACE_CONT;
-	c.nr = (int)info.seccomp.nr;
-	memcpy(c.args, info.seccomp.args, sizeof(c.args));
-	calls_dispatch(&c);
-	w = stop.work;
+	calls_dispatch(c);
+	w = stop->work;
 	if (!w)
 		return PTRACE_CONT;
-	w->tid = tid;
+	w->tid = c->pid;
 	if (w->open_changed) {
-		w->c = c;
+		w->c = *c;
 		w->c.redirect = NULL;
 		w->c.backend = NULL;
 	}
 	w->next = t->work;
 	t->work = w;
 	return PTRACE_SYSCALL;
+}
+
+static int handle_seccomp_stop(struct tracer *t, pid_t tid)
+{
+	struct __ptrace_syscall_info info;
+	struct stop stop = { .t = t };
+	struct call c = { .ctx = t->ctx, .ops = &tracer_ops, .pid = tid, .redirect = &t->rd,
+			  .backend = &stop };
+
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), &info) <= 0 ||
+	    info.op != PTRACE_SYSCALL_INFO_SECCOMP)
+		return PTRACE_CONT;
+	c.nr = (int)info.seccomp.nr;
+	memcpy(c.args, info.seccomp.args, sizeof(c.args));
+	return dispatch_stopped(t, &c, &stop);
+}
+
+static void finish_work(struct tracer *t, struct exit_work *w, bool ran, bool failed);
+
+/* Nested mode: a SIGSYS stop of a trapped call (the signal is not
+ * delivered).  The call was never run: its registers are as it made it,
+ * rax rolled back to its number.  An emulated answer's work is done at
+ * once; a call run again has it done at its exit. */
+static int handle_trap_stop(struct tracer *t, pid_t tid, int nr)
+{
+	struct stop stop = { .t = t, .trap = true };
+	struct call c = { .ctx = t->ctx, .ops = &tracer_ops, .pid = tid, .redirect = &t->rd,
+			  .backend = &stop, .nr = nr };
+	int resume;
+
+	if (ptrace(PTRACE_GETREGS, tid, NULL, &stop.regs) < 0)
+		return PTRACE_CONT;
+	c.args[0] = stop.regs.rdi;
+	c.args[1] = stop.regs.rsi;
+	c.args[2] = stop.regs.rdx;
+	c.args[3] = stop.regs.r10;
+	c.args[4] = stop.regs.r8;
+	c.args[5] = stop.regs.r9;
+	resume = dispatch_stopped(t, &c, &stop);
+	if (resume == PTRACE_SYSCALL && !stop.work->reissued) {
+		struct exit_work *w = work_take(t, tid);
+
+		finish_work(t, w, true, false);
+		work_free(w);
+		return PTRACE_CONT;
+	}
+	return resume;
+}
+
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP 1 /* si_code of a filter's SIGSYS (include/uapi/asm-generic/siginfo.h) */
+#endif
+
+/* A SIGSYS the filter sent for a call this sandbox traps (nested mode):
+ * its number, else -1 (the target's own, delivered as it came). */
+static int trapped_call(struct tracer *t, pid_t tid, int sig)
+{
+	siginfo_t si;
+
+	if (!t->trap || sig != SIGSYS || ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) < 0 ||
+	    si.si_code != SYS_SECCOMP || si.si_arch != AUDIT_ARCH_X86_64 ||
+	    !calls_lookup(si.si_syscall))
+		return -1;
+	return si.si_syscall;
 }
 
 /* tid's exit work, taken off the list (NULL: none). */
@@ -466,8 +604,9 @@ static void run_swaps(struct tracer *t, struct exit_work *w)
 		if (r >= 0) {
 			uint64_t at = inject_string(&in, path);
 
+			/* nested mode: openat is trapped, and passes with the cookie */
 			r = at ? inject_syscall(&in, SYS_openat, (uint64_t[6]){ (uint64_t)AT_FDCWD, at,
-					(uint64_t)r }) : -EFAULT;
+					(uint64_t)r, 0, 0, t->cookie }) : -EFAULT;
 		}
 		if (r < 0)
 			continue; /* the fd stays on the lower's file */
@@ -484,27 +623,51 @@ static void run_swaps(struct tracer *t, struct exit_work *w)
 		tracee_gone(t, w->tid, in.exit_status);
 }
 
-/* The exit of a call with work left: a failed open takes its change
- * back (no side effect without a result), a lent mode goes, and files
- * are put at the tracee's fd numbers.  An exec's exit has a new program,
- * which the swaps were not meant for. */
-static void handle_syscall_exit(struct tracer *t, pid_t tid)
+/* The work left at a call's end (ran: the call ran and failed says how;
+ * else it was emulated): a failed open takes its change back (no side
+ * effect without a result), a lent mode goes, and files are put at the
+ * tracee's fd numbers.  An exec that succeeded has a new program, which
+ * the swaps were not meant for. */
+static void finish_work(struct tracer *t, struct exit_work *w, bool ran, bool failed)
 {
-	struct __ptrace_syscall_info info = { .op = PTRACE_SYSCALL_INFO_NONE };
-	struct exit_work *w = work_take(t, tid);
-	bool failed;
-
-	if (!w)
-		return;
-	failed = ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), &info) <= 0 ||
-		 info.op != PTRACE_SYSCALL_INFO_EXIT || info.exit.is_error;
 	if (w->open_changed && failed)
 		open_undo(&w->c);
 	if (w->mode_file >= 0)
 		(void)fchmod(w->mode_file, w->mode);
-	if (w->nswaps && info.op == PTRACE_SYSCALL_INFO_EXIT)
+	if (w->nswaps && ran && !w->exec_done)
 		run_swaps(t, w);
+}
+
+/* A syscall stop of tid.  At its exit a call with work left is finished;
+ * in nested mode a call run again first puts back the registers of its
+ * SIGSYS stop with the result (not after an exec that succeeded: those
+ * are the new program's) and the signal mask.  The request to resume
+ * with: PTRACE_SYSCALL at an entry (a call run again stops at both). */
+static int handle_syscall_stop(struct tracer *t, pid_t tid)
+{
+	struct __ptrace_syscall_info info = { .op = PTRACE_SYSCALL_INFO_NONE };
+	struct exit_work *w;
+	bool failed;
+
+	(void)ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), &info);
+	if (info.op == PTRACE_SYSCALL_INFO_ENTRY)
+		return PTRACE_SYSCALL;
+	w = work_take(t, tid);
+	if (!w)
+		return PTRACE_CONT;
+	failed = info.op != PTRACE_SYSCALL_INFO_EXIT || info.exit.is_error;
+	if (w->reissued) {
+		if (!(w->exec_done && !failed)) {
+			w->regs.rax = info.op == PTRACE_SYSCALL_INFO_EXIT ? (unsigned long long)info.exit.rval
+									  : (unsigned long long)-EIO;
+			(void)ptrace(PTRACE_SETREGS, tid, NULL, &w->regs);
+		}
+		(void)ptrace(PTRACE_SETSIGMASK, tid, sizeof(w->mask), &w->mask);
+	}
+	w->exec_done = w->exec_done && !failed;
+	finish_work(t, w, info.op == PTRACE_SYSCALL_INFO_EXIT, failed);
 	work_free(w);
+	return PTRACE_CONT;
 }
 
 /* tid has just exec'd (the event stop, before the new image runs): the
@@ -520,18 +683,38 @@ static void handle_exec_stop(struct tracer *t, pid_t tid)
 	exe_exec_done(t->ctx, tid, (pid_t)former);
 }
 
+/* After an exec event: a call run again (nested mode) whose exit is
+ * still to come, under the thread's new tid. */
+static bool exec_pending_exit(struct tracer *t, pid_t tid)
+{
+	unsigned long former = 0;
+	struct exit_work *w;
+
+	if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &former) < 0)
+		former = (unsigned long)tid;
+	w = work_take(t, (pid_t)former);
+	if (!w)
+		return false;
+	w->tid = tid;
+	w->exec_done = true;
+	w->next = t->work;
+	t->work = w;
+	return true;
+}
+
 /* One stop of tid (status from waitpid): handle it and let tid go on. */
 static void handle_stop(struct tracer *t, pid_t tid, int status)
 {
-	int sig = WSTOPSIG(status), event = status >> 16;
+	int sig = WSTOPSIG(status), event = status >> 16, nr;
 
 	if (event != PTRACE_EVENT_STOP)
 		(void)first_seen(t, tid);
 	if (event == PTRACE_EVENT_SECCOMP) {
 		(void)ptrace(handle_seccomp_stop(t, tid), tid, 0, 0);
 	} else if (event == 0 && sig == (SIGTRAP | 0x80)) {
-		handle_syscall_exit(t, tid);
-		(void)ptrace(PTRACE_CONT, tid, 0, 0);
+		(void)ptrace(handle_syscall_stop(t, tid), tid, 0, 0);
+	} else if (event == 0 && (nr = trapped_call(t, tid, sig)) >= 0) {
+		(void)ptrace(handle_trap_stop(t, tid, nr), tid, 0, 0); /* SIGSYS not delivered */
 	} else if (event == PTRACE_EVENT_STOP) {
 		/* a group stop keeps the process stopped, as untraced; the
 		 * first stop of a new tracee just goes on */
@@ -542,7 +725,7 @@ static void handle_stop(struct tracer *t, pid_t tid, int status)
 			(void)ptrace(PTRACE_CONT, tid, 0, 0);
 	} else if (event == PTRACE_EVENT_EXEC) {
 		handle_exec_stop(t, tid);
-		(void)ptrace(PTRACE_CONT, tid, 0, 0);
+		(void)ptrace(exec_pending_exit(t, tid) ? PTRACE_SYSCALL : PTRACE_CONT, tid, 0, 0);
 	} else if (event) {
 		(void)ptrace(PTRACE_CONT, tid, 0, 0); /* fork, vfork, clone */
 	} else {
@@ -633,7 +816,7 @@ static void *tracer_main(void *arg)
 	return NULL;
 }
 
-int tracer_start(pid_t init, struct tracer **out)
+int tracer_start(pid_t init, bool trap, uint64_t cookie, struct tracer **out)
 {
 	struct sigaction sa = { .sa_handler = wake_handler };
 	struct tracer *t = calloc(1, sizeof(*t));
@@ -647,6 +830,8 @@ int tracer_start(pid_t init, struct tracer **out)
 		return -errno;
 	}
 	t->init = init;
+	t->trap = trap;
+	t->cookie = cookie;
 	t->known[(size_t)init % KNOWN_SLOTS] = init; /* seized: no first stop */
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->cond, NULL);

@@ -9,6 +9,7 @@
 #define VENEER_PTRACE_TRACER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "calls/call.h"
@@ -18,7 +19,7 @@ struct tracer;
 /* Start the tracer thread and have it seize init and, through fork,
  * vfork and clone, every process init starts (killed if the tracer
  * goes).  Returns once init is seized: 0, or -errno. */
-int tracer_start(pid_t init, struct tracer **out);
+int tracer_start(pid_t init, bool trap, uint64_t cookie, struct tracer **out);
 /* From now on stops are answered with ctx's decoders (until then they
  * wait: none comes before init has its launch). */
 void tracer_ready(struct tracer *a, struct call_ctx *ctx);

@@ -28,7 +28,7 @@ static struct tracee_filter built(void)
 {
 	struct tracee_filter f;
 
-	cr_assert_eq(tracee_build_filter(trapped, sizeof(trapped) / sizeof(trapped[0]), NULL, 0, NULL, 0, &f), 0);
+	cr_assert_eq(tracee_build_filter(trapped, sizeof(trapped) / sizeof(trapped[0]), NULL, 0, NULL, 0, NULL, &f), 0);
 	cr_assert(f.insns && f.len > 0 && f.len <= BPF_MAXINSNS);
 	return f;
 }
@@ -192,7 +192,7 @@ Test(filter, redirected_calls_go_to_the_tracer)
 	static const struct tracee_split split[] = { { __NR_openat, 2, O_PATH } };
 	struct tracee_filter f;
 
-	cr_assert_eq(tracee_build_filter(notified, 2, traced, 2, split, 1, &f), 0);
+	cr_assert_eq(tracee_build_filter(notified, 2, traced, 2, split, 1, NULL, &f), 0);
 	/* an O_PATH open is the tracer's, any other the listener's */
 	cr_assert_eq(verdict_args(&f, __NR_openat, 2, O_PATH | O_NOFOLLOW), SECCOMP_RET_TRACE);
 	cr_assert_eq(verdict_args(&f, __NR_openat, 2, O_RDONLY | O_CLOEXEC), SECCOMP_RET_USER_NOTIF);
@@ -205,5 +205,35 @@ Test(filter, redirected_calls_go_to_the_tracer)
 	cr_assert_eq(verdict0(&f, __NR_clone, SIGCHLD, 0), SECCOMP_RET_ALLOW);
 	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_clone3, 0), SECCOMP_RET_ERRNO | ENOSYS);
 	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_ioctl, FS_IOC_SETFLAGS), SECCOMP_RET_ERRNO | EPERM);
+	tracee_filter_free(&f);
+}
+
+/* The ptrace backend traces every call; nested under another listener it
+ * traps them with SIGSYS instead, and lets a reissuable one pass only
+ * with the cookie in its sixth argument (a change never). */
+Test(filter, nested_mode_traps_and_lets_the_cookie_pass)
+{
+	static const int traced[] = { __NR_openat, __NR_execve, __NR_chmod };
+	static const int reissuable[] = { __NR_openat, __NR_execve };
+	const uint64_t cookie = 0x1234567890abcdefull;
+	struct tracee_trap trap = { .cookie = cookie, .reissuable = reissuable, .nreissuable = 2 };
+	struct tracee_filter f;
+
+	cr_assert_eq(tracee_build_filter(NULL, 0, traced, 3, NULL, 0, NULL, &f), 0);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_openat, 0), SECCOMP_RET_TRACE);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_getpid, 0), SECCOMP_RET_ALLOW);
+	tracee_filter_free(&f);
+
+	cr_assert_eq(tracee_build_filter(NULL, 0, traced, 3, NULL, 0, &trap, &f), 0);
+	cr_assert_eq(verdict_args(&f, __NR_openat, 5, 0), SECCOMP_RET_TRAP);
+	cr_assert_eq(verdict_args(&f, __NR_openat, 5, cookie), SECCOMP_RET_ALLOW);
+	/* both halves are compared */
+	cr_assert_eq(verdict_args(&f, __NR_openat, 5, cookie & 0xffffffffull), SECCOMP_RET_TRAP);
+	cr_assert_eq(verdict_args(&f, __NR_openat, 5, cookie & ~0xffffffffull), SECCOMP_RET_TRAP);
+	cr_assert_eq(verdict_args(&f, __NR_execve, 5, cookie), SECCOMP_RET_ALLOW);
+	cr_assert_eq(verdict_args(&f, __NR_chmod, 5, cookie), SECCOMP_RET_TRAP);
+	cr_assert_eq(verdict_args(&f, __NR_chmod, 5, 0), SECCOMP_RET_TRAP);
+	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_getpid, 0), SECCOMP_RET_ALLOW);
+	cr_assert_eq(verdict0(&f, __NR_clone, CLONE_UNTRACED | SIGCHLD, 0), SECCOMP_RET_ERRNO | EPERM);
 	tracee_filter_free(&f);
 }
