@@ -936,8 +936,16 @@ static int wait_for_init(struct sandbox *sb, int sigfd)
 
 static int block_signals(void)
 {
+	/* no SIGCHLD for a child's stops: a tracer's thread group gets one
+	 * for every ptrace stop, and each woke this thread from its read of
+	 * the signalfd (a cross-CPU wake-up per traced call); exits still
+	 * come */
+	struct sigaction chld = { .sa_handler = SIG_DFL, .sa_flags = SA_NOCLDSTOP };
 	sigset_t set;
 
+	sigemptyset(&chld.sa_mask);
+	if (sigaction(SIGCHLD, &chld, NULL) < 0)
+		return -1;
 	sigemptyset(&set);
 	for (size_t i = 0; i < sizeof(supervisor_signals) / sizeof(supervisor_signals[0]); i++)
 		sigaddset(&set, supervisor_signals[i]);
