@@ -392,9 +392,13 @@ static struct answer link_common(struct call *c, int olddir, uint64_t oldpath, i
 		return answer_error(-r_to);
 	if (r_to == SIDE_UNION && (r_to = new_name_check(&to, false)) < 0)
 		return answer_error(-r_to);
+	/* an fd's file named in a passthrough mount (an O_TMPFILE file of
+	 * /dev/shm, a nested veneer's copy-up there): the kernel's, which
+	 * links only a file of that same mount, whatever the fd is by then */
+	if (src_fd >= 0 && r_to == SIDE_KERNEL)
+		return answer_continue();
 	if (src_fd >= 0)
-		return r_to != SIDE_UNION ? answer_error(r_to == SIDE_HOST ? EPERM : EXDEV)
-					  : link_from_fd(c, src_fd, &to.node);
+		return r_to == SIDE_HOST ? answer_error(EPERM) : link_from_fd(c, src_fd, &to.node);
 	if (pair_answer(r_from, r_to, &ans) == 0)
 		return ans;
 	return answer_result(vn_link(c->ctx->u, &from.node, &to.node));
