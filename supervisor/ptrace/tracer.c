@@ -33,7 +33,6 @@
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "tracer.h"
@@ -751,27 +750,6 @@ static void tracee_gone(struct tracer *t, pid_t tid, int status)
 	}
 }
 
-/* The next stop or exit of a tracee.  A tracee that stops wakes this
- * thread; in a virtual machine waking a halted CPU costs tens of
- * microseconds, more than most calls take to answer, so the thread
- * first polls for a while after its last stop, keeping its CPU awake. */
-#define SPIN_NS 50000
-
-static pid_t wait_next(int *status)
-{
-	struct timespec start, now;
-	pid_t tid;
-
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	do {
-		tid = waitpid(-1, status, __WALL | __WNOTHREAD | WNOHANG);
-		if (tid != 0)
-			return tid;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-	} while ((now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec) < SPIN_NS);
-	return waitpid(-1, status, __WALL | __WNOTHREAD);
-}
-
 static bool wait_until_ready(struct tracer *t)
 {
 	pthread_mutex_lock(&t->lock);
@@ -800,7 +778,7 @@ static void *tracer_main(void *arg)
 		return NULL;
 	while (!t->stopping) {
 		int status;
-		pid_t tid = wait_next(&status);
+		pid_t tid = waitpid(-1, &status, __WALL | __WNOTHREAD);
 
 		if (tid < 0) {
 			if (errno == EINTR)
