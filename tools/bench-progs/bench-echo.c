@@ -5,6 +5,7 @@
  *   bench-echo [--no-sync] ITERATIONS
  *   bench-echo --emulate-stat ITERATIONS
  *   bench-echo --inject-open ITERATIONS
+ *   bench-echo --ptrace ITERATIONS
  *
  * A seccomp filter sends getppid (which nothing else here calls) to a
  * listener; a supervisor answers each notification with a constant at
@@ -38,6 +39,13 @@
  * installs it in the target (SECCOMP_IOCTL_NOTIF_ADDFD with
  * SECCOMP_ADDFD_FLAG_SEND); the target times open + close and checks the
  * fd is the file.  It prints "injected-open-us median ...".
+ *
+ * --ptrace measures the floor of a ptrace supervisor (veneer's ptrace
+ * rung, proot) the same way: getppid gets SECCOMP_RET_TRACE, and a tracer
+ * (this process; the target is its child) answers each seccomp stop with
+ * the constant, as an emulated call is answered (the call skipped, the
+ * value in rax: PTRACE_GETREGS, PTRACE_SETREGS, PTRACE_CONT).  It prints
+ * "ptrace-echo-us median ...".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -53,6 +61,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -288,9 +298,102 @@ static void time_emulated_stat(double *t, long n)
 	}
 }
 
+/* --ptrace: the target's side, a child: waits until seized (a byte on
+ * `go`), then its filter, then the timed calls; the times go back over
+ * `out`. */
+static void ptrace_target(int go, int out, double *t, long n)
+{
+	char byte;
+
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getppid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(insns) / sizeof(insns[0]), .filter = insns };
+
+	if (read(go, &byte, 1) != 1)
+		_exit(1);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		die("install the filter");
+	for (long i = 0; i < n; i++) {
+		double t0 = now_us();
+		long v = syscall(__NR_getppid);
+		double t1 = now_us();
+
+		if (v != ECHO_VALUE) {
+			fprintf(stderr, "bench-echo: getppid answered %ld, not the tracer's %d\n", v, ECHO_VALUE);
+			_exit(1);
+		}
+		t[i] = t1 - t0;
+	}
+	/* sorted here: all n times would not fit the pipe while the tracer
+	 * waits for this process to end */
+	qsort(t, (size_t)n, sizeof(*t), by_value);
+	t[0] = t[n / 2];
+	t[1] = t[n / 10];
+	t[2] = t[n * 9 / 10];
+	if (write(out, t, 3 * sizeof(*t)) != (ssize_t)(3 * sizeof(*t)))
+		_exit(1);
+	_exit(0);
+}
+
+/* --ptrace: the tracer's side. */
+static void ptrace_echo(double *t, long n)
+{
+	int p[2], go[2], status;
+	pid_t child;
+	size_t got = 0;
+
+	if (pipe(p) < 0 || pipe(go) < 0)
+		die("pipe");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		close(p[0]);
+		close(go[1]);
+		ptrace_target(go[0], p[1], t, n);
+	}
+	close(p[1]);
+	close(go[0]);
+	if (ptrace(PTRACE_SEIZE, child, 0, PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL) < 0 ||
+	    write(go[1], "g", 1) != 1)
+		die("PTRACE_SEIZE");
+	close(go[1]);
+	while (waitpid(child, &status, __WALL) == child && WIFSTOPPED(status)) {
+		int sig = WSTOPSIG(status), event = status >> 16;
+
+		if (event == PTRACE_EVENT_SECCOMP) {
+			struct user_regs_struct regs;
+
+			if (ptrace(PTRACE_GETREGS, child, NULL, &regs) < 0)
+				die("PTRACE_GETREGS");
+			regs.orig_rax = (unsigned long long)-1;
+			regs.rax = ECHO_VALUE;
+			if (ptrace(PTRACE_SETREGS, child, NULL, &regs) < 0)
+				die("PTRACE_SETREGS");
+			sig = 0;
+		} else if (event) {
+			sig = 0;
+		}
+		(void)ptrace(PTRACE_CONT, child, 0, sig);
+	}
+	while (got < 3 * sizeof(*t)) {
+		ssize_t r = read(p[0], (char *)t + got, 3 * sizeof(*t) - got);
+
+		if (r <= 0)
+			die("read the target's times");
+		got += (size_t)r;
+	}
+	close(p[0]);
+}
+
 int main(int argc, char **argv)
 {
-	int sync = 1, emulate = 0; /* 1: --emulate-stat, 2: --inject-open */
+	int sync = 1, emulate = 0; /* 1: --emulate-stat, 2: --inject-open, 3: --ptrace */
 	long n = 0;
 	const char *sync_state = "off";
 	pthread_t sup;
@@ -305,18 +408,25 @@ int main(int argc, char **argv)
 			emulate = 1;
 		else if (strcmp(argv[i], "--inject-open") == 0)
 			emulate = 2;
+		else if (strcmp(argv[i], "--ptrace") == 0)
+			emulate = 3;
 		else
 			n = strtol(argv[i], NULL, 10);
 	}
 	if (n <= 0 || (emulate && !sync)) {
 		fprintf(stderr, "usage: bench-echo [--no-sync] ITERATIONS\n"
-				"       bench-echo --emulate-stat|--inject-open ITERATIONS\n");
+				"       bench-echo --emulate-stat|--inject-open|--ptrace ITERATIONS\n");
 		return 2;
 	}
 	t = malloc((size_t)n * sizeof(*t));
 	if (!t)
 		die("malloc");
-	if (emulate) {
+	if (emulate == 3) {
+		ptrace_echo(t, n); /* the median, p10 and p90 in t[0..2] */
+		printf("ptrace-echo-us median %.2f p10 %.2f p90 %.2f\n", t[0], t[1], t[2]);
+		fflush(stdout);
+		_exit(0);
+	} else if (emulate) {
 		fd = install_filter();
 		sync_state = set_sync_wake_up(fd);
 		/* the supervisor is another process, as veneer's is; it
