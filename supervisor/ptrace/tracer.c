@@ -102,8 +102,9 @@ struct exit_work {
 	struct exit_work *next;
 };
 
-/* The stop being answered: its exit work, made when a reply needs one;
- * in nested mode the SIGSYS stop's registers. */
+/* The stop being answered: its registers as the call made it (the
+ * answer goes back in them), and its exit work, made when a reply needs
+ * one. */
 struct stop {
 	struct tracer *t;
 	struct exit_work *work;
@@ -179,32 +180,18 @@ static void forget(struct tracer *t, pid_t tid)
 		t->known[i] = SLOT_GONE;
 }
 
-/* The stopped tracee's registers with its call skipped and `value` as
- * what it returns. */
-static int skip_call(pid_t tid, int64_t value)
-{
-	struct user_regs_struct regs;
 
-	if (ptrace(PTRACE_GETREGS, tid, NULL, &regs) < 0)
-		return -errno;
-	regs.orig_rax = (unsigned long long)-1;
-	regs.rax = (unsigned long long)value;
-	return ptrace(PTRACE_SETREGS, tid, NULL, &regs) < 0 ? -errno : 0;
-}
-
-/* The call's answer is value: at a seccomp stop the call is skipped; at
- * a SIGSYS stop (nested mode) it was never run, and value is put where
- * the target returns to. */
+/* The call's answer is value, put where the target returns to, in the
+ * registers of the stop: at a seccomp stop the call is skipped (number
+ * -1); at a SIGSYS stop (nested mode) it was never run.  A redirect may
+ * have changed the registers since: only the answer is put back. */
 static void give_result(struct call *c, int64_t value)
 {
 	struct stop *stop = c->backend;
-	struct user_regs_struct regs;
+	struct user_regs_struct regs = stop->regs;
 
-	if (!stop->trap) {
-		(void)skip_call(c->pid, value);
-		return;
-	}
-	regs = stop->regs;
+	if (!stop->trap)
+		regs.orig_rax = (unsigned long long)-1;
 	regs.rax = (unsigned long long)value;
 	(void)ptrace(PTRACE_SETREGS, c->pid, NULL, &regs);
 }
@@ -492,18 +479,29 @@ static int dispatch_stopped(struct tracer *t, struct call *c, struct stop *stop)
 	return PTRACE_SYSCALL;
 }
 
+/* The call's number and arguments, from the registers of its stop. */
+static void call_from_regs(struct call *c, const struct user_regs_struct *regs)
+{
+	c->args[0] = regs->rdi;
+	c->args[1] = regs->rsi;
+	c->args[2] = regs->rdx;
+	c->args[3] = regs->r10;
+	c->args[4] = regs->r8;
+	c->args[5] = regs->r9;
+}
+
+/* A seccomp stop: the registers (one request; the answer goes back in
+ * them) give the number, in orig_rax, and the arguments. */
 static int handle_seccomp_stop(struct tracer *t, pid_t tid)
 {
-	struct __ptrace_syscall_info info;
 	struct stop stop = { .t = t };
 	struct call c = { .ctx = t->ctx, .ops = &tracer_ops, .pid = tid, .redirect = &t->rd,
 			  .backend = &stop };
 
-	if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), &info) <= 0 ||
-	    info.op != PTRACE_SYSCALL_INFO_SECCOMP)
+	if (ptrace(PTRACE_GETREGS, tid, NULL, &stop.regs) < 0)
 		return PTRACE_CONT;
-	c.nr = (int)info.seccomp.nr;
-	memcpy(c.args, info.seccomp.args, sizeof(c.args));
+	c.nr = (int)stop.regs.orig_rax;
+	call_from_regs(&c, &stop.regs);
 	return dispatch_stopped(t, &c, &stop);
 }
 
@@ -522,12 +520,7 @@ static int handle_trap_stop(struct tracer *t, pid_t tid, int nr)
 
 	if (ptrace(PTRACE_GETREGS, tid, NULL, &stop.regs) < 0)
 		return PTRACE_CONT;
-	c.args[0] = stop.regs.rdi;
-	c.args[1] = stop.regs.rsi;
-	c.args[2] = stop.regs.rdx;
-	c.args[3] = stop.regs.r10;
-	c.args[4] = stop.regs.r8;
-	c.args[5] = stop.regs.r9;
+	call_from_regs(&c, &stop.regs);
 	resume = dispatch_stopped(t, &c, &stop);
 	if (resume == PTRACE_SYSCALL && !stop.work->reissued) {
 		struct exit_work *w = work_take(t, tid);
@@ -701,6 +694,17 @@ static bool exec_pending_exit(struct tracer *t, pid_t tid)
 	return true;
 }
 
+/* How tid goes on from a stop that is not its call's: with its syscall
+ * stops still on while a call of its has work left at its exit (a
+ * PTRACE_CONT would turn them off, and the exit be missed). */
+static int resume_request(struct tracer *t, pid_t tid)
+{
+	for (struct exit_work *w = t->work; w; w = w->next)
+		if (w->tid == tid)
+			return PTRACE_SYSCALL;
+	return PTRACE_CONT;
+}
+
 /* One stop of tid (status from waitpid): handle it and let tid go on. */
 static void handle_stop(struct tracer *t, pid_t tid, int status)
 {
@@ -721,14 +725,14 @@ static void handle_stop(struct tracer *t, pid_t tid, int status)
 		    (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU))
 			(void)ptrace(PTRACE_LISTEN, tid, 0, 0);
 		else
-			(void)ptrace(PTRACE_CONT, tid, 0, 0);
+			(void)ptrace(resume_request(t, tid), tid, 0, 0);
 	} else if (event == PTRACE_EVENT_EXEC) {
 		handle_exec_stop(t, tid);
 		(void)ptrace(exec_pending_exit(t, tid) ? PTRACE_SYSCALL : PTRACE_CONT, tid, 0, 0);
 	} else if (event) {
-		(void)ptrace(PTRACE_CONT, tid, 0, 0); /* fork, vfork, clone */
+		(void)ptrace(resume_request(t, tid), tid, 0, 0); /* fork, vfork, clone */
 	} else {
-		(void)ptrace(PTRACE_CONT, tid, 0, sig); /* a signal: delivered */
+		(void)ptrace(resume_request(t, tid), tid, 0, sig); /* a signal: delivered */
 	}
 }
 
