@@ -12,19 +12,18 @@
 #   - `veneer doctor` says no on its "user ns" line and notify-hostroot
 #     on its "backend" line.
 # A kernel without Landlock is made with a seccomp filter under which the
-# Landlock calls fail with ENOSYS (vt-nolandlock): there notify-hostroot
+# Landlock calls fail with ENOSYS (vt-without landlock): there notify-hostroot
 # refuses in one line unless --unsafe-lowers is given, auto on a host
 # without user namespaces has no backend at all, and --unsafe-lowers runs
 # with a warning.  A kernel or sandbox that gives no seccomp listener is
 # made with a filter that fails SECCOMP_FILTER_FLAG_NEW_LISTENER with EINVAL
-# (vt-nonotify): there auto takes ptrace and says why, doctor's backend
+# (vt-without listener): there auto takes ptrace and says why, doctor's backend
 # line says so, --backend notify is one line that names ptrace, and the
 # command's writes land in the upper.  On this machine (namespaces work)
 # doctor says yes, and --backend notify and auto both run.
 source "$(dirname "$0")/lib.sh"
 require_veneer
-require_prog vt-nolandlock
-require_prog vt-nonotify
+require_prog vt-without
 command -v unshare >/dev/null || skip "no unshare (util-linux)"
 unshare -U -r true 2>/dev/null || skip "this machine has no unprivileged user namespaces to take away"
 # this test chooses the rung itself
@@ -71,7 +70,7 @@ assert_match '^backend +notify-hostroot: auto picks it' "$(grep '^backend' "$T/o
 assert_match '^hostroot +usable' "$(grep '^hostroot' "$T/o")" "doctor's hostroot line"
 
 # a kernel without Landlock
-nolandlock() { "$PROGS/vt-nolandlock" "$@"; }
+nolandlock() { "$PROGS/vt-without" landlock "$@"; }
 refused nolandlock "$VENEER" run --backend notify-hostroot --upper "$T/upper" -- true
 assert_match 'notify-hostroot cannot run here: this kernel has no Landlock.*--unsafe-lowers' \
 	"$(cat "$T/e")" "without Landlock the rung is refused, and the way round named"
@@ -95,7 +94,7 @@ assert_match '^hostroot +no: this kernel has no Landlock' "$(grep '^hostroot' "$
 	"doctor without Landlock"
 
 # no listener to be had
-nonotify() { "$PROGS/vt-nonotify" "$@"; }
+nonotify() { "$PROGS/vt-without" listener "$@"; }
 rm -rf "$T/upper"
 nonotify "$VENEER" run -v --upper "$T/upper" -- sh -c 'echo made >/tmp/probe-ptrace; cat /tmp/probe-ptrace' \
 	>"$T/o" 2>"$T/e" || fail "auto without a listener: $(cat "$T/e")"
