@@ -532,6 +532,17 @@ static int handle_trap_stop(struct tracer *t, pid_t tid, int nr)
 	return resume;
 }
 
+/* How tid goes on from a stop that is not its call's: with its syscall
+ * stops still on while a call of its has work left at its exit (a
+ * PTRACE_CONT would turn them off, and the exit be missed). */
+static int resume_request(struct tracer *t, pid_t tid)
+{
+	for (struct exit_work *w = t->work; w; w = w->next)
+		if (w->tid == tid)
+			return PTRACE_SYSCALL;
+	return PTRACE_CONT;
+}
+
 #ifndef SYS_SECCOMP
 #define SYS_SECCOMP 1 /* si_code of a filter's SIGSYS (include/uapi/asm-generic/siginfo.h) */
 #endif
@@ -542,7 +553,10 @@ static int trapped_call(struct tracer *t, pid_t tid, int sig)
 {
 	siginfo_t si;
 
-	if (!t->trap || sig != SIGSYS || ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) < 0 ||
+	/* a call of ours run again, trapped again: by a filter of the
+	 * target's own, whose SIGSYS it is */
+	if (!t->trap || sig != SIGSYS || resume_request(t, tid) == PTRACE_SYSCALL ||
+	    ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) < 0 ||
 	    si.si_code != SYS_SECCOMP || si.si_arch != AUDIT_ARCH_X86_64 ||
 	    !calls_lookup(si.si_syscall))
 		return -1;
@@ -692,17 +706,6 @@ static bool exec_pending_exit(struct tracer *t, pid_t tid)
 	w->next = t->work;
 	t->work = w;
 	return true;
-}
-
-/* How tid goes on from a stop that is not its call's: with its syscall
- * stops still on while a call of its has work left at its exit (a
- * PTRACE_CONT would turn them off, and the exit be missed). */
-static int resume_request(struct tracer *t, pid_t tid)
-{
-	for (struct exit_work *w = t->work; w; w = w->next)
-		if (w->tid == tid)
-			return PTRACE_SYSCALL;
-	return PTRACE_CONT;
 }
 
 /* One stop of tid (status from waitpid): handle it and let tid go on. */
