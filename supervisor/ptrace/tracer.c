@@ -92,6 +92,8 @@ struct exit_work {
 	mode_t mode;
 	struct swap swaps[SWAPS_MAX];
 	size_t nswaps;
+	/* a copy of a file with no name, made for the kernel to open: removed */
+	char copy[PATH_MAX];
 	/* nested mode: the call runs again (from its `syscall` instruction,
 	 * signals blocked meanwhile); at its exit the registers of the SIGSYS
 	 * stop come back with its result, and the signal mask */
@@ -249,10 +251,10 @@ static int reopen_path(int fd, char *path, size_t size, struct stat *st)
 	if ((size_t)n >= size - 1)
 		return -ENAMETOOLONG;
 	path[n] = '\0';
-	if (path[0] != '/')
-		return -EOPNOTSUPP;
 	if (fstat(fd, st) < 0)
 		return -errno;
+	if (path[0] != '/')
+		return -EOPNOTSUPP;
 	if (n > 10 && strcmp(path + n - 10, " (deleted)") == 0 &&
 	    (lstat(path, &named) < 0 || named.st_dev != st->st_dev || named.st_ino != st->st_ino))
 		return -EOPNOTSUPP;
@@ -328,6 +330,34 @@ static int reopen_unnamed(struct call *c, int fd, bool cloexec)
 	return ptrace_redirect_open(c->pid, slash == path ? "/" : path, flags, st.st_mode & 07777);
 }
 
+/* A file read-only with no name at all (a filtered /proc file, made in a
+ * memfd): a copy of it in the skeleton, at path, which the kernel opens
+ * for the target and which is removed at the call's exit (the target
+ * then holds an unnamed file, as the memfd was).  0 or -errno. */
+static int copy_unnamed(struct call *c, int fd, char *path, size_t size)
+{
+	char buf[65536];
+	struct exit_work *w = stop_work(c);
+	ssize_t n = 0;
+	int copy, r = 0;
+
+	if (!w)
+		return -ENOMEM;
+	if (snprintf(path, size, "%s/.veneer-copy-XXXXXX", c->ctx->view_prefix) >= (int)size)
+		return -ENAMETOOLONG;
+	copy = mkostemp(path, O_CLOEXEC);
+	if (copy < 0)
+		return -errno;
+	snprintf(w->copy, sizeof(w->copy), "%s", path);
+	for (off_t at = 0; r == 0 && (n = pread(fd, buf, sizeof(buf), at)) > 0; at += n)
+		if (write(copy, buf, (size_t)n) != n)
+			r = -EIO;
+	if (r == 0 && n < 0)
+		r = -errno;
+	close(copy);
+	return r;
+}
+
 static void tracer_reply_fd(struct call *c, const struct answer *ans)
 {
 	char path[PATH_MAX];
@@ -345,7 +375,9 @@ static void tracer_reply_fd(struct call *c, const struct answer *ans)
 		return;
 	}
 	r = reopen_path(ans->fd, path, sizeof(path), &st);
-
+	if (r == -EOPNOTSUPP && ans->kind == ANSWER_FD && c->change.kind == OPEN_CHANGED_NOTHING &&
+	    S_ISREG(st.st_mode) && (fcntl(ans->fd, F_GETFL) & O_ACCMODE) == O_RDONLY)
+		r = copy_unnamed(c, ans->fd, path, sizeof(path));
 	if (r == 0)
 		r = flags = reopen_flags(ans, &st);
 	if (r >= 0 && c->change.kind == OPEN_MADE_NAME)
@@ -640,6 +672,8 @@ static void finish_work(struct tracer *t, struct exit_work *w, bool ran, bool fa
 		open_undo(&w->c);
 	if (w->mode_file >= 0)
 		(void)fchmod(w->mode_file, w->mode);
+	if (w->copy[0])
+		(void)unlink(w->copy);
 	if (w->nswaps && ran && !w->exec_done)
 		run_swaps(t, w);
 }
@@ -749,6 +783,8 @@ static void tracee_gone(struct tracer *t, pid_t tid, int status)
 	exe_forget(t->ctx, tid);
 	if (w && w->mode_file >= 0)
 		(void)fchmod(w->mode_file, w->mode);
+	if (w && w->copy[0])
+		(void)unlink(w->copy);
 	work_free(w); /* killed in the call: what it made stays */
 	if (tid == t->init) {
 		t->init_status = status;
