@@ -215,6 +215,12 @@ assert_eq x "$(cat "$T/out")" "a run with a throwaway upper"
 [ ! -e /tmp/throwaway-check ] || fail "the throwaway run wrote to the host's /tmp"
 ls -d "$T"/veneer-upper-* >/dev/null 2>&1 && fail "the throwaway upper was left"
 
+# a /proc file the supervisor answers itself (mountinfo, filtered; on the
+# ptrace rung a copy in the skeleton the kernel opens) reads whole
+hostroot -- sh -c 'n=$(wc -l </proc/self/mountinfo) && [ "$n" -gt 2 ] && echo "mountinfo: more than 2 lines"' \
+	>"$T/out" 2>&1 || fail "reading mountinfo: $(cat "$T/out")"
+assert_eq "mountinfo: more than 2 lines" "$(cat "$T/out")" "mountinfo reads"
+
 # what the rung cannot give: one line, nothing made
 set +e
 hostroot --bind "$T:/mnt/x" --upper "$T/never" -- true >"$T/out" 2>"$T/err"
