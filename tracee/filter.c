@@ -116,7 +116,10 @@ static int install_guard(void)
  * strings, and clone3's flags are out of the filter's sight (glibc falls
  * back to clone on ENOSYS); file attribute ioctls (flags, version,
  * verity, encryption policy) on the layers' files the supervisor hands
- * out change what Landlock does not guard, with a read-only fd. */
+ * out change what Landlock does not guard, with a read-only fd; and a
+ * listener of the target's own would take the traced calls (USER_NOTIF
+ * beats TRACE) and let the kernel run them on the host's paths: refused
+ * as the kernel refuses a second listener (on notify-hostroot it does). */
 static int deny_without_view(scmp_filter_ctx ctx)
 {
 	static const unsigned long attr_ioctls[] = {
@@ -129,6 +132,11 @@ static int deny_without_view(scmp_filter_ctx ctx)
 
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EBUSY), SCMP_SYS(seccomp), 2,
+				     SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER),
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+					     SECCOMP_FILTER_FLAG_NEW_LISTENER));
 	for (size_t i = 0; r == 0 && i < sizeof(attr_ioctls) / sizeof(attr_ioctls[0]); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
 				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, attr_ioctls[i]));

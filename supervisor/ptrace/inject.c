@@ -6,15 +6,24 @@
  * it back two bytes, with a number and arguments in the registers, runs
  * one more call when the tracee is resumed; PTRACE_SYSCALL stops it at
  * that call's entry and exit.  Signals are blocked meanwhile, so none is
- * delivered on the way back to that instruction; one that cannot be
- * blocked (SIGSTOP) is held back and sent again at the end.
+ * delivered on the way back to that instruction.
+ * The instruction there is the target's: another of its threads may have
+ * rewritten it (a jump to a call of its own choosing), or unmapped it.
+ * So the entry stop must show the very call injected, number and
+ * arguments, and every stop must be the one expected; anything else (a
+ * fault, an exec, a signal that blocking does not hold, no stop within
+ * INJECT_DEADLINE_MS) kills the target: it is hostile or broken, and a
+ * call let through would be one the union never answered.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "inject.h"
@@ -35,41 +44,75 @@ int inject_begin(struct inject *in, pid_t tid)
 	return 0;
 }
 
-/* Resume with PTRACE_SYSCALL until the next syscall stop of the tracee
- * (a seccomp stop of the injected call on the way is passed through):
- * 0, or -ESRCH when it died. */
-static int next_syscall_stop(struct inject *in)
+#define INJECT_DEADLINE_MS 2000
+
+/* The tracee is hostile or broken: it dies (its whole thread group), and
+ * the injection is over.  Its exit is the tracer's to reap. */
+static int64_t give_up(struct inject *in)
 {
-	int sig = 0;
+	(void)kill(in->tid, SIGKILL);
+	in->gone = true;
+	return -ESRCH;
+}
 
-	for (;;) {
-		int status;
+static long elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
 
-		if (ptrace(PTRACE_SYSCALL, in->tid, 0, sig) < 0)
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000L + (now.tv_nsec - since->tv_nsec) / 1000000L;
+}
+
+/* The tracee's next stop or exit, within the deadline (an injected call
+ * takes microseconds: yield first, then sleep): 0, or -ESRCH (exited:
+ * the status is kept for the tracer; or gone), -ETIMEDOUT. */
+static int wait_stop(struct inject *in, int *status)
+{
+	struct timespec start;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (int i = 0;; i++) {
+		pid_t r = waitpid(in->tid, status, __WALL | WNOHANG);
+
+		if (r == in->tid) {
+			if (WIFSTOPPED(*status))
+				return 0;
+			in->gone = in->reaped = true;
+			in->exit_status = *status;
 			return -ESRCH;
-		sig = 0;
-		if (waitpid(in->tid, &status, __WALL) != in->tid) {
+		}
+		if (r < 0) {
 			in->gone = true;
 			return -ESRCH;
 		}
-		if (!WIFSTOPPED(status)) {
-			in->gone = true;
-			in->exit_status = status;
-			in->reaped = true;
-			return -ESRCH;
-		}
-		if (WSTOPSIG(status) == (SIGTRAP | 0x80))
-			return 0;
-		if (status >> 16)
-			continue; /* the injected call's seccomp stop */
-		/* a signal that blocking does not hold: sent again at the end */
-		in->deferred_signal = WSTOPSIG(status);
+		if (elapsed_ms(&start) > INJECT_DEADLINE_MS)
+			return -ETIMEDOUT;
+		if (i < 200)
+			sched_yield();
+		else
+			usleep(i < 400 ? 20 : 1000);
 	}
+}
+
+/* Whether the stop tid is in shows the call injected: at its entry or
+ * its seccomp stop the number and arguments, at its exit just that. */
+static bool is_injected_call(pid_t tid, int op, long nr, const uint64_t args[6])
+{
+	struct __ptrace_syscall_info info;
+
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), &info) <= 0 || info.op != op)
+		return false;
+	if (op == PTRACE_SYSCALL_INFO_EXIT)
+		return true;
+	if (op == PTRACE_SYSCALL_INFO_ENTRY)
+		return info.entry.nr == (uint64_t)nr && memcmp(info.entry.args, args, 6 * sizeof(*args)) == 0;
+	return info.seccomp.nr == (uint64_t)nr && memcmp(info.seccomp.args, args, 6 * sizeof(*args)) == 0;
 }
 
 int64_t inject_syscall(struct inject *in, long nr, const uint64_t args[6])
 {
 	struct user_regs_struct regs = in->saved;
+	int status, want = PTRACE_SYSCALL_INFO_ENTRY;
 
 	if (in->gone)
 		return -ESRCH;
@@ -84,9 +127,24 @@ int64_t inject_syscall(struct inject *in, long nr, const uint64_t args[6])
 	regs.r9 = args[5];
 	if (ptrace(PTRACE_SETREGS, in->tid, NULL, &regs) < 0)
 		return -errno;
-	/* its entry, then its exit */
-	if (next_syscall_stop(in) < 0 || next_syscall_stop(in) < 0)
-		return -ESRCH;
+	/* its entry, maybe its seccomp stop (a traced call), its exit */
+	for (;;) {
+		int op;
+
+		if (ptrace(PTRACE_SYSCALL, in->tid, 0, 0) < 0)
+			return give_up(in);
+		if (wait_stop(in, &status) < 0)
+			return in->gone ? -ESRCH : give_up(in);
+		op = WSTOPSIG(status) == (SIGTRAP | 0x80) ? want
+		     : (status >> 16) == PTRACE_EVENT_SECCOMP && want == PTRACE_SYSCALL_INFO_EXIT
+			     ? PTRACE_SYSCALL_INFO_SECCOMP
+			     : -1;
+		if (op < 0 || !is_injected_call(in->tid, op, nr, args))
+			return give_up(in);
+		if (op == PTRACE_SYSCALL_INFO_EXIT)
+			break;
+		want = PTRACE_SYSCALL_INFO_EXIT;
+	}
 	if (ptrace(PTRACE_GETREGS, in->tid, NULL, &regs) < 0)
 		return -errno;
 	return (int64_t)regs.rax;
@@ -106,6 +164,4 @@ void inject_end(struct inject *in)
 		return;
 	(void)ptrace(PTRACE_SETREGS, in->tid, NULL, &in->saved);
 	(void)ptrace(PTRACE_SETSIGMASK, in->tid, sizeof(in->saved_mask), &in->saved_mask);
-	if (in->deferred_signal)
-		(void)kill(in->tid, in->deferred_signal);
 }

@@ -18,8 +18,7 @@ struct inject {
 	pid_t tid;
 	struct user_regs_struct saved; /* at the exit stop: the call's result */
 	uint64_t saved_mask;           /* its signal mask, all blocked meanwhile */
-	int deferred_signal;           /* one that could not be blocked (SIGSTOP) */
-	bool gone;                     /* the tracee died meanwhile */
+	bool gone;                     /* the tracee died meanwhile, or was killed */
 	bool reaped;                   /* and its wait status was taken here: */
 	int exit_status;
 };
@@ -28,7 +27,8 @@ struct inject {
  * signals.  0 or -errno. */
 int inject_begin(struct inject *in, pid_t tid);
 /* Run syscall nr with args in the tracee: its result (-errno as the
- * kernel gives it), or -ESRCH when the tracee is gone. */
+ * kernel gives it), or -ESRCH when the tracee is gone -- killed, when any
+ * stop but the call's own came, or none in time. */
 int64_t inject_syscall(struct inject *in, long nr, const uint64_t args[6]);
 /* A copy of the string s in the tracee's scratch memory (below its
  * stack's red zone): the address, or 0. */

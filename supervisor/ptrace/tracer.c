@@ -101,6 +101,7 @@ struct exit_work {
 	bool exec_done;          /* it was an exec that succeeded: new registers */
 	struct user_regs_struct regs;
 	uint64_t mask;
+	uint64_t rerun[7];       /* what the rerun's entry must show: number, arguments */
 	struct exit_work *next;
 };
 
@@ -228,6 +229,8 @@ static void reissue(struct call *c)
 	regs.rip -= 2; /* the `syscall` instruction */
 	regs.rax = regs.orig_rax;
 	regs.r9 = stop->t->cookie;
+	memcpy(w->rerun, (uint64_t[7]){ regs.orig_rax, regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8,
+					regs.r9 }, sizeof(w->rerun));
 	if (ptrace(PTRACE_SETREGS, c->pid, NULL, &regs) < 0) {
 		w->reissued = false;
 		(void)ptrace(PTRACE_SETSIGMASK, c->pid, sizeof(w->mask), &w->mask);
@@ -678,6 +681,28 @@ static void finish_work(struct tracer *t, struct exit_work *w, bool ran, bool fa
 		run_swaps(t, w);
 }
 
+/* The entry of a call run again (nested mode).  The instruction it ran
+ * from is the target's, which another thread may have rewritten into a
+ * jump to a call of its own: the entry must show the very call, or the
+ * target dies (hostile), its call never run. */
+static int rerun_entry(struct tracer *t, pid_t tid, const struct __ptrace_syscall_info *info)
+{
+	struct exit_work *w;
+
+	for (w = t->work; w && w->tid != tid; w = w->next)
+		;
+	if (!w || !w->reissued)
+		return PTRACE_CONT;
+	if (info->entry.nr == w->rerun[0] &&
+	    memcmp(info->entry.args, &w->rerun[1], 6 * sizeof(uint64_t)) == 0)
+		return PTRACE_SYSCALL;
+	(void)kill(tid, SIGKILL);
+	w = work_take(t, tid);
+	finish_work(t, w, false, true);
+	work_free(w);
+	return PTRACE_CONT;
+}
+
 /* A syscall stop of tid.  At its exit a call with work left is finished;
  * in nested mode a call run again first puts back the registers of its
  * SIGSYS stop with the result (not after an exec that succeeded: those
@@ -691,7 +716,7 @@ static int handle_syscall_stop(struct tracer *t, pid_t tid)
 
 	(void)ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), &info);
 	if (info.op == PTRACE_SYSCALL_INFO_ENTRY)
-		return PTRACE_SYSCALL;
+		return rerun_entry(t, tid, &info);
 	w = work_take(t, tid);
 	if (!w)
 		return PTRACE_CONT;

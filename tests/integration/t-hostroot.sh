@@ -19,6 +19,7 @@
 source "$(dirname "$0")/lib.sh"
 require_veneer
 require_cmd python3 sha256sum
+require_prog vt-stubswap
 rung=notify-hostroot line=hostroot
 ! on_ptrace || rung=ptrace line=ptrace
 "$VENEER" doctor 2>/dev/null | grep -q "^$line *usable" ||
@@ -214,6 +215,40 @@ hostroot -- sh -c 'echo x > /tmp/throwaway-check; cat /tmp/throwaway-check' >"$T
 assert_eq x "$(cat "$T/out")" "a run with a throwaway upper"
 [ ! -e /tmp/throwaway-check ] || fail "the throwaway run wrote to the host's /tmp"
 ls -d "$T"/veneer-upper-* >/dev/null 2>&1 && fail "the throwaway upper was left"
+
+# the third red team's (the ptrace rung's): a listener of the target's
+# own would take the traced calls from the tracer (USER_NOTIF beats
+# TRACE) and have the kernel run them on the host: refused, EBUSY, as the
+# kernel refuses a second one; and the calls the tracer injects to move
+# an fd after a copy-up, run from the target's `syscall` instruction,
+# which another thread rewrites (into a chmod of a host file, a spin) or
+# unmaps: the target dies, nothing is run, the supervisor goes on
+cat >"$T/listener.py" <<'PY'
+import ctypes, ctypes.util, os, struct
+libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+allow = struct.pack("HBBI", 6, 0, 0, 0x7fff0000)  # BPF_RET|BPF_K, SECCOMP_RET_ALLOW
+insns = ctypes.create_string_buffer(allow)
+prog = struct.pack("HxxxxxxP", 1, ctypes.addressof(insns))
+libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
+r = libc.syscall(317, 1, 8, ctypes.c_char_p(prog))  # seccomp(SET_MODE_FILTER, NEW_LISTENER)
+print("own listener:", "refused, " + os.strerror(ctypes.get_errno()) if r < 0 else "installed")
+PY
+hostroot -- python3 "$T/listener.py" >"$T/out" 2>&1 || fail "the listener attack: $(cat "$T/out")"
+assert_eq "own listener: refused, Device or resource busy" "$(cat "$T/out")" "a listener of the target's own"
+S=$T/stub-lower
+mkdir -p "$S/d" && for i in $(seq 0 29); do echo x >"$S/d/f$i"; done
+echo victim >"$T/stub-victim" && chmod 600 "$T/stub-victim"
+for mode in chmod hang fault; do
+	start=$(date +%s)
+	set +e
+	timeout 60 "$VENEER" run --backend "$rung" --lower "$S" --lower / --upper "$T/stub-upper-$mode" -- \
+		"$PROGS/vt-stubswap" "$mode" /d "$T/stub-victim" 30 >"$T/out" 2>&1
+	rc=$?
+	set -e
+	[ "$rc" -ne 124 ] || fail "the stub attack ($mode) hung the supervisor"
+	[ $(($(date +%s) - start)) -le 30 ] || fail "the stub attack ($mode) took $(($(date +%s) - start)) s"
+	assert_eq 600 "$(stat -c %a "$T/stub-victim")" "the host file after the stub attack ($mode)"
+done
 
 # a /proc file the supervisor answers itself (mountinfo, filtered; on the
 # ptrace rung a copy in the skeleton the kernel opens) reads whole

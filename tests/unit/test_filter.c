@@ -235,5 +235,9 @@ Test(filter, nested_mode_traps_and_lets_the_cookie_pass)
 	cr_assert_eq(verdict_args(&f, __NR_chmod, 5, 0), SECCOMP_RET_TRAP);
 	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_getpid, 0), SECCOMP_RET_ALLOW);
 	cr_assert_eq(verdict0(&f, __NR_clone, CLONE_UNTRACED | SIGCHLD, 0), SECCOMP_RET_ERRNO | EPERM);
+	/* no listener of the target's own, which would take the traced calls */
+	cr_assert_eq(verdict0(&f, __NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER),
+		     SECCOMP_RET_ERRNO | EBUSY);
+	cr_assert_eq(verdict0(&f, __NR_seccomp, SECCOMP_SET_MODE_FILTER, 0), SECCOMP_RET_ALLOW);
 	tracee_filter_free(&f);
 }
