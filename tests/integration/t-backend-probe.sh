@@ -50,13 +50,24 @@ refused without_userns run --backend notify --upper "$T/upper" -- true
 assert_match 'user namespace.*user\.max_user_namespaces is 0' "$(cat "$T/e")" \
 	"forced notify: the line names the knob"
 
-without_userns run -v --upper "$T/upper" -- sh -c 'echo made >/tmp/probe-auto; cat /tmp/probe-auto' \
-	>"$T/o" 2>"$T/e" || fail "auto without user namespaces: $(cat "$T/e")"
-assert_eq made "$(cat "$T/o")" "auto without user namespaces runs the command"
-assert_match "backend notify-hostroot.*auto's choice, no usable user namespace.*max_user_namespaces is 0" \
-	"$(grep 'veneer: backend' "$T/e")" "-v names the rung auto took, and why"
-assert_eq made "$(cat "$T/upper/tmp/probe-auto")" "the write landed in the upper"
-[ ! -e /tmp/probe-auto ] || fail "the write reached the host's /tmp"
+# auto_runs WHAT NAME PATTERN VENEER-PREFIX...: auto under VENEER-PREFIX
+# runs a command whose write (/tmp/NAME) lands in the upper, not on the
+# host, and -v's backend line matches PATTERN
+auto_runs() {
+	local what=$1 name=$2 pattern=$3
+	shift 3
+	rm -rf "$T/upper"
+	"$@" run -v --upper "$T/upper" -- sh -c "echo made >/tmp/$name; cat /tmp/$name" \
+		>"$T/o" 2>"$T/e" || fail "auto $what: $(cat "$T/e")"
+	assert_eq made "$(cat "$T/o")" "auto $what runs the command"
+	assert_match "$pattern" "$(grep 'veneer: backend' "$T/e")" "-v names the rung auto took $what, and why"
+	assert_eq made "$(cat "$T/upper/tmp/$name")" "the write landed in the upper ($what)"
+	[ ! -e "/tmp/$name" ] || fail "the write reached the host's /tmp ($what)"
+}
+
+auto_runs "without user namespaces" probe-auto \
+	"backend notify-hostroot.*auto's choice, no usable user namespace.*max_user_namespaces is 0" \
+	without_userns
 
 refused without_userns run --policy lab --upper "$T/upper" -- true
 assert_match "network = private.*notify-hostroot \(auto's choice, no usable user namespace" \
@@ -95,14 +106,9 @@ assert_match '^hostroot +no: this kernel has no Landlock' "$(grep '^hostroot' "$
 
 # no listener to be had
 nonotify() { "$PROGS/vt-without" listener "$@"; }
-rm -rf "$T/upper"
-nonotify "$VENEER" run -v --upper "$T/upper" -- sh -c 'echo made >/tmp/probe-ptrace; cat /tmp/probe-ptrace' \
-	>"$T/o" 2>"$T/e" || fail "auto without a listener: $(cat "$T/e")"
-assert_eq made "$(cat "$T/o")" "auto without a listener runs the command"
-assert_match "backend ptrace.*auto's choice, no listener: this kernel refuses a seccomp user-notification listener" \
-	"$(grep 'veneer: backend' "$T/e")" "-v names ptrace, and why"
-assert_eq made "$(cat "$T/upper/tmp/probe-ptrace")" "the write landed in the upper"
-[ ! -e /tmp/probe-ptrace ] || fail "the write reached the host's /tmp"
+auto_runs "without a listener" probe-ptrace \
+	"backend ptrace.*auto's choice, no listener: this kernel refuses a seccomp user-notification listener" \
+	nonotify "$VENEER"
 refused nonotify "$VENEER" run --backend notify --upper "$T/upper" -- true
 assert_match 'backend notify cannot run here: this kernel refuses a seccomp user-notification listener.*--backend ptrace runs without it' \
 	"$(cat "$T/e")" "forced notify without a listener names the way round"

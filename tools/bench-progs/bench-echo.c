@@ -298,6 +298,24 @@ static void time_emulated_stat(double *t, long n)
 	}
 }
 
+/* Time n echoed getppid calls into t: 0, or -1 when one was not answered
+ * with the echo's value (who answered it is named). */
+static int time_echoes(double *t, long n, const char *who)
+{
+	for (long i = 0; i < n; i++) {
+		double t0 = now_us();
+		long v = syscall(__NR_getppid);
+		double t1 = now_us();
+
+		if (v != ECHO_VALUE) {
+			fprintf(stderr, "bench-echo: getppid answered %ld, not the %s's %d\n", v, who, ECHO_VALUE);
+			return -1;
+		}
+		t[i] = t1 - t0;
+	}
+	return 0;
+}
+
 /* --ptrace: the target's side, a child: waits until seized (a byte on
  * `go`), then its filter, then the timed calls; the times go back over
  * `out`. */
@@ -318,17 +336,8 @@ static void ptrace_target(int go, int out, double *t, long n)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
 		die("install the filter");
-	for (long i = 0; i < n; i++) {
-		double t0 = now_us();
-		long v = syscall(__NR_getppid);
-		double t1 = now_us();
-
-		if (v != ECHO_VALUE) {
-			fprintf(stderr, "bench-echo: getppid answered %ld, not the tracer's %d\n", v, ECHO_VALUE);
-			_exit(1);
-		}
-		t[i] = t1 - t0;
-	}
+	if (time_echoes(t, n, "tracer") < 0)
+		_exit(1);
 	/* sorted here: all n times would not fit the pipe while the tracer
 	 * waits for this process to end */
 	qsort(t, (size_t)n, sizeof(*t), by_value);
@@ -459,17 +468,8 @@ int main(int argc, char **argv)
 		listener = fd;
 		pthread_cond_signal(&ready);
 		pthread_mutex_unlock(&lock);
-		for (long i = 0; i < n; i++) {
-			double t0 = now_us();
-			long v = syscall(__NR_getppid);
-			double t1 = now_us();
-
-			if (v != ECHO_VALUE) {
-				fprintf(stderr, "bench-echo: getppid answered %ld, not the supervisor's %d\n", v, ECHO_VALUE);
-				return 1;
-			}
-			t[i] = t1 - t0;
-		}
+		if (time_echoes(t, n, "supervisor") < 0)
+			return 1;
 	}
 	qsort(t, (size_t)n, sizeof(*t), by_value);
 	printf("%s median %.2f p10 %.2f p90 %.2f sync-wake-up %s\n",
