@@ -119,7 +119,10 @@ static int install_guard(void)
  * out change what Landlock does not guard, with a read-only fd; and a
  * listener of the target's own would take the traced calls (USER_NOTIF
  * beats TRACE) and let the kernel run them on the host's paths: refused
- * as the kernel refuses a second listener (on notify-hostroot it does). */
+ * as the kernel refuses a second listener (on notify-hostroot it does);
+ * and a process that made itself non-dumpable could not have its memory
+ * read by a supervisor without capabilities (every path call would be
+ * EFAULT): PR_SET_DUMPABLE 0 is EPERM. */
 static int deny_without_view(scmp_filter_ctx ctx)
 {
 	static const unsigned long attr_ioctls[] = {
@@ -137,6 +140,9 @@ static int deny_without_view(scmp_filter_ctx ctx)
 				     SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER),
 				     SCMP_A1(SCMP_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER,
 					     SECCOMP_FILTER_FLAG_NEW_LISTENER));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prctl), 2,
+				     SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE), SCMP_A1(SCMP_CMP_EQ, 0));
 	for (size_t i = 0; r == 0 && i < sizeof(attr_ioctls) / sizeof(attr_ioctls[0]); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
 				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, attr_ioctls[i]));

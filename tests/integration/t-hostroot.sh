@@ -250,6 +250,16 @@ for mode in chmod hang fault; do
 	assert_eq 600 "$(stat -c %a "$T/stub-victim")" "the host file after the stub attack ($mode)"
 done
 
+# a process may not make itself non-dumpable (EPERM): a supervisor
+# without capabilities could not read its memory, and every path call
+# would fail with EFAULT
+hostroot -- python3 -c '
+import ctypes, os
+r = ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)
+print("dumpable 0:", os.strerror(ctypes.get_errno()) if r else "set", "| stat:", os.stat("/etc/hostname").st_size > 0)
+' >"$T/out" 2>&1 || fail "the dumpable check: $(cat "$T/out")"
+assert_eq "dumpable 0: Operation not permitted | stat: True" "$(cat "$T/out")" "PR_SET_DUMPABLE 0"
+
 # a /proc file the supervisor answers itself (mountinfo, filtered; on the
 # ptrace rung a copy in the skeleton the kernel opens) reads whole
 hostroot -- sh -c 'n=$(wc -l </proc/self/mountinfo) && [ "$n" -gt 2 ] && echo "mountinfo: more than 2 lines"' \

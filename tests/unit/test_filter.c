@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <criterion/criterion.h>
+#include <sys/prctl.h>
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -239,5 +240,8 @@ Test(filter, nested_mode_traps_and_lets_the_cookie_pass)
 	cr_assert_eq(verdict0(&f, __NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER),
 		     SECCOMP_RET_ERRNO | EBUSY);
 	cr_assert_eq(verdict0(&f, __NR_seccomp, SECCOMP_SET_MODE_FILTER, 0), SECCOMP_RET_ALLOW);
+	/* nor a process its supervisor could not read */
+	cr_assert_eq(verdict0(&f, __NR_prctl, PR_SET_DUMPABLE, 0), SECCOMP_RET_ERRNO | EPERM);
+	cr_assert_eq(verdict0(&f, __NR_prctl, PR_SET_DUMPABLE, 1), SECCOMP_RET_ALLOW);
 	tracee_filter_free(&f);
 }
