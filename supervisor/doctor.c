@@ -235,7 +235,9 @@ int cmd_doctor(int argc, char **argv)
 		line("hostroot", "no: %s", notify ? why : notify_why);
 	if (probe_ptrace(false, nested, why, sizeof(why)) == 0)
 		line("ptrace", "usable: --backend ptrace runs without a user namespace and without "
-		     "seccomp notification (experimental)");
+		     "seccomp notification%s (experimental)",
+		     nested ? ", in its nested mode (calls trapped with SIGSYS, as USER_NOTIF above "
+			      "would take traced ones)" : "");
 	else
 		line("ptrace", "no: %s", why);
 	line("", "notify-hostroot and ptrace lack: pid, IPC, UTS and network namespaces (the");
