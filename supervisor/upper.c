@@ -158,8 +158,11 @@ int upper_prepare(const char *path, struct upper *up, struct vn_error *err)
 			return vn_fail(err, errno, "open upper %s", up->path);
 	}
 	warn_if_shared(up);
+	/* EPERM for a name, not EACCES: a union refuses names it reserves */
 	if (mkdirat(up->fd, VN_STATE_DIR, 0700) < 0 && errno != EEXIST)
-		return vn_fail(err, errno, "create the state directory of upper %s", up->path);
+		return vn_fail(err, errno, "create the state directory of upper %s%s", up->path,
+			       errno == EPERM ? " (inside another veneer, an upper in its union cannot "
+						"hold veneer's reserved names: give one under /dev/shm)" : "");
 	state_fd = openat(up->fd, VN_STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (state_fd < 0)
 		return vn_fail(err, errno, "open the state directory of upper %s", up->path);
