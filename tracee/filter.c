@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/fs.h>
 #include <linux/fscrypt.h>
 #include <linux/fsverity.h>
@@ -163,14 +164,35 @@ static int add_split(scmp_filter_ctx ctx, const struct tracee_split *sp)
 	return r;
 }
 
+/* The flags of an open that may write or make a file. */
+static const unsigned long open_write_bits[] = { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC,
+						 O_TMPFILE & ~O_DIRECTORY };
+
 /* A traced call, trapped with SIGSYS (nested mode: see tracee_trap): a
- * call the tracer may run again carries the cookie then, and passes. */
+ * call the tracer may run again carries the cookie then, and passes --
+ * an open only when it can neither write nor make a file: the outer
+ * listener answers a rerun open with a file it opened itself, out of
+ * this sandbox's Landlock domain, and the path a rerun names is in the
+ * target's memory, which another of its threads can rewrite. */
 static int add_trapped(scmp_filter_ctx ctx, int nr, const struct tracee_trap *trap)
 {
-	for (size_t i = 0; i < trap->nreissuable; i++)
-		if (trap->reissuable[i] == nr)
-			return seccomp_rule_add(ctx, SCMP_ACT_TRAP, nr, 1,
-						SCMP_A5_64(SCMP_CMP_NE, trap->cookie));
+	int flags_arg = nr == SCMP_SYS(open) ? 1 : nr == SCMP_SYS(openat) ? 2 : -1;
+	int r;
+
+	for (size_t i = 0; i < trap->nreissuable; i++) {
+		if (trap->reissuable[i] != nr)
+			continue;
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRAP, nr, 1, SCMP_A5_64(SCMP_CMP_NE, trap->cookie));
+		for (size_t b = 0; r == 0 && flags_arg >= 0 &&
+				   b < sizeof(open_write_bits) / sizeof(open_write_bits[0]); b++) {
+			struct scmp_arg_cmp set = { .arg = (unsigned)flags_arg, .op = SCMP_CMP_MASKED_EQ,
+						    .datum_a = open_write_bits[b],
+						    .datum_b = open_write_bits[b] };
+
+			r = seccomp_rule_add_array(ctx, SCMP_ACT_TRAP, nr, 1, &set);
+		}
+		return r;
+	}
 	return seccomp_rule_add(ctx, SCMP_ACT_TRAP, nr, 0);
 }
 

@@ -29,7 +29,9 @@
 #include <string.h>
 #include <linux/audit.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -67,6 +69,16 @@ struct tracer {
 	 * run is run again with the cookie in its sixth argument */
 	bool trap;
 	uint64_t cookie;
+	struct channel *channels; /* nested mode: the sockets fds are sent over */
+};
+
+/* Nested mode: a socket in a target process that the supervisor sends it
+ * files over (SCM_RIGHTS): its end at a high number in the target, ours. */
+struct channel {
+	pid_t tgid;
+	int theirs;
+	int ours;
+	struct channel *next;
 };
 
 /* A file to put at one of the tracee's fd numbers (replace_fd). */
@@ -98,6 +110,9 @@ struct exit_work {
 	 * signals blocked meanwhile); at its exit the registers of the SIGSYS
 	 * stop come back with its result, and the signal mask */
 	bool reissued;
+	/* nested mode, a FIFO's writer before any reader: the call made a
+	 * short sleep instead, and is made again at its exit */
+	bool restart;
 	bool exec_done;          /* it was an exec that succeeded: new registers */
 	struct user_regs_struct regs;
 	uint64_t mask;
@@ -125,6 +140,21 @@ static struct exit_work *stop_work(struct call *c)
 			stop->work->mode_file = -1;
 	}
 	return stop->work;
+}
+
+static void work_free(struct exit_work *w);
+
+/* A call's work whose exit will not come (its thread died): what it lent
+ * or made for the kernel's open is taken back; what the call made stays. */
+static void work_abandon(struct exit_work *w)
+{
+	if (!w)
+		return;
+	if (w->mode_file >= 0)
+		(void)fchmod(w->mode_file, w->mode);
+	if (w->copy[0])
+		(void)unlink(w->copy);
+	work_free(w);
 }
 
 static void work_free(struct exit_work *w)
@@ -199,6 +229,8 @@ static void give_result(struct call *c, int64_t value)
 	(void)ptrace(PTRACE_SETREGS, c->pid, NULL, &regs);
 }
 
+static void send_kernel_open(struct call *c, uint64_t path_addr, int flags);
+
 /* Nested mode: the call as the reply left it in the registers (its
  * number in orig_rax: an fd answer's is openat) is run again from its
  * `syscall` instruction, with the cookie that lets it past this
@@ -216,6 +248,15 @@ static void reissue(struct call *c)
 		return;
 	if (!calls_reissuable((int)regs.orig_rax)) {
 		give_result(c, -EPERM);
+		return;
+	}
+	/* an open that may write or make a file is never run again (the
+	 * filter would trap it): see send_kernel_open */
+	if ((regs.orig_rax == SYS_open || regs.orig_rax == SYS_openat) &&
+	    ((regs.orig_rax == SYS_open ? regs.rsi : regs.rdx) &
+	     (O_ACCMODE | O_CREAT | O_TRUNC | (O_TMPFILE & ~O_DIRECTORY)))) {
+		send_kernel_open(c, regs.orig_rax == SYS_open ? regs.rdi : regs.rsi,
+				 (int)(regs.orig_rax == SYS_open ? regs.rsi : regs.rdx));
 		return;
 	}
 	w = stop_work(c);
@@ -333,6 +374,277 @@ static int reopen_unnamed(struct call *c, int fd, bool cloexec)
 	return ptrace_redirect_open(c->pid, slash == path ? "/" : path, flags, st.st_mode & 07777);
 }
 
+/* ------------------------------------------------ nested mode: fds by socket
+ *
+ * A file the target may write cannot come from a rerun open: the outer
+ * listener would open it, out of this sandbox's Landlock domain, at a
+ * path another thread can rewrite meanwhile.  So it is sent: the target
+ * gets a datagram socket pair (injected socketpair; the supervisor takes
+ * one end with pidfd_getfd, the target keeps the other at a number from
+ * CHANNEL_FD up, close-on-exec), and an injected recvmsg takes each file
+ * at the target's lowest free number, as its own open would.  No path is
+ * read by anyone but the supervisor.
+ */
+#define CHANNEL_FD 512
+
+static void tracee_gone(struct tracer *t, pid_t tid, int status);
+
+static struct channel **channel_slot(struct tracer *t, pid_t tgid)
+{
+	struct channel **pp = &t->channels;
+
+	while (*pp && (*pp)->tgid != tgid)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static void channel_drop(struct tracer *t, pid_t tgid)
+{
+	struct channel **pp = channel_slot(t, tgid), *ch = *pp;
+
+	if (!ch)
+		return;
+	*pp = ch->next;
+	close(ch->ours);
+	free(ch);
+}
+
+/* Copy len bytes into the tracee's scratch memory: the address, or 0. */
+static uint64_t scratch_copy(struct ptrace_scratch *s, const void *data, size_t len)
+{
+	return ptrace_scratch_put(s, data, len);
+}
+
+/* The target process's channel, made now if it has none. */
+static struct channel *channel_get(struct tracer *t, struct call *c, struct inject *in)
+{
+	pid_t tgid = target_thread_group(c->pid);
+	struct channel **pp = channel_slot(t, tgid), *ch;
+	struct ptrace_scratch scratch;
+	int sv[2] = { -1, -1 };
+	uint64_t at;
+	int64_t hi;
+
+	if (*pp)
+		return *pp;
+	ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return NULL;
+	ptrace_scratch_init(&scratch, c->pid, in->saved.rsp);
+	at = scratch_copy(&scratch, sv, sizeof(sv));
+	if (!at ||
+	    inject_syscall(in, SYS_socketpair, (uint64_t[6]){ AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, at }) < 0 ||
+	    target_read(c, at, sv, sizeof(sv)) < 0)
+		goto fail;
+	ch->ours = target_getfd(c, sv[1]);
+	(void)inject_syscall(in, SYS_close, (uint64_t[6]){ (uint64_t)sv[1] });
+	hi = inject_syscall(in, SYS_fcntl, (uint64_t[6]){ (uint64_t)sv[0], F_DUPFD_CLOEXEC, CHANNEL_FD });
+	if (hi >= 0)
+		(void)inject_syscall(in, SYS_close, (uint64_t[6]){ (uint64_t)sv[0] });
+	ch->theirs = hi >= 0 ? (int)hi : sv[0];
+	if (ch->ours < 0)
+		goto fail;
+	ch->tgid = tgid;
+	ch->next = t->channels;
+	t->channels = ch;
+	return ch;
+fail:
+	free(ch);
+	return NULL;
+}
+
+/* Send file to the stopped target (its SIGSYS stop): the number it gets,
+ * or -errno. */
+static int64_t channel_send(struct tracer *t, struct call *c, int file, bool cloexec)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control = { 0 };
+	char byte = 0;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+			      .msg_controllen = sizeof(control.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	struct ptrace_scratch scratch;
+	struct inject in;
+	struct channel *ch;
+	uint64_t data_at, control_at, iov_at, msg_at;
+	int64_t r = -EIO;
+	int got;
+
+	if (inject_begin(&in, c->pid) < 0)
+		return -ESRCH;
+	ch = channel_get(t, c, &in);
+	if (!ch) {
+		r = in.gone ? -ESRCH : -EIO;
+		goto out;
+	}
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &file, sizeof(int));
+	if (sendmsg(ch->ours, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != 1) {
+		r = -errno;
+		channel_drop(t, ch->tgid);
+		goto out;
+	}
+	/* the target's msghdr, in its scratch memory, for its recvmsg */
+	memset(control.buf, 0, sizeof(control.buf));
+	ptrace_scratch_init(&scratch, c->pid, in.saved.rsp);
+	data_at = scratch_copy(&scratch, &byte, 1);
+	control_at = data_at ? scratch_copy(&scratch, control.buf, sizeof(control.buf)) : 0;
+	iov = (struct iovec){ .iov_base = (void *)(uintptr_t)data_at, .iov_len = 1 };
+	iov_at = control_at ? scratch_copy(&scratch, &iov, sizeof(iov)) : 0;
+	msg.msg_iov = (struct iovec *)(uintptr_t)iov_at;
+	msg.msg_control = (void *)(uintptr_t)control_at;
+	msg_at = iov_at ? scratch_copy(&scratch, &msg, sizeof(msg)) : 0;
+	if (!msg_at)
+		goto out;
+	r = inject_syscall(&in, SYS_recvmsg, (uint64_t[6]){ (uint64_t)ch->theirs, msg_at,
+		MSG_DONTWAIT | (cloexec ? MSG_CMSG_CLOEXEC : 0) });
+	if (r < 0) {
+		channel_drop(t, ch->tgid); /* closed or replaced by the target: a new one next time */
+		goto out;
+	}
+	if (target_read(c, control_at, control.buf, sizeof(control.buf)) < 0) {
+		r = -EFAULT;
+		goto out;
+	}
+	cm = (struct cmsghdr *)control.buf;
+	if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+	    cm->cmsg_len != CMSG_LEN(sizeof(int))) {
+		r = -EIO;
+		goto out;
+	}
+	memcpy(&got, CMSG_DATA(cm), sizeof(int));
+	r = got;
+out:
+	inject_end(&in);
+	if (in.reaped)
+		tracee_gone(t, c->pid, in.exit_status);
+	return r;
+}
+
+/* Nested mode: an fd answer the target may write through: sent. */
+static void send_answer(struct call *c, const struct answer *ans)
+{
+	struct stop *stop = c->backend;
+	int64_t r = channel_send(stop->t, c, ans->fd, ans->cloexec);
+
+	close(ans->fd);
+	if (r < 0 && c->change.kind != OPEN_CHANGED_NOTHING)
+		open_undo(c);
+	give_result(c, r);
+}
+
+/* Nested mode: the writer's end of a FIFO (ANSWER_FD_LATER), which may
+ * not come from a rerun open (it writes).  Opened here without blocking:
+ * once a reader is there it is sent; before, the call is turned into a
+ * 1 ms sleep of the target's, and made again at its exit (its signals go
+ * on as usual meanwhile, and a handler's return makes it again): the
+ * tracer never waits for the reader, which may well be its tracee. */
+static void send_fifo_writer(struct call *c, const struct answer *ans)
+{
+	static const struct timespec pause = { .tv_nsec = 1000000 };
+	struct stop *stop = c->backend;
+	struct user_regs_struct regs = stop->regs;
+	struct ptrace_scratch scratch;
+	struct exit_work *w;
+	char link[64];
+	uint64_t at;
+	int file;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", ans->fd);
+	file = open(link, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (file >= 0) {
+		struct answer sent = answer_fd(file, ans->cloexec);
+
+		close(ans->fd);
+		if (!((int)ans->val & O_NONBLOCK))
+			(void)fcntl(file, F_SETFL, (int)ans->val & ~O_ACCMODE);
+		send_answer(c, &sent);
+		return;
+	}
+	close(ans->fd);
+	if (errno != ENXIO) {
+		give_result(c, -errno);
+		return;
+	}
+	ptrace_scratch_init(&scratch, c->pid, regs.rsp);
+	at = ptrace_scratch_put(&scratch, &pause, sizeof(pause));
+	w = at ? stop_work(c) : NULL;
+	if (!w) {
+		give_result(c, at ? -ENOMEM : -EFAULT);
+		return;
+	}
+	w->restart = true;
+	w->regs = stop->regs;
+	regs.rip -= 2;
+	regs.rax = regs.orig_rax = SYS_nanosleep;
+	regs.rdi = at;
+	regs.rsi = 0;
+	memcpy(w->rerun, (uint64_t[7]){ SYS_nanosleep, regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8,
+					regs.r9 }, sizeof(w->rerun));
+	if (ptrace(PTRACE_SETREGS, c->pid, NULL, &regs) < 0) {
+		w->restart = false;
+		give_result(c, -errno);
+	}
+}
+
+/* The devices Landlock lets the target write (tracee/init.c): null, zero,
+ * full, random, urandom, tty, ptmx and the pseudo-terminals. */
+static bool writable_device(const struct stat *st)
+{
+	unsigned int ma = major(st->st_rdev), mi = minor(st->st_rdev);
+
+	return S_ISCHR(st->st_mode) &&
+	       ((ma == 1 && (mi == 3 || mi == 5 || mi == 7 || mi == 8 || mi == 9)) ||
+		(ma == 5 && (mi == 0 || mi == 2)) || (ma >= 136 && ma <= 143));
+}
+
+/* Nested mode, an open that may write of a path outside the union (the
+ * kernel's to open, which no rerun may do): what Landlock grants -- a
+ * writable device, or a pipe the target holds as fd N (/dev/stdout,
+ * /dev/fd/N, /proc/self/fd/N) -- opened here and sent; anything else is
+ * EACCES, as Landlock answers.  The path is read once, opened O_PATH and
+ * checked, and opened again through that very file. */
+static void send_kernel_open(struct call *c, uint64_t path_addr, int flags)
+{
+	static const char *const std_names[] = { "/dev/stdin", "/dev/stdout", "/dev/stderr" };
+	char path[PATH_MAX], link[64];
+	struct stat st;
+	int n = -1, end = 0, obj = -1, file;
+	struct answer ans;
+
+	if (target_read_string(c, path_addr, path, sizeof(path)) < 0) {
+		give_result(c, -EFAULT);
+		return;
+	}
+	for (int i = 0; i < 3; i++)
+		if (strcmp(path, std_names[i]) == 0)
+			n = i;
+	if (n < 0 && ((sscanf(path, "/dev/fd/%d%n", &n, &end) == 1 ||
+		       sscanf(path, "/proc/self/fd/%d%n", &n, &end) == 1) && path[end] != '\0'))
+		n = -1;
+	obj = n >= 0 ? target_getfd(c, n) : open(path, O_PATH | O_CLOEXEC);
+	if (obj < 0 || fstat(obj, &st) < 0 || !(writable_device(&st) || (n >= 0 && S_ISFIFO(st.st_mode)))) {
+		if (obj >= 0)
+			close(obj);
+		give_result(c, obj < 0 && n >= 0 ? -EBADF : -EACCES);
+		return;
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", obj);
+	file = open(link, (flags & (O_ACCMODE | O_APPEND | O_NONBLOCK)) | O_NOCTTY | O_CLOEXEC);
+	close(obj);
+	if (file < 0) {
+		give_result(c, -errno);
+		return;
+	}
+	ans = answer_fd(file, flags & O_CLOEXEC);
+	send_answer(c, &ans);
+}
+
 /* A file read-only with no name at all (a filtered /proc file, made in a
  * memfd): a copy of it in the skeleton, at path, which the kernel opens
  * for the target and which is removed at the call's exit (the target
@@ -367,6 +679,16 @@ static void tracer_reply_fd(struct call *c, const struct answer *ans)
 	struct stat st;
 	int r, flags = 0;
 
+	if (((struct stop *)c->backend)->trap && ans->kind == ANSWER_FD &&
+	    ((fcntl(ans->fd, F_GETFL) & O_ACCMODE) != O_RDONLY || c->change.kind == OPEN_MADE_UNNAMED)) {
+		send_answer(c, ans);
+		return;
+	}
+	if (((struct stop *)c->backend)->trap && ans->kind == ANSWER_FD_LATER &&
+	    ((int)ans->val & O_ACCMODE) != O_RDONLY) {
+		send_fifo_writer(c, ans);
+		return;
+	}
 	if (c->change.kind == OPEN_MADE_UNNAMED) {
 		r = reopen_unnamed(c, ans->fd, ans->cloexec);
 		close(ans->fd);
@@ -557,7 +879,7 @@ static int handle_trap_stop(struct tracer *t, pid_t tid, int nr)
 		return PTRACE_CONT;
 	call_from_regs(&c, &stop.regs);
 	resume = dispatch_stopped(t, &c, &stop);
-	if (resume == PTRACE_SYSCALL && !stop.work->reissued) {
+	if (resume == PTRACE_SYSCALL && !stop.work->reissued && !stop.work->restart) {
 		struct exit_work *w = work_take(t, tid);
 
 		finish_work(t, w, true, false);
@@ -612,7 +934,6 @@ static struct exit_work *work_take(struct tracer *t, pid_t tid)
 	return NULL;
 }
 
-static void tracee_gone(struct tracer *t, pid_t tid, int status);
 
 /* The swaps: each file opened again by the tracee at its real path, at
  * the file's offset, then moved to its number (dup3); a second swap of
@@ -691,7 +1012,7 @@ static int rerun_entry(struct tracer *t, pid_t tid, const struct __ptrace_syscal
 
 	for (w = t->work; w && w->tid != tid; w = w->next)
 		;
-	if (!w || !w->reissued)
+	if (!w || !(w->reissued || w->restart))
 		return PTRACE_CONT;
 	if (info->entry.nr == w->rerun[0] &&
 	    memcmp(info->entry.args, &w->rerun[1], 6 * sizeof(uint64_t)) == 0)
@@ -721,6 +1042,14 @@ static int handle_syscall_stop(struct tracer *t, pid_t tid)
 	if (!w)
 		return PTRACE_CONT;
 	failed = info.op != PTRACE_SYSCALL_INFO_EXIT || info.exit.is_error;
+	if (w->restart) {
+		/* back to the `syscall` instruction, the call as it was made */
+		w->regs.rip -= 2;
+		w->regs.rax = w->regs.orig_rax;
+		(void)ptrace(PTRACE_SETREGS, tid, NULL, &w->regs);
+		work_free(w);
+		return PTRACE_CONT;
+	}
 	if (w->reissued) {
 		if (!(w->exec_done && !failed)) {
 			w->regs.rax = info.op == PTRACE_SYSCALL_INFO_EXIT ? (unsigned long long)info.exit.rval
@@ -743,9 +1072,17 @@ static void handle_exec_stop(struct tracer *t, pid_t tid)
 
 	if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &former) < 0)
 		former = (unsigned long)tid;
-	if ((pid_t)former != tid)
+	if ((pid_t)former != tid) {
+		struct exit_work *w;
+
 		forget(t, (pid_t)former); /* a thread's exec: its tid is gone */
+		/* and the leader, whose tid it takes, died in de_thread: what
+		 * its call had left to do is over, as for a killed one */
+		while ((w = work_take(t, tid)))
+			work_abandon(w);
+	}
 	exe_exec_done(t->ctx, tid, (pid_t)former);
+	channel_drop(t, tid); /* close-on-exec: gone with the old program */
 }
 
 /* After an exec event: a call run again (nested mode) whose exit is
@@ -806,11 +1143,8 @@ static void tracee_gone(struct tracer *t, pid_t tid, int status)
 
 	forget(t, tid);
 	exe_forget(t->ctx, tid);
-	if (w && w->mode_file >= 0)
-		(void)fchmod(w->mode_file, w->mode);
-	if (w && w->copy[0])
-		(void)unlink(w->copy);
-	work_free(w); /* killed in the call: what it made stays */
+	channel_drop(t, tid); /* a leader's exit: its process is gone */
+	work_abandon(w); /* killed in the call: what it made stays */
 	if (tid == t->init) {
 		t->init_status = status;
 		__atomic_store_n(&t->init_exited, true, __ATOMIC_RELEASE);
@@ -930,6 +1264,8 @@ void tracer_stop(struct tracer *t)
 	while (!thread_join_within(t->thread, 20));
 	while (t->work)
 		work_free(work_take(t, t->work->tid));
+	while (t->channels)
+		channel_drop(t, t->channels->tgid);
 	pthread_mutex_destroy(&t->lock);
 	pthread_cond_destroy(&t->cond);
 	free(t);

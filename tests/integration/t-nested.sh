@@ -15,12 +15,19 @@
 #     or a /proc/self/fd link of an fd of the lower file, leaves the lower
 #     file's mode as it was (a change is never run again past the inner
 #     filter, and Landlock refuses writes there).
+# The second red team's attacks on what the inner tracer runs again (a
+# cookie read from /proc/self/task/TID/syscall and forged on a write
+# open, a passthrough path flipped to the lower's, the real path below
+# the red zone overwritten; vt-rerun) leave the outer view's lower file
+# as it was: a rerun open can neither write nor make a file, and a file
+# the target may write comes over a socket, never from the outer.
 # Afterwards the outer upper holds the lower the outer made, unchanged,
 # and nothing of the inner runs.  The rungs are this test's own (outer
 # notify, inner auto), so it runs once, not again per test setup.
 source "$(dirname "$0")/lib.sh"
 require_veneer
 require_cmd gcc git python3
+require_prog vt-rerun
 [ -z "${VENEER_BACKEND:-}" ] || skip "chooses its own rungs (outer notify, inner nested ptrace)"
 VENEER=$(veneer_binary)
 "$VENEER" doctor 2>/dev/null | grep -q '^backend *notify:' || skip "the notify rung cannot run here"
@@ -95,4 +102,17 @@ assert_match '^throwaway$' "$out" "a nested throwaway upper works"
 assert_match '^outer: no /tmp/t2$' "$out" "the nested throwaway upper left nothing in the outer view"
 assert_eq lower "$(cat "$OU/lower/f")" "the outer upper's lower file"
 assert_eq 644 "$(stat -c %a "$OU/lower/keep")" "the hostile chmods left the lower file's mode"
+# the reruns' attacks
+attack_script='
+mkdir -p /lower2 && echo original >/lower2/f
+for mode in cookie string redzone; do
+	"$0" run --lower /lower2 --lower / --upper /dev/shm/rerun-$mode -- "$1" "$mode" /lower2/f 2 >/dev/null 2>&1
+	echo "after $mode: $(cat /lower2/f) $(ls /lower2 | tr "\n" " ")"
+done
+'
+vrun "$T/o" "$T/e" --upper "$T/attack-upper" -- sh -c "$attack_script" "$VENEER" "$PROGS/vt-rerun"
+[ "$VRC" -eq 0 ] || { show_file stderr "$T/e"; fail "the rerun attacks: exit $VRC"; }
+for mode in cookie string redzone; do
+	assert_match "^after $mode: original f \$" "$(cat "$T/o")" "the outer view's lower after the $mode attack"
+done
 echo "veneer inside veneer: fine"

@@ -232,6 +232,20 @@ Test(filter, nested_mode_traps_and_lets_the_cookie_pass)
 	cr_assert_eq(verdict_args(&f, __NR_openat, 5, cookie & 0xffffffffull), SECCOMP_RET_TRAP);
 	cr_assert_eq(verdict_args(&f, __NR_openat, 5, cookie & ~0xffffffffull), SECCOMP_RET_TRAP);
 	cr_assert_eq(verdict_args(&f, __NR_execve, 5, cookie), SECCOMP_RET_ALLOW);
+	/* a rerun open passes only when it can neither write nor make a file */
+	{
+		struct seccomp_data d = { .nr = __NR_openat, .arch = AUDIT_ARCH_X86_64 };
+
+		d.args[5] = cookie;
+		d.args[2] = O_RDONLY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW;
+		cr_assert_eq(run(&f, &d), SECCOMP_RET_ALLOW);
+		for (int fl = 0; fl < 5; fl++) {
+			static const int writes[] = { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_TMPFILE | O_RDWR };
+
+			d.args[2] = (uint64_t)writes[fl];
+			cr_assert_eq(run(&f, &d), SECCOMP_RET_TRAP, "openat flags %#x passed", writes[fl]);
+		}
+	}
 	cr_assert_eq(verdict_args(&f, __NR_chmod, 5, cookie), SECCOMP_RET_TRAP);
 	cr_assert_eq(verdict_args(&f, __NR_chmod, 5, 0), SECCOMP_RET_TRAP);
 	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_getpid, 0), SECCOMP_RET_ALLOW);
