@@ -453,9 +453,11 @@ fail:
 	return NULL;
 }
 
-/* Send file to the stopped target (its SIGSYS stop): the number it gets,
- * or -errno. */
-static int64_t channel_send(struct tracer *t, struct call *c, int file, bool cloexec)
+/* One try at sending file over the target's channel (made if it has
+ * none; dropped when the target closed or replaced its end: *dropped):
+ * the number the target gets, or -errno. */
+static int64_t channel_try(struct tracer *t, struct call *c, struct inject *in, int file,
+			   bool cloexec, bool *dropped)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -467,19 +469,14 @@ static int64_t channel_send(struct tracer *t, struct call *c, int file, bool clo
 			      .msg_controllen = sizeof(control.buf) };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 	struct ptrace_scratch scratch;
-	struct inject in;
-	struct channel *ch;
+	struct channel *ch = channel_get(t, c, in);
 	uint64_t data_at, control_at, iov_at, msg_at;
-	int64_t r = -EIO;
+	int64_t r;
 	int got;
 
-	if (inject_begin(&in, c->pid) < 0)
-		return -ESRCH;
-	ch = channel_get(t, c, &in);
-	if (!ch) {
-		r = in.gone ? -ESRCH : -EIO;
-		goto out;
-	}
+	*dropped = false;
+	if (!ch)
+		return in->gone ? -ESRCH : -EIO;
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
@@ -487,11 +484,12 @@ static int64_t channel_send(struct tracer *t, struct call *c, int file, bool clo
 	if (sendmsg(ch->ours, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != 1) {
 		r = -errno;
 		channel_drop(t, ch->tgid);
-		goto out;
+		*dropped = true;
+		return r;
 	}
 	/* the target's msghdr, in its scratch memory, for its recvmsg */
 	memset(control.buf, 0, sizeof(control.buf));
-	ptrace_scratch_init(&scratch, c->pid, in.saved.rsp);
+	ptrace_scratch_init(&scratch, c->pid, in->saved.rsp);
 	data_at = scratch_copy(&scratch, &byte, 1);
 	control_at = data_at ? scratch_copy(&scratch, control.buf, sizeof(control.buf)) : 0;
 	iov = (struct iovec){ .iov_base = (void *)(uintptr_t)data_at, .iov_len = 1 };
@@ -500,26 +498,38 @@ static int64_t channel_send(struct tracer *t, struct call *c, int file, bool clo
 	msg.msg_control = (void *)(uintptr_t)control_at;
 	msg_at = iov_at ? scratch_copy(&scratch, &msg, sizeof(msg)) : 0;
 	if (!msg_at)
-		goto out;
-	r = inject_syscall(&in, SYS_recvmsg, (uint64_t[6]){ (uint64_t)ch->theirs, msg_at,
+		return -EFAULT;
+	r = inject_syscall(in, SYS_recvmsg, (uint64_t[6]){ (uint64_t)ch->theirs, msg_at,
 		MSG_DONTWAIT | (cloexec ? MSG_CMSG_CLOEXEC : 0) });
 	if (r < 0) {
-		channel_drop(t, ch->tgid); /* closed or replaced by the target: a new one next time */
-		goto out;
+		/* closed or replaced by the target (what was sent goes with
+		 * our end): a new one */
+		channel_drop(t, ch->tgid);
+		*dropped = true;
+		return r;
 	}
-	if (target_read(c, control_at, control.buf, sizeof(control.buf)) < 0) {
-		r = -EFAULT;
-		goto out;
-	}
+	if (target_read(c, control_at, control.buf, sizeof(control.buf)) < 0)
+		return -EFAULT;
 	cm = (struct cmsghdr *)control.buf;
 	if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-	    cm->cmsg_len != CMSG_LEN(sizeof(int))) {
-		r = -EIO;
-		goto out;
-	}
+	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -EIO;
 	memcpy(&got, CMSG_DATA(cm), sizeof(int));
-	r = got;
-out:
+	return got;
+}
+
+/* Send file to the stopped target (its SIGSYS stop): the number it gets,
+ * or -errno.  A channel the target broke is made again, once. */
+static int64_t channel_send(struct tracer *t, struct call *c, int file, bool cloexec)
+{
+	struct inject in;
+	bool dropped = false;
+	int64_t r = -EIO;
+
+	if (inject_begin(&in, c->pid) < 0)
+		return -ESRCH;
+	for (int attempt = 0; attempt < 2 && (attempt == 0 || dropped) && !in.gone; attempt++)
+		r = channel_try(t, c, &in, file, cloexec, &dropped);
 	inject_end(&in);
 	if (in.reaped)
 		tracee_gone(t, c->pid, in.exit_status);
