@@ -52,6 +52,19 @@ git init -q repo && cd repo && echo x >f && git add f &&
 python3 -c 'import os; print("python lists", len(os.listdir("/usr/bin")) > 10)'
 mkfifo /tmp/fifo && { echo "through the fifo" >/tmp/fifo & } && cat /tmp/fifo
 printf '#!/bin/sh\necho "script runs: $0"\n' >/tmp/s.sh && chmod +x /tmp/s.sh && /tmp/s.sh
+# a file written after every fd was closed (the socket files come over
+# is made again), and an exec from a thread while the leader waits in
+# the open of a FIFO (a rerun)
+python3 -c 'import os; open("/tmp/a", "w").write("1"); os.closerange(3, 1024); open("/tmp/b", "w").write("2"); print("after closerange:", open("/tmp/b").read())'
+python3 - <<'PY'
+import os, threading, time
+os.mkfifo("/tmp/blockfifo")
+def exec_soon():
+    time.sleep(0.3)
+    os.execv("/bin/sh", ["sh", "-c", "echo exec while the leader waits: ok"])
+threading.Thread(target=exec_soon).start()
+open("/tmp/blockfifo")
+PY
 # hostile: the lower file's metadata through routes the kernel would
 # resolve in the outer view
 python3 - <<'PY'
@@ -94,6 +107,8 @@ assert_match '^git commits: 1$' "$out" "git committed nested"
 assert_match '^python lists True$' "$out" "python listed nested"
 assert_match '^through the fifo$' "$out" "the FIFO carried a line nested"
 assert_match '^script runs: /tmp/s.sh$' "$out" "a #! script ran nested"
+assert_match '^after closerange: 2$' "$out" "a write after every fd was closed"
+assert_match '^exec while the leader waits: ok$' "$out" "an exec from a thread while the leader waits"
 assert_match '^hostile done$' "$out" "the hostile part ran"
 assert_match '^outer after: lower 644 f g h keep $' "$out" "the outer view's lower is unchanged by the inner"
 assert_match '^outer: no /tmp/nested-write$' "$out" "the inner throwaway write stayed out of the outer view"
