@@ -548,7 +548,8 @@ static void send_answer(struct call *c, const struct answer *ans)
 	give_result(c, r);
 }
 
-/* Nested mode: the writer's end of a FIFO (ANSWER_FD_LATER), which may
+/* Nested mode: the writer's end of a FIFO (ANSWER_FD_LATER, or a FIFO the
+ * target holds as fd N: send_kernel_open), which may
  * not come from a rerun open (it writes).  Opened here without blocking:
  * once a reader is there it is sent; before, the call is turned into a
  * 1 ms sleep of the target's, and made again at its exit (its signals go
@@ -566,7 +567,7 @@ static void send_fifo_writer(struct call *c, const struct answer *ans)
 	int file;
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", ans->fd);
-	file = open(link, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	file = open(link, ((int)ans->val & O_ACCMODE) | O_NONBLOCK | O_CLOEXEC);
 	if (file >= 0) {
 		struct answer sent = answer_fd(file, ans->cloexec);
 
@@ -613,6 +614,34 @@ static bool writable_device(const struct stat *st)
 		(ma == 5 && (mi == 0 || mi == 2)) || (ma >= 136 && ma <= 143));
 }
 
+/* The controlling terminal of pid (tty_nr, the 7th field of its stat): 0
+ * for none, -1 when it cannot be read. */
+static long controlling_tty(pid_t pid)
+{
+	char path[64], buf[1024];
+	long tty = -1;
+	FILE *f;
+	char *end;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f) && (end = strrchr(buf, ')')) &&
+	    sscanf(end + 1, " %*c %*d %*d %*d %ld", &tty) != 1)
+		tty = -1;
+	fclose(f);
+	return tty;
+}
+
+/* Whether tid's controlling terminal is the supervisor's own. */
+static bool same_terminal(pid_t tid)
+{
+	long theirs = controlling_tty(tid);
+
+	return theirs > 0 && theirs == controlling_tty(getpid());
+}
+
 /* Nested mode, an open that may write of a path outside the union (the
  * kernel's to open, which no rerun may do): what Landlock grants -- a
  * writable device, or a pipe the target holds as fd N (/dev/stdout,
@@ -644,13 +673,30 @@ static void send_kernel_open(struct call *c, uint64_t path_addr, int flags)
 		give_result(c, obj < 0 && n >= 0 ? -EBADF : -EACCES);
 		return;
 	}
+	if (S_ISFIFO(st.st_mode)) {
+		/* never waited for here: the reader may be a tracee */
+		struct answer later = answer_fd_later(obj, flags & (O_ACCMODE | O_NONBLOCK),
+						      flags & O_CLOEXEC);
+
+		send_fifo_writer(c, &later);
+		return;
+	}
+	/* /dev/tty is the opener's controlling terminal: opened here it would
+	 * be the supervisor's, which a target that left it (setsid) has not */
+	if (major(st.st_rdev) == 5 && minor(st.st_rdev) == 0 && !same_terminal(c->pid)) {
+		close(obj);
+		give_result(c, -ENXIO);
+		return;
+	}
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", obj);
-	file = open(link, (flags & (O_ACCMODE | O_APPEND | O_NONBLOCK)) | O_NOCTTY | O_CLOEXEC);
+	file = open(link, (flags & (O_ACCMODE | O_APPEND)) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	close(obj);
 	if (file < 0) {
 		give_result(c, -errno);
 		return;
 	}
+	if (!(flags & O_NONBLOCK))
+		(void)fcntl(file, F_SETFL, flags & O_APPEND);
 	ans = answer_fd(file, flags & O_CLOEXEC);
 	send_answer(c, &ans);
 }

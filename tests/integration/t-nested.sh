@@ -65,6 +65,14 @@ def exec_soon():
 threading.Thread(target=exec_soon).start()
 open("/tmp/blockfifo")
 PY
+# a writer of a FIFO outside the union with no reader, through its fd
+# (/dev/fd/N): it waits, and the sandbox goes on (the third red team froze
+# the tracer this way), and it dies of a signal as a waiting writer does
+python3 -c 'import os; fd = os.open("/dev/shm/nested-fifo", os.O_PATH); os.open("/dev/fd/%d" % fd, os.O_WRONLY)' &
+writer=$!
+sleep 1
+echo "beside a waiting FIFO writer: $(ls /lower | wc -l) names"
+kill $writer && { wait $writer || echo "the waiting writer ended: $?"; }
 # hostile: the lower file's metadata through routes the kernel would
 # resolve in the outer view
 python3 - <<'PY'
@@ -85,6 +93,7 @@ PY
 SH
 outer_script='
 set -e
+mkfifo /dev/shm/nested-fifo
 mkdir -p /lower && echo lower >/lower/f && echo g >/lower/g && echo h >/lower/h && echo keep >/lower/keep
 chmod 644 /lower/f /lower/keep
 "$0" run -v --lower /lower --lower / --upper /dev/shm/iu -- sh "$1" 2>/tmp/inner.err || { cat /tmp/inner.err; exit 3; }
@@ -108,6 +117,8 @@ assert_match '^python lists True$' "$out" "python listed nested"
 assert_match '^through the fifo$' "$out" "the FIFO carried a line nested"
 assert_match '^script runs: /tmp/s.sh$' "$out" "a #! script ran nested"
 assert_match '^after closerange: 2$' "$out" "a write after every fd was closed"
+assert_match '^beside a waiting FIFO writer: 3 names$' "$out" "the sandbox goes on beside a waiting FIFO writer"
+assert_match '^the waiting writer ended: 143$' "$out" "a waiting FIFO writer dies of SIGTERM"
 assert_match '^exec while the leader waits: ok$' "$out" "an exec from a thread while the leader waits"
 assert_match '^hostile done$' "$out" "the hostile part ran"
 assert_match '^outer after: lower 644 f g h keep $' "$out" "the outer view's lower is unchanged by the inner"
