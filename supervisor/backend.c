@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One start and one stop for sandbox.c: the state every decoder shares,
- * then the transport that feeds them calls (today the seccomp listener).
+ * then the transport that feeds them calls: the seccomp listener, or
+ * none where the ptrace rung's tracer does.
  */
 #define _GNU_SOURCE
 
@@ -14,6 +15,8 @@ int backend_start(struct call_ctx *ctx, const struct backend_config *cfg)
 
 	if (r < 0)
 		return r;
+	if (cfg->listener < 0)
+		return 0; /* the ptrace rung: its tracer feeds the decoders */
 	r = notify_start(ctx, cfg->listener, cfg->nworkers);
 	if (r < 0)
 		calls_ctx_free(ctx);

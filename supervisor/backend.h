@@ -10,7 +10,7 @@
 
 struct backend_config {
 	struct calls_config calls;  /* what the decoders share */
-	int listener;            /* the seccomp listener (the caller keeps it) */
+	int listener;            /* the seccomp listener (the caller keeps it); -1: none */
 	int nworkers;            /* at most this many threads answer calls */
 };
 

@@ -17,6 +17,9 @@
 struct janitor {
 	pid_t pid;       /* 0: none started */
 	int pipe_fd;     /* its end closes when the supervisor dies */
+	const int *parents;        /* what it removes: the caller's storage */
+	const char *const *names;
+	size_t n;
 };
 
 /* Start a janitor that removes each names[i] from the directory
@@ -25,7 +28,7 @@ struct janitor {
 int janitor_start(struct janitor *j, const int *parents, const char *const *names, size_t n,
 		  struct vn_error *err);
 
-/* Remove it all now and wait until that is done. */
+/* Remove it all now (in this process), and let the janitor go. */
 void janitor_finish(struct janitor *j);
 
 #endif

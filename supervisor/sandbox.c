@@ -49,6 +49,15 @@
  * private mount namespace (nothing of it is visible on the host). */
 static const char *const stage_candidates[] = { "/tmp", "/run", "/mnt", "/var/tmp" };
 
+#define FILTER_CALLS_MAX 512
+
+struct filter_calls {
+	int trapped[FILTER_CALLS_MAX], traced[FILTER_CALLS_MAX], reissuable[FILTER_CALLS_MAX];
+	struct tracee_split split[4];
+	struct tracee_trap trap;
+	struct tracee_filter_spec spec;
+};
+
 struct sandbox {
 	struct run_options *opt;
 	struct host_ids host_ids;
@@ -70,7 +79,7 @@ struct sandbox {
 	int sock[2];
 	int listener;
 	struct call_ctx ctx;
-	struct tracee_filter filter;
+	struct filter_calls filter_calls;
 	int tracee_proc_fd;      /* the sandbox's /proc, for the decoders */
 	/* notify-hostroot: no user namespace, so no mounts and no view as
 	 * the target's root; a skeleton of union directories instead */
@@ -85,6 +94,7 @@ struct sandbox {
 	char scratch_upper[PATH_MAX]; /* a throwaway upper made on disk ("": none) */
 	struct janitor janitor;       /* removes it and the skeleton, whatever ends us */
 	int janitor_dirs[JANITOR_MAX];
+	const char *janitor_names[JANITOR_MAX]; /* in view and scratch_upper */
 };
 
 static const int supervisor_signals[] = {
@@ -471,26 +481,40 @@ static bool is_tmpfs(const char *path)
 	return statfs(path, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
 }
 
-/* A throwaway upper goes in $TMPDIR, on disk; nested under another veneer
- * (ptrace's nested mode) in /dev/shm, the outer sandbox's own tmpfs: an
- * upper inside the outer union could not hold the state directory, whose
- * name is one of the outer's reserved ones. */
-static int hostroot_upper(struct sandbox *sb, struct vn_error *err)
+/* A throwaway upper is kept in memory, as the notify rung's tmpfs is: in
+ * $TMPDIR when that is a tmpfs, else in /dev/shm, else on disk in
+ * $TMPDIR (or /tmp).  On a tmpfs its files cost no disk allocation to
+ * make nor to free (on ext4 the upper's making and removal were ~0.7 ms
+ * of a `veneer run -- true`), and nested under another veneer (ptrace's
+ * nested mode) /dev/shm is the outer sandbox's own tmpfs: an upper inside
+ * the outer union could not hold the state directory, whose name is one
+ * of the outer's reserved ones. */
+static const char *throwaway_parent(void)
 {
 	const char *tmp = getenv("TMPDIR");
 
+	if (!tmp || tmp[0] != '/')
+		tmp = "/tmp";
+	if (!is_tmpfs(tmp) && is_tmpfs("/dev/shm"))
+		return "/dev/shm";
+	return tmp;
+}
+
+static int hostroot_upper(struct sandbox *sb, struct vn_error *err)
+{
+	const char *parent;
+
 	if (sb->opt->upper)
 		return upper_prepare(sb->opt->upper, &sb->upper, err);
-	if (sb->trap && is_tmpfs("/dev/shm"))
-		tmp = "/dev/shm";
-	snprintf(sb->scratch_upper, sizeof(sb->scratch_upper), "%s/veneer-upper-XXXXXX",
-		 tmp && tmp[0] == '/' ? tmp : "/tmp");
+	parent = throwaway_parent();
+
+	snprintf(sb->scratch_upper, sizeof(sb->scratch_upper), "%s/veneer-upper-XXXXXX", parent);
 	if (!mkdtemp(sb->scratch_upper)) {
 		int e = errno;
 
 		sb->scratch_upper[0] = '\0';
-		return vn_fail(err, e, "create the throwaway upper (a directory on disk without a "
-			       "user namespace; --upper DIR names one)");
+		return vn_fail(err, e, "create the throwaway upper in %s (--upper DIR puts it "
+			       "elsewhere)", parent);
 	}
 	return upper_prepare(sb->scratch_upper, &sb->upper, err);
 }
@@ -578,8 +602,7 @@ static int hostroot_skeleton(struct sandbox *sb, struct vn_error *err)
  * given upper's skeleton. */
 /* Hand the janitor the directory at path (its parent, and its name,
  * which stays in path's storage). */
-static int janitor_add(struct sandbox *sb, const char *path, const char **names, size_t *n,
-		       struct vn_error *err)
+static int janitor_add(struct sandbox *sb, const char *path, size_t *n, struct vn_error *err)
 {
 	char parent[PATH_MAX];
 	const char *slash = strrchr(path, '/');
@@ -590,19 +613,18 @@ static int janitor_add(struct sandbox *sb, const char *path, const char **names,
 	sb->janitor_dirs[*n] = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sb->janitor_dirs[*n] < 0)
 		return vn_fail(err, errno, "open %s", parent);
-	names[(*n)++] = slash + 1;
+	sb->janitor_names[(*n)++] = slash + 1;
 	return 0;
 }
 
 static int hostroot_janitor(struct sandbox *sb, struct vn_error *err)
 {
-	const char *names[JANITOR_MAX];
 	size_t n = 0;
 
-	if (janitor_add(sb, sb->view, names, &n, err) < 0 ||
-	    (sb->scratch_upper[0] && janitor_add(sb, sb->scratch_upper, names, &n, err) < 0))
+	if (janitor_add(sb, sb->view, &n, err) < 0 ||
+	    (sb->scratch_upper[0] && janitor_add(sb, sb->scratch_upper, &n, err) < 0))
 		return -1;
-	return janitor_start(&sb->janitor, sb->janitor_dirs, names, n, err);
+	return janitor_start(&sb->janitor, sb->janitor_dirs, sb->janitor_names, n, err);
 }
 
 static int prepare_hostroot(struct sandbox *sb, struct vn_error *err)
@@ -708,39 +730,38 @@ static void find_command(struct sandbox *sb)
 	}
 }
 
-/* Built just before init's clone, in this thread: a thread of its own
- * that overlapped libseccomp's work (~0.3-0.5 ms) with the stage's and
- * the view's mounts cost more than it hid on a busy 2-CPU machine (its
- * stack, TLS and malloc arena; 400-run A/Bs: 0.2-0.4 ms slower, 0.25-0.65
- * ms more CPU per start). */
-static int build_filter(struct sandbox *sb, struct vn_error *err)
+/* What init's filter sends where (init builds it: libseccomp's ~0.3 ms
+ * runs beside the supervisor's own work on the launch).  In sb, which
+ * init's copy of our memory has. */
+static void choose_filtered_calls(struct sandbox *sb)
 {
-	int trapped[512], traced[512], reissuable[512], opens[4], flags_args[4];
-	struct tracee_split split[4];
-	struct tracee_trap trap = { .cookie = sb->cookie, .reissuable = reissuable };
+	struct filter_calls *fc = &sb->filter_calls;
+	int opens[4], flags_args[4];
 	bool presented = sb->opt->ids == IDS_PRESENTED;
-	size_t n = 0, ntraced = 0, nsplit = 0;
-	int r;
+	size_t nsplit = 0;
 
+	fc->spec = (struct tracee_filter_spec){ .trapped = fc->trapped, .traced = fc->traced,
+						.split = fc->split };
+	fc->trap = (struct tracee_trap){ .cookie = sb->cookie, .reissuable = fc->reissuable };
 	if (sb->traced) {
-		ntraced = calls_traced(traced, sizeof(traced) / sizeof(traced[0]), presented);
-		for (size_t i = 0; i < ntraced; i++)
-			if (calls_reissuable(traced[i]))
-				reissuable[trap.nreissuable++] = traced[i];
+		fc->spec.ntraced = calls_traced(fc->traced, FILTER_CALLS_MAX, presented);
+		for (size_t i = 0; i < fc->spec.ntraced; i++)
+			if (calls_reissuable(fc->traced[i]))
+				fc->reissuable[fc->trap.nreissuable++] = fc->traced[i];
 	} else {
-		n = calls_trapped(trapped, sizeof(trapped) / sizeof(trapped[0]), presented, sb->hostroot);
+		fc->spec.ntrapped = calls_trapped(fc->trapped, FILTER_CALLS_MAX, presented,
+						  sb->hostroot);
 		if (sb->hostroot) {
-			ntraced = calls_redirected(traced, sizeof(traced) / sizeof(traced[0]));
+			fc->spec.ntraced = calls_redirected(fc->traced, FILTER_CALLS_MAX);
 			nsplit = calls_split_on_opath(opens, flags_args, 4);
 		}
 	}
 	for (size_t i = 0; i < nsplit; i++)
-		split[i] = (struct tracee_split){ .nr = opens[i], .arg = flags_args[i], .mask = O_PATH };
-	r = tracee_build_filter(trapped, n, traced, ntraced, split, nsplit, sb->trap ? &trap : NULL,
-				&sb->filter);
-	if (r < 0)
-		return vn_fail(err, -r, "build the seccomp filter");
-	return 0;
+		fc->split[i] = (struct tracee_split){ .nr = opens[i], .arg = flags_args[i],
+						      .mask = O_PATH };
+	fc->spec.nsplit = nsplit;
+	if (sb->trap)
+		fc->spec.trap = &fc->trap;
 }
 
 static int start_init(struct sandbox *sb, struct vn_error *err)
@@ -752,14 +773,13 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 	const struct policy *p = &sb->opt->policy;
 	pid_t pid;
 
-	if (build_filter(sb, err) < 0)
-		return -1;
+	choose_filtered_calls(sb);
 	cfg = (struct tracee_config){
 		.view = sb->view,
 		.binds = sb->binds,
 		.nbinds = sb->opt->nbinds,
 		.argv = sb->opt->argv,
-		.filter = sb->filter,
+		.filter = &sb->filter_calls.spec,
 		.policy = p,
 		.hostname = sb->opt->hostname ? sb->opt->hostname : p->hostname[0] ? p->hostname : NULL,
 		.hostroot = sb->hostroot,
@@ -972,7 +992,6 @@ static void sandbox_release(struct sandbox *sb)
 		free(sb->binds[i].source);
 	free(sb->binds);
 	env_free(sb->envp);
-	tracee_filter_free(&sb->filter);
 	for (size_t i = 0; sb->lower_clones && i < sb->opt->nlowers; i++)
 		if (sb->lower_clones[i] >= 0)
 			close(sb->lower_clones[i]);

@@ -196,26 +196,25 @@ static int add_trapped(scmp_filter_ctx ctx, int nr, const struct tracee_trap *tr
 	return seccomp_rule_add(ctx, SCMP_ACT_TRAP, nr, 0);
 }
 
-static scmp_filter_ctx build_main_filter(const int *trapped, size_t ntrapped, const int *traced,
-					size_t ntraced, const struct tracee_split *split,
-					size_t nsplit, const struct tracee_trap *trap)
+static scmp_filter_ctx build_main_filter(const struct tracee_filter_spec *spec)
 {
+	const struct tracee_trap *trap = spec->trap;
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r = 0;
 
 	if (!ctx)
 		return NULL;
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS));
-	for (size_t i = 0; r == 0 && i < ntrapped; i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, trapped[i], 0);
+	for (size_t i = 0; r == 0 && i < spec->ntrapped; i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, spec->trapped[i], 0);
 	/* without a view: the calls the kernel must walk a real path for go
 	 * to the supervisor's tracer, which points them at one */
-	for (size_t i = 0; r == 0 && i < ntraced; i++)
-		r = trap ? add_trapped(ctx, traced[i], trap)
-			 : seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), traced[i], 0);
-	for (size_t i = 0; r == 0 && i < nsplit; i++)
-		r = add_split(ctx, &split[i]);
-	if (r == 0 && ntraced)
+	for (size_t i = 0; r == 0 && i < spec->ntraced; i++)
+		r = trap ? add_trapped(ctx, spec->traced[i], trap)
+			 : seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), spec->traced[i], 0);
+	for (size_t i = 0; r == 0 && i < spec->nsplit; i++)
+		r = add_split(ctx, &spec->split[i]);
+	if (r == 0 && spec->ntraced)
 		r = deny_without_view(ctx);
 	for (size_t i = 0; r == 0 && i < sizeof(denials) / sizeof(denials[0]); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(denials[i].err), denials[i].nr, 0);
@@ -267,14 +266,9 @@ static int export_program(scmp_filter_ctx ctx, struct tracee_filter *out)
 	return 0;
 }
 
-/* In the supervisor, before init is cloned: init inherits the program
- * and only loads it (libseccomp's work is done once, outside the
- * sandbox's critical path of mounts). */
-int tracee_build_filter(const int *trapped, size_t ntrapped, const int *traced, size_t ntraced,
-			const struct tracee_split *split, size_t nsplit,
-			const struct tracee_trap *trap, struct tracee_filter *out)
+int tracee_build_filter(const struct tracee_filter_spec *spec, struct tracee_filter *out)
 {
-	scmp_filter_ctx ctx = build_main_filter(trapped, ntrapped, traced, ntraced, split, nsplit, trap);
+	scmp_filter_ctx ctx = build_main_filter(spec);
 	int r;
 
 	out->insns = NULL;
@@ -319,13 +313,23 @@ static int load_traced(const struct tracee_filter *f)
 	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? -errno : 0;
 }
 
-int tracee_install_filter(const struct tracee_config *cfg, int *listener)
+int tracee_prepare_filter(const struct tracee_config *cfg, struct tracee_filter *out)
+{
+	int r = tracee_build_filter(cfg->filter, out);
+
+	if (r < 0)
+		fprintf(stderr, "veneer: build the seccomp filter: %s\n", strerror(-r));
+	return r;
+}
+
+int tracee_install_filter(const struct tracee_config *cfg, const struct tracee_filter *filter,
+			  int *listener)
 {
 	int r = install_guard();
 
 	*listener = -1;
 	if (r == 0)
-		r = cfg->traced ? load_traced(&cfg->filter) : load_with_listener(&cfg->filter, listener);
+		r = cfg->traced ? load_traced(filter) : load_with_listener(filter, listener);
 	if (r == -EBUSY)
 		fprintf(stderr, "veneer: this process already runs under a seccomp user-notification "
 				"listener (veneer inside veneer, or another notify-based runtime), and "

@@ -20,10 +20,27 @@ struct tracee_bind {
 
 struct sock_filter;
 
-/* The main filter as BPF, built by the supervisor before init exists. */
+/* The main filter as BPF, built by init (filter.c) from a spec. */
 struct tracee_filter {
 	struct sock_filter *insns;
 	unsigned short len;
+};
+
+struct tracee_split;
+struct tracee_trap;
+
+/* What the main filter sends where: trapped, the syscalls the listener
+ * answers; traced, those the tracer runs (trapped with SIGSYS instead
+ * when trap is not NULL); split, the opens that go to the tracer only
+ * with a flag. */
+struct tracee_filter_spec {
+	const int *trapped;
+	size_t ntrapped;
+	const int *traced;
+	size_t ntraced;
+	const struct tracee_split *split;
+	size_t nsplit;
+	const struct tracee_trap *trap;
 };
 
 struct tracee_config {
@@ -32,7 +49,9 @@ struct tracee_config {
 	size_t nbinds;
 	char *const *argv;
 	int sock;                      /* the listener goes back over this */
-	struct tracee_filter filter;   /* traps the syscalls the supervisor answers */
+	/* traps the syscalls the supervisor answers: init builds it while
+	 * the supervisor settles the launch (libseccomp takes ~0.3 ms) */
+	const struct tracee_filter_spec *filter;
 	const struct policy *policy;
 	const char *hostname;          /* NULL: the host's, as the UTS namespace copied it */
 	/* notify-hostroot: no namespaces, so no mounts; the file system is
@@ -105,15 +124,15 @@ struct tracee_trap {
 	size_t nreissuable;
 };
 
-/* filter.c: built in the supervisor (trapped: the syscalls it answers;
- * traced: those its tracer runs, trapped with SIGSYS instead when trap is
- * not NULL), installed by init */
-int tracee_build_filter(const int *trapped, size_t ntrapped, const int *traced, size_t ntraced,
-			const struct tracee_split *split, size_t nsplit,
-			const struct tracee_trap *trap, struct tracee_filter *out);
+/* filter.c: built and installed by init; tracee_build_filter is the
+ * unit tests' way in */
+int tracee_build_filter(const struct tracee_filter_spec *spec, struct tracee_filter *out);
 void tracee_filter_free(struct tracee_filter *f);
+/* Build cfg's filter (saying why it failed on stderr). */
+int tracee_prepare_filter(const struct tracee_config *cfg, struct tracee_filter *out);
 /* With cfg->traced, no listener: *listener is -1. */
-int tracee_install_filter(const struct tracee_config *cfg, int *listener);
+int tracee_install_filter(const struct tracee_config *cfg, const struct tracee_filter *filter,
+			  int *listener);
 int tracee_send_listener(int sock, int listener);
 
 /* init.c: the supervisor's side of the launch; 0 or -errno (-EPIPE:

@@ -1,15 +1,36 @@
 #!/bin/bash
 # Without --upper, veneer uses a throwaway upper and removes it at exit:
 # after a normal exit, a failing command, a target killed by a signal,
-# and veneer itself stopped by SIGTERM or SIGKILL, TMPDIR (where veneer
-# makes it on notify-hostroot; notify keeps it in memory) holds nothing
-# new.  A given --upper is kept.
+# and veneer itself stopped by SIGTERM or SIGKILL, TMPDIR holds nothing
+# new.  The rungs without namespaces make it in TMPDIR when that is a
+# tmpfs (as here: a directory on /dev/shm), else in /dev/shm, in memory
+# as notify's own tmpfs is: with TMPDIR on disk, none is made there.
+# A given --upper is kept.
 source "$(dirname "$0")/lib.sh"
 require_veneer
 
-tmpd=$T/tmpd
-mkdir -p "$tmpd" "$T/io"
+[ "$(stat -f -c %T /dev/shm)" = tmpfs ] || skip "/dev/shm is not a tmpfs here"
+tmpd=$(mktemp -d /dev/shm/t-throwaway-upper.XXXXXX)
+trap 'rm -rf "$tmpd"' EXIT
+mkdir -p "$T/io" "$T/disk"
 left() { find "$tmpd" -mindepth 1 -maxdepth 1 | head -n 5; }
+
+if on_hostroot; then
+	TMPDIR=$tmpd "$VENEER" run -- sh -c 'echo up; sleep 60' >"$T/o" 2>"$T/e" </dev/null &
+	vpid=$!
+	for _ in $(seq 400); do [ -s "$T/o" ] && break; sleep 0.05; done
+	[ -n "$(left)" ] || { kill -KILL $vpid; fail "no throwaway upper in a TMPDIR on tmpfs"; }
+	kill -KILL $vpid
+	wait $vpid || true
+	for _ in $(seq 100); do [ -z "$(left)" ] && break; sleep 0.05; done
+	TMPDIR=$T/disk "$VENEER" run -- sh -c 'echo up; sleep 60' >"$T/o" 2>"$T/e" </dev/null &
+	vpid=$!
+	for _ in $(seq 400); do [ -s "$T/o" ] && break; sleep 0.05; done
+	made=$(find "$T/disk" -mindepth 1 -maxdepth 1 | head -n 5)
+	kill -KILL $vpid
+	wait $vpid || true
+	assert_eq "" "$made" "a throwaway upper on disk, with /dev/shm a tmpfs"
+fi
 
 TMPDIR=$tmpd vrun_ok "$T/o" "$T/e" -- true
 assert_eq "" "$(left)" "throwaway upper left behind after a normal exit"

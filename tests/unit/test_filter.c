@@ -29,7 +29,7 @@ static struct tracee_filter built(void)
 {
 	struct tracee_filter f;
 
-	cr_assert_eq(tracee_build_filter(trapped, sizeof(trapped) / sizeof(trapped[0]), NULL, 0, NULL, 0, NULL, &f), 0);
+	cr_assert_eq(tracee_build_filter(&(struct tracee_filter_spec){ .trapped = trapped, .ntrapped = sizeof(trapped) / sizeof(trapped[0]) }, &f), 0);
 	cr_assert(f.insns && f.len > 0 && f.len <= BPF_MAXINSNS);
 	return f;
 }
@@ -193,7 +193,7 @@ Test(filter, redirected_calls_go_to_the_tracer)
 	static const struct tracee_split split[] = { { __NR_openat, 2, O_PATH } };
 	struct tracee_filter f;
 
-	cr_assert_eq(tracee_build_filter(notified, 2, traced, 2, split, 1, NULL, &f), 0);
+	cr_assert_eq(tracee_build_filter(&(struct tracee_filter_spec){ .trapped = notified, .ntrapped = 2, .traced = traced, .ntraced = 2, .split = split, .nsplit = 1 }, &f), 0);
 	/* an O_PATH open is the tracer's, any other the listener's */
 	cr_assert_eq(verdict_args(&f, __NR_openat, 2, O_PATH | O_NOFOLLOW), SECCOMP_RET_TRACE);
 	cr_assert_eq(verdict_args(&f, __NR_openat, 2, O_RDONLY | O_CLOEXEC), SECCOMP_RET_USER_NOTIF);
@@ -220,12 +220,12 @@ Test(filter, nested_mode_traps_and_lets_the_cookie_pass)
 	struct tracee_trap trap = { .cookie = cookie, .reissuable = reissuable, .nreissuable = 2 };
 	struct tracee_filter f;
 
-	cr_assert_eq(tracee_build_filter(NULL, 0, traced, 3, NULL, 0, NULL, &f), 0);
+	cr_assert_eq(tracee_build_filter(&(struct tracee_filter_spec){ .traced = traced, .ntraced = 3 }, &f), 0);
 	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_openat, 0), SECCOMP_RET_TRACE);
 	cr_assert_eq(verdict(&f, AUDIT_ARCH_X86_64, __NR_getpid, 0), SECCOMP_RET_ALLOW);
 	tracee_filter_free(&f);
 
-	cr_assert_eq(tracee_build_filter(NULL, 0, traced, 3, NULL, 0, &trap, &f), 0);
+	cr_assert_eq(tracee_build_filter(&(struct tracee_filter_spec){ .traced = traced, .ntraced = 3, .trap = &trap }, &f), 0);
 	cr_assert_eq(verdict_args(&f, __NR_openat, 5, 0), SECCOMP_RET_TRAP);
 	cr_assert_eq(verdict_args(&f, __NR_openat, 5, cookie), SECCOMP_RET_ALLOW);
 	/* both halves are compared */
