@@ -631,6 +631,11 @@ static int prepare_hostroot(struct sandbox *sb, struct vn_error *err)
 {
 	sb->caller_uid = getuid();
 	sb->caller_gid = getgid();
+	/* init becomes the target (no pid namespace, no pid 1 to be): the
+	 * sandbox's orphans come to us, where the tracer reaps them and the
+	 * scan for stale fds finds them */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		return vn_fail(err, errno, "become the sandbox's reaper");
 	if (hostroot_upper(sb, err) < 0 || hostroot_layers(sb, err) < 0 ||
 	    recover_upper(sb, err) < 0 || hostroot_skeleton(sb, err) < 0 ||
 	    hostroot_janitor(sb, err) < 0)
@@ -882,6 +887,7 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 		.calls = {
 			.u = &sb->u,
 			.init_pid = sb->init,
+			.supervisor_reaps = sb->hostroot,
 			.verbose = sb->opt->verbose,
 			.presented = sb->opt->ids == IDS_PRESENTED,
 			.root_caps = sb->opt->policy.all_capabilities ? ~0ull
@@ -919,13 +925,17 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 }
 
 /* init exits with 128+N both when the command exited so and when signal
- * N ended it; its report of the command's wait status tells which. */
+ * N ended it; its report of the command's wait status tells which.
+ * Without a view init was the command, and its status is the command's. */
 static int init_exit_status(struct sandbox *sb, int status)
 {
 	int reported;
 
-	if (!WIFEXITED(status))
+	if (!WIFEXITED(status)) {
+		if (sb->hostroot) /* init was the target */
+			sb->opt->died_of = WTERMSIG(status);
 		return 128 + WTERMSIG(status);
+	}
 	if (recv(sb->sock[0], &reported, sizeof(reported), MSG_DONTWAIT) == (ssize_t)sizeof(reported) &&
 	    WIFSIGNALED(reported) && 128 + WTERMSIG(reported) == WEXITSTATUS(status))
 		sb->opt->died_of = WTERMSIG(reported);

@@ -55,7 +55,8 @@ struct tracee_config {
 	const struct policy *policy;
 	const char *hostname;          /* NULL: the host's, as the UTS namespace copied it */
 	/* notify-hostroot: no namespaces, so no mounts; the file system is
-	 * kept read-only by Landlock instead, and init reaps as a subreaper */
+	 * kept read-only by Landlock instead, and init execs the target
+	 * itself (the supervisor is the sandbox's reaper) */
 	bool hostroot;
 	/* the ptrace backend: the filter traces, no listener is handed over,
 	 * and the kernel opens the files beneath the upper (at upper) and

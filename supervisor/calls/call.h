@@ -61,6 +61,9 @@ struct call_ctx {
 	void *transport;         /* the backend's own state (its listener...) */
 	struct vn_union *u;
 	pid_t init_pid;          /* the sandbox's init, as our /proc numbers it */
+	/* without a pid namespace init is the target, and the supervisor is
+	 * the sandbox's reaper: orphans are its children, not init's */
+	bool supervisor_reaps;
 	bool verbose;
 	int tracee_proc_fd;      /* the sandbox's own /proc, for other pids' links */
 	/* a process of the sandbox was let chroot: roots are read per call */

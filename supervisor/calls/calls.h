@@ -15,6 +15,7 @@
 struct calls_config {
 	struct vn_union *u;
 	pid_t init_pid;          /* the sandbox's init, as our /proc numbers it */
+	bool supervisor_reaps;   /* init is the target; its orphans come to us */
 	int tracee_proc_fd;      /* the sandbox's /proc (the caller keeps it) */
 	bool verbose;
 	bool presented;          /* ownership is presented (--ids presented) */

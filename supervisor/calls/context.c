@@ -30,6 +30,7 @@ int calls_ctx_init(struct call_ctx *ctx, const struct calls_config *cfg)
 	pthread_mutex_init(&ctx->log_lock, NULL);
 	ctx->u = cfg->u;
 	ctx->init_pid = cfg->init_pid;
+	ctx->supervisor_reaps = cfg->supervisor_reaps;
 	ctx->tracee_proc_fd = cfg->tracee_proc_fd;
 	ctx->verbose = cfg->verbose;
 	ctx->presented = cfg->presented;

@@ -284,17 +284,11 @@ static void reissue(struct call *c)
  * a pipe or an unnamed or removed file has none: -EOPNOTSUPP. */
 static int reopen_path(int fd, char *path, size_t size, struct stat *st)
 {
-	char link[64];
 	struct stat named;
-	ssize_t n;
+	int n = target_fd_path(fd, path, size);
 
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, size - 1);
 	if (n < 0)
-		return -errno;
-	if ((size_t)n >= size - 1)
-		return -ENAMETOOLONG;
-	path[n] = '\0';
+		return n;
 	if (fstat(fd, st) < 0)
 		return -errno;
 	if (path[0] != '/')
@@ -355,22 +349,23 @@ static int lend_access(struct call *c, int fd, const struct stat *st, int flags)
  * decoders' is dropped. */
 static int reopen_unnamed(struct call *c, int fd, bool cloexec)
 {
-	char path[PATH_MAX], link[64];
+	char path[PATH_MAX];
 	struct stat st;
 	char *slash;
-	ssize_t n;
+	int n = target_fd_path(fd, path, sizeof(path));
 	int flags = fcntl(fd, F_GETFL);
 
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, sizeof(path) - 1);
-	if (n < 0 || flags < 0 || fstat(fd, &st) < 0)
+	if (n < 0)
+		return n;
+	if (flags < 0 || fstat(fd, &st) < 0)
 		return -errno;
-	path[n] = '\0';
 	slash = strrchr(path, '/');
 	if (path[0] != '/' || !slash || slash[1] != '#')
 		return -EOPNOTSUPP;
 	*slash = '\0';
-	flags = (flags & REOPEN_KEPT) | O_TMPFILE | (cloexec ? O_CLOEXEC : 0);
+	/* O_TMPFILE holds O_DIRECTORY: the name must be a directory; and
+	 * not through a final symlink swapped in meanwhile */
+	flags = (flags & REOPEN_KEPT) | O_TMPFILE | O_NOFOLLOW | (cloexec ? O_CLOEXEC : 0);
 	return ptrace_redirect_open(c->pid, slash == path ? "/" : path, flags, st.st_mode & 07777);
 }
 

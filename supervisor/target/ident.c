@@ -409,7 +409,9 @@ static void ident_inherited(struct call *c, struct ident_table *t, pid_t tid,
 			*cred = e->cred;
 			return;
 		}
-		if (ppid <= 1 || ppid == ctx->init_pid)
+		/* init's parent (without a pid namespace: the supervisor, and
+		 * init is the target) is outside */
+		if (ppid <= 1 || ppid == ctx->init_pid || cur == ctx->init_pid)
 			return;
 		cur = ppid;
 	}

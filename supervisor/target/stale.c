@@ -171,21 +171,25 @@ static void scan_process(struct call *c, pid_t pid, pid_t caller, const struct s
 }
 
 /* Every process of the sandbox: init and its descendants, by their
- * children lists (one level per round, at most STALE_MAX processes). */
+ * children lists (one level per round, at most STALE_MAX processes);
+ * where the supervisor is the sandbox's reaper, its children (init,
+ * orphans, and its janitor, which holds no layer file) and theirs. */
 static void scan_sandbox(struct call *c, const struct stat *lower, const struct vn_node *copy)
 {
 	pid_t queue[STALE_MAX];
 	size_t head = 0, tail = 0;
 	pid_t caller = target_thread_group(c->pid);
+	pid_t self = getpid();
 
-	queue[tail++] = c->ctx->init_pid;
+	queue[tail++] = c->ctx->supervisor_reaps ? self : c->ctx->init_pid;
 	while (head < tail) {
 		pid_t pid = queue[head++];
 		char path[64];
 		DIR *tasks;
 		struct dirent *de;
 
-		scan_process(c, pid, caller, lower, copy);
+		if (pid != self)
+			scan_process(c, pid, caller, lower, copy);
 		snprintf(path, sizeof(path), "/proc/%d/task", pid);
 		tasks = opendir(path);
 		while (tasks && (de = readdir(tasks))) {

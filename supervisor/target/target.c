@@ -877,24 +877,32 @@ int target_redirect(struct call *c, int arg, const struct target_path *tp)
 	return target_real_path(c, &tp->node, rd->path, sizeof(rd->path));
 }
 
-int target_real_path(struct call *c, const struct vn_node *node, char *out, size_t size)
+int target_fd_path(int fd, char *out, size_t size)
 {
 	char link[64];
 	ssize_t n;
-	int fd = vn_open_node(c->ctx->u, node, O_PATH | O_NOFOLLOW);
 
-	/* the layer's file, by where the kernel says it is */
-	if (fd < 0)
-		return fd;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, out, size - 1);
-	close(fd);
 	if (n < 0)
 		return -errno;
 	if ((size_t)n >= size - 1)
 		return -ENAMETOOLONG;
 	out[n] = '\0';
-	return 0;
+	return (int)n;
+}
+
+int target_real_path(struct call *c, const struct vn_node *node, char *out, size_t size)
+{
+	int fd = vn_open_node(c->ctx->u, node, O_PATH | O_NOFOLLOW);
+	int r;
+
+	/* the layer's file, by where the kernel says it is */
+	if (fd < 0)
+		return fd;
+	r = target_fd_path(fd, out, size);
+	close(fd);
+	return r < 0 ? r : 0;
 }
 
 int target_view_open(struct call *c, const struct target_path *tp, int flags)

@@ -226,17 +226,39 @@ rmdir "$shm"
 # which another thread rewrites (into a chmod of a host file, a spin) or
 # unmaps: the target dies, nothing is run, the supervisor goes on
 cat >"$T/listener.py" <<'PY'
-import ctypes, ctypes.util, os, struct
+import ctypes, ctypes.util, os, struct, sys, threading
 libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-allow = struct.pack("HBBI", 6, 0, 0, 0x7fff0000)  # BPF_RET|BPF_K, SECCOMP_RET_ALLOW
-insns = ctypes.create_string_buffer(allow)
-prog = struct.pack("HxxxxxxP", 1, ctypes.addressof(insns))
+libc.syscall.restype = ctypes.c_long
+# chmod (90) and fchmodat (268) to the listener, the rest allowed
+code = [(0x20, 0, 0, 0), (0x15, 2, 0, 90), (0x15, 1, 0, 268),
+        (0x06, 0, 0, 0x7fff0000), (0x06, 0, 0, 0x7fc00000)]
+insns = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *i) for i in code))
+prog = struct.pack("HxxxxxxP", len(code), ctypes.addressof(insns))
 libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
-r = libc.syscall(317, 1, 8, ctypes.c_char_p(prog))  # seccomp(SET_MODE_FILTER, NEW_LISTENER)
-print("own listener:", "refused, " + os.strerror(ctypes.get_errno()) if r < 0 else "installed")
+fd = libc.syscall(317, 1, 8, ctypes.c_char_p(prog))  # seccomp(SET_MODE_FILTER, NEW_LISTENER)
+print("own listener:", "refused, " + os.strerror(ctypes.get_errno()) if fd < 0 else "installed")
+if fd >= 0:
+    # what the attack is for: every chmod let through to the kernel
+    # (SECCOMP_USER_NOTIF_FLAG_CONTINUE), on the host's paths
+    def answer():
+        req = ctypes.create_string_buffer(80)
+        while True:
+            if libc.ioctl(fd, ctypes.c_ulong(0xc0502100), req) < 0:
+                return
+            resp = struct.pack("QqiI", struct.unpack_from("Q", req.raw)[0], 0, 0, 1)
+            libc.ioctl(fd, ctypes.c_ulong(0xc0182101), ctypes.create_string_buffer(resp))
+    threading.Thread(target=answer, daemon=True).start()
+try:
+    os.chmod(sys.argv[1], 0o777)
+    print("chmod: done")
+except OSError as e:
+    print("chmod:", e.strerror)
 PY
-hostroot -- python3 "$T/listener.py" >"$T/out" 2>&1 || fail "the listener attack: $(cat "$T/out")"
-assert_eq "own listener: refused, Device or resource busy" "$(cat "$T/out")" "a listener of the target's own"
+echo victim >"$T/listener-victim" && chmod 600 "$T/listener-victim"
+hostroot -- python3 "$T/listener.py" "$T/listener-victim" >"$T/out" 2>&1 || fail "the listener attack: $(cat "$T/out")"
+assert_eq "own listener: refused, Device or resource busy
+chmod: done" "$(cat "$T/out")" "a listener of the target's own"
+assert_eq 600 "$(stat -c %a "$T/listener-victim")" "the host file after the listener attack"
 S=$T/stub-lower
 mkdir -p "$S/d" && for i in $(seq 0 29); do echo x >"$S/d/f$i"; done
 echo victim >"$T/stub-victim" && chmod 600 "$T/stub-victim"
