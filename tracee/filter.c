@@ -205,6 +205,11 @@ static scmp_filter_ctx build_main_filter(const struct tracee_filter_spec *spec)
 	if (!ctx)
 		return NULL;
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS));
+	/* a binary tree of syscall numbers, not a list: the kernel runs the
+	 * filter for every syscall number when it loads it (the cache of
+	 * calls always allowed), which took ~150 us for a list, ~70 for this */
+	if (r == 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	for (size_t i = 0; r == 0 && i < spec->ntrapped; i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, spec->trapped[i], 0);
 	/* without a view: the calls the kernel must walk a real path for go

@@ -179,16 +179,17 @@ static void scan_sandbox(struct call *c, const struct stat *lower, const struct 
 	pid_t queue[STALE_MAX];
 	size_t head = 0, tail = 0;
 	pid_t caller = target_thread_group(c->pid);
-	pid_t self = getpid();
+	/* the supervisor's own fds are not the sandbox's */
+	pid_t skip = c->ctx->supervisor_reaps ? getpid() : 0;
 
-	queue[tail++] = c->ctx->supervisor_reaps ? self : c->ctx->init_pid;
+	queue[tail++] = skip ? skip : c->ctx->init_pid;
 	while (head < tail) {
 		pid_t pid = queue[head++];
 		char path[64];
 		DIR *tasks;
 		struct dirent *de;
 
-		if (pid != self)
+		if (pid != skip)
 			scan_process(c, pid, caller, lower, copy);
 		snprintf(path, sizeof(path), "/proc/%d/task", pid);
 		tasks = opendir(path);
