@@ -789,7 +789,6 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 		.hostname = sb->opt->hostname ? sb->opt->hostname : p->hostname[0] ? p->hostname : NULL,
 		.hostroot = sb->hostroot,
 		.traced = sb->traced,
-		.upper = sb->upper.path,
 		.unsafe_lowers = sb->opt->unsafe_lowers,
 	};
 
@@ -811,13 +810,27 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 	close(sb->sock[1]);
 	sb->sock[1] = -1;
 	sb->init = pid;
-	if (sb->hostroot) {
-		int r = tracer_start(pid, sb->trap, sb->cookie, &sb->tracer);
+	return 0;
+}
 
-		if (r < 0)
-			return vn_fail(err, -r, "trace the sandbox's init (ptrace; Yama's "
-				       "kernel.yama.ptrace_scope must be 0 or 1)");
-	}
+/* Without a view: init was started first, and waits for the upper's and
+ * the skeleton's paths, which are made meanwhile (prepare_hostroot); it
+ * is traced before it has them, so before its filter.  The janitor is
+ * forked before the tracer thread starts. */
+static int start_hostroot(struct sandbox *sb, struct vn_error *err)
+{
+	int r;
+
+	if (prepare_hostroot(sb, err) < 0)
+		return -1;
+	r = tracer_start(sb->init, sb->trap, sb->cookie, &sb->tracer);
+	if (r < 0)
+		return vn_fail(err, -r, "trace the sandbox's init (ptrace; Yama's "
+			       "kernel.yama.ptrace_scope must be 0 or 1)");
+	r = tracee_send_layout(sb->sock[0], sb->view, sb->upper.path);
+	/* EPIPE: init exited first and said why; its status is ours */
+	if (r < 0 && r != -EPIPE)
+		return vn_fail(err, -r, "send the sandbox its layout");
 	return 0;
 }
 
@@ -1074,7 +1087,7 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	if (sb->hostroot && opt->unsafe_lowers && vn_landlock_abi() < 1)
 		fprintf(stderr, "veneer: warning: --unsafe-lowers: this kernel has no Landlock; only "
 			"veneer's answers keep the target from writing to the lowers and the host\n");
-	if ((sb->hostroot ? prepare_hostroot(sb, err) : prepare_namespaced(sb, err)) < 0)
+	if (!sb->hostroot && prepare_namespaced(sb, err) < 0)
 		goto out;
 	sigfd = block_signals();
 	if (sigfd < 0) {
@@ -1083,6 +1096,13 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	}
 	if (start_init(sb, err) < 0)
 		goto out;
+	if (sb->hostroot && start_hostroot(sb, err) < 0) {
+		/* not traced yet, or traced: either way ours to reap */
+		kill(sb->init, SIGKILL);
+		if (!sb->tracer)
+			(void)waitpid(sb->init, NULL, 0);
+		goto out;
+	}
 	r = connect_network(sb, err);
 	if (r == 0)
 		r = prepare_launch(sb, err);

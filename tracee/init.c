@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,14 +328,54 @@ static int enter_sandbox(const struct tracee_config *cfg)
  * be written by the kernel for the target (not /proc: the host's
  * processes are there): every other write is the supervisor's, through
  * the union. */
-static int enter_hostroot(const struct tracee_config *cfg)
+/* The skeleton's path and the upper's, one message (tracee_send_layout). */
+struct layout {
+	char buf[2 * PATH_MAX + 2];
+	const char *skeleton, *upper;
+};
+
+int tracee_send_layout(int sock, const char *skeleton, const char *upper)
+{
+	char buf[2 * PATH_MAX + 2];
+	size_t a = strlen(skeleton) + 1, b = strlen(upper) + 1;
+
+	if (a > PATH_MAX + 1 || b > PATH_MAX + 1)
+		return -ENAMETOOLONG;
+	memcpy(buf, skeleton, a);
+	memcpy(buf + a, upper, b);
+	return send(sock, buf, a + b, MSG_NOSIGNAL) == (ssize_t)(a + b) ? 0 : -errno;
+}
+
+static int receive_layout(int sock, struct layout *l)
+{
+	ssize_t n = recv(sock, l->buf, sizeof(l->buf) - 1, 0);
+	size_t a;
+
+	if (n <= 0) {
+		/* 0: the supervisor closed the socket (it failed and said why) */
+		if (n < 0)
+			fprintf(stderr, "veneer: receive the sandbox's layout: %s\n", strerror(errno));
+		return -1;
+	}
+	l->buf[n] = '\0';
+	a = strlen(l->buf) + 1;
+	if (a >= (size_t)n || l->buf[n - 1] != '\0') {
+		fprintf(stderr, "veneer: the sandbox's layout is malformed\n");
+		return -1;
+	}
+	l->skeleton = l->buf;
+	l->upper = l->buf + a;
+	return 0;
+}
+
+static int enter_hostroot(const struct tracee_config *cfg, const struct layout *l)
 {
 	static const char *const writable[] = {
 		"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
 		"/dev/tty", "/dev/ptmx", "/dev/pts",
 	};
 	/* the ptrace backend: the kernel opens the layers' files for the target */
-	const char *const opened[] = { cfg->upper, cfg->view };
+	const char *const opened[] = { l->upper, l->skeleton };
 	int r;
 
 	r = tracee_confine_writes(writable, sizeof(writable) / sizeof(writable[0]), opened,
@@ -352,9 +393,10 @@ static int enter_hostroot(const struct tracee_config *cfg)
 
 _Noreturn void tracee_main(const struct tracee_config *cfg)
 {
-	struct caller_text caller;
+	struct caller_text caller = { 0 };
 	struct tracee_launch launch;
 	struct tracee_filter filter;
+	struct layout layout;
 	int listener = -1;
 	char **argv;
 	pid_t target;
@@ -370,10 +412,13 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 		fprintf(stderr, "veneer: find init's command line in /proc/self/stat\n");
 		setup_failed();
 	}
-	/* first: its ~0.3 ms overlaps the supervisor's work on the launch */
+	/* first: its ~0.3 ms overlaps the supervisor's work (without a view,
+	 * the upper, the skeleton and the launch; else the launch) */
 	if (tracee_prepare_filter(cfg, &filter) < 0)
 		setup_failed();
-	if (cfg->hostroot ? enter_hostroot(cfg) < 0 : enter_sandbox(cfg) < 0)
+	if (cfg->hostroot ? receive_layout(cfg->sock, &layout) < 0 ||
+				    enter_hostroot(cfg, &layout) < 0
+			  : enter_sandbox(cfg) < 0)
 		setup_failed();
 	/* Last: from here on every file system call goes to the supervisor. */
 	if (tracee_install_filter(cfg, &filter, &listener) < 0 ||

@@ -59,10 +59,9 @@ struct tracee_config {
 	 * itself (the supervisor is the sandbox's reaper) */
 	bool hostroot;
 	/* the ptrace backend: the filter traces, no listener is handed over,
-	 * and the kernel opens the files beneath the upper (at upper) and
-	 * the view (the skeleton) for the target */
+	 * and the kernel opens the files beneath the upper and the skeleton
+	 * for the target (their paths: tracee_send_layout) */
 	bool traced;
-	const char *upper;
 	/* --unsafe-lowers: where the kernel has no Landlock, run unconfined */
 	bool unsafe_lowers;
 };
@@ -139,6 +138,10 @@ int tracee_send_listener(int sock, int listener);
 /* init.c: the supervisor's side of the launch; 0 or -errno (-EPIPE:
  * init has exited, and its status says why) */
 int tracee_send_launch(int sock, const struct tracee_launch *launch);
+/* Without a view: init starts before the supervisor has made the upper
+ * and the skeleton (it builds its filter meanwhile), and waits for their
+ * paths, which its Landlock domain needs; 0 or -errno. */
+int tracee_send_layout(int sock, const char *skeleton, const char *upper);
 /* init.c: pid 1 of the sandbox; never returns */
 _Noreturn void tracee_main(const struct tracee_config *cfg);
 

@@ -8,7 +8,7 @@
 # nothing is left behind either.
 source "$(dirname "$0")/lib.sh"
 require_veneer
-unless_hostroot "upper in memory: that is a tmpfs of a mount namespace (t-throwaway-upper covers its upper on disk)"
+unless_hostroot "upper of a mount namespace's own: its throwaway upper is a directory of a host tmpfs (t-throwaway-upper covers it)"
 
 tmpd=$T/tmpd
 mkdir -p "$tmpd" "$T/io"
