@@ -20,6 +20,10 @@ if on_hostroot; then
 	vpid=$!
 	for _ in $(seq 400); do [ -s "$T/o" ] && break; sleep 0.05; done
 	[ -n "$(left)" ] || { kill -KILL $vpid; fail "no throwaway upper in a TMPDIR on tmpfs"; }
+	# private on the host, as any upper veneer makes: another user may
+	# neither read it nor plant files in it
+	made=$(stat -c '%a %u' "$(left)")
+	[ "$made" = "700 $(id -u)" ] || { kill -KILL $vpid; fail "the throwaway upper is $made, not 700 and ours"; }
 	kill -KILL $vpid
 	wait $vpid || true
 	for _ in $(seq 100); do [ -z "$(left)" ] && break; sleep 0.05; done
