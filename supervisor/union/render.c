@@ -331,7 +331,9 @@ int vn_render_symlink(struct vn_union *u, const char *path, const char *target)
 		r = -errno;
 		goto out;
 	}
-	r = view_remove(v, rel);
+	/* nothing there (ENOENT): nothing to remove first */
+	if (n >= 0 || errno != ENOENT)
+		r = view_remove(v, rel);
 	if (r == 0 && symlinkat(target, parent, name) < 0 && errno != EEXIST)
 		r = -errno;
 out:
