@@ -3,7 +3,6 @@
 # invariant: readlink and getxattr answer for the object the path names now, as on the host: never from a stale parent directory fd after the parent was renamed, removed, made anew or copied up, never for a name with '/' or '..' (impossible by construction: the name is the canonical path's last component), with the kernel's errors for bad names (ERANGE before ENOENT) and trailing slashes; a name flipped during getxattr yields one of the two names' answers
 # attack: a fixed sequence over a lower (links in a copied-up directory, replaced links, the parent renamed, removed and made anew, '..' and '.' routes, trailing slashes, readlinkat of an O_PATH fd with an empty name, a 4,000-byte target, xattrs of a lower and an upper file and bad names) run inside and natively with the answers compared line by line; then a thread flips getxattr's name between two set names (and a name longer than 255 bytes) while another flips a readlink path between a link and its renamed parent
 source "$(dirname "$0")/lib.sh"
-unless_hostroot "--bind, which is this attack's workspace: not ported to the rung yet"
 require_veneer
 require_cmd python3
 U=$T/upper
@@ -109,13 +108,21 @@ for t in threads: t.join()
 for k in sorted(seen): print("race", k, seen[k])
 EOF
 
+# the scripts come in by a --bind; without namespaces (no --bind there)
+# the sandbox reads them where they are, through the lower /
+scripts=(--bind "$W:/w")
+wdir=/w
+if on_hostroot; then
+	scripts=()
+	wdir=$W
+fi
 python3 "$W/seq.py" "$T/native/vnl" >"$T/native.out" 2>&1 ||
 	{ tail -n 5 "$T/native.out" >&2; fail "the sequence did not run natively"; }
-vrun_ok "$T/inside.out" "$T/inside.err" --upper "$U" --lower "$LOW" --lower / --bind "$W:/w" -- \
-	python3 /w/seq.py /vnl
+vrun_ok "$T/inside.out" "$T/inside.err" --upper "$U" --lower "$LOW" --lower / "${scripts[@]}" -- \
+	python3 "$wdir/seq.py" /vnl
 assert_files_eq "$T/native.out" "$T/inside.out" "readlink or getxattr answered unlike the host"
-vrun_ok "$T/race.out" "$T/race.err" --upper "$U" --lower "$LOW" --lower / --bind "$W:/w" -- \
-	python3 /w/race.py
+vrun_ok "$T/race.out" "$T/race.err" --upper "$U" --lower "$LOW" --lower / "${scripts[@]}" -- \
+	python3 "$wdir/race.py"
 sed 's/^/  /' "$T/race.out"
 # every answer is one a name or path of the flip gives: A's or B's
 # value, ERANGE for the long name; the link's body, ENOENT while moved
