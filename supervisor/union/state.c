@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,30 +73,167 @@ void union_work_name(struct vn_union *u, char *name, size_t size, const char *ki
 	snprintf(name, size, "%s-%d-%llu", kind, (int)getpid(), (unsigned long long)seq);
 }
 
+/* ------------------------------------------------ removing a tree
+ *
+ * Depth first, with two fds open at most: a directory that still holds a
+ * directory is left for it, and climbed back to by "..", checked against
+ * the identity it had going down.  One fd per level ran out of fds (the
+ * soft limit, 1024) in a tree a target made deeper than that, and left it
+ * all.  A directory made read-only (0555) by its owner is made writable
+ * again to be emptied; one that still cannot be emptied is skipped. */
+
+struct tree_id {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct tree_ids {
+	struct tree_id *at;
+	size_t n, cap;
+};
+
+static bool tree_ids_push(struct tree_ids *ids, const struct stat *st)
+{
+	if (ids->n == ids->cap) {
+		size_t cap = ids->cap ? ids->cap * 2 : 64;
+		struct tree_id *at = realloc(ids->at, cap * sizeof(*at));
+
+		if (!at)
+			return false;
+		ids->at = at;
+		ids->cap = cap;
+	}
+	ids->at[ids->n++] = (struct tree_id){ st->st_dev, st->st_ino };
+	return true;
+}
+
+static bool tree_ids_have(const struct tree_ids *ids, const struct stat *st)
+{
+	for (size_t i = 0; i < ids->n; i++)
+		if (ids->at[i].dev == st->st_dev && ids->at[i].ino == st->st_ino)
+			return true;
+	return false;
+}
+
+/* Remove name from the directory fd, whatever it is; a directory only
+ * when empty.  0, or -errno (-ENOTEMPTY: a directory that holds more). */
+static int remove_entry(int fd, const char *name, unsigned char type)
+{
+	int r = unlinkat(fd, name, type == DT_DIR ? AT_REMOVEDIR : 0) < 0 ? -errno : 0;
+
+	if (r == -EISDIR || (r == -EPERM && type == DT_UNKNOWN))
+		r = unlinkat(fd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
+	else if (r == -ENOTDIR)
+		r = unlinkat(fd, name, 0) < 0 ? -errno : 0;
+	if (r == -EEXIST)
+		r = -ENOTEMPTY;
+	return r;
+}
+
+/* Empty the directory fd but for directories that still hold something:
+ * 1 and the first such one's name in sub (one in stuck is passed over),
+ * or 0 when nothing is left to enter (*left: something stays). */
+static int clear_dir(int fd, const struct tree_ids *stuck, char *sub, size_t size, bool *left)
+{
+	char buf[8192];
+	bool opened_up = false;
+	ssize_t n;
+
+	*left = false;
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		*left = true;
+		return 0;
+	}
+	while ((n = getdents64(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			struct dirent64 *de = (struct dirent64 *)(buf + off);
+			struct stat st;
+			int r;
+
+			off += de->d_reclen;
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			r = remove_entry(fd, de->d_name, de->d_type);
+			if ((r == -EACCES || r == -EPERM) && !opened_up) {
+				opened_up = true;
+				if (fchmod(fd, 0700) == 0)
+					r = remove_entry(fd, de->d_name, de->d_type);
+			}
+			if (r == 0)
+				continue;
+			if (r == -ENOTEMPTY && fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISDIR(st.st_mode) && !tree_ids_have(stuck, &st)) {
+				snprintf(sub, size, "%s", de->d_name);
+				return 1;
+			}
+			*left = true;
+		}
+	}
+	if (n < 0)
+		*left = true;
+	return 0;
+}
+
+/* Back from the directory fd to the one it was entered from, the last
+ * on path: its fd, or -1 when ".." is not that directory any more. */
+static int climb(int fd, struct tree_ids *path)
+{
+	const struct tree_id *want = &path->at[path->n - 1];
+	int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (up >= 0 && (fstat(up, &st) < 0 || st.st_dev != want->dev || st.st_ino != want->ino)) {
+		close(up);
+		up = -1;
+	}
+	path->n--;
+	return up;
+}
+
 void vn_remove_tree(int parent, const char *name)
 {
+	struct tree_ids path = { 0 }, stuck = { 0 };
+	char sub[NAME_MAX + 1];
+	struct stat st;
+	bool left;
 	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d;
-	struct dirent *de;
 
 	if (fd < 0) {
 		unlinkat(parent, name, 0);
 		return;
 	}
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+	while (fd >= 0) {
+		int up;
+
+		if (clear_dir(fd, &stuck, sub, sizeof(sub), &left) == 1) {
+			int child = openat(fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (child >= 0 && fstat(fd, &st) == 0 && tree_ids_push(&path, &st)) {
+				close(fd);
+				fd = child;
+				continue;
+			}
+			if (child >= 0)
+				close(child);
+			/* it cannot be entered: passed over from here on */
+			if (fstatat(fd, sub, &st, AT_SYMLINK_NOFOLLOW) < 0 || !tree_ids_push(&stuck, &st))
+				break;
 			continue;
-		if (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN)
-			vn_remove_tree(dirfd(d), de->d_name);
-		else
-			unlinkat(dirfd(d), de->d_name, 0);
+		}
+		if (path.n == 0)
+			break;
+		/* as empty as it gets: removed from above, or passed over there
+		 * if something stays */
+		if (left && (fstat(fd, &st) < 0 || !tree_ids_push(&stuck, &st)))
+			break;
+		up = climb(fd, &path);
+		close(fd);
+		fd = up;
 	}
-	closedir(d);
+	if (fd >= 0)
+		close(fd);
+	free(path.at);
+	free(stuck.at);
 	unlinkat(parent, name, AT_REMOVEDIR);
 }
 

@@ -34,6 +34,14 @@ if on_hostroot; then
 	kill -KILL $vpid
 	wait $vpid || true
 	assert_eq "" "$made" "a throwaway upper on disk, with /dev/shm a tmpfs"
+	# the second red team of these rungs: a tree deeper than the fds a
+	# process may hold (one per level was kept while removing) and
+	# directories made read-only inside were left in /dev/shm
+	TMPDIR=$tmpd vrun_ok "$T/o" "$T/e" -- sh -c '
+		P=$(printf "d/%.0s" $(seq 275)); cd /tmp || exit 1
+		for i in 1 2 3 4; do mkdir -p $P && cd $P || exit 1; done
+		echo x >f; mkdir -p ro/x && touch ro/x/f && chmod 555 ro/x ro'
+	assert_eq "" "$(left)" "a throwaway upper holding a 1100-deep tree and read-only directories left behind"
 fi
 
 TMPDIR=$tmpd vrun_ok "$T/o" "$T/e" -- true
