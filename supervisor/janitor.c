@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The janitor (janitor.h) waits on a pipe whose other end the supervisor
- * holds (and the sandbox's init, which dies with it; close-on-exec keeps
- * it from the target's programs): end-of-file means the supervisor is
- * gone without its clean-up, and the janitor removes the trees; a byte,
+ * The janitor (janitor.h) waits on a pipe whose other end only the
+ * supervisor holds (the sandbox's init is cloned before it, and
+ * close-on-exec keeps it from any program run): end-of-file means the
+ * supervisor is gone without its clean-up, and the janitor removes the
+ * trees; a byte,
  * that the supervisor removed them itself.  Either way it then exits.
  * It ignores the signals a terminal or a group kill sends, so a Ctrl-C
  * that ends the run does not end it first.

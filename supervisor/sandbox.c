@@ -507,7 +507,6 @@ static int hostroot_upper(struct sandbox *sb, struct vn_error *err)
 	if (sb->opt->upper)
 		return upper_prepare(sb->opt->upper, &sb->upper, err);
 	parent = throwaway_parent();
-
 	snprintf(sb->scratch_upper, sizeof(sb->scratch_upper), "%s/veneer-upper-XXXXXX", parent);
 	if (!mkdtemp(sb->scratch_upper)) {
 		int e = errno;

@@ -323,11 +323,6 @@ static int enter_sandbox(const struct tracee_config *cfg)
 	return 0;
 }
 
-/* Without namespaces (notify-hostroot): orphans come to init as to a pid
- * namespace's, and nothing but the terminal and the harmless devices may
- * be written by the kernel for the target (not /proc: the host's
- * processes are there): every other write is the supervisor's, through
- * the union. */
 /* The skeleton's path and the upper's, one message (tracee_send_layout). */
 struct layout {
 	char buf[2 * PATH_MAX + 2];
@@ -368,6 +363,11 @@ static int receive_layout(int sock, struct layout *l)
 	return 0;
 }
 
+/* Without namespaces (notify-hostroot, ptrace): nothing but the terminal
+ * and the harmless devices (and on the ptrace rung the files beneath the
+ * upper and the skeleton) may be written by the kernel for the target
+ * (not /proc: the host's processes are there): every other write is the
+ * supervisor's, through the union. */
 static int enter_hostroot(const struct tracee_config *cfg, const struct layout *l)
 {
 	static const char *const writable[] = {

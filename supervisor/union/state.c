@@ -130,16 +130,17 @@ static int remove_entry(int fd, const char *name, unsigned char type)
 	return r;
 }
 
-/* Empty the directory fd but for directories that still hold something:
- * 1 and the first such one's name in sub (one in stuck is passed over),
- * or 0 when nothing is left to enter (*left: something stays). */
-static int clear_dir(int fd, const struct tree_ids *stuck, char *sub, size_t size, bool *left)
+/* One pass over the directory fd (clear_dir); *removed: it removed
+ * something, so entries the listing moved past may be left. */
+static int clear_pass(int fd, const struct tree_ids *stuck, char *sub, size_t size, bool *left,
+		      bool *removed)
 {
 	char buf[8192];
 	bool opened_up = false;
 	ssize_t n;
 
 	*left = false;
+	*removed = false;
 	if (lseek(fd, 0, SEEK_SET) < 0) {
 		*left = true;
 		return 0;
@@ -159,8 +160,10 @@ static int clear_dir(int fd, const struct tree_ids *stuck, char *sub, size_t siz
 				if (fchmod(fd, 0700) == 0)
 					r = remove_entry(fd, de->d_name, de->d_type);
 			}
-			if (r == 0)
+			if (r == 0) {
+				*removed = true;
 				continue;
+			}
 			if (r == -ENOTEMPTY && fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 			    S_ISDIR(st.st_mode) && !tree_ids_have(stuck, &st)) {
 				snprintf(sub, size, "%s", de->d_name);
@@ -172,6 +175,20 @@ static int clear_dir(int fd, const struct tree_ids *stuck, char *sub, size_t siz
 	if (n < 0)
 		*left = true;
 	return 0;
+}
+
+/* Empty the directory fd but for directories that still hold something:
+ * 1 and the first such one's name in sub (one in stuck is passed over),
+ * or 0 when nothing is left to enter (*left: something stays).  Passes
+ * until one removes nothing. */
+static int clear_dir(int fd, const struct tree_ids *stuck, char *sub, size_t size, bool *left)
+{
+	bool removed;
+	int r;
+
+	while ((r = clear_pass(fd, stuck, sub, size, left, &removed)) == 0 && removed)
+		;
+	return r;
 }
 
 /* Back from the directory fd to the one it was entered from, the last
