@@ -28,6 +28,9 @@
 struct vn_layer {
 	int root_fd;          /* directory fd of the layer's root */
 	char *host_path;      /* for messages only */
+	/* the root's path as the kernel names it (/proc/self/fd): where a
+	 * layer object is for a process that walks the host's tree */
+	char *real_root;
 	bool writable;        /* the upper */
 	dev_t dev;
 	/* A path (relative, no leading slash) this layer must not show: the
@@ -142,6 +145,13 @@ int vn_resolve_counted(struct vn_union *u, const char *root, const char *start, 
 /* Open the resolved object in its layer with open(2) flags (O_TRUNC
  * keeps setuid/setgid bits for a presented identity with CAP_FSETID). */
 int vn_open_node(struct vn_union *u, const struct vn_node *node, int flags);
+/* The host path of the resolved object in its layer (the real root of
+ * the layer, then the node's path, which no layer renames), for a
+ * process whose kernel walks the host's tree to reach it again: 0,
+ * -ENOENT, -ENAMETOOLONG, or -EOPNOTSUPP for an object the union makes
+ * up when opened with flags (shadow.c), which no host path holds. */
+int vn_node_host_path(struct vn_union *u, const struct vn_node *node, int flags, char *out,
+		      size_t size);
 /* Read a symlink the union resolved (node->layer must hold it). */
 ssize_t vn_readlink_node(struct vn_union *u, const struct vn_node *node, char *buf, size_t size);
 

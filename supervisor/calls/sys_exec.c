@@ -20,6 +20,16 @@
 
 #define INTERP_DEPTH_MAX 5 /* BINPRM_MAX_RECURSION + 1 */
 
+/* What an exec's walk renders: with a view, everything on the way, for
+ * the kernel walks the same path there; without one the call runs at
+ * the layer's real path and the host's loader path (redirect_without_view),
+ * and nothing the kernel walks is the skeleton's (an exec rendered ~25
+ * skeleton entries for nothing). */
+static int exec_walk_flags(const struct call *c, int flags)
+{
+	return c->ctx->view_prefix[0] ? flags & ~VN_RENDER : flags;
+}
+
 /* The loader an ELF binary names (PT_INTERP).  1: found, 0: none (not
  * ELF, a static binary, or one we cannot read). */
 static int elf_interpreter(int fd, char *interp, size_t size)
@@ -87,7 +97,8 @@ static int render_interpreter_of(struct call *c, int fd, int depth)
 	if (depth >= INTERP_DEPTH_MAX)
 		return -ELOOP;
 	/* The kernel opens interpreters relative to the caller's cwd. */
-	r = target_resolve_string(c, AT_FDCWD, interp.raw, VN_FOLLOW | VN_RENDER, &interp);
+	r = target_resolve_string(c, AT_FDCWD, interp.raw, exec_walk_flags(c, VN_FOLLOW | VN_RENDER),
+				  &interp);
 	if (r < 0)
 		return r;
 	if (interp.kind != TARGET_UNION)
@@ -214,7 +225,8 @@ static int redirect_script(struct call *c, int fd, int dirfd, const struct targe
 
 	if (r <= 0)
 		return 0;
-	r = target_resolve_string(c, AT_FDCWD, rd->script_argv[0], VN_FOLLOW | VN_RENDER, &interp);
+	r = target_resolve_string(c, AT_FDCWD, rd->script_argv[0],
+				  exec_walk_flags(c, VN_FOLLOW | VN_RENDER), &interp);
 	if (r < 0)
 		return r;
 	if (interp.kind != TARGET_UNION)
@@ -285,7 +297,8 @@ static int foreign_loader(struct call *c, int fd, char *interp, size_t isize, ch
 
 	if (r <= 0)
 		return r;
-	r = target_resolve_string(c, AT_FDCWD, interp, VN_FOLLOW | VN_RENDER, &loader);
+	r = target_resolve_string(c, AT_FDCWD, interp, exec_walk_flags(c, VN_FOLLOW | VN_RENDER),
+				  &loader);
 	if (r < 0)
 		return r;
 	if (loader.kind != TARGET_UNION || loader.err < 0 || !S_ISREG(loader.node.st.st_mode))
@@ -425,7 +438,8 @@ static struct answer exec_path(struct call *c, int dirfd, int path_arg, int at_f
 {
 	uint64_t path = c->args[path_arg];
 	struct target_path tp;
-	int flags = (at_flags & AT_SYMLINK_NOFOLLOW) ? VN_RENDER : VN_FOLLOW | VN_RENDER;
+	int flags = exec_walk_flags(c, (at_flags & AT_SYMLINK_NOFOLLOW) ? VN_RENDER
+								       : VN_FOLLOW | VN_RENDER);
 	int r;
 
 	r = target_resolve(c, dirfd, path, at_flags & AT_EMPTY_PATH, flags, &tp);

@@ -416,6 +416,34 @@ static struct answer open_upper_for_write(struct call *c, const struct target_pa
 	return answer_fd(fd, o->flags & O_CLOEXEC);
 }
 
+/* From the tracer, a file opened only to be read: the call is pointed at
+ * the file's host path and the kernel opens it for the target, as it
+ * would for an fd answer (tracer.c), without the open here that such an
+ * answer takes first.  What the kernel walks again is bounded as for
+ * any redirect (docs/design.md, "ptrace").  1: redirected; 0: not such
+ * an open; -errno. */
+static int open_read_redirected(struct call *c, const struct target_path *tp,
+				const struct open_request *o)
+{
+	const struct syscall_entry *entry = calls_lookup(c->nr);
+	struct redirect *rd = c->redirect;
+	int r;
+
+	/* open and openat only: openat2's flags are in the target's memory */
+	if (!rd || !c->ctx->view_prefix[0] || !entry || entry->hold != HOLD_BY_OPEN_FLAGS ||
+	    (o->flags & O_CREAT))
+		return 0;
+	r = vn_node_host_path(c->ctx->u, &tp->node, layer_open_flags(o->flags), rd->path,
+			      sizeof(rd->path));
+	if (r == -EOPNOTSUPP) /* made up: only the fd answer has it */
+		return 0;
+	if (r < 0)
+		return r;
+	rd->arg = entry->flags_arg - 1;
+	rd->open_flags_arg = entry->flags_arg;
+	return 1;
+}
+
 static struct answer open_common(struct call *c, const struct open_request *o)
 {
 	struct target_path tp;
@@ -470,12 +498,15 @@ static struct answer open_common(struct call *c, const struct open_request *o)
 		return open_special(c, &tp, o, flags);
 	if (open_may_write(o->flags))
 		return tp.node.layer > 0 ? open_copy_up(c, &tp, o) : open_upper_for_write(c, &tp, o);
-	fd = vn_open_node(c->ctx->u, &tp.node, layer_open_flags(o->flags));
+	r = open_read_redirected(c, &tp, o);
+	if (r < 0)
+		return answer_error(-r);
+	fd = r ? 0 : vn_open_node(c->ctx->u, &tp.node, layer_open_flags(o->flags));
 	if (fd < 0)
 		return answer_error(-fd);
 	if (tp.node.layer > 0)
 		stale_note_open(c->ctx, &tp.node.st);
-	return answer_fd(fd, o->flags & O_CLOEXEC);
+	return r ? answer_continue() : answer_fd(fd, o->flags & O_CLOEXEC);
 }
 
 struct answer sys_open(struct call *c)

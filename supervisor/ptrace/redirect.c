@@ -39,6 +39,16 @@ static unsigned long long *arg_register(struct user_regs_struct *regs, int arg)
 	}
 }
 
+int ptrace_arg_or(struct user_regs_struct *regs, int arg, uint64_t bits)
+{
+	unsigned long long *reg = arg_register(regs, arg);
+
+	if (!reg)
+		return -EINVAL;
+	*reg |= bits;
+	return 0;
+}
+
 void ptrace_scratch_init(struct ptrace_scratch *s, pid_t tid, uint64_t sp)
 {
 	s->tid = tid;
@@ -63,15 +73,13 @@ uint64_t ptrace_scratch_put(struct ptrace_scratch *s, const void *data, size_t l
 	return s->top;
 }
 
-int ptrace_redirect_path(pid_t tid, int arg, const char *path)
+int ptrace_redirect_path(pid_t tid, const struct user_regs_struct *at_stop, int arg, const char *path)
 {
-	struct user_regs_struct regs;
+	struct user_regs_struct regs = *at_stop;
 	struct ptrace_scratch s;
 	unsigned long long *reg;
 	uint64_t at;
 
-	if (ptrace(PTRACE_GETREGS, tid, NULL, &regs) < 0)
-		return -errno;
 	reg = arg_register(&regs, arg);
 	if (!reg)
 		return -EINVAL;
@@ -85,14 +93,13 @@ int ptrace_redirect_path(pid_t tid, int arg, const char *path)
 	return 0;
 }
 
-int ptrace_redirect_open(pid_t tid, const char *path, int flags, mode_t mode)
+int ptrace_redirect_open(pid_t tid, const struct user_regs_struct *at_stop, const char *path,
+			 int flags, mode_t mode)
 {
-	struct user_regs_struct regs;
+	struct user_regs_struct regs = *at_stop;
 	struct ptrace_scratch s;
 	uint64_t at;
 
-	if (ptrace(PTRACE_GETREGS, tid, NULL, &regs) < 0)
-		return -errno;
 	ptrace_scratch_init(&s, tid, regs.rsp);
 	at = ptrace_scratch_put(&s, path, strlen(path) + 1);
 	if (!at)
@@ -109,10 +116,10 @@ int ptrace_redirect_open(pid_t tid, const char *path, int flags, mode_t mode)
 
 #define ARGV_MAX 4096
 
-int ptrace_redirect_exec(pid_t tid, int path_arg, int argv_arg, const char *program,
-			 const char *const *prefix, size_t n)
+int ptrace_redirect_exec(pid_t tid, const struct user_regs_struct *at_stop, int path_arg,
+			 int argv_arg, const char *program, const char *const *prefix, size_t n)
 {
-	struct user_regs_struct regs;
+	struct user_regs_struct regs = *at_stop;
 	struct ptrace_scratch s;
 	unsigned long long *path_reg, *argv_reg;
 	uint64_t *argv = calloc(ARGV_MAX + 1, sizeof(*argv));
@@ -122,10 +129,6 @@ int ptrace_redirect_exec(pid_t tid, int path_arg, int argv_arg, const char *prog
 
 	if (!argv)
 		return -ENOMEM;
-	if (ptrace(PTRACE_GETREGS, tid, NULL, &regs) < 0) {
-		r = -errno;
-		goto out;
-	}
 	path_reg = arg_register(&regs, path_arg);
 	argv_reg = arg_register(&regs, argv_arg);
 	if (!path_reg || !argv_reg || n > PTRACE_REDIRECT_PREFIX_MAX) {
@@ -179,6 +182,12 @@ out:
 }
 
 #else
+int ptrace_arg_or(struct user_regs_struct *regs, int arg, uint64_t bits)
+{
+	(void)regs, (void)arg, (void)bits;
+	return -EINVAL;
+}
+
 void ptrace_scratch_init(struct ptrace_scratch *s, pid_t tid, uint64_t sp)
 {
 	s->tid = tid;
@@ -192,22 +201,23 @@ uint64_t ptrace_scratch_put(struct ptrace_scratch *s, const void *data, size_t l
 	return 0;
 }
 
-int ptrace_redirect_open(pid_t tid, const char *path, int flags, mode_t mode)
+int ptrace_redirect_open(pid_t tid, const struct user_regs_struct *at_stop, const char *path,
+			 int flags, mode_t mode)
 {
-	(void)tid, (void)path, (void)flags, (void)mode;
+	(void)tid, (void)at_stop, (void)path, (void)flags, (void)mode;
 	return -EINVAL;
 }
 
-int ptrace_redirect_path(pid_t tid, int arg, const char *path)
+int ptrace_redirect_path(pid_t tid, const struct user_regs_struct *at_stop, int arg, const char *path)
 {
-	(void)tid, (void)arg, (void)path;
+	(void)tid, (void)at_stop, (void)arg, (void)path;
 	return -EINVAL; /* the filter already refuses other architectures */
 }
 
-int ptrace_redirect_exec(pid_t tid, int path_arg, int argv_arg, const char *program,
-			 const char *const *prefix, size_t n)
+int ptrace_redirect_exec(pid_t tid, const struct user_regs_struct *at_stop, int path_arg,
+			 int argv_arg, const char *program, const char *const *prefix, size_t n)
 {
-	(void)tid, (void)path_arg, (void)argv_arg, (void)program, (void)prefix, (void)n;
+	(void)tid, (void)at_stop, (void)path_arg, (void)argv_arg, (void)program, (void)prefix, (void)n;
 	return -EINVAL;
 }
 

@@ -371,7 +371,8 @@ static int reopen_unnamed(struct call *c, int fd, bool cloexec)
 	/* O_TMPFILE holds O_DIRECTORY: the name must be a directory; and
 	 * not through a final symlink swapped in meanwhile */
 	flags = (flags & REOPEN_KEPT) | O_TMPFILE | O_NOFOLLOW | (cloexec ? O_CLOEXEC : 0);
-	return ptrace_redirect_open(c->pid, slash == path ? "/" : path, flags, st.st_mode & 07777);
+	return ptrace_redirect_open(c->pid, &((struct stop *)c->backend)->regs,
+				    slash == path ? "/" : path, flags, st.st_mode & 07777);
 }
 
 /* ------------------------------------------------ nested mode: fds by socket
@@ -764,7 +765,7 @@ static void tracer_reply_fd(struct call *c, const struct answer *ans)
 	if (r >= 0 && c->change.kind == OPEN_MADE_NAME)
 		r = lend_access(c, ans->fd, &st, flags);
 	if (r >= 0)
-		r = ptrace_redirect_open(c->pid, path, flags, 0);
+		r = ptrace_redirect_open(c->pid, &((struct stop *)c->backend)->regs, path, flags, 0);
 	if (r >= 0 && c->change.kind != OPEN_CHANGED_NOTHING && !stop_work(c))
 		r = -ENOMEM;
 	close(ans->fd);
@@ -800,10 +801,15 @@ static void tracer_reply(struct call *c, const struct answer *ans)
 				prefix[i] = rd->script_argv[i];
 			/* execve(path, argv), execveat(dirfd, path, argv): argv
 			 * is the argument after the path */
-			r = ptrace_redirect_exec(c->pid, rd->arg, rd->arg + 1, rd->path, prefix,
+			r = ptrace_redirect_exec(c->pid, &((struct stop *)c->backend)->regs, rd->arg,
+						 rd->arg + 1, rd->path, prefix,
 						 rd->script_argc);
 		} else {
-			r = ptrace_redirect_path(c->pid, rd->arg, rd->path);
+			struct user_regs_struct regs = ((struct stop *)c->backend)->regs;
+
+			r = rd->open_flags_arg ? ptrace_arg_or(&regs, rd->open_flags_arg, O_NOFOLLOW) : 0;
+			if (r == 0)
+				r = ptrace_redirect_path(c->pid, &regs, rd->arg, rd->path);
 		}
 		if (r < 0)
 			give_result(c, r == -ESRCH ? -ESRCH : -EFAULT);
@@ -875,6 +881,7 @@ static int dispatch_stopped(struct tracer *t, struct call *c, struct stop *stop)
 	struct exit_work *w;
 
 	t->rd.arg = 0;
+	t->rd.open_flags_arg = 0;
 	t->rd.path[0] = '\0';
 	t->rd.script_argc = 0;
 	calls_dispatch(c);

@@ -894,15 +894,7 @@ int target_fd_path(int fd, char *out, size_t size)
 
 int target_real_path(struct call *c, const struct vn_node *node, char *out, size_t size)
 {
-	int fd = vn_open_node(c->ctx->u, node, O_PATH | O_NOFOLLOW);
-	int r;
-
-	/* the layer's file, by where the kernel says it is */
-	if (fd < 0)
-		return fd;
-	r = target_fd_path(fd, out, size);
-	close(fd);
-	return r < 0 ? r : 0;
+	return vn_node_host_path(c->ctx->u, node, O_PATH, out, size);
 }
 
 int target_view_open(struct call *c, const struct target_path *tp, int flags)

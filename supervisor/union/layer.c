@@ -101,6 +101,20 @@ bool union_layer_masks(const struct vn_layer *layer, const char *union_path)
 	return layer->masked && strcmp(layer->masked, vn_rel(union_path)) == 0;
 }
 
+/* The path the kernel gives the directory open at fd (a malloc'd string). */
+static char *fd_real_path(int fd)
+{
+	char self[64], path[PATH_MAX];
+	ssize_t n;
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	n = readlink(self, path, sizeof(path) - 1);
+	if (n <= 0)
+		return NULL;
+	path[n] = '\0';
+	return strdup(path);
+}
+
 int vn_union_add_layer(struct vn_union *u, int root_fd, const char *host_path, bool writable)
 {
 	struct stat st;
@@ -113,8 +127,14 @@ int vn_union_add_layer(struct vn_union *u, int root_fd, const char *host_path, b
 	layer = &u->layers[u->nlayers];
 	layer->root_fd = root_fd;
 	layer->host_path = strdup(host_path);
-	if (!layer->host_path)
-		return -ENOMEM;
+	layer->real_root = fd_real_path(root_fd);
+	if (!layer->host_path || !layer->real_root) {
+		int e = layer->host_path ? -errno : -ENOMEM;
+
+		free(layer->host_path);
+		free(layer->real_root);
+		return e;
+	}
 	layer->writable = writable;
 	layer->dev = st.st_dev;
 	layer->masked = NULL;
@@ -166,6 +186,7 @@ void vn_union_release(struct vn_union *u)
 		if (u->layers[i].root_fd >= 0)
 			close(u->layers[i].root_fd);
 		free(u->layers[i].host_path);
+		free(u->layers[i].real_root);
 		free(u->layers[i].masked);
 	}
 	u->nlayers = 0;
@@ -200,6 +221,7 @@ int vn_layer_path_to_union(struct vn_union *u, const char *host_path, char *out,
 		ssize_t n;
 		size_t len;
 
+		/* read again: a namespaced supervisor's stage may move */
 		snprintf(self, sizeof(self), "/proc/self/fd/%d", u->layers[i].root_fd);
 		n = readlink(self, root, sizeof(root) - 1);
 		if (n <= 0)

@@ -305,14 +305,27 @@ static int walk_may_search(struct walk *w)
 	if (!c || vn_capable(c, CAP_DAC_READ_SEARCH) || vn_capable(c, CAP_DAC_OVERRIDE) ||
 	    !w->cur->layers)
 		return 0;
+	if (__atomic_load_n(&w->cur->search_known, __ATOMIC_ACQUIRE)) {
+		st.st_mode = __atomic_load_n(&w->cur->search_mode, __ATOMIC_RELAXED);
+		st.st_uid = __atomic_load_n(&w->cur->search_uid, __ATOMIC_RELAXED);
+		st.st_gid = __atomic_load_n(&w->cur->search_gid, __ATOMIC_RELAXED);
+		return vn_permission(&st, VN_MAY_EXEC);
+	}
 	layer = __builtin_ctz(w->cur->layers);
 	if (fstat(w->dirfd[layer], &st) < 0)
 		return -errno;
 	/* presented owners, or (an identity without them: the caller's own,
 	 * notify-hostroot) the real ones */
 	r = w->u->owners ? union_owner_present(w->u, layer, w->dirfd[layer], "", &st) : 0;
+	if (r < 0)
+		return r;
 	union_present_root_mode(w->u, layer, w->path, &st);
-	return r < 0 ? r : vn_permission(&st, VN_MAY_EXEC);
+	/* a stat per directory per lookup was most of a cached walk's cost */
+	__atomic_store_n(&w->cur->search_mode, st.st_mode, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->cur->search_uid, st.st_uid, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->cur->search_gid, st.st_gid, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->cur->search_known, true, __ATOMIC_RELEASE);
+	return vn_permission(&st, VN_MAY_EXEC);
 }
 
 /* Stand in a canonical directory path (used for ".." and the start
@@ -831,6 +844,25 @@ int vn_open_node(struct vn_union *u, const struct vn_node *node, int flags)
 		fd = r;
 	}
 	return fd;
+}
+
+int vn_node_host_path(struct vn_union *u, const struct vn_node *node, int flags, char *out,
+		      size_t size)
+{
+	const char *root;
+
+	if (node->layer < 0)
+		return -ENOENT;
+	if (union_shadowed(u, node, flags))
+		return -EOPNOTSUPP;
+	root = u->layers[node->layer].real_root;
+	/* the walk met no symlink in any layer on the way (it resolves them
+	 * in the union, and opens each layer's directories without them) */
+	if (snprintf(out, size, "%s%s", strcmp(root, "/") == 0 ? "" : root,
+		     strcmp(node->path, "/") == 0 && strcmp(root, "/") != 0 ? "" : node->path) >=
+	    (int)size)
+		return -ENAMETOOLONG;
+	return 0;
 }
 
 int union_open_layer_dir(struct vn_union *u, const struct vn_node *node, size_t layer)

@@ -93,6 +93,7 @@ Test(redirect, chdir_and_execve_run_at_the_supervisors_path)
 	char tmpl[] = "/tmp/vn-redirect-XXXXXX", report[2 * PATH_MAX] = "", want[3 * PATH_MAX];
 	const char *dir = mkdtemp(tmpl);
 	int p[2], status;
+	struct user_regs_struct regs;
 	ssize_t n;
 	pid_t pid;
 
@@ -122,11 +123,13 @@ Test(redirect, chdir_and_execve_run_at_the_supervisors_path)
 	cr_assert_eq(kill(pid, SIGCONT), 0);
 
 	next_seccomp_stop(pid, __NR_chdir);
-	cr_assert_eq(ptrace_redirect_path(pid, 0, dir), 0);
+	cr_assert_eq(ptrace(PTRACE_GETREGS, pid, NULL, &regs), 0);
+	cr_assert_eq(ptrace_redirect_path(pid, &regs, 0, dir), 0);
 	cr_assert_eq(ptrace(PTRACE_CONT, pid, 0, 0), 0);
 
 	next_seccomp_stop(pid, __NR_execve);
-	cr_assert_eq(ptrace_redirect_path(pid, 0, "/bin/true"), 0);
+	cr_assert_eq(ptrace(PTRACE_GETREGS, pid, NULL, &regs), 0);
+	cr_assert_eq(ptrace_redirect_path(pid, &regs, 0, "/bin/true"), 0);
 	cr_assert_eq(ptrace(PTRACE_CONT, pid, 0, 0), 0);
 
 	n = read(p[0], report, sizeof(report) - 1);
