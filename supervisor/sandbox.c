@@ -813,20 +813,23 @@ static int start_init(struct sandbox *sb, struct vn_error *err)
 }
 
 /* Without a view: init was started first, and waits for the upper's and
- * the skeleton's paths, which are made meanwhile (prepare_hostroot); it
- * is traced before it has them, so before its filter.  The janitor is
- * forked before the tracer thread starts. */
+ * the skeleton's paths, which are made meanwhile (prepare_hostroot); the
+ * tracer thread seizes it meanwhile too (its start and the seize were
+ * ~0.2 ms of a run's set-up), so it is traced before it has them, and
+ * before its filter. */
 static int start_hostroot(struct sandbox *sb, struct vn_error *err)
 {
-	int r;
+	int r = tracer_start(sb->init, sb->trap, sb->cookie, &sb->tracer);
 
+	if (r < 0)
+		return vn_fail(err, -r, "start the thread that traces the sandbox");
 	if (prepare_hostroot(sb, err) < 0)
 		return -1;
-	r = tracer_start(sb->init, sb->trap, sb->cookie, &sb->tracer);
+	r = tracer_seized(sb->tracer);
 	if (r < 0)
 		return vn_fail(err, -r, "trace the sandbox's init (ptrace; Yama's "
 			       "kernel.yama.ptrace_scope must be 0 or 1)");
-	r = tracee_send_layout(sb->sock[0], sb->view, sb->upper.path);
+	r = tracee_send_layout(sb->sock[0], vn_view_target_root(&sb->u), sb->upper.fd);
 	/* EPIPE: init exited first and said why; its status is ours */
 	if (r < 0 && r != -EPIPE)
 		return vn_fail(err, -r, "send the sandbox its layout");
@@ -1096,9 +1099,9 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	if (start_init(sb, err) < 0)
 		goto out;
 	if (sb->hostroot && start_hostroot(sb, err) < 0) {
-		/* not traced yet, or traced: either way ours to reap */
+		/* not traced (yet), or traced: either way ours to reap */
 		kill(sb->init, SIGKILL);
-		if (!sb->tracer)
+		if (!sb->tracer || tracer_seized(sb->tracer) < 0)
 			(void)waitpid(sb->init, NULL, 0);
 		goto out;
 	}

@@ -52,28 +52,28 @@ static uint64_t write_accesses(int abi)
 /* Only these apply to a file (the rest are about directory entries). */
 #define FILE_ACCESSES (LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE)
 
-static int allow_beneath(int ruleset, const char *path, uint64_t handled)
+/* Writes allowed beneath path (only to files, when it is not a
+ * directory); nothing when there is nothing there. */
+static int allow_path(int ruleset, const char *path, uint64_t handled)
 {
 	struct landlock_path_beneath_attr rule = { .allowed_access = handled };
 	struct stat st;
-	int fd = open(path, O_PATH | O_CLOEXEC);
 	int r = 0;
 
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno; /* nothing there to write to */
-	rule.parent_fd = fd;
-	if (fstat(fd, &st) < 0)
+	rule.parent_fd = open(path, O_PATH | O_CLOEXEC);
+	if (rule.parent_fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(rule.parent_fd, &st) < 0)
 		r = -errno;
 	else if (!S_ISDIR(st.st_mode))
 		rule.allowed_access &= FILE_ACCESSES;
 	if (r == 0 && syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) < 0)
 		r = -errno;
-	close(fd);
+	close(rule.parent_fd);
 	return r;
 }
 
-int tracee_confine_writes(const char *const *writable, size_t n, const char *const *file_writable,
-			  size_t nfile)
+int tracee_writes_ruleset(const char *const *writable, size_t n)
 {
 	int abi = vn_landlock_abi();
 	struct vn_landlock_ruleset_attr attr = { 0 };
@@ -92,9 +92,26 @@ int tracee_confine_writes(const char *const *writable, size_t n, const char *con
 	if (ruleset < 0)
 		return -errno;
 	for (size_t i = 0; r == 0 && i < n; i++)
-		r = allow_beneath(ruleset, writable[i], attr.handled_access_fs);
-	for (size_t i = 0; r == 0 && i < nfile; i++)
-		r = allow_beneath(ruleset, file_writable[i], attr.handled_access_fs & FILE_ACCESSES);
+		r = allow_path(ruleset, writable[i], attr.handled_access_fs);
+	if (r < 0) {
+		close(ruleset);
+		return r;
+	}
+	return ruleset;
+}
+
+int tracee_confine_writes(int ruleset, const int *file_writable, size_t nfile)
+{
+	struct landlock_path_beneath_attr rule = {
+		.allowed_access = write_accesses(vn_landlock_abi()) & FILE_ACCESSES,
+	};
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < nfile; i++) {
+		rule.parent_fd = file_writable[i];
+		if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) < 0)
+			r = -errno;
+	}
 	if (r == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		r = -errno;
 	if (r == 0 && syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)

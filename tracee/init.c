@@ -323,72 +323,71 @@ static int enter_sandbox(const struct tracee_config *cfg)
 	return 0;
 }
 
-/* The skeleton's path and the upper's, one message (tracee_send_layout). */
-struct layout {
-	char buf[2 * PATH_MAX + 2];
-	const char *skeleton, *upper;
-};
-
-int tracee_send_layout(int sock, const char *skeleton, const char *upper)
+int tracee_send_layout(int sock, int skeleton, int upper)
 {
-	char buf[2 * PATH_MAX + 2];
-	size_t a = strlen(skeleton) + 1, b = strlen(upper) + 1;
+	const int fds[2] = { skeleton, upper };
 
-	if (a > PATH_MAX + 1 || b > PATH_MAX + 1)
-		return -ENAMETOOLONG;
-	memcpy(buf, skeleton, a);
-	memcpy(buf + a, upper, b);
-	return send(sock, buf, a + b, MSG_NOSIGNAL) == (ssize_t)(a + b) ? 0 : -errno;
+	return vn_send_fds(sock, fds, 2);
 }
 
-static int receive_layout(int sock, struct layout *l)
+/* The skeleton and the upper (tracee_send_layout): 0, or -1 said. */
+static int receive_layout(int sock, int fds[2])
 {
-	ssize_t n = recv(sock, l->buf, sizeof(l->buf) - 1, 0);
-	size_t a;
+	int r = vn_recv_fds(sock, fds, 2);
 
-	if (n <= 0) {
-		/* 0: the supervisor closed the socket (it failed and said why) */
-		if (n < 0)
-			fprintf(stderr, "veneer: receive the sandbox's layout: %s\n", strerror(errno));
-		return -1;
-	}
-	l->buf[n] = '\0';
-	a = strlen(l->buf) + 1;
-	if (a >= (size_t)n || l->buf[n - 1] != '\0') {
-		fprintf(stderr, "veneer: the sandbox's layout is malformed\n");
-		return -1;
-	}
-	l->skeleton = l->buf;
-	l->upper = l->buf + a;
-	return 0;
+	/* 0: the supervisor closed the socket (it failed and said why) */
+	if (r < 0)
+		fprintf(stderr, "veneer: receive the sandbox's layout: %s\n", strerror(-r));
+	return r > 0 ? 0 : -1;
 }
 
 /* Without namespaces (notify-hostroot, ptrace): nothing but the terminal
  * and the harmless devices (and on the ptrace rung the files beneath the
  * upper and the skeleton) may be written by the kernel for the target
  * (not /proc: the host's processes are there): every other write is the
- * supervisor's, through the union. */
-static int enter_hostroot(const struct tracee_config *cfg, const struct layout *l)
+ * supervisor's, through the union.  The filter goes in first, while the
+ * supervisor still makes the upper and the skeleton (its load was ~0.2
+ * ms of a run's start, after them), so what the Landlock rules need of
+ * the file system is done before it (it would trap the opens and fstat):
+ * the ruleset is made, then the upper and the skeleton are added from the
+ * fds sent.  The target's first instruction runs under both. */
+static int enter_hostroot(const struct tracee_config *cfg, const struct tracee_filter *filter,
+			  int *listener)
 {
-	static const char *const writable[] = {
+	static const char *const devices[] = {
 		"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
 		"/dev/tty", "/dev/ptmx", "/dev/pts",
 	};
-	/* the ptrace backend: the kernel opens the layers' files for the target */
-	const char *const opened[] = { l->upper, l->skeleton };
-	int r;
+	int ruleset = tracee_writes_ruleset(devices, sizeof(devices) / sizeof(devices[0]));
+	int layout[2] = { -1, -1 }, r = ruleset < 0 ? ruleset : 0;
 
-	r = tracee_confine_writes(writable, sizeof(writable) / sizeof(writable[0]), opened,
-				  cfg->traced ? 2 : 0);
+	/* the filter's load needs it, without CAP_SYS_ADMIN */
+	if ((r == 0 || r == -ENOSYS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		r = -errno;
 	/* the supervisor warned: the caller chose to run without */
 	if (r == -ENOSYS && cfg->unsafe_lowers)
-		r = 0;
+		r = 1;
 	if (r < 0) {
 		fprintf(stderr, "veneer: keep the file system read-only (Landlock): %s\n",
 			r == -ENOSYS ? "this kernel has no Landlock" : strerror(-r));
 		return -1;
 	}
-	return tracee_scope_abstract_sockets();
+	if (tracee_install_filter(cfg, filter, listener) < 0 ||
+	    receive_layout(cfg->sock, layout) < 0) {
+		if (ruleset >= 0)
+			close(ruleset);
+		return -1;
+	}
+	if (r == 0) {
+		/* the ptrace backend: the kernel opens the layers' files for the target */
+		r = tracee_confine_writes(ruleset, layout, cfg->traced ? 2 : 0);
+		if (r < 0)
+			fprintf(stderr, "veneer: keep the file system read-only (Landlock): %s\n",
+				strerror(-r));
+	}
+	close(layout[0]);
+	close(layout[1]);
+	return r < 0 ? -1 : tracee_scope_abstract_sockets();
 }
 
 _Noreturn void tracee_main(const struct tracee_config *cfg)
@@ -396,7 +395,6 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 	struct caller_text caller = { 0 };
 	struct tracee_launch launch;
 	struct tracee_filter filter;
-	struct layout layout;
 	int listener = -1;
 	char **argv;
 	pid_t target;
@@ -416,13 +414,13 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 	 * the upper, the skeleton and the launch; else the launch) */
 	if (tracee_prepare_filter(cfg, &filter) < 0)
 		setup_failed();
-	if (cfg->hostroot ? receive_layout(cfg->sock, &layout) < 0 ||
-				    enter_hostroot(cfg, &layout) < 0
-			  : enter_sandbox(cfg) < 0)
+	/* Last (without a view: before the Landlock domain, whose rules are
+	 * fds): from here on every file system call goes to the supervisor. */
+	if (cfg->hostroot ? enter_hostroot(cfg, &filter, &listener) < 0
+			  : enter_sandbox(cfg) < 0 ||
+				    tracee_install_filter(cfg, &filter, &listener) < 0)
 		setup_failed();
-	/* Last: from here on every file system call goes to the supervisor. */
-	if (tracee_install_filter(cfg, &filter, &listener) < 0 ||
-	    (listener >= 0 && tracee_send_listener(cfg->sock, listener) < 0))
+	if (listener >= 0 && tracee_send_listener(cfg->sock, listener) < 0)
 		setup_failed();
 	tracee_filter_free(&filter);
 	if (listener >= 0)

@@ -60,7 +60,7 @@ struct tracee_config {
 	bool hostroot;
 	/* the ptrace backend: the filter traces, no listener is handed over,
 	 * and the kernel opens the files beneath the upper and the skeleton
-	 * for the target (their paths: tracee_send_layout) */
+	 * for the target (their fds: tracee_send_layout) */
 	bool traced;
 	/* --unsafe-lowers: where the kernel has no Landlock, run unconfined */
 	bool unsafe_lowers;
@@ -92,12 +92,16 @@ int tracee_loopback_up(const struct tracee_config *cfg);
 int tracee_wait_for_network(const struct tracee_config *cfg);
 int tracee_drop_capabilities(const struct tracee_config *cfg);
 
-/* confine.c: the file system read-only to this process and what it
- * starts, but beneath the `writable` paths, and the files (not the names)
- * beneath the `file_writable` ones (Landlock; a path that does not exist
- * is left out): 0, -ENOSYS without Landlock, or -errno. */
-int tracee_confine_writes(const char *const *writable, size_t n, const char *const *file_writable,
-			  size_t nfile);
+/* confine.c, in two steps: the file system read-only to this process
+ * and what it starts, but beneath the `writable` paths (Landlock; a path
+ * that does not exist is left out, a file is writable but not its name):
+ * the ruleset, or -ENOSYS without Landlock, or -errno; */
+int tracee_writes_ruleset(const char *const *writable, size_t n);
+/* then the files (not the names) beneath the `file_writable` directories
+ * (open fds: without a view init has the upper and the skeleton sent,
+ * since its filter, installed before, would trap the opens), and the
+ * domain entered (ruleset closed): 0 or -errno. */
+int tracee_confine_writes(int ruleset, const int *file_writable, size_t nfile);
 
 /* scope.c: only abstract sockets made inside can be reached */
 int tracee_scope_abstract_sockets(void);
@@ -139,9 +143,10 @@ int tracee_send_listener(int sock, int listener);
  * init has exited, and its status says why) */
 int tracee_send_launch(int sock, const struct tracee_launch *launch);
 /* Without a view: init starts before the supervisor has made the upper
- * and the skeleton (it builds its filter meanwhile), and waits for their
- * paths, which its Landlock domain needs; 0 or -errno. */
-int tracee_send_layout(int sock, const char *skeleton, const char *upper);
+ * and the skeleton (it builds and installs its filter meanwhile), and
+ * waits for them, open (any fd on each: init's Landlock rules are made
+ * from them); 0 or -errno. */
+int tracee_send_layout(int sock, int skeleton, int upper);
 /* init.c: pid 1 of the sandbox; never returns */
 _Noreturn void tracee_main(const struct tracee_config *cfg);
 

@@ -1270,6 +1270,14 @@ static void *tracer_main(void *arg)
 	t->seized = r;
 	pthread_cond_broadcast(&t->cond);
 	pthread_mutex_unlock(&t->lock);
+	/* this thread's malloc arena (a 64 MB reservation, made at its first
+	 * malloc) is made now, beside the supervisor's set-up, not in the
+	 * sandbox's first call */
+	{
+		void *volatile warm = malloc(1); /* volatile: not elided */
+
+		free(warm);
+	}
 	if (r < 0 || !wait_until_ready(t))
 		return NULL;
 	while (!t->stopping) {
@@ -1316,18 +1324,20 @@ int tracer_start(pid_t init, bool trap, uint64_t cookie, struct tracer **out)
 		free(t);
 		return -r;
 	}
+	*out = t;
+	return 0;
+}
+
+int tracer_seized(struct tracer *t)
+{
+	int r;
+
 	pthread_mutex_lock(&t->lock);
 	while (!t->seized)
 		pthread_cond_wait(&t->cond, &t->lock);
 	r = t->seized < 0 ? t->seized : 0;
 	pthread_mutex_unlock(&t->lock);
-	if (r < 0) {
-		pthread_join(t->thread, NULL);
-		free(t);
-		return r;
-	}
-	*out = t;
-	return 0;
+	return r;
 }
 
 void tracer_ready(struct tracer *t, struct call_ctx *ctx)

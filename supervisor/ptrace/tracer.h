@@ -18,8 +18,11 @@ struct tracer;
 
 /* Start the tracer thread and have it seize init and, through fork,
  * vfork and clone, every process init starts (killed if the tracer
- * goes).  Returns once init is seized: 0, or -errno. */
+ * goes).  Returns at once, the seize under way: 0, or -errno. */
 int tracer_start(pid_t init, bool trap, uint64_t cookie, struct tracer **out);
+/* Wait for the seize: 0, or -errno (the thread has then ended; stop
+ * it with tracer_stop all the same). */
+int tracer_seized(struct tracer *a);
 /* From now on stops are answered with ctx's decoders (until then they
  * wait: none comes before init has its launch). */
 void tracer_ready(struct tracer *a, struct call_ctx *ctx);

@@ -119,10 +119,11 @@ static int at(const char *dir, const char *name, int flags)
 static void confined(void (*body)(int report, int before), int before)
 {
 	const char *writable[] = { rw, "/nonexistent/veneer" };
-	const char *files[] = { fw };
+	int files[] = { open(fw, O_PATH | O_DIRECTORY | O_CLOEXEC) };
 	int p[2], failed[2] = { 0, 0 }, status;
 	pid_t pid;
 
+	cr_assert_geq(files[0], 0);
 	cr_assert_eq(pipe(p), 0);
 	pid = fork();
 	cr_assert_geq(pid, 0);
@@ -130,11 +131,15 @@ static void confined(void (*body)(int report, int before), int before)
 		int report = p[1];
 
 		close(p[0]);
-		CHECK(tracee_confine_writes(writable, 2, files, 1) == 0);
+		int ruleset = tracee_writes_ruleset(writable, 2);
+
+		CHECK(ruleset >= 0);
+		CHECK(tracee_confine_writes(ruleset, files, 1) == 0);
 		body(report, before);
 		_exit(0);
 	}
 	close(p[1]);
+	close(files[0]);
 	if (read(p[0], failed, sizeof(failed)) != (ssize_t)sizeof(failed))
 		failed[0] = 0;
 	close(p[0]);
