@@ -11,7 +11,10 @@
  *   getdents    lseek(0) and one getdents64 of DIR (small enough that
  *               one call lists it whole) opened once
  * and prints one line per call:
- *   CALL median MICROSECONDS p10 MICROSECONDS p90 MICROSECONDS
+ *   CALL median MICROSECONDS p10 MICROSECONDS p90 MICROSECONDS mean MICROSECONDS
+ * (the mean shows the share of slow calls that a median hides: a traced
+ * call whose tracer and tracee are woken on different CPUs costs several
+ * times one that stays on one)
  * The clock is the vDSO's, which no supervisor sees.
  */
 #define _GNU_SOURCE
@@ -83,14 +86,18 @@ static void measure(const char *name, void (*call)(void), double *t, long n)
 	 * supervisor's tables) is not what is measured */
 	for (int i = 0; i < 10; i++)
 		call();
+	double sum = 0;
+
 	for (long i = 0; i < n; i++) {
 		double t0 = now_us();
 
 		call();
 		t[i] = now_us() - t0;
+		sum += t[i];
 	}
 	qsort(t, (size_t)n, sizeof(*t), by_value);
-	printf("%s median %.2f p10 %.2f p90 %.2f\n", name, t[n / 2], t[n / 10], t[n * 9 / 10]);
+	printf("%s median %.2f p10 %.2f p90 %.2f mean %.2f\n", name, t[n / 2], t[n / 10],
+	       t[n * 9 / 10], sum / (double)n);
 }
 
 int main(int argc, char **argv)
