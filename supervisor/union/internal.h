@@ -31,14 +31,6 @@ struct dircache_entry {
 	ino_t origin_ino;
 	unsigned refs;
 	bool detached;               /* out of the table; freed by the last holder */
-	/* the presented mode and owners a lookup in it is checked against
-	 * (lookup.c walk_may_search), once a walk has stat'ed them: the entry
-	 * is dropped when the union changes them.  Read and written with
-	 * __atomic, since every worker's walk may fill them in. */
-	bool search_known;
-	mode_t search_mode;
-	uid_t search_uid;
-	gid_t search_gid;
 	struct dircache_entry *hnext;
 	struct dircache_entry *lru_prev, *lru_next;
 };

@@ -305,27 +305,14 @@ static int walk_may_search(struct walk *w)
 	if (!c || vn_capable(c, CAP_DAC_READ_SEARCH) || vn_capable(c, CAP_DAC_OVERRIDE) ||
 	    !w->cur->layers)
 		return 0;
-	if (__atomic_load_n(&w->cur->search_known, __ATOMIC_ACQUIRE)) {
-		st.st_mode = __atomic_load_n(&w->cur->search_mode, __ATOMIC_RELAXED);
-		st.st_uid = __atomic_load_n(&w->cur->search_uid, __ATOMIC_RELAXED);
-		st.st_gid = __atomic_load_n(&w->cur->search_gid, __ATOMIC_RELAXED);
-		return vn_permission(&st, VN_MAY_EXEC);
-	}
 	layer = __builtin_ctz(w->cur->layers);
 	if (fstat(w->dirfd[layer], &st) < 0)
 		return -errno;
 	/* presented owners, or (an identity without them: the caller's own,
 	 * notify-hostroot) the real ones */
 	r = w->u->owners ? union_owner_present(w->u, layer, w->dirfd[layer], "", &st) : 0;
-	if (r < 0)
-		return r;
 	union_present_root_mode(w->u, layer, w->path, &st);
-	/* a stat per directory per lookup was most of a cached walk's cost */
-	__atomic_store_n(&w->cur->search_mode, st.st_mode, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->cur->search_uid, st.st_uid, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->cur->search_gid, st.st_gid, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->cur->search_known, true, __ATOMIC_RELEASE);
-	return vn_permission(&st, VN_MAY_EXEC);
+	return r < 0 ? r : vn_permission(&st, VN_MAY_EXEC);
 }
 
 /* Stand in a canonical directory path (used for ".." and the start
