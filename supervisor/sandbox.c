@@ -93,8 +93,6 @@ struct sandbox {
 	struct tracer *tracer;   /* its tracer of redirected calls */
 	char scratch_upper[PATH_MAX]; /* a throwaway upper made on disk ("": none) */
 	struct janitor janitor;       /* removes it and the skeleton, whatever ends us */
-	int janitor_dirs[JANITOR_MAX];
-	const char *janitor_names[JANITOR_MAX]; /* in view and scratch_upper */
 };
 
 static const int supervisor_signals[] = {
@@ -481,6 +479,23 @@ static bool is_tmpfs(const char *path)
 	return statfs(path, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
 }
 
+/* The tree at path, by its parent's fd and its name. */
+static void remove_dir_at(char *path)
+{
+	char *slash = strrchr(path, '/');
+	int fd;
+
+	if (!slash || !slash[1])
+		return;
+	*slash = '\0';
+	fd = open(slash == path ? "/" : path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		vn_remove_tree(fd, slash + 1);
+		close(fd);
+	}
+	*slash = '/';
+}
+
 /* A throwaway upper is kept in memory, as the notify rung's tmpfs is: in
  * $TMPDIR when that is a tmpfs, else in /dev/shm, else on disk in
  * $TMPDIR (or /tmp).  On a tmpfs its files cost no disk allocation to
@@ -500,6 +515,16 @@ static const char *throwaway_parent(void)
 	return tmp;
 }
 
+/* The janitor has path from now on; one it could not be handed goes now. */
+static int hand_to_janitor(struct sandbox *sb, char *path, struct vn_error *err)
+{
+	if (janitor_add(&sb->janitor, path, err) == 0)
+		return 0;
+	remove_dir_at(path);
+	path[0] = '\0';
+	return -1;
+}
+
 static int hostroot_upper(struct sandbox *sb, struct vn_error *err)
 {
 	const char *parent;
@@ -508,12 +533,10 @@ static int hostroot_upper(struct sandbox *sb, struct vn_error *err)
 		return upper_prepare(sb->opt->upper, &sb->upper, err);
 	parent = throwaway_parent();
 	snprintf(sb->scratch_upper, sizeof(sb->scratch_upper), "%s/veneer-upper-XXXXXX", parent);
-	if (!mkdtemp(sb->scratch_upper)) {
-		int e = errno;
-
+	if (janitor_mkdtemp(&sb->janitor, sb->scratch_upper, err) < 0) {
 		sb->scratch_upper[0] = '\0';
-		return vn_fail(err, e, "create the throwaway upper in %s (--upper DIR puts it "
-			       "elsewhere)", parent);
+		return vn_fail(err, err->code, "create the throwaway upper in %s (--upper DIR puts "
+			       "it elsewhere)", parent);
 	}
 	return upper_prepare(sb->scratch_upper, &sb->upper, err);
 }
@@ -552,8 +575,9 @@ static int skeleton_place(struct sandbox *sb, struct vn_error *err)
 	int state_fd;
 
 	snprintf(sb->view, sizeof(sb->view), "/dev/shm/veneer-view-XXXXXX");
-	if (is_tmpfs("/dev/shm") && mkdtemp(sb->view))
-		return 0; /* mode 0700: the caller's alone */
+	if (is_tmpfs("/dev/shm"))
+		/* mode 0700: the caller's alone */
+		return janitor_mkdtemp(&sb->janitor, sb->view, err);
 	snprintf(state, sizeof(state), "%s/%s", sb->upper.path, VN_STATE_DIR);
 	state_fd = open(state, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (state_fd < 0)
@@ -568,7 +592,7 @@ static int skeleton_place(struct sandbox *sb, struct vn_error *err)
 	if (!realpath(state, real) || strlen(real) >= sizeof(sb->view))
 		return vn_fail(err, errno, "resolve %s", state);
 	snprintf(sb->view, sizeof(sb->view), "%s", real);
-	return 0;
+	return hand_to_janitor(sb, sb->view, err);
 }
 
 static int hostroot_skeleton(struct sandbox *sb, struct vn_error *err)
@@ -596,36 +620,6 @@ static int hostroot_skeleton(struct sandbox *sb, struct vn_error *err)
 	return 0;
 }
 
-/* What this run made on disk for itself alone goes at its end, or when
- * the supervisor is killed (the janitor): a throwaway upper whole, or a
- * given upper's skeleton. */
-/* Hand the janitor the directory at path (its parent, and its name,
- * which stays in path's storage). */
-static int janitor_add(struct sandbox *sb, const char *path, size_t *n, struct vn_error *err)
-{
-	char parent[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-
-	if (!slash || !slash[1])
-		return vn_fail(err, EINVAL, "remove %s at exit", path);
-	snprintf(parent, sizeof(parent), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-	sb->janitor_dirs[*n] = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sb->janitor_dirs[*n] < 0)
-		return vn_fail(err, errno, "open %s", parent);
-	sb->janitor_names[(*n)++] = slash + 1;
-	return 0;
-}
-
-static int hostroot_janitor(struct sandbox *sb, struct vn_error *err)
-{
-	size_t n = 0;
-
-	if (janitor_add(sb, sb->view, &n, err) < 0 ||
-	    (sb->scratch_upper[0] && janitor_add(sb, sb->scratch_upper, &n, err) < 0))
-		return -1;
-	return janitor_start(&sb->janitor, sb->janitor_dirs, sb->janitor_names, n, err);
-}
-
 static int prepare_hostroot(struct sandbox *sb, struct vn_error *err)
 {
 	sb->caller_uid = getuid();
@@ -635,45 +629,23 @@ static int prepare_hostroot(struct sandbox *sb, struct vn_error *err)
 	 * scan for stale fds finds them */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		return vn_fail(err, errno, "become the sandbox's reaper");
-	if (hostroot_upper(sb, err) < 0 || hostroot_layers(sb, err) < 0 ||
-	    recover_upper(sb, err) < 0 || hostroot_skeleton(sb, err) < 0 ||
-	    hostroot_janitor(sb, err) < 0)
+	/* What this run makes on disk for itself alone (a throwaway upper
+	 * whole, a given upper's skeleton) goes at its end, or when the
+	 * supervisor is killed: the janitor comes first, and has each tree
+	 * as soon as it is made. */
+	if (janitor_start(&sb->janitor, err) < 0 ||
+	    hostroot_upper(sb, err) < 0 || hostroot_layers(sb, err) < 0 ||
+	    recover_upper(sb, err) < 0 || hostroot_skeleton(sb, err) < 0)
 		return -1;
 	return 0;
 }
 
-/* The tree at path, by its parent's fd and its name. */
-static void remove_dir_at(char *path)
-{
-	char *slash = strrchr(path, '/');
-	int fd;
 
-	if (!slash || !slash[1])
-		return;
-	*slash = '\0';
-	fd = open(slash == path ? "/" : path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		vn_remove_tree(fd, slash + 1);
-		close(fd);
-	}
-	*slash = '/';
-}
-
-/* What the supervisor made on disk for this run only: the janitor's, or
- * (when set-up failed before it started) removed here. */
+/* What the supervisor made on disk for this run only, handed to the
+ * janitor as it was made: removed now, and the janitor let go. */
 static void hostroot_cleanup(struct sandbox *sb)
 {
-	if (sb->janitor.pid > 0) {
-		janitor_finish(&sb->janitor);
-	} else {
-		if (sb->view[0])
-			remove_dir_at(sb->view);
-		if (sb->scratch_upper[0])
-			remove_dir_at(sb->scratch_upper);
-	}
-	for (size_t i = 0; i < JANITOR_MAX; i++)
-		if (sb->janitor_dirs[i] >= 0)
-			close(sb->janitor_dirs[i]);
+	janitor_finish(&sb->janitor);
 }
 
 static int choose_cwd(struct sandbox *sb, struct vn_error *err)
@@ -1062,8 +1034,7 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	sb->sock[0] = sb->sock[1] = sb->listener = -1;
 	sb->tracee_proc_fd = -1;
 	sb->host_ids.sock = -1;
-	for (size_t i = 0; i < JANITOR_MAX; i++)
-		sb->janitor_dirs[i] = -1;
+	sb->janitor.sock = -1;
 	if (!getcwd(sb->caller_cwd, sizeof(sb->caller_cwd)))
 		sb->caller_cwd[0] = '\0';
 
