@@ -114,6 +114,9 @@ void vn_union_write_lock(struct vn_union *u);
 void vn_union_unlock(struct vn_union *u);
 int vn_union_add_layer(struct vn_union *u, int root_fd, const char *host_path, bool writable);
 int vn_union_add_passthrough(struct vn_union *u, const char *path);
+/* What the kernel says this process's fd is (/proc/self/fd/N's link):
+ * its length, or -errno (-ENAMETOOLONG past size). */
+int vn_fd_path(int fd, char *out, size_t size);
 const struct vn_passthrough *vn_union_passthrough_at(const struct vn_union *u, const char *path);
 /* The passthrough mount path lies in (at or below its mount point), or NULL. */
 const struct vn_passthrough *vn_union_passthrough_under(const struct vn_union *u, const char *path);

@@ -35,10 +35,6 @@ struct answer;
 struct redirect {
 	int arg;
 	char path[PATH_MAX];
-	/* an open continued at path: its flags argument, which gets
-	 * O_NOFOLLOW (what is at path now must be the regular file the
-	 * decoders found there); 0: none */
-	int open_flags_arg;
 	/* the new argv's first entries, in place of the caller's argv[0]
 	 * (a "#!" script's interpreter line, a lower's loader and its
 	 * options); 0: the caller's argv as it is */

@@ -65,6 +65,10 @@ size_t calls_traced(int *out, size_t max, bool presented);
 /* On the ptrace backend's nested mode: whether a trapped call may be run
  * again by the kernel past the filter (its effects bounded by Landlock). */
 bool calls_reissuable(int nr);
+/* The argument that holds the flags of open and openat (their flags are
+ * in a register, openat2's in the caller's memory), or -1 for any other
+ * call. */
+int calls_open_flags_arg(int nr);
 /* On notify-hostroot: the opens sent to the tracer when O_PATH (the
  * kernel opens the real object then: an O_PATH file cannot be injected),
  * notified otherwise; nr and flags_arg of each.  Not in calls_trapped. */

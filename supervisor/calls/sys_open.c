@@ -209,7 +209,7 @@ static struct answer open_path_without_view(struct call *c, struct target_path *
 static struct answer open_path_redirected(struct call *c, struct target_path *tp)
 {
 	/* the path is the argument before the flags (open: 0, openat: 1) */
-	int r = target_redirect(c, calls_lookup(c->nr)->flags_arg - 1, tp);
+	int r = target_redirect(c, calls_open_flags_arg(c->nr) - 1, tp);
 
 	return r < 0 ? answer_error(-r) : answer_continue();
 }
@@ -236,7 +236,9 @@ static struct answer open_path(struct call *c, struct target_path *tp,
 
 	if (r < 0)
 		return answer_error(-r);
-	if (c->ctx->view_prefix[0] && c->redirect)
+	/* openat2's flags are in the caller's memory: an fd answer, which
+	 * the tracer makes an openat of the real path */
+	if (c->ctx->view_prefix[0] && c->redirect && calls_open_flags_arg(c->nr) >= 0)
 		return open_path_redirected(c, tp);
 	if (c->ctx->view_prefix[0])
 		return open_path_without_view(c, tp, o->flags & O_CLOEXEC);
@@ -425,13 +427,12 @@ static struct answer open_upper_for_write(struct call *c, const struct target_pa
 static int open_read_redirected(struct call *c, const struct target_path *tp,
 				const struct open_request *o)
 {
-	const struct syscall_entry *entry = calls_lookup(c->nr);
+	/* open and openat only: the tracer adds O_NOFOLLOW to their flags */
+	int flags_arg = calls_open_flags_arg(c->nr);
 	struct redirect *rd = c->redirect;
 	int r;
 
-	/* open and openat only: openat2's flags are in the target's memory */
-	if (!rd || !c->ctx->view_prefix[0] || !entry || entry->hold != HOLD_BY_OPEN_FLAGS ||
-	    (o->flags & O_CREAT))
+	if (!rd || !c->ctx->view_prefix[0] || flags_arg < 0 || (o->flags & O_CREAT))
 		return 0;
 	r = vn_node_host_path(c->ctx->u, &tp->node, layer_open_flags(o->flags), rd->path,
 			      sizeof(rd->path));
@@ -439,8 +440,7 @@ static int open_read_redirected(struct call *c, const struct target_path *tp,
 		return 0;
 	if (r < 0)
 		return r;
-	rd->arg = entry->flags_arg - 1;
-	rd->open_flags_arg = entry->flags_arg;
+	rd->arg = flags_arg - 1;
 	return 1;
 }
 
@@ -501,9 +501,11 @@ static struct answer open_common(struct call *c, const struct open_request *o)
 	r = open_read_redirected(c, &tp, o);
 	if (r < 0)
 		return answer_error(-r);
-	fd = r ? 0 : vn_open_node(c->ctx->u, &tp.node, layer_open_flags(o->flags));
-	if (fd < 0)
-		return answer_error(-fd);
+	if (r == 0) {
+		fd = vn_open_node(c->ctx->u, &tp.node, layer_open_flags(o->flags));
+		if (fd < 0)
+			return answer_error(-fd);
+	}
 	if (tp.node.layer > 0)
 		stale_note_open(c->ctx, &tp.node.st);
 	return r ? answer_continue() : answer_fd(fd, o->flags & O_CLOEXEC);

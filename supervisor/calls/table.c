@@ -164,6 +164,13 @@ bool calls_reissuable(int nr)
 	return e && e->hold != HOLD_ALONE && nr != __NR_connect;
 }
 
+int calls_open_flags_arg(int nr)
+{
+	const struct syscall_entry *e = calls_lookup(nr);
+
+	return e && e->hold == HOLD_BY_OPEN_FLAGS ? e->flags_arg : -1;
+}
+
 size_t calls_split_on_opath(int *nrs, int *flags_args, size_t max)
 {
 	size_t n = 0;

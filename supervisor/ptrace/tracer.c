@@ -290,7 +290,7 @@ static void reissue(struct call *c)
 static int reopen_path(int fd, char *path, size_t size, struct stat *st)
 {
 	struct stat named;
-	int n = target_fd_path(fd, path, size);
+	int n = vn_fd_path(fd, path, size);
 
 	if (n < 0)
 		return n;
@@ -357,7 +357,7 @@ static int reopen_unnamed(struct call *c, int fd, bool cloexec)
 	char path[PATH_MAX];
 	struct stat st;
 	char *slash;
-	int n = target_fd_path(fd, path, sizeof(path));
+	int n = vn_fd_path(fd, path, sizeof(path));
 	int flags = fcntl(fd, F_GETFL);
 
 	if (n < 0)
@@ -805,9 +805,13 @@ static void tracer_reply(struct call *c, const struct answer *ans)
 						 rd->arg + 1, rd->path, prefix,
 						 rd->script_argc);
 		} else {
+			/* an open at a real path: what is there now must be
+			 * the object the decoders found, never a symlink
+			 * swapped in for it */
 			struct user_regs_struct regs = ((struct stop *)c->backend)->regs;
+			int flags_arg = calls_open_flags_arg(c->nr);
 
-			r = rd->open_flags_arg ? ptrace_arg_or(&regs, rd->open_flags_arg, O_NOFOLLOW) : 0;
+			r = flags_arg < 0 ? 0 : ptrace_arg_or(&regs, flags_arg, O_NOFOLLOW);
 			if (r == 0)
 				r = ptrace_redirect_path(c->pid, &regs, rd->arg, rd->path);
 		}
@@ -881,7 +885,6 @@ static int dispatch_stopped(struct tracer *t, struct call *c, struct stop *stop)
 	struct exit_work *w;
 
 	t->rd.arg = 0;
-	t->rd.open_flags_arg = 0;
 	t->rd.path[0] = '\0';
 	t->rd.script_argc = 0;
 	calls_dispatch(c);

@@ -877,21 +877,6 @@ int target_redirect(struct call *c, int arg, const struct target_path *tp)
 	return target_real_path(c, &tp->node, rd->path, sizeof(rd->path));
 }
 
-int target_fd_path(int fd, char *out, size_t size)
-{
-	char link[64];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, out, size - 1);
-	if (n < 0)
-		return -errno;
-	if ((size_t)n >= size - 1)
-		return -ENAMETOOLONG;
-	out[n] = '\0';
-	return (int)n;
-}
-
 int target_real_path(struct call *c, const struct vn_node *node, char *out, size_t size)
 {
 	return vn_node_host_path(c->ctx->u, node, O_PATH, out, size);

@@ -70,11 +70,9 @@ int target_render(struct call *c, struct target_path *tp, int flags);
  * object of the kernel's, nothing: the kernel walks the same string.
  * 0 or -errno. */
 int target_redirect(struct call *c, int arg, const struct target_path *tp);
-/* Where node's file is on the host, as the kernel names it: 0 or -errno. */
+/* Where node's file is on the host (its layer root's real path and its
+ * union path: vn_node_host_path), never a made-up file: 0 or -errno. */
 int target_real_path(struct call *c, const struct vn_node *node, char *out, size_t size);
-/* What the kernel says this process's fd is (/proc/self/fd/N's link):
- * its length, or -errno (-ENAMETOOLONG past size). */
-int target_fd_path(int fd, char *out, size_t size);
 /* tp's directory of the view (rendered), opened with flags: an fd, or -errno. */
 int target_view_open(struct call *c, const struct target_path *tp, int flags);
 /* Whether the directory fd (or the cwd, AT_FDCWD) was removed from the

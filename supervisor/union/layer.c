@@ -101,24 +101,27 @@ bool union_layer_masks(const struct vn_layer *layer, const char *union_path)
 	return layer->masked && strcmp(layer->masked, vn_rel(union_path)) == 0;
 }
 
-/* The path the kernel gives the directory open at fd (a malloc'd string). */
-static char *fd_real_path(int fd)
+int vn_fd_path(int fd, char *out, size_t size)
 {
-	char self[64], path[PATH_MAX];
+	char link[64];
 	ssize_t n;
 
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-	n = readlink(self, path, sizeof(path) - 1);
-	if (n <= 0)
-		return NULL;
-	path[n] = '\0';
-	return strdup(path);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, out, size - 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= size - 1)
+		return -ENAMETOOLONG;
+	out[n] = '\0';
+	return (int)n;
 }
 
 int vn_union_add_layer(struct vn_union *u, int root_fd, const char *host_path, bool writable)
 {
+	char real[PATH_MAX];
 	struct stat st;
 	struct vn_layer *layer;
+	int r;
 
 	if (u->nlayers >= VN_MAX_LAYERS)
 		return -E2BIG;
@@ -126,14 +129,15 @@ int vn_union_add_layer(struct vn_union *u, int root_fd, const char *host_path, b
 		return -errno;
 	layer = &u->layers[u->nlayers];
 	layer->root_fd = root_fd;
+	r = vn_fd_path(root_fd, real, sizeof(real));
+	if (r < 0)
+		return r;
 	layer->host_path = strdup(host_path);
-	layer->real_root = fd_real_path(root_fd);
+	layer->real_root = strdup(real);
 	if (!layer->host_path || !layer->real_root) {
-		int e = layer->host_path ? -errno : -ENOMEM;
-
 		free(layer->host_path);
 		free(layer->real_root);
-		return e;
+		return -ENOMEM;
 	}
 	layer->writable = writable;
 	layer->dev = st.st_dev;
@@ -217,16 +221,13 @@ int vn_layer_path_to_union(struct vn_union *u, const char *host_path, char *out,
 			   int *layer)
 {
 	for (size_t i = 0; i < u->nlayers; i++) {
-		char self[64], root[PATH_MAX];
-		ssize_t n;
+		char root[PATH_MAX];
+		/* read again: a namespaced supervisor's stage may move */
+		int n = vn_fd_path(u->layers[i].root_fd, root, sizeof(root));
 		size_t len;
 
-		/* read again: a namespaced supervisor's stage may move */
-		snprintf(self, sizeof(self), "/proc/self/fd/%d", u->layers[i].root_fd);
-		n = readlink(self, root, sizeof(root) - 1);
 		if (n <= 0)
 			continue;
-		root[n] = '\0';
 		len = (size_t)n;
 		if (strcmp(root, "/") == 0)
 			len = 0;
