@@ -2,8 +2,9 @@
 /*
  * The janitor (janitor.h) is forked before the trees it removes are made,
  * and is handed each one (its parent directory's fd and its name) over a
- * socket whose other end only the supervisor holds (the sandbox's init is
- * cloned before it, and close-on-exec keeps it from any program run):
+ * socket whose other end only the supervisor holds (init, cloned after
+ * it, closes its copy first thing, and close-on-exec keeps it from any
+ * program run):
  * end-of-file means the supervisor is gone without its clean-up, and the
  * janitor removes the trees; a message without an fd, that the supervisor
  * removed them itself.  Either way it then exits.  It ignores the signals

@@ -631,10 +631,9 @@ static int prepare_hostroot(struct sandbox *sb, struct vn_error *err)
 		return vn_fail(err, errno, "become the sandbox's reaper");
 	/* What this run makes on disk for itself alone (a throwaway upper
 	 * whole, a given upper's skeleton) goes at its end, or when the
-	 * supervisor is killed: the janitor comes first, and has each tree
-	 * as soon as it is made. */
-	if (janitor_start(&sb->janitor, err) < 0 ||
-	    hostroot_upper(sb, err) < 0 || hostroot_layers(sb, err) < 0 ||
+	 * supervisor is killed: the janitor (started first, sandbox_run)
+	 * has each tree as soon as it is made. */
+	if (hostroot_upper(sb, err) < 0 || hostroot_layers(sb, err) < 0 ||
 	    recover_upper(sb, err) < 0 || hostroot_skeleton(sb, err) < 0)
 		return -1;
 	return 0;
@@ -1067,6 +1066,10 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 		vn_fail(err, errno, "set up signal handling");
 		goto out;
 	}
+	/* Before init and the tracer thread: a fork of a process that has
+	 * neither copies less (it took ~0.4 ms after them, ~0.1 before) */
+	if (sb->hostroot && janitor_start(&sb->janitor, err) < 0)
+		goto out;
 	if (start_init(sb, err) < 0)
 		goto out;
 	if (sb->hostroot && start_hostroot(sb, err) < 0) {
