@@ -199,6 +199,36 @@ int vn_copy_up_check(struct vn_union *u, const struct vn_node *node, int flags);
  * wanted it failed): the lower file shows again. */
 int vn_copy_up_undo(struct vn_union *u, const char *path);
 
+/* A long copy-up's data, copied without the union's lock.  The copy-up
+ * of a lower regular file of VN_PRECOPY_MIN bytes or more, under a
+ * dispatcher that allowed it (vn_precopy_allow), is not made under the
+ * lock: it fails with -EAGAIN and the file's version noted
+ * (vn_precopy_asked); the dispatcher drops the lock, has the data copied
+ * into an unnamed file of the work area (vn_precopy_make, anywhere, any
+ * thread), takes the lock again and runs the call again with the copy
+ * offered (vn_precopy_offer), which its copy-up links into place when
+ * the node is still that version of that file (layer, path, inode, size
+ * and times), and otherwise copies as before. */
+#define VN_PRECOPY_MIN (1 << 20)
+struct vn_precopy {
+	int fd;                  /* the unnamed copy, -1: none (yet) */
+	int layer;
+	char path[PATH_MAX];
+	struct stat id;          /* the version of the data: dev, ino, size, times */
+};
+/* This thread's next copy-ups may ask (one ask; never while a copy is
+ * offered, even one whose making failed). */
+void vn_precopy_allow(bool allowed);
+/* Whether a copy-up asked since vn_precopy_allow: into *out (fd -1). */
+bool vn_precopy_asked(struct vn_precopy *out);
+/* Make the copy: 0 (pc->fd is it), or -errno (pc->fd -1; -ESTALE: the
+ * file is no longer, or was changed during the copy from, that version). */
+int vn_precopy_make(struct vn_union *u, struct vn_precopy *pc);
+/* Offer pc to this thread's copy-ups (NULL: none), the call's second
+ * run; one taken has fd -1. */
+void vn_precopy_offer(struct vn_precopy *pc);
+void vn_precopy_drop(struct vn_precopy *pc);
+
 /* union/dir.c: names.  The node of a new name is vn_resolve's -ENOENT
  * answer (parent_exists set); modes are final (the caller applied the
  * umask).  All return 0, an fd, or -errno. */

@@ -55,6 +55,12 @@ struct backend_ops {
 	/* Put `file` in place of the caller's fd `fd`, as dup2 would, with
 	 * close-on-exec as given: 0 or -errno. */
 	int (*replace_fd)(struct call *c, int fd, int file, bool cloexec);
+	/* Optional: take a call whose copy-up asked for its data first
+	 * (calls_dispatch): 0, and the backend has pc made off its own
+	 * thread and the call dispatched again, with the copy offered
+	 * (vn_precopy_offer), without an answer meanwhile; -errno: the
+	 * dispatcher makes the copy itself. */
+	int (*defer)(struct call *c, const struct vn_precopy *pc);
 };
 /* What every call of one sandbox shares, whatever backend caught it. */
 struct call_ctx {

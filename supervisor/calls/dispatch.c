@@ -54,6 +54,58 @@ static bool holds_alone(const struct syscall_entry *entry, const struct call *c)
 	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC | __O_TMPFILE));
 }
 
+/* The decoder, as the caller's identity (presented, or the real one
+ * without a view). */
+static struct answer run_decoder(const struct syscall_entry *entry, struct call *c)
+{
+	struct call_ctx *ctx = c->ctx;
+	struct answer ans;
+
+	if (ctx->presented)
+		ident_begin(c);
+	else if (ctx->view_prefix[0])
+		vn_set_cred(&ctx->caller);
+	ans = entry->handler(c);
+	if (ctx->presented)
+		ident_end();
+	else if (ctx->view_prefix[0])
+		vn_set_cred(NULL);
+	return ans;
+}
+
+/*
+ * A copy-up long enough to hold every other call asked for its data to
+ * be copied first, without the lock (vn_precopy_make): the call ran to
+ * its copy-up, which changes nothing the target sees (parents copied up
+ * keep their identity), and is run again with the copy offered.  A
+ * backend whose thread must not make it (ptrace: one tracer for every
+ * process) takes the call (ops->defer): true, and the lock is let go, the
+ * answer still to come.  Else the copy is made here, and *ans is the
+ * second run's.
+ */
+static bool precopy_then_again(const struct syscall_entry *entry, struct call *c,
+			       struct answer *ans)
+{
+	struct vn_union *u = c->ctx->u;
+	struct vn_precopy pc;
+
+	if (!vn_precopy_asked(&pc) || ans->kind != ANSWER_ERROR || ans->val != EAGAIN)
+		return false;
+	if (c->ops->defer && c->ops->defer(c, &pc) == 0) {
+		vn_union_unlock(u);
+		return true;
+	}
+	vn_union_unlock(u);
+	(void)vn_precopy_make(u, &pc); /* none: the second run copies as before */
+	vn_union_write_lock(u);
+	vn_precopy_offer(&pc);
+	vn_precopy_allow(false);
+	*ans = run_decoder(entry, c);
+	vn_precopy_offer(NULL);
+	vn_precopy_drop(&pc);
+	return false;
+}
+
 void calls_dispatch(struct call *c)
 {
 	struct call_ctx *ctx = c->ctx;
@@ -75,15 +127,10 @@ void calls_dispatch(struct call *c)
 	else
 		vn_union_read_lock(ctx->u);
 	stale_swap_pending(c);
-	if (ctx->presented)
-		ident_begin(c);
-	else if (ctx->view_prefix[0])
-		vn_set_cred(&ctx->caller);
-	ans = entry->handler(c);
-	if (ctx->presented)
-		ident_end();
-	else if (ctx->view_prefix[0])
-		vn_set_cred(NULL);
+	vn_precopy_allow(true);
+	ans = run_decoder(entry, c);
+	if (precopy_then_again(entry, c, &ans))
+		return; /* the backend runs it again once the copy is made */
 	if (ctx->verbose)
 		log_answer(c, &ans);
 	c->ops->reply(c, &ans);

@@ -90,14 +90,21 @@ static int send_fd(struct call *c, const struct answer *ans)
 
 static int listener_reserve_fd(struct call *c)
 {
-	struct seccomp_notif_addfd addfd = {
+	struct seccomp_notif_addfd addfd;
+	int fd;
+
+	/* once: a call run again after its copy was made (calls_dispatch)
+	 * reserved its number in the first run */
+	if (c->reserved)
+		return 0;
+	addfd = (struct seccomp_notif_addfd){
 		.id = c->id,
 		.srcfd = (__u32)listener_of(c)->placeholder,
 		/* an exec by another thread meanwhile ends this call: the new
 		 * program must not inherit the placeholder */
 		.newfd_flags = O_CLOEXEC,
 	};
-	int fd = ioctl(listener_of(c)->fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+	fd = ioctl(listener_of(c)->fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
 
 	if (fd < 0)
 		return errno == EBADF ? -EMFILE : errno == ESRCH ? -ENOENT : -errno;
@@ -417,8 +424,9 @@ static bool listener_hung_up(int listener)
 	return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP);
 }
 
-/* The workers started so far (l->nworkers of at most max) and those
- * waiting in RECV; one sandbox per supervisor. */
+/* The workers started so far (l->nworkers of at most max, and one more
+ * beside a long copy: listener_defer) and those waiting in RECV; one
+ * sandbox per supervisor. */
 static struct {
 	pthread_mutex_t lock;  /* held to add a worker, and by notify_stop */
 	int max;
@@ -427,13 +435,14 @@ static struct {
 
 static void *worker_main(void *arg);
 
-/* 0 or the error of pthread_create (a pool already full, or stopping, is 0). */
-static int add_worker(struct listener *l)
+/* 0 or the error of pthread_create (a pool already full, or stopping, is
+ * 0); up to max, or max + 1 with spare. */
+static int add_worker(struct listener *l, bool spare)
 {
 	int r = 0;
 
 	pthread_mutex_lock(&pool.lock);
-	if (!l->stopping && l->nworkers < pool.max) {
+	if (!l->stopping && l->nworkers < pool.max + (spare ? 1 : 0)) {
 		r = pthread_create(&l->workers[l->nworkers], NULL, worker_main, l);
 		if (r == 0) /* read unlocked by grow_if_backed_up */
 			__atomic_store_n(&l->nworkers, l->nworkers + 1, __ATOMIC_RELEASE);
@@ -454,7 +463,7 @@ static void grow_if_backed_up(struct listener *l)
 	    __atomic_load_n(&pool.idle, __ATOMIC_RELAXED) > 0)
 		return;
 	if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN))
-		(void)add_worker(l); /* on failure the workers there carry on */
+		(void)add_worker(l, false); /* on failure the workers there carry on */
 }
 
 #define WAKE_SIGNAL (SIGRTMIN + 1)
@@ -511,11 +520,25 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* A long copy (calls_dispatch) is made by the worker that took its call,
+ * the target waiting in the call anyway: what matters is that the other
+ * calls find a worker meanwhile, which they might not (a second one is
+ * started only when calls queue while it takes one): one is started now
+ * if none waits in RECV, past the pool's size if it must. */
+static int listener_defer(struct call *c, const struct vn_precopy *pc)
+{
+	(void)pc;
+	if (__atomic_load_n(&pool.idle, __ATOMIC_RELAXED) == 0)
+		(void)add_worker(listener_of(c), true);
+	return -EAGAIN; /* not taken: made on this thread */
+}
+
 static const struct backend_ops listener_ops = {
 	.reply = listener_reply,
 	.valid = listener_call_valid,
 	.reserve_fd = listener_reserve_fd,
 	.replace_fd = listener_replace_fd,
+	.defer = listener_defer,
 };
 
 int notify_start(struct call_ctx *ctx, int listener, int nworkers)
@@ -541,7 +564,7 @@ int notify_start(struct call_ctx *ctx, int listener, int nworkers)
 				? sizes.seccomp_notif : sizeof(struct seccomp_notif);
 	l->resp_size = sizes.seccomp_notif_resp > sizeof(struct seccomp_notif_resp)
 			       ? sizes.seccomp_notif_resp : sizeof(struct seccomp_notif_resp);
-	l->workers = calloc((size_t)nworkers, sizeof(*l->workers));
+	l->workers = calloc((size_t)nworkers + 1, sizeof(*l->workers));
 	/* what holds a reserved fd number: nothing to read, no data kept */
 	l->placeholder = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (!l->workers || l->placeholder < 0) {
@@ -562,7 +585,7 @@ int notify_start(struct call_ctx *ctx, int listener, int nworkers)
 	wake.last_overlap_ns = 0;
 	pool.max = nworkers;
 	pool.idle = 0;
-	r = add_worker(l);
+	r = add_worker(l, false);
 	if (r) {
 		notify_stop(ctx);
 		return -r;

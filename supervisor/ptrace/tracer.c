@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <time.h>
 #include <linux/audit.h>
 #include <sys/ptrace.h>
@@ -41,6 +42,7 @@
 #include "tracer.h"
 #include "calls/calls.h"
 #include "inject.h"
+#include "precopy.h"
 #include "redirect.h"
 #include "thread.h"
 
@@ -75,6 +77,7 @@ struct tracer {
 	bool trap;
 	uint64_t cookie;
 	struct channel *channels; /* nested mode: the sockets fds are sent over */
+	struct precopy_pool *precopy; /* long copy-ups' data, made off this thread */
 };
 
 /* Nested mode: a socket in a target process that the supervisor sends it
@@ -132,6 +135,7 @@ struct stop {
 	struct tracer *t;
 	struct exit_work *work;
 	bool trap;
+	bool deferred;           /* left stopped: a worker makes its copy first */
 	struct user_regs_struct regs;
 };
 
@@ -868,12 +872,38 @@ static int tracer_replace_fd(struct call *c, int fd, int file, bool cloexec)
 	return 0;
 }
 
+/* The copy a call's copy-up asked for, made by a worker while the call
+ * stays stopped (precopy.h); not for a call that has work at its exit
+ * already (the swaps of an earlier copy-up, made before its decoder ran:
+ * the stop that holds them is this one), whose copy the tracer makes. */
+static int tracer_defer(struct call *c, const struct vn_precopy *pc)
+{
+	struct stop *stop = c->backend;
+	struct tracer *t = stop->t;
+	int r;
+
+	if (stop->work)
+		return -EBUSY;
+	if (!t->precopy)
+		t->precopy = precopy_pool_new(c->ctx->u, t->thread, WAKE_SIGNAL);
+	if (!t->precopy)
+		return -ENOMEM;
+	r = precopy_submit(t->precopy, c->pid, stop->trap, c->nr, pc);
+	if (r == 0)
+		stop->deferred = true;
+	return r;
+}
+
 static const struct backend_ops tracer_ops = {
 	.reply = tracer_reply,
 	.valid = tracer_valid,
 	.reserve_fd = tracer_no_reservation,
 	.replace_fd = tracer_replace_fd,
+	.defer = tracer_defer,
 };
+
+/* What a stop's handler returns for a call left stopped (no request). */
+#define RESUME_LATER (-1)
 
 static struct exit_work *work_take(struct tracer *t, pid_t tid);
 
@@ -888,6 +918,8 @@ static int dispatch_stopped(struct tracer *t, struct call *c, struct stop *stop)
 	t->rd.path[0] = '\0';
 	t->rd.script_argc = 0;
 	calls_dispatch(c);
+	if (stop->deferred)
+		return RESUME_LATER;
 	w = stop->work;
 	if (!w)
 		return PTRACE_CONT;
@@ -945,6 +977,8 @@ static int handle_trap_stop(struct tracer *t, pid_t tid, int nr)
 		return PTRACE_CONT;
 	call_from_regs(&c, &stop.regs);
 	resume = dispatch_stopped(t, &c, &stop);
+	if (resume == RESUME_LATER)
+		return resume;
 	if (resume == PTRACE_SYSCALL && !stop.work->reissued && !stop.work->restart) {
 		struct exit_work *w = work_take(t, tid);
 
@@ -1142,6 +1176,8 @@ static void handle_exec_stop(struct tracer *t, pid_t tid)
 		struct exit_work *w;
 
 		forget(t, (pid_t)former); /* a thread's exec: its tid is gone */
+		precopy_forget(t->precopy, (pid_t)former);
+		precopy_forget(t->precopy, tid);
 		/* and the leader, whose tid it takes, died in de_thread: what
 		 * its call had left to do is over, as for a killed one */
 		while ((w = work_take(t, tid)))
@@ -1170,6 +1206,27 @@ static bool exec_pending_exit(struct tracer *t, pid_t tid)
 	return true;
 }
 
+static void resume_unless_later(pid_t tid, int request)
+{
+	if (request != RESUME_LATER)
+		(void)ptrace(request, tid, 0, 0);
+}
+
+/* A call left stopped for its copy (tracer_defer), the copy made: its
+ * stop is dispatched again, the copy offered (dropped if not taken: the
+ * file changed meanwhile, and the call copied it again). */
+static void dispatch_again(struct tracer *t, struct precopy_job *j)
+{
+	if (!j->gone) {
+		vn_precopy_offer(&j->pc);
+		resume_unless_later(j->tid, j->trap ? handle_trap_stop(t, j->tid, j->nr)
+				       : handle_seccomp_stop(t, j->tid));
+		vn_precopy_offer(NULL);
+	}
+	vn_precopy_drop(&j->pc);
+	free(j);
+}
+
 /* One stop of tid (status from waitpid): handle it and let tid go on. */
 static void handle_stop(struct tracer *t, pid_t tid, int status)
 {
@@ -1178,11 +1235,11 @@ static void handle_stop(struct tracer *t, pid_t tid, int status)
 	if (event != PTRACE_EVENT_STOP)
 		(void)first_seen(t, tid);
 	if (event == PTRACE_EVENT_SECCOMP) {
-		(void)ptrace(handle_seccomp_stop(t, tid), tid, 0, 0);
+		resume_unless_later(tid, handle_seccomp_stop(t, tid));
 	} else if (event == 0 && sig == (SIGTRAP | 0x80)) {
 		(void)ptrace(handle_syscall_stop(t, tid), tid, 0, 0);
 	} else if (event == 0 && (nr = trapped_call(t, tid, sig)) >= 0) {
-		(void)ptrace(handle_trap_stop(t, tid, nr), tid, 0, 0); /* SIGSYS not delivered */
+		resume_unless_later(tid, handle_trap_stop(t, tid, nr)); /* SIGSYS not delivered */
 	} else if (event == PTRACE_EVENT_STOP) {
 		/* a group stop keeps the process stopped, as untraced; the
 		 * first stop of a new tracee just goes on */
@@ -1209,6 +1266,7 @@ static void tracee_gone(struct tracer *t, pid_t tid, int status)
 
 	forget(t, tid);
 	exe_forget(t->ctx, tid);
+	precopy_forget(t->precopy, tid);
 	channel_drop(t, tid); /* a leader's exit: its process is gone */
 	work_abandon(w); /* killed in the call: what it made stays */
 	if (tid == t->init) {
@@ -1235,6 +1293,27 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* While workers make copies: the next stop, or 0 when a copy is made.
+ * Their wake-up signal may land just before a wait, and be lost: the
+ * wait is a poll, with a pause of PRECOPY_POLL_NS between tries (which
+ * the signal cuts short), for as long as copies are pending. */
+#define PRECOPY_POLL_NS 50000
+static pid_t wait_beside_workers(struct tracer *t, int *status)
+{
+	const struct timespec pause = { .tv_nsec = PRECOPY_POLL_NS };
+	struct precopy_job *j;
+	pid_t tid;
+
+	while ((tid = waitpid(-1, status, __WALL | __WNOTHREAD | WNOHANG)) == 0 && !t->stopping) {
+		while ((j = precopy_take_made(t->precopy)))
+			dispatch_again(t, j);
+		if (!precopy_pending(t->precopy))
+			return 0;
+		(void)ppoll(NULL, 0, &pause, NULL);
+	}
+	return tid;
+}
+
 /* The next stop or exit of a tracee.  While stops come close together
  * (a process making call after call), the tracer polls a while before it
  * sleeps: a sleeping tracer is woken across CPUs, which cost ~20 us of
@@ -1246,6 +1325,8 @@ static pid_t wait_for_stop(struct tracer *t, int *status)
 	uint64_t start = now_ns(), gap;
 	pid_t tid = 0;
 
+	if (precopy_pending(t->precopy))
+		return wait_beside_workers(t, status);
 	if (t->gap_ns < SPIN_NS)
 		while ((tid = waitpid(-1, status, __WALL | __WNOTHREAD | WNOHANG)) == 0 &&
 		       now_ns() - start < SPIN_NS && !t->stopping)
@@ -1287,6 +1368,8 @@ static void *tracer_main(void *arg)
 		int status;
 		pid_t tid = wait_for_stop(t, &status);
 
+		if (tid == 0)
+			continue; /* a copy was made, and its call dispatched again */
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1371,6 +1454,7 @@ void tracer_stop(struct tracer *t)
 	do
 		pthread_kill(t->thread, WAKE_SIGNAL);
 	while (!thread_join_within(t->thread, 20));
+	precopy_pool_free(t->precopy);
 	while (t->work)
 		work_free(work_take(t, t->work->tid));
 	while (t->channels)

@@ -307,18 +307,127 @@ static int node_layer_parent(struct vn_union *u, const struct vn_node *node, cha
 	return union_openat_beneath(u->layers[node->layer].root_fd, dir, O_PATH | O_DIRECTORY);
 }
 
+/* ---------------------------------------------------------- precopy */
+
+/* What this thread's dispatcher lets a copy-up ask for (vn_precopy_allow),
+ * the copy it asked for, and the one it offers back. */
+static __thread struct {
+	bool allowed;
+	bool asked;
+	struct vn_precopy want;
+	bool offering;           /* the second run: no asking again */
+	struct vn_precopy *offered;
+} precopy;
+
+void vn_precopy_allow(bool allowed)
+{
+	precopy.allowed = allowed && !precopy.offering;
+	precopy.asked = false;
+}
+
+bool vn_precopy_asked(struct vn_precopy *out)
+{
+	bool asked = precopy.asked;
+
+	if (asked)
+		*out = precopy.want;
+	precopy.asked = false;
+	precopy.allowed = false;
+	return asked;
+}
+
+void vn_precopy_offer(struct vn_precopy *pc)
+{
+	precopy.offering = pc != NULL;
+	precopy.offered = pc && pc->fd >= 0 ? pc : NULL;
+}
+
+void vn_precopy_drop(struct vn_precopy *pc)
+{
+	if (pc->fd >= 0)
+		close(pc->fd);
+	pc->fd = -1;
+}
+
+static bool same_file_version(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* The offered copy, when it is of this very version of node's data
+ * (data: the source's fstat): its fd, now the caller's; else -1. */
+static int precopy_take(const struct vn_node *node, const struct stat *data)
+{
+	struct vn_precopy *pc = precopy.offered;
+	int fd;
+
+	if (!pc || pc->layer != node->layer || strcmp(pc->path, node->path) != 0 ||
+	    !same_file_version(&pc->id, data))
+		return -1;
+	fd = pc->fd;
+	pc->fd = -1;
+	precopy.offered = NULL;
+	return fd;
+}
+
+/* A copy long enough to hold every other call (the union's lock is held
+ * alone through a change) is asked of the dispatcher instead, which makes
+ * it without the lock and runs the call again: -EAGAIN, with the file's
+ * version noted. */
+static bool precopy_ask(const struct vn_node *node, const struct stat *data)
+{
+	if (!precopy.allowed || data->st_size < VN_PRECOPY_MIN)
+		return false;
+	precopy.want = (struct vn_precopy){ .fd = -1, .layer = node->layer, .id = *data };
+	snprintf(precopy.want.path, sizeof(precopy.want.path), "%s", node->path);
+	precopy.asked = true;
+	precopy.allowed = false;
+	return true;
+}
+
+int vn_precopy_make(struct vn_union *u, struct vn_precopy *pc)
+{
+	struct stat before, after;
+	int src, dst, r;
+
+	pc->fd = -1;
+	if (pc->layer <= 0 || pc->layer >= (int)u->nlayers || u->work_fd < 0)
+		return -EINVAL;
+	src = union_openat_beneath(u->layers[pc->layer].root_fd, vn_rel(pc->path),
+				   O_RDONLY | O_NOFOLLOW);
+	if (src < 0)
+		return src;
+	dst = openat(u->work_fd, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, 0600);
+	r = dst < 0 ? -errno : fstat(src, &before) < 0 ? -errno : 0;
+	if (r == 0 && !same_file_version(&before, &pc->id))
+		r = -ESTALE; /* not the file the copy-up saw */
+	if (r == 0)
+		r = copy_data(src, dst, before.st_size);
+	/* changed while it was read: not a copy of one version */
+	if (r == 0 && (fstat(src, &after) < 0 || !same_file_version(&before, &after)))
+		r = -ESTALE;
+	close(src);
+	if (r < 0) {
+		if (dst >= 0)
+			close(dst);
+		return r;
+	}
+	pc->fd = dst;
+	return 0;
+}
+
 /* The data a copy of the regular file node takes: src (-1: none) and its
  * size.  Opened as vn_open_node opens it, so a made-up file's data
  * (shadow.c) is what is copied.  None when the open truncates it anyway;
  * and an empty file has none to read, so one the caller may not read is
  * copied up all the same. */
 static int copy_source(struct vn_union *u, const struct vn_node *node, int flags, int *src,
-		       off_t *size)
+		       struct stat *data)
 {
-	struct stat data;
-
 	*src = -1;
-	*size = 0;
+	data->st_size = 0;
 	if (flags & VN_COPYUP_NO_DATA)
 		return 0;
 	*src = vn_open_node(u, node, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -328,14 +437,13 @@ static int copy_source(struct vn_union *u, const struct vn_node *node, int flags
 		*src = -1;
 		return r == -EACCES && node->st.st_size == 0 ? 0 : r;
 	}
-	if (fstat(*src, &data) < 0) {
+	if (fstat(*src, data) < 0) {
 		int r = -errno;
 
 		close(*src);
 		*src = -1;
 		return r;
 	}
-	*size = data.st_size;
 	return 0;
 }
 
@@ -344,19 +452,32 @@ static int copy_source(struct vn_union *u, const struct vn_node *node, int flags
  * (and a crash leaves nothing behind).  A file system without O_TMPFILE:
  * -EOPNOTSUPP with COPY_WHOLE_OR_NOTHING, else built under its name. */
 #define COPY_WHOLE_OR_NOTHING 0x100
+/* a single file's copy-up: a long copy may be asked of the dispatcher */
+#define COPY_MAY_PRECOPY 0x200
 
 static int copy_regular(struct vn_union *u, const struct vn_node *node, int src_dir,
 			const char *name, int dst_dir, const char *dst_name, int flags)
 {
 	const struct stat *st = &node->st;
-	int src, dst, r;
-	off_t size;
-	bool unnamed;
+	struct stat data;
+	int src, dst = -1, r;
+	bool unnamed, copied = false;
 
-	r = copy_source(u, node, flags, &src, &size);
+	r = copy_source(u, node, flags, &src, &data);
 	if (r < 0)
 		return r;
-	dst = openat(dst_dir, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, 0600);
+	if (src >= 0 && (flags & COPY_MAY_PRECOPY)) {
+		/* the precopy is an unnamed file of the work area: linked
+		 * into dst_dir below, the same file system */
+		dst = precopy_take(node, &data);
+		copied = dst >= 0;
+		if (!copied && precopy_ask(node, &data)) {
+			close(src);
+			return -EAGAIN;
+		}
+	}
+	if (dst < 0)
+		dst = openat(dst_dir, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, 0600);
 	unnamed = dst >= 0;
 	if (!unnamed && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
 		if (flags & COPY_WHOLE_OR_NOTHING) {
@@ -368,8 +489,8 @@ static int copy_regular(struct vn_union *u, const struct vn_node *node, int src_
 	}
 	if (dst < 0)
 		r = -errno;
-	if (r == 0 && src >= 0)
-		r = copy_data(src, dst, size);
+	if (r == 0 && src >= 0 && !copied)
+		r = copy_data(src, dst, data.st_size);
 	if (r == 0)
 		r = unnamed ? copy_attrs(u, src_dir, name, st, dst, "")
 			    : copy_attrs(u, src_dir, name, st, dst_dir, dst_name);
@@ -544,7 +665,8 @@ static int copy_up_leaf(struct vn_union *u, const struct vn_node *node, int flag
 		struct kept_times kept;
 
 		times_keep(parent, &kept);
-		r = copy_leaf(u, node, parent, name, flags | COPY_WHOLE_OR_NOTHING, NULL);
+		r = copy_leaf(u, node, parent, name,
+			      flags | COPY_WHOLE_OR_NOTHING | COPY_MAY_PRECOPY, NULL);
 		times_restore(parent, &kept);
 		if (r != -EOPNOTSUPP) {
 			close(parent);

@@ -48,10 +48,12 @@ crash_run() {
 
 # ------------------------------------------------ a 1 GiB copy-up
 U1=$T/U1
-# the copy is built unnamed (O_TMPFILE) beside its place: under way while
-# the supervisor holds a deleted file of the upper's vtdata/ (the upper as
-# the supervisor stages it, <stage>/upper, or on notify-hostroot where it is)
-crash_run "$U1" "ls -l /proc/\$1/fd 2>/dev/null | grep -qE '/(upper|U1)/vtdata/#.* \\(deleted\\)'" 0.2 \
+# the copy is built unnamed (O_TMPFILE), without the union's lock in the
+# work area (a long one), else beside its place: under way while the
+# supervisor holds a deleted file of the upper's work area or vtdata/ (the
+# upper as the supervisor stages it, <stage>/upper, or on notify-hostroot
+# where it is)
+crash_run "$U1" "ls -l /proc/\$1/fd 2>/dev/null | grep -qE '/(upper|U1)/(vtdata|\\.wh\\.\\.wh\\.\\.veneer/work)/#.* \\(deleted\\)'" 0.2 \
 	sh -c ": vt-crash-marker-$U1; echo appended >>/vtdata/big"
 assert_eq 1 "$CAUGHT" "copy-up: the kill came while the copy was being built"
 vrun_ok "$T/o" "$T/e" --lower "$L" --lower / --upper "$U1" -- \
