@@ -705,9 +705,9 @@ static void find_command(struct sandbox *sb)
 	}
 }
 
-/* What init's filter sends where (init builds it: libseccomp's ~0.3 ms
- * runs beside the supervisor's own work on the launch).  In sb, which
- * init's copy of our memory has. */
+/* What init's filter sends where (init builds it, beside the
+ * supervisor's own work on the launch).  In sb, which init's copy of our
+ * memory has. */
 static void choose_filtered_calls(struct sandbox *sb)
 {
 	struct filter_calls *fc = &sb->filter_calls;

@@ -4,8 +4,9 @@
  *  1. a guard: any ABI but x86-64 (i386 via int $0x80, x32) and any
  *     syscall number newer than the newest we know get ENOSYS, so a
  *     future path syscall can never bypass the union;
- *  2. the main filter (libseccomp): the decoder table's syscalls go to
- *     the supervisor, bypasses are denied, the rest is allowed.
+ *  2. the main filter (its rules here, compiled by bpf.c): the decoder
+ *     table's syscalls go to the supervisor, bypasses are denied, the
+ *     rest is allowed.
  * The listener is handed over with sendmsg, which the filter lets through.
  */
 #define _GNU_SOURCE
@@ -18,7 +19,6 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <seccomp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +29,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "bpf.h"
 #include "tracee.h"
 #include "veneer/fdpass.h"
 
@@ -124,43 +125,48 @@ static int install_guard(void)
  * and a process that made itself non-dumpable could not have its memory
  * read by a supervisor without capabilities (every path call would be
  * EFAULT): PR_SET_DUMPABLE 0 is EPERM. */
-static int deny_without_view(scmp_filter_ctx ctx)
+static int deny_without_view(struct bpf_rules *rules)
 {
 	static const unsigned long attr_ioctls[] = {
 		FS_IOC_SETFLAGS, FS_IOC32_SETFLAGS, FS_IOC_FSSETXATTR,
 		FS_IOC_SETVERSION, FS_IOC32_SETVERSION, /* ext4's too: the same numbers */
 		FS_IOC_ENABLE_VERITY, FS_IOC_SET_ENCRYPTION_POLICY,
 	};
-	int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-				 SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED));
+	const struct bpf_cmp untraced = { 0, BPF_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED };
+	const struct bpf_cmp listener[] = {
+		{ 0, BPF_CMP_EQ, 0, SECCOMP_SET_MODE_FILTER },
+		{ 1, BPF_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+		  SECCOMP_FILTER_FLAG_NEW_LISTENER },
+	};
+	const struct bpf_cmp undumpable[] = { { 0, BPF_CMP_EQ, 0, PR_SET_DUMPABLE },
+					      { 1, BPF_CMP_EQ, 0, 0 } };
+	int r = bpf_rule_add(rules, SECCOMP_RET_ERRNO | EPERM, __NR_clone, 1, &untraced);
 
 	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+		r = bpf_rule_add(rules, SECCOMP_RET_ERRNO | ENOSYS, __NR_clone3, 0, NULL);
 	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EBUSY), SCMP_SYS(seccomp), 2,
-				     SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER),
-				     SCMP_A1(SCMP_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-					     SECCOMP_FILTER_FLAG_NEW_LISTENER));
+		r = bpf_rule_add(rules, SECCOMP_RET_ERRNO | EBUSY, __NR_seccomp, 2, listener);
 	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prctl), 2,
-				     SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE), SCMP_A1(SCMP_CMP_EQ, 0));
-	for (size_t i = 0; r == 0 && i < sizeof(attr_ioctls) / sizeof(attr_ioctls[0]); i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, attr_ioctls[i]));
+		r = bpf_rule_add(rules, SECCOMP_RET_ERRNO | EPERM, __NR_prctl, 2, undumpable);
+	for (size_t i = 0; r == 0 && i < sizeof(attr_ioctls) / sizeof(attr_ioctls[0]); i++) {
+		/* the kernel compares an ioctl's command as 32 bits: so do we */
+		const struct bpf_cmp cmd = { 1, BPF_CMP_MASKED_EQ, 0xffffffffu, attr_ioctls[i] };
+
+		r = bpf_rule_add(rules, SECCOMP_RET_ERRNO | EPERM, __NR_ioctl, 1, &cmd);
+	}
 	return r;
 }
 
-static int add_split(scmp_filter_ctx ctx, const struct tracee_split *sp)
+static int add_split(struct bpf_rules *rules, const struct tracee_split *sp)
 {
-	struct scmp_arg_cmp clear = { .arg = (unsigned)sp->arg, .op = SCMP_CMP_MASKED_EQ,
-				      .datum_a = sp->mask, .datum_b = 0 };
-	struct scmp_arg_cmp set = clear;
+	struct bpf_cmp clear = { (unsigned)sp->arg, BPF_CMP_MASKED_EQ, sp->mask, 0 };
+	struct bpf_cmp set = clear;
 	int r;
 
-	set.datum_b = sp->mask;
-	r = seccomp_rule_add_array(ctx, SCMP_ACT_NOTIFY, sp->nr, 1, &clear);
+	set.value = sp->mask;
+	r = bpf_rule_add(rules, SECCOMP_RET_USER_NOTIF, sp->nr, 1, &clear);
 	if (r == 0)
-		r = seccomp_rule_add_array(ctx, SCMP_ACT_TRACE(0), sp->nr, 1, &set);
+		r = bpf_rule_add(rules, SECCOMP_RET_TRACE, sp->nr, 1, &set);
 	return r;
 }
 
@@ -174,114 +180,73 @@ static const unsigned long open_write_bits[] = { O_WRONLY, O_RDWR, O_CREAT, O_TR
  * listener answers a rerun open with a file it opened itself, out of
  * this sandbox's Landlock domain, and the path a rerun names is in the
  * target's memory, which another of its threads can rewrite. */
-static int add_trapped(scmp_filter_ctx ctx, int nr, const struct tracee_trap *trap)
+static int add_trapped(struct bpf_rules *rules, int nr, const struct tracee_trap *trap)
 {
-	int flags_arg = nr == SCMP_SYS(open) ? 1 : nr == SCMP_SYS(openat) ? 2 : -1;
+	int flags_arg = nr == __NR_open ? 1 : nr == __NR_openat ? 2 : -1;
+	const struct bpf_cmp no_cookie = { 5, BPF_CMP_NE, 0, trap->cookie };
 	int r;
 
 	for (size_t i = 0; i < trap->nreissuable; i++) {
 		if (trap->reissuable[i] != nr)
 			continue;
-		r = seccomp_rule_add(ctx, SCMP_ACT_TRAP, nr, 1, SCMP_A5_64(SCMP_CMP_NE, trap->cookie));
+		r = bpf_rule_add(rules, SECCOMP_RET_TRAP, nr, 1, &no_cookie);
 		for (size_t b = 0; r == 0 && flags_arg >= 0 &&
 				   b < sizeof(open_write_bits) / sizeof(open_write_bits[0]); b++) {
-			struct scmp_arg_cmp set = { .arg = (unsigned)flags_arg, .op = SCMP_CMP_MASKED_EQ,
-						    .datum_a = open_write_bits[b],
-						    .datum_b = open_write_bits[b] };
+			const struct bpf_cmp set = { (unsigned)flags_arg, BPF_CMP_MASKED_EQ,
+						     open_write_bits[b], open_write_bits[b] };
 
-			r = seccomp_rule_add_array(ctx, SCMP_ACT_TRAP, nr, 1, &set);
+			r = bpf_rule_add(rules, SECCOMP_RET_TRAP, nr, 1, &set);
 		}
 		return r;
 	}
-	return seccomp_rule_add(ctx, SCMP_ACT_TRAP, nr, 0);
+	return bpf_rule_add(rules, SECCOMP_RET_TRAP, nr, 0, NULL);
 }
 
-static scmp_filter_ctx build_main_filter(const struct tracee_filter_spec *spec)
+int tracee_filter_rules(const struct tracee_filter_spec *spec, struct bpf_rules *rules)
 {
 	const struct tracee_trap *trap = spec->trap;
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r = 0;
 
-	if (!ctx)
-		return NULL;
-	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS));
-	/* a binary tree of syscall numbers, not a list: the kernel runs the
-	 * filter for every syscall number when it loads it (the cache of
-	 * calls always allowed), which took ~150 us for a list, ~70 for this */
-	if (r == 0)
-		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	*rules = (struct bpf_rules){ .default_action = SECCOMP_RET_ALLOW,
+				     .badarch_action = SECCOMP_RET_ERRNO | ENOSYS };
 	for (size_t i = 0; r == 0 && i < spec->ntrapped; i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, spec->trapped[i], 0);
+		r = bpf_rule_add(rules, SECCOMP_RET_USER_NOTIF, spec->trapped[i], 0, NULL);
 	/* without a view: the calls the kernel must walk a real path for go
 	 * to the supervisor's tracer, which points them at one */
 	for (size_t i = 0; r == 0 && i < spec->ntraced; i++)
-		r = trap ? add_trapped(ctx, spec->traced[i], trap)
-			 : seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), spec->traced[i], 0);
+		r = trap ? add_trapped(rules, spec->traced[i], trap)
+			 : bpf_rule_add(rules, SECCOMP_RET_TRACE, spec->traced[i], 0, NULL);
 	for (size_t i = 0; r == 0 && i < spec->nsplit; i++)
-		r = add_split(ctx, &spec->split[i]);
+		r = add_split(rules, &spec->split[i]);
 	if (r == 0 && spec->ntraced)
-		r = deny_without_view(ctx);
+		r = deny_without_view(rules);
 	for (size_t i = 0; r == 0 && i < sizeof(denials) / sizeof(denials[0]); i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(denials[i].err), denials[i].nr, 0);
+		r = bpf_rule_add(rules, SECCOMP_RET_ERRNO | (uint32_t)denials[i].err, denials[i].nr, 0,
+				 NULL);
 	/* The caller's terminal is shared: TIOCSTI would type into the host's
 	 * shell once the sandbox exits, TIOCLINUX paste from the console.
 	 * The kernel compares an ioctl's command as 32 bits: so do we. */
-	for (size_t i = 0; r == 0 && i < sizeof(tty_denials) / sizeof(tty_denials[0]); i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, tty_denials[i]));
-	if (r < 0) {
-		seccomp_release(ctx);
-		errno = -r;
-		return NULL;
-	}
-	return ctx;
-}
+	for (size_t i = 0; r == 0 && i < sizeof(tty_denials) / sizeof(tty_denials[0]); i++) {
+		const struct bpf_cmp cmd = { 1, BPF_CMP_MASKED_EQ, 0xffffffffu, tty_denials[i] };
 
-/* libseccomp 2.5 cannot ask for WAIT_KILLABLE_RECV (nor export to
- * memory), so its BPF goes through a memfd and init loads it itself. */
-static int export_program(scmp_filter_ctx ctx, struct tracee_filter *out)
-{
-	int memfd = memfd_create("veneer-filter", MFD_CLOEXEC);
-	struct sock_filter *insns;
-	off_t size;
-	int r;
-
-	if (memfd < 0)
-		return -errno;
-	r = seccomp_export_bpf(ctx, memfd);
-	if (r < 0) {
-		close(memfd);
-		return r;
+		r = bpf_rule_add(rules, SECCOMP_RET_ERRNO | EPERM, __NR_ioctl, 1, &cmd);
 	}
-	size = lseek(memfd, 0, SEEK_END);
-	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0 ||
-	    size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS) {
-		close(memfd);
-		return -EIO;
-	}
-	insns = malloc((size_t)size);
-	if (!insns || pread(memfd, insns, (size_t)size, 0) != size) {
-		free(insns);
-		close(memfd);
-		return -EIO;
-	}
-	close(memfd);
-	out->insns = insns;
-	out->len = (unsigned short)((size_t)size / sizeof(struct sock_filter));
-	return 0;
+	if (r < 0)
+		bpf_rules_free(rules);
+	return r;
 }
 
 int tracee_build_filter(const struct tracee_filter_spec *spec, struct tracee_filter *out)
 {
-	scmp_filter_ctx ctx = build_main_filter(spec);
-	int r;
+	struct bpf_rules rules;
+	int r = tracee_filter_rules(spec, &rules);
 
 	out->insns = NULL;
 	out->len = 0;
-	if (!ctx)
-		return errno ? -errno : -ENOMEM;
-	r = export_program(ctx, out);
-	seccomp_release(ctx);
+	if (r < 0)
+		return r;
+	r = bpf_rules_compile(&rules, out);
+	bpf_rules_free(&rules);
 	return r;
 }
 

@@ -129,7 +129,11 @@ struct tracee_trap {
 };
 
 /* filter.c: built and installed by init; tracee_build_filter is the
- * unit tests' way in */
+ * unit tests' way in, and tracee_filter_rules gives them the rules it
+ * compiles (bpf.h), to compile with libseccomp and compare: 0 or
+ * -errno (nothing to free then). */
+struct bpf_rules;
+int tracee_filter_rules(const struct tracee_filter_spec *spec, struct bpf_rules *rules);
 int tracee_build_filter(const struct tracee_filter_spec *spec, struct tracee_filter *out);
 void tracee_filter_free(struct tracee_filter *f);
 /* Build cfg's filter (saying why it failed on stderr). */
