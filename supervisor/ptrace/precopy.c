@@ -45,7 +45,7 @@ static void *worker_main(void *arg)
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		struct precopy_job *j;
+		struct precopy_job *j = NULL;
 		struct vn_precopy pc;
 
 		p->idle++;
