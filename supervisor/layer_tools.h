@@ -69,5 +69,8 @@ int cmd_diff(int argc, char **argv);
 void cmd_diff_usage(FILE *out);
 int cmd_export(int argc, char **argv);
 void cmd_export_usage(FILE *out);
+/* cmd_rm.c */
+int cmd_rm(int argc, char **argv);
+void cmd_rm_usage(FILE *out);
 
 #endif

@@ -279,7 +279,9 @@ int vn_upper_recover(struct vn_union *u, struct vn_recovery *rep);
  * root's mode when others may enter it, else the mode of the root below;
  * then what chmod inside made it. */
 int vn_root_mode_load(struct vn_union *u);
-/* rm -rf of parent/name, never following a symlink (best effort). */
+/* rm -rf of parent/name, never following a symlink nor entering another
+ * file system, opening up directories their owner may not search or
+ * change (best effort: what stays, stays). */
 void vn_remove_tree(int parent, const char *name);
 
 /* union/render.c: the view, a tmpfs that is the target's root. */

@@ -207,25 +207,50 @@ static int climb(int fd, struct tree_ids *path)
 	return up;
 }
 
+/* The directory dirfd/name, opened to be emptied: one its owner may not
+ * read or search (a sandbox's `chmod 000`) is opened up first. */
+static int open_to_clear(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 && errno == EACCES && fchmodat(dirfd, name, 0700, 0) == 0)
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd;
+}
+
+/* Whether fd is a directory of the file system the tree is on (a mount
+ * inside the tree is not entered, nor emptied). */
+static bool same_file_system(int fd, dev_t dev)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && st.st_dev == dev;
+}
+
 void vn_remove_tree(int parent, const char *name)
 {
 	struct tree_ids path = { 0 }, stuck = { 0 };
 	char sub[NAME_MAX + 1];
 	struct stat st;
 	bool left;
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open_to_clear(parent, name);
+	dev_t dev;
 
-	if (fd < 0) {
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
 		unlinkat(parent, name, 0);
 		return;
 	}
+	dev = st.st_dev;
 	while (fd >= 0) {
 		int up;
 
 		if (clear_dir(fd, &stuck, sub, sizeof(sub), &left) == 1) {
-			int child = openat(fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int child = open_to_clear(fd, sub);
 
-			if (child >= 0 && fstat(fd, &st) == 0 && tree_ids_push(&path, &st)) {
+			if (child >= 0 && same_file_system(child, dev) && fstat(fd, &st) == 0 &&
+			    tree_ids_push(&path, &st)) {
 				close(fd);
 				fd = child;
 				continue;

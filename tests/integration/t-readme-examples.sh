@@ -317,6 +317,11 @@ example_diff-export() {
 	run_console diff-export
 }
 
+example_rm() {
+	require_free_host_path /opt/ro
+	run_console rm
+}
+
 example_demo-output() { # tools/demo's output, as the README shows it
 	assert_eq text "$(cat "$T/ex/demo-output.kind")" "README example 'demo-output' is a \`\`\`text block"
 	local tree=$T/w/demo-output/tree
@@ -341,7 +346,7 @@ example_demo-output() { # tools/demo's output, as the README shows it
 	assert_files_eq "$T/a" "$T/b" "README example 'demo-output': what tools/demo prints"
 }
 
-runners="demo-output shell what-if build container lab overlayfs-upper exit-status environment diff-export"
+runners="demo-output shell what-if build container lab overlayfs-upper exit-status environment diff-export rm"
 for r in $runners; do
 	[ -f "$T/ex/$r.kind" ] || fail "this test runs README example '$r', which README.md no longer has"
 	[ ! -f "$T/ex/$r.tested" ] || fail "README example '$r' says it is not run here, but this test runs it"
