@@ -70,6 +70,10 @@ _veneer_value()
 		COMPREPLY=() ;;
 	export:-o | export:--output)
 		_veneer_files ;;
+	diff:--format)
+		_veneer_reply text json ;;
+	diff:--include | diff:--exclude)
+		COMPREPLY=() ;;
 	*)
 		return 1 ;;
 	esac
@@ -82,7 +86,7 @@ _veneer()
 	local commands="run diff export rm doctor help"
 	local run_opts="--lower --upper --bind --chdir --policy --backend --ids --env --unsetenv --clearenv --hostname --unsafe-lowers -v --verbose -h --help"
 	local doctor_opts="--lower --upper -h --help"
-	local diff_opts="--lower -h --help"
+	local diff_opts="--lower --include --exclude --format -h --help"
 	local export_opts="-o --output -h --help"
 	local rm_opts="-f --force -h --help"
 

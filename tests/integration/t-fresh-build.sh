@@ -140,6 +140,7 @@ assert_eq "diff
 doctor
 export
 help
+rm
 run" "$(complete_words veneer '')" "completion of the command"
 assert_eq "build
 container

@@ -5,6 +5,11 @@
 #     kernel's ids (the caller's own ids show as 0:0, no owner store) and
 #     one with presented ids (chown 42:43 kept in the owner store, files
 #     root made inside 0:0, every owner the one the sandbox showed inside);
+#     a directory copied up only for what changed below it is not listed,
+#     one whose mode changed or that became opaque is; --include and
+#     --exclude globs select paths and what is below them; --format json
+#     gives one object per line (python's json reads each) with what
+#     changed; a directory that is not an upper is refused;
 #   - `veneer export` writes a tar GNU tar lists with those owners, in
 #     sorted order, whiteouts as .wh.NAME files (also a 0/0 device one),
 #     the opaque marker, hard links, symlinks, FIFOs, user xattrs; the
@@ -76,8 +81,7 @@ vrun_ok "$T/run.out" "$T/run.err" --ids kernel --lower "$L" --lower / --upper "$
 	fail "a sandbox with --ids kernel left an owner store: rule 3 is not tested"
 
 tool_ok "$T/k.diff" "$T/k.err" diff --lower "$L" --lower / "$K"
-assert_eq "C d 0755 0:0 /vtdata
-D /vtdata/gone
+assert_eq "D /vtdata/gone
 C f 0644 0:0 /vtdata/keep
 A l 0777 0:0 /vtdata/link
 A d 0755 0:0 /vtdata/new
@@ -90,6 +94,47 @@ A f 0644 0:0 /vtdata/olddir/n
 A f 0644 0:0 /vtdata/sp ace
 D /vtdata/$LONG" "$(cat "$T/k.diff")" "diff of the kernel-ids upper"
 [ ! -s "$T/k.err" ] || fail "diff wrote to stderr: $(cat "$T/k.err")"
+
+# selecting paths: a directory's glob takes what is below it; --exclude wins
+tool_ok "$T/s.diff" "$T/s.err" diff --lower "$L" --lower / --include '/vtdata/new' \
+	--include '*/olddir' --exclude '/vtdata/new/sub/f' "$K"
+assert_eq "A d 0755 0:0 /vtdata/new
+A d 0755 0:0 /vtdata/new/sub
+C d 0755 0:0 /vtdata/olddir
+O /vtdata/olddir
+A f 0644 0:0 /vtdata/olddir/n" "$(cat "$T/s.diff")" "diff --include, --exclude"
+
+# JSON lines: the same changes, with what changed of each C
+tool_ok "$T/k.json" "$T/k.err" diff --format json --lower "$L" --lower / "$K"
+assert_eq "$(wc -l <"$T/k.diff")" "$(wc -l <"$T/k.json")" "diff --format json: one object per line"
+python3 - "$T/k.json" <<'PY' >"$T/k.jsum" || fail "diff --format json is not JSON lines"
+import json, sys
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    fields = [o["change"], o["path"].replace("\n", "\\n")[:20], o.get("type"), o.get("mode"),
+              o.get("size"), o.get("target"), ",".join(o.get("changed", []))]
+    print(" ".join(str(f) for f in fields if f not in (None, "")))
+PY
+assert_eq "deleted /vtdata/gone
+changed /vtdata/keep file 0644 $(stat -c %s "$K/vtdata/keep") data
+added /vtdata/link symlink 0777 keep
+added /vtdata/new directory 0755
+added /vtdata/new/sub directory 0755
+added /vtdata/new/sub/f file 4755 2
+added /vtdata/nl\\nname file 0644 0
+changed /vtdata/olddir directory 0755
+opaque /vtdata/olddir
+added /vtdata/olddir/n file 0644 2
+added /vtdata/sp ace file 0644 0
+deleted /vtdata/xxxxxxxxxxxx" "$(cat "$T/k.jsum")" "diff --format json"
+
+# a directory's own change is listed, not its being a parent of changes
+vrun_ok "$T/run.out" "$T/run.err" --ids kernel --lower "$L" --lower / --upper "$K" -- chmod 0750 /vtdata
+tool_ok "$T/k4.diff" "$T/k4.err" diff --lower "$L" --lower / --include /vtdata "$K"
+assert_eq "C d 0750 0:0 /vtdata" "$(head -n 1 "$T/k4.diff")" "diff of a directory whose mode changed"
+vrun_ok "$T/run.out" "$T/run.err" --ids kernel --lower "$L" --lower / --upper "$K" -- chmod 0755 /vtdata
+tool_ok "$T/k4.diff" "$T/k4.err" diff --lower "$L" --lower / "$K"
+assert_files_eq "$T/k.diff" "$T/k4.diff" "diff after the directory's mode went back"
 
 # the default lower is /, which has no /vtdata: all added
 tool_ok "$T/k2.diff" "$T/k2.err" diff "$K"
@@ -144,8 +189,7 @@ KEEP=$(inside_owner /vtdata/keep)
 assert_match '^[0-9]+:[0-9]+$' "$VT" "the owner of /vtdata inside"
 
 tool_ok "$T/p.diff" "$T/p.err" diff --lower "$L" --lower / "$P"
-assert_eq "C d 0755 $VT /vtdata
-A d 0755 0:0 /vtdata/dir
+assert_eq "A d 0755 0:0 /vtdata/dir
 A f 0644 0:0 /vtdata/dir/f
 A f 0644 0:0 /vtdata/dir/hard
 A p 0644 0:0 /vtdata/fifo
@@ -234,6 +278,10 @@ bad "diff, two uppers" "one too many" diff "$K" "$P"
 bad "diff, --lower without a value" "needs a value" diff --lower
 bad "export, -o without a value" "needs a value" export "$K" -o
 bad "diff, a missing lower" "lower $T/nonexistent" diff --lower "$T/nonexistent" "$K"
+mkdir -p "$T/plain/sub" && put "$T/plain/sub/f" "x"
+bad "diff of a directory that is not an upper" "is not an upper" diff "$T/plain"
+bad "diff, a glob not of union paths" "starts with /" diff --include 'etc/*' "$K"
+bad "diff, an unknown format" "give text or json" diff --format yaml "$K"
 bad "export into the upper" "inside upper" export -o "$P/vtdata/x.tar" "$P"
 [ ! -e "$P/vtdata/x.tar" ] || fail "export wrote its tar into the upper"
 if command -v script >/dev/null; then

@@ -218,12 +218,9 @@ example_what-if() { # make install into /tmp/what-if, then veneer diff
 	printf 'install:\n\tmkdir -p /usr/local/share/veneer-readme\n\techo installed >/usr/local/share/veneer-readme/what-if\n' \
 		>"$T/w/what-if/Makefile"
 	run_sh what-if /dev/null
-	local d
-	for d in /usr /usr/local /usr/local/share; do
-		printf 'C d %04o 0:0 %s\n' "0$(stat -c %a "$d")" "$d"
-	done >"$T/what-if.exp"
+	# the directories above the new one are not changes of their own
 	printf '%s\n' "A d 0755 0:0 /usr/local/share/veneer-readme" \
-		"A f 0644 0:0 /usr/local/share/veneer-readme/what-if" >>"$T/what-if.exp"
+		"A f 0644 0:0 /usr/local/share/veneer-readme/what-if" >"$T/what-if.exp"
 	# (make echoes its commands first)
 	grep -E '^[ACDO] ' "$T/what-if.out" >"$T/what-if.diff" || :
 	assert_files_eq "$T/what-if.exp" "$T/what-if.diff" "README example 'what-if': veneer diff shows what make install did"
