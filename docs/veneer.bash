@@ -72,6 +72,10 @@ _veneer_value()
 		_veneer_files ;;
 	diff:--format)
 		_veneer_reply text json ;;
+	export:--compress)
+		_veneer_reply gzip zstd ;;
+	export:--mtime)
+		COMPREPLY=() ;;
 	diff:--include | diff:--exclude)
 		COMPREPLY=() ;;
 	*)
@@ -87,7 +91,7 @@ _veneer()
 	local run_opts="--lower --upper --bind --chdir --policy --backend --ids --env --unsetenv --clearenv --hostname --unsafe-lowers -v --verbose -h --help"
 	local doctor_opts="--lower --upper -h --help"
 	local diff_opts="--lower --include --exclude --format -h --help"
-	local export_opts="-o --output -h --help"
+	local export_opts="-o --output --mtime --compress -h --help"
 	local rm_opts="-f --force -h --help"
 
 	COMPREPLY=()

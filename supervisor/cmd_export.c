@@ -9,12 +9,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <search.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -25,7 +29,7 @@
 
 void cmd_export_usage(FILE *out)
 {
-	fputs("Usage: veneer export [-o FILE] UPPER\n"
+	fputs("Usage: veneer export [-o FILE] [--mtime EPOCH] [--compress gzip|zstd] UPPER\n"
 	      "\n"
 	      "Write the upper layer UPPER as an OCI layer tarball (POSIX pax format,\n"
 	      "read by GNU tar and every OCI tool): every object of the upper but its\n"
@@ -36,10 +40,17 @@ void cmd_export_usage(FILE *out)
 	      "with kernel ids), no user or group names.  Whiteouts are \".wh.NAME\"\n"
 	      "files, also for a name too long for that prefix (which the upper holds as\n"
 	      "a 0/0 character device), opaque directories hold \".wh..wh..opq\".\n"
-	      "Sockets cannot be in a tar: each is left out with a warning.\n"
+	      "Sockets cannot be in a tar: each is left out with a warning.  Objects\n"
+	      "the sandbox left unreadable to their owner (mode 000) are opened up for\n"
+	      "the time they are read and given their mode back (their ctime changes).\n"
 	      "\n"
 	      "  -o, --output FILE   write to FILE (default, or \"-\": stdout, which must\n"
 	      "                      not be a terminal); FILE may not be in the upper\n"
+	      "  --mtime EPOCH       clamp every time to EPOCH (seconds since 1970):\n"
+	      "                      a later one is written as EPOCH, as reproducible\n"
+	      "                      builds do (default: $SOURCE_DATE_EPOCH, when set)\n"
+	      "  --compress gzip|zstd  compress through Debian's gzip (-n: no name nor\n"
+	      "                      time in it) or zstd programs\n"
 	      "  -h, --help          show this help\n"
 	      "\n"
 	      "The upper is read, not changed; while a sandbox holds it, this fails\n"
@@ -51,6 +62,9 @@ void cmd_export_usage(FILE *out)
 struct export_options {
 	const char *output; /* NULL: stdout */
 	const char *upper;
+	bool clamp;         /* --mtime or SOURCE_DATE_EPOCH: times no later */
+	int64_t mtime;      /* than this */
+	const char *compress; /* NULL, "gzip" or "zstd" */
 };
 
 struct seen_inode {
@@ -60,6 +74,7 @@ struct seen_inode {
 };
 
 struct export {
+	const struct export_options *opt;
 	struct lt_upper *up;
 	void *seen;  /* tsearch tree of struct seen_inode: hard links */
 	struct tar_writer tar;
@@ -67,15 +82,36 @@ struct export {
 
 /* ------------------------------------------------------------ options */
 
+enum { OPT_MTIME = 256, OPT_COMPRESS };
+
+/* EPOCH as seconds since 1970: 0, or -1 with err set (what says where
+ * it came from). */
+static int parse_epoch(const char *text, const char *what, int64_t *out, struct vn_error *err)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno || end == text || *end || v < 0 || text[0] == '+' || text[0] == ' ')
+		return vn_fail(err, 0, "export: %s '%s' is not a time in seconds since 1970 (a "
+			       "number such as 1700000000)", what, text);
+	*out = v;
+	return 0;
+}
+
 /* 0: run; 1: help was asked; -1: bad input (err says). */
 static int parse_export_args(int argc, char **argv, struct export_options *opt,
 			     struct vn_error *err)
 {
 	static const struct option options[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "mtime", required_argument, NULL, OPT_MTIME },
+		{ "compress", required_argument, NULL, OPT_COMPRESS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *epoch = getenv("SOURCE_DATE_EPOCH");
 	int c;
 
 	opterr = 0;
@@ -83,7 +119,15 @@ static int parse_export_args(int argc, char **argv, struct export_options *opt,
 	while ((c = getopt_long(argc, argv, ":ho:", options, NULL)) != -1) {
 		if (c == 'o')
 			opt->output = strcmp(optarg, "-") == 0 ? NULL : optarg;
-		else if (c == 'h')
+		else if (c == OPT_MTIME) {
+			if (parse_epoch(optarg, "--mtime", &opt->mtime, err) < 0)
+				return -1;
+			opt->clamp = true;
+		} else if (c == OPT_COMPRESS) {
+			if (strcmp(optarg, "gzip") != 0 && strcmp(optarg, "zstd") != 0)
+				return vn_fail(err, 0, "export: --compress %s: give gzip or zstd", optarg);
+			opt->compress = optarg;
+		} else if (c == 'h')
 			return 1;
 		else if (c == ':')
 			return vn_fail(err, 0, "export: %s needs a value; see `veneer export --help`",
@@ -94,6 +138,11 @@ static int parse_export_args(int argc, char **argv, struct export_options *opt,
 		else
 			return vn_fail(err, 0, "export: unknown option %s; see `veneer export --help`",
 				       argv[optind - 1]);
+	}
+	if (!opt->clamp && epoch && epoch[0]) {
+		if (parse_epoch(epoch, "SOURCE_DATE_EPOCH", &opt->mtime, err) < 0)
+			return -1;
+		opt->clamp = true;
 	}
 	if (optind >= argc)
 		return vn_fail(err, 0, "export: no UPPER given; use `veneer export [-o FILE] UPPER`");
@@ -194,6 +243,53 @@ static int open_output(const struct export_options *opt, const struct lt_upper *
 	return fd;
 }
 
+/* --compress: the program compressing what is written to the fd
+ * returned (a pipe) into out.  The fd, or -1 with err set. */
+static int start_compressor(const char *name, int out, pid_t *pid, struct vn_error *err)
+{
+	/* -n: no file name nor time in the gzip header (the same bytes twice) */
+	char *const gzip[] = { "gzip", "-n", "-c", NULL };
+	char *const zstd[] = { "zstd", "-q", "-c", NULL };
+	posix_spawn_file_actions_t fa;
+	int p[2], r;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return vn_fail(err, errno, "export: start %s", name);
+	r = posix_spawn_file_actions_init(&fa);
+	if (r == 0)
+		r = posix_spawn_file_actions_adddup2(&fa, p[0], STDIN_FILENO);
+	if (r == 0)
+		r = posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
+	if (r == 0)
+		r = posix_spawnp(pid, name, &fa, NULL, strcmp(name, "gzip") == 0 ? gzip : zstd,
+				 environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[0]);
+	if (r != 0) {
+		close(p[1]);
+		if (r == ENOENT)
+			return vn_fail(err, 0, "export: --compress %s: no %s program on PATH (on Debian: "
+				       "apt-get install %s)", name, name, name);
+		return vn_fail(err, r, "export: start %s", name);
+	}
+	return p[1];
+}
+
+/* The compressor's end (its input closed first): 0, or -1 with err set. */
+static int finish_compressor(const char *name, pid_t pid, struct vn_error *err)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return vn_fail(err, errno, "export: wait for %s", name);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status))
+		return vn_fail(err, 0, "export: %s failed (exit status %d)", name, WEXITSTATUS(status));
+	return vn_fail(err, 0, "export: %s was killed by signal %d", name, WTERMSIG(status));
+}
+
 /* ------------------------------------------------------------- xattrs */
 
 struct xattrs {
@@ -285,15 +381,20 @@ static int read_user_xattrs(int fd, struct xattrs *x)
 
 /* ------------------------------------------------------------ entries */
 
-static struct tar_entry entry_of(const struct lt_entry *e, const char *path, char type)
+static struct tar_entry entry_of(const struct export *x, const struct lt_entry *e,
+				 const char *path, char type)
 {
+	int64_t mtime = e->st.st_mtim.tv_sec;
+
+	if (x->opt->clamp && mtime > x->opt->mtime)
+		mtime = x->opt->mtime;
 	return (struct tar_entry){
 		.path = path,
 		.type = type,
 		.mode = e->st.st_mode & 07777,
 		.uid = e->uid,
 		.gid = e->gid,
-		.mtime = e->st.st_mtim.tv_sec,
+		.mtime = mtime,
 	};
 }
 
@@ -308,7 +409,7 @@ static int put_header(struct export *x, const struct tar_entry *t, struct vn_err
 static int export_marker(struct export *x, const struct lt_entry *e, const char *path,
 			 struct vn_error *err)
 {
-	struct tar_entry t = entry_of(e, path, TAR_REG);
+	struct tar_entry t = entry_of(x, e, path, TAR_REG);
 
 	return put_header(x, &t, err);
 }
@@ -355,13 +456,74 @@ static void free_seen(void *p)
 	free(node);
 }
 
-static int copy_data(struct export *x, int fd, const struct lt_entry *e, struct vn_error *err)
+/* The file's data segments (SEEK_DATA/SEEK_HOLE), when it has a hole:
+ * 1 (*segs malloc'd), 0 (no hole, or a file system that cannot say), or
+ * -errno. */
+static int data_segments(int fd, off_t size, struct tar_segment **segs, size_t *n)
+{
+	size_t cap = 0;
+	uint64_t data = 0;
+	off_t at = 0;
+
+	*segs = NULL;
+	*n = 0;
+	while (at < size) {
+		off_t start = lseek(fd, at, SEEK_DATA), end;
+
+		if (start < 0 && errno == ENXIO)
+			break; /* a hole to the end */
+		if (start < 0)
+			goto whole;
+		end = lseek(fd, start, SEEK_HOLE);
+		if (end < 0)
+			goto whole;
+		if (end > size)
+			end = size;
+		if (*n == cap) {
+			struct tar_segment *grown;
+
+			cap = cap ? 2 * cap : 16;
+			grown = realloc(*segs, cap * sizeof(*grown));
+			if (!grown) {
+				free(*segs);
+				*segs = NULL;
+				return -ENOMEM;
+			}
+			*segs = grown;
+		}
+		(*segs)[(*n)++] = (struct tar_segment){ (uint64_t)start, (uint64_t)(end - start) };
+		data += (uint64_t)(end - start);
+		at = end;
+	}
+	if (data < (uint64_t)size && *n > 0)
+		return lseek(fd, 0, SEEK_SET) < 0 ? -errno : 1;
+	if (data < (uint64_t)size) {
+		/* all of it a hole: one empty segment at its end */
+		free(*segs);
+		*segs = malloc(sizeof(**segs));
+		if (!*segs)
+			return -ENOMEM;
+		(*segs)[0] = (struct tar_segment){ (uint64_t)size, 0 };
+		*n = 1;
+		return 1;
+	}
+whole:
+	free(*segs);
+	*segs = NULL;
+	*n = 0;
+	return lseek(fd, 0, SEEK_SET) < 0 ? -errno : 0;
+}
+
+/* length bytes of the file from offset into the tar. */
+static int copy_range(struct export *x, int fd, const struct lt_entry *e, uint64_t offset,
+		      uint64_t length, struct vn_error *err)
 {
 	static char buf[TAR_BUFFER];
-	uint64_t left = (uint64_t)e->st.st_size;
+	uint64_t left = length;
 
 	while (left > 0) {
-		ssize_t n = read(fd, buf, left < sizeof(buf) ? (size_t)left : sizeof(buf));
+		ssize_t n = pread(fd, buf, left < sizeof(buf) ? (size_t)left : sizeof(buf),
+				  (off_t)(offset + length - left));
 		int r;
 
 		if (n < 0 && errno == EINTR)
@@ -379,18 +541,33 @@ static int copy_data(struct export *x, int fd, const struct lt_entry *e, struct 
 	return 0;
 }
 
-/* The regular file e, which the walk stat'ed (never a symlink). */
+static int copy_data(struct export *x, int fd, const struct lt_entry *e,
+		     const struct tar_segment *segs, size_t nsegs, struct vn_error *err)
+{
+	if (nsegs == 0)
+		return copy_range(x, fd, e, 0, (uint64_t)e->st.st_size, err);
+	for (size_t i = 0; i < nsegs; i++)
+		if (copy_range(x, fd, e, segs[i].offset, segs[i].length, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* The regular file e, which the walk stat'ed (never a symlink), opened
+ * up for its owner if it must be (and its mode given back at once). */
 static int open_file(const struct lt_entry *e)
 {
-	int fd = openat(e->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	bool opened_up;
+	int fd = lt_open_as_owner(e->dirfd, e->name, &e->st, O_RDONLY | O_NOCTTY, &opened_up);
 	struct stat st;
 	int r = 0;
 
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
+		return fd;
+	if (opened_up)
+		r = lt_close_up(fd, &e->st);
+	if (r == 0 && fstat(fd, &st) < 0)
 		r = -errno;
-	else if (!S_ISREG(st.st_mode) || st.st_ino != e->st.st_ino || st.st_dev != e->st.st_dev)
+	if (r == 0 && (!S_ISREG(st.st_mode) || st.st_ino != e->st.st_ino || st.st_dev != e->st.st_dev))
 		r = -ESTALE;
 	if (r < 0)
 		close(fd);
@@ -399,9 +576,11 @@ static int open_file(const struct lt_entry *e)
 
 static int export_file(struct export *x, const struct lt_entry *e, struct vn_error *err)
 {
-	struct tar_entry t = entry_of(e, e->path, TAR_REG);
+	struct tar_entry t = entry_of(x, e, e->path, TAR_REG);
 	struct xattrs xa = { 0 };
+	cleanup_free struct tar_segment *segs = NULL;
 	cleanup_close int fd = open_file(e);
+	size_t nsegs = 0;
 	int r;
 
 	if (fd < 0)
@@ -411,12 +590,21 @@ static int export_file(struct export *x, const struct lt_entry *e, struct vn_err
 		xattrs_free(&xa);
 		return vn_fail(err, -r, "export: read the xattrs of %s/%s", x->up->path, e->path);
 	}
+	/* holes stay holes: a sparse entry (a 16 TB file of one block is a
+	 * block of the tar, not 16 TB of zeros) */
+	r = data_segments(fd, e->st.st_size, &segs, &nsegs);
+	if (r < 0) {
+		xattrs_free(&xa);
+		return vn_fail(err, -r, "export: find the data of %s/%s", x->up->path, e->path);
+	}
 	t.size = (uint64_t)e->st.st_size;
+	t.segments = segs;
+	t.nsegments = nsegs;
 	t.xattrs = xa.v;
 	t.nxattrs = xa.n;
 	r = put_header(x, &t, err);
 	xattrs_free(&xa);
-	return r < 0 ? r : copy_data(x, fd, e, err);
+	return r < 0 ? r : copy_data(x, fd, e, segs, nsegs, err);
 }
 
 static int export_dir(struct export *x, const struct lt_entry *e, struct vn_error *err)
@@ -433,7 +621,7 @@ static int export_dir(struct export *x, const struct lt_entry *e, struct vn_erro
 		xattrs_free(&xa);
 		return vn_fail(err, -r, "export: read the xattrs of %s/%s", x->up->path, e->path);
 	}
-	t = entry_of(e, path, TAR_DIR);
+	t = entry_of(x, e, path, TAR_DIR);
 	t.xattrs = xa.v;
 	t.nxattrs = xa.n;
 	r = put_header(x, &t, err);
@@ -444,7 +632,7 @@ static int export_dir(struct export *x, const struct lt_entry *e, struct vn_erro
 static int export_symlink(struct export *x, const struct lt_entry *e, struct vn_error *err)
 {
 	size_t size = (size_t)e->st.st_size + 1;
-	struct tar_entry t = entry_of(e, e->path, TAR_SYMLINK);
+	struct tar_entry t = entry_of(x, e, e->path, TAR_SYMLINK);
 
 	for (;;) {
 		cleanup_free char *target = malloc(size);
@@ -465,7 +653,7 @@ static int export_symlink(struct export *x, const struct lt_entry *e, struct vn_
 static int export_special(struct export *x, const struct lt_entry *e, struct vn_error *err)
 {
 	char type = S_ISFIFO(e->st.st_mode) ? TAR_FIFO : S_ISCHR(e->st.st_mode) ? TAR_CHR : TAR_BLK;
-	struct tar_entry t = entry_of(e, e->path, type);
+	struct tar_entry t = entry_of(x, e, e->path, type);
 
 	t.devmajor = major(e->st.st_rdev);
 	t.devminor = minor(e->st.st_rdev);
@@ -475,7 +663,7 @@ static int export_special(struct export *x, const struct lt_entry *e, struct vn_
 static int export_hardlink(struct export *x, const struct lt_entry *e, const char *first,
 			   struct vn_error *err)
 {
-	struct tar_entry t = entry_of(e, e->path, TAR_HARDLINK);
+	struct tar_entry t = entry_of(x, e, e->path, TAR_HARDLINK);
 
 	t.linkname = first;
 	return put_header(x, &t, err);
@@ -541,17 +729,29 @@ static int export_run(const struct export_options *opt, struct vn_error *err)
 	struct lt_upper up;
 	struct export *x = NULL;
 	bool regular = false;
-	int fd = -1;
+	int fd = -1, tar_fd = -1;
+	pid_t compressor = -1;
 	int r = lt_upper_open(opt->upper, &up, err);
 
 	if (r == 0 && (fd = open_output(opt, &up, &regular, err)) < 0)
 		r = -1;
+	tar_fd = fd;
+	if (r == 0 && opt->compress &&
+	    (tar_fd = start_compressor(opt->compress, fd, &compressor, err)) < 0)
+		r = -1;
 	if (r == 0 && !(x = calloc(1, sizeof(*x))))
 		r = vn_fail(err, ENOMEM, "export");
 	if (r == 0) {
+		x->opt = opt;
 		x->up = &up;
-		r = export_to(x, fd, err);
+		r = export_to(x, tar_fd, err);
 		tdestroy(x->seen, free_seen);
+	}
+	if (compressor > 0) {
+		/* its input's end, then its own: a failed one is the export's */
+		close(tar_fd);
+		if (finish_compressor(opt->compress, compressor, r == 0 ? err : &(struct vn_error){ 0 }) < 0)
+			r = -1;
 	}
 	if (fd > STDOUT_FILENO && close(fd) < 0 && r == 0)
 		r = vn_fail(err, errno, "export: write %s", opt->output);
@@ -568,6 +768,8 @@ int cmd_export(int argc, char **argv)
 	struct vn_error err = { 0 };
 	int r = parse_export_args(argc, argv, &opt, &err);
 
+	/* a compressor that dies: EPIPE from the write, said in one line */
+	signal(SIGPIPE, SIG_IGN);
 	if (r > 0)
 		cmd_export_usage(stdout);
 	else if (r == 0)

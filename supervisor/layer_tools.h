@@ -59,6 +59,14 @@ void lt_presented_owner(const struct lt_upper *up, const struct stat *st, uid_t 
 /* Visit every name of the upper but its root and its state directory,
  * depth first, a directory before its contents, names sorted bytewise. */
 int lt_walk(struct lt_upper *up, lt_visit_fn visit, void *arg, struct vn_error *err);
+/* Open dirfd/name (st: its lstat; never following a symlink): when its
+ * owner, who runs the tool, may not read it (or, a directory, search it)
+ * as a sandbox left it (a `chmod 000` inside), it is opened up for the
+ * owner first (*opened_up: give it its mode back with lt_close_up, for a
+ * directory once what is below it was read).  The fd, or -errno. */
+int lt_open_as_owner(int dirfd, const char *name, const struct stat *st, int flags,
+		     bool *opened_up);
+int lt_close_up(int fd, const struct stat *st);
 /* "dir/name", or name when dir is "" (NULL when out of memory). */
 char *lt_join(const char *dir, const char *name);
 /* One letter for the type of st: f d l p s c b. */

@@ -281,22 +281,53 @@ static enum lt_kind classify(const char *name, const struct stat *st, const char
 	return LT_OBJECT;
 }
 
-/* A subdirectory the walk enters: the one it stat'ed, never a symlink
- * (ESTALE: something else took its name meanwhile). */
-static int open_subdir(int dirfd, const char *name, const struct stat *st)
+int lt_open_as_owner(int dirfd, const char *name, const struct stat *st, int flags,
+		     bool *opened_up)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	mode_t need = S_ISDIR(st->st_mode) ? S_IRUSR | S_IXUSR : S_IRUSR;
+	int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+
+	*opened_up = false;
+	if (fd >= 0 || errno != EACCES || st->st_uid != geteuid() || (st->st_mode & need) == need)
+		return fd < 0 ? -errno : fd;
+	if (fchmodat(dirfd, name, (st->st_mode & 07777) | need, 0) < 0)
+		return -EACCES;
+	fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int r = -errno;
+
+		(void)fchmodat(dirfd, name, st->st_mode & 07777, 0);
+		return r;
+	}
+	*opened_up = true;
+	return fd;
+}
+
+int lt_close_up(int fd, const struct stat *st)
+{
+	return fchmod(fd, st->st_mode & 07777) < 0 ? -errno : 0;
+}
+
+/* A subdirectory the walk enters: the one it stat'ed, never a symlink
+ * (ESTALE: something else took its name meanwhile), opened up when its
+ * owner may not read or search it (lt_open_as_owner). */
+static int open_subdir(int dirfd, const char *name, const struct stat *st, bool *opened_up)
+{
+	int fd = lt_open_as_owner(dirfd, name, st, O_RDONLY | O_DIRECTORY, opened_up);
 	struct stat now;
 	int r = 0;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, &now) < 0)
 		r = -errno;
 	else if (now.st_dev != st->st_dev || now.st_ino != st->st_ino)
 		r = -ESTALE;
-	if (r < 0)
+	if (r < 0) {
+		if (*opened_up)
+			(void)lt_close_up(fd, st);
 		close(fd);
+	}
 	return r < 0 ? r : fd;
 }
 
@@ -307,6 +338,8 @@ static int visit_child(struct walk *w, int dirfd, const char *dir, const struct 
 	struct lt_entry e = { .dir = dir, .name = c->name, .dirfd = dirfd, .fd = -1, .st = c->st };
 	cleanup_free char *path = lt_join(dir, c->name);
 	cleanup_close int fd = -1;
+	bool opened_up = false;
+	int r;
 
 	if (!path)
 		return vn_fail(w->err, ENOMEM, "walk upper %s", w->up->path);
@@ -316,14 +349,16 @@ static int visit_child(struct walk *w, int dirfd, const char *dir, const struct 
 		present_device(w->up, dirfd, c->name, &e.st);
 	lt_presented_owner(w->up, &e.st, &e.uid, &e.gid);
 	if (e.kind == LT_OBJECT && S_ISDIR(e.st.st_mode)) {
-		fd = open_subdir(dirfd, c->name, &e.st);
+		fd = open_subdir(dirfd, c->name, &e.st, &opened_up);
 		if (fd < 0)
 			return vn_fail(w->err, -fd, "open directory %s/%s", w->up->path, path);
 		e.fd = fd;
 	}
-	if (w->visit(w->arg, &e, w->err) < 0)
-		return -1;
-	return fd >= 0 ? walk_dir(w, fd, path) : 0;
+	r = w->visit(w->arg, &e, w->err) < 0 ? -1 : fd >= 0 ? walk_dir(w, fd, path) : 0;
+	/* its own mode back, once what is below it was read */
+	if (opened_up && lt_close_up(fd, &c->st) < 0 && r == 0)
+		r = vn_fail(w->err, errno, "give %s/%s its mode back", w->up->path, path);
+	return r;
 }
 
 static int walk_dir(struct walk *w, int dirfd, const char *dir)

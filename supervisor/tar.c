@@ -173,8 +173,6 @@ static int pax_add_xattrs(struct pax *p, const struct tar_entry *e)
 	return 0;
 }
 
-/* ----------------------------------------------------------- headers */
-
 /* width-1 octal digits and a NUL; false when v needs more. */
 static bool put_octal(char *field, size_t width, uint64_t v)
 {
@@ -232,16 +230,93 @@ static void finish_header(struct ustar *h)
 	h->chksum[7] = ' ';
 }
 
-/* The ustar header of e; what does not fit goes into p. */
-static int fill_header(struct ustar *h, const struct tar_entry *e, struct pax *p)
+/* ----------------------------------------------------------- sparse */
+
+static bool is_sparse(const struct tar_entry *e)
 {
-	uint64_t size = e->type == TAR_REG ? e->size : 0;
+	return e->type == TAR_REG && e->nsegments > 0;
+}
+
+static uint64_t segments_data(const struct tar_entry *e)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < e->nsegments; i++)
+		n += e->segments[i].length;
+	return n;
+}
+
+/* The map at the head of a sparse entry's data: "N\n", then "OFFSET\n
+ * LENGTH\n" per segment, and a last empty one at the file's end when it
+ * ends in a hole (as GNU tar writes it).  Malloc'd, *len its length. */
+static char *sparse_map(const struct tar_entry *e, size_t *len)
+{
+	const struct tar_segment *last = &e->segments[e->nsegments - 1];
+	bool tail = last->offset + last->length < e->size;
+	size_t cap = 24 + (e->nsegments + 1) * 44, n;
+	char *map = malloc(cap);
+
+	if (!map)
+		return NULL;
+	n = (size_t)snprintf(map, cap, "%zu\n", e->nsegments + (tail ? 1 : 0));
+	for (size_t i = 0; i < e->nsegments; i++)
+		n += (size_t)snprintf(map + n, cap - n, "%" PRIu64 "\n%" PRIu64 "\n",
+				      e->segments[i].offset, e->segments[i].length);
+	if (tail)
+		n += (size_t)snprintf(map + n, cap - n, "%" PRIu64 "\n0\n", e->size);
+	*len = n;
+	return map;
+}
+
+/* "DIR/GNUSparseFile.0/NAME", the name GNU tar gives a sparse entry's
+ * ustar header (GNU.sparse.name holds the real one). */
+static char *sparse_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *name;
+
+	if (asprintf(&name, "%.*s%sGNUSparseFile.0/%s", slash ? (int)(slash - path) : 0, path,
+		     slash ? "/" : "", slash ? slash + 1 : path) < 0)
+		return NULL;
+	return name;
+}
+
+static int pax_add_sparse(struct pax *p, const struct tar_entry *e)
+{
+	int r = pax_add_number(p, "GNU.sparse.major", 1);
+
+	if (r == 0)
+		r = pax_add_number(p, "GNU.sparse.minor", 0);
+	if (r == 0)
+		r = pax_add(p, "GNU.sparse.name", e->path, strlen(e->path));
+	if (r == 0)
+		r = e->size > INT64_MAX ? -EOVERFLOW
+					: pax_add_number(p, "GNU.sparse.realsize", (int64_t)e->size);
+	return r;
+}
+
+/* ----------------------------------------------------------- headers */
+
+/* The ustar header of e; what does not fit goes into p.  A sparse entry's
+ * stored size is its map's blocks and its segments' data. */
+static int fill_header(struct ustar *h, const struct tar_entry *e, struct pax *p,
+		       uint64_t map_blocks)
+{
+	uint64_t size = !is_sparse(e) ? (e->type == TAR_REG ? e->size : 0)
+				      : map_blocks * BLOCK + segments_data(e);
+	char *sparse = is_sparse(e) ? sparse_name(e->path) : NULL;
 	int r;
 
+	if (is_sparse(e) && !sparse)
+		return -ENOMEM;
 	memset(h, 0, sizeof(*h));
 	h->typeflag = e->type;
 	put_octal(h->mode, sizeof(h->mode), e->mode & 07777);
-	if ((r = fill_string(h->name, sizeof(h->name), e->path, "path", p)) < 0 ||
+	r = fill_string(h->name, sizeof(h->name), sparse ? sparse : e->path, "path", p);
+	free(sparse);
+	if (r == 0 && is_sparse(e))
+		r = pax_add_sparse(p, e);
+	if (r < 0 ||
 	    (r = fill_string(h->linkname, sizeof(h->linkname), e->linkname ? e->linkname : "",
 			     "linkpath", p)) < 0 ||
 	    (r = fill_number(h->uid, sizeof(h->uid), e->uid, "uid", p)) < 0 ||
@@ -293,20 +368,27 @@ int tar_write_header(struct tar_writer *w, const struct tar_entry *e)
 {
 	struct pax p = { 0 };
 	struct ustar h;
-	int r;
+	size_t map_len = 0;
+	char *map = NULL;
+	int r = 0;
 
 	if (w->left)
 		return -EINVAL; /* the previous entry's data is missing */
-	r = fill_header(&h, e, &p);
+	if (is_sparse(e) && !(map = sparse_map(e, &map_len)))
+		return -ENOMEM;
+	r = fill_header(&h, e, &p, (map_len + BLOCK - 1) / BLOCK);
 	if (r == 0 && p.len)
 		r = write_pax(w, e, &p);
 	free(p.buf);
-	if (r < 0)
-		return r;
-	finish_header(&h);
-	r = put(w, &h, sizeof(h));
+	if (r == 0) {
+		finish_header(&h);
+		r = put(w, &h, sizeof(h));
+	}
+	if (r == 0 && map && (r = put(w, map, map_len)) == 0)
+		r = pad_to(w, BLOCK);
+	free(map);
 	if (r == 0)
-		w->left = e->type == TAR_REG ? e->size : 0;
+		w->left = e->type != TAR_REG ? 0 : is_sparse(e) ? segments_data(e) : e->size;
 	return r;
 }
 

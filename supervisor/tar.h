@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* A small tar writer: POSIX ustar headers, with a pax extended header in
  * front of an entry whose name, link target, size, ids or time do not fit,
- * or that carries xattrs (SCHILY.xattr.NAME, as GNU tar reads them). */
+ * or that carries xattrs (SCHILY.xattr.NAME, as GNU tar reads them), or
+ * that is sparse (GNU tar's pax format 1.0: GNU.sparse.* records, the map
+ * of data segments at the head of the entry's data, then the segments). */
 #ifndef VENEER_TAR_H
 #define VENEER_TAR_H
 
@@ -25,13 +27,21 @@ struct tar_xattr {
 	size_t size;
 };
 
+/* A data segment of a sparse file. */
+struct tar_segment {
+	uint64_t offset, length;
+};
+
 struct tar_entry {
 	const char *path;       /* as stored: "a/b", directories "a/" */
 	char type;              /* enum tar_type */
 	mode_t mode;            /* permission bits */
 	uint64_t uid, gid;      /* numeric; user and group names stay empty */
 	int64_t mtime;
-	uint64_t size;          /* TAR_REG: the data that follows */
+	uint64_t size;          /* TAR_REG: the data that follows (sparse: the
+				 * file's size, its segments' data follows) */
+	const struct tar_segment *segments; /* TAR_REG, sparse: the data */
+	size_t nsegments;       /* 0: not sparse */
 	const char *linkname;   /* TAR_HARDLINK, TAR_SYMLINK */
 	unsigned int devmajor, devminor; /* TAR_CHR, TAR_BLK */
 	const struct tar_xattr *xattrs;
