@@ -72,6 +72,9 @@ struct vn_union {
 	/* Lower files the caller may not read shown made up (union/shadow.c);
 	 * NULL: none. */
 	struct vn_shadow *shadow;
+	/* Copies made without the lock, shared by the calls that ask for the
+	 * same file's (union/copyup.c); NULL: none yet. */
+	struct union_precopies *precopies;
 };
 
 /* How vn_resolve walks a path. */

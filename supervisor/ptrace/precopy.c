@@ -28,6 +28,7 @@ struct precopy_pool {
 	int nworkers;
 	int idle;
 	bool stopping;
+	bool waker_gone;         /* precopy_quiet: no more wake-ups */
 };
 
 /* The oldest job no worker has started: NULL when none. */
@@ -55,6 +56,13 @@ static void *worker_main(void *arg)
 		if (p->stopping)
 			break;
 		j->started = true;
+		if (j->gone) {
+			/* killed before its copy began: none is made for it */
+			j->made = true;
+			if (!p->waker_gone)
+				pthread_kill(p->waker, p->sig);
+			continue;
+		}
 		pc = j->pc;
 		pthread_mutex_unlock(&p->lock);
 		(void)vn_precopy_make(p->u, &pc); /* failed: fd -1, copied under the lock */
@@ -63,7 +71,8 @@ static void *worker_main(void *arg)
 		j->made = true;
 		/* a signal the tracer misses (just before its wait) costs it
 		 * its poll's interval, no more (tracer.c, wait_for_stop) */
-		pthread_kill(p->waker, p->sig);
+		if (!p->waker_gone)
+			pthread_kill(p->waker, p->sig);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
@@ -155,6 +164,15 @@ void precopy_forget(struct precopy_pool *p, pid_t tid)
 	for (struct precopy_job *j = p->jobs; j; j = j->next)
 		if (j->tid == tid)
 			j->gone = true;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void precopy_quiet(struct precopy_pool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->waker_gone = true;
 	pthread_mutex_unlock(&p->lock);
 }
 

@@ -43,6 +43,9 @@ bool precopy_pending(const struct precopy_pool *p);
 struct precopy_job *precopy_take_made(struct precopy_pool *p);
 /* tid is gone (exited, or replaced by an exec): its job is marked so. */
 void precopy_forget(struct precopy_pool *p, pid_t tid);
+/* No worker signals the waker from now on (before it is joined: a
+ * signal to a thread joined is undefined). */
+void precopy_quiet(struct precopy_pool *p);
 /* Join the workers (a copy under way is finished first) and drop every
  * job. */
 void precopy_pool_free(struct precopy_pool *p);

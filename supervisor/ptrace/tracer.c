@@ -1212,12 +1212,26 @@ static void resume_unless_later(pid_t tid, int request)
 		(void)ptrace(request, tid, 0, 0);
 }
 
+/* Whether j's tracee is still in the stop it was left in: a thread's exec
+ * may have taken a leader's tid meanwhile (its exec stop, not reported
+ * yet, is then the next stop of that tid, which waitpid gives). */
+static bool still_in_call(const struct precopy_job *j)
+{
+	siginfo_t si;
+
+	if (ptrace(PTRACE_GETSIGINFO, j->tid, NULL, &si) < 0)
+		return false;
+	if (j->trap)
+		return si.si_signo == SIGSYS && si.si_code == SYS_SECCOMP;
+	return si.si_signo == SIGTRAP && si.si_code == (SIGTRAP | (PTRACE_EVENT_SECCOMP << 8));
+}
+
 /* A call left stopped for its copy (tracer_defer), the copy made: its
  * stop is dispatched again, the copy offered (dropped if not taken: the
  * file changed meanwhile, and the call copied it again). */
 static void dispatch_again(struct tracer *t, struct precopy_job *j)
 {
-	if (!j->gone) {
+	if (!j->gone && still_in_call(j)) {
 		vn_precopy_offer(&j->pc);
 		resume_unless_later(j->tid, j->trap ? handle_trap_stop(t, j->tid, j->nr)
 				       : handle_seccomp_stop(t, j->tid));
@@ -1450,6 +1464,7 @@ void tracer_stop(struct tracer *t)
 	t->stopping = 1;
 	pthread_cond_broadcast(&t->cond);
 	pthread_mutex_unlock(&t->lock);
+	precopy_quiet(t->precopy);
 	/* again and again: a signal that lands just before waitpid is lost */
 	do
 		pthread_kill(t->thread, WAKE_SIGNAL);

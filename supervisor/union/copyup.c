@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <stdio.h>
@@ -356,6 +357,14 @@ static bool same_file_version(const struct stat *a, const struct stat *b)
 	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
+/* A copy still a copy: its unnamed file linked nowhere yet. */
+static bool still_unnamed(int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && st.st_nlink == 0;
+}
+
 /* The offered copy, when it is of this very version of node's data
  * (data: the source's fstat): its fd, now the caller's; else -1. */
 static int precopy_take(const struct vn_node *node, const struct stat *data)
@@ -363,13 +372,25 @@ static int precopy_take(const struct vn_node *node, const struct stat *data)
 	struct vn_precopy *pc = precopy.offered;
 	int fd;
 
+	/* linked already (a copy shared with a call that took it): that is
+	 * the upper's file now, not a copy of the lower's data */
 	if (!pc || pc->layer != node->layer || strcmp(pc->path, node->path) != 0 ||
-	    !same_file_version(&pc->id, data))
+	    !same_file_version(&pc->id, data) || !still_unnamed(pc->fd))
 		return -1;
 	fd = pc->fd;
 	pc->fd = -1;
 	precopy.offered = NULL;
 	return fd;
+}
+
+/* Whether a copy of node's data (data: its source's fstat) is yet to be
+ * made: none of this version is offered. */
+static bool precopy_wanted(const struct vn_node *node, const struct stat *data)
+{
+	const struct vn_precopy *pc = precopy.offered;
+
+	return !(pc && pc->layer == node->layer && strcmp(pc->path, node->path) == 0 &&
+		 same_file_version(&pc->id, data));
 }
 
 /* A copy long enough to hold every other call (the union's lock is held
@@ -387,14 +408,115 @@ static bool precopy_ask(const struct vn_node *node, const struct stat *data)
 	return true;
 }
 
-int vn_precopy_make(struct vn_union *u, struct vn_precopy *pc)
+/*
+ * Calls that ask for the same file's data share one copy: eight processes
+ * opening one big lower file for appending made eight copies, each of the
+ * whole file, where the copy-up under the lock had made one.  A copy being
+ * made is waited for; one made stays shared (PRECOPY_KEEP at most, the
+ * oldest dropped) while its unnamed file is not linked anywhere: once a
+ * copy-up has linked it, it is that upper file, and what is written to it
+ * is not the lower's data any more.  And the upper's own file at the path
+ * (another call's copy-up came first) needs no copy at all.
+ */
+#define PRECOPY_KEEP 2
+
+struct shared_precopy {
+	int layer;
+	char *path;              /* not only the inode: a lower file's hard
+				  * links are copied up one by one */
+	struct stat id;
+	int fd;                  /* -1 while being made, or when that failed */
+	bool made;
+	int waiters;
+	struct shared_precopy *next;
+};
+
+struct union_precopies {
+	pthread_mutex_t lock;
+	pthread_cond_t made;
+	struct shared_precopy *list;
+};
+
+static pthread_mutex_t precopies_setup = PTHREAD_MUTEX_INITIALIZER;
+
+static struct union_precopies *precopies_of(struct vn_union *u)
+{
+	struct union_precopies *t;
+
+	pthread_mutex_lock(&precopies_setup);
+	if (!u->precopies && (u->precopies = calloc(1, sizeof(*u->precopies)))) {
+		pthread_mutex_init(&u->precopies->lock, NULL);
+		pthread_cond_init(&u->precopies->made, NULL);
+	}
+	t = u->precopies;
+	pthread_mutex_unlock(&precopies_setup);
+	return t;
+}
+
+static void shared_drop(struct shared_precopy **pp)
+{
+	struct shared_precopy *sp = *pp;
+
+	*pp = sp->next;
+	if (sp->fd >= 0)
+		close(sp->fd);
+	free(sp->path);
+	free(sp);
+}
+
+void union_precopies_free(struct vn_union *u)
+{
+	struct union_precopies *t = u->precopies;
+
+	if (!t)
+		return;
+	while (t->list)
+		shared_drop(&t->list);
+	pthread_mutex_destroy(&t->lock);
+	pthread_cond_destroy(&t->made);
+	free(t);
+	u->precopies = NULL;
+}
+
+/* The table's entry for pc's version of its file (t locked): NULL when
+ * none; made ones linked meanwhile are dropped on the way. */
+static struct shared_precopy *shared_find(struct union_precopies *t, const struct vn_precopy *pc)
+{
+	for (struct shared_precopy **pp = &t->list; *pp;) {
+		struct shared_precopy *sp = *pp;
+
+		if (sp->made && sp->waiters == 0 && !still_unnamed(sp->fd)) {
+			shared_drop(pp);
+			continue;
+		}
+		if (sp->layer == pc->layer && strcmp(sp->path, pc->path) == 0 &&
+		    same_file_version(&sp->id, &pc->id))
+			return sp;
+		pp = &sp->next;
+	}
+	return NULL;
+}
+
+/* Keep at most PRECOPY_KEEP made copies no one waits for (t locked). */
+static void shared_trim(struct union_precopies *t)
+{
+	size_t kept = 0;
+
+	for (struct shared_precopy **pp = &t->list; *pp;) {
+		if ((*pp)->made && (*pp)->waiters == 0 && ++kept > PRECOPY_KEEP) {
+			shared_drop(pp);
+			continue;
+		}
+		pp = &(*pp)->next;
+	}
+}
+
+/* The copy itself, into pc->fd: 0 or -errno. */
+static int precopy_copy(struct vn_union *u, struct vn_precopy *pc)
 {
 	struct stat before, after;
 	int src, dst, r;
 
-	pc->fd = -1;
-	if (pc->layer <= 0 || pc->layer >= (int)u->nlayers || u->work_fd < 0)
-		return -EINVAL;
 	src = union_openat_beneath(u->layers[pc->layer].root_fd, vn_rel(pc->path),
 				   O_RDONLY | O_NOFOLLOW);
 	if (src < 0)
@@ -416,6 +538,60 @@ int vn_precopy_make(struct vn_union *u, struct vn_precopy *pc)
 	}
 	pc->fd = dst;
 	return 0;
+}
+
+int vn_precopy_make(struct vn_union *u, struct vn_precopy *pc)
+{
+	struct union_precopies *t;
+	struct shared_precopy *sp;
+	int upper, r;
+
+	pc->fd = -1;
+	if (pc->layer <= 0 || pc->layer >= (int)u->nlayers || u->work_fd < 0)
+		return -EINVAL;
+	/* copied up meanwhile: the call's second run finds the upper's */
+	upper = union_openat_beneath(u->layers[0].root_fd, vn_rel(pc->path), O_PATH | O_NOFOLLOW);
+	if (upper >= 0) {
+		close(upper);
+		return -EEXIST;
+	}
+	t = precopies_of(u);
+	if (!t)
+		return precopy_copy(u, pc);
+	pthread_mutex_lock(&t->lock);
+	sp = shared_find(t, pc);
+	if (sp) {
+		sp->waiters++;
+		while (!sp->made)
+			pthread_cond_wait(&t->made, &t->lock);
+		sp->waiters--;
+		pc->fd = still_unnamed(sp->fd) ? fcntl(sp->fd, F_DUPFD_CLOEXEC, 3) : -1;
+		r = pc->fd >= 0 ? 0 : -ESTALE;
+		shared_trim(t);
+		pthread_mutex_unlock(&t->lock);
+		return r;
+	}
+	sp = calloc(1, sizeof(*sp));
+	if (sp && !(sp->path = strdup(pc->path))) {
+		free(sp);
+		sp = NULL;
+	}
+	if (!sp) {
+		pthread_mutex_unlock(&t->lock);
+		return precopy_copy(u, pc);
+	}
+	*sp = (struct shared_precopy){ .layer = pc->layer, .path = sp->path, .id = pc->id, .fd = -1,
+				       .next = t->list };
+	t->list = sp;
+	pthread_mutex_unlock(&t->lock);
+	r = precopy_copy(u, pc); /* without the table's lock: others wait for this one */
+	pthread_mutex_lock(&t->lock);
+	sp->fd = r == 0 ? fcntl(pc->fd, F_DUPFD_CLOEXEC, 3) : -1;
+	sp->made = true;
+	pthread_cond_broadcast(&t->made);
+	shared_trim(t);
+	pthread_mutex_unlock(&t->lock);
+	return r;
 }
 
 /* The data a copy of the regular file node takes: src (-1: none) and its
@@ -702,19 +878,30 @@ int vn_copy_up(struct vn_union *u, struct vn_node *node, int flags)
 
 int vn_copy_up_check(struct vn_union *u, const struct vn_node *node, int flags)
 {
+	struct stat data;
+	bool asked;
 	int fd;
 
+	/* the one place a copy-up that follows it may ask for its data first
+	 * (its caller may change something before the copy-up: on notify an
+	 * fd number is reserved in the target, which cannot be taken back) */
 	if (node->layer <= 0 || !S_ISREG(node->st.st_mode) || node->st.st_size == 0 ||
-	    (flags & VN_COPYUP_NO_DATA))
+	    (flags & VN_COPYUP_NO_DATA)) {
+		precopy.allowed = false;
 		return 0;
+	}
 	/* the data is read as the caller: what the host refuses them, the
 	 * copy-up is refused (copy_source opens it the same way; a made-up
 	 * shadow file, shadow.c, is readable) */
 	fd = vn_open_node(u, node, O_RDONLY | O_NOFOLLOW);
-	if (fd < 0)
+	if (fd < 0) {
+		precopy.allowed = false;
 		return fd;
+	}
+	asked = fstat(fd, &data) == 0 && precopy_wanted(node, &data) && precopy_ask(node, &data);
+	precopy.allowed = false;
 	close(fd);
-	return 0;
+	return asked ? -EAGAIN : 0;
 }
 
 int vn_copy_up_undo(struct vn_union *u, const char *path)

@@ -533,7 +533,8 @@ static int remove_file(struct vn_union *u, const struct vn_node *node, bool chec
 	if (r == 0)
 		union_owner_forget(u, doomed);
 	close(parent);
-	vn_view_forget(u, node->path);
+	if (r == 0)
+		vn_view_forget(u, node->path);
 	return r;
 }
 
@@ -878,13 +879,17 @@ int vn_rename(struct vn_union *u, struct vn_node *from, struct vn_node *to, unsi
 	else
 		r = rename_move(u, from, to, j);
 	free(j);
-	/* a directory replaced by the rename leaves, as an rmdir would */
-	if (r == 0 && !(flags & RENAME_EXCHANGE) && to_was_dir)
-		vn_view_retire_dir(u, to->path, &to_st);
 	if (dirs) {
 		vn_dircache_forget(u, from->path);
 		vn_dircache_forget(u, to->path);
 	}
+	/* the view follows a rename made, not one that failed (or that asked
+	 * for its copy-up's data first: vn_precopy_asked, run again) */
+	if (r < 0)
+		return r;
+	/* a directory replaced by the rename leaves, as an rmdir would */
+	if (!(flags & RENAME_EXCHANGE) && to_was_dir)
+		vn_view_retire_dir(u, to->path, &to_st);
 	if (flags & RENAME_EXCHANGE) {
 		vn_view_forget(u, from->path);
 		vn_view_forget(u, to->path);

@@ -95,6 +95,8 @@ int union_opaque_mark(int dirfd);
 
 /* state.c: the work area and the journal */
 int union_state_ready(struct vn_union *u);
+/* copyup.c: the shared precopies' table, freed (vn_union_release). */
+void union_precopies_free(struct vn_union *u);
 void union_state_close(struct vn_union *u);
 /* A fresh name for a temporary in the work area. */
 void union_work_name(struct vn_union *u, char *name, size_t size, const char *kind);

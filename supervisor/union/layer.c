@@ -183,6 +183,7 @@ const struct vn_passthrough *vn_union_passthrough_under(const struct vn_union *u
 void vn_union_release(struct vn_union *u)
 {
 	union_dircache_free(u);
+	union_precopies_free(u);
 	vn_shadow_release(u); /* before the owners: it forgets its records */
 	vn_owners_release(u);
 	union_state_close(u);

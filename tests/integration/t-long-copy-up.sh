@@ -7,7 +7,13 @@
 # stats begin and end inside that open (none could with the copy under
 # the lock).  Then the copies are right (append, chmod, truncate, rename
 # of big files), a process killed in its copy-up leaves the work area
-# empty and the sandbox running, and the lower is untouched.
+# empty and the sandbox running, and the lower is untouched.  And what
+# the red team found in the call's first run, before its copy is made
+# (helper-30): a rename of a big file over a FIFO that a reader waits on
+# must not change the view then (a writer then opens the renamed file,
+# as natively, instead of hanging on a new FIFO); an open whose file is
+# unlinked while its copy is made leaves no fd behind in the target (on
+# notify a reserved fd number cannot be taken back).
 # it-timeout: 300
 source "$(dirname "$0")/lib.sh"
 require_veneer
@@ -17,13 +23,13 @@ require_free_host_path /vtbig
 L=$T/L U=$T/U
 mkdir -p "$L/vtbig"
 # written zeros: data, not holes (a hole is not copied)
-for f in big chmodded truncated renamed killed; do
+for f in big chmodded truncated renamed killed fifo-over leak1 leak2 leak3; do
 	dd if=/dev/zero of="$L/vtbig/$f" bs=1M count=256 status=none
 done
 echo small >"$L/vtbig/other"
 
 cat >"$L/vtbig/stall.py" <<'PY'
-import os, sys, time
+import os, signal, sys, time
 # The parent opens /vtbig/big for appending; the child stats /vtbig/other
 # until told to stop, and says when each stat began and ended.
 r, w = os.pipe()
@@ -70,6 +76,45 @@ longest = max([b - a for a, b in spans if b >= start and a <= end] or [0])
 print("stats inside the copy-up:", inside)
 print("longest stat: %d us of the open's %d us" % (longest * 1e6, (end - start) * 1e6))
 PY
+cat >"$L/vtbig/firstrun.py" <<'PY'
+import os, signal, sys, time
+# a rename over a FIFO a reader waits on: the writer opens the renamed file
+os.mkfifo("/vtbig/ff")
+reader = os.fork()
+if reader == 0:
+    os.open("/vtbig/ff", os.O_RDONLY)   # waits: nobody opens it for writing
+    os._exit(0)
+time.sleep(0.2)
+renamer = os.fork()
+if renamer == 0:
+    os.rename("/vtbig/fifo-over", "/vtbig/ff")
+    os._exit(0)
+time.sleep(0.1)
+writer = os.fork()
+if writer == 0:
+    signal.alarm(20)
+    fd = os.open("/vtbig/ff", os.O_WRONLY)
+    os._exit(0 if os.fstat(fd).st_size == 256 << 20 else 3)
+_, status = os.waitpid(writer, 0)
+print("writer:", os.waitstatus_to_exitcode(status))
+os.waitpid(renamer, 0)
+os.kill(reader, 9)
+os.waitpid(reader, 0)
+# an open whose file goes while its copy is made: no fd left behind
+fds = len(os.listdir("/proc/self/fd"))
+for i, delay in ((1, 0.01), (2, 0.03), (3, 0.06)):
+    remover = os.fork()
+    if remover == 0:
+        time.sleep(delay)
+        os.unlink("/vtbig/leak%d" % i)
+        os._exit(0)
+    try:
+        os.close(os.open("/vtbig/leak%d" % i, os.O_WRONLY | os.O_APPEND))
+    except FileNotFoundError:
+        pass
+    os.waitpid(remover, 0)
+print("fds left:", len(os.listdir("/proc/self/fd")) - fds)
+PY
 lower_before=$(snapshot "$L")
 
 vrun_ok "$T/o" "$T/e" --upper "$U" --lower "$L" --lower / -- python3 /vtbig/stall.py
@@ -105,5 +150,10 @@ assert_eq "killed: 137
 if [ -e "$U/vtbig/killed" ]; then
 	cmp -s "$L/vtbig/killed" "$U/vtbig/killed" || fail "a copy-up cut short shows half a file"
 fi
+# ------------------------------------------ the first run changes nothing
+vrun_ok "$T/o" "$T/e" --upper "$U" --lower "$L" --lower / -- python3 /vtbig/firstrun.py
+assert_eq "writer: 0
+fds left: 0" "$(cat "$T/o")" "the first run of a call that asked for its copy"
+
 assert_eq "" "$(ls -A "$U/.wh..wh..veneer/work")" "the work area after the copy-ups"
 assert_eq "$lower_before" "$(snapshot "$L")" "the lower after the copy-ups"
