@@ -225,6 +225,46 @@ sec_view_made_by_target() {
 	done < <(find "$view" -name "*$mark*" 2>/dev/null || true)
 }
 
+# sec_skeletons: the skeletons the test user has on /dev/shm now, one
+# per line: without namespaces (notify-hostroot, ptrace) a sandbox has
+# no view, and what the kernel must walk for the target (directories,
+# FIFOs, symlinks) is rendered in a private directory
+# /dev/shm/veneer-view-XXXXXX instead (docs/design.md, "notify-hostroot")
+sec_skeletons() {
+	find /dev/shm -maxdepth 1 -type d -name 'veneer-view-*' -user "$(id -u)" 2>/dev/null |
+		sort || true
+}
+
+# sec_skeleton_made_by_target BEFORE UPPER MARK: sec_view_made_by_target
+# for the rungs without namespaces: the paths (one per line) under the
+# skeleton of the running sandbox whose upper is UPPER, named with MARK,
+# that the target made there itself (a name the supervisor rendered is
+# the union's, as in the view).  The skeleton is one that sec_skeletons
+# lists now and did not list in the file BEFORE (made by the caller
+# before the sandbox started; a skeleton of another sandbox started
+# meanwhile holds no MARK), or UPPER/.wh..wh..veneer/view where /dev/shm
+# is no tmpfs; returns 1 when none is found, which the caller must fail
+# on rather than check nothing.
+sec_skeleton_made_by_target() {
+	local before=$1 upper=$2 mark=$3 s h rel
+	local -a skels
+
+	mapfile -t skels < <(sec_skeletons | comm -13 "$before" -)
+	if [ -d "$upper/.wh..wh..veneer/view" ]; then
+		skels+=("$upper/.wh..wh..veneer/view")
+	fi
+	[ ${#skels[@]} -gt 0 ] || return 1
+	for s in "${skels[@]}"; do
+		while IFS= read -r h; do
+			[ -n "$h" ] || continue
+			rel=${h#"$s"}
+			sec_is_rendering "$h" "$upper$rel" && continue
+			echo "  in the skeleton: $rel ($(stat -c %F "$h")), in the upper: $(stat -c %F "$upper$rel" 2>&1)" >&2
+			echo "$rel"
+		done < <(find "$s" -name "*$mark*" 2>/dev/null || true)
+	done
+}
+
 # sec_is_rendering VIEW_OBJECT UPPER_OBJECT: the view's object is what the
 # supervisor renders for the upper's.
 sec_is_rendering() {
