@@ -2,7 +2,7 @@
  * over, for tests/security/no-side-effect-emfile.sh.
  *
  * usage: vt-openfull full SYSCALL FLAGS PATH
- *        vt-openfull kill SYSCALL FLAGS PATH
+ *        vt-openfull kill SYSCALL FLAGS PATH [MS]
  *   SYSCALL  open | openat | openat2 | creat (creat ignores FLAGS)
  *   FLAGS    comma-separated: rdonly wronly rdwr creat excl trunc append
  *            tmpfile (PATH is then a directory)
@@ -13,7 +13,10 @@
  *            as anything sits there while the call is in flight, it
  *            sends the process SIGKILL.  Natively the number is taken
  *            when the call returns; veneer reserves it before it changes
- *            the union for a call.  Exits by that signal.
+ *            the union for a call.  With MS, it also sends it MS
+ *            milliseconds after the call began: a long copy-up's data is
+ *            copied before the number is reserved (calls_dispatch), and
+ *            the kill then lands while it is.  Exits by that signal.
  * Mode 0644 for whatever is created.  Made with raw syscalls so that the
  * C library's own handling (creat as open, openat2 fallbacks) is not in
  * the way.
@@ -28,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -107,13 +111,23 @@ static void fill_fd_table(void)
 }
 
 static volatile int watched_fd = -1;
+static long kill_after_ms = -1;
+static struct timespec call_began;
 
 static void *watch(void *arg)
 {
 	(void)arg;
-	for (;;)
+	for (;;) {
+		struct timespec now;
+
 		if (fcntl(watched_fd, F_GETFD) >= 0)
 			kill(getpid(), SIGKILL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (kill_after_ms >= 0 && __atomic_load_n(&call_began.tv_sec, __ATOMIC_ACQUIRE) &&
+		    (now.tv_sec - call_began.tv_sec) * 1000 + (now.tv_nsec - call_began.tv_nsec) / 1000000 >=
+			    kill_after_ms)
+			kill(getpid(), SIGKILL);
+	}
 	return NULL;
 }
 
@@ -139,15 +153,25 @@ int main(int argc, char **argv)
 	long r;
 	int flags;
 
-	if (argc != 5 || (strcmp(argv[1], "full") != 0 && strcmp(argv[1], "kill") != 0)) {
-		fprintf(stderr, "usage: vt-openfull full|kill SYSCALL FLAGS PATH\n");
+	if ((argc != 5 && !(argc == 6 && strcmp(argv[1], "kill") == 0)) ||
+	    (strcmp(argv[1], "full") != 0 && strcmp(argv[1], "kill") != 0)) {
+		fprintf(stderr, "usage: vt-openfull full|kill SYSCALL FLAGS PATH [MS]\n");
 		return 2;
 	}
 	flags = parse_flags(argv[3]);
+	if (argc == 6)
+		kill_after_ms = atol(argv[5]);
 	if (strcmp(argv[1], "full") == 0)
 		fill_fd_table();
 	else
 		arm_killer();
+	if (kill_after_ms >= 0) {
+		struct timespec t;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		call_began.tv_nsec = t.tv_nsec;
+		__atomic_store_n(&call_began.tv_sec, t.tv_sec, __ATOMIC_RELEASE);
+	}
 	r = do_open(argv[2], flags, argv[4]);
 	if (strcmp(argv[1], "kill") == 0) {
 		/* the call returned before the watcher saw its fd: the test

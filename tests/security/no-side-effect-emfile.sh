@@ -90,8 +90,11 @@ done
 
 # ------------------------------------------- the target dies mid-open
 # vt-openfull kills itself as soon as the fd number its open will get is
-# taken: veneer takes it before the copy-up (64 MiB: tens of ms), so the
-# kill lands while the copy is made, and the copy must be taken back.
+# taken (veneer takes it before the copy-up, and a copy-up of a small
+# file is made then), or 15 ms into the call: the data of a file of
+# 1 MiB or more (64 MiB: tens of ms) is copied before the number is
+# taken, without the union's lock (calls_dispatch), so the kill lands
+# while it is; either way nothing of the copy may stay.
 # (Its parent directory may stay copied up: invisible in the union,
 # which the first comparison checks; the upper must hold no file more.)
 U=$T/U-kill
@@ -114,7 +117,7 @@ fresh_kill_upper
 kills=0
 for try in $(seq 1 10); do
 	vrun "$T/o" "$T/e" --upper "$U" --lower "$L" --lower / -- \
-		"$PROGS/vt-openfull" kill openat wronly /vtdata/big
+		"$PROGS/vt-openfull" kill openat wronly /vtdata/big 15
 	if [ "$VRC" -eq 3 ] && grep -q '^returned fd$' "$T/o"; then
 		note "try $try: the open returned before the kill; again on a fresh upper"
 		fresh_kill_upper
