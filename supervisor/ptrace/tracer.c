@@ -1412,8 +1412,10 @@ int tracer_start(pid_t init, bool trap, uint64_t cookie, struct tracer **out)
 		return -errno;
 	}
 	t->init = init;
-	/* init sets itself up before its first call: no polling till then */
-	t->gap_ns = 4 * SPIN_NS;
+	/* the first wait comes once init has its launch (tracer_ready): its
+	 * chdir and exec follow at once, and the supervisor's main thread
+	 * sleeps from then on, so the poll takes no CPU from anyone */
+	t->gap_ns = 0;
 	t->trap = trap;
 	t->cookie = cookie;
 	t->known[(size_t)init % KNOWN_SLOTS] = init; /* seized: no first stop */
