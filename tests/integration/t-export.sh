@@ -6,7 +6,10 @@
 #   - --compress gzip and zstd give what gzip -d and zstd -d turn into
 #     the plain export;
 #   - a sparse file (1 TiB, one data block) is a sparse entry: the tar
-#     stays small, and GNU tar extracts the size and the data;
+#     stays small, and GNU tar extracts the size and the data; umoci
+#     (Go's archive/tar) unpacks an image of such a layer (64 MiB sparse
+#     files: umoci writes holes out) to the upper's very data, and
+#     skopeo copies the image, checking its digests;
 #   - files and directories the sandbox made mode 000 are exported with
 #     their data and mode 000, and have their mode back after;
 #   - bad input (a --mtime or SOURCE_DATE_EPOCH that is not a number, an
@@ -15,7 +18,7 @@
 # it-timeout: 180
 source "$(dirname "$0")/lib.sh"
 require_veneer
-require_cmd tar gzip zstd
+require_cmd tar gzip zstd umoci skopeo
 require_free_host_path /vt-export
 
 U=$T/U
@@ -57,6 +60,24 @@ chmod -R u+rwx "$T/x" 2>/dev/null || true
 assert_eq 1099511627776 "$(stat -c %s "$T/x/vt-export/sparse")" "the sparse file's size, extracted"
 assert_eq hello "$(dd if="$T/x/vt-export/sparse" bs=1 skip=5000000 count=5 2>/dev/null)" \
 	"the sparse file's data, extracted"
+
+# umoci and skopeo: an image of a layer with sparse files
+U2=$T/U2
+vrun_ok "$T/o" "$T/e" --upper "$U2" -- sh -c '
+	mkdir -p /vt-export && truncate -s 64M /vt-export/mid &&
+	printf hello | dd of=/vt-export/mid bs=1 seek=5000000 conv=notrunc 2>/dev/null &&
+	truncate -s 8M /vt-export/hole && echo plain >/vt-export/plain'
+"$VENEER" export -o "$T/u2.tar" "$U2" || fail "export of the sparse upper exited $?"
+(
+	cd "$T" && umoci init --layout oci && umoci new --image oci:t &&
+		umoci raw add-layer --image oci:t u2.tar &&
+		umoci unpack --rootless --image oci:t bundle
+) >"$T/umoci.out" 2>&1 || { show_file umoci "$T/umoci.out"; fail "umoci cannot unpack an image of the export"; }
+for f in mid hole plain; do
+	cmp -s "$U2/vt-export/$f" "$T/bundle/rootfs/vt-export/$f" || fail "umoci unpacked /vt-export/$f otherwise"
+done
+skopeo copy -q "oci:$T/oci:t" "oci:$T/oci2:t" >"$T/skopeo.out" 2>&1 ||
+	{ show_file skopeo "$T/skopeo.out"; fail "skopeo cannot copy an image of the export"; }
 
 # ------------------------------------------------ mode 000
 assert_match '^d--------- 0/0 .* vt-export/locked/$' "$(tar tvf "$T/a.tar" --numeric-owner | grep ' vt-export/locked/$')" \
