@@ -87,12 +87,13 @@ _veneer_value()
 _veneer()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} cmd="" i word prev
-	local commands="run diff export rm doctor help"
+	local commands="run diff export check rm doctor help"
 	local run_opts="--lower --upper --bind --chdir --policy --backend --ids --env --unsetenv --clearenv --hostname --unsafe-lowers -v --verbose -h --help"
 	local doctor_opts="--lower --upper -h --help"
 	local diff_opts="--lower --include --exclude --format -h --help"
 	local export_opts="-o --output --mtime --compress -h --help"
 	local rm_opts="-f --force -h --help"
+	local check_opts="--repair -h --help"
 
 	COMPREPLY=()
 	# the command, and for run the first word of the command to run
@@ -164,6 +165,8 @@ _veneer()
 		if [[ $cur == -* ]]; then _veneer_reply $export_opts; else _veneer_dirs; fi ;;
 	rm)
 		if [[ $cur == -* ]]; then _veneer_reply $rm_opts; else _veneer_dirs; fi ;;
+	check)
+		if [[ $cur == -* ]]; then _veneer_reply $check_opts; else _veneer_dirs; fi ;;
 	help)
 		[ "$COMP_CWORD" = 2 ] && _veneer_reply $commands ;;
 	esac

@@ -378,6 +378,13 @@ bool vn_owner_store_get(const struct vn_owner_store *s, ino_t ino, uid_t *uid, g
 bool vn_owner_store_device(const struct vn_owner_store *s, int dirfd, const char *name, ino_t ino,
 			   dev_t *rdev);
 size_t vn_owner_store_count(const struct vn_owner_store *s);
+/* Records of inodes alive() says the upper does not hold (a crash, or a
+ * hand edit, took the object; a new one may get its inode number, and
+ * its owner): how many, the first's inode in *first; forget: dropped
+ * from s (vn_owner_store_rewrite writes s back). */
+size_t vn_owner_store_stale(struct vn_owner_store *s, bool (*alive)(void *arg, ino_t ino),
+			    void *arg, ino_t *first, bool forget);
+int vn_owner_store_rewrite(int upper_root, struct vn_owner_store *s);
 void vn_owner_store_free(struct vn_owner_store *s);
 
 /* union/shadow.c: a file of a lower that the caller may not read (the

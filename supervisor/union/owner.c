@@ -459,6 +459,37 @@ size_t vn_owner_store_count(const struct vn_owner_store *s)
 	return s->table.present;
 }
 
+size_t vn_owner_store_stale(struct vn_owner_store *s, bool (*alive)(void *arg, ino_t ino),
+			    void *arg, ino_t *first, bool forget)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->table.cap; i++) {
+		struct id_slot *slot = &s->table.slots[i];
+
+		if (!slot->used || !slot->present || alive(arg, (ino_t)slot->ino))
+			continue;
+		if (n++ == 0 && first)
+			*first = (ino_t)slot->ino;
+		if (forget) {
+			slot->present = false;
+			s->table.present--;
+		}
+	}
+	return n;
+}
+
+int vn_owner_store_rewrite(int upper_root, struct vn_owner_store *s)
+{
+	int state_fd = union_openat_beneath(upper_root, VN_STATE_DIR, O_PATH | O_DIRECTORY), r;
+
+	if (state_fd < 0)
+		return state_fd;
+	r = store_compact(state_fd, s);
+	close(state_fd);
+	return r;
+}
+
 void vn_owner_store_free(struct vn_owner_store *s)
 {
 	if (!s)

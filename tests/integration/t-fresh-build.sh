@@ -136,7 +136,8 @@ complete_words() { # WORD... (the last one is completed)
 	bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _veneer; printf "%s\n" "${COMPREPLY[@]}"' \
 		_ "$prefix/share/bash-completion/completions/veneer" "$@" | sort
 }
-assert_eq "diff
+assert_eq "check
+diff
 doctor
 export
 help
