@@ -77,6 +77,9 @@ int cmd_diff(int argc, char **argv);
 void cmd_diff_usage(FILE *out);
 int cmd_export(int argc, char **argv);
 void cmd_export_usage(FILE *out);
+/* cmd_commit.c */
+int cmd_commit(int argc, char **argv);
+void cmd_commit_usage(FILE *out);
 /* cmd_check.c */
 int cmd_check(int argc, char **argv);
 void cmd_check_usage(FILE *out);

@@ -68,6 +68,7 @@ static const struct command {
 	{ "run", cmd_run, cli_run_usage },
 	{ "diff", cmd_diff, cmd_diff_usage },
 	{ "export", cmd_export, cmd_export_usage },
+	{ "commit", cmd_commit, cmd_commit_usage },
 	{ "check", cmd_check, cmd_check_usage },
 	{ "rm", cmd_rm, cmd_rm_usage },
 	{ "doctor", cmd_doctor, cmd_doctor_usage },

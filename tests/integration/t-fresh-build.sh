@@ -137,6 +137,7 @@ complete_words() { # WORD... (the last one is completed)
 		_ "$prefix/share/bash-completion/completions/veneer" "$@" | sort
 }
 assert_eq "check
+commit
 diff
 doctor
 export

@@ -1,0 +1,628 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `veneer commit UPPER --into DIR`: apply what an upper holds to a plain
+ * directory, as the union showed it over DIR: deletions (whiteouts),
+ * opaque directories (DIR's own entries there go), new and changed
+ * objects with their data, modes, owners (where the caller may set
+ * them), times, user xattrs, hard links, symlinks and FIFOs.  Each
+ * non-directory is built beside its place under a temporary name and
+ * renamed over it, so a reader of DIR sees the old object or the whole
+ * new one.  Two walks of the upper: the first plans and checks (every
+ * directory to be written must be writable, every name free of a
+ * directory in the way it cannot remove) and changes nothing; the
+ * second applies.  Directories get their modes and times last, deepest
+ * first, once what is in them is in place.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <search.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "layer_tools.h"
+#include "veneer/cleanup.h"
+#include "veneer/union.h"
+
+void cmd_commit_usage(FILE *out)
+{
+	fputs("Usage: veneer commit [--dry-run] [--yes] UPPER --into DIR\n"
+	      "\n"
+	      "Apply the changes the upper layer UPPER holds to the directory DIR (the\n"
+	      "lower it ran over, say), as the sandbox showed them: deleted paths are\n"
+	      "removed, an opaque directory loses DIR's own entries, new and changed\n"
+	      "objects are written with their data, mode, owner, times, user.* xattrs,\n"
+	      "hard links, symlinks and FIFOs.  Each file is built beside its place and\n"
+	      "renamed over it (a reader sees the old or the whole new one);\n"
+	      "directories get their modes and times last.  Owners are set where you may\n"
+	      "set them (as root: all; else the sandbox's root, 0, is you); the last\n"
+	      "line says how many could not be kept.\n"
+	      "\n"
+	      "  --into DIR    the directory to apply the changes to\n"
+	      "  --dry-run     list what would be done (the lines of `veneer diff`),\n"
+	      "                change nothing\n"
+	      "  --yes         do not ask: on a terminal, commit asks before it acts\n"
+	      "  -h, --help    show this help\n"
+	      "\n"
+	      "Before anything is changed, every directory of DIR to be written is\n"
+	      "checked: one you may not write is named in one line, and nothing is\n"
+	      "changed.  The upper is read, not changed; while a sandbox holds it this\n"
+	      "fails.  Exit status: 0, or 125 with one line on stderr.\n",
+	      out);
+}
+
+struct commit_options {
+	const char *upper;
+	const char *into;
+	bool dry_run;
+	bool yes;
+};
+
+struct seen_inode {
+	dev_t dev;
+	ino_t ino;
+	char *path;
+};
+
+/* A directory whose mode, owner and times are set once its contents are. */
+struct pending_dir {
+	char *path;
+	struct stat st;
+	uid_t uid;
+	gid_t gid;
+};
+
+struct commit {
+	const struct commit_options *opt;
+	struct lt_upper up;
+	int into;             /* DIR */
+	bool apply;           /* the second walk */
+	unsigned added, changed, deleted;
+	unsigned owners_lost;
+	char lost_first[PATH_MAX];
+	void *seen;           /* hard links: tsearch of struct seen_inode */
+	struct pending_dir *dirs;
+	size_t ndirs, dirs_cap;
+	uid_t me;
+	gid_t my_gid;
+};
+
+/* ------------------------------------------------------------ options */
+
+/* 0: run; 1: help was asked; -1: bad input (err says). */
+static int parse_commit_args(int argc, char **argv, struct commit_options *opt,
+			     struct vn_error *err)
+{
+	static const struct option options[] = {
+		{ "into", required_argument, NULL, 'i' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		if (c == 'i')
+			opt->into = optarg;
+		else if (c == 'n')
+			opt->dry_run = true;
+		else if (c == 'y')
+			opt->yes = true;
+		else if (c == 'h')
+			return 1;
+		else if (c == ':')
+			return vn_fail(err, 0, "commit: %s needs a value; see `veneer commit --help`",
+				       argv[optind - 1]);
+		else if (optopt)
+			return vn_fail(err, 0, "commit: unknown option -%c; see `veneer commit --help`",
+				       optopt);
+		else
+			return vn_fail(err, 0, "commit: unknown option %s; see `veneer commit --help`",
+				       argv[optind - 1]);
+	}
+	if (optind >= argc)
+		return vn_fail(err, 0, "commit: no UPPER given; use `veneer commit UPPER --into DIR`");
+	if (optind + 1 < argc)
+		return vn_fail(err, 0, "commit: one UPPER only, '%s' is one too many", argv[optind + 1]);
+	if (!opt->into)
+		return vn_fail(err, 0, "commit: no --into DIR given; use `veneer commit UPPER --into "
+			       "DIR`");
+	opt->upper = argv[optind];
+	return 0;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+/* The directory of DIR that holds rel, and rel's name: its fd (or
+ * -ENOENT when it is yet to be made, in the plan). */
+static int parent_of(struct commit *c, const char *rel, char *name, size_t size)
+{
+	const char *slash = strrchr(rel, '/');
+	char dir[PATH_MAX];
+	int fd;
+
+	if (snprintf(name, size, "%s", slash ? slash + 1 : rel) >= (int)size)
+		return -ENAMETOOLONG;
+	if (!slash) {
+		fd = fcntl(c->into, F_DUPFD_CLOEXEC, 3);
+		return fd < 0 ? -errno : fd;
+	}
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - rel), rel);
+	fd = openat(c->into, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* In the plan: whether the directory of DIR that will hold rel may be
+ * written (the nearest one that exists, when it is yet to be made). */
+static int check_writable(struct commit *c, const char *rel, struct vn_error *err)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", rel);
+	for (;;) {
+		slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			strcpy(dir, ".");
+		if (faccessat(c->into, dir, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			break;
+		if (!slash)
+			break;
+	}
+	if (faccessat(c->into, dir, W_OK | X_OK, AT_EACCESS) < 0)
+		return vn_fail(err, 0, "commit: you may not write %s/%s (%s); nothing was changed",
+			       c->opt->into, strcmp(dir, ".") == 0 ? "" : dir, strerror(errno));
+	return 0;
+}
+
+/* rm -r of dirfd/name, never following a symlink, as the caller may
+ * (nothing opened up: DIR is not veneer's). */
+static int remove_tree(int dirfd, const char *name)
+{
+	cleanup_close int fd = -1;
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -errno;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(dup(fd));
+	if (!d)
+		return -errno;
+	while (r == 0 && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			r = remove_tree(fd, de->d_name);
+	closedir(d);
+	if (r == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) < 0)
+		r = -errno;
+	return r;
+}
+
+/* The owner to give: the presented one; without root the sandbox's
+ * root (0) is the caller. */
+static void owner_for(const struct commit *c, const struct lt_entry *e, uid_t *uid, gid_t *gid)
+{
+	*uid = e->uid;
+	*gid = e->gid;
+	if (c->me != 0) {
+		if (*uid == 0)
+			*uid = c->me;
+		if (*gid == 0)
+			*gid = c->my_gid;
+	}
+}
+
+static void owner_lost(struct commit *c, const char *path)
+{
+	if (c->owners_lost++ == 0)
+		snprintf(c->lost_first, sizeof(c->lost_first), "/%s", path);
+}
+
+/* Owner, mode and times of dirfd/name (fd, when an open file). */
+static int set_attrs(struct commit *c, int dirfd, const char *name, const struct lt_entry *e,
+		     const char *path)
+{
+	struct timespec times[2] = { e->st.st_atim, e->st.st_mtim };
+	uid_t uid;
+	gid_t gid;
+
+	owner_for(c, e, &uid, &gid);
+	if ((uid != c->me || gid != c->my_gid) &&
+	    fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != EPERM)
+			return -errno;
+		owner_lost(c, path);
+	}
+	if (!S_ISLNK(e->st.st_mode) && fchmodat(dirfd, name, e->st.st_mode & 07777, 0) < 0)
+		return -errno;
+	return utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
+static int copy_xattrs(int from, int to)
+{
+	char list[4096], value[65536];
+	ssize_t len = flistxattr(from, list, sizeof(list));
+
+	for (ssize_t off = 0; len > 0 && off < len; off += (ssize_t)strlen(list + off) + 1) {
+		const char *n = list + off;
+		ssize_t v;
+
+		if (strncmp(n, "user.", 5) != 0)
+			continue;
+		v = fgetxattr(from, n, value, sizeof(value));
+		if (v < 0 || fsetxattr(to, n, value, (size_t)v, 0) < 0)
+			return errno == ENOTSUP ? 0 : -errno;
+	}
+	return 0;
+}
+
+/* The data of from into to, holes kept. */
+static int copy_file(int from, int to, off_t size)
+{
+	char buf[65536];
+	off_t at = 0;
+
+	while (at < size) {
+		off_t data = lseek(from, at, SEEK_DATA), hole;
+
+		if (data < 0)
+			break; /* the rest is a hole */
+		hole = lseek(from, data, SEEK_HOLE);
+		if (hole < 0)
+			hole = size;
+		while (data < hole) {
+			ssize_t n = pread(from, buf, (size_t)(hole - data) < sizeof(buf)
+						      ? (size_t)(hole - data) : sizeof(buf), data);
+
+			if (n <= 0)
+				return n < 0 ? -errno : -EIO;
+			if (pwrite(to, buf, (size_t)n, data) != n)
+				return -errno;
+			data += n;
+		}
+		at = hole;
+	}
+	return ftruncate(to, size) < 0 ? -errno : 0;
+}
+
+/* ------------------------------------------------------------ actions */
+
+static int compare_inodes(const void *a, const void *b)
+{
+	const struct seen_inode *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/* The path the inode was first written under (NULL: this is the first). */
+static const char *hard_link_of(struct commit *c, const struct lt_entry *e)
+{
+	struct seen_inode key = { e->st.st_dev, e->st.st_ino, NULL }, *node, **found;
+
+	if (e->st.st_nlink < 2)
+		return NULL;
+	found = tfind(&key, &c->seen, compare_inodes);
+	if (found)
+		return (*found)->path;
+	node = malloc(sizeof(*node));
+	if (node && (node->path = strdup(e->path))) {
+		node->dev = key.dev;
+		node->ino = key.ino;
+		if (tsearch(node, &c->seen, compare_inodes))
+			return NULL;
+		free(node->path);
+	}
+	free(node);
+	return NULL;
+}
+
+/* Make the non-directory e under a temporary name in parent: 0 and its
+ * name in tmp, or -errno. */
+static int make_beside(struct commit *c, int parent, const char *name, const struct lt_entry *e,
+		       char *tmp, size_t size)
+{
+	const char *first = hard_link_of(c, e);
+	int r = 0;
+
+	snprintf(tmp, size, ".veneer-commit.%d.%.200s", (int)getpid(), name);
+	(void)unlinkat(parent, tmp, 0);
+	if (first)
+		return linkat(c->into, first, parent, tmp, 0) < 0 ? -errno : 1;
+	if (S_ISREG(e->st.st_mode)) {
+		cleanup_close int from = openat(e->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		cleanup_close int to = openat(parent, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+					      O_CLOEXEC, 0600);
+
+		if (from < 0 || to < 0)
+			return -errno;
+		r = copy_file(from, to, e->st.st_size);
+		if (r == 0)
+			r = copy_xattrs(from, to);
+	} else if (S_ISLNK(e->st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(e->dirfd, e->name, target, sizeof(target) - 1);
+
+		if (n < 0)
+			return -errno;
+		target[n] = '\0';
+		r = symlinkat(target, parent, tmp) < 0 ? -errno : 0;
+	} else if (S_ISFIFO(e->st.st_mode)) {
+		r = mkfifoat(parent, tmp, 0600) < 0 ? -errno : 0;
+	} else {
+		r = mknodat(parent, tmp, (e->st.st_mode & S_IFMT) | 0600, e->st.st_rdev) < 0 ? -errno : 0;
+	}
+	return r;
+}
+
+static int apply_leaf(struct commit *c, const struct lt_entry *e, struct vn_error *err)
+{
+	char name[NAME_MAX + 1], tmp[NAME_MAX + 1];
+	cleanup_close int parent = parent_of(c, e->path, name, sizeof(name));
+	struct stat st;
+	int r;
+
+	if (parent < 0)
+		return vn_fail(err, -parent, "commit: open the directory of %s/%s", c->opt->into, e->path);
+	r = make_beside(c, parent, name, e, tmp, sizeof(tmp));
+	if (r == 0)
+		r = set_attrs(c, parent, tmp, e, e->path);
+	/* a directory in the way goes first: rename cannot replace it */
+	if (r >= 0 && fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+		r = remove_tree(parent, name);
+	if (r >= 0 && renameat(parent, tmp, parent, name) < 0)
+		r = -errno;
+	if (r < 0) {
+		(void)unlinkat(parent, tmp, 0);
+		return vn_fail(err, -r, "commit: write %s/%s", c->opt->into, e->path);
+	}
+	return 0;
+}
+
+static int add_pending_dir(struct commit *c, const struct lt_entry *e)
+{
+	struct pending_dir *d;
+
+	if (c->ndirs == c->dirs_cap) {
+		size_t cap = c->dirs_cap ? 2 * c->dirs_cap : 64;
+		struct pending_dir *grown = realloc(c->dirs, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		c->dirs = grown;
+		c->dirs_cap = cap;
+	}
+	d = &c->dirs[c->ndirs];
+	d->path = strdup(e->path);
+	if (!d->path)
+		return -ENOMEM;
+	d->st = e->st;
+	d->uid = e->uid;
+	d->gid = e->gid;
+	c->ndirs++;
+	return 0;
+}
+
+static int apply_dir(struct commit *c, const struct lt_entry *e, struct vn_error *err)
+{
+	struct stat st;
+	int r = 0;
+
+	if (fstatat(c->into, e->path, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
+	    unlinkat(c->into, e->path, 0) < 0)
+		r = -errno;
+	if (r == 0 && mkdirat(c->into, e->path, 0700) < 0 && errno != EEXIST)
+		r = -errno;
+	if (r == 0)
+		r = add_pending_dir(c, e);
+	return r < 0 ? vn_fail(err, -r, "commit: make %s/%s", c->opt->into, e->path) : 0;
+}
+
+/* What an opaque directory hides: DIR's own entries there that the
+ * upper's directory does not hold (its own are written after). */
+static int apply_opaque(struct commit *c, const struct lt_entry *e, struct vn_error *err)
+{
+	cleanup_close int dir = openat(c->into, e->dir[0] ? e->dir : ".",
+				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = dir < 0 ? NULL : fdopendir(dup(dir));
+	struct dirent *de;
+	int r = 0;
+
+	while (r == 0 && d && (de = readdir(d))) {
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    fstatat(e->dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;
+		r = remove_tree(dir, de->d_name);
+	}
+	if (d)
+		closedir(d);
+	return r < 0 ? vn_fail(err, -r, "commit: empty the opaque %s/%s", c->opt->into, e->dir) : 0;
+}
+
+static int apply_whiteout(struct commit *c, const struct lt_entry *e, struct vn_error *err)
+{
+	cleanup_close int dir = openat(c->into, e->dir[0] ? e->dir : ".",
+				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r = dir < 0 ? (errno == ENOENT ? 0 : -errno) : remove_tree(dir, e->hidden);
+
+	return r < 0 ? vn_fail(err, -r, "commit: remove %s/%s%s%s", c->opt->into, e->dir,
+			       e->dir[0] ? "/" : "", e->hidden) : 0;
+}
+
+/* One line of the plan, as `veneer diff` writes it. */
+static void plan_line(const struct commit *c, const struct lt_entry *e, char change)
+{
+	if (!c->opt->dry_run)
+		return;
+	if (change == 'D')
+		printf("D /%s%s%s\n", e->dir, e->dir[0] ? "/" : "", e->hidden);
+	else if (change == 'O')
+		printf("O /%s\n", e->dir);
+	else
+		printf("%c %c %04o %u:%u /%s\n", change, lt_type_letter(&e->st),
+		       (unsigned int)(e->st.st_mode & 07777), (unsigned int)e->uid,
+		       (unsigned int)e->gid, e->path);
+}
+
+static int commit_visit(void *arg, const struct lt_entry *e, struct vn_error *err)
+{
+	struct commit *c = arg;
+	struct stat st;
+	char change;
+
+	if (e->kind == LT_WHITEOUT) {
+		if (!c->apply) {
+			c->deleted++;
+			plan_line(c, e, 'D');
+			return check_writable(c, e->path, err);
+		}
+		return apply_whiteout(c, e, err);
+	}
+	if (e->kind == LT_OPAQUE) {
+		if (!c->apply) {
+			plan_line(c, e, 'O');
+			return 0;
+		}
+		return apply_opaque(c, e, err);
+	}
+	if (S_ISSOCK(e->st.st_mode)) {
+		if (!c->apply)
+			fprintf(stderr, "veneer: commit: /%s is a socket, which a sandbox's program "
+				"made; left out\n", e->path);
+		return 0;
+	}
+	if (!c->apply) {
+		change = fstatat(c->into, e->path, &st, AT_SYMLINK_NOFOLLOW) == 0 ? 'C' : 'A';
+		if (change == 'A')
+			c->added++;
+		else if (!S_ISDIR(e->st.st_mode))
+			c->changed++;
+		plan_line(c, e, change);
+		return check_writable(c, e->path, err);
+	}
+	return S_ISDIR(e->st.st_mode) ? apply_dir(c, e, err) : apply_leaf(c, e, err);
+}
+
+/* Directories last, deepest first: their modes (a 0555 one would refuse
+ * what goes in it) and times (what went in changed them). */
+static int finish_dirs(struct commit *c, struct vn_error *err)
+{
+	for (size_t i = c->ndirs; i-- > 0;) {
+		struct pending_dir *d = &c->dirs[i];
+		struct lt_entry e = { .path = d->path, .st = d->st, .uid = d->uid, .gid = d->gid };
+
+		if (set_attrs(c, c->into, d->path, &e, d->path) < 0)
+			return vn_fail(err, errno, "commit: set the mode and times of %s/%s",
+				       c->opt->into, d->path);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ command */
+
+/* On a terminal, without --yes: the caller's word. */
+static bool confirmed(const struct commit *c)
+{
+	char answer[16];
+
+	if (c->opt->yes || !isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+		return true;
+	fprintf(stderr, "veneer: commit: %u added, %u changed, %u deleted into %s; apply? [y/N] ",
+		c->added, c->changed, c->deleted, c->opt->into);
+	return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
+}
+
+static void free_seen(void *p)
+{
+	struct seen_inode *node = p;
+
+	free(node->path);
+	free(node);
+}
+
+static int commit_run(struct commit *c, struct vn_error *err)
+{
+	struct stat into;
+
+	if (lt_upper_open(c->opt->upper, &c->up, err) < 0)
+		return -1;
+	c->into = open(c->opt->into, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->into < 0)
+		return vn_fail(err, 0, "commit: --into %s: %s; give a directory", c->opt->into,
+			       strerror(errno));
+	if (fstat(c->into, &into) < 0)
+		return vn_fail(err, errno, "commit: stat %s", c->opt->into);
+	if (into.st_dev == c->up.st.st_dev && into.st_ino == c->up.st.st_ino)
+		return vn_fail(err, 0, "commit: --into %s is the upper itself", c->opt->into);
+	c->me = geteuid();
+	c->my_gid = getegid();
+	if (lt_walk(&c->up, commit_visit, c, err) < 0)
+		return -1;
+	if (c->opt->dry_run) {
+		fprintf(stderr, "veneer: commit: would apply %u added, %u changed, %u deleted into "
+			"%s (--dry-run: nothing changed)\n", c->added, c->changed, c->deleted,
+			c->opt->into);
+		return 0;
+	}
+	if (!confirmed(c))
+		return vn_fail(err, 0, "commit: not confirmed; nothing was changed");
+	c->apply = true;
+	if (lt_walk(&c->up, commit_visit, c, err) < 0 || finish_dirs(c, err) < 0)
+		return -1;
+	fprintf(stderr, "veneer: commit: %u added, %u changed, %u deleted into %s", c->added,
+		c->changed, c->deleted, c->opt->into);
+	if (c->owners_lost)
+		fprintf(stderr, "; %u owner%s not kept (you may not set them; first: %s)",
+			c->owners_lost, c->owners_lost == 1 ? "" : "s", c->lost_first);
+	fputc('\n', stderr);
+	return 0;
+}
+
+int cmd_commit(int argc, char **argv)
+{
+	struct commit_options opt = { 0 };
+	struct commit c = { .opt = &opt, .into = -1, .up = { .fd = -1, .lock_fd = -1 } };
+	struct vn_error err = { 0 };
+	int r = parse_commit_args(argc, argv, &opt, &err);
+
+	if (r > 0) {
+		cmd_commit_usage(stdout);
+		return 0;
+	}
+	if (r == 0)
+		r = commit_run(&c, &err);
+	tdestroy(c.seen, free_seen);
+	for (size_t i = 0; i < c.ndirs; i++)
+		free(c.dirs[i].path);
+	free(c.dirs);
+	if (c.into >= 0)
+		close(c.into);
+	lt_upper_close(&c.up);
+	if (r < 0) {
+		vn_error_print(&err);
+		return EXIT_VENEER_ERROR;
+	}
+	return 0;
+}
