@@ -18,12 +18,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/openat2.h>
 #include <search.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -160,7 +162,15 @@ static int parent_of(struct commit *c, const char *rel, char *name, size_t size)
 		return fd < 0 ? -errno : fd;
 	}
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - rel), rel);
-	fd = openat(c->into, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* never out of DIR: its directories on the way are the upper's
+	 * (made real ones first, the walk going down), but no symlink of
+	 * DIR's is followed even so */
+	do {
+		fd = (int)syscall(SYS_openat2, c->into, dir,
+				  &(struct open_how){ .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+						      .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS },
+				  sizeof(struct open_how));
+	} while (fd < 0 && errno == EAGAIN);
 	return fd < 0 ? -errno : fd;
 }
 

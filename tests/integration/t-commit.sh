@@ -6,7 +6,9 @@
 # sandbox showed: names, types, modes, sizes, link targets, data, hard
 # links; --dry-run lists the changes and changes nothing; the upper is
 # read, not changed; a directory of DIR that may not be written is named
-# in one line before anything changes; bad input is one line, exit 125.
+# in one line before anything changes; a symlink of DIR's where the upper
+# has a directory is replaced, never written through; bad input is one
+# line, exit 125.
 source "$(dirname "$0")/lib.sh"
 require_veneer
 require_free_host_path /vtc
@@ -58,6 +60,14 @@ assert_match '^veneer: commit: you may not write .*/C2/vtc/d .*nothing was chang
 	"commit into a read-only directory: the line"
 assert_eq "$c2_before" "$(snapshot "$T/C2")" "commit into a read-only directory changed DIR"
 chmod 755 "$T/C2/vtc/d"
+
+# a symlink of DIR's to a directory outside it, where the upper has a
+# directory: replaced by a real one, nothing written through it
+mkdir -p "$T/outside" "$T/C3"
+ln -s "$T/outside" "$T/C3/vtc"
+"$VENEER" commit --yes "$U" --into "$T/C3" >"$T/o" 2>"$T/e" || { show_file stderr "$T/e"; fail "commit over a symlink exited $?"; }
+assert_eq "" "$(ls -A "$T/outside")" "commit wrote through DIR's symlink"
+[ -d "$T/C3/vtc" ] && [ ! -L "$T/C3/vtc" ] || fail "DIR's symlink was not replaced by the upper's directory"
 
 bad() { # WHAT PATTERN ARG...
 	local what=$1 pattern=$2
