@@ -352,8 +352,11 @@ static int add_line(struct diff *d, char *path, int rank, const struct diff_line
 static int add_object(struct diff *d, const struct lt_entry *e, struct vn_error *err)
 {
 	struct diff_line line = { .change = 'A', .st = e->st, .uid = e->uid, .gid = e->gid };
-	int lower = topmost_lower_object(d, e->path), r;
+	int lower, r;
 
+	if (!selected(d->opt, e->path))
+		return 0;
+	lower = topmost_lower_object(d, e->path);
 	if (lower < 0)
 		return vn_fail(err, -lower, "diff: look up /%s in the lowers", e->path);
 	if (S_ISLNK(e->st.st_mode))
