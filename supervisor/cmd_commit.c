@@ -46,8 +46,9 @@ void cmd_commit_usage(FILE *out)
 	      "hard links, symlinks and FIFOs.  Each file is built beside its place and\n"
 	      "renamed over it (a reader sees the old or the whole new one);\n"
 	      "directories get their modes and times last.  Owners are set where you may\n"
-	      "set them (as root: all; else the sandbox's root, 0, is you); the last\n"
-	      "line says how many could not be kept.\n"
+	      "set them, the sandbox's root (0) being the upper's owner; the last line\n"
+	      "says how many could not be kept.  Set-user-ID and set-group-ID bits and\n"
+	      "device nodes come only from an upper a root sandbox wrote (root's).\n"
 	      "\n"
 	      "  --into DIR    the directory to apply the changes to\n"
 	      "  --dry-run     list what would be done (the lines of `veneer diff`),\n"
@@ -227,18 +228,25 @@ static int remove_tree(int dirfd, const char *name)
 	return r;
 }
 
-/* The owner to give: the presented one; without root the sandbox's
- * root (0) is the caller. */
+/* The owner to give: the presented one, the sandbox's root (0) being
+ * whoever ran it, the upper's owner (a root commit of an unprivileged
+ * sandbox's upper must not make its root's files root's). */
 static void owner_for(const struct commit *c, const struct lt_entry *e, uid_t *uid, gid_t *gid)
 {
-	*uid = e->uid;
-	*gid = e->gid;
-	if (c->me != 0) {
-		if (*uid == 0)
-			*uid = c->me;
-		if (*gid == 0)
-			*gid = c->my_gid;
-	}
+	*uid = e->uid == 0 ? c->up.st.st_uid : e->uid;
+	*gid = e->gid == 0 ? c->up.st.st_gid : e->gid;
+}
+
+/* The mode to give: set-user-ID and set-group-ID bits only from a
+ * sandbox that ran as root (its upper is root's): an unprivileged
+ * sandbox's chmod 4755 of a file its root owns is no root's word. */
+static mode_t mode_for(const struct commit *c, const struct lt_entry *e)
+{
+	mode_t mode = e->st.st_mode & 07777;
+
+	if (c->up.st.st_uid != 0 && !S_ISDIR(e->st.st_mode))
+		mode &= ~(mode_t)(S_ISUID | S_ISGID);
+	return mode;
 }
 
 static void owner_lost(struct commit *c, const char *path)
@@ -262,7 +270,7 @@ static int set_attrs(struct commit *c, int dirfd, const char *name, const struct
 			return -errno;
 		owner_lost(c, path);
 	}
-	if (!S_ISLNK(e->st.st_mode) && fchmodat(dirfd, name, e->st.st_mode & 07777, 0) < 0)
+	if (!S_ISLNK(e->st.st_mode) && fchmodat(dirfd, name, mode_for(c, e), 0) < 0)
 		return -errno;
 	return utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
@@ -360,11 +368,16 @@ static int make_beside(struct commit *c, int parent, const char *name, const str
 	if (first)
 		return linkat(c->into, first, parent, tmp, 0) < 0 ? -errno : 1;
 	if (S_ISREG(e->st.st_mode)) {
-		cleanup_close int from = openat(e->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		cleanup_close int to = openat(parent, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-					      O_CLOEXEC, 0600);
+		bool opened_up;
+		cleanup_close int from = lt_open_as_owner(e->dirfd, e->name, &e->st, O_RDONLY, &opened_up);
+		cleanup_close int to = -1;
 
-		if (from < 0 || to < 0)
+		if (from < 0)
+			return from;
+		if (opened_up && (r = lt_close_up(from, &e->st)) < 0)
+			return r;
+		to = openat(parent, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (to < 0)
 			return -errno;
 		r = copy_file(from, to, e->st.st_size);
 		if (r == 0)
@@ -473,6 +486,9 @@ static int apply_opaque(struct commit *c, const struct lt_entry *e, struct vn_er
 
 static int apply_whiteout(struct commit *c, const struct lt_entry *e, struct vn_error *err)
 {
+	if (!strcmp(e->hidden, ".") || !strcmp(e->hidden, "..") || strchr(e->hidden, '/'))
+		return vn_fail(err, 0, "commit: %s holds a whiteout of '%s', no name", c->opt->upper,
+			       e->hidden);
 	cleanup_close int dir = openat(c->into, e->dir[0] ? e->dir : ".",
 				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int r = dir < 0 ? (errno == ENOENT ? 0 : -errno) : remove_tree(dir, e->hidden);
@@ -486,14 +502,18 @@ static void plan_line(const struct commit *c, const struct lt_entry *e, char cha
 {
 	if (!c->opt->dry_run)
 		return;
+	cleanup_free char *hidden = change == 'D' ? lt_join(e->dir, e->hidden) : NULL;
+
 	if (change == 'D')
-		printf("D /%s%s%s\n", e->dir, e->dir[0] ? "/" : "", e->hidden);
+		fputs("D ", stdout);
 	else if (change == 'O')
-		printf("O /%s\n", e->dir);
+		fputs("O ", stdout);
 	else
-		printf("%c %c %04o %u:%u /%s\n", change, lt_type_letter(&e->st),
+		printf("%c %c %04o %u:%u ", change, lt_type_letter(&e->st),
 		       (unsigned int)(e->st.st_mode & 07777), (unsigned int)e->uid,
-		       (unsigned int)e->gid, e->path);
+		       (unsigned int)e->gid);
+	lt_print_path(stdout, change == 'D' ? (hidden ? hidden : "?") : change == 'O' ? e->dir : e->path);
+	putchar('\n');
 }
 
 static int commit_visit(void *arg, const struct lt_entry *e, struct vn_error *err)
@@ -517,10 +537,13 @@ static int commit_visit(void *arg, const struct lt_entry *e, struct vn_error *er
 		}
 		return apply_opaque(c, e, err);
 	}
-	if (S_ISSOCK(e->st.st_mode)) {
+	if (S_ISSOCK(e->st.st_mode) ||
+	    ((S_ISCHR(e->st.st_mode) || S_ISBLK(e->st.st_mode)) && c->up.st.st_uid != 0)) {
+		/* a device an unprivileged sandbox's root made is no root's word */
 		if (!c->apply)
-			fprintf(stderr, "veneer: commit: /%s is a socket, which a sandbox's program "
-				"made; left out\n", e->path);
+			fprintf(stderr, "veneer: commit: /%s is a %s a sandbox made%s; left out\n",
+				e->path, S_ISSOCK(e->st.st_mode) ? "socket" : "device",
+				S_ISSOCK(e->st.st_mode) ? "" : " without root");
 		return 0;
 	}
 	if (!c->apply) {
@@ -584,8 +607,9 @@ static int commit_run(struct commit *c, struct vn_error *err)
 			       strerror(errno));
 	if (fstat(c->into, &into) < 0)
 		return vn_fail(err, errno, "commit: stat %s", c->opt->into);
-	if (into.st_dev == c->up.st.st_dev && into.st_ino == c->up.st.st_ino)
-		return vn_fail(err, 0, "commit: --into %s is the upper itself", c->opt->into);
+	if (lt_dir_inside(c->into, &c->up.st) != 0 || lt_dir_inside(c->up.fd, &into) != 0)
+		return vn_fail(err, 0, "commit: --into %s is the upper, or inside it, or holds it; "
+			       "give a directory apart from %s", c->opt->into, c->opt->upper);
 	c->me = geteuid();
 	c->my_gid = getegid();
 	if (lt_walk(&c->up, commit_visit, c, err) < 0)

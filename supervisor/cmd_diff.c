@@ -412,22 +412,6 @@ static bool only_a_parent(const struct diff *d, size_t i)
 		 strcmp(d->lines[i + 1].path, l->path) == 0);
 }
 
-/* "/" + path, with backslashes and control characters escaped. */
-static void print_path(FILE *out, const char *path)
-{
-	putc('/', out);
-	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-		if (*p == '\\')
-			fputs("\\\\", out);
-		else if (*p == '\n')
-			fputs("\\n", out);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "\\%03o", *p);
-		else
-			putc(*p, out);
-	}
-}
-
 /* The length of the UTF-8 sequence at p (1..4), or 0 when it is not one. */
 static size_t utf8_sequence(const unsigned char *p)
 {
@@ -527,7 +511,7 @@ static void print_text(FILE *out, const struct diff_line *l)
 			(unsigned int)l->uid, (unsigned int)l->gid);
 	}
 	putc(' ', out);
-	print_path(out, l->path);
+	lt_print_path(out, l->path);
 	putc('\n', out);
 }
 

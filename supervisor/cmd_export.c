@@ -155,33 +155,6 @@ static int parse_export_args(int argc, char **argv, struct export_options *opt,
 
 /* ------------------------------------------------------------- output */
 
-/* Whether the directory dirfd is the upper's root or below it: 1, 0 or
- * -errno.  Walks up by "..", so a symlink on the way is no way round. */
-static int dir_in_upper(const struct lt_upper *up, int dirfd)
-{
-	cleanup_close int fd = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-	for (int depth = 0; fd >= 0 && depth < 4096; depth++) {
-		struct stat st, parent_st;
-		int parent = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-		if (parent < 0 || fstat(fd, &st) < 0 || fstat(parent, &parent_st) < 0) {
-			int r = -errno;
-
-			if (parent >= 0)
-				close(parent);
-			return r;
-		}
-		close(fd);
-		fd = parent;
-		if (st.st_dev == up->st.st_dev && st.st_ino == up->st.st_ino)
-			return 1;
-		if (st.st_dev == parent_st.st_dev && st.st_ino == parent_st.st_ino)
-			return 0; /* the root */
-	}
-	return fd < 0 ? -errno : 0;
-}
-
 /* The directory FILE would be in (FILE's own when it is a symlink). */
 static int output_dir(const char *file)
 {
@@ -207,7 +180,7 @@ static int refuse_output_in_upper(const struct lt_upper *up, const char *file,
 
 	if (dirfd < 0)
 		return 0; /* opening FILE will say what is wrong */
-	r = dir_in_upper(up, dirfd);
+	r = lt_dir_inside(dirfd, &up->st);
 	if (r < 0)
 		return vn_fail(err, -r, "export: check where %s is", file);
 	if (r > 0)

@@ -67,6 +67,12 @@ int lt_walk(struct lt_upper *up, lt_visit_fn visit, void *arg, struct vn_error *
 int lt_open_as_owner(int dirfd, const char *name, const struct stat *st, int flags,
 		     bool *opened_up);
 int lt_close_up(int fd, const struct stat *st);
+/* Whether the directory dirfd is top (a directory's stat) or below it:
+ * 1, 0 or -errno.  Walks up by "..", so a symlink is no way round. */
+int lt_dir_inside(int dirfd, const struct stat *top);
+/* "/" + path, a backslash and control characters (a newline) escaped:
+ * a name cannot make a line of its own. */
+void lt_print_path(FILE *out, const char *path);
 /* "dir/name", or name when dir is "" (NULL when out of memory). */
 char *lt_join(const char *dir, const char *name);
 /* One letter for the type of st: f d l p s c b. */

@@ -270,7 +270,11 @@ static enum lt_kind classify(const char *name, const struct stat *st, const char
 	*hidden = NULL;
 	if (strcmp(name, VN_WH_OPAQUE) == 0)
 		return LT_OPAQUE;
-	if (strncmp(name, VN_WH_PREFIX, n) == 0 && name[n]) {
+	/* ".wh.." and ".wh..." would hide "." and "..": no name of the
+	 * directory's, just a name (a tool acting on them would act on the
+	 * directory itself or its parent) */
+	if (strncmp(name, VN_WH_PREFIX, n) == 0 && name[n] && strcmp(name + n, ".") != 0 &&
+	    strcmp(name + n, "..") != 0) {
 		*hidden = name + n;
 		return LT_WHITEOUT;
 	}
@@ -301,6 +305,46 @@ int lt_open_as_owner(int dirfd, const char *name, const struct stat *st, int fla
 	}
 	*opened_up = true;
 	return fd;
+}
+
+int lt_dir_inside(int dirfd, const struct stat *top)
+{
+	cleanup_close int fd = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	for (int depth = 0; fd >= 0 && depth < 4096; depth++) {
+		struct stat st, parent_st;
+		int parent = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		if (parent < 0 || fstat(fd, &st) < 0 || fstat(parent, &parent_st) < 0) {
+			int r = -errno;
+
+			if (parent >= 0)
+				close(parent);
+			return r;
+		}
+		close(fd);
+		fd = parent;
+		if (st.st_dev == top->st_dev && st.st_ino == top->st_ino)
+			return 1;
+		if (st.st_dev == parent_st.st_dev && st.st_ino == parent_st.st_ino)
+			return 0; /* the root */
+	}
+	return fd < 0 ? -errno : 0;
+}
+
+void lt_print_path(FILE *out, const char *path)
+{
+	putc('/', out);
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (*p == '\\')
+			fputs("\\\\", out);
+		else if (*p == '\n')
+			fputs("\\n", out);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\%03o", *p);
+		else
+			putc(*p, out);
+	}
 }
 
 int lt_close_up(int fd, const struct stat *st)

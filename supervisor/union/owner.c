@@ -370,7 +370,9 @@ static size_t record_slots(uint64_t ino, uid_t uid, gid_t gid, uint32_t flags,
 /* Rewrite the store with its live records only, when most are dead. */
 static int store_compact(int state_fd, struct vn_owner_store *s)
 {
-	int fd = openat(state_fd, STORE_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* a name of its own, never a link planted there */
+	int fd = (unlinkat(state_fd, STORE_TMP, 0), openat(state_fd, STORE_TMP, O_WRONLY | O_CREAT |
+							  O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
 	int r = fd < 0 ? -errno : 0;
 
 	for (size_t i = 0; r == 0 && i < s->table.cap; i++) {

@@ -47,7 +47,11 @@ assert_match '^owners 1 [0-9]+: ' "$(sed -n 4p "$T/o")" "check: b's record"
 assert_eq 4 "$(wc -l <"$T/o")" "check: four findings"
 assert_eq "$before" "$(cd "$U" && find . -printf '%p %m %s\n' | sort)" "check without --repair changed the upper"
 
+# a link planted where the store is rewritten: never written through
+echo precious >"$T/victim"
+ln -s "$T/victim" "$U/.wh..wh..veneer/owners.new"
 check --repair "$U"
+assert_eq precious "$(cat "$T/victim")" "check --repair wrote through a planted link"
 assert_eq 0 "$CRC" "check --repair: exit status"
 assert_eq 4 "$(grep -c '^repaired ' "$T/o")" "check --repair: four repairs"
 check "$U"

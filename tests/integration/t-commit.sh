@@ -6,7 +6,9 @@
 # sandbox showed: names, types, modes, sizes, link targets, data, hard
 # links; --dry-run lists the changes and changes nothing; the upper is
 # read, not changed; a directory of DIR that may not be written is named
-# in one line before anything changes; a symlink of DIR's where the upper
+# in one line before anything changes; set-user-ID bits come only from a
+# sandbox that ran as root; whiteouts of "." and ".." hide nothing; DIR
+# may be neither inside the upper nor hold it; a symlink of DIR's where the upper
 # has a directory is replaced, never written through; bad input is one
 # line, exit 125.
 source "$(dirname "$0")/lib.sh"
@@ -25,7 +27,7 @@ vrun_ok "$T/o" "$T/e" --lower "$L" --lower / --upper "$U" -- sh -c '
 	ln -s keep link && ln added hard && mkfifo fifo && chmod 600 keep &&
 	truncate -s 100M sparse && printf data | dd of=sparse bs=1 seek=1000 conv=notrunc 2>/dev/null &&
 	rm -rf /vtc/gone && rm -rf /vtc/opq && mkdir /vtc/opq && echo n >/vtc/opq/new &&
-	chmod 555 /vtc/d/sub'
+	chmod 555 /vtc/d/sub && echo s >/vtc/d/setuid && chmod 4755 /vtc/d/setuid'
 listing='cd "$1" && find vtc -printf "%p %y %m %s %l\n" | sort && find vtc -type f -exec md5sum {} + | sort'
 vrun_ok "$T/view" "$T/e" --lower "$L" --lower / --upper "$U" -- sh -c "$listing" sh /
 upper_before=$(snapshot "$U" .wh..wh..veneer)
@@ -35,11 +37,13 @@ c_before=$(snapshot "$T/C")
 "$VENEER" commit --dry-run "$U" --into "$T/C" >"$T/plan" 2>"$T/plan.err" || fail "commit --dry-run exited $?"
 assert_eq "$c_before" "$(snapshot "$T/C")" "commit --dry-run changed DIR"
 assert_match '^D /vtc/gone$' "$(grep '^D' "$T/plan")" "commit --dry-run: the deletion"
-assert_match 'would apply 8 added, 2 changed, 1 deleted' "$(cat "$T/plan.err")" "commit --dry-run: the summary"
+assert_match 'would apply 9 added, 2 changed, 1 deleted' "$(cat "$T/plan.err")" "commit --dry-run: the summary"
 
 "$VENEER" commit --yes "$U" --into "$T/C" >"$T/o" 2>"$T/e" || { show_file stderr "$T/e"; fail "commit exited $?"; }
-assert_match '^veneer: commit: 8 added, 2 changed, 1 deleted into ' "$(cat "$T/e")" "commit: the last line"
+assert_match '^veneer: commit: 9 added, 2 changed, 1 deleted into ' "$(cat "$T/e")" "commit: the last line"
 sh -c "$listing" sh "$T/C" >"$T/committed"
+# set-user-ID bits only from a sandbox that ran as root
+sed -i 's|^vtc/d/setuid f 4755 |vtc/d/setuid f 755 |' "$T/view"
 assert_files_eq "$T/view" "$T/committed" "the committed tree against the union's"
 assert_eq "$(stat -c %i "$T/C/vtc/d/added")" "$(stat -c %i "$T/C/vtc/d/hard")" "a hard link, committed"
 [ "$(du -k "$T/C/vtc/d/sparse" | cut -f1)" -lt 1024 ] || fail "the sparse file was written whole"
@@ -69,6 +73,14 @@ ln -s "$T/outside" "$T/C3/vtc"
 assert_eq "" "$(ls -A "$T/outside")" "commit wrote through DIR's symlink"
 [ -d "$T/C3/vtc" ] && [ ! -L "$T/C3/vtc" ] || fail "DIR's symlink was not replaced by the upper's directory"
 
+# whiteouts of "." and ".." (a hand-edited upper) hide no name: nothing
+# above DIR, nor DIR itself, is removed
+cp -a "$U" "$T/U5" && touch "$T/U5/.wh..." "$T/U5/.wh.." "$T/U5/vtc/.wh..."
+mkdir -p "$T/P/C5" && echo keep >"$T/P/sibling" && echo keep >"$T/P/C5/own"
+"$VENEER" commit --yes "$T/U5" --into "$T/P/C5" >"$T/o" 2>"$T/e" || true
+assert_eq keep "$(cat "$T/P/sibling")" "a whiteout of '..': DIR's sibling"
+assert_eq keep "$(cat "$T/P/C5/own")" "a whiteout of '.': DIR's own file"
+
 bad() { # WHAT PATTERN ARG...
 	local what=$1 pattern=$2
 	shift 2
@@ -83,4 +95,6 @@ bad() { # WHAT PATTERN ARG...
 bad "commit without --into" "no --into DIR given" "$U"
 bad "commit without UPPER" "no UPPER given"
 bad "commit into a missing directory" "give a directory" "$U" --into "$T/nope"
-bad "commit into the upper" "is the upper itself" "$U" --into "$U"
+bad "commit into the upper" "is the upper, or inside it" "$U" --into "$U"
+bad "commit into a directory of the upper" "is the upper, or inside it" "$U" --into "$U/vtc"
+bad "commit into a directory that holds the upper" "holds it" "$U" --into "$T"
