@@ -19,7 +19,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/openat2.h>
-#include <search.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,12 +69,6 @@ struct commit_options {
 	bool yes;
 };
 
-struct seen_inode {
-	dev_t dev;
-	ino_t ino;
-	char *path;
-};
-
 /* A directory whose mode, owner and times are set once its contents are. */
 struct pending_dir {
 	char *path;
@@ -92,7 +85,7 @@ struct commit {
 	unsigned added, changed, deleted;
 	unsigned owners_lost;
 	char lost_first[PATH_MAX];
-	void *seen;           /* hard links: tsearch of struct seen_inode */
+	void *seen;           /* hard links (lt_first_link) */
 	struct pending_dir *dirs;
 	size_t ndirs, dirs_cap;
 	uid_t me;
@@ -324,35 +317,15 @@ static int copy_file(int from, int to, off_t size)
 
 /* ------------------------------------------------------------ actions */
 
-static int compare_inodes(const void *a, const void *b)
-{
-	const struct seen_inode *x = a, *y = b;
-
-	if (x->dev != y->dev)
-		return x->dev < y->dev ? -1 : 1;
-	return x->ino < y->ino ? -1 : x->ino > y->ino;
-}
-
-/* The path the inode was first written under (NULL: this is the first). */
+/* The path the inode was first written under (NULL: this is the first,
+ * or one not tracked for want of memory: written as a file of its own). */
 static const char *hard_link_of(struct commit *c, const struct lt_entry *e)
 {
-	struct seen_inode key = { e->st.st_dev, e->st.st_ino, NULL }, *node, **found;
+	const char *first = NULL;
 
-	if (e->st.st_nlink < 2)
+	if (e->st.st_nlink < 2 || lt_first_link(&c->seen, e, &first) < 0)
 		return NULL;
-	found = tfind(&key, &c->seen, compare_inodes);
-	if (found)
-		return (*found)->path;
-	node = malloc(sizeof(*node));
-	if (node && (node->path = strdup(e->path))) {
-		node->dev = key.dev;
-		node->ino = key.ino;
-		if (tsearch(node, &c->seen, compare_inodes))
-			return NULL;
-		free(node->path);
-	}
-	free(node);
-	return NULL;
+	return first;
 }
 
 /* Make the non-directory e under a temporary name in parent: 0 and its
@@ -587,14 +560,6 @@ static bool confirmed(const struct commit *c)
 	return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
 }
 
-static void free_seen(void *p)
-{
-	struct seen_inode *node = p;
-
-	free(node->path);
-	free(node);
-}
-
 static int commit_run(struct commit *c, struct vn_error *err)
 {
 	struct stat into;
@@ -647,7 +612,7 @@ int cmd_commit(int argc, char **argv)
 	}
 	if (r == 0)
 		r = commit_run(&c, &err);
-	tdestroy(c.seen, free_seen);
+	lt_links_free(&c.seen);
 	for (size_t i = 0; i < c.ndirs; i++)
 		free(c.dirs[i].path);
 	free(c.dirs);

@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <search.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -67,16 +66,10 @@ struct export_options {
 	const char *compress; /* NULL, "gzip" or "zstd" */
 };
 
-struct seen_inode {
-	dev_t dev;
-	ino_t ino;
-	char *path;
-};
-
 struct export {
 	const struct export_options *opt;
 	struct lt_upper *up;
-	void *seen;  /* tsearch tree of struct seen_inode: hard links */
+	void *seen;  /* hard links (lt_first_link) */
 	struct tar_writer tar;
 };
 
@@ -387,48 +380,6 @@ static int export_marker(struct export *x, const struct lt_entry *e, const char 
 	return put_header(x, &t, err);
 }
 
-static int compare_inodes(const void *a, const void *b)
-{
-	const struct seen_inode *x = a, *y = b;
-
-	if (x->dev != y->dev)
-		return x->dev < y->dev ? -1 : 1;
-	return x->ino < y->ino ? -1 : x->ino > y->ino;
-}
-
-/* The path e's inode was first written under, or NULL (then it is e's
- * from now on).  -1 when out of memory. */
-static int first_link(struct export *x, const struct lt_entry *e, const char **first)
-{
-	struct seen_inode key = { .dev = e->st.st_dev, .ino = e->st.st_ino };
-	struct seen_inode *node, **found = tfind(&key, &x->seen, compare_inodes);
-
-	*first = found ? (*found)->path : NULL;
-	if (found)
-		return 0;
-	node = malloc(sizeof(*node));
-	if (!node || !(node->path = strdup(e->path))) {
-		free(node);
-		return -1;
-	}
-	node->dev = key.dev;
-	node->ino = key.ino;
-	if (!tsearch(node, &x->seen, compare_inodes)) {
-		free(node->path);
-		free(node);
-		return -1;
-	}
-	return 0;
-}
-
-static void free_seen(void *p)
-{
-	struct seen_inode *node = p;
-
-	free(node->path);
-	free(node);
-}
-
 /* The file's data segments (SEEK_DATA/SEEK_HOLE), when it has a hole:
  * 1 (*segs malloc'd), 0 (no hole, or a file system that cannot say), or
  * -errno. */
@@ -653,7 +604,7 @@ static int export_object(struct export *x, const struct lt_entry *e, struct vn_e
 			"left out\n", x->up->path, e->path);
 		return 0;
 	}
-	if (e->st.st_nlink > 1 && first_link(x, e, &first) < 0)
+	if (e->st.st_nlink > 1 && lt_first_link(&x->seen, e, &first) < 0)
 		return vn_fail(err, ENOMEM, "export");
 	if (first)
 		return export_hardlink(x, e, first, err);
@@ -718,7 +669,7 @@ static int export_run(const struct export_options *opt, struct vn_error *err)
 		x->opt = opt;
 		x->up = &up;
 		r = export_to(x, tar_fd, err);
-		tdestroy(x->seen, free_seen);
+		lt_links_free(&x->seen);
 	}
 	if (compressor > 0) {
 		/* its input's end, then its own: a failed one is the export's */

@@ -73,6 +73,11 @@ int lt_dir_inside(int dirfd, const struct stat *top);
 /* "/" + path, a backslash and control characters (a newline) escaped:
  * a name cannot make a line of its own. */
 void lt_print_path(FILE *out, const char *path);
+/* Hard links met in a walk (*seen: a tree, NULL at first): the path
+ * e's inode was first met under in *first, or NULL (then it is e's from
+ * now on); -1 when out of memory.  lt_links_free frees the tree. */
+int lt_first_link(void **seen, const struct lt_entry *e, const char **first);
+void lt_links_free(void **seen);
 /* "dir/name", or name when dir is "" (NULL when out of memory). */
 char *lt_join(const char *dir, const char *name);
 /* One letter for the type of st: f d l p s c b. */

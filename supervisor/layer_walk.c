@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -426,4 +427,58 @@ int lt_walk(struct lt_upper *up, lt_visit_fn visit, void *arg, struct vn_error *
 	struct walk w = { .up = up, .visit = visit, .arg = arg, .err = err };
 
 	return walk_dir(&w, up->fd, "");
+}
+
+/* ---------------------------------------------------------- hard links */
+
+struct seen_inode {
+	dev_t dev;
+	ino_t ino;
+	char *path;
+};
+
+static int compare_inodes(const void *a, const void *b)
+{
+	const struct seen_inode *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+int lt_first_link(void **seen, const struct lt_entry *e, const char **first)
+{
+	struct seen_inode key = { .dev = e->st.st_dev, .ino = e->st.st_ino };
+	struct seen_inode *node, **found = tfind(&key, seen, compare_inodes);
+
+	*first = found ? (*found)->path : NULL;
+	if (found)
+		return 0;
+	node = malloc(sizeof(*node));
+	if (!node || !(node->path = strdup(e->path))) {
+		free(node);
+		return -1;
+	}
+	node->dev = key.dev;
+	node->ino = key.ino;
+	if (!tsearch(node, seen, compare_inodes)) {
+		free(node->path);
+		free(node);
+		return -1;
+	}
+	return 0;
+}
+
+static void free_seen(void *p)
+{
+	struct seen_inode *node = p;
+
+	free(node->path);
+	free(node);
+}
+
+void lt_links_free(void **seen)
+{
+	tdestroy(*seen, free_seen);
+	*seen = NULL;
 }
