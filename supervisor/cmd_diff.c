@@ -1,10 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * `veneer diff [--lower DIR]... UPPER`: the changes an upper holds, one
- * line each, sorted by union path.  Only the upper is walked; a lower is
- * asked only for the paths the upper has (to tell A from C, and what of a
- * C changed).  A directory the upper holds only because something below
- * it changed (its copy-up) is not a change of its own, and is not listed.
+ * `veneer diff [--lower DIR]... UPPER`: the changes an upper holds
+ * (diff.c), one line each, sorted by union path, as text or JSON lines.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,11 +9,9 @@
 #include <fnmatch.h>
 #include <limits.h>
 #include <getopt.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -88,41 +83,6 @@ struct diff_options {
 	const char *upper;
 };
 
-/* What of a changed object differs from the topmost lower's. */
-enum {
-	CHANGED_TYPE = 1 << 0,
-	CHANGED_MODE = 1 << 1,
-	CHANGED_OWNER = 1 << 2,
-	CHANGED_DATA = 1 << 3,
-	CHANGED_TARGET = 1 << 4,
-	CHANGED_DEVICE = 1 << 5,
-};
-static const char *const changed_names[] = { "type", "mode", "owner", "data", "target", "device" };
-
-/* One line of the output. */
-struct diff_line {
-	char *path;      /* relative to the root ("" is the root) */
-	int rank;        /* for one path: D, then A/C, then O */
-	char change;     /* A C D O */
-	struct stat st;  /* A, C: the upper's object */
-	uid_t uid;       /* its owner as the sandbox shows it */
-	gid_t gid;
-	unsigned changed; /* C: CHANGED_* */
-	char *target;    /* a symlink's */
-};
-
-struct diff {
-	const struct diff_options *opt;
-	const struct lt_upper *up;
-	int *lower_fds;
-	size_t nlowers;
-	struct diff_line *lines;
-	size_t n, cap;
-	bool marked;     /* the upper holds a whiteout or an opaque directory */
-};
-
-enum { RANK_DELETED, RANK_OBJECT, RANK_OPAQUE };
-
 /* ------------------------------------------------------------ options */
 
 enum { OPT_LOWER = 256, OPT_INCLUDE, OPT_EXCLUDE, OPT_FORMAT };
@@ -185,110 +145,6 @@ static int parse_diff_args(int argc, char **argv, struct diff_options *opt, stru
 	return 0;
 }
 
-/* ------------------------------------------------------------- lowers */
-
-static int open_lowers(struct diff *d, const struct diff_options *opt, struct vn_error *err)
-{
-	d->lower_fds = malloc(opt->nlowers * sizeof(*d->lower_fds));
-	if (!d->lower_fds)
-		return vn_fail(err, ENOMEM, "diff");
-	for (size_t i = 0; i < opt->nlowers; i++) {
-		int fd = open(opt->lowers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-		if (fd < 0)
-			return vn_fail(err, 0, "diff: lower %s: %s; give a directory, as to `veneer run "
-				       "--lower`", opt->lowers[i], strerror(errno));
-		d->lower_fds[d->nlowers++] = fd;
-	}
-	return 0;
-}
-
-/* The lower's object at path, never following a symlink: an O_PATH fd,
- * or 0 when it has none (a symlink on the way, a directory one may not
- * search), or -errno. */
-static int lower_object(int lower_fd, const char *path)
-{
-	struct open_how how = {
-		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
-	};
-	int fd;
-
-	do {
-		fd = (int)syscall(SYS_openat2, lower_fd, path, &how, sizeof(how));
-	} while (fd < 0 && errno == EAGAIN);
-	if (fd >= 0)
-		return fd;
-	switch (errno) {
-	case ENOENT: case ENOTDIR: case ELOOP: case EXDEV: case EACCES: case ENAMETOOLONG:
-		return 0;
-	default:
-		return -errno;
-	}
-}
-
-/* The topmost lower's object at path: as lower_object. */
-static int topmost_lower_object(const struct diff *d, const char *path)
-{
-	for (size_t i = 0; i < d->nlowers; i++) {
-		int fd = lower_object(d->lower_fds[i], path);
-
-		if (fd != 0)
-			return fd;
-	}
-	return 0;
-}
-
-/* A symlink's target (NULL: none, or out of memory). */
-static char *link_target(int dirfd, const char *name)
-{
-	char buf[PATH_MAX];
-	ssize_t n = readlinkat(dirfd, name, buf, sizeof(buf) - 1);
-
-	if (n < 0)
-		return NULL;
-	buf[n] = '\0';
-	return strdup(buf);
-}
-
-/* What of the upper's object e differs from the lower's at lower (an
- * O_PATH fd): CHANGED_*.  The lower's owner is shown inside as the
- * upper's unrecorded ones are (yours as 0). */
-static unsigned changes_from(const struct diff *d, const struct lt_entry *e, int lower,
-			     const char *target)
-{
-	struct lt_upper bare = *d->up;
-	struct stat st;
-	unsigned changed = 0;
-	uid_t uid;
-	gid_t gid;
-
-	if (fstatat(lower, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
-		return CHANGED_TYPE | CHANGED_MODE | CHANGED_OWNER;
-	bare.store = NULL;
-	lt_presented_owner(&bare, &st, &uid, &gid);
-	if ((st.st_mode & S_IFMT) != (e->st.st_mode & S_IFMT))
-		return CHANGED_TYPE;
-	if ((st.st_mode & 07777) != (e->st.st_mode & 07777))
-		changed |= CHANGED_MODE;
-	if (uid != e->uid || gid != e->gid)
-		changed |= CHANGED_OWNER;
-	if (S_ISREG(st.st_mode) &&
-	    (st.st_size != e->st.st_size || st.st_mtim.tv_sec != e->st.st_mtim.tv_sec ||
-	     st.st_mtim.tv_nsec != e->st.st_mtim.tv_nsec))
-		changed |= CHANGED_DATA;
-	if (S_ISLNK(st.st_mode)) {
-		char *theirs = link_target(lower, "");
-
-		if (!theirs || !target || strcmp(theirs, target) != 0)
-			changed |= CHANGED_TARGET;
-		free(theirs);
-	}
-	if ((S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) && st.st_rdev != e->st.st_rdev)
-		changed |= CHANGED_DEVICE;
-	return changed;
-}
-
 /* --------------------------------------------------------- selection */
 
 /* Whether glob matches path ("/" + rel) or a directory above it. */
@@ -309,8 +165,10 @@ static bool glob_takes(const char *glob, const char *rel)
 	return false;
 }
 
-static bool selected(const struct diff_options *opt, const char *rel)
+static bool selected(void *arg, const char *rel)
 {
+	const struct diff_options *opt = arg;
+
 	bool in = opt->nincludes == 0;
 
 	for (size_t i = 0; !in && i < opt->nincludes; i++)
@@ -318,98 +176,6 @@ static bool selected(const struct diff_options *opt, const char *rel)
 	for (size_t i = 0; in && i < opt->nexcludes; i++)
 		in = !glob_takes(opt->excludes[i], rel);
 	return in;
-}
-
-/* -------------------------------------------------------------- lines */
-
-/* Add a line for path (taken): 0 or -ENOMEM. */
-static int add_line(struct diff *d, char *path, int rank, const struct diff_line *what)
-{
-	if (!path)
-		return -ENOMEM;
-	if (!selected(d->opt, path)) {
-		free(path);
-		return 0;
-	}
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? 2 * d->cap : 256;
-		struct diff_line *grown = realloc(d->lines, cap * sizeof(*grown));
-
-		if (!grown) {
-			free(path);
-			return -ENOMEM;
-		}
-		d->lines = grown;
-		d->cap = cap;
-	}
-	d->lines[d->n] = *what;
-	d->lines[d->n].path = path;
-	d->lines[d->n].rank = rank;
-	d->n++;
-	return 0;
-}
-
-static int add_object(struct diff *d, const struct lt_entry *e, struct vn_error *err)
-{
-	struct diff_line line = { .change = 'A', .st = e->st, .uid = e->uid, .gid = e->gid };
-	int lower, r;
-
-	if (!selected(d->opt, e->path))
-		return 0;
-	lower = topmost_lower_object(d, e->path);
-	if (lower < 0)
-		return vn_fail(err, -lower, "diff: look up /%s in the lowers", e->path);
-	if (S_ISLNK(e->st.st_mode))
-		line.target = link_target(e->dirfd, e->name);
-	if (lower > 0) {
-		line.change = 'C';
-		line.changed = changes_from(d, e, lower, line.target);
-		close(lower);
-	}
-	r = add_line(d, strdup(e->path), RANK_OBJECT, &line);
-	if (r < 0)
-		free(line.target);
-	return r < 0 ? vn_fail(err, -r, "diff") : 0;
-}
-
-static int diff_visit(void *arg, const struct lt_entry *e, struct vn_error *err)
-{
-	struct diff *d = arg;
-	int r;
-
-	switch (e->kind) {
-	case LT_WHITEOUT:
-		d->marked = true;
-		r = add_line(d, lt_join(e->dir, e->hidden), RANK_DELETED,
-			     &(struct diff_line){ .change = 'D' });
-		break;
-	case LT_OPAQUE:
-		d->marked = true;
-		r = add_line(d, strdup(e->dir), RANK_OPAQUE, &(struct diff_line){ .change = 'O' });
-		break;
-	default:
-		return add_object(d, e, err);
-	}
-	return r < 0 ? vn_fail(err, -r, "diff") : 0;
-}
-
-static int compare_lines(const void *a, const void *b)
-{
-	const struct diff_line *x = a, *y = b;
-	int c = strcmp(x->path, y->path);
-
-	return c ? c : x->rank - y->rank;
-}
-
-/* A directory of the lowers the upper holds only for what is below it:
- * nothing of its own changed, and it is not opaque (the next line). */
-static bool only_a_parent(const struct diff *d, size_t i)
-{
-	const struct diff_line *l = &d->lines[i];
-
-	return l->change == 'C' && S_ISDIR(l->st.st_mode) && l->changed == 0 &&
-	       !(i + 1 < d->n && d->lines[i + 1].change == 'O' &&
-		 strcmp(d->lines[i + 1].path, l->path) == 0);
 }
 
 /* The length of the UTF-8 sequence at p (1..4), or 0 when it is not one. */
@@ -463,7 +229,9 @@ static const char *type_name(const struct stat *st)
 	}
 }
 
-static void print_json(FILE *out, const struct diff_line *l)
+static const char *const changed_names[] = { "type", "mode", "owner", "data", "target", "device" };
+
+static void print_json(FILE *out, const struct lt_change *l)
 {
 	static const char *const changes[] = { ['A'] = "added", ['C'] = "changed",
 					       ['D'] = "deleted", ['O'] = "opaque" };
@@ -499,7 +267,7 @@ static void print_json(FILE *out, const struct diff_line *l)
 	fputs("}\n", out);
 }
 
-static void print_text(FILE *out, const struct diff_line *l)
+static void print_text(FILE *out, const struct lt_change *l)
 {
 	putc(l->change, out);
 	if (l->change == 'A' || l->change == 'C') {
@@ -515,40 +283,24 @@ static void print_text(FILE *out, const struct diff_line *l)
 	putc('\n', out);
 }
 
-static int print_lines(struct diff *d, struct vn_error *err)
+static int print_changes(const struct lt_diff *d, bool json, struct vn_error *err)
 {
-	if (d->n > 1)
-		qsort(d->lines, d->n, sizeof(*d->lines), compare_lines);
 	for (size_t i = 0; i < d->n; i++) {
-		if (only_a_parent(d, i))
-			continue;
-		if (d->opt->json)
-			print_json(stdout, &d->lines[i]);
+		if (json)
+			print_json(stdout, &d->changes[i]);
 		else
-			print_text(stdout, &d->lines[i]);
+			print_text(stdout, &d->changes[i]);
 	}
 	if (fflush(stdout) != 0 || ferror(stdout))
 		return vn_fail(err, errno, "diff: write the output");
 	return 0;
 }
 
-static void diff_free(struct diff *d)
-{
-	for (size_t i = 0; i < d->nlowers; i++)
-		close(d->lower_fds[i]);
-	free(d->lower_fds);
-	for (size_t i = 0; i < d->n; i++) {
-		free(d->lines[i].path);
-		free(d->lines[i].target);
-	}
-	free(d->lines);
-}
-
 /* An upper has veneer's state directory, or a whiteout or an opaque
  * directory (another tool's upper: overlayfs, umoci): a directory with
  * none of them is not one, and listing all of it as added would say
  * nothing true. */
-static int check_is_upper(const struct diff *d, const struct lt_upper *up, struct vn_error *err)
+static int check_is_upper(const struct lt_diff *d, const struct lt_upper *up, struct vn_error *err)
 {
 	struct stat st;
 
@@ -563,19 +315,23 @@ static int check_is_upper(const struct diff *d, const struct lt_upper *up, struc
 static int diff_run(const struct diff_options *opt, struct vn_error *err)
 {
 	struct lt_upper up;
-	struct diff d = { .opt = opt, .up = &up };
+	struct lt_diff d = { .up = &up, .selected = selected, .arg = (void *)opt,
+			     .nlowers = opt->nlowers };
+	int *lower_fds = NULL;
 	int r = lt_upper_open(opt->upper, &up, err);
 
 	if (r == 0)
-		r = open_lowers(&d, opt, err);
+		r = lt_open_lowers(opt->lowers, opt->nlowers, &lower_fds, "diff", err);
+	d.lower_fds = lower_fds;
 	if (r == 0)
-		r = lt_walk(&up, diff_visit, &d, err);
+		r = lt_diff_collect(&d, err);
 	if (r == 0)
 		r = check_is_upper(&d, &up, err);
 	if (r == 0)
-		r = print_lines(&d, err);
+		r = print_changes(&d, opt->json, err);
 	lt_upper_close(&up);
-	diff_free(&d);
+	lt_close_lowers(lower_fds, lower_fds ? opt->nlowers : 0);
+	lt_diff_free(&d);
 	return r;
 }
 

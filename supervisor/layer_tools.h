@@ -83,6 +83,51 @@ char *lt_join(const char *dir, const char *name);
 /* One letter for the type of st: f d l p s c b. */
 char lt_type_letter(const struct stat *st);
 
+/* diff.c: the changes an upper holds against its lowers. */
+enum {
+	LT_CHANGED_TYPE = 1 << 0,
+	LT_CHANGED_MODE = 1 << 1,
+	LT_CHANGED_OWNER = 1 << 2,
+	LT_CHANGED_DATA = 1 << 3,
+	LT_CHANGED_TARGET = 1 << 4,
+	LT_CHANGED_DEVICE = 1 << 5,
+};
+
+/* One change. */
+struct lt_change {
+	char *path;       /* relative to the root ("" is the root) */
+	int rank;         /* for one path: D, then A/C, then O */
+	char change;      /* A(dded) C(hanged) D(eleted) O(paque) */
+	struct stat st;   /* A, C: the upper's object */
+	uid_t uid;        /* its owner as the sandbox shows it */
+	gid_t gid;
+	unsigned changed; /* C: LT_CHANGED_* */
+	char *target;     /* a symlink's */
+};
+
+struct lt_diff {
+	/* set by the caller */
+	struct lt_upper *up;
+	const int *lower_fds;  /* topmost first */
+	size_t nlowers;
+	bool (*selected)(void *arg, const char *path); /* NULL: every path */
+	void *arg;
+	/* the result */
+	struct lt_change *changes; /* sorted by path */
+	size_t n, cap;
+	bool marked;      /* the upper holds a whiteout or an opaque directory */
+};
+
+/* Walk the upper and list its changes, sorted; a directory held only
+ * for what is below it is left out. */
+int lt_diff_collect(struct lt_diff *d, struct vn_error *err);
+void lt_diff_free(struct lt_diff *d);
+/* O_PATH fds of the lower directories (cmd names the command in the
+ * message of one that cannot be opened). */
+int lt_open_lowers(const char *const *paths, size_t n, int **fds, const char *cmd,
+		   struct vn_error *err);
+void lt_close_lowers(int *fds, size_t n);
+
 /* cmd_diff.c, cmd_export.c: exit statuses for main */
 int cmd_diff(int argc, char **argv);
 void cmd_diff_usage(FILE *out);
