@@ -41,7 +41,15 @@ void cli_run_usage(FILE *out)
 	      "  --lower DIR           a read-only layer; repeat for more (at most 31),\n"
 	      "                        topmost first (default: /)\n"
 	      "  --upper DIR           the writable layer, created if missing (default: a\n"
-	      "                        throwaway upper in memory, gone at exit)\n"
+	      "                        throwaway upper in memory, gone at exit; on a\n"
+	      "                        terminal, what it held is summed up at exit)\n"
+	      "  --keep                keep the throwaway upper: it is made on disk, in\n"
+	      "                        $XDG_DATA_HOME/veneer/uppers/ (~/.local/share/...),\n"
+	      "                        and its path is printed at exit\n"
+	      "  --commit              at exit, apply the changes to the lower the command\n"
+	      "                        ran over (one --lower, default /), as `veneer\n"
+	      "                        commit` does: asked first on a terminal; when they\n"
+	      "                        are not applied, the upper is kept and named\n"
 	      "  --bind SRC[:DEST][:ro]\n"
 	      "                        mount host path SRC at DEST (default: SRC) as it\n"
 	      "                        is, not unioned; :ro makes it read-only; DEST is\n"
@@ -194,7 +202,8 @@ static int push_env(struct run_options *opt, bool unset, const char *text)
 
 enum {
 	OPT_LOWER = 256, OPT_UPPER, OPT_BIND, OPT_CHDIR, OPT_BACKEND, OPT_POLICY, OPT_IDS,
-	OPT_ENV, OPT_UNSETENV, OPT_CLEARENV, OPT_HOSTNAME, OPT_UNSAFE_LOWERS,
+	OPT_ENV, OPT_UNSETENV, OPT_CLEARENV, OPT_HOSTNAME, OPT_UNSAFE_LOWERS, OPT_KEEP,
+	OPT_COMMIT,
 };
 
 int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_error *err)
@@ -212,6 +221,8 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 		{ "clearenv", no_argument, NULL, OPT_CLEARENV },
 		{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 		{ "unsafe-lowers", no_argument, NULL, OPT_UNSAFE_LOWERS },
+		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ "commit", no_argument, NULL, OPT_COMMIT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -274,6 +285,12 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 			break;
 		case OPT_UNSAFE_LOWERS:
 			opt->unsafe_lowers = true;
+			break;
+		case OPT_KEEP:
+			opt->keep = true;
+			break;
+		case OPT_COMMIT:
+			opt->commit = true;
 			break;
 		case 'v':
 			opt->verbose = true;

@@ -57,6 +57,9 @@ struct run_options {
 	size_t nenv;
 	bool clear_env;       /* --clearenv */
 	char *hostname;       /* --hostname; NULL: the policy's, else the host's */
+	bool keep;            /* --keep: the throwaway upper on disk, kept */
+	bool commit;          /* --commit: applied to the lower at exit */
+	bool kept_upper;      /* upper is the one --keep/--commit made */
 	char **argv;          /* the command */
 	int died_of;          /* set by sandbox_run: the signal that ended the
 			       * command (its status is then 128+N), else 0 */
@@ -70,6 +73,8 @@ void cli_run_usage(FILE *out);
 
 /* validate.c: bad input is refused before anything is touched */
 int validate_run_options(struct run_options *opt, struct vn_error *err);
+/* The upper --keep made, checked as --upper is (after it was made). */
+int validate_kept_upper(struct run_options *opt, struct vn_error *err);
 /* The lowers and the upper alone, made canonical (for doctor too). */
 int validate_layers(struct run_options *opt, struct vn_error *err);
 

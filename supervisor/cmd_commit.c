@@ -62,13 +62,6 @@ void cmd_commit_usage(FILE *out)
 	      out);
 }
 
-struct commit_options {
-	const char *upper;
-	const char *into;
-	bool dry_run;
-	bool yes;
-};
-
 /* A directory whose mode, owner and times are set once its contents are. */
 struct pending_dir {
 	char *path;
@@ -78,7 +71,7 @@ struct pending_dir {
 };
 
 struct commit {
-	const struct commit_options *opt;
+	const struct lt_commit_options *opt;
 	struct lt_upper up;
 	int into;             /* DIR */
 	bool apply;           /* the second walk */
@@ -90,12 +83,14 @@ struct commit {
 	size_t ndirs, dirs_cap;
 	uid_t me;
 	gid_t my_gid;
+	bool upper_in_into;   /* the upper is below DIR, at upper_place */
+	char upper_place[PATH_MAX];
 };
 
 /* ------------------------------------------------------------ options */
 
 /* 0: run; 1: help was asked; -1: bad input (err says). */
-static int parse_commit_args(int argc, char **argv, struct commit_options *opt,
+static int parse_commit_args(int argc, char **argv, struct lt_commit_options *opt,
 			     struct vn_error *err)
 {
 	static const struct option options[] = {
@@ -189,7 +184,7 @@ static int check_writable(struct commit *c, const char *rel, struct vn_error *er
 	}
 	if (faccessat(c->into, dir, W_OK | X_OK, AT_EACCESS) < 0)
 		return vn_fail(err, 0, "commit: you may not write %s/%s (%s); nothing was changed",
-			       c->opt->into, strcmp(dir, ".") == 0 ? "" : dir, strerror(errno));
+			       strcmp(c->opt->into, "/") == 0 ? "" : c->opt->into, strcmp(dir, ".") == 0 ? "" : dir, strerror(errno));
 	return 0;
 }
 
@@ -419,6 +414,25 @@ static int add_pending_dir(struct commit *c, const struct lt_entry *e)
 	return 0;
 }
 
+/* A directory DIR has already, of the mode and owner the upper's would
+ * get: the upper holds it only for what is below it (its copy-up), and
+ * it is left alone, as `veneer diff` leaves it out.  Committing into /
+ * as yourself then asks nothing of / and /home. */
+static bool dir_already_there(const struct commit *c, const struct lt_entry *e)
+{
+	struct lt_upper bare = c->up;
+	struct stat st;
+	uid_t uid;
+	gid_t gid;
+
+	if (fstatat(c->into, e->path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+		return false;
+	/* DIR's owner as the sandbox showed the lower's (yours as 0) */
+	bare.store = NULL;
+	lt_presented_owner(&bare, &st, &uid, &gid);
+	return (st.st_mode & 07777) == mode_for(c, e) && uid == e->uid && gid == e->gid;
+}
+
 static int apply_dir(struct commit *c, const struct lt_entry *e, struct vn_error *err)
 {
 	struct stat st;
@@ -489,11 +503,48 @@ static void plan_line(const struct commit *c, const struct lt_entry *e, char cha
 	putchar('\n');
 }
 
+/* Whether path is a or below it. */
+static bool path_at_or_below(const char *path, const char *a)
+{
+	size_t n = strlen(a);
+
+	return a[0] == '\0' || (strncmp(path, a, n) == 0 && (path[n] == '\0' || path[n] == '/'));
+}
+
+/* With the upper inside DIR (`veneer run --commit` over /), no change
+ * may write where the upper is, nor remove what holds it: the walk would
+ * change what it reads.  A sandbox cannot make such a change (the union
+ * hides its own upper); a hand-made upper can. */
+static int keep_off_the_upper(const struct commit *c, const struct lt_entry *e,
+			      struct vn_error *err)
+{
+	cleanup_free char *hidden = e->kind == LT_WHITEOUT ? lt_join(e->dir, e->hidden) : NULL;
+	const char *path = e->kind == LT_WHITEOUT ? hidden : e->kind == LT_OPAQUE ? e->dir : e->path;
+	bool hits;
+
+	if (!c->upper_in_into)
+		return 0;
+	if (!path)
+		return vn_fail(err, ENOMEM, "commit");
+	/* an object at or below the upper's place writes into it; a
+	 * whiteout or an opaque directory at or above it removes it */
+	hits = e->kind == LT_OBJECT ? path_at_or_below(path, c->upper_place)
+				    : path_at_or_below(c->upper_place, path);
+	if (!hits)
+		return 0;
+	return vn_fail(err, 0, "commit: the upper's change to /%s would %s the upper itself (it is "
+		       "%s/%s); nothing was changed", path,
+		       e->kind == LT_OBJECT ? "write into" : "remove", c->opt->into, c->upper_place);
+}
+
 static int commit_visit(void *arg, const struct lt_entry *e, struct vn_error *err)
 {
 	struct commit *c = arg;
 	struct stat st;
 	char change;
+
+	if (!c->apply && keep_off_the_upper(c, e, err) < 0)
+		return -1;
 
 	if (e->kind == LT_WHITEOUT) {
 		if (!c->apply) {
@@ -519,6 +570,8 @@ static int commit_visit(void *arg, const struct lt_entry *e, struct vn_error *er
 				S_ISSOCK(e->st.st_mode) ? "" : " without root");
 		return 0;
 	}
+	if (S_ISDIR(e->st.st_mode) && e->path[0] && dir_already_there(c, e))
+		return 0;
 	if (!c->apply) {
 		change = fstatat(c->into, e->path, &st, AT_SYMLINK_NOFOLLOW) == 0 ? 'C' : 'A';
 		if (change == 'A')
@@ -563,6 +616,7 @@ static bool confirmed(const struct commit *c)
 static int commit_run(struct commit *c, struct vn_error *err)
 {
 	struct stat into;
+	int r;
 
 	if (lt_upper_open(c->opt->upper, &c->up, err) < 0)
 		return -1;
@@ -572,9 +626,11 @@ static int commit_run(struct commit *c, struct vn_error *err)
 			       strerror(errno));
 	if (fstat(c->into, &into) < 0)
 		return vn_fail(err, errno, "commit: stat %s", c->opt->into);
-	if (lt_dir_inside(c->into, &c->up.st) != 0 || lt_dir_inside(c->up.fd, &into) != 0)
-		return vn_fail(err, 0, "commit: --into %s is the upper, or inside it, or holds it; "
-			       "give a directory apart from %s", c->opt->into, c->opt->upper);
+	r = lt_dir_path_below(c->up.fd, &into, c->upper_place, sizeof(c->upper_place));
+	if (lt_dir_inside(c->into, &c->up.st) != 0 || r < 0 || (r > 0 && !c->upper_place[0]))
+		return vn_fail(err, 0, "commit: --into %s is the upper, or inside it; give a "
+			       "directory apart from %s", c->opt->into, c->opt->upper);
+	c->upper_in_into = r > 0;
 	c->me = geteuid();
 	c->my_gid = getegid();
 	if (lt_walk(&c->up, commit_visit, c, err) < 0)
@@ -585,8 +641,10 @@ static int commit_run(struct commit *c, struct vn_error *err)
 			c->opt->into);
 		return 0;
 	}
-	if (!confirmed(c))
-		return vn_fail(err, 0, "commit: not confirmed; nothing was changed");
+	if (!confirmed(c)) {
+		fprintf(stderr, "veneer: commit: not confirmed; nothing was changed\n");
+		return 1;
+	}
 	c->apply = true;
 	if (lt_walk(&c->up, commit_visit, c, err) < 0 || finish_dirs(c, err) < 0)
 		return -1;
@@ -599,10 +657,24 @@ static int commit_run(struct commit *c, struct vn_error *err)
 	return 0;
 }
 
+int lt_commit(const struct lt_commit_options *opt, struct vn_error *err)
+{
+	struct commit c = { .opt = opt, .into = -1, .up = { .fd = -1, .lock_fd = -1 } };
+	int r = commit_run(&c, err);
+
+	lt_links_free(&c.seen);
+	for (size_t i = 0; i < c.ndirs; i++)
+		free(c.dirs[i].path);
+	free(c.dirs);
+	if (c.into >= 0)
+		close(c.into);
+	lt_upper_close(&c.up);
+	return r;
+}
+
 int cmd_commit(int argc, char **argv)
 {
-	struct commit_options opt = { 0 };
-	struct commit c = { .opt = &opt, .into = -1, .up = { .fd = -1, .lock_fd = -1 } };
+	struct lt_commit_options opt = { 0 };
 	struct vn_error err = { 0 };
 	int r = parse_commit_args(argc, argv, &opt, &err);
 
@@ -611,17 +683,9 @@ int cmd_commit(int argc, char **argv)
 		return 0;
 	}
 	if (r == 0)
-		r = commit_run(&c, &err);
-	lt_links_free(&c.seen);
-	for (size_t i = 0; i < c.ndirs; i++)
-		free(c.dirs[i].path);
-	free(c.dirs);
-	if (c.into >= 0)
-		close(c.into);
-	lt_upper_close(&c.up);
-	if (r < 0) {
+		r = lt_commit(&opt, &err);
+	if (r < 0)
 		vn_error_print(&err);
-		return EXIT_VENEER_ERROR;
-	}
-	return 0;
+	/* declined: its line is said */
+	return r != 0 ? EXIT_VENEER_ERROR : 0;
 }

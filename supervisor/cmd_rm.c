@@ -178,7 +178,7 @@ static int first_left(int dirfd, const char *name, char *out, size_t size)
 }
 
 /* Remove one upper: 0, or -1 with err set. */
-static int remove_upper(const char *path, bool force, struct vn_error *err)
+int lt_remove_upper(const char *path, bool force, struct vn_error *err)
 {
 	char name[NAME_MAX + 1], moved[NAME_MAX + 1], left[PATH_MAX] = "";
 	cleanup_close int parent = open_parent(path, name, sizeof(name), err);
@@ -229,7 +229,7 @@ int cmd_rm(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++) {
 		err = (struct vn_error){ 0 };
-		if (remove_upper(argv[i], force, &err) < 0) {
+		if (lt_remove_upper(argv[i], force, &err) < 0) {
 			vn_error_print(&err);
 			status = EXIT_VENEER_ERROR;
 		}

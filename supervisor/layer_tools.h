@@ -53,6 +53,10 @@ typedef int (*lt_visit_fn)(void *arg, const struct lt_entry *e, struct vn_error 
 /* Open the upper at path, take its lock shared (refused while a sandbox
  * holds it) and load its owner store. */
 int lt_upper_open(const char *path, struct lt_upper *up, struct vn_error *err);
+/* The same for the upper whose root is fd (taken), named name in
+ * messages; no lock is taken: the caller holds the upper (a sandbox's
+ * own, at its end). */
+int lt_upper_open_fd(int fd, const char *name, struct lt_upper *up, struct vn_error *err);
 void lt_upper_close(struct lt_upper *up);
 /* The owner an upper object shows inside (the "inside ids"). */
 void lt_presented_owner(const struct lt_upper *up, const struct stat *st, uid_t *uid, gid_t *gid);
@@ -70,6 +74,9 @@ int lt_close_up(int fd, const struct stat *st);
 /* Whether the directory dirfd is top (a directory's stat) or below it:
  * 1, 0 or -errno.  Walks up by "..", so a symlink is no way round. */
 int lt_dir_inside(int dirfd, const struct stat *top);
+/* The same, and when it is below top, its path from top (without a
+ * leading slash; "" for top itself) into out. */
+int lt_dir_path_below(int dirfd, const struct stat *top, char *out, size_t size);
 /* "/" + path, a backslash and control characters (a newline) escaped:
  * a name cannot make a line of its own. */
 void lt_print_path(FILE *out, const char *path);
@@ -134,12 +141,24 @@ void cmd_diff_usage(FILE *out);
 int cmd_export(int argc, char **argv);
 void cmd_export_usage(FILE *out);
 /* cmd_commit.c */
+struct lt_commit_options {
+	const char *upper;
+	const char *into;
+	bool dry_run;
+	bool yes;       /* do not ask on a terminal */
+};
+/* Apply the upper to the directory opt->into: 0 done (or, dry_run,
+ * planned), 1 declined at the prompt (nothing changed), -1 (err). */
+int lt_commit(const struct lt_commit_options *opt, struct vn_error *err);
 int cmd_commit(int argc, char **argv);
 void cmd_commit_usage(FILE *out);
 /* cmd_check.c */
 int cmd_check(int argc, char **argv);
 void cmd_check_usage(FILE *out);
 /* cmd_rm.c */
+/* Remove the upper at path, under its lock (force: what is not an upper
+ * too): 0, or -1 with err set. */
+int lt_remove_upper(const char *path, bool force, struct vn_error *err);
 int cmd_rm(int argc, char **argv);
 void cmd_rm_usage(FILE *out);
 

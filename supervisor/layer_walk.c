@@ -92,6 +92,19 @@ int lt_upper_open(const char *path, struct lt_upper *up, struct vn_error *err)
 	return load_owners(up, err);
 }
 
+int lt_upper_open_fd(int fd, const char *name, struct lt_upper *up, struct vn_error *err)
+{
+	memset(up, 0, sizeof(*up));
+	up->path = name;
+	up->fd = fd;
+	up->lock_fd = -1;
+	up->caller_uid = getuid();
+	up->caller_gid = getgid();
+	if (fstat(up->fd, &up->st) < 0)
+		return vn_fail(err, errno, "stat upper %s", up->path);
+	return load_owners(up, err);
+}
+
 void lt_upper_close(struct lt_upper *up)
 {
 	vn_owner_store_free(up->store);
@@ -329,6 +342,61 @@ int lt_dir_inside(int dirfd, const struct stat *top)
 			return 1;
 		if (st.st_dev == parent_st.st_dev && st.st_ino == parent_st.st_ino)
 			return 0; /* the root */
+	}
+	return fd < 0 ? -errno : 0;
+}
+
+/* The name under which parent holds the directory of stat st: into
+ * name; 0, or -errno (-ENOENT: parent holds it under none). */
+static int name_in_parent(int parent, const struct stat *st, char *name, size_t size)
+{
+	DIR *d = fdopendir(openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	struct dirent *de;
+	int r = -ENOENT;
+
+	if (!d)
+		return -errno;
+	while (r == -ENOENT && (de = readdir(d))) {
+		struct stat child;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    fstatat(parent, de->d_name, &child, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    child.st_dev != st->st_dev || child.st_ino != st->st_ino)
+			continue;
+		r = (size_t)snprintf(name, size, "%s", de->d_name) < size ? 0 : -ENAMETOOLONG;
+	}
+	closedir(d);
+	return r;
+}
+
+int lt_dir_path_below(int dirfd, const struct stat *top, char *out, size_t size)
+{
+	cleanup_close int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char name[NAME_MAX + 1], tail[PATH_MAX];
+
+	out[0] = '\0';
+	for (int depth = 0; fd >= 0 && depth < 4096; depth++) {
+		struct stat st, parent_st;
+		int parent = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+		if (parent < 0 || fstat(fd, &st) < 0 || fstat(parent, &parent_st) < 0) {
+			r = -errno;
+			if (parent >= 0)
+				close(parent);
+			return r;
+		}
+		close(fd);
+		fd = parent;
+		if (st.st_dev == top->st_dev && st.st_ino == top->st_ino)
+			return 1;
+		if (st.st_dev == parent_st.st_dev && st.st_ino == parent_st.st_ino)
+			return 0; /* the root */
+		r = name_in_parent(parent, &st, name, sizeof(name));
+		if (r < 0)
+			return r;
+		snprintf(tail, sizeof(tail), "%s", out);
+		if ((size_t)snprintf(out, size, "%s%s%s", name, tail[0] ? "/" : "", tail) >= size)
+			return -ENAMETOOLONG;
 	}
 	return fd < 0 ? -errno : 0;
 }

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "layer_tools.h"
+#include "report.h"
 
 #ifndef VENEER_VERSION
 #define VENEER_VERSION "unknown"
@@ -42,14 +43,18 @@ static int cmd_run(int argc, char **argv)
 	struct vn_error err = { 0 };
 	int status;
 
-	if (cli_parse_run(argc, argv, &opt, &err) < 0 || validate_run_options(&opt, &err) < 0) {
+	if (cli_parse_run(argc, argv, &opt, &err) < 0 || validate_run_options(&opt, &err) < 0 ||
+	    ((opt.keep || opt.commit) &&
+	     (kept_upper_make(&opt, &err) < 0 || validate_kept_upper(&opt, &err) < 0))) {
 		vn_error_print(&err);
+		kept_upper_drop(&opt);
 		cli_free_run(&opt);
 		return EXIT_VENEER_ERROR;
 	}
 	status = sandbox_run(&opt, &err);
 	if (status < 0) {
 		vn_error_print(&err);
+		kept_upper_drop(&opt);
 		status = EXIT_VENEER_ERROR;
 	}
 	cli_free_run(&opt);

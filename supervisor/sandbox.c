@@ -40,6 +40,7 @@
 #include "backend.h"
 #include "veneer/landlock.h"
 #include "tracee/tracee.h"
+#include "report.h"
 #include "upper.h"
 #include "veneer/cleanup.h"
 #include "veneer/fdpass.h"
@@ -93,6 +94,7 @@ struct sandbox {
 	struct tracer *tracer;   /* its tracer of redirected calls */
 	char scratch_upper[PATH_MAX]; /* a throwaway upper made on disk ("": none) */
 	struct janitor janitor;       /* removes it and the skeleton, whatever ends us */
+	struct reporter reporter;     /* says what the upper holds at the end */
 };
 
 static const int supervisor_signals[] = {
@@ -974,11 +976,32 @@ static int block_signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
-static void sandbox_release(struct sandbox *sb)
+/* Nothing of the target's is answered any more, nor left running. */
+static void stop_serving(struct sandbox *sb)
 {
 	network_stop(sb->pasta);
+	sb->pasta = 0;
 	tracer_stop(sb->tracer); /* kills what it still traces */
+	sb->tracer = NULL;
 	backend_stop(&sb->ctx);
+}
+
+/* The command ran and ended: what its upper holds is said (and, with
+ * --commit, applied) by the reporter, the upper's lock let go first.
+ * The status for veneer. */
+static int report_changes(struct sandbox *sb, int status)
+{
+	stop_serving(sb);
+	upper_unlock(&sb->upper);
+	if (reporter_report(&sb->reporter, sb->opt, sb->upper.fd, status) != REPORT_NOT_APPLIED)
+		return status;
+	sb->opt->died_of = 0;
+	return EXIT_VENEER_ERROR;
+}
+
+static void sandbox_release(struct sandbox *sb)
+{
+	stop_serving(sb);
 	if (sb->hostroot)
 		hostroot_cleanup(sb);
 	upper_release(&sb->upper);
@@ -1034,6 +1057,7 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	sb->tracee_proc_fd = -1;
 	sb->host_ids.sock = -1;
 	sb->janitor.sock = -1;
+	sb->reporter.sock = -1;
 	if (!getcwd(sb->caller_cwd, sizeof(sb->caller_cwd)))
 		sb->caller_cwd[0] = '\0';
 
@@ -1045,6 +1069,9 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	}
 	sb->hostroot = opt->backend == BACKEND_HOSTROOT || sb->traced;
 	if (choose_ids(sb, err) < 0)
+		goto out;
+	/* before any namespace: it reads and writes as the caller on the host */
+	if (report_wanted(opt) && reporter_start(&sb->reporter, opt, err) < 0)
 		goto out;
 	if (opt->verbose)
 		fprintf(stderr, "veneer: backend %s (%s)\n",
@@ -1096,10 +1123,13 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 		status = -1;
 		opt->died_of = 0;
 	}
+	if (status >= 0 && sb->reporter.pid > 0)
+		status = report_changes(sb, status);
 out:
 	if (sigfd >= 0)
 		close(sigfd);
 	sandbox_release(sb);
+	reporter_finish(&sb->reporter);
 	free(sb);
 	return status;
 }

@@ -177,7 +177,7 @@ int upper_prepare(const char *path, struct upper *up, struct vn_error *err)
 	return write_version(state_fd, err);
 }
 
-void upper_release(struct upper *up)
+void upper_unlock(struct upper *up)
 {
 	if (up->lock_fd >= 0) {
 		/* on failure the next start reports a crash that was not */
@@ -185,6 +185,11 @@ void upper_release(struct upper *up)
 		close(up->lock_fd);
 	}
 	up->lock_fd = -1;
+}
+
+void upper_release(struct upper *up)
+{
+	upper_unlock(up);
 	if (up->fd >= 0)
 		close(up->fd);
 	up->fd = -1;

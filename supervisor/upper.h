@@ -24,6 +24,8 @@ struct upper {
  * Without a path, a throwaway upper: a tmpfs of the supervisor's own
  * (called inside its user and mount namespaces). */
 int upper_prepare(const char *path, struct upper *up, struct vn_error *err);
+/* Let go of its lock, as at a clean exit (the upper stays open). */
+void upper_unlock(struct upper *up);
 /* Drop the lock and close the upper (a throwaway one's tmpfs goes with
  * the supervisor's mount namespace). */
 void upper_release(struct upper *up);

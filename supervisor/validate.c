@@ -385,9 +385,27 @@ static int choose_backend(struct run_options *opt, struct vn_error *err)
 	return 0;
 }
 
+/* --keep and --commit act on the throwaway upper, --commit on one lower. */
+static int check_keep_and_commit(const struct run_options *opt, struct vn_error *err)
+{
+	if ((opt->keep || opt->commit) && opt->upper)
+		return vn_fail(err, 0, "%s acts on the throwaway upper, and --upper %s is kept "
+			       "already; use `veneer commit %s --into DIR` to apply it",
+			       opt->keep ? "--keep" : "--commit", opt->upper, opt->upper);
+	if (opt->commit && opt->nlowers != 1)
+		return vn_fail(err, 0, "--commit applies the changes to the lower the command ran "
+			       "over, and there are %zu; give one --lower", opt->nlowers);
+	return 0;
+}
+
+int validate_kept_upper(struct run_options *opt, struct vn_error *err)
+{
+	return check_upper(opt, err);
+}
+
 int validate_run_options(struct run_options *opt, struct vn_error *err)
 {
-	if (check_std_fds(err) < 0)
+	if (check_std_fds(err) < 0 || check_keep_and_commit(opt, err) < 0)
 		return -1;
 	/* the kernel's ids would neither show nor keep the owners it holds:
 	 * its store would go stale under changes made without it */

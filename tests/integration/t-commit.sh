@@ -8,7 +8,8 @@
 # read, not changed; a directory of DIR that may not be written is named
 # in one line before anything changes; set-user-ID bits come only from a
 # sandbox that ran as root; whiteouts of "." and ".." hide nothing; DIR
-# may be neither inside the upper nor hold it; a symlink of DIR's where the upper
+# may not be inside the upper, and when it holds the upper no change may
+# write into the upper or remove it; a symlink of DIR's where the upper
 # has a directory is replaced, never written through; bad input is one
 # line, exit 125.
 source "$(dirname "$0")/lib.sh"
@@ -97,4 +98,15 @@ bad "commit without UPPER" "no UPPER given"
 bad "commit into a missing directory" "give a directory" "$U" --into "$T/nope"
 bad "commit into the upper" "is the upper, or inside it" "$U" --into "$U"
 bad "commit into a directory of the upper" "is the upper, or inside it" "$U" --into "$U/vtc"
-bad "commit into a directory that holds the upper" "holds it" "$U" --into "$T"
+# DIR may hold the upper (`veneer run --commit` over /): then no change
+# may write where the upper is, nor remove what holds it
+"$VENEER" commit --dry-run "$U" --into "$T" >"$T/o" 2>"$T/e" ||
+	fail "a dry run into a directory that holds the upper: $(cat "$T/e")"
+mkdir "$U/U" && echo planted >"$U/U/f"
+bad "a change where the upper is, in DIR" "change to /U would write into the upper itself" \
+	--dry-run "$U" --into "$T"
+rm -r "$U/U" && : >"$U/.wh.U"
+bad "a whiteout of the upper's place in DIR" "change to /U would remove the upper itself" \
+	"$U" --into "$T"
+rm "$U/.wh.U"
+[ -d "$U/vtc" ] || fail "the upper lost its contents to a refused commit"
