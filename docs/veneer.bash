@@ -90,7 +90,7 @@ _veneer()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} cmd="" i word prev
 	local commands="run diff export commit check rm doctor help"
-	local run_opts="--lower --upper --bind --chdir --policy --backend --ids --env --unsetenv --clearenv --hostname --unsafe-lowers -v --verbose -h --help"
+	local run_opts="--lower --upper --bind --chdir --policy --backend --ids --env --unsetenv --clearenv --hostname --unsafe-lowers --keep --commit -v --verbose -h --help"
 	local doctor_opts="--lower --upper -h --help"
 	local diff_opts="--lower --include --exclude --format -h --help"
 	local export_opts="-o --output --mtime --compress -h --help"
