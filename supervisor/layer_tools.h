@@ -106,6 +106,9 @@ void cmd_commit_usage(FILE *out);
 /* cmd_check.c */
 int cmd_check(int argc, char **argv);
 void cmd_check_usage(FILE *out);
+/* cmd_import.c */
+int cmd_import(int argc, char **argv);
+void cmd_import_usage(FILE *out);
 /* cmd_rm.c */
 int cmd_rm(int argc, char **argv);
 void cmd_rm_usage(FILE *out);
