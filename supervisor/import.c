@@ -581,7 +581,9 @@ static int import_leaf(struct import *im, const char *path, int dirfd, const cha
 		(void)unlinkat(im->work, tmp, 0);
 		return r < 0 ? -1 : 0;
 	}
-	r = record_owner(im, im->work, tmp, m);
+	/* a device's record is its owner's too (make_device); a hard link
+	 * is its target's inode, owner and all (as tar extracts one) */
+	r = m->type == TAR_CHR || m->type == TAR_HARDLINK ? 0 : record_owner(im, im->work, tmp, m);
 	if (r < 0) {
 		(void)unlinkat(im->work, tmp, 0);
 		return vn_fail(err, -r, "record the owner of '%s'", path);
