@@ -46,6 +46,7 @@
 #include "tar_read.h"
 #include "upper.h"
 #include "veneer/cleanup.h"
+#include "veneer/grow.h"
 #include "veneer/union.h"
 
 /* A directory whose mode and times are set once its contents are in. */
@@ -203,17 +204,11 @@ static int open_dir(struct import *im, const char *dir)
 
 static int add_pending_dir(struct import *im, const char *path, const struct tar_member *m)
 {
-	struct pending_dir *d;
+	struct pending_dir *d = vn_grow(im->dirs, &im->dirs_cap, im->ndirs, sizeof(*d), 64);
 
-	if (im->ndirs == im->dirs_cap) {
-		size_t cap = im->dirs_cap ? 2 * im->dirs_cap : 64;
-		struct pending_dir *grown = realloc(im->dirs, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		im->dirs = grown;
-		im->dirs_cap = cap;
-	}
+	if (!d)
+		return -ENOMEM;
+	im->dirs = d;
 	d = &im->dirs[im->ndirs];
 	d->path = strdup(path);
 	if (!d->path)
