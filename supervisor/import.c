@@ -76,6 +76,7 @@ struct import {
 	char *xattr_first;             /* the first xattr not kept */
 	char *left_out_first;          /* the first member not kept */
 	struct timespec started, shown;
+	bool progress_shown;           /* a progress line waits for its end */
 	struct tar_reader tar;
 };
 
@@ -775,6 +776,7 @@ static void show_progress(struct import *im, unsigned long entries, bool last)
 	    (!last && seconds_since(&im->shown) < 1.0))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &im->shown);
+	im->progress_shown = !last;
 	fprintf(stderr, "\rveneer: import: %lu entries, %" PRIu64 " MiB read%s", entries,
 		im->tar.offset >> 20, last ? "\n" : "");
 }
@@ -885,6 +887,8 @@ int lt_import_tar(int fd, const char *dir, const struct lt_import_options *opt,
 	sigaddset(&held, SIGHUP);
 	sigprocmask(SIG_BLOCK, &held, &old);
 	r = import_run(im, fd, &held, err);
+	if (im->progress_shown)
+		fputc('\n', stderr); /* the error's line is a line of its own */
 	if (r == 0)
 		warn_not_kept(im);
 	else
