@@ -18,7 +18,11 @@
 #     write through a symlink of the archive, hard links out, a relative
 #     symlink above the root, veneer's state directory, DIR existing, a
 #     corrupt .gz, missing arguments): exit 125, one line naming the
-#     member, no DIR and no temporary left, nothing written outside.
+#     member, no DIR and no temporary left, nothing written outside;
+#   - user xattrs kept, others counted in one line; a character device a
+#     sandbox may make is an empty file presented as the device, a block
+#     device and aufs' .wh..wh.* names are left out (one line); set-ID
+#     bits dropped (the test user is no root); a 0555 directory filled.
 source "$(dirname "$0")/lib.sh"
 require_veneer
 unless_hostroot "presented ownership (--ids presented), which its uppers are made with"
@@ -151,6 +155,23 @@ make(out + "/hardup.tar", [("h", "h", b"", "../outside")])
 make(out + "/hardlater.tar", [("h", "h", b"", "later"), ("later", "f", b"x")])
 make(out + "/climb.tar", [("d/l", "l", b"", "../../x")])
 make(out + "/state.tar", [(".wh..wh..veneer/owners", "f", b"x")])
+
+# what a layer keeps and what it does not: xattrs, devices, set-ID bits,
+# a read-only directory filled, aufs' own names
+with tarfile.open(out + "/kinds.tar", "w", format=tarfile.PAX_FORMAT) as t:
+    member(t, "ro", "d", mode=0o555)
+    member(t, "ro/f", "f", b"in a 0555 directory")
+    ti = tarfile.TarInfo("x")
+    ti.size = 1
+    ti.pax_headers = {"SCHILY.xattr.user.kept": "yes", "SCHILY.xattr.security.capability": "no"}
+    t.addfile(ti, io.BytesIO(b"x"))
+    for name, kind, major, minor in (("null", tarfile.CHRTYPE, 1, 3), ("sda", tarfile.BLKTYPE, 8, 0)):
+        ti = tarfile.TarInfo(name)
+        ti.type, ti.devmajor, ti.devminor, ti.mode, ti.uid, ti.gid = kind, major, minor, 0o666, 0, 5
+        t.addfile(ti)
+    member(t, "suid", "f", b"s", mode=0o4755)
+    member(t, ".wh..wh.plnk", "d")
+    member(t, ".wh..wh.plnk/1.2", "f", b"aufs")
 EOF
 mkdir -p "$T/somewhere" "$T/h"
 python3 "$T/mk.py" "$T/h" "$T/somewhere"
@@ -162,7 +183,26 @@ assert_eq "was a dir" "$(cat "$T/out/dup/e")" "a file replaces an empty director
 assert_eq "$(stat -c %i "$T/out/dup/f")" "$(stat -c %i "$T/out/dup/h")" "a hard link to the later member"
 "$VENEER" diff --lower "$T/L" "$T/out/dup" >"$T/d"
 assert_match '^A f 0600 9:9 /f$' "$(grep ' /f$' "$T/d")" "the later member's owner"
-rm -rf "$T/out"/*
+
+"$VENEER" import "$T/h/kinds.tar" -o "$T/out/kinds" >"$T/o" 2>"$T/e" || { show_file stderr "$T/e"; fail "import of kinds.tar exited $?"; }
+assert_match '^veneer: import: 1 xattr not kept \(only user.\* are: first /x security.capability\)$' \
+	"$(sed -n 1p "$T/e")" "an xattr not kept, said"
+assert_match '^veneer: import: 3 members left out \(first /sda \(a device veneer does not make\)\)$' \
+	"$(sed -n 2p "$T/e")" "a block device and aufs' names left out, said"
+assert_match '^veneer: imported ' "$(sed -n 3p "$T/e")" "kinds.tar: the final line"
+if python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.t", b"1")' "$T/out/kinds/x" 2>/dev/null; then
+	assert_eq yes "$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.kept").decode())' "$T/out/kinds/x")" \
+		"a user xattr, imported"
+fi
+assert_eq "555 in a 0555 directory" "$(stat -c %a "$T/out/kinds/ro") $(cat "$T/out/kinds/ro/f")" "a 0555 directory, filled"
+assert_eq 755 "$(stat -c %a "$T/out/kinds/suid")" "set-user-ID bits, only when root imports"
+[ ! -e "$T/out/kinds/sda" ] && [ ! -e "$T/out/kinds/.wh..wh.plnk" ] || fail "a block device or aufs' names imported"
+"$VENEER" diff --lower "$T/L" "$T/out/kinds" >"$T/d"
+if [ "$(stat -c %W "$T/out/kinds/null")" != 0 ]; then
+	assert_match '^A c1,3 0666 0:5 /null$' "$(grep ' /null$' "$T/d")" "a character device, presented as a mknod inside makes it"
+	assert_eq "f 0" "$(stat -c '%F %s' "$T/out/kinds/null" | sed 's/regular empty file/f/')" "a device is an empty file on the host"
+fi
+"$VENEER" rm "$T/out"/* || fail "veneer rm of the imports exited $?" # each is an upper
 
 # ------------------------------------------------ bad input
 head -c 3000 "$T/gnu.tar" >"$T/h/truncated.tar"
