@@ -22,7 +22,8 @@
 #   - user xattrs kept, others counted in one line; a character device a
 #     sandbox may make is an empty file presented as the device, a block
 #     device and aufs' .wh..wh.* names are left out (one line); set-ID
-#     bits dropped (the test user is no root); a 0555 directory filled.
+#     bits dropped (the test user is no root); a 0555 directory filled;
+#     a global pax header's owners and a fractional pax mtime are read.
 source "$(dirname "$0")/lib.sh"
 require_veneer
 unless_hostroot "presented ownership (--ids presented), which its uppers are made with"
@@ -172,6 +173,15 @@ with tarfile.open(out + "/kinds.tar", "w", format=tarfile.PAX_FORMAT) as t:
     member(t, "suid", "f", b"s", mode=0o4755)
     member(t, ".wh..wh.plnk", "d")
     member(t, ".wh..wh.plnk/1.2", "f", b"aufs")
+
+# a global pax header ('g': owners for every member after it), a
+# fraction of a second
+with tarfile.open(out + "/global.tar", "w", format=tarfile.PAX_FORMAT,
+                  pax_headers={"uid": "77", "gid": "78"}) as t:
+    ti = tarfile.TarInfo("g")
+    ti.size = 1
+    ti.pax_headers = {"mtime": "1234567890.5"}
+    t.addfile(ti, io.BytesIO(b"g"))
 EOF
 mkdir -p "$T/somewhere" "$T/h"
 python3 "$T/mk.py" "$T/h" "$T/somewhere"
@@ -202,6 +212,9 @@ if [ "$(stat -c %W "$T/out/kinds/null")" != 0 ]; then
 	assert_match '^A c1,3 0666 0:5 /null$' "$(grep ' /null$' "$T/d")" "a character device, presented as a mknod inside makes it"
 	assert_eq "f 0" "$(stat -c '%F %s' "$T/out/kinds/null" | sed 's/regular empty file/f/')" "a device is an empty file on the host"
 fi
+"$VENEER" import -q "$T/h/global.tar" -o "$T/out/global" || fail "import of global.tar exited $?"
+assert_match '^A f 0644 77:78 /g$' "$("$VENEER" diff --lower "$T/L" "$T/out/global")" "owners of a global pax header"
+assert_eq "1234567890.500000000" "$(stat -c %.9Y "$T/out/global/g")" "a pax mtime with a fraction"
 "$VENEER" rm "$T/out"/* || fail "veneer rm of the imports exited $?" # each is an upper
 
 # ------------------------------------------------ bad input
