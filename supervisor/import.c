@@ -28,6 +28,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <search.h>
 #include <signal.h>
 #include <stdio.h>
@@ -885,7 +886,7 @@ int lt_import_tar(int fd, const char *dir, const struct lt_import_options *opt,
 	sigaddset(&held, SIGINT);
 	sigaddset(&held, SIGTERM);
 	sigaddset(&held, SIGHUP);
-	sigprocmask(SIG_BLOCK, &held, &old);
+	pthread_sigmask(SIG_BLOCK, &held, &old);
 	r = import_run(im, fd, &held, err);
 	if (im->progress_shown)
 		fputc('\n', stderr); /* the error's line is a line of its own */
@@ -894,7 +895,7 @@ int lt_import_tar(int fd, const char *dir, const struct lt_import_options *opt,
 	else
 		vn_wrap(err, "import");
 	import_free(im);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return r;
 }
 
