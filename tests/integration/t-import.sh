@@ -7,7 +7,8 @@
 #     made /dev/null, a lower directory removed and made again (opaque), a
 #     `make install`-like tree, a read-only directory) is exported and
 #     imported: `veneer diff` of the import (text and json) is the
-#     original's, a sandbox over it shows the same tree (names, types,
+#     original's, its export is the original's export byte for byte, a
+#     sandbox over it shows the same tree (names, types,
 #     modes, owners, sizes, link targets, data), the sparse file stays
 #     sparse, through gzip, zstd and stdin alike;
 #   - GNU tar's own format (long names, a sparse file, numeric owners) and
@@ -71,6 +72,10 @@ assert_match '^A f 0644 42:43 /vti/d/added$' "$(grep ' /vti/d/added$' "$T/diff-i
 assert_eq "$(stat -c %i "$T/out/I/vti/d/added")" "$(stat -c %i "$T/out/I/vti/d/hard")" "a hard link, imported"
 assert_eq "/etc/hostname" "$(readlink "$T/out/I/vti/d/abs")" "an absolute symlink, kept as it is"
 [ -f "$T/out/I/.wh..wh..veneer/version" ] || fail "the import has no state directory with a version"
+
+# and exported again, the same bytes
+"$VENEER" export -o "$T/i.tar" "$T/out/I" || fail "export of the import exited $?"
+cmp -s "$T/u.tar" "$T/i.tar" || { diff <(tar tvf "$T/u.tar") <(tar tvf "$T/i.tar") >&2 || true; fail "the import, exported, is not the original's export"; }
 
 listing='cd / && find vti -printf "%p %y %m %s %U:%G %l\n" | sort &&
 	find vti -type f -perm -400 -exec md5sum {} + | sort'
