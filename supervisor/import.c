@@ -165,6 +165,11 @@ static const char *split(char *path, const char **dir)
 	return slash + 1;
 }
 
+static bool is_marker(const char *name)
+{
+	return strncmp(name, VN_WH_PREFIX, strlen(VN_WH_PREFIX)) == 0;
+}
+
 static bool is_reserved_name(const char *name)
 {
 	return strncmp(name, ".wh..wh.", 8) == 0 && strcmp(name, VN_WH_OPAQUE) != 0;
@@ -532,7 +537,7 @@ static void count(struct import *im, const struct tar_member *m, const char *nam
 {
 	struct lt_import_stats *s = im->stats;
 
-	if (m->type == TAR_REG && strncmp(name, VN_WH_PREFIX, strlen(VN_WH_PREFIX)) == 0)
+	if (m->type == TAR_REG && is_marker(name))
 		s->whiteouts++;
 	else if (m->type == TAR_REG)
 		s->files++;
@@ -579,8 +584,13 @@ static int import_leaf(struct import *im, const char *path, int dirfd, const cha
 		return r < 0 ? -1 : 0;
 	}
 	/* a device's record is its owner's too (make_device); a hard link
-	 * is its target's inode, owner and all (as tar extracts one) */
-	r = m->type == TAR_CHR || m->type == TAR_HARDLINK ? 0 : record_owner(im, im->work, tmp, m);
+	 * is its target's inode, owner and all (as tar extracts one); a
+	 * whiteout or opaque marker is no object, and shows no owner (the
+	 * union records none for one either: `veneer check` would call its
+	 * record stale) */
+	r = m->type == TAR_CHR || m->type == TAR_HARDLINK || is_marker(name)
+		    ? 0
+		    : record_owner(im, im->work, tmp, m);
 	if (r < 0) {
 		(void)unlinkat(im->work, tmp, 0);
 		return vn_fail(err, -r, "record the owner of '%s'", path);
@@ -645,7 +655,7 @@ static int check_member(const struct tar_member *m, const char *name, struct vn_
 	if (!known_type(m->type))
 		return vn_fail(err, 0, "member '%s': of a type veneer does not know ('%c'); refused",
 			       m->path, m->type);
-	if (strncmp(name, VN_WH_PREFIX, strlen(VN_WH_PREFIX)) == 0 && m->type != TAR_REG)
+	if (is_marker(name) && m->type != TAR_REG)
 		return vn_fail(err, 0, "member '%s': a whiteout that is not a file; refused", m->path);
 	return 0;
 }

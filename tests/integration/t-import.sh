@@ -72,6 +72,7 @@ assert_match '^A f 0644 42:43 /vti/d/added$' "$(grep ' /vti/d/added$' "$T/diff-i
 assert_eq "$(stat -c %i "$T/out/I/vti/d/added")" "$(stat -c %i "$T/out/I/vti/d/hard")" "a hard link, imported"
 assert_eq "/etc/hostname" "$(readlink "$T/out/I/vti/d/abs")" "an absolute symlink, kept as it is"
 [ -f "$T/out/I/.wh..wh..veneer/version" ] || fail "the import has no state directory with a version"
+assert_eq "$T/out/I: clean" "$("$VENEER" check "$T/out/I" 2>&1)" "veneer check of the import"
 
 # and exported again, the same bytes
 "$VENEER" export -o "$T/i.tar" "$T/out/I" || fail "export of the import exited $?"
@@ -198,6 +199,7 @@ assert_eq "was a dir" "$(cat "$T/out/dup/e")" "a file replaces an empty director
 assert_eq "$(stat -c %i "$T/out/dup/f")" "$(stat -c %i "$T/out/dup/h")" "a hard link to the later member"
 "$VENEER" diff --lower "$T/L" "$T/out/dup" >"$T/d"
 assert_match '^A f 0600 9:9 /f$' "$(grep ' /f$' "$T/d")" "the later member's owner"
+assert_eq "$T/out/dup: clean" "$("$VENEER" check "$T/out/dup" 2>&1)" "veneer check of replaced members: no stale record"
 
 "$VENEER" import "$T/h/kinds.tar" -o "$T/out/kinds" >"$T/o" 2>"$T/e" || { show_file stderr "$T/e"; fail "import of kinds.tar exited $?"; }
 assert_match '^veneer: import: 1 xattr not kept \(only user.\* are: first /x security.capability\)$' \
