@@ -20,6 +20,7 @@ void cli_usage(FILE *out)
 	      "  diff      list the changes an upper layer holds\n"
 	      "  export    write an upper layer as an OCI layer tarball\n"
 	      "  commit    apply what an upper layer holds to a directory\n"
+	      "  import    unpack a layer tarball into a directory, a layer to run over\n"
 	      "  check     what a crash or a hand edit left in an upper layer (--repair)\n"
 	      "  rm        remove an upper layer, read-only directories included\n"
 	      "  doctor    what this machine gives veneer, and what `run` would choose\n"
@@ -329,4 +330,16 @@ void cli_free_run(struct run_options *opt)
 		free(opt->env[i].text);
 	free(opt->env);
 	free(opt->hostname);
+}
+
+int cli_option_error(const char *cmd, int c, char **argv, struct vn_error *err)
+{
+	if (c == ':')
+		return vn_fail(err, 0, "%s: %s needs a value; see `veneer %s --help`", cmd,
+			       argv[optind - 1], cmd);
+	if (optopt)
+		return vn_fail(err, 0, "%s: unknown option -%c; see `veneer %s --help`", cmd, optopt,
+			       cmd);
+	return vn_fail(err, 0, "%s: unknown option %s; see `veneer %s --help`", cmd,
+		       argv[optind - 1], cmd);
 }

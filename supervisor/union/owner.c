@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "veneer/grow.h"
 
 #define STORE_NAME VN_OWNER_STORE
 #define STORE_TMP  "owners.new"
@@ -249,15 +250,12 @@ static int store_set_mark(struct vn_owner_store *s, uint64_t ino, const struct d
 	struct device_mark *have = store_mark(s, ino);
 
 	if (!have) {
-		if (s->nmarks == s->marks_cap) {
-			size_t cap = s->marks_cap ? 2 * s->marks_cap : 16;
-			struct device_entry *grown = realloc(s->marks, cap * sizeof(*grown));
+		struct device_entry *grown = vn_grow(s->marks, &s->marks_cap, s->nmarks,
+						     sizeof(*grown), 16);
 
-			if (!grown)
-				return -ENOMEM;
-			s->marks = grown;
-			s->marks_cap = cap;
-		}
+		if (!grown)
+			return -ENOMEM;
+		s->marks = grown;
 		s->marks[s->nmarks].ino = ino;
 		have = &s->marks[s->nmarks++].mark;
 	}
@@ -454,6 +452,57 @@ bool vn_owner_store_device(const struct vn_owner_store *s, int dirfd, const char
 		return false;
 	*rdev = mark->rdev;
 	return true;
+}
+
+struct vn_owner_store *vn_owner_store_new(void)
+{
+	return calloc(1, sizeof(struct vn_owner_store));
+}
+
+int vn_owner_store_set(struct vn_owner_store *s, ino_t ino, uid_t uid, gid_t gid)
+{
+	if (!table_set(&s->table, 0, ino, uid, gid, true))
+		return -ENOMEM;
+	s->records++;
+	return 0;
+}
+
+void vn_owner_store_forget(struct vn_owner_store *s, ino_t ino)
+{
+	struct id_slot *slot = table_find(&s->table, 0, ino);
+
+	if (slot && slot->present) {
+		slot->present = false;
+		s->table.present--;
+	}
+}
+
+/* As union_owner_set_new_device records a mknod inside: the same checks
+ * (a number one may make, an empty regular file, a birth time kept),
+ * so what a tool records is what a sandbox would have. */
+int vn_owner_store_set_device(struct vn_owner_store *s, int dirfd, const char *name, uid_t uid,
+			      gid_t gid, dev_t rdev)
+{
+	struct device_mark mark = { .rdev = rdev };
+	struct id_slot *slot;
+	struct statx stx;
+	int r;
+
+	if (!union_device_may_make(rdev))
+		return -EPERM;
+	r = birth_of(dirfd, name, 0, &stx);
+	if (r < 0)
+		return r;
+	if (!S_ISREG(stx.stx_mode) || stx.stx_size != 0)
+		return -EINVAL;
+	mark.btime_sec = stx.stx_btime.tv_sec;
+	mark.btime_nsec = stx.stx_btime.tv_nsec;
+	slot = table_set(&s->table, 0, stx.stx_ino, uid, gid, true);
+	if (!slot || store_set_mark(s, stx.stx_ino, &mark) < 0)
+		return -ENOMEM;
+	slot->device = true;
+	s->records++;
+	return 0;
 }
 
 size_t vn_owner_store_count(const struct vn_owner_store *s)

@@ -142,6 +142,7 @@ diff
 doctor
 export
 help
+import
 rm
 run" "$(complete_words veneer '')" "completion of the command"
 assert_eq "build
