@@ -993,6 +993,7 @@ static const char *compressor_of(const unsigned char *magic, size_t n)
 
 static int open_input(const char *file, struct vn_error *err)
 {
+	struct stat st;
 	int fd = strcmp(file, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)
 					: open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
@@ -1003,6 +1004,11 @@ static int open_input(const char *file, struct vn_error *err)
 		close(fd);
 		return vn_fail(err, 0, "import: refusing to read a tar from a terminal; give FILE or "
 			       "redirect stdin");
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return vn_fail(err, 0, "import: %s is a directory; give a tar, .tar.gz or .tar.zst",
+			       file);
 	}
 	return fd;
 }
@@ -1045,6 +1051,8 @@ int lt_open_decompressed(const char *file, int *fd, pid_t *child, struct vn_erro
 	r = peek(in, magic, sizeof(magic), &got);
 	if (r < 0) {
 		close(in);
+		if (r == -ESPIPE)
+			return vn_fail(err, 0, "import: %s is neither a file, a pipe nor a socket", file);
 		return vn_fail(err, -r, "import: read %s", file);
 	}
 	name = compressor_of(magic, got);
