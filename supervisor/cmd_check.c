@@ -243,16 +243,15 @@ static bool inode_alive(void *arg, ino_t ino)
 static int check_visit(void *arg, const struct lt_entry *e, struct vn_error *err)
 {
 	struct check *c = arg;
-	ino_t *ino;
+	ino_t *ino, **found;
 	struct stat st;
 
 	if (e->kind == LT_OBJECT) {
 		ino = malloc(sizeof(*ino));
-		if (!ino || (*ino = e->st.st_ino, !tsearch(ino, &c->inodes, compare_inodes))) {
-			free(ino);
-			return vn_fail(err, ENOMEM, "check");
-		}
-		return 0;
+		found = !ino ? NULL : (*ino = e->st.st_ino, tsearch(ino, &c->inodes, compare_inodes));
+		if (!found || *found != ino)
+			free(ino); /* a hard link's inode is there already */
+		return found ? 0 : vn_fail(err, ENOMEM, "check");
 	}
 	/* ".wh.NAME" beside NAME itself (the 0/0 device form is the name) */
 	if (e->kind == LT_WHITEOUT && strcmp(e->name, e->hidden) != 0 &&

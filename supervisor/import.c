@@ -353,7 +353,8 @@ static int owner_of(const struct tar_member *m, uid_t *uid, gid_t *gid)
 	return 0;
 }
 
-/* The presented owner of the inode of fd (dirfd/name when fd < 0). */
+/* The member's owner as the presented owner of the inode at dirfd/name
+ * ("": dirfd itself). */
 static int record_owner(struct import *im, int dirfd, const char *name, const struct tar_member *m)
 {
 	struct stat st;
@@ -437,7 +438,7 @@ static int make_file(struct import *im, const char *tmp, const char *path,
 	return r < 0 ? vn_fail(err, -r, "set the attributes of '%s'", path) : 0;
 }
 
-/* A symlink, FIFO, device or hard link in the work area. */
+/* A symlink or FIFO in the work area. */
 static int make_special(struct import *im, const char *tmp, const char *path,
 			const struct tar_member *m, struct vn_error *err)
 {
@@ -489,9 +490,12 @@ static int place(struct import *im, const char *tmp, int dirfd, const char *name
 	struct stat old, now;
 	bool had = fstatat(dirfd, name, &old, AT_SYMLINK_NOFOLLOW) == 0;
 
-	if (had && S_ISDIR(old.st_mode) && unlinkat(dirfd, name, AT_REMOVEDIR) < 0)
+	if (had && S_ISDIR(old.st_mode) && unlinkat(dirfd, name, AT_REMOVEDIR) < 0) {
+		if (errno != ENOTEMPTY && errno != EEXIST)
+			return vn_fail(err, errno, "replace directory '%s'", path);
 		return vn_fail(err, 0, "member '%s' would replace a directory that is not empty; "
 			       "refused", path);
+	}
 	if (renameat(im->work, tmp, dirfd, name) < 0)
 		return vn_fail(err, errno, "put '%s' in place", path);
 	/* rename does nothing when both are links of one inode */
@@ -551,7 +555,8 @@ static void count(struct import *im, const struct tar_member *m, const char *nam
 		s->others++;
 }
 
-/* A non-directory: made in the work area, owner recorded, put in place. */
+/* A non-directory: made in the work area, owner recorded, put in place:
+ * 0, 1 when it is left out (said), or -1 with err set. */
 static int import_leaf(struct import *im, const char *path, int dirfd, const char *name,
 		       const struct tar_member *m, struct vn_error *err)
 {
@@ -581,7 +586,7 @@ static int import_leaf(struct import *im, const char *path, int dirfd, const cha
 	}
 	if (r != 0) {
 		(void)unlinkat(im->work, tmp, 0);
-		return r < 0 ? -1 : 0;
+		return r < 0 ? -1 : 1;
 	}
 	/* a device's record is its owner's too (make_device); a hard link
 	 * is its target's inode, owner and all (as tar extracts one); a
@@ -690,8 +695,8 @@ static int import_member(struct import *im, const struct tar_member *m, struct v
 		return vn_fail(err, -dirfd, "open the directory of '%s'", m->path);
 	r = m->type == TAR_DIR ? import_dir(im, path, dirfd, name, m, err)
 			       : import_leaf(im, path, dirfd, name, m, err);
-	if (r < 0)
-		return -1;
+	if (r != 0)
+		return r < 0 ? -1 : 0; /* left out: no target of a hard link, not counted */
 	if (remember_member(im, path) < 0)
 		return vn_fail(err, ENOMEM, "out of memory");
 	count(im, m, name);
@@ -993,6 +998,7 @@ static const char *compressor_of(const unsigned char *magic, size_t n)
 
 static int open_input(const char *file, struct vn_error *err)
 {
+	struct stat st;
 	int fd = strcmp(file, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)
 					: open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
@@ -1003,6 +1009,11 @@ static int open_input(const char *file, struct vn_error *err)
 		close(fd);
 		return vn_fail(err, 0, "import: refusing to read a tar from a terminal; give FILE or "
 			       "redirect stdin");
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return vn_fail(err, 0, "import: %s is a directory; give a tar, .tar.gz or .tar.zst",
+			       file);
 	}
 	return fd;
 }
@@ -1045,6 +1056,8 @@ int lt_open_decompressed(const char *file, int *fd, pid_t *child, struct vn_erro
 	r = peek(in, magic, sizeof(magic), &got);
 	if (r < 0) {
 		close(in);
+		if (r == -ESPIPE)
+			return vn_fail(err, 0, "import: %s is neither a file, a pipe nor a socket", file);
 		return vn_fail(err, -r, "import: read %s", file);
 	}
 	name = compressor_of(magic, got);

@@ -17,14 +17,14 @@ struct lt_import_options {
 	/* called with every byte of the (decompressed) tar stream as it is
 	 * read, to its very end; may be NULL */
 	void (*on_bytes)(void *arg, const void *buf, size_t n);
-	/* called once the stream was read to its end, before DIR is put in
-	 * place: -1 (err set) fails the import, and nothing is left (a
-	 * digest that does not match, a decompressor that failed:
-	 * lt_check_decompressed); may be NULL */
-	int (*verify)(void *arg, struct vn_error *err);
 	void *arg;
 	bool progress; /* a progress line on stderr (the caller sets it when
 			* stderr is a terminal) */
+	/* called (with arg) once the stream was read to its end, before DIR
+	 * is put in place: -1 (err set) fails the import, and nothing is
+	 * left (a digest that does not match, a decompressor that failed:
+	 * lt_check_decompressed); may be NULL */
+	int (*verify)(void *arg, struct vn_error *err);
 };
 
 struct lt_import_stats {
