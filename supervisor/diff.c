@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "layer_tools.h"
+#include "veneer/union.h"
 
 enum { RANK_DELETED, RANK_OBJECT, RANK_OPAQUE };
 
@@ -45,16 +46,34 @@ static int lower_object(int lower_fd, const char *path)
 	}
 }
 
-/* The topmost lower's object at path: as lower_object. */
-static int topmost_lower_object(const struct lt_diff *d, const char *path)
+/* The topmost lower's object at path: as lower_object; *which: its lower. */
+static int topmost_lower_object(const struct lt_diff *d, const char *path, size_t *which)
 {
 	for (size_t i = 0; i < d->nlowers; i++) {
 		int fd = lower_object(d->lower_fds[i], path);
 
+		*which = i;
 		if (fd != 0)
 			return fd;
 	}
 	return 0;
+}
+
+/* The owner the sandbox showed for the lower object at fd (its stat st)
+ * of lower i: its lower's store's record (an import), the owner an image
+ * gave it in user.rootlesscontainers, else the real one (yours as 0). */
+static void lower_owner(const struct lt_diff *d, size_t i, int fd, const struct stat *st,
+			uid_t *uid, gid_t *gid)
+{
+	struct lt_upper bare = *d->up;
+
+	if (d->lower_stores && d->lower_stores[i] &&
+	    vn_owner_store_get(d->lower_stores[i], st->st_ino, uid, gid))
+		return;
+	bare.store = NULL;
+	lt_presented_owner(&bare, st, uid, gid);
+	if (st->st_uid == d->up->caller_uid)
+		(void)vn_rootless_owner_at(fd, "", uid, gid);
 }
 
 /* A symlink's target (NULL: none, or out of memory). */
@@ -73,9 +92,8 @@ static char *link_target(int dirfd, const char *name)
  * O_PATH fd): LT_CHANGED_*.  The lower's owner is shown inside as the
  * upper's unrecorded ones are (yours as 0). */
 static unsigned changes_from(const struct lt_diff *d, const struct lt_entry *e, int lower,
-			     const char *target)
+			     size_t which, const char *target)
 {
-	struct lt_upper bare = *d->up;
 	struct stat st;
 	unsigned changed = 0;
 	uid_t uid;
@@ -83,8 +101,7 @@ static unsigned changes_from(const struct lt_diff *d, const struct lt_entry *e, 
 
 	if (fstatat(lower, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		return LT_CHANGED_TYPE | LT_CHANGED_MODE | LT_CHANGED_OWNER;
-	bare.store = NULL;
-	lt_presented_owner(&bare, &st, &uid, &gid);
+	lower_owner(d, which, lower, &st, &uid, &gid);
 	if ((st.st_mode & S_IFMT) != (e->st.st_mode & S_IFMT))
 		return LT_CHANGED_TYPE;
 	if ((st.st_mode & 07777) != (e->st.st_mode & 07777))
@@ -142,18 +159,19 @@ static int add_change(struct lt_diff *d, char *path, int rank, const struct lt_c
 static int add_object(struct lt_diff *d, const struct lt_entry *e, struct vn_error *err)
 {
 	struct lt_change change = { .change = 'A', .st = e->st, .uid = e->uid, .gid = e->gid };
+	size_t which;
 	int lower, r;
 
 	if (!selected(d, e->path))
 		return 0;
-	lower = topmost_lower_object(d, e->path);
+	lower = topmost_lower_object(d, e->path, &which);
 	if (lower < 0)
 		return vn_fail(err, -lower, "look up /%s in the lowers", e->path);
 	if (S_ISLNK(e->st.st_mode))
 		change.target = link_target(e->dirfd, e->name);
 	if (lower > 0) {
 		change.change = 'C';
-		change.changed = changes_from(d, e, lower, change.target);
+		change.changed = changes_from(d, e, lower, which, change.target);
 		close(lower);
 	}
 	r = add_change(d, strdup(e->path), RANK_OBJECT, &change);
@@ -224,9 +242,24 @@ static void settle(struct lt_diff *d)
 	d->n = kept;
 }
 
+/* The stores of the lowers that keep owners of their own. */
+static int load_lower_stores(struct lt_diff *d, struct vn_error *err)
+{
+	d->lower_stores = calloc(d->nlowers ? d->nlowers : 1, sizeof(*d->lower_stores));
+	if (!d->lower_stores)
+		return vn_fail(err, ENOMEM, "list the changes");
+	for (size_t i = 0; i < d->nlowers; i++) {
+		int r = vn_owner_store_load(d->lower_fds[i], &d->lower_stores[i]);
+
+		if (r < 0)
+			return vn_fail(err, -r, "read the owner store of lower %zu", i + 1);
+	}
+	return 0;
+}
+
 int lt_diff_collect(struct lt_diff *d, struct vn_error *err)
 {
-	if (lt_walk(d->up, diff_visit, d, err) < 0)
+	if (load_lower_stores(d, err) < 0 || lt_walk(d->up, diff_visit, d, err) < 0)
 		return -1;
 	settle(d);
 	return 0;
@@ -234,6 +267,10 @@ int lt_diff_collect(struct lt_diff *d, struct vn_error *err)
 
 void lt_diff_free(struct lt_diff *d)
 {
+	for (size_t i = 0; d->lower_stores && i < d->nlowers; i++)
+		vn_owner_store_free(d->lower_stores[i]);
+	free(d->lower_stores);
+	d->lower_stores = NULL;
 	for (size_t i = 0; i < d->n; i++)
 		change_free(&d->changes[i]);
 	free(d->changes);

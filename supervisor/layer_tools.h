@@ -119,6 +119,7 @@ struct lt_diff {
 	size_t nlowers;
 	bool (*selected)(void *arg, const char *path); /* NULL: every path */
 	void *arg;
+	struct vn_owner_store **lower_stores; /* each lower's own (an import's) */
 	/* the result */
 	struct lt_change *changes; /* sorted by path */
 	size_t n, cap;

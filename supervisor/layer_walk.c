@@ -441,6 +441,21 @@ static int open_subdir(int dirfd, const char *name, const struct stat *st, bool 
 
 static int walk_dir(struct walk *w, int dirfd, const char *dir);
 
+/* An object of the caller's without a record of the store may keep the
+ * owner an image gave it in user.rootlesscontainers (an upper umoci's
+ * rootless unpack wrote): as the sandbox shows it. */
+static void kept_rootless_owner(const struct lt_upper *up, int dirfd, const char *name,
+				struct lt_entry *e)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (e->st.st_uid != up->caller_uid ||
+	    (up->store && vn_owner_store_get(up->store, e->st.st_ino, &uid, &gid)))
+		return;
+	(void)vn_rootless_owner_at(dirfd, name, &e->uid, &e->gid);
+}
+
 static int visit_child(struct walk *w, int dirfd, const char *dir, const struct child *c)
 {
 	struct lt_entry e = { .dir = dir, .name = c->name, .dirfd = dirfd, .fd = -1, .st = c->st };
@@ -456,6 +471,8 @@ static int visit_child(struct walk *w, int dirfd, const char *dir, const struct 
 	if (e.kind == LT_OBJECT)
 		present_device(w->up, dirfd, c->name, &e.st);
 	lt_presented_owner(w->up, &e.st, &e.uid, &e.gid);
+	if (e.kind == LT_OBJECT)
+		kept_rootless_owner(w->up, dirfd, c->name, &e);
 	if (e.kind == LT_OBJECT && S_ISDIR(e.st.st_mode)) {
 		fd = open_subdir(dirfd, c->name, &e.st, &opened_up);
 		if (fd < 0)

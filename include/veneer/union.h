@@ -275,6 +275,17 @@ int vn_removexattr(struct vn_union *u, struct vn_node *node, const char *name);
  * out of dirfd, never through a symlink (ELOOP).  The fd, or -errno. */
 int vn_openat_beneath(int dirfd, const char *rel, int flags);
 
+/* union/rootless.c: owners kept in user.rootlesscontainers, as umoci's
+ * rootless unpack keeps them (the protobuf message: uid, gid). */
+int vn_rootless_parse(const void *buf, size_t n, uint32_t *uid, uint32_t *gid);
+/* dirfd/name's ("" for dirfd itself; never through a symlink): 1 with
+ * *uid and *gid set (a "noop" field leaves its own), 0 when it keeps
+ * none, -errno. */
+int vn_rootless_owner_at(int dirfd, const char *name, uid_t *uid, gid_t *gid);
+/* Whether the layer looks unpacked so: its root, a name of its root or
+ * of its /etc carries the xattr (for --ids auto). */
+bool vn_layer_keeps_rootless_owners(int root_fd);
+
 /* union/state.c: the upper's work area and journal */
 struct vn_recovery {
 	unsigned journals;      /* interrupted changes completed */

@@ -12,7 +12,13 @@
  *  - an upper object shows the owner recorded for its inode in the owner
  *    store, a file of records in the state directory (works on any file
  *    system and for every file type: user xattrs exist on neither tmpfs
- *    before 6.6 nor symlinks); unrecorded, its real owner.
+ *    before 6.6 nor symlinks); unrecorded, its real owner;
+ *  - a lower that has a store of its own (made by `veneer import`, or an
+ *    earlier sandbox's upper used as a lower) shows its records the same
+ *    way, read once, never written;
+ *  - an object shown as the caller's may keep the owner an image gave it
+ *    in user.rootlesscontainers (umoci's rootless unpack: rootless.c),
+ *    read once per inode.
  *
  * Every object the union creates in the upper gets a record before it can
  * be seen, so a record left by a removed inode is overwritten before its
@@ -111,14 +117,25 @@ struct vn_owner_store {
 	size_t records; /* in the file, for compaction */
 };
 
+/* A lower's own store, found by the device of the objects it records. */
+struct lower_store {
+	dev_t dev;
+	struct vn_owner_store *store;
+};
+
 struct vn_owners {
 	struct vn_owner_config cfg;
 	uid_t overflow_uid;
 	gid_t overflow_gid;
+	uid_t shown_caller;           /* the caller's uid as stat shows it here */
+	struct lower_store lower_stores[VN_MAX_LAYERS];
+	size_t nlower_stores;
 	pthread_mutex_t lock;
 	struct vn_owner_store *store; /* the upper's inodes */
 	struct id_table lower;        /* lower objects' host owners */
 	struct id_table listed;       /* lower directories whose entries are in `lower` */
+	struct id_table kept;         /* objects shown as the caller's: their owners
+				       * (kept_rootless_owner) */
 	int store_fd;                 /* for appending; opened on first record */
 };
 
@@ -567,6 +584,27 @@ static unsigned read_overflow(const char *path)
 
 static int owners_adopt_upper_root(struct vn_union *u);
 
+/* The lowers' stores: those that have records. */
+static int load_lower_stores(struct vn_owners *o, const struct vn_union *u)
+{
+	for (size_t i = 0; i < u->nlayers; i++) {
+		struct vn_owner_store *s = NULL;
+		int r;
+
+		if (u->layers[i].writable)
+			continue;
+		r = vn_owner_store_load(u->layers[i].root_fd, &s);
+		if (r < 0 || vn_owner_store_count(s) == 0) {
+			vn_owner_store_free(s);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		o->lower_stores[o->nlower_stores++] = (struct lower_store){ u->layers[i].dev, s };
+	}
+	return 0;
+}
+
 int vn_owners_enable(struct vn_union *u, const struct vn_owner_config *cfg)
 {
 	struct vn_owners *o = calloc(1, sizeof(*o));
@@ -578,12 +616,19 @@ int vn_owners_enable(struct vn_union *u, const struct vn_owner_config *cfg)
 	o->store_fd = -1;
 	o->overflow_uid = read_overflow("/proc/sys/kernel/overflowuid");
 	o->overflow_gid = read_overflow("/proc/sys/kernel/overflowgid");
+	/* in the user namespace the caller shows as 0; without one, as itself */
+	o->shown_caller = geteuid();
 	pthread_mutex_init(&o->lock, NULL);
 	r = u->nlayers && u->layers[0].writable
 		    ? store_load_compacted(u->layers[0].root_fd, &o->store)
 		    : (o->store = calloc(1, sizeof(*o->store))) ? 0 : -ENOMEM;
+	if (r == 0)
+		r = load_lower_stores(o, u);
 	if (r < 0) {
+		for (size_t i = 0; i < o->nlower_stores; i++)
+			vn_owner_store_free(o->lower_stores[i].store);
 		vn_owner_store_free(o->store);
+		pthread_mutex_destroy(&o->lock);
 		free(o);
 		return r;
 	}
@@ -600,8 +645,11 @@ void vn_owners_release(struct vn_union *u)
 	if (o->store_fd >= 0)
 		close(o->store_fd);
 	vn_owner_store_free(o->store);
+	for (size_t i = 0; i < o->nlower_stores; i++)
+		vn_owner_store_free(o->lower_stores[i].store);
 	free(o->lower.slots);
 	free(o->listed.slots);
+	free(o->kept.slots);
 	pthread_mutex_destroy(&o->lock);
 	free(o);
 	u->owners = NULL;
@@ -681,12 +729,14 @@ int vn_may_own(const struct stat *st)
 
 /* ------------------------------------------------------ presenting */
 
-static bool lower_cached(struct vn_owners *o, const struct stat *st, uid_t *uid, gid_t *gid)
+/* st's owner in the table t (of o, under its lock): whether it has one. */
+static bool cached_in(struct vn_owners *o, const struct id_table *t, const struct stat *st,
+		      uid_t *uid, gid_t *gid)
 {
 	struct id_slot *slot;
 
 	pthread_mutex_lock(&o->lock);
-	slot = table_find(&o->lower, st->st_dev, st->st_ino);
+	slot = table_find(t, st->st_dev, st->st_ino);
 	if (slot) {
 		*uid = slot->uid;
 		*gid = slot->gid;
@@ -747,13 +797,13 @@ static int host_owner_cached(struct vn_union *u, const struct stat *st, int dirf
 	struct vn_owners *o = u->owners;
 	int r;
 
-	if (lower_cached(o, st, uid, gid))
+	if (cached_in(o, &o->lower, st, uid, gid))
 		return 0;
 	if (dirfd < 0)
 		return -EAGAIN; /* the caller has no fd at hand yet */
 	if (name[0]) {
 		host_owners_of_dir(o, dirfd, false);
-		if (lower_cached(o, st, uid, gid))
+		if (cached_in(o, &o->lower, st, uid, gid))
 			return 0;
 	}
 	r = o->cfg.host_owner(o->cfg.host_arg, dirfd, name, uid, gid);
@@ -761,6 +811,28 @@ static int host_owner_cached(struct vn_union *u, const struct stat *st, int dirf
 		return r;
 	pthread_mutex_lock(&o->lock);
 	r = table_put(&o->lower, st->st_dev, st->st_ino, *uid, *gid, true);
+	pthread_mutex_unlock(&o->lock);
+	return r;
+}
+
+/* An object shown as the caller's: the owner an image gave it when it
+ * keeps one in user.rootlesscontainers, else its own (*uid, *gid as
+ * they are).  Read once per inode (dirfd/name: the object; with no fd
+ * at hand, -EAGAIN asks for one). */
+static int kept_rootless_owner(struct vn_owners *o, const struct stat *st, int dirfd,
+			       const char *name, uid_t *uid, gid_t *gid)
+{
+	int r;
+
+	if (cached_in(o, &o->kept, st, uid, gid))
+		return 0;
+	if (dirfd < 0)
+		return -EAGAIN;
+	r = vn_rootless_owner_at(dirfd, name, uid, gid);
+	if (r < 0 && r != -ENOENT && r != -ENOTDIR)
+		return r;
+	pthread_mutex_lock(&o->lock);
+	r = table_put(&o->kept, st->st_dev, st->st_ino, *uid, *gid, true);
 	pthread_mutex_unlock(&o->lock);
 	return r;
 }
@@ -777,6 +849,8 @@ static int real_owner(struct vn_union *u, const struct stat *st, int dirfd, cons
 
 	*uid = st->st_uid;
 	*gid = st->st_gid;
+	if (st->st_uid == o->shown_caller)
+		return kept_rootless_owner(o, st, dirfd, name, uid, gid);
 	if (st->st_uid != o->overflow_uid && st->st_gid != o->overflow_gid)
 		return 0;
 	r = host_owner_cached(u, st, dirfd, name, uid, gid);
@@ -828,6 +902,15 @@ static bool recorded_device(struct vn_owners *o, ino_t ino)
 	return device;
 }
 
+/* The empty file shows as the device, of its own permission bits. */
+static void show_as_device(struct stat *st, dev_t rdev)
+{
+	st->st_mode = S_IFCHR | (st->st_mode & 07777);
+	st->st_rdev = rdev;
+	st->st_size = 0;
+	st->st_blocks = 0;
+}
+
 /* An upper object the union made a device shows as one, of its own
  * permission bits (its file's), empty.  Telling needs the object: with
  * no dirfd, -EAGAIN asks for one (as for a host's owner). */
@@ -839,18 +922,42 @@ static int present_device(struct vn_owners *o, int dirfd, const char *name, stru
 		return 0;
 	if (dirfd < 0)
 		return recorded_device(o, st->st_ino) ? -EAGAIN : 0;
-	if (!upper_device(o, dirfd, name, st->st_ino, &rdev))
+	if (upper_device(o, dirfd, name, st->st_ino, &rdev))
+		show_as_device(st, rdev);
+	return 0;
+}
+
+/* The lower store that records st's inode (its device's), or NULL. */
+static const struct vn_owner_store *lower_recorded(const struct vn_owners *o,
+						   const struct stat *st, uid_t *uid, gid_t *gid)
+{
+	for (size_t i = 0; i < o->nlower_stores; i++)
+		if (o->lower_stores[i].dev == st->st_dev &&
+		    vn_owner_store_get(o->lower_stores[i].store, st->st_ino, uid, gid))
+			return o->lower_stores[i].store;
+	return NULL;
+}
+
+/* A lower's recorded device: as present_device, from a store no one
+ * writes (no lock). */
+static int present_lower_device(const struct vn_owner_store *s, int dirfd, const char *name,
+				struct stat *st)
+{
+	dev_t rdev;
+
+	if (!S_ISREG(st->st_mode))
 		return 0;
-	st->st_mode = S_IFCHR | (st->st_mode & 07777);
-	st->st_rdev = rdev;
-	st->st_size = 0;
-	st->st_blocks = 0;
+	if (dirfd < 0)
+		return store_device(s, st->st_ino) ? -EAGAIN : 0;
+	if (vn_owner_store_device(s, dirfd, name, st->st_ino, &rdev))
+		show_as_device(st, rdev);
 	return 0;
 }
 
 int union_owner_present(struct vn_union *u, int layer, int dirfd, const char *name,
 			struct stat *st)
 {
+	const struct vn_owner_store *lower_store;
 	uid_t uid;
 	gid_t gid;
 	int r;
@@ -861,6 +968,11 @@ int union_owner_present(struct vn_union *u, int layer, int dirfd, const char *na
 		st->st_uid = uid;
 		st->st_gid = gid;
 		return present_device(u->owners, dirfd, name, st);
+	}
+	if (layer != 0 && (lower_store = lower_recorded(u->owners, st, &uid, &gid))) {
+		st->st_uid = uid;
+		st->st_gid = gid;
+		return present_lower_device(lower_store, dirfd, name, st);
 	}
 	r = real_owner(u, st, dirfd, name, &uid, &gid);
 	if (r < 0)

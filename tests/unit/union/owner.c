@@ -488,3 +488,25 @@ UT(owners, a_store_built_by_a_tool_is_what_the_sandbox_presents)
 	expect_device("/null", 1, 3, null_st.st_mode & 07777);
 	expect_owner("/null", 5, 6);
 }
+
+/* user.rootlesscontainers: the protobuf message umoci writes. */
+Test(owner, rootless_message)
+{
+	uint32_t uid, gid;
+
+	cr_assert_eq(vn_rootless_parse((const unsigned char[]){ 0x08, 0xd2, 0x09, 0x10, 0xae, 0x2c }, 6,
+				       &uid, &gid), 0);
+	cr_assert(uid == 1234 && gid == 5678);
+	cr_assert_eq(vn_rootless_parse("", 0, &uid, &gid), 0, "an empty message");
+	cr_assert(uid == 0 && gid == 0, "absent fields are 0");
+	/* an unknown length-delimited field 3 is skipped */
+	cr_assert_eq(vn_rootless_parse((const unsigned char[]){ 0x1a, 0x02, 'h', 'i', 0x10, 0x07 }, 6,
+				       &uid, &gid), 0);
+	cr_assert(uid == 0 && gid == 7);
+	cr_assert_lt(vn_rootless_parse((const unsigned char[]){ 0x08, 0xff }, 2, &uid, &gid), 0,
+		     "a varint cut short");
+	cr_assert_lt(vn_rootless_parse((const unsigned char[]){ 0x1a, 0x09, 'x' }, 3, &uid, &gid), 0,
+		     "a length past the end");
+	cr_assert_lt(vn_rootless_parse((const unsigned char[]){ 0x0b }, 1, &uid, &gid), 0,
+		     "a group wire type");
+}
