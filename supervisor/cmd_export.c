@@ -314,9 +314,14 @@ static struct tar_entry entry_of(const struct export *x, const struct lt_entry *
 				 const char *path, char type)
 {
 	int64_t mtime = e->st.st_mtim.tv_sec;
+	uint32_t nsec = (uint32_t)e->st.st_mtim.tv_nsec;
 
-	if (x->opt->clamp && mtime > x->opt->mtime)
+	/* a clamped time is whole seconds; one before the clamp keeps its
+	 * fraction, which is the file's and as reproducible */
+	if (x->opt->clamp && (mtime > x->opt->mtime || (mtime == x->opt->mtime && nsec))) {
 		mtime = x->opt->mtime;
+		nsec = 0;
+	}
 	return (struct tar_entry){
 		.path = path,
 		.type = type,
@@ -324,6 +329,7 @@ static struct tar_entry entry_of(const struct export *x, const struct lt_entry *
 		.uid = e->uid,
 		.gid = e->gid,
 		.mtime = mtime,
+		.mtime_nsec = nsec,
 	};
 }
 

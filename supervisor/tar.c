@@ -179,12 +179,24 @@ static int fill_number(char *field, size_t width, uint64_t v, const char *key, s
 	return v > INT64_MAX ? -EOVERFLOW : pax_add_number(p, key, (int64_t)v);
 }
 
-static int fill_mtime(char *field, size_t width, int64_t t, struct pax *p)
+/* The seconds in the header; a time the header cannot hold, or with a
+ * fraction, in a pax record too ("SEC.FRACTION", as GNU tar writes it):
+ * an import gives the file its very time back. */
+static int fill_mtime(char *field, size_t width, int64_t t, uint32_t nsec, struct pax *p)
 {
-	if (t >= 0 && put_octal(field, width, (uint64_t)t))
+	char s[48];
+	int n;
+
+	if (t >= 0 && put_octal(field, width, (uint64_t)t) && nsec == 0)
 		return 0;
-	put_octal(field, width, 0);
-	return pax_add_number(p, "mtime", t);
+	if (nsec == 0)
+		return put_octal(field, width, 0), pax_add_number(p, "mtime", t);
+	if (t < 0)
+		return -EINVAL; /* a negative time with a fraction: none of ours */
+	n = snprintf(s, sizeof(s), "%" PRId64 ".%09" PRIu32, t, nsec);
+	while (s[n - 1] == '0')
+		n--;
+	return pax_add(p, "mtime", s, (size_t)n);
 }
 
 static int fill_device(struct tar_ustar *h, const struct tar_entry *e)
@@ -309,7 +321,7 @@ static int fill_header(struct tar_ustar *h, const struct tar_entry *e, struct pa
 	    (r = fill_number(h->uid, sizeof(h->uid), e->uid, "uid", p)) < 0 ||
 	    (r = fill_number(h->gid, sizeof(h->gid), e->gid, "gid", p)) < 0 ||
 	    (r = fill_number(h->size, sizeof(h->size), size, "size", p)) < 0 ||
-	    (r = fill_mtime(h->mtime, sizeof(h->mtime), e->mtime, p)) < 0 ||
+	    (r = fill_mtime(h->mtime, sizeof(h->mtime), e->mtime, e->mtime_nsec, p)) < 0 ||
 	    (r = fill_device(h, e)) < 0)
 		return r;
 	return pax_add_xattrs(p, e);

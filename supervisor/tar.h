@@ -38,6 +38,7 @@ struct tar_entry {
 	mode_t mode;            /* permission bits */
 	uint64_t uid, gid;      /* numeric; user and group names stay empty */
 	int64_t mtime;
+	uint32_t mtime_nsec;    /* its fraction (0: whole seconds) */
 	uint64_t size;          /* TAR_REG: the data that follows (sparse: the
 				 * file's size, its segments' data follows) */
 	const struct tar_segment *segments; /* TAR_REG, sparse: the data */
