@@ -104,7 +104,9 @@ static void finding(struct check *c, int fixed, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void finding(struct check *c, int fixed, const char *fmt, ...)
 {
+	char *line = NULL;
 	va_list ap;
+	int n;
 
 	c->found++;
 	if (c->repair && fixed == 0) {
@@ -114,8 +116,14 @@ static void finding(struct check *c, int fixed, const char *fmt, ...)
 		c->err = -fixed;
 	}
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	n = vasprintf(&line, fmt, ap);
 	va_end(ap);
+	/* names come from the upper: a newline in one makes no line of its own */
+	if (n >= 0)
+		lt_print_escaped(stdout, line);
+	else
+		fputs("(out of memory)", stdout);
+	free(line);
 	putchar('\n');
 }
 

@@ -80,6 +80,8 @@ int lt_dir_path_below(int dirfd, const struct stat *top, char *out, size_t size)
 /* "/" + path, a backslash and control characters (a newline) escaped:
  * a name cannot make a line of its own. */
 void lt_print_path(FILE *out, const char *path);
+/* text so escaped, without the slash. */
+void lt_print_escaped(FILE *out, const char *text);
 /* Hard links met in a walk (*seen: a tree, NULL at first): the path
  * e's inode was first met under in *first, or NULL (then it is e's from
  * now on); -1 when out of memory.  lt_links_free frees the tree. */

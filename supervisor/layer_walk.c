@@ -399,7 +399,12 @@ int lt_dir_path_below(int dirfd, const struct stat *top, char *out, size_t size)
 void lt_print_path(FILE *out, const char *path)
 {
 	putc('/', out);
-	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+	lt_print_escaped(out, path);
+}
+
+void lt_print_escaped(FILE *out, const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
 		if (*p == '\\')
 			fputs("\\\\", out);
 		else if (*p == '\n')

@@ -58,6 +58,18 @@ check "$U"
 assert_eq "$U: clean" "$(cat "$T/o")" "check after --repair"
 assert_eq "$(printf '%s\n' "$shown_before" | grep -v ' b$')" "$(show)" "the union after --repair"
 
+# a name with a newline is one line, escaped
+: >"$U/vt-check/two
+lines" && : >"$U/vt-check/.wh.two
+lines"
+check "$U"
+assert_eq 1 "$(wc -l <"$T/o")" "a finding of a name with a newline: one line"
+assert_match 'whiteout /vt-check/\.wh\.two\\nlines: beside the upper' "$(cat "$T/o")" \
+	"a finding of a name with a newline: escaped"
+rm "$U/vt-check/two
+lines" "$U/vt-check/.wh.two
+lines"
+
 # refused
 refused() { # WHAT PATTERN ARG...
 	local what=$1 pattern=$2
