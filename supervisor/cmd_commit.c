@@ -276,33 +276,6 @@ static int copy_xattrs(int from, int to)
 }
 
 /* The data of from into to, holes kept. */
-static int copy_file(int from, int to, off_t size)
-{
-	char buf[65536];
-	off_t at = 0;
-
-	while (at < size) {
-		off_t data = lseek(from, at, SEEK_DATA), hole;
-
-		if (data < 0)
-			break; /* the rest is a hole */
-		hole = lseek(from, data, SEEK_HOLE);
-		if (hole < 0)
-			hole = size;
-		while (data < hole) {
-			ssize_t n = pread(from, buf, (size_t)(hole - data) < sizeof(buf)
-						      ? (size_t)(hole - data) : sizeof(buf), data);
-
-			if (n <= 0)
-				return n < 0 ? -errno : -EIO;
-			if (pwrite(to, buf, (size_t)n, data) != n)
-				return -errno;
-			data += n;
-		}
-		at = hole;
-	}
-	return ftruncate(to, size) < 0 ? -errno : 0;
-}
 
 /* ------------------------------------------------------------ actions */
 
@@ -341,7 +314,7 @@ static int make_beside(struct commit *c, int parent, const char *name, const str
 		to = openat(parent, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (to < 0)
 			return -errno;
-		r = copy_file(from, to, e->st.st_size);
+		r = vn_copy_data(from, to, e->st.st_size);
 		if (r == 0)
 			r = copy_xattrs(from, to);
 	} else if (S_ISLNK(e->st.st_mode)) {

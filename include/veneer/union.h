@@ -275,6 +275,11 @@ int vn_removexattr(struct vn_union *u, struct vn_node *node, const char *name);
  * out of dirfd, never through a symlink (ELOOP).  The fd, or -errno. */
 int vn_openat_beneath(int dirfd, const char *rel, int flags);
 
+/* union/copyup.c: size bytes of src into dst (reflinked where the file
+ * system can; else only the data segments: holes stay holes): 0 or
+ * -errno. */
+int vn_copy_data(int src, int dst, off_t size);
+
 /* union/rootless.c: owners kept in user.rootlesscontainers, as umoci's
  * rootless unpack keeps them (the protobuf message: uid, gid). */
 int vn_rootless_parse(const void *buf, size_t n, uint32_t *uid, uint32_t *gid);

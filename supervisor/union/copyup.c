@@ -78,8 +78,7 @@ static int copy_range(int src, int dst, off_t off, off_t end, bool *use_cfr)
 	return off < end ? copy_range_rw(src, dst, off, end) : 0;
 }
 
-/* Only the data segments are copied: holes stay holes. */
-static int copy_data(int src, int dst, off_t size)
+int vn_copy_data(int src, int dst, off_t size)
 {
 	bool use_cfr = true;
 	off_t off = 0;
@@ -526,7 +525,7 @@ static int precopy_copy(struct vn_union *u, struct vn_precopy *pc)
 	if (r == 0 && !same_file_version(&before, &pc->id))
 		r = -ESTALE; /* not the file the copy-up saw */
 	if (r == 0)
-		r = copy_data(src, dst, before.st_size);
+		r = vn_copy_data(src, dst, before.st_size);
 	/* changed while it was read: not a copy of one version */
 	if (r == 0 && (fstat(src, &after) < 0 || !same_file_version(&before, &after)))
 		r = -ESTALE;
@@ -666,7 +665,7 @@ static int copy_regular(struct vn_union *u, const struct vn_node *node, int src_
 	if (dst < 0)
 		r = -errno;
 	if (r == 0 && src >= 0 && !copied)
-		r = copy_data(src, dst, data.st_size);
+		r = vn_copy_data(src, dst, data.st_size);
 	if (r == 0)
 		r = unnamed ? copy_attrs(u, src_dir, name, st, dst, "")
 			    : copy_attrs(u, src_dir, name, st, dst_dir, dst_name);
