@@ -22,6 +22,8 @@ void cli_usage(FILE *out)
 	      "  commit    apply what an upper layer holds to a directory\n"
 	      "  check     what a crash or a hand edit left in an upper layer (--repair)\n"
 	      "  rm        remove an upper layer, read-only directories included\n"
+	      "  image     import OCI images into a local store, list and remove them\n"
+	      "            (`veneer run --image NAME` runs one)\n"
 	      "  doctor    what this machine gives veneer, and what `run` would choose\n"
 	      "  help      show this help, or a command's: `veneer help COMMAND`\n"
 	      "            (the same as `veneer COMMAND --help`)\n"
@@ -35,11 +37,16 @@ void cli_usage(FILE *out)
 void cli_run_usage(FILE *out)
 {
 	fputs("Usage: veneer run [OPTIONS] [--] COMMAND [ARG...]\n"
+	      "       veneer run --image NAME[:TAG] [OPTIONS] [-- COMMAND [ARG...]]\n"
 	      "\n"
 	      "Run COMMAND in a sandbox whose root is the union of the layers.\n"
 	      "\n"
 	      "  --lower DIR           a read-only layer; repeat for more (at most 31),\n"
 	      "                        topmost first (default: /)\n"
+	      "  --image NAME[:TAG]    an image of `veneer image import` (TAG: latest): its\n"
+	      "                        layers are the lowers, its config's Env, WorkingDir,\n"
+	      "                        Entrypoint and Cmd (when no COMMAND is given) apply;\n"
+	      "                        not with --lower\n"
 	      "  --upper DIR           the writable layer, created if missing (default: a\n"
 	      "                        throwaway upper in memory, gone at exit)\n"
 	      "  --bind SRC[:DEST][:ro]\n"
@@ -84,7 +91,7 @@ void cli_run_usage(FILE *out)
 	      "LOGNAME and SHELL from the union's /etc/passwd (else /root, root and\n"
 	      "/bin/sh), PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin,\n"
 	      "and of yours only TERM, COLORTERM, TZ and the locale (LANG, LANGUAGE,\n"
-	      "LC_*); then the policy's env settings apply; --clearenv empties all\n"
+	      "LC_*); then an --image's Env; then the policy's env settings apply; --clearenv empties all\n"
 	      "that, and --env and --unsetenv apply last, in their order.  Pass a\n"
 	      "variable of yours with --env \"NAME=$NAME\".\n"
 	      "The sandbox has its own host name (UTS namespace).\n"
@@ -194,7 +201,7 @@ static int push_env(struct run_options *opt, bool unset, const char *text)
 
 enum {
 	OPT_LOWER = 256, OPT_UPPER, OPT_BIND, OPT_CHDIR, OPT_BACKEND, OPT_POLICY, OPT_IDS,
-	OPT_ENV, OPT_UNSETENV, OPT_CLEARENV, OPT_HOSTNAME, OPT_UNSAFE_LOWERS,
+	OPT_ENV, OPT_UNSETENV, OPT_CLEARENV, OPT_HOSTNAME, OPT_UNSAFE_LOWERS, OPT_IMAGE,
 };
 
 int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_error *err)
@@ -212,6 +219,7 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 		{ "clearenv", no_argument, NULL, OPT_CLEARENV },
 		{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 		{ "unsafe-lowers", no_argument, NULL, OPT_UNSAFE_LOWERS },
+		{ "image", required_argument, NULL, OPT_IMAGE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -275,6 +283,11 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 		case OPT_UNSAFE_LOWERS:
 			opt->unsafe_lowers = true;
 			break;
+		case OPT_IMAGE:
+			if (opt->image)
+				return vn_fail(err, 0, "--image given twice; a sandbox runs one image");
+			opt->image = strdup(optarg);
+			break;
 		case 'v':
 			opt->verbose = true;
 			break;
@@ -287,10 +300,14 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 			return vn_fail(err, 0, "unknown option %s; see `veneer run --help`", argv[optind - 1]);
 		}
 	}
-	if (optind >= argc)
+	if (opt->image && opt->nlowers)
+		return vn_fail(err, 0, "--image and --lower together: an image's layers are the lowers; "
+			       "give one or the other");
+	/* an image may bring its command (Entrypoint, Cmd) */
+	if (optind >= argc && !opt->image)
 		return vn_fail(err, 0, "no COMMAND given; use `veneer run [OPTIONS] -- COMMAND [ARG...]`");
 	opt->argv = argv + optind;
-	if (opt->nlowers == 0 && push(&opt->lowers, &opt->nlowers, "/") < 0)
+	if (!opt->image && opt->nlowers == 0 && push(&opt->lowers, &opt->nlowers, "/") < 0)
 		return vn_fail(err, 0, "out of memory");
 	return 0;
 }
@@ -312,4 +329,12 @@ void cli_free_run(struct run_options *opt)
 		free(opt->env[i].text);
 	free(opt->env);
 	free(opt->hostname);
+	free(opt->image);
+	for (size_t i = 0; i < opt->nimage_env; i++)
+		free(opt->image_env[i]);
+	free(opt->image_env);
+	for (size_t i = 0; opt->image_argv && opt->image_argv[i]; i++)
+		free(opt->image_argv[i]);
+	free(opt->image_argv);
+	free(opt->image_workdir);
 }

@@ -57,7 +57,12 @@ struct run_options {
 	size_t nenv;
 	bool clear_env;       /* --clearenv */
 	char *hostname;       /* --hostname; NULL: the policy's, else the host's */
-	char **argv;          /* the command */
+	char *image;          /* --image NAME[:TAG]; image_apply fills in the rest */
+	char **image_env;     /* its config's Env (NAME=VALUE), before the policy's */
+	size_t nimage_env;
+	char **image_argv;    /* its Entrypoint + (COMMAND or Cmd), NULL-terminated */
+	char *image_workdir;  /* its WorkingDir ("/" when it has none) */
+	char **argv;          /* the command (image_argv with an image) */
 	int died_of;          /* set by sandbox_run: the signal that ended the
 			       * command (its status is then 128+N), else 0 */
 };

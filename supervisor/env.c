@@ -208,6 +208,16 @@ static int apply_one(struct env *e, bool unset, const char *text)
 	return 0;
 }
 
+/* An image's config Env: the image's own settings, as docker applies them. */
+static int apply_image(struct env *e, const struct run_options *opt)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < opt->nimage_env && r == 0; i++)
+		r = env_set(e, opt->image_env[i]);
+	return r;
+}
+
 static int apply_policy(struct env *e, const struct policy *p)
 {
 	int r = 0;
@@ -241,6 +251,8 @@ char **env_build(struct vn_union *u, uid_t uid, const struct run_options *opt,
 	for (size_t i = 0; r == 0 && caller && caller[i]; i++)
 		if (strchr(caller[i], '=') && kept_from_caller(caller[i]))
 			r = env_set(&e, caller[i]);
+	if (r == 0)
+		r = apply_image(&e, opt);
 	if (r == 0)
 		r = apply_policy(&e, &opt->policy);
 	if (r == 0)

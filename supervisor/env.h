@@ -13,7 +13,8 @@
  * The environment the command starts with, as user `uid` of the union:
  * that user's own (HOME, USER, LOGNAME, SHELL from the union's
  * /etc/passwd; a standard PATH), the caller's TERM, COLORTERM, TZ and
- * locale; then the policy's clearenv, env and unsetenv; then the command
+ * locale; then an image's Env (opt->image_env); then the policy's
+ * clearenv, env and unsetenv; then the command
  * line's --clearenv, --env and --unsetenv.  `caller` is the caller's
  * environment.  Returns a NULL-terminated array for env_free, or NULL
  * (err says why).

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "image.h"
 #include "layer_tools.h"
 
 #ifndef VENEER_VERSION
@@ -42,7 +43,8 @@ static int cmd_run(int argc, char **argv)
 	struct vn_error err = { 0 };
 	int status;
 
-	if (cli_parse_run(argc, argv, &opt, &err) < 0 || validate_run_options(&opt, &err) < 0) {
+	if (cli_parse_run(argc, argv, &opt, &err) < 0 || image_apply(&opt, &err) < 0 ||
+	    validate_run_options(&opt, &err) < 0) {
 		vn_error_print(&err);
 		cli_free_run(&opt);
 		return EXIT_VENEER_ERROR;
@@ -71,6 +73,7 @@ static const struct command {
 	{ "commit", cmd_commit, cmd_commit_usage },
 	{ "check", cmd_check, cmd_check_usage },
 	{ "rm", cmd_rm, cmd_rm_usage },
+	{ "image", cmd_image, cmd_image_usage },
 	{ "doctor", cmd_doctor, cmd_doctor_usage },
 };
 
@@ -104,7 +107,7 @@ static int cmd_help(int argc, char **argv)
 	cmd = find_command(argv[1]);
 	if (!cmd) {
 		fprintf(stderr, "veneer: help: unknown topic '%s'; the commands are run, diff, "
-			"export, doctor and help\n", argv[1]);
+			"export, commit, check, rm, image, doctor and help\n", argv[1]);
 		return EXIT_VENEER_ERROR;
 	}
 	cmd->usage(stdout);
@@ -138,6 +141,6 @@ int main(int argc, char **argv)
 			"`veneer --help`\n", argv[1]);
 	else
 		fprintf(stderr, "veneer: unknown command '%s'; the commands are run, diff, export, "
-			"doctor and help (see `veneer --help`)\n", argv[1]);
+			"commit, check, rm, image, doctor and help (see `veneer --help`)\n", argv[1]);
 	return EXIT_VENEER_ERROR;
 }

@@ -650,7 +650,9 @@ static void hostroot_cleanup(struct sandbox *sb)
 static int choose_cwd(struct sandbox *sb, struct vn_error *err)
 {
 	struct vn_node node;
-	const char *want = sb->opt->chdir ? sb->opt->chdir : sb->caller_cwd;
+	/* an image's WorkingDir stands for --chdir (docker's -w) */
+	const char *chosen = sb->opt->chdir ? sb->opt->chdir : sb->opt->image_workdir;
+	const char *want = chosen ? chosen : sb->caller_cwd;
 	int r = want[0] ? vn_resolve(&sb->u, "/", want, VN_FOLLOW, &node) : -ENOENT;
 
 	if (r == 0 && !node.passthrough && !S_ISDIR(node.st.st_mode))
@@ -658,6 +660,9 @@ static int choose_cwd(struct sandbox *sb, struct vn_error *err)
 	if (r < 0 && sb->opt->chdir)
 		return vn_fail(err, -r, "--chdir %s is not a directory of the union; give one that is",
 			       sb->opt->chdir);
+	if (r < 0 && chosen)
+		return vn_fail(err, -r, "image %s: its WorkingDir %s is not a directory of the union; "
+			       "give --chdir", sb->opt->image, chosen);
 	snprintf(sb->cwd, sizeof(sb->cwd), "%s", r == 0 ? want : "/");
 	return 0;
 }

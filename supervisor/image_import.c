@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `veneer image import OCI-LAYOUT-DIR[:TAG] [--name NAME[:TAG]]`, in
+ * phases: choose the image (index, nested index, platform) and check its
+ * manifest and config; check every layer blob (digest, size) — all of
+ * this before the store is touched; then, under the store's lock, unpack
+ * each layer the store lacks (its content checked against the config's
+ * diff_id as it streams), keep the manifest and config, and name the
+ * image last.  A failure after the store was touched takes back what
+ * this import added (what no reference uses).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image.h"
+#include "import.h"
+#include "veneer/cleanup.h"
+#include "veneer/union.h"
+
+struct import_args {
+	char layout[PATH_MAX];  /* the layout's directory */
+	const char *layout_tag; /* NULL: its one image */
+	char name[IMAGE_NAME_MAX + 1];
+	char tag[IMAGE_TAG_MAX + 1];
+};
+
+/* What one import did, for its last line. */
+struct import_counts {
+	size_t unpacked, shared;
+};
+
+/* ------------------------------------------------------------ options */
+
+/* DIR[:TAG]: TAG is what follows the first ':' of the last component
+ * (a layout's tags may hold ':' themselves, as skopeo's oci:DIR:TAG),
+ * unless DIR:TAG is itself a directory. */
+static int split_layout(const char *arg, struct import_args *a, struct vn_error *err)
+{
+	const char *slash = strrchr(arg, '/');
+	const char *colon = strchr(slash ? slash : arg, ':');
+	struct stat st;
+
+	if (strlen(arg) >= sizeof(a->layout))
+		return vn_fail(err, 0, "image import: the layout path is too long");
+	strcpy(a->layout, arg);
+	if (!colon || (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)))
+		return 0;
+	a->layout[colon - arg] = '\0';
+	a->layout_tag = colon + 1;
+	if (!a->layout_tag[0] || !a->layout[0])
+		return vn_fail(err, 0, "image import: '%s' is not OCI-LAYOUT-DIR[:TAG]", arg);
+	return 0;
+}
+
+/* The layout's tag, when it can be the store's ("base:top" cannot). */
+static const char *default_tag(const struct import_args *a)
+{
+	char name[IMAGE_NAME_MAX + 1], tag[IMAGE_TAG_MAX + 1], text[IMAGE_TAG_MAX + 3];
+	struct vn_error ignored;
+
+	if (!a->layout_tag || strlen(a->layout_tag) > IMAGE_TAG_MAX)
+		return "latest";
+	snprintf(text, sizeof(text), "x:%s", a->layout_tag);
+	return image_ref_parse(text, "", name, tag, &ignored) == 0 ? a->layout_tag : "latest";
+}
+
+/* The layout directory's own name, as the image's default name. */
+static int default_name(struct import_args *a, struct vn_error *err)
+{
+	char base[PATH_MAX];
+	size_t len;
+	char *slash;
+
+	strcpy(base, a->layout);
+	while ((len = strlen(base)) > 1 && base[len - 1] == '/')
+		base[len - 1] = '\0';
+	slash = strrchr(base, '/');
+	if (image_ref_parse(slash ? slash + 1 : base, default_tag(a), a->name, a->tag, err) < 0)
+		return vn_fail(err, 0, "image import: the layout's directory name '%.80s' is no image "
+			       "name; give --name NAME[:TAG]", slash ? slash + 1 : base);
+	return 0;
+}
+
+/* 0: import; 1: help; -1: bad input (err says). */
+static int parse_import_args(int argc, char **argv, struct import_args *a, struct vn_error *err)
+{
+	static const struct option options[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name = NULL;
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		if (c == 'n')
+			name = optarg;
+		else if (c == 'h')
+			return 1;
+		else if (c == ':')
+			return vn_fail(err, 0, "image import: %s needs a value; see `veneer image --help`",
+				       argv[optind - 1]);
+		else
+			return vn_fail(err, 0, "image import: unknown option %s; see `veneer image --help`",
+				       argv[optind - 1]);
+	}
+	if (optind + 1 != argc)
+		return vn_fail(err, 0, "image import: give one OCI-LAYOUT-DIR[:TAG]; use `veneer image "
+			       "import OCI-LAYOUT-DIR[:TAG] [--name NAME[:TAG]]`");
+	if (split_layout(argv[optind], a, err) < 0)
+		return -1;
+	if (name)
+		return image_ref_parse(name, default_tag(a), a->name, a->tag, err) < 0 ?
+			       vn_wrap(err, "image import: --name") : 0;
+	return default_name(a, err);
+}
+
+/* ------------------------------------------------------ checking blobs */
+
+/* The layer media types of image-spec and docker's, in any compression
+ * the unpacker knows (it goes by the data's magic). */
+static bool layer_media_type(const char *mt)
+{
+	return mt[0] == '\0' || strncmp(mt, "application/vnd.oci.image.layer.v1.tar", 38) == 0 ||
+	       strncmp(mt, "application/vnd.docker.image.rootfs.", 36) == 0;
+}
+
+static int check_layer_blobs(struct oci_layout *l, const struct oci_image *img,
+			     struct vn_error *err)
+{
+	for (size_t i = 0; i < img->nlayers; i++) {
+		if (!layer_media_type(img->layers[i].media_type))
+			return vn_fail(err, 0, "%s: layer %zu (sha256:%.12s) is a '%.80s', not a layer "
+				       "veneer can unpack", l->path, i + 1, img->layers[i].hex,
+				       img->layers[i].media_type);
+		if (oci_blob_verify(l, &img->layers[i], err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------- unpacking layers */
+
+static void hash_bytes(void *arg, const void *buf, size_t n)
+{
+	sha256_update(arg, buf, n);
+}
+
+/* What the unpacker did not read of the stream (the tar's end-of-record
+ * padding) is part of the layer's digest too. */
+static int hash_rest(int fd, struct sha256 *s)
+{
+	static char buf[1 << 16];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		sha256_update(s, buf, (size_t)n);
+	}
+	return 0;
+}
+
+/* blob (compressed or not) into dir, its uncompressed digest in hex. */
+static int unpack_blob(struct oci_layout *l, const struct oci_blob *b, const char *dir,
+		       char hex[SHA256_HEX_SIZE], struct lt_import_stats *stats,
+		       struct vn_error *err)
+{
+	struct sha256 s;
+	struct lt_import_options o = { .on_bytes = hash_bytes, .arg = &s };
+	char file[PATH_MAX];
+	uint8_t d[SHA256_DIGEST_SIZE];
+	pid_t child = -1;
+	int fd, r, rr;
+
+	snprintf(file, sizeof(file), "%s/blobs/sha256/%s", l->path, b->hex);
+	if (lt_open_decompressed(file, &fd, &child, err) < 0)
+		return -1;
+	sha256_init(&s);
+	r = lt_import_tar(fd, dir, &o, stats, err);
+	rr = r < 0 ? 0 : hash_rest(fd, &s);
+	if (lt_close_decompressed(fd, child, r < 0 ? &(struct vn_error){ 0 } : err) < 0 && r == 0)
+		r = -1;
+	if (r == 0 && rr < 0)
+		r = vn_fail(err, -rr, "read layer sha256:%.12s", b->hex);
+	sha256_final(&s, d);
+	sha256_hex(d, hex);
+	return r;
+}
+
+/* Layer i into layers/sha256/DIFF_ID: unpacked into layers/new-DIFF_ID,
+ * its content's digest checked, then renamed into place. */
+static int unpack_layer(struct image_store *s, struct oci_layout *l, const struct oci_image *img,
+			size_t i, struct vn_error *err)
+{
+	const char *want = img->diff_ids[i];
+	struct lt_import_stats stats = { 0 };
+	char dir[PATH_MAX], name[80], place[80], got[SHA256_HEX_SIZE];
+	cleanup_close int layers = openat(s->fd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (layers < 0)
+		return vn_fail(err, errno, "open %s/layers", s->path);
+	snprintf(name, sizeof(name), "new-%.64s", want);
+	snprintf(place, sizeof(place), "sha256/%.64s", want);
+	snprintf(dir, sizeof(dir), "%s/layers/%s", s->path, name);
+	vn_remove_tree(layers, name); /* a crash's; we hold the lock */
+	if (unpack_blob(l, &img->layers[i], dir, got, &stats, err) < 0) {
+		vn_remove_tree(layers, name);
+		return vn_wrap(err, "%s: layer %zu (sha256:%.12s)", l->path, i + 1, img->layers[i].hex);
+	}
+	if (strcmp(got, want) != 0) {
+		vn_remove_tree(layers, name);
+		return vn_fail(err, 0, "%s: layer %zu (sha256:%.12s) unpacks to content sha256:%.12s, "
+			       "the config's diff_id says sha256:%.12s; the layout is corrupt", l->path,
+			       i + 1, img->layers[i].hex, got, want);
+	}
+	if (renameat(layers, name, layers, place) < 0) {
+		int e = errno;
+
+		vn_remove_tree(layers, name);
+		return vn_fail(err, e, "move layer %s into %s/layers/%s", want, s->path, place);
+	}
+	printf("layer %zu/%zu sha256:%.12s: unpacked (%lu files, %lu directories, %lu symlinks, "
+	       "%lu whiteouts, %llu bytes)\n", i + 1, img->nlayers, want, stats.files, stats.dirs,
+	       stats.symlinks, stats.whiteouts, (unsigned long long)stats.bytes);
+	return 0;
+}
+
+static int take_layers(struct image_store *s, struct oci_layout *l, const struct oci_image *img,
+		       struct import_counts *n, struct vn_error *err)
+{
+	for (size_t i = 0; i < img->nlayers; i++) {
+		if (image_store_has_layer(s, img->diff_ids[i])) {
+			printf("layer %zu/%zu sha256:%.12s: in the store already, shared\n", i + 1,
+			       img->nlayers, img->diff_ids[i]);
+			n->shared++;
+			continue;
+		}
+		if (unpack_layer(s, l, img, i, err) < 0)
+			return -1;
+		n->unpacked++;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ command */
+
+static int import_into_store(const struct import_args *a, struct oci_layout *l,
+			     const struct oci_image *img, struct vn_error *err)
+{
+	struct import_counts n = { 0 };
+	struct image_store s;
+	int r = image_store_open(&s, true, true, err);
+
+	if (r == 0)
+		r = take_layers(&s, l, img, &n, err);
+	if (r == 0)
+		r = image_store_blob_write(&s, img->manifest.hex, img->manifest_data,
+					   img->manifest_len, err);
+	if (r == 0)
+		r = image_store_blob_write(&s, img->config.hex, img->config_data, img->config_len, err);
+	/* the name last: until it is written, no one sees the image */
+	if (r == 0)
+		r = image_store_ref_write(&s, a->name, a->tag, img->manifest.hex, err);
+	if (s.fd >= 0) {
+		/* what no reference uses: this import's, when it failed; the
+		 * image a re-used name pointed at before, when it did not */
+		struct vn_error ignored;
+
+		if (image_store_collect(&s, NULL, NULL, r < 0 ? &ignored : err) < 0 && r == 0)
+			fprintf(stderr, "veneer: warning: image import: %s\n", err->msg);
+	}
+	if (r == 0)
+		printf("imported %s:%s (ID %.12s, %zu layers: %zu unpacked, %zu shared)\n", a->name,
+		       a->tag, img->config.hex, img->nlayers, n.unpacked, n.shared);
+	image_store_close(&s);
+	return r;
+}
+
+static int import_run(const struct import_args *a, struct vn_error *err)
+{
+	struct oci_layout l;
+	struct oci_image img;
+	int r = oci_layout_open(a->layout, &l, err);
+
+	if (r < 0)
+		return -1;
+	r = oci_image_resolve(&l, a->layout_tag, &img, err);
+	if (r == 0) {
+		r = check_layer_blobs(&l, &img, err);
+		if (r == 0)
+			r = import_into_store(a, &l, &img, err);
+		oci_image_free(&img);
+	}
+	oci_layout_close(&l);
+	return r;
+}
+
+int image_import(int argc, char **argv)
+{
+	struct import_args a = { 0 };
+	struct vn_error err = { 0 };
+	int r = parse_import_args(argc, argv, &a, &err);
+
+	if (r > 0) {
+		cmd_image_usage(stdout);
+		return 0;
+	}
+	if (r == 0)
+		r = import_run(&a, &err);
+	if (r < 0) {
+		vn_error_print(&err);
+		return EXIT_VENEER_ERROR;
+	}
+	return 0;
+}
