@@ -89,10 +89,13 @@ static int image_ls(struct vn_error *err)
 
 	if (r == 0)
 		r = image_store_refs(&s, &refs, &n, err);
+	if (r < 0)
+		vn_wrap(err, "image ls");
 	if (r == 0)
 		printf("%-30s %-16s %-12s %6s %9s\n", "NAME", "TAG", "ID", "LAYERS", "SIZE");
 	for (size_t i = 0; r == 0 && i < n; i++)
-		r = print_image(&s, &refs[i], err);
+		if ((r = print_image(&s, &refs[i], err)) < 0)
+			vn_wrap(err, "image ls");
 	image_store_close(&s);
 	return r;
 }
@@ -107,7 +110,7 @@ static int image_rm(const char *text, struct vn_error *err)
 	int r = image_ref_parse(text, "latest", name, tag, err);
 
 	if (r < 0)
-		return -1;
+		return vn_wrap(err, "image rm");
 	r = image_store_open(&s, true, false, err);
 	if (r == 0)
 		r = image_store_ref_remove(&s, name, tag, err);
@@ -119,6 +122,8 @@ static int image_rm(const char *text, struct vn_error *err)
 	if (r == 0)
 		printf("removed %s:%s, and %zu layer%s no other image uses\n", name, tag, layers,
 		       layers == 1 ? "" : "s");
+	else
+		vn_wrap(err, "image rm");
 	image_store_close(&s);
 	return r;
 }

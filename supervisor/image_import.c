@@ -28,6 +28,7 @@
 struct import_args {
 	char layout[PATH_MAX];  /* the layout's directory */
 	const char *layout_tag; /* NULL: its one image */
+	const char *name_arg;   /* --name, or NULL */
 	char name[IMAGE_NAME_MAX + 1];
 	char tag[IMAGE_TAG_MAX + 1];
 };
@@ -49,42 +50,47 @@ static int split_layout(const char *arg, struct import_args *a, struct vn_error 
 	struct stat st;
 
 	if (strlen(arg) >= sizeof(a->layout))
-		return vn_fail(err, 0, "image import: the layout path is too long");
+		return vn_fail(err, 0, "the layout path is too long");
 	strcpy(a->layout, arg);
 	if (!colon || (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)))
 		return 0;
 	a->layout[colon - arg] = '\0';
 	a->layout_tag = colon + 1;
 	if (!a->layout_tag[0] || !a->layout[0])
-		return vn_fail(err, 0, "image import: '%s' is not OCI-LAYOUT-DIR[:TAG]", arg);
+		return vn_fail(err, 0, "'%s' is not OCI-LAYOUT-DIR[:TAG]", arg);
 	return 0;
 }
 
-/* The layout's tag, when it can be the store's ("base:top" cannot). */
-static const char *default_tag(const struct import_args *a)
+/* The layout's tag of the image, when it can be the store's ("base:top"
+ * cannot), else latest. */
+static const char *default_tag(const char *layout_tag)
 {
 	char name[IMAGE_NAME_MAX + 1], tag[IMAGE_TAG_MAX + 1], text[IMAGE_TAG_MAX + 3];
 	struct vn_error ignored;
 
-	if (!a->layout_tag || strlen(a->layout_tag) > IMAGE_TAG_MAX)
+	if (!layout_tag[0] || strlen(layout_tag) > IMAGE_TAG_MAX)
 		return "latest";
-	snprintf(text, sizeof(text), "x:%s", a->layout_tag);
-	return image_ref_parse(text, "", name, tag, &ignored) == 0 ? a->layout_tag : "latest";
+	snprintf(text, sizeof(text), "x:%s", layout_tag);
+	return image_ref_parse(text, "", name, tag, &ignored) == 0 ? layout_tag : "latest";
 }
 
-/* The layout directory's own name, as the image's default name. */
-static int default_name(struct import_args *a, struct vn_error *err)
+/* --name, else the layout directory's own name; the tag of --name, else
+ * the layout's (layout_tag). */
+static int settle_name(struct import_args *a, const char *layout_tag, struct vn_error *err)
 {
 	char base[PATH_MAX];
 	size_t len;
 	char *slash;
 
+	if (a->name_arg)
+		return image_ref_parse(a->name_arg, default_tag(layout_tag), a->name, a->tag, err) < 0 ?
+			       vn_wrap(err, "--name") : 0;
 	strcpy(base, a->layout);
 	while ((len = strlen(base)) > 1 && base[len - 1] == '/')
 		base[len - 1] = '\0';
 	slash = strrchr(base, '/');
-	if (image_ref_parse(slash ? slash + 1 : base, default_tag(a), a->name, a->tag, err) < 0)
-		return vn_fail(err, 0, "image import: the layout's directory name '%.80s' is no image "
+	if (image_ref_parse(slash ? slash + 1 : base, default_tag(layout_tag), a->name, a->tag, err) < 0)
+		return vn_fail(err, 0, "the layout's directory name '%.80s' is no image "
 			       "name; give --name NAME[:TAG]", slash ? slash + 1 : base);
 	return 0;
 }
@@ -97,32 +103,29 @@ static int parse_import_args(int argc, char **argv, struct import_args *a, struc
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *name = NULL;
 	int c;
 
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		if (c == 'n')
-			name = optarg;
+			a->name_arg = optarg;
 		else if (c == 'h')
 			return 1;
 		else if (c == ':')
-			return vn_fail(err, 0, "image import: %s needs a value; see `veneer image --help`",
+			return vn_fail(err, 0, "%s needs a value; see `veneer image --help`",
 				       argv[optind - 1]);
 		else
-			return vn_fail(err, 0, "image import: unknown option %s; see `veneer image --help`",
+			return vn_fail(err, 0, "unknown option %s; see `veneer image --help`",
 				       argv[optind - 1]);
 	}
 	if (optind + 1 != argc)
-		return vn_fail(err, 0, "image import: give one OCI-LAYOUT-DIR[:TAG]; use `veneer image "
+		return vn_fail(err, 0, "give one OCI-LAYOUT-DIR[:TAG]; use `veneer image "
 			       "import OCI-LAYOUT-DIR[:TAG] [--name NAME[:TAG]]`");
 	if (split_layout(argv[optind], a, err) < 0)
 		return -1;
-	if (name)
-		return image_ref_parse(name, default_tag(a), a->name, a->tag, err) < 0 ?
-			       vn_wrap(err, "image import: --name") : 0;
-	return default_name(a, err);
+	/* a bad --name is refused before the layout is read */
+	return a->name_arg ? settle_name(a, a->layout_tag ? a->layout_tag : "", err) : 0;
 }
 
 /* ------------------------------------------------------ checking blobs */
@@ -289,7 +292,7 @@ static int import_into_store(const struct import_args *a, struct oci_layout *l,
 	return r;
 }
 
-static int import_run(const struct import_args *a, struct vn_error *err)
+static int import_run(struct import_args *a, struct vn_error *err)
 {
 	struct oci_layout l;
 	struct oci_image img;
@@ -299,7 +302,9 @@ static int import_run(const struct import_args *a, struct vn_error *err)
 		return -1;
 	r = oci_image_resolve(&l, a->layout_tag, &img, err);
 	if (r == 0) {
-		r = check_layer_blobs(&l, &img, err);
+		r = settle_name(a, img.tag, err);
+		if (r == 0)
+			r = check_layer_blobs(&l, &img, err);
 		if (r == 0)
 			r = import_into_store(a, &l, &img, err);
 		oci_image_free(&img);
@@ -321,6 +326,7 @@ int image_import(int argc, char **argv)
 	if (r == 0)
 		r = import_run(&a, &err);
 	if (r < 0) {
+		vn_wrap(&err, "image import");
 		vn_error_print(&err);
 		return EXIT_VENEER_ERROR;
 	}

@@ -394,9 +394,10 @@ static int choose_descriptor(struct oci_layout *l, const struct json *manifests,
 
 /* The manifest descriptor index (an index's JSON) leads to, for tag and
  * this platform, through nested indexes (*held: the JSON of the last
- * index read, which the descriptor points into). */
+ * index read, which the descriptor points into; tag_out: the tag of the
+ * descriptor chosen in index.json). */
 static int find_manifest(struct oci_layout *l, struct json *index, const char *tag, int depth,
-			 struct oci_blob *out, struct json **held, struct vn_error *err)
+			 struct oci_blob *out, char *tag_out, struct json **held, struct vn_error *err)
 {
 	const struct json *manifests = json_get(index, "manifests");
 	const struct json *d;
@@ -418,6 +419,8 @@ static int find_manifest(struct oci_layout *l, struct json *index, const char *t
 	if (i < 0)
 		return -1;
 	d = manifests->items[i];
+	if (depth == 0 && tag_of(d))
+		snprintf(tag_out, 129, "%s", tag_of(d));
 	if (oci_descriptor_parse(d, "a manifest's descriptor", out, err) < 0)
 		return vn_wrap(err, "%s", l->path);
 	if (is_manifest(out->media_type) || !out->media_type[0])
@@ -432,7 +435,7 @@ static int find_manifest(struct oci_layout *l, struct json *index, const char *t
 	json_free(*held);
 	*held = nested;
 	/* below the tagged entry, the platform alone chooses */
-	return find_manifest(l, nested, NULL, depth + 1, out, held, err);
+	return find_manifest(l, nested, NULL, depth + 1, out, tag_out, held, err);
 }
 
 /* ------------------------------------------------- manifest and config */
@@ -521,7 +524,7 @@ int oci_image_resolve(struct oci_layout *l, const char *tag, struct oci_image *i
 	index = parse_json(data, len, "index.json", err);
 	if (!index)
 		return vn_wrap(err, "%s", l->path);
-	r = find_manifest(l, index, tag, 0, &img->manifest, &held, err);
+	r = find_manifest(l, index, tag, 0, &img->manifest, img->tag, &held, err);
 	/* the descriptor's media type points into the JSON it came from */
 	img->manifest.media_type = "";
 	json_free(held);

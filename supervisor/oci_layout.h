@@ -34,6 +34,7 @@ struct oci_layout {
 /* An image chosen from a layout, every JSON blob checked. */
 struct oci_image {
 	struct oci_blob manifest, config;
+	char tag[129];                     /* the layout's tag of it ("" when none) */
 	char *manifest_data, *config_data; /* their bytes, as stored */
 	size_t manifest_len, config_len;
 	struct json *manifest_json, *config_json;

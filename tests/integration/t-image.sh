@@ -1,0 +1,253 @@
+#!/bin/bash
+# veneer image import/ls/rm and veneer run --image, with images made here
+# (no network) by umoci and skopeo from directory trees:
+#   - base: busybox and its libraries, Env, WorkingDir and Cmd set; top:
+#     base's layer and one more (a file changed, one added, one deleted:
+#     a whiteout), Entrypoint sh -c and Cmd; other: base's layer and
+#     another; user: a User that is not root;
+#   - import: each layer unpacked once, under its digest; an image with
+#     base's layer says it is shared and does not unpack it again; the
+#     store holds one directory per distinct layer; ls lists them sorted;
+#   - run --image: the config's Env (before --env/--unsetenv), WorkingDir
+#     (--chdir wins), Cmd, Entrypoint + COMMAND; the top layer's changes
+#     over the base's, the deleted file gone; a non-root User refused;
+#     --image with --lower refused;
+#   - rm: the shared layer stays while an image uses it, goes with the
+#     last; an unknown name is one line;
+#   - two imports at once both land, the store whole;
+#   - bad input: a missing blob, a flipped byte, a wrong size, a layer
+#     whose content is not its diff_id, a tag the layout has not, not a
+#     layout, index.json not JSON: exit 125, one line, the store as it was.
+# it-timeout: 300
+source "$(dirname "$0")/lib.sh"
+require_veneer
+require_cmd umoci skopeo busybox
+
+export HOME=$T/home XDG_DATA_HOME=$T/data
+mkdir -p "$HOME"
+STORE=$XDG_DATA_HOME/veneer/images
+cd "$T"
+
+# ------------------------------------------------------------ the images
+busybox=$(command -v busybox)
+umoci_do() { # ARGS...: umoci, its output shown when it fails
+	umoci "$@" >"$T/umoci.out" 2>&1 || { show_file "umoci $*" "$T/umoci.out"; fail "umoci $1 failed"; }
+}
+umoci_do init --layout oci
+umoci_do new --image oci:base
+umoci_do unpack --rootless --image oci:base b1
+r=b1/rootfs
+mkdir -p "$r/bin" "$r/etc" "$r/work"
+cp "$busybox" "$r/bin/busybox"
+for lib in $(ldd "$busybox" | grep -o '/[^ ]*lib[^ ]*\.so[^ ]*'); do
+	mkdir -p "$r$(dirname "$lib")"
+	cp -L "$lib" "$r$lib"
+done
+for c in sh ls cat echo env pwd; do ln -s busybox "$r/bin/$c"; done
+echo base >"$r/etc/base-file"
+echo doomed >"$r/etc/to-delete"
+umoci_do repack --image oci:base b1
+umoci_do config --image oci:base --config.env A=from-image --config.env B=b --config.env PATH=/bin \
+	--config.workingdir /work --config.cmd /bin/sh --config.cmd -c \
+	--config.cmd 'echo "cmd in $(pwd) A=$A B=$B"'
+
+layer_over_base() { # TAG: base plus one layer made by the commands on stdin ($1 the rootfs)
+	rm -rf "b-$1"
+	umoci_do unpack --rootless --image oci:base "b-$1"
+	(cd "b-$1/rootfs" && bash -e)
+	umoci_do repack --image "oci:$1" "b-$1"
+}
+layer_over_base top <<'SH'
+echo changed >etc/base-file
+echo top >etc/top-file
+rm etc/to-delete
+SH
+umoci_do config --image oci:top --config.entrypoint /bin/sh --config.entrypoint -c \
+	--config.cmd 'echo top default'
+layer_over_base other <<'SH'
+echo other >etc/other-file
+SH
+umoci_do config --image oci:base --tag user --config.user nobody
+
+# a second layout, as skopeo writes it
+skopeo copy -q oci:"$T/oci":other oci:"$T/other-layout":other >"$T/skopeo.out" 2>&1 ||
+	{ show_file skopeo "$T/skopeo.out"; fail "skopeo copy"; }
+
+layers_in_store() {
+	find "$STORE/layers/sha256" -mindepth 1 -maxdepth 1 -type d | wc -l
+}
+
+# ------------------------------------------------------------ import
+"$VENEER" image import oci:base --name base >"$T/o" 2>"$T/e" ||
+	{ show_file stderr "$T/e"; fail "image import oci:base exited $?"; }
+assert_match '^layer 1/1 sha256:[0-9a-f]{12}: unpacked' "$(cat "$T/o")" "the base layer unpacked"
+assert_match '^imported base:base \(ID [0-9a-f]{12}, 1 layers: 1 unpacked, 0 shared\)$' "$(tail -n 1 "$T/o")" \
+	"import's last line"
+assert_eq 1 "$(layers_in_store)" "one layer in the store"
+[ ! -s "$T/e" ] || { show_file stderr "$T/e"; fail "import wrote to stderr"; }
+
+"$VENEER" image import oci:top --name top >"$T/o" 2>"$T/e" || { show_file stderr "$T/e"; fail "import top"; }
+assert_match '^layer 1/2 sha256:[0-9a-f]{12}: in the store already, shared$' "$(sed -n 1p "$T/o")" \
+	"top's first layer is base's, shared"
+assert_match '^layer 2/2 sha256:[0-9a-f]{12}: unpacked' "$(sed -n 2p "$T/o")" "top's own layer unpacked"
+assert_match '1 unpacked, 1 shared\)$' "$(tail -n 1 "$T/o")" "top: one unpacked, one shared"
+"$VENEER" image import "$T/other-layout" >"$T/o" 2>"$T/e" || { show_file stderr "$T/e"; fail "import other-layout"; }
+assert_match '^imported other-layout:other ' "$(tail -n 1 "$T/o")" \
+	"the default name is the layout directory's, the tag the layout's one image's"
+assert_match '1 unpacked, 1 shared\)$' "$(tail -n 1 "$T/o")" "other (skopeo's copy) shares base's layer"
+assert_eq 3 "$(layers_in_store)" "three images, three distinct layers in the store"
+
+"$VENEER" image ls >"$T/ls" || fail "image ls exited $?"
+assert_eq "NAME TAG ID LAYERS SIZE
+base base 1
+other-layout other 2
+top top 2" "$(awk '{ print $1, $2, (NR == 1 ? $3 " " $4 " " $5 : $4) }' "$T/ls")" "image ls, sorted"
+assert_match '^base +base +[0-9a-f]{12} +1 +[0-9.]+[kM]B$' "$(sed -n 2p "$T/ls")" "an image ls line"
+
+# ------------------------------------------------------------ run --image
+vrun_ok "$T/o" "$T/e" --image base:base
+assert_eq "cmd in /work A=from-image B=b" "$(cat "$T/o")" "Cmd, WorkingDir and Env of the config"
+vrun_ok "$T/o" "$T/e" --image base:base --env A=mine --unsetenv B --chdir / -- sh -c 'echo "$(pwd) A=$A B=${B-unset}"'
+assert_eq "/ A=mine B=unset" "$(cat "$T/o")" "--env, --unsetenv and --chdir over the image's"
+vrun_ok "$T/o" "$T/e" --image top:top
+assert_eq "top default" "$(cat "$T/o")" "Entrypoint + Cmd"
+vrun_ok "$T/o" "$T/e" --image top:top -- 'cat /etc/base-file /etc/top-file; ls /etc'
+assert_eq "changed
+top
+base-file
+top-file" "$(cat "$T/o")" "Entrypoint + COMMAND: the top layer over the base, its whiteout hiding to-delete"
+vrun_ok "$T/o" "$T/e" --image other-layout:other -- cat /etc/other-file /etc/to-delete
+assert_eq "other
+doomed" "$(cat "$T/o")" "another image over the same base layer"
+
+# refused: --image with --lower; a User that is not root
+vrun "$T/o" "$T/e" --image top:top --lower / -- true
+assert_eq 125 "$VRC" "--image with --lower: exit status"
+assert_match "^veneer: --image and --lower together" "$(cat "$T/e")" "--image with --lower: the line"
+"$VENEER" image import oci:user --name user >/dev/null 2>&1 || fail "import of the image with a User"
+vrun "$T/o" "$T/e" --image user:user -- true
+assert_eq "125 1" "$VRC $(wc -l <"$T/e")" "an image with User nobody: exit 125, one line"
+assert_match "^veneer: image user:user runs as user 'nobody'" "$(cat "$T/e")" "the refusal names the user"
+vrun "$T/o" "$T/e" --image nosuch -- true
+assert_eq "125 1" "$VRC $(wc -l <"$T/e")" "--image of an unknown name: exit 125, one line"
+"$VENEER" image rm user:user >/dev/null
+
+# ------------------------------------------------------------ rm
+"$VENEER" image rm top:top >"$T/o" || fail "image rm top:top exited $?"
+assert_eq "removed top:top, and 1 layer no other image uses" "$(cat "$T/o")" "rm of top"
+assert_eq 2 "$(layers_in_store)" "top's own layer gone, base's kept"
+"$VENEER" image rm base:base >"$T/o" || fail "image rm base:base"
+assert_eq "removed base:base, and 0 layers no other image uses" "$(cat "$T/o")" \
+	"rm of base keeps its layer, which other uses"
+vrun_ok "$T/o" "$T/e" --image other-layout:other -- cat /etc/base-file
+assert_eq base "$(cat "$T/o")" "other still runs over the shared layer"
+"$VENEER" image rm other-layout:other >"$T/o" || fail "image rm other-layout:other"
+assert_eq "removed other-layout:other, and 2 layers no other image uses" "$(cat "$T/o")" \
+	"the shared layer goes with the last image"
+assert_eq 0 "$(layers_in_store)" "no layer left"
+assert_eq "" "$(find "$STORE/blobs" "$STORE/refs" -type f)" "no blob nor reference left"
+set +e
+"$VENEER" image rm other-layout:other >"$T/o" 2>"$T/e"
+rc=$?
+set -e
+assert_eq "125 1" "$rc $(wc -l <"$T/e")" "rm of an unknown image: exit 125, one line"
+assert_match "^veneer: image rm: no image other-layout:other in the store" "$(cat "$T/e")" "rm of an unknown image"
+
+# ------------------------------------------------------------ two at once
+"$VENEER" image import oci:top --name a >"$T/a.out" 2>&1 &
+pa=$!
+"$VENEER" image import oci:other --name b >"$T/b.out" 2>&1 &
+pb=$!
+wait "$pa" || { show_file a "$T/a.out"; fail "the first of two imports at once"; }
+wait "$pb" || { show_file b "$T/b.out"; fail "the second of two imports at once"; }
+assert_eq 3 "$(layers_in_store)" "two imports at once: base's layer once, and one each"
+assert_eq "a:top b:other" "$(awk 'NR > 1 { printf "%s%s:%s", sep, $1, $2; sep = " " }' <("$VENEER" image ls))" \
+	"two imports at once: both listed"
+grep -q 'shared$' "$T/a.out" "$T/b.out" || fail "two imports at once: neither found the other's base layer"
+
+# ------------------------------------------------------------ bad input
+store_listing() {
+	(cd "$STORE" && find . -printf '%p %s\n' | sort)
+}
+bad_layout() { # NAME: a copy of the layout oci, to break
+	rm -rf "$T/$1"
+	cp -a "$T/oci" "$T/$1"
+}
+blob_of() { # LAYOUT TAG N: the path of the Nth layer blob of TAG's manifest
+	"$PY" - "$T/$1" "$2" "$3" <<'PYEOF'
+import json, sys
+lay, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+idx = json.load(open(lay + "/index.json"))
+m = [d for d in idx["manifests"] if d.get("annotations", {}).get("org.opencontainers.image.ref.name") == tag][0]
+man = json.load(open(lay + "/blobs/sha256/" + m["digest"][7:]))
+print(lay + "/blobs/sha256/" + man["layers"][n]["digest"][7:])
+PYEOF
+}
+refused() { # WHAT PATTERN LAYOUT-ARG: import refused, the store untouched
+	local what=$1 pattern=$2
+	shift 2
+	store_listing >"$T/before"
+	set +e
+	"$VENEER" image import "$@" --name broken >"$T/o" 2>"$T/e"
+	local rc=$?
+	set -e
+	assert_eq 125 "$rc" "$what: exit status"
+	assert_eq 1 "$(wc -l <"$T/e")" "$what: one line on stderr"
+	assert_match "^veneer: image import: .*$pattern" "$(cat "$T/e")" "$what: the line"
+	store_listing >"$T/after"
+	assert_files_eq "$T/before" "$T/after" "$what: the store is as it was"
+}
+
+bad_layout missing
+rm "$(blob_of missing top 1)"
+refused "a missing blob" "blob sha256:[0-9a-f]{64} is missing" "$T/missing:top"
+
+bad_layout flipped
+f=$(blob_of flipped top 1)
+chmod u+w "$f"
+printf '\x00' | dd of="$f" bs=1 seek=40 conv=notrunc 2>/dev/null
+refused "a flipped byte" "has digest sha256:.*the layout is corrupt" "$T/flipped:top"
+
+bad_layout longer
+f=$(blob_of longer top 1)
+chmod u+w "$f"
+echo extra >>"$f"
+refused "a wrong size" "is [0-9]+ bytes, its descriptor says [0-9]+" "$T/longer:top"
+
+# a layer whose content is not the config's diff_id: the config and the
+# manifest rewritten, each under its new digest (so only the unpacking
+# can tell); base's layer is unpacked first (the store is emptied before)
+bad_layout diffid
+"$PY" - "$T/diffid" top <<'PYEOF'
+import hashlib, json, os, sys
+lay, tag = sys.argv[1], sys.argv[2]
+def put(data):
+    h = hashlib.sha256(data).hexdigest()
+    open(f"{lay}/blobs/sha256/{h}", "wb").write(data)
+    return h
+idx = json.load(open(lay + "/index.json"))
+m = [d for d in idx["manifests"] if d.get("annotations", {}).get("org.opencontainers.image.ref.name") == tag][0]
+man = json.load(open(lay + "/blobs/sha256/" + m["digest"][7:]))
+cfg = json.load(open(lay + "/blobs/sha256/" + man["config"]["digest"][7:]))
+cfg["rootfs"]["diff_ids"][1] = "sha256:" + "ab" * 32
+data = json.dumps(cfg).encode()
+man["config"] = dict(man["config"], digest="sha256:" + put(data), size=len(data))
+data = json.dumps(man).encode()
+m["digest"], m["size"] = "sha256:" + put(data), len(data)
+json.dump(idx, open(lay + "/index.json", "w"))
+PYEOF
+"$VENEER" image rm a:top >/dev/null
+"$VENEER" image rm b:other >/dev/null
+refused "a layer whose content is not its diff_id" "layer 2 .*unpacks to content sha256:[0-9a-f]{12}, the config's diff_id says sha256:abababababab" \
+	"$T/diffid:top"
+assert_eq 0 "$(layers_in_store)" "the layer unpacked before the bad one is taken back too"
+
+refused "a tag the layout has not" "has no image tagged 'nope' \(its tags: base, top, other" "$T/oci:nope"
+mkdir -p "$T/plain"
+refused "not a layout" "is not an OCI image layout \(it has no oci-layout file\)" "$T/plain"
+bad_layout garbage
+echo '{"schemaVersion": 2, "manifests": [' >"$T/garbage/index.json"
+refused "index.json not JSON" "index.json is not valid JSON: .* at byte [0-9]+" "$T/garbage:top"
+refused "a layout of several images without a tag" "holds [0-9]+ images; give one as .*:TAG" "$T/oci"
+
+echo "image: import (shared layers once), ls, run --image (Env, WorkingDir, Cmd, Entrypoint, whiteouts, User refused), rm, concurrent imports, bad input refused"
