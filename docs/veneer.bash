@@ -82,7 +82,7 @@ _veneer_value()
 		COMPREPLY=() ;;
 	export:-o | export:--output)
 		_veneer_files ;;
-	commit:--into)
+	commit:--into | import:-o | import:--output)
 		_veneer_dirs ;;
 	diff:--format)
 		_veneer_reply text json ;;
@@ -101,7 +101,7 @@ _veneer_value()
 _veneer()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} cmd="" i word prev
-	local commands="run diff export commit check rm image doctor help"
+	local commands="run diff export commit import check rm image doctor help"
 	local run_opts="--lower --upper --bind --chdir --policy --backend --ids --env --unsetenv --clearenv --hostname --unsafe-lowers --image -v --verbose -h --help"
 	local image_opts="--name -h --help"
 	local doctor_opts="--lower --upper -h --help"
@@ -110,6 +110,7 @@ _veneer()
 	local rm_opts="-f --force -h --help"
 	local check_opts="--repair -h --help"
 	local commit_opts="--into --dry-run --yes -h --help"
+	local import_opts="-o --output -q --quiet -h --help"
 
 	COMPREPLY=()
 	# the command, and for run the first word of the command to run
@@ -185,6 +186,8 @@ _veneer()
 		if [[ $cur == -* ]]; then _veneer_reply $check_opts; else _veneer_dirs; fi ;;
 	commit)
 		if [[ $cur == -* ]]; then _veneer_reply $commit_opts; else _veneer_dirs; fi ;;
+	import)
+		if [[ $cur == -* ]]; then _veneer_reply $import_opts; else _veneer_files; fi ;;
 	image)
 		# its own command, then a layout directory (import) or an image (rm)
 		if [[ $cur == -* ]]; then

@@ -20,6 +20,7 @@ void cli_usage(FILE *out)
 	      "  diff      list the changes an upper layer holds\n"
 	      "  export    write an upper layer as an OCI layer tarball\n"
 	      "  commit    apply what an upper layer holds to a directory\n"
+	      "  import    unpack a layer tarball into a directory, a layer to run over\n"
 	      "  check     what a crash or a hand edit left in an upper layer (--repair)\n"
 	      "  rm        remove an upper layer, read-only directories included\n"
 	      "  image     import OCI images into a local store, list and remove them\n"

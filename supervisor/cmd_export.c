@@ -11,13 +11,11 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -216,44 +214,20 @@ static int start_compressor(const char *name, int out, pid_t *pid, struct vn_err
 	/* -n: no file name nor time in the gzip header (the same bytes twice) */
 	char *const gzip[] = { "gzip", "-n", "-c", NULL };
 	char *const zstd[] = { "zstd", "-q", "-c", NULL };
-	posix_spawn_file_actions_t fa;
+	char what[64];
 	int p[2], r;
 
+	snprintf(what, sizeof(what), "export: --compress %s", name);
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return vn_fail(err, errno, "export: start %s", name);
-	r = posix_spawn_file_actions_init(&fa);
-	if (r == 0)
-		r = posix_spawn_file_actions_adddup2(&fa, p[0], STDIN_FILENO);
-	if (r == 0)
-		r = posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
-	if (r == 0)
-		r = posix_spawnp(pid, name, &fa, NULL, strcmp(name, "gzip") == 0 ? gzip : zstd,
-				 environ);
-	posix_spawn_file_actions_destroy(&fa);
+	r = lt_spawn_filter(strcmp(name, "gzip") == 0 ? gzip : zstd, p[0], out, -1, pid, what,
+			    err);
 	close(p[0]);
-	if (r != 0) {
+	if (r < 0) {
 		close(p[1]);
-		if (r == ENOENT)
-			return vn_fail(err, 0, "export: --compress %s: no %s program on PATH (on Debian: "
-				       "apt-get install %s)", name, name, name);
-		return vn_fail(err, r, "export: start %s", name);
+		return -1;
 	}
 	return p[1];
-}
-
-/* The compressor's end (its input closed first): 0, or -1 with err set. */
-static int finish_compressor(const char *name, pid_t pid, struct vn_error *err)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return vn_fail(err, errno, "export: wait for %s", name);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (WIFEXITED(status))
-		return vn_fail(err, 0, "export: %s failed (exit status %d)", name, WEXITSTATUS(status));
-	return vn_fail(err, 0, "export: %s was killed by signal %d", name, WTERMSIG(status));
 }
 
 /* ------------------------------------------------------------- xattrs */
@@ -674,7 +648,8 @@ static int export_run(const struct export_options *opt, struct vn_error *err)
 	if (compressor > 0) {
 		/* its input's end, then its own: a failed one is the export's */
 		close(tar_fd);
-		if (finish_compressor(opt->compress, compressor, r == 0 ? err : &(struct vn_error){ 0 }) < 0)
+		if (lt_reap_filter(opt->compress, compressor, "export",
+				   r == 0 ? err : &(struct vn_error){ 0 }) < 0)
 			r = -1;
 	}
 	if (fd > STDOUT_FILENO && close(fd) < 0 && r == 0)

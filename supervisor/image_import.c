@@ -5,8 +5,8 @@
  * manifest and config; check every layer blob (digest, size) — all of
  * this before the store is touched; then, under the store's lock, unpack
  * each layer the store lacks (its content checked against the config's
- * diff_id as it streams), keep the manifest and config, and name the
- * image last.  A failure after the store was touched takes back what
+ * diff_id as it streams, before the unpacker puts it in place), keep the
+ * manifest and config, and name the image last.  A failure after the store was touched takes back what
  * this import added (what no reference uses).
  */
 #define _GNU_SOURCE
@@ -154,89 +154,67 @@ static int check_layer_blobs(struct oci_layout *l, const struct oci_image *img,
 
 /* ---------------------------------------------------- unpacking layers */
 
+/* A layer being unpacked: its content's digest as it streams, checked
+ * against the config's diff_id before the unpacker puts it in place. */
+struct layer_check {
+	struct sha256 sha;
+	const char *want;   /* the diff_id's hex */
+	pid_t decompressor; /* -1: none */
+};
+
 static void hash_bytes(void *arg, const void *buf, size_t n)
 {
-	sha256_update(arg, buf, n);
+	struct layer_check *c = arg;
+
+	sha256_update(&c->sha, buf, n);
 }
 
-/* What the unpacker did not read of the stream (the tar's end-of-record
- * padding) is part of the layer's digest too. */
-static int hash_rest(int fd, struct sha256 *s)
+static int verify_layer(void *arg, struct vn_error *err)
 {
-	static char buf[1 << 16];
-	ssize_t n;
+	struct layer_check *c = arg;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	char got[SHA256_HEX_SIZE];
 
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		sha256_update(s, buf, (size_t)n);
-	}
+	/* a decompressor that failed gave a stream cut short */
+	if (lt_check_decompressed(c->decompressor, err) < 0)
+		return -1;
+	sha256_final(&c->sha, d);
+	sha256_hex(d, got);
+	if (strcmp(got, c->want) != 0)
+		return vn_fail(err, 0, "it unpacks to content sha256:%.12s, the config's diff_id says "
+			       "sha256:%.12s; the layout is corrupt", got, c->want);
 	return 0;
 }
 
-/* blob (compressed or not) into dir, its uncompressed digest in hex. */
-static int unpack_blob(struct oci_layout *l, const struct oci_blob *b, const char *dir,
-		       char hex[SHA256_HEX_SIZE], struct lt_import_stats *stats,
-		       struct vn_error *err)
-{
-	struct sha256 s;
-	struct lt_import_options o = { .on_bytes = hash_bytes, .arg = &s };
-	char file[PATH_MAX];
-	uint8_t d[SHA256_DIGEST_SIZE];
-	pid_t child = -1;
-	int fd, r, rr;
-
-	snprintf(file, sizeof(file), "%s/blobs/sha256/%s", l->path, b->hex);
-	if (lt_open_decompressed(file, &fd, &child, err) < 0)
-		return -1;
-	sha256_init(&s);
-	r = lt_import_tar(fd, dir, &o, stats, err);
-	rr = r < 0 ? 0 : hash_rest(fd, &s);
-	if (lt_close_decompressed(fd, child, r < 0 ? &(struct vn_error){ 0 } : err) < 0 && r == 0)
-		r = -1;
-	if (r == 0 && rr < 0)
-		r = vn_fail(err, -rr, "read layer sha256:%.12s", b->hex);
-	sha256_final(&s, d);
-	sha256_hex(d, hex);
-	return r;
-}
-
-/* Layer i into layers/sha256/DIFF_ID: unpacked into layers/new-DIFF_ID,
- * its content's digest checked, then renamed into place. */
+/* Layer i into layers/sha256/DIFF_ID: the unpacker builds it beside its
+ * place and renames it there only once verify_layer passed. */
 static int unpack_layer(struct image_store *s, struct oci_layout *l, const struct oci_image *img,
 			size_t i, struct vn_error *err)
 {
-	const char *want = img->diff_ids[i];
+	const struct oci_blob *b = &img->layers[i];
+	struct layer_check c = { .want = img->diff_ids[i] };
+	struct lt_import_options o = { .on_bytes = hash_bytes, .verify = verify_layer, .arg = &c,
+				       .progress = isatty(STDERR_FILENO) };
 	struct lt_import_stats stats = { 0 };
-	char dir[PATH_MAX], name[80], place[80], got[SHA256_HEX_SIZE];
-	cleanup_close int layers = openat(s->fd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char file[PATH_MAX], dir[PATH_MAX];
+	int fd, r;
 
-	if (layers < 0)
-		return vn_fail(err, errno, "open %s/layers", s->path);
-	snprintf(name, sizeof(name), "new-%.64s", want);
-	snprintf(place, sizeof(place), "sha256/%.64s", want);
-	snprintf(dir, sizeof(dir), "%s/layers/%s", s->path, name);
-	vn_remove_tree(layers, name); /* a crash's; we hold the lock */
-	if (unpack_blob(l, &img->layers[i], dir, got, &stats, err) < 0) {
-		vn_remove_tree(layers, name);
-		return vn_wrap(err, "%s: layer %zu (sha256:%.12s)", l->path, i + 1, img->layers[i].hex);
-	}
-	if (strcmp(got, want) != 0) {
-		vn_remove_tree(layers, name);
-		return vn_fail(err, 0, "%s: layer %zu (sha256:%.12s) unpacks to content sha256:%.12s, "
-			       "the config's diff_id says sha256:%.12s; the layout is corrupt", l->path,
-			       i + 1, img->layers[i].hex, got, want);
-	}
-	if (renameat(layers, name, layers, place) < 0) {
-		int e = errno;
-
-		vn_remove_tree(layers, name);
-		return vn_fail(err, e, "move layer %s into %s/layers/%s", want, s->path, place);
+	snprintf(file, sizeof(file), "%s/blobs/sha256/%s", l->path, b->hex);
+	image_store_layer_path(s, c.want, true, dir, sizeof(dir));
+	if (lt_open_decompressed(file, &fd, &c.decompressor, err) < 0)
+		return vn_wrap(err, "%s: layer %zu (sha256:%.12s)", l->path, i + 1, b->hex);
+	sha256_init(&c.sha);
+	r = lt_import_tar(fd, dir, &o, &stats, err);
+	if (lt_close_decompressed(fd, c.decompressor, r < 0 ? &(struct vn_error){ 0 } : err) < 0)
+		r = -1;
+	if (r < 0) {
+		/* put in place before the decompressor's end failed: not a layer */
+		if (image_store_has_layer(s, c.want))
+			vn_remove_tree(s->fd, dir + strlen(s->path) + 1);
+		return vn_wrap(err, "%s: layer %zu (sha256:%.12s)", l->path, i + 1, b->hex);
 	}
 	printf("layer %zu/%zu sha256:%.12s: unpacked (%lu files, %lu directories, %lu symlinks, "
-	       "%lu whiteouts, %llu bytes)\n", i + 1, img->nlayers, want, stats.files, stats.dirs,
+	       "%lu whiteouts, %llu bytes)\n", i + 1, img->nlayers, c.want, stats.files, stats.dirs,
 	       stats.symlinks, stats.whiteouts, (unsigned long long)stats.bytes);
 	return 0;
 }

@@ -22,6 +22,8 @@
 #include "veneer/union.h"
 
 #define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+/* the name lt_import_tar builds a directory under, beside its place */
+#define IMPORT_BESIDE ".veneer-import."
 
 /* ---------------------------------------------------------- references */
 
@@ -482,10 +484,10 @@ static int collect_layers(struct image_store *s, const struct live *live, size_t
 
 	if (layers < 0 || sha < 0)
 		return vn_fail(err, errno, "open %s/layers", s->path);
-	/* leftovers of an import or a removal cut short: ours, we hold the lock */
+	/* leftovers of a removal cut short: ours, we hold the lock */
 	d = fdopendir(dup(layers));
 	while (d && (de = readdir(d)))
-		if (strncmp(de->d_name, "new-", 4) == 0 || strncmp(de->d_name, "old-", 4) == 0)
+		if (strncmp(de->d_name, "old-", 4) == 0)
 			vn_remove_tree(layers, de->d_name);
 	if (d)
 		closedir(d);
@@ -495,6 +497,9 @@ static int collect_layers(struct image_store *s, const struct live *live, size_t
 	while ((de = readdir(d))) {
 		int r;
 
+		/* and of an unpacking cut short (import.c builds beside) */
+		if (strncmp(de->d_name, IMPORT_BESIDE, strlen(IMPORT_BESIDE)) == 0)
+			vn_remove_tree(sha, de->d_name);
 		if (!is_hex_name(de->d_name) || live_has(live, de->d_name))
 			continue;
 		r = remove_layer(layers, sha, de->d_name);

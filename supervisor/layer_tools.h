@@ -83,6 +83,18 @@ char *lt_join(const char *dir, const char *name);
 /* One letter for the type of st: f d l p s c b. */
 char lt_type_letter(const struct stat *st);
 
+/* filter_prog.c: a compressor (gzip, zstd) between two fds */
+/* Spawn argv (argv[0] looked up on PATH) reading in and writing out,
+ * its stderr errfd (-1: ours): 0 and *pid, or -1 with err set (what:
+ * the message's head; a missing program says how to install it). */
+int lt_spawn_filter(char *const argv[], int in, int out, int errfd, pid_t *pid,
+		    const char *what, struct vn_error *err);
+/* Wait for it (its input closed first): 0, or -1 when it failed. */
+int lt_reap_filter(const char *name, pid_t pid, const char *what, struct vn_error *err);
+/* The same once it ended (its output read to its end), without reaping
+ * it: whether it failed, told before acting on what it wrote. */
+int lt_check_filter(const char *name, pid_t pid, const char *what, struct vn_error *err);
+
 /* cmd_diff.c, cmd_export.c: exit statuses for main */
 int cmd_diff(int argc, char **argv);
 void cmd_diff_usage(FILE *out);
@@ -94,6 +106,9 @@ void cmd_commit_usage(FILE *out);
 /* cmd_check.c */
 int cmd_check(int argc, char **argv);
 void cmd_check_usage(FILE *out);
+/* cmd_import.c */
+int cmd_import(int argc, char **argv);
+void cmd_import_usage(FILE *out);
 /* cmd_rm.c */
 int cmd_rm(int argc, char **argv);
 void cmd_rm_usage(FILE *out);

@@ -71,15 +71,26 @@ static const struct command {
 	{ "diff", cmd_diff, cmd_diff_usage },
 	{ "export", cmd_export, cmd_export_usage },
 	{ "commit", cmd_commit, cmd_commit_usage },
+	{ "import", cmd_import, cmd_import_usage },
 	{ "check", cmd_check, cmd_check_usage },
 	{ "rm", cmd_rm, cmd_rm_usage },
 	{ "image", cmd_image, cmd_image_usage },
 	{ "doctor", cmd_doctor, cmd_doctor_usage },
 };
 
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* "run, diff, ..., doctor and help": the table's, so never stale. */
+static void print_command_list(FILE *out)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "%s, ", commands[i].name);
+	fputs("and help", out);
+}
+
 static const struct command *find_command(const char *name)
 {
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
 	return NULL;
@@ -106,8 +117,9 @@ static int cmd_help(int argc, char **argv)
 	}
 	cmd = find_command(argv[1]);
 	if (!cmd) {
-		fprintf(stderr, "veneer: help: unknown topic '%s'; the commands are run, diff, "
-			"export, commit, check, rm, image, doctor and help\n", argv[1]);
+		fprintf(stderr, "veneer: help: unknown topic '%s'; the commands are ", argv[1]);
+		print_command_list(stderr);
+		fputc('\n', stderr);
 		return EXIT_VENEER_ERROR;
 	}
 	cmd->usage(stdout);
@@ -139,8 +151,10 @@ int main(int argc, char **argv)
 	if (argv[1][0] == '-')
 		fprintf(stderr, "veneer: unknown option '%s' (options follow the command); see "
 			"`veneer --help`\n", argv[1]);
-	else
-		fprintf(stderr, "veneer: unknown command '%s'; the commands are run, diff, export, "
-			"commit, check, rm, image, doctor and help (see `veneer --help`)\n", argv[1]);
+	else {
+		fprintf(stderr, "veneer: unknown command '%s'; the commands are ", argv[1]);
+		print_command_list(stderr);
+		fputs(" (see `veneer --help`)\n", stderr);
+	}
 	return EXIT_VENEER_ERROR;
 }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,29 +19,9 @@
 
 #include "tar.h"
 
-#define BLOCK  512u
+#define BLOCK  TAR_BLOCK
 #define RECORD (20u * BLOCK)
 
-struct ustar {
-	char name[100];
-	char mode[8];
-	char uid[8];
-	char gid[8];
-	char size[12];
-	char mtime[12];
-	char chksum[8];
-	char typeflag;
-	char linkname[100];
-	char magic[6];
-	char version[2];
-	char uname[32];
-	char gname[32];
-	char devmajor[8];
-	char devminor[8];
-	char prefix[155];
-	char pad[12];
-};
-_Static_assert(sizeof(struct ustar) == BLOCK, "a ustar header is one block");
 
 /* The records of a pax extended header. */
 struct pax {
@@ -206,7 +187,7 @@ static int fill_mtime(char *field, size_t width, int64_t t, struct pax *p)
 	return pax_add_number(p, "mtime", t);
 }
 
-static int fill_device(struct ustar *h, const struct tar_entry *e)
+static int fill_device(struct tar_ustar *h, const struct tar_entry *e)
 {
 	if (e->type != TAR_CHR && e->type != TAR_BLK)
 		return 0;
@@ -216,17 +197,23 @@ static int fill_device(struct ustar *h, const struct tar_entry *e)
 	return 0;
 }
 
-static void finish_header(struct ustar *h)
+unsigned int tar_header_sum(const struct tar_ustar *h)
 {
 	const unsigned char *b = (const unsigned char *)h;
-	unsigned int sum = 0;
+	size_t at = offsetof(struct tar_ustar, chksum);
+	unsigned int sum = ' ' * sizeof(h->chksum);
 
+	for (size_t i = 0; i < sizeof(*h); i++)
+		if (i < at || i >= at + sizeof(h->chksum))
+			sum += b[i];
+	return sum;
+}
+
+static void finish_header(struct tar_ustar *h)
+{
 	memcpy(h->magic, "ustar", 6);
 	memcpy(h->version, "00", 2);
-	memset(h->chksum, ' ', sizeof(h->chksum));
-	for (size_t i = 0; i < sizeof(*h); i++)
-		sum += b[i];
-	snprintf(h->chksum, sizeof(h->chksum) - 1, "%06o", sum);
+	snprintf(h->chksum, sizeof(h->chksum) - 1, "%06o", tar_header_sum(h));
 	h->chksum[7] = ' ';
 }
 
@@ -299,7 +286,7 @@ static int pax_add_sparse(struct pax *p, const struct tar_entry *e)
 
 /* The ustar header of e; what does not fit goes into p.  A sparse entry's
  * stored size is its map's blocks and its segments' data. */
-static int fill_header(struct ustar *h, const struct tar_entry *e, struct pax *p,
+static int fill_header(struct tar_ustar *h, const struct tar_entry *e, struct pax *p,
 		       uint64_t map_blocks)
 {
 	uint64_t size = !is_sparse(e) ? (e->type == TAR_REG ? e->size : 0)
@@ -343,7 +330,7 @@ static void pax_header_name(char *name, size_t size, const char *path)
 
 static int write_pax(struct tar_writer *w, const struct tar_entry *e, const struct pax *p)
 {
-	struct ustar h;
+	struct tar_ustar h;
 	char name[sizeof(h.name) + 1];
 	int64_t mtime = e->mtime < 0 ? 0 : e->mtime > 077777777777 ? 077777777777 : e->mtime;
 	int r;
@@ -367,7 +354,7 @@ static int write_pax(struct tar_writer *w, const struct tar_entry *e, const stru
 int tar_write_header(struct tar_writer *w, const struct tar_entry *e)
 {
 	struct pax p = { 0 };
-	struct ustar h;
+	struct tar_ustar h;
 	size_t map_len = 0;
 	char *map = NULL;
 	int r = 0;

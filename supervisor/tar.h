@@ -48,6 +48,31 @@ struct tar_entry {
 	size_t nxattrs;
 };
 
+#define TAR_BLOCK 512u
+
+/* A ustar header block (the reader finds old GNU's sparse map where
+ * prefix is, at its byte offsets). */
+struct tar_ustar {
+	char name[100];
+	char mode[8];
+	char uid[8];
+	char gid[8];
+	char size[12];
+	char mtime[12];
+	char chksum[8];
+	char typeflag;
+	char linkname[100];
+	char magic[6];
+	char version[2];
+	char uname[32];
+	char gname[32];
+	char devmajor[8];
+	char devminor[8];
+	char prefix[155];
+	char pad[12];
+};
+_Static_assert(sizeof(struct tar_ustar) == TAR_BLOCK, "a ustar header is one block");
+
 #define TAR_BUFFER (64 * 1024)
 
 struct tar_writer {
@@ -57,6 +82,10 @@ struct tar_writer {
 	size_t used;
 	unsigned char buf[TAR_BUFFER];
 };
+
+/* The header's checksum: the sum of its bytes, its chksum field counted
+ * as spaces. */
+unsigned int tar_header_sum(const struct tar_ustar *h);
 
 /* Every function returns 0 or -errno. */
 void tar_init(struct tar_writer *w, int fd);

@@ -98,6 +98,30 @@ static int write_version(int state_fd, struct vn_error *err)
 	return 0;
 }
 
+/* The state directory of the upper whose root is root, made when
+ * missing: its fd, or -1 with err set. */
+static int open_state_dir(int root, const char *path, struct vn_error *err)
+{
+	int fd;
+
+	/* EPERM for a name, not EACCES: a union refuses names it reserves */
+	if (mkdirat(root, VN_STATE_DIR, 0700) < 0 && errno != EEXIST)
+		return vn_fail(err, errno, "create the state directory of upper %s%s", path,
+			       errno == EPERM ? " (inside another veneer, an upper in its union cannot "
+						"hold veneer's reserved names: give one under /dev/shm)" : "");
+	fd = openat(root, VN_STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return vn_fail(err, errno, "open the state directory of upper %s", path);
+	return fd;
+}
+
+static int make_work_dir(int state_fd, const char *path, struct vn_error *err)
+{
+	if (mkdirat(state_fd, "work", 0700) < 0 && errno != EEXIST)
+		return vn_fail(err, errno, "create the work directory of upper %s", path);
+	return 0;
+}
+
 static int take_lock(struct upper *up, int state_fd, struct vn_error *err)
 {
 	char pid[32];
@@ -158,22 +182,23 @@ int upper_prepare(const char *path, struct upper *up, struct vn_error *err)
 			return vn_fail(err, errno, "open upper %s", up->path);
 	}
 	warn_if_shared(up);
-	/* EPERM for a name, not EACCES: a union refuses names it reserves */
-	if (mkdirat(up->fd, VN_STATE_DIR, 0700) < 0 && errno != EEXIST)
-		return vn_fail(err, errno, "create the state directory of upper %s%s", up->path,
-			       errno == EPERM ? " (inside another veneer, an upper in its union cannot "
-						"hold veneer's reserved names: give one under /dev/shm)" : "");
-	state_fd = openat(up->fd, VN_STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (state_fd < 0)
-		return vn_fail(err, errno, "open the state directory of upper %s", up->path);
-	if (take_lock(up, state_fd, err) < 0)
+	state_fd = open_state_dir(up->fd, up->path, err);
+	if (state_fd < 0 || take_lock(up, state_fd, err) < 0 ||
+	    make_work_dir(state_fd, up->path, err) < 0)
 		return -1;
-	if (mkdirat(state_fd, "work", 0700) < 0 && errno != EEXIST)
-		return vn_fail(err, errno, "create the work directory of upper %s", up->path);
 	/* The version is for a later run over this upper; a throwaway has
 	 * none (no later run can read it). */
 	if (up->throwaway)
 		return 0;
+	return write_version(state_fd, err);
+}
+
+int upper_init_state(int root, const char *path, struct vn_error *err)
+{
+	cleanup_close int state_fd = open_state_dir(root, path, err);
+
+	if (state_fd < 0 || make_work_dir(state_fd, path, err) < 0)
+		return -1;
 	return write_version(state_fd, err);
 }
 

@@ -24,6 +24,10 @@ struct upper {
  * Without a path, a throwaway upper: a tmpfs of the supervisor's own
  * (called inside its user and mount namespaces). */
 int upper_prepare(const char *path, struct upper *up, struct vn_error *err);
+/* Give the directory root (an upper being built outside a sandbox,
+ * path for messages) the state directory a sandbox's upper has: its
+ * work area and format version, no lock.  0, or -1 with err set. */
+int upper_init_state(int root, const char *path, struct vn_error *err);
 /* Drop the lock and close the upper (a throwaway one's tmpfs goes with
  * the supervisor's mount namespace). */
 void upper_release(struct upper *up);

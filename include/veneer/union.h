@@ -270,6 +270,11 @@ int vn_setxattr(struct vn_union *u, struct vn_node *node, const char *name, cons
 		size_t size, int flags);
 int vn_removexattr(struct vn_union *u, struct vn_node *node, const char *name);
 
+/* union/layer.c: open dirfd/rel ("" is dirfd) with openat2's
+ * RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS: never
+ * out of dirfd, never through a symlink (ELOOP).  The fd, or -errno. */
+int vn_openat_beneath(int dirfd, const char *rel, int flags);
+
 /* union/state.c: the upper's work area and journal */
 struct vn_recovery {
 	unsigned journals;      /* interrupted changes completed */
@@ -377,6 +382,18 @@ bool vn_owner_store_get(const struct vn_owner_store *s, ino_t ino, uid_t *uid, g
  * character device the sandbox made (mknod inside): its number to rdev. */
 bool vn_owner_store_device(const struct vn_owner_store *s, int dirfd, const char *name, ino_t ino,
 			   dev_t *rdev);
+/* Building an upper's store outside a sandbox (`veneer import`): an
+ * empty store, records set or dropped in memory, written with
+ * vn_owner_store_rewrite.  set_device: dirfd/name, an empty regular
+ * file, is presented as the character device rdev (as a mknod inside
+ * makes it): 0, -EPERM (a number the union does not make), -EINVAL (not
+ * an empty regular file), -EOPNOTSUPP (its file system keeps no birth
+ * time), -ENOMEM. */
+struct vn_owner_store *vn_owner_store_new(void);
+int vn_owner_store_set(struct vn_owner_store *s, ino_t ino, uid_t uid, gid_t gid);
+int vn_owner_store_set_device(struct vn_owner_store *s, int dirfd, const char *name, uid_t uid,
+			      gid_t gid, dev_t rdev);
+void vn_owner_store_forget(struct vn_owner_store *s, ino_t ino);
 size_t vn_owner_store_count(const struct vn_owner_store *s);
 /* Records of inodes alive() says the upper does not hold (a crash, or a
  * hand edit, took the object; a new one may get its inode number, and

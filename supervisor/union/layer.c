@@ -63,6 +63,11 @@ int union_openat_beneath(int dirfd, const char *rel, int flags)
 	return file ? opened_file_check(fd, flags) : fd;
 }
 
+int vn_openat_beneath(int dirfd, const char *rel, int flags)
+{
+	return union_openat_beneath(dirfd, rel, flags);
+}
+
 /* FNV-1a: names and paths into hash tables. */
 uint64_t union_hash_n(const char *s, size_t len)
 {

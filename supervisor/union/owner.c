@@ -456,6 +456,57 @@ bool vn_owner_store_device(const struct vn_owner_store *s, int dirfd, const char
 	return true;
 }
 
+struct vn_owner_store *vn_owner_store_new(void)
+{
+	return calloc(1, sizeof(struct vn_owner_store));
+}
+
+int vn_owner_store_set(struct vn_owner_store *s, ino_t ino, uid_t uid, gid_t gid)
+{
+	if (!table_set(&s->table, 0, ino, uid, gid, true))
+		return -ENOMEM;
+	s->records++;
+	return 0;
+}
+
+void vn_owner_store_forget(struct vn_owner_store *s, ino_t ino)
+{
+	struct id_slot *slot = table_find(&s->table, 0, ino);
+
+	if (slot && slot->present) {
+		slot->present = false;
+		s->table.present--;
+	}
+}
+
+/* As union_owner_set_new_device records a mknod inside: the same checks
+ * (a number one may make, an empty regular file, a birth time kept),
+ * so what a tool records is what a sandbox would have. */
+int vn_owner_store_set_device(struct vn_owner_store *s, int dirfd, const char *name, uid_t uid,
+			      gid_t gid, dev_t rdev)
+{
+	struct device_mark mark = { .rdev = rdev };
+	struct id_slot *slot;
+	struct statx stx;
+	int r;
+
+	if (!union_device_may_make(rdev))
+		return -EPERM;
+	r = birth_of(dirfd, name, 0, &stx);
+	if (r < 0)
+		return r;
+	if (!S_ISREG(stx.stx_mode) || stx.stx_size != 0)
+		return -EINVAL;
+	mark.btime_sec = stx.stx_btime.tv_sec;
+	mark.btime_nsec = stx.stx_btime.tv_nsec;
+	slot = table_set(&s->table, 0, stx.stx_ino, uid, gid, true);
+	if (!slot || store_set_mark(s, stx.stx_ino, &mark) < 0)
+		return -ENOMEM;
+	slot->device = true;
+	s->records++;
+	return 0;
+}
+
 size_t vn_owner_store_count(const struct vn_owner_store *s)
 {
 	return s->table.present;

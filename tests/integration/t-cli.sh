@@ -96,8 +96,8 @@ assert_eq "$(cat "$T/help")" "$("$VENEER" -h)" "veneer -h is veneer --help"
 assert_eq "$(cat "$T/help")" "$("$VENEER" help)" "veneer help is veneer --help"
 assert_eq "$(cat "$T/help")" "$("$VENEER" help help)" "veneer help help is veneer --help"
 commands=$(sed -n '/^Commands:/,/^$/p' "$T/help" | sed -nE 's/^  ([a-z]+) .*/\1/p')
-assert_eq "run diff export commit check rm image doctor help" "$(echo $commands)" "the commands veneer --help lists"
-for cmd in run diff export commit check rm image doctor; do
+assert_eq "run diff export commit import check rm image doctor help" "$(echo $commands)" "the commands veneer --help lists"
+for cmd in run diff export commit import check rm image doctor; do
 	"$VENEER" "$cmd" --help >"$T/a" 2>"$T/e" || fail "veneer $cmd --help failed: $(cat "$T/e")"
 	"$VENEER" help "$cmd" >"$T/b" 2>"$T/e" || fail "veneer help $cmd failed: $(cat "$T/e")"
 	cmp -s "$T/a" "$T/b" || { diff "$T/a" "$T/b" >&2 || true; fail "veneer help $cmd differs from veneer $cmd --help"; }
@@ -108,8 +108,12 @@ for cmd in run diff export commit check rm image doctor; do
 done
 expect_error "veneer (no command)"
 expect_error "an unknown command" bogus
+for cmd in $commands; do # the list said is the table's, never stale
+	assert_match "[ ,]$cmd[ ,]" "$(cat "$T/e")" "an unknown command: the commands it lists name $cmd"
+done
 expect_error "an unknown option before the command" --bogus
 expect_error "an unknown help topic" help bogus
+assert_match 'commit, import, check' "$(cat "$T/e")" "an unknown help topic: the commands it lists"
 expect_error "two help topics" help run diff
 expect_error "--backend with an unknown name" run --backend bogus -- true
 assert_match 'use auto, notify, notify-hostroot or ptrace' "$(cat "$T/e")" "--backend bogus lists the backends"

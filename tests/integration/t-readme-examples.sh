@@ -318,6 +318,12 @@ example_commit() {
 	run_console commit
 }
 
+example_import() {
+	require_free_host_path /greeting
+	require_free_host_path /name
+	run_console import
+}
+
 example_rm() {
 	require_free_host_path /opt/ro
 	run_console rm
@@ -347,7 +353,7 @@ example_demo-output() { # tools/demo's output, as the README shows it
 	assert_files_eq "$T/a" "$T/b" "README example 'demo-output': what tools/demo prints"
 }
 
-runners="demo-output shell what-if build container lab overlayfs-upper exit-status environment diff-export rm commit"
+runners="demo-output shell what-if build container lab overlayfs-upper exit-status environment diff-export rm commit import"
 for r in $runners; do
 	[ -f "$T/ex/$r.kind" ] || fail "this test runs README example '$r', which README.md no longer has"
 	[ ! -f "$T/ex/$r.tested" ] || fail "README example '$r' says it is not run here, but this test runs it"

@@ -431,3 +431,60 @@ UT(owners, permission_follows_owner_group_and_other_bits)
 	cr_assert_eq(vn_permission(&st, VN_MAY_READ), -EACCES, "no capability, no bypass");
 	vn_set_cred(NULL);
 }
+
+/* A store built outside a sandbox (veneer import): owners and devices
+ * set in memory, written with vn_owner_store_rewrite, are what a
+ * sandbox over that upper presents. */
+UT(owners, a_store_built_by_a_tool_is_what_the_sandbox_presents)
+{
+	struct vn_owner_store *store = vn_owner_store_new(), *loaded;
+	struct stat file, gone, null_st;
+	char p[PATH_MAX];
+	dev_t rdev;
+	uid_t uid;
+	gid_t gid;
+	int root;
+
+	cr_assert_not_null(store);
+	layers(2);
+	put(0, "file", "x");
+	put(0, "gone", "y");
+	put(0, "null", "");
+	put(0, "big", "not empty");
+	root = open(lpath(p, 0, ""), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(root, 0);
+	cr_assert_eq(stat(lpath(p, 0, "file"), &file), 0);
+	cr_assert_eq(stat(lpath(p, 0, "gone"), &gone), 0);
+	cr_assert_eq(stat(lpath(p, 0, "null"), &null_st), 0);
+	cr_assert_eq(vn_owner_store_set(store, file.st_ino, 42, 43), 0);
+	cr_assert_eq(vn_owner_store_set(store, gone.st_ino, 7, 7), 0);
+	vn_owner_store_forget(store, gone.st_ino);
+	cr_assert_eq(vn_owner_store_set_device(store, root, "big", 0, 0, makedev(1, 3)), -EINVAL,
+		     "a file with data is no device");
+	cr_assert_eq(vn_owner_store_set_device(store, root, "null", 0, 0, makedev(8, 0)), -EPERM,
+		     "a number a sandbox may not make");
+	int r = vn_owner_store_set_device(store, root, "null", 5, 6, makedev(1, 3));
+	if (r == -EOPNOTSUPP) {
+		vn_owner_store_free(store);
+		close(root);
+		skip_test("no birth time on this file system");
+	}
+	cr_assert_eq(r, 0);
+	cr_assert_eq(vn_owner_store_count(store), 2);
+	cr_assert_eq(vn_owner_store_rewrite(root, store), 0);
+	vn_owner_store_free(store);
+
+	cr_assert_eq(vn_owner_store_load(root, &loaded), 0);
+	cr_assert(vn_owner_store_get(loaded, file.st_ino, &uid, &gid));
+	cr_assert(uid == 42 && gid == 43);
+	cr_assert(!vn_owner_store_get(loaded, gone.st_ino, &uid, &gid), "a forgotten record was written");
+	cr_assert(vn_owner_store_device(loaded, root, "null", null_st.st_ino, &rdev));
+	cr_assert_eq(rdev, makedev(1, 3));
+	vn_owner_store_free(loaded);
+	close(root);
+
+	present_owners();
+	expect_owner("/file", 42, 43);
+	expect_device("/null", 1, 3, null_st.st_mode & 07777);
+	expect_owner("/null", 5, 6);
+}
