@@ -353,34 +353,6 @@ static bool grow(void **items, size_t n, size_t size, size_t *cap)
 	return true;
 }
 
-static struct json *parse_array(struct parser *ps, int depth)
-{
-	struct json *v = new_value(ps, JSON_ARRAY);
-	size_t cap = 0;
-	int more;
-
-	if (!v)
-		return NULL;
-	ps->p++;
-	while ((more = next_element(ps, ']', v->n == 0)) > 0) {
-		struct json *item;
-
-		if (!grow((void **)&v->items, v->n, sizeof(*v->items), &cap)) {
-			fail_at(ps, "out of memory");
-			break;
-		}
-		item = parse_value(ps, depth + 1);
-		if (!item)
-			break;
-		v->items[v->n++] = item;
-	}
-	if (more != 0) {
-		json_free(v);
-		return NULL;
-	}
-	return v;
-}
-
 static bool has_key(const struct json *v, const char *key, size_t len)
 {
 	for (size_t i = 0; i < v->n; i++)
@@ -420,23 +392,38 @@ static bool parse_member(struct parser *ps, struct json *v, int depth)
 	return true;
 }
 
-static struct json *parse_object(struct parser *ps, int depth)
+/* One element of v, an array or an object, into its next slot. */
+static bool parse_element(struct parser *ps, struct json *v, int depth, size_t *cap)
 {
-	struct json *v = new_value(ps, JSON_OBJECT);
+	bool grown = v->type == JSON_ARRAY ?
+			     grow((void **)&v->items, v->n, sizeof(*v->items), cap) :
+			     grow((void **)&v->members, v->n, sizeof(*v->members), cap);
+
+	if (!grown)
+		return fail_at(ps, "out of memory"), false;
+	if (v->type == JSON_OBJECT)
+		return parse_member(ps, v, depth);
+	v->items[v->n] = parse_value(ps, depth + 1);
+	if (!v->items[v->n])
+		return false;
+	v->n++;
+	return true;
+}
+
+/* An array or an object, ps->p at its opening bracket. */
+static struct json *parse_container(struct parser *ps, int depth, enum json_type type)
+{
+	struct json *v = new_value(ps, type);
+	char close = type == JSON_ARRAY ? ']' : '}';
 	size_t cap = 0;
 	int more;
 
 	if (!v)
 		return NULL;
 	ps->p++;
-	while ((more = next_element(ps, '}', v->n == 0)) > 0) {
-		if (!grow((void **)&v->members, v->n, sizeof(*v->members), &cap)) {
-			fail_at(ps, "out of memory");
+	while ((more = next_element(ps, close, v->n == 0)) > 0)
+		if (!parse_element(ps, v, depth, &cap))
 			break;
-		}
-		if (!parse_member(ps, v, depth))
-			break;
-	}
 	if (more != 0) {
 		json_free(v);
 		return NULL;
@@ -466,9 +453,9 @@ static struct json *parse_value(struct parser *ps, int depth)
 		return fail_at(ps, "expected a value, found the end");
 	switch (*ps->p) {
 	case '{':
-		return parse_object(ps, depth);
+		return parse_container(ps, depth, JSON_OBJECT);
 	case '[':
-		return parse_array(ps, depth);
+		return parse_container(ps, depth, JSON_ARRAY);
 	case '"':
 		return parse_string(ps);
 	default:
