@@ -142,8 +142,11 @@ static int plain_args(int argc, char **argv, int want, const char *usage, struct
 		if (argv[i][0] == '-' && argv[i][1])
 			return vn_fail(err, 0, "image %s: unknown option %s; see `veneer image --help`",
 				       argv[0], argv[i]);
-	if (argc - 1 != want)
-		return vn_fail(err, 0, "image %s: use `veneer image %s`", argv[0], usage);
+	if (argc - 1 > want)
+		return vn_fail(err, 0, "image %s: '%s' is one argument too many; use `veneer image %s`",
+			       argv[0], argv[want + 1], usage);
+	if (argc - 1 < want)
+		return vn_fail(err, 0, "image %s: give NAME[:TAG]; use `veneer image %s`", argv[0], usage);
 	return 0;
 }
 

@@ -398,7 +398,8 @@ int image_store_refs(struct image_store *s, struct image_ref **refs, size_t *n,
 			(*n)++;
 	}
 	closedir(d);
-	qsort(*refs, *n, sizeof(**refs), compare_refs);
+	if (*n > 1)
+		qsort(*refs, *n, sizeof(**refs), compare_refs);
 	return 0;
 }
 
