@@ -8,6 +8,8 @@
 #   - import: each layer unpacked once, under its digest; an image with
 #     base's layer says it is shared and does not unpack it again; the
 #     store holds one directory per distinct layer; ls lists them sorted;
+#     a tag whose entry is an index (one manifest per platform) gives
+#     this machine's manifest;
 #   - run --image: the config's Env (before --env/--unsetenv), WorkingDir
 #     (--chdir wins), Cmd, Entrypoint + COMMAND; the top layer's changes
 #     over the base's, the deleted file gone; a non-root User refused;
@@ -131,6 +133,35 @@ assert_match "^veneer: image user:user runs as user 'nobody'" "$(cat "$T/e")" "t
 vrun "$T/o" "$T/e" --image nosuch -- true
 assert_eq "125 1" "$VRC $(wc -l <"$T/e")" "--image of an unknown name: exit 125, one line"
 "$VENEER" image rm user:user >/dev/null
+
+# ------------------------------------------------------------ platforms
+# index.json's entry "multi" is an index of two manifests: top's for
+# another architecture, other's for this one; import takes this one's
+case $(uname -m) in x86_64) arch=amd64 foreign=arm64 ;; aarch64) arch=arm64 foreign=amd64 ;; *) arch=$(uname -m) foreign=amd64 ;; esac
+cp -a "$T/oci" "$T/multi"
+"$PY" - "$T/multi" "$arch" "$foreign" <<'PYEOF'
+import hashlib, json, sys
+lay, arch, foreign = sys.argv[1:]
+idx = json.load(open(lay + "/index.json"))
+by_tag = {d["annotations"]["org.opencontainers.image.ref.name"]: d for d in idx["manifests"]}
+def entry(tag, a):
+    d = {k: by_tag[tag][k] for k in ("mediaType", "digest", "size")}
+    d["platform"] = {"architecture": a, "os": "linux"}
+    return d
+nested = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                     "manifests": [entry("top", foreign), entry("other", arch)]}).encode()
+h = hashlib.sha256(nested).hexdigest()
+open(f"{lay}/blobs/sha256/{h}", "wb").write(nested)
+idx["manifests"].append({"mediaType": "application/vnd.oci.image.index.v1+json", "digest": "sha256:" + h,
+                         "size": len(nested), "annotations": {"org.opencontainers.image.ref.name": "multi"}})
+json.dump(idx, open(lay + "/index.json", "w"))
+PYEOF
+"$VENEER" image import "$T/multi:multi" >"$T/o" 2>"$T/e" || { show_file stderr "$T/e"; fail "import of a nested index"; }
+assert_match '^imported multi:multi .*2 layers: 0 unpacked, 2 shared\)$' "$(tail -n 1 "$T/o")" \
+	"a nested index: the manifest for this platform, whose layers are other's"
+vrun_ok "$T/o" "$T/e" --image multi:multi -- cat /etc/other-file
+assert_eq other "$(cat "$T/o")" "the image of the nested index runs other's layers"
+"$VENEER" image rm multi:multi >/dev/null
 
 # ------------------------------------------------------------ rm
 "$VENEER" image rm top:top >"$T/o" || fail "image rm top:top exited $?"
