@@ -243,10 +243,14 @@ static int import_into_store(const struct import_args *a, struct oci_layout *l,
 {
 	struct import_counts n = { 0 };
 	struct image_store s;
-	int r = image_store_open(&s, true, true, err);
+	struct vn_error ignored;
+	int r;
 
-	if (r == 0)
-		r = take_layers(&s, l, img, &n, err);
+	if (image_store_open(&s, true, true, err) < 0) {
+		image_store_close(&s);
+		return -1;
+	}
+	r = take_layers(&s, l, img, &n, err);
 	if (r == 0)
 		r = image_store_blob_write(&s, img->manifest.hex, img->manifest_data,
 					   img->manifest_len, err);
@@ -255,14 +259,12 @@ static int import_into_store(const struct import_args *a, struct oci_layout *l,
 	/* the name last: until it is written, no one sees the image */
 	if (r == 0)
 		r = image_store_ref_write(&s, a->name, a->tag, img->manifest.hex, err);
-	if (s.fd >= 0) {
-		/* what no reference uses: this import's, when it failed; the
-		 * image a re-used name pointed at before, when it did not */
-		struct vn_error ignored;
-
-		if (image_store_collect(&s, NULL, NULL, r < 0 ? &ignored : err) < 0 && r == 0)
-			fprintf(stderr, "veneer: warning: image import: %s\n", err->msg);
-	}
+	/* what no reference uses: this import's, when it failed; the image
+	 * a re-used name pointed at before, when it did not */
+	if (r < 0)
+		(void)image_store_collect(&s, NULL, NULL, &ignored);
+	else if (image_store_collect(&s, NULL, NULL, &ignored) < 0)
+		fprintf(stderr, "veneer: warning: image import: %s\n", ignored.msg);
 	if (r == 0)
 		printf("imported %s:%s (ID %.12s, %zu layers: %zu unpacked, %zu shared)\n", a->name,
 		       a->tag, img->config.hex, img->nlayers, n.unpacked, n.shared);

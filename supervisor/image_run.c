@@ -124,7 +124,19 @@ static int check_user(const struct run_options *opt, const struct json *config, 
 	return 0;
 }
 
-/* The image's layers as lowers, topmost first. */
+/* Whether layer i is also a layer above it (an image may hold one
+ * layer twice: the same content again). */
+static bool again_above(const struct oci_image *img, size_t i)
+{
+	for (size_t j = i + 1; j < img->nlayers; j++)
+		if (strcmp(img->diff_ids[j], img->diff_ids[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The image's layers as lowers, topmost first; a layer that is also
+ * higher up is left out below (every name it has, the one above has:
+ * the union is the same, and a union takes each directory once). */
 static int apply_layers(struct run_options *opt, const struct image_store *s,
 			const struct oci_image *img, struct vn_error *err)
 {
@@ -137,11 +149,13 @@ static int apply_layers(struct run_options *opt, const struct image_store *s,
 		const char *hex = img->diff_ids[img->nlayers - 1 - i];
 		char path[PATH_MAX];
 
+		if (again_above(img, img->nlayers - 1 - i))
+			continue;
 		if (!image_store_has_layer(s, hex))
 			return vn_fail(err, 0, "image %s: layer sha256:%.12s is missing from the store; "
 				       "import the image again", opt->image, hex);
 		image_store_layer_path(s, hex, true, path, sizeof(path));
-		if (!(opt->lowers[i] = strdup(path)))
+		if (!(opt->lowers[opt->nlowers] = strdup(path)))
 			return vn_fail(err, ENOMEM, "image %s", opt->image);
 		opt->nlowers++;
 	}

@@ -142,6 +142,8 @@ diff
 doctor
 export
 help
+image
+import
 rm
 run" "$(complete_words veneer '')" "completion of the command"
 assert_eq "build

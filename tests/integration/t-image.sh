@@ -9,7 +9,7 @@
 #     base's layer says it is shared and does not unpack it again; the
 #     store holds one directory per distinct layer; ls lists them sorted;
 #     a tag whose entry is an index (one manifest per platform) gives
-#     this machine's manifest;
+#     this machine's manifest; an image with a layer twice runs;
 #   - run --image: the config's Env (before --env/--unsetenv), WorkingDir
 #     (--chdir wins), Cmd, Entrypoint + COMMAND; the top layer's changes
 #     over the base's, the deleted file gone; a non-root User refused;
@@ -162,6 +162,40 @@ assert_match '^imported multi:multi .*2 layers: 0 unpacked, 2 shared\)$' "$(tail
 vrun_ok "$T/o" "$T/e" --image multi:multi -- cat /etc/other-file
 assert_eq other "$(cat "$T/o")" "the image of the nested index runs other's layers"
 "$VENEER" image rm multi:multi >/dev/null
+
+# ------------------------------------------------------------ a layer twice
+# top's manifest with base's layer again on top (a layer may be in an
+# image twice): it runs, base's files as the topmost layer has them
+cp -a "$T/oci" "$T/twice"
+"$PY" - "$T/twice" <<'PYEOF'
+import hashlib, json, sys
+lay = sys.argv[1]
+def blob(h): return json.load(open(f"{lay}/blobs/sha256/{h[7:]}"))
+def put(obj):
+    data = json.dumps(obj).encode()
+    h = hashlib.sha256(data).hexdigest()
+    open(f"{lay}/blobs/sha256/{h}", "wb").write(data)
+    return {"digest": "sha256:" + h, "size": len(data)}
+idx = json.load(open(lay + "/index.json"))
+d = [d for d in idx["manifests"] if d["annotations"]["org.opencontainers.image.ref.name"] == "top"][0]
+man = blob(d["digest"])
+cfg = blob(man["config"]["digest"])
+man["layers"].append(man["layers"][0])
+cfg["rootfs"]["diff_ids"].append(cfg["rootfs"]["diff_ids"][0])
+cfg["config"]["Entrypoint"] = None
+man["config"].update(put(cfg))
+d.update(put(man))
+d["annotations"]["org.opencontainers.image.ref.name"] = "twice"
+idx["manifests"] = [d]
+json.dump(idx, open(lay + "/index.json", "w"))
+PYEOF
+"$VENEER" image import "$T/twice" >"$T/o" 2>"$T/e" || { show_file stderr "$T/e"; fail "import of an image with a layer twice"; }
+assert_match '3 layers: 0 unpacked, 3 shared\)$' "$(tail -n 1 "$T/o")" "a layer twice: shared, each time"
+vrun_ok "$T/o" "$T/e" --image twice:twice -- cat /etc/base-file /etc/to-delete /etc/top-file
+assert_eq "base
+doomed
+top" "$(cat "$T/o")" "a layer twice: the topmost copy over the rest"
+"$VENEER" image rm twice:twice >/dev/null
 
 # ------------------------------------------------------------ rm
 "$VENEER" image rm top:top >"$T/o" || fail "image rm top:top exited $?"
