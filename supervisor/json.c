@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "utf8.h"
 
 struct parser {
 	const unsigned char *p, *start, *end;
@@ -170,33 +171,6 @@ static bool simple_escape(struct parser *ps, struct buf *b)
 	return buf_put(b, &to[at - from], 1) || (fail_at(ps, "out of memory"), false);
 }
 
-/* The length of the well-formed UTF-8 sequence at p (at least 2 bytes
- * long: p[0] >= 0x80), or 0: no overlong forms, no surrogates, nothing
- * above U+10FFFF. */
-static size_t utf8_length(const unsigned char *p, const unsigned char *end)
-{
-	size_t n = p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : p[0] >= 0xe0 && p[0] <= 0xef ? 3 :
-		   p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (n == 0 || (size_t)(end - p) < n)
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 /* One character of a string's body, or its end (*done). */
 static bool string_char(struct parser *ps, struct buf *b, bool *done)
 {
@@ -218,7 +192,7 @@ static bool string_char(struct parser *ps, struct buf *b, bool *done)
 	}
 	if (c < 0x20)
 		return fail_at(ps, "a control character in a string"), false;
-	n = c < 0x80 ? 1 : utf8_length(ps->p, ps->end);
+	n = utf8_sequence(ps->p, (size_t)(ps->end - ps->p));
 	if (n == 0)
 		return fail_at(ps, "a string that is not UTF-8"), false;
 	if (!buf_put(b, ps->p, n))

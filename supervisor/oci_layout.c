@@ -29,17 +29,6 @@
 
 /* ------------------------------------------------------------- digests */
 
-void oci_digest_of(const void *data, size_t len, char hex[SHA256_HEX_SIZE])
-{
-	struct sha256 s;
-	uint8_t d[SHA256_DIGEST_SIZE];
-
-	sha256_init(&s);
-	sha256_update(&s, data, len);
-	sha256_final(&s, d);
-	sha256_hex(d, hex);
-}
-
 int oci_digest_parse(const char *digest, char hex[SHA256_HEX_SIZE])
 {
 	if (!digest || strncmp(digest, "sha256:", 7) != 0 || strlen(digest + 7) != 64 ||
@@ -236,7 +225,7 @@ static int read_json_blob(struct oci_layout *l, const struct oci_blob *b, const 
 		return vn_fail(err, ENOMEM, "read the %s", what);
 	r = read_exactly(fd, *data, *len);
 	if (r == 0)
-		oci_digest_of(*data, *len, hex);
+		sha256_hex_of(*data, *len, hex);
 	if (r < 0 || strcmp(hex, b->hex) != 0) {
 		free(*data);
 		*data = NULL;

@@ -69,7 +69,5 @@ int oci_descriptor_parse(const struct json *d, const char *what, struct oci_blob
  * img zeroed): its manifest and config read and checked, its layers and
  * diff_ids listed (img freed on failure). */
 int oci_image_read(struct oci_layout *l, struct oci_image *img, struct vn_error *err);
-/* The sha256 hex of len bytes at data. */
-void oci_digest_of(const void *data, size_t len, char hex[SHA256_HEX_SIZE]);
 
 #endif

@@ -133,3 +133,14 @@ void sha256_hex(const uint8_t digest[SHA256_DIGEST_SIZE], char hex[SHA256_HEX_SI
 	}
 	hex[64] = '\0';
 }
+
+void sha256_hex_of(const void *data, size_t n, char hex[SHA256_HEX_SIZE])
+{
+	struct sha256 s;
+	uint8_t d[SHA256_DIGEST_SIZE];
+
+	sha256_init(&s);
+	sha256_update(&s, data, n);
+	sha256_final(&s, d);
+	sha256_hex(d, hex);
+}

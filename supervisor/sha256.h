@@ -23,5 +23,7 @@ void sha256_update(struct sha256 *s, const void *data, size_t n);
 void sha256_final(struct sha256 *s, uint8_t digest[SHA256_DIGEST_SIZE]);
 /* The digest as 64 lowercase hex digits. */
 void sha256_hex(const uint8_t digest[SHA256_DIGEST_SIZE], char hex[SHA256_HEX_SIZE]);
+/* The hex digest of the n bytes at data, in one call. */
+void sha256_hex_of(const void *data, size_t n, char hex[SHA256_HEX_SIZE]);
 
 #endif

@@ -11,17 +11,6 @@
 
 #include "sha256.h"
 
-static void digest_of(const void *data, size_t n, char hex[SHA256_HEX_SIZE])
-{
-	struct sha256 s;
-	uint8_t d[SHA256_DIGEST_SIZE];
-
-	sha256_init(&s);
-	sha256_update(&s, data, n);
-	sha256_final(&s, d);
-	sha256_hex(d, hex);
-}
-
 Test(sha256, fips_vectors)
 {
 	static const struct {
@@ -37,7 +26,7 @@ Test(sha256, fips_vectors)
 	char hex[SHA256_HEX_SIZE];
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		digest_of(v[i].msg, strlen(v[i].msg), hex);
+		sha256_hex_of(v[i].msg, strlen(v[i].msg), hex);
 		cr_expect_str_eq(hex, v[i].hex, "vector %zu", i);
 	}
 }
@@ -66,7 +55,7 @@ Test(sha256, any_split)
 	for (size_t i = 0; i < sizeof(msg); i++)
 		msg[i] = (char)(i * 7 + 3);
 	for (size_t len = 0; len <= sizeof(msg); len++) {
-		digest_of(msg, len, whole);
+		sha256_hex_of(msg, len, whole);
 		for (size_t at = 0; at <= len; at++) {
 			struct sha256 s;
 			uint8_t d[SHA256_DIGEST_SIZE];
