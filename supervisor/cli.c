@@ -338,4 +338,5 @@ void cli_free_run(struct run_options *opt)
 		free(opt->image_argv[i]);
 	free(opt->image_argv);
 	free(opt->image_workdir);
+	free(opt->image_user);
 }

@@ -62,6 +62,7 @@ struct run_options {
 	size_t nimage_env;
 	char **image_argv;    /* its Entrypoint + (COMMAND or Cmd), NULL-terminated */
 	char *image_workdir;  /* its WorkingDir ("/" when it has none) */
+	char *image_user;     /* its User, when not root: the command's identity */
 	char **argv;          /* the command (image_argv with an image) */
 	int died_of;          /* set by sandbox_run: the signal that ended the
 			       * command (its status is then 128+N), else 0 */

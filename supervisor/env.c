@@ -148,6 +148,24 @@ static bool passwd_line_of(char *line, uid_t uid, struct passwd_entry *pw)
 	return true;
 }
 
+FILE *union_file_open(struct vn_union *u, const char *path)
+{
+	struct vn_node node;
+	FILE *f;
+	int fd;
+
+	if (vn_resolve(u, "/", path, VN_FOLLOW, &node) < 0 || node.passthrough ||
+	    !S_ISREG(node.st.st_mode))
+		return NULL;
+	fd = vn_open_node(u, &node, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
+}
+
 /* The union's /etc/passwd, as the command will see it: a lower's, or
  * the upper's once changed inside.  Missing or unreadable (or a --bind,
  * which the union does not hold), it names nobody. */
@@ -155,21 +173,10 @@ static void read_union_passwd(struct vn_union *u, uid_t uid, struct passwd_entry
 {
 	cleanup_free char *line = NULL;
 	size_t size = 0;
-	struct vn_node node;
-	FILE *f;
-	int fd;
+	FILE *f = union_file_open(u, "/etc/passwd");
 
-	if (vn_resolve(u, "/", "/etc/passwd", VN_FOLLOW, &node) < 0 || node.passthrough ||
-	    !S_ISREG(node.st.st_mode))
+	if (!f)
 		return;
-	fd = vn_open_node(u, &node, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return;
-	}
 	while (getline(&line, &size, f) > 0)
 		if (passwd_line_of(line, uid, pw))
 			break;

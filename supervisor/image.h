@@ -3,6 +3,7 @@
 #ifndef VENEER_IMAGE_H
 #define VENEER_IMAGE_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -21,5 +22,13 @@ int image_import(int argc, char **argv);
  * Cmd, WorkingDir opt's image_env, argv and image_workdir; a User that
  * is not root is refused.  Nothing without --image. */
 int image_apply(struct run_options *opt, struct vn_error *err);
+
+/* image_user.c: the identity an image's User names (spec: USER[:GROUP],
+ * names looked up in the union's /etc/passwd and /etc/group), with the
+ * root inside's capabilities caps for uid 0 and none for another uid. */
+struct vn_union;
+struct vn_cred;
+int image_user_resolve(struct vn_union *u, const char *image, const char *spec, uint64_t caps,
+		       struct vn_cred *cred, struct vn_error *err);
 
 #endif

@@ -4,9 +4,9 @@
  * manifest's last) first, become the lowers, and its config applies as
  * docker applies it: Env before what veneer's options set, Entrypoint
  * followed by the COMMAND given or else by Cmd, WorkingDir unless
- * --chdir is given.  User: the command starts as root inside, and
- * nothing else; an image that asks for another user is refused, never
- * run as root behind its back.
+ * --chdir is given, User as the identity the command starts with
+ * (sandbox.c, image_user.c: presented ownership; refused where veneer
+ * cannot give it, never run as root behind the image's back).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -111,17 +111,19 @@ static bool is_root_user(const char *user)
 	return false;
 }
 
-static int check_user(const struct run_options *opt, const struct json *config, struct vn_error *err)
+/* A User other than root is the command's identity (sandbox.c finds
+ * its ids in the union, and presents them). */
+static int apply_user(struct run_options *opt, const struct json *config, struct vn_error *err)
 {
 	const struct json *u = json_get(config, "User");
 	const char *user = json_string(u);
 
 	if (u && !user && !json_is(u, JSON_NULL))
 		return vn_fail(err, 0, "image %s: its config's User is not a string", opt->image);
-	if (user && !is_root_user(user))
-		return vn_fail(err, 0, "image %s runs as user '%.64s', and veneer starts commands only "
-			       "as root inside; refusing to run it as root instead", opt->image, user);
-	return 0;
+	if (!user || is_root_user(user))
+		return 0;
+	opt->image_user = strdup(user);
+	return opt->image_user ? 0 : vn_fail(err, ENOMEM, "image %s", opt->image);
 }
 
 /* Whether layer i is also a layer above it (an image may hold one
@@ -183,7 +185,7 @@ int image_apply(struct run_options *opt, struct vn_error *err)
 		return -1;
 	}
 	config = json_get(img.config_json, "config");
-	r = check_user(opt, config, err);
+	r = apply_user(opt, config, err);
 	if (r == 0)
 		r = apply_layers(opt, &s, &img, err);
 	if (r == 0)

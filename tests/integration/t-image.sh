@@ -4,7 +4,8 @@
 #   - base: busybox and its libraries, Env, WorkingDir and Cmd set; top:
 #     base's layer and one more (a file changed, one added, one deleted:
 #     a whiteout), Entrypoint sh -c and Cmd; other: base's layer and
-#     another; user: a User that is not root;
+#     another; user, numeric, ghost: base with User nobody, 1000:1000
+#     and one its /etc/passwd has not;
 #   - import: each layer unpacked once, under its digest; an image with
 #     base's layer says it is shared and does not unpack it again; the
 #     store holds one directory per distinct layer; ls lists them sorted;
@@ -12,8 +13,10 @@
 #     this machine's manifest; an image with a layer twice runs;
 #   - run --image: the config's Env (before --env/--unsetenv), WorkingDir
 #     (--chdir wins), Cmd, Entrypoint + COMMAND; the top layer's changes
-#     over the base's, the deleted file gone; a non-root User refused;
-#     --image with --lower refused;
+#     over the base's, the deleted file gone; User: the command runs as
+#     that user (ids, groups, HOME, permissions, owner of what it makes;
+#     refused with one line on the rungs without presented identities),
+#     a user not in /etc/passwd refused; --image with --lower refused;
 #   - rm: the shared layer stays while an image uses it, goes with the
 #     last; an unknown name is one line;
 #   - two imports at once both land, the store whole;
@@ -40,12 +43,15 @@ umoci_do new --image oci:base
 umoci_do unpack --rootless --image oci:base b1
 r=b1/rootfs
 mkdir -p "$r/bin" "$r/etc" "$r/work"
+mkdir -m 1777 "$r/tmp"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n' >"$r/etc/passwd"
+printf 'root:x:0:\nusers:x:100:nobody\nnogroup:x:65534:\n' >"$r/etc/group"
 cp "$busybox" "$r/bin/busybox"
 for lib in $(ldd "$busybox" | grep -o '/[^ ]*lib[^ ]*\.so[^ ]*'); do
 	mkdir -p "$r$(dirname "$lib")"
 	cp -L "$lib" "$r$lib"
 done
-for c in sh ls cat echo env pwd; do ln -s busybox "$r/bin/$c"; done
+for c in sh ls cat echo env pwd id touch stat; do ln -s busybox "$r/bin/$c"; done
 echo base >"$r/etc/base-file"
 echo doomed >"$r/etc/to-delete"
 umoci_do repack --image oci:base b1
@@ -70,6 +76,8 @@ layer_over_base other <<'SH'
 echo other >etc/other-file
 SH
 umoci_do config --image oci:base --tag user --config.user nobody
+umoci_do config --image oci:base --tag numeric --config.user 1000:1000
+umoci_do config --image oci:base --tag ghost --config.user ghost
 
 # a second layout, as skopeo writes it
 skopeo copy -q oci:"$T/oci":other oci:"$T/other-layout":other >"$T/skopeo.out" 2>&1 ||
@@ -117,22 +125,56 @@ vrun_ok "$T/o" "$T/e" --image top:top -- 'cat /etc/base-file /etc/top-file; ls /
 assert_eq "changed
 top
 base-file
+group
+passwd
 top-file" "$(cat "$T/o")" "Entrypoint + COMMAND: the top layer over the base, its whiteout hiding to-delete"
 vrun_ok "$T/o" "$T/e" --image other-layout:other -- cat /etc/other-file /etc/to-delete
 assert_eq "other
 doomed" "$(cat "$T/o")" "another image over the same base layer"
 
-# refused: --image with --lower; a User that is not root
+# User: the command runs as that user
+for tag in user numeric ghost; do
+	"$VENEER" image import "oci:$tag" --name "$tag" >/dev/null 2>&1 || fail "import of the image $tag"
+done
+as_user='id -u; id -g; id -G; echo "HOME=$HOME USER=${USER-}"; touch /etc/x 2>/dev/null || echo "/etc: denied"
+	touch /tmp/f && stat -c "%u:%g" /tmp/f'
+if on_hostroot; then
+	vrun "$T/o" "$T/e" --image user:user -- sh -c "$as_user"
+	assert_eq "125 1" "$VRC $(wc -l <"$T/e")" "User nobody without presented identities: exit 125, one line"
+	assert_match "^veneer: image user:user runs as user 'nobody', an identity" "$(cat "$T/e")" \
+		"User nobody without presented identities: the refusal names the user"
+else
+	vrun_ok "$T/o" "$T/e" --image user:user -- sh -c "$as_user"
+	assert_eq "65534
+65534
+65534 100
+HOME=/nonexistent USER=nobody
+/etc: denied
+65534:65534" "$(cat "$T/o")" "User nobody: ids, groups, environment, permissions, owner of a new file"
+	vrun_ok "$T/o" "$T/e" --image numeric:numeric -- sh -c "$as_user"
+	assert_eq "1000
+1000
+1000
+HOME=/ USER=
+/etc: denied
+1000:1000" "$(cat "$T/o")" "User 1000:1000, in no /etc/passwd"
+	vrun "$T/o" "$T/e" --image user:user --ids kernel -- true
+	assert_eq "125 1" "$VRC $(wc -l <"$T/e")" "User nobody with --ids kernel: exit 125, one line"
+	assert_match "^veneer: image user:user runs as user 'nobody', which needs --ids presented" \
+		"$(cat "$T/e")" "User nobody with --ids kernel: the line"
+	vrun "$T/o" "$T/e" --image ghost:ghost -- true
+	assert_eq "125 1" "$VRC $(wc -l <"$T/e")" "a User not in /etc/passwd: exit 125, one line"
+	assert_match "^veneer: image ghost:ghost runs as user 'ghost', who is not in its /etc/passwd$" \
+		"$(cat "$T/e")" "a User not in /etc/passwd: the line"
+fi
+for tag in user numeric ghost; do "$VENEER" image rm "$tag:$tag" >/dev/null; done
+
+# refused: --image with --lower, an unknown image
 vrun "$T/o" "$T/e" --image top:top --lower / -- true
 assert_eq 125 "$VRC" "--image with --lower: exit status"
 assert_match "^veneer: --image and --lower together" "$(cat "$T/e")" "--image with --lower: the line"
-"$VENEER" image import oci:user --name user >/dev/null 2>&1 || fail "import of the image with a User"
-vrun "$T/o" "$T/e" --image user:user -- true
-assert_eq "125 1" "$VRC $(wc -l <"$T/e")" "an image with User nobody: exit 125, one line"
-assert_match "^veneer: image user:user runs as user 'nobody'" "$(cat "$T/e")" "the refusal names the user"
 vrun "$T/o" "$T/e" --image nosuch -- true
 assert_eq "125 1" "$VRC $(wc -l <"$T/e")" "--image of an unknown name: exit 125, one line"
-"$VENEER" image rm user:user >/dev/null
 
 # ------------------------------------------------------------ platforms
 # index.json's entry "multi" is an index of two manifests: top's for
