@@ -341,3 +341,15 @@ void cli_free_run(struct run_options *opt)
 	free(opt->image_workdir);
 	free(opt->image_user);
 }
+
+int cli_option_error(const char *cmd, int c, char **argv, struct vn_error *err)
+{
+	if (c == ':')
+		return vn_fail(err, 0, "%s: %s needs a value; see `veneer %s --help`", cmd,
+			       argv[optind - 1], cmd);
+	if (optopt)
+		return vn_fail(err, 0, "%s: unknown option -%c; see `veneer %s --help`", cmd, optopt,
+			       cmd);
+	return vn_fail(err, 0, "%s: unknown option %s; see `veneer %s --help`", cmd,
+		       argv[optind - 1], cmd);
+}

@@ -73,6 +73,10 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 void cli_free_run(struct run_options *opt);
 void cli_usage(FILE *out);
 void cli_run_usage(FILE *out);
+/* What getopt_long (opterr 0, optstring starting with ':') returned c
+ * for, a missing value or an unknown option, as the one line of the
+ * command cmd: always -1. */
+int cli_option_error(const char *cmd, int c, char **argv, struct vn_error *err);
 
 /* validate.c: bad input is refused before anything is touched */
 int validate_run_options(struct run_options *opt, struct vn_error *err);

@@ -88,11 +88,8 @@ static int parse_check_args(int argc, char **argv, struct check *c, struct vn_er
 			c->repair = true;
 		else if (ch == 'h')
 			return 1;
-		else if (optopt)
-			return vn_fail(err, 0, "check: unknown option -%c; see `veneer check --help`", optopt);
 		else
-			return vn_fail(err, 0, "check: unknown option %s; see `veneer check --help`",
-				       argv[optind - 1]);
+			return cli_option_error("check", ch, argv, err);
 	}
 	if (optind >= argc)
 		return vn_fail(err, 0, "check: no UPPER given; use `veneer check [--repair] UPPER`");

@@ -32,6 +32,7 @@
 #include "cli.h"
 #include "layer_tools.h"
 #include "veneer/cleanup.h"
+#include "veneer/grow.h"
 #include "veneer/union.h"
 
 void cmd_commit_usage(FILE *out)
@@ -118,15 +119,8 @@ static int parse_commit_args(int argc, char **argv, struct commit_options *opt,
 			opt->yes = true;
 		else if (c == 'h')
 			return 1;
-		else if (c == ':')
-			return vn_fail(err, 0, "commit: %s needs a value; see `veneer commit --help`",
-				       argv[optind - 1]);
-		else if (optopt)
-			return vn_fail(err, 0, "commit: unknown option -%c; see `veneer commit --help`",
-				       optopt);
 		else
-			return vn_fail(err, 0, "commit: unknown option %s; see `veneer commit --help`",
-				       argv[optind - 1]);
+			return cli_option_error("commit", c, argv, err);
 	}
 	if (optind >= argc)
 		return vn_fail(err, 0, "commit: no UPPER given; use `veneer commit UPPER --into DIR`");
@@ -397,17 +391,11 @@ static int apply_leaf(struct commit *c, const struct lt_entry *e, struct vn_erro
 
 static int add_pending_dir(struct commit *c, const struct lt_entry *e)
 {
-	struct pending_dir *d;
+	struct pending_dir *d = vn_grow(c->dirs, &c->dirs_cap, c->ndirs, sizeof(*d), 64);
 
-	if (c->ndirs == c->dirs_cap) {
-		size_t cap = c->dirs_cap ? 2 * c->dirs_cap : 64;
-		struct pending_dir *grown = realloc(c->dirs, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		c->dirs = grown;
-		c->dirs_cap = cap;
-	}
+	if (!d)
+		return -ENOMEM;
+	c->dirs = d;
 	d = &c->dirs[c->ndirs];
 	d->path = strdup(e->path);
 	if (!d->path)

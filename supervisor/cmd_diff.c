@@ -164,15 +164,8 @@ static int parse_diff_args(int argc, char **argv, struct diff_options *opt, stru
 			opt->json = strcmp(optarg, "json") == 0;
 		} else if (c == 'h')
 			return 1;
-		else if (c == ':')
-			return vn_fail(err, 0, "diff: %s needs a value; see `veneer diff --help`",
-				       argv[optind - 1]);
-		else if (optopt)
-			return vn_fail(err, 0, "diff: unknown option -%c; see `veneer diff --help`",
-				       optopt);
 		else
-			return vn_fail(err, 0, "diff: unknown option %s; see `veneer diff --help`",
-				       argv[optind - 1]);
+			return cli_option_error("diff", c, argv, err);
 	}
 	if (optind >= argc)
 		return vn_fail(err, 0, "diff: no UPPER given; use `veneer diff [--lower DIR]... UPPER`");

@@ -120,15 +120,8 @@ static int parse_export_args(int argc, char **argv, struct export_options *opt,
 			opt->compress = optarg;
 		} else if (c == 'h')
 			return 1;
-		else if (c == ':')
-			return vn_fail(err, 0, "export: %s needs a value; see `veneer export --help`",
-				       argv[optind - 1]);
-		else if (optopt)
-			return vn_fail(err, 0, "export: unknown option -%c; see `veneer export --help`",
-				       optopt);
 		else
-			return vn_fail(err, 0, "export: unknown option %s; see `veneer export --help`",
-				       argv[optind - 1]);
+			return cli_option_error("export", c, argv, err);
 	}
 	if (!opt->clamp && epoch && epoch[0]) {
 		if (parse_epoch(epoch, "SOURCE_DATE_EPOCH", &opt->mtime, err) < 0)
@@ -239,11 +232,7 @@ struct xattrs {
 
 static void xattrs_free(struct xattrs *x)
 {
-	for (size_t i = 0; i < x->n; i++) {
-		free(x->v[i].name);
-		free(x->v[i].value);
-	}
-	free(x->v);
+	tar_xattrs_free(x->v, x->n);
 	x->v = NULL;
 	x->n = 0;
 }

@@ -74,15 +74,8 @@ static int parse_import_args(int argc, char **argv, struct import_options *opt,
 			opt->quiet = true;
 		else if (c == 'h')
 			return 1;
-		else if (c == ':')
-			return vn_fail(err, 0, "import: %s needs a value; see `veneer import --help`",
-				       argv[optind - 1]);
-		else if (optopt)
-			return vn_fail(err, 0, "import: unknown option -%c; see `veneer import --help`",
-				       optopt);
 		else
-			return vn_fail(err, 0, "import: unknown option %s; see `veneer import --help`",
-				       argv[optind - 1]);
+			return cli_option_error("import", c, argv, err);
 	}
 	if (optind >= argc)
 		return vn_fail(err, 0, "import: no FILE given; use `veneer import FILE -o DIR`");

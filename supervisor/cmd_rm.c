@@ -68,10 +68,7 @@ static int parse_rm_args(int argc, char **argv, bool *force, struct vn_error *er
 		}
 		if (c == 'h')
 			return 1;
-		if (optopt)
-			return vn_fail(err, 0, "rm: unknown option -%c; see `veneer rm --help`", optopt);
-		return vn_fail(err, 0, "rm: unknown option %s; see `veneer rm --help`",
-			       argv[optind - 1]);
+		return cli_option_error("rm", c, argv, err);
 	}
 	if (optind >= argc)
 		return vn_fail(err, 0, "rm: no UPPER given; use `veneer rm UPPER...`");

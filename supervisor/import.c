@@ -28,6 +28,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <search.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,6 +47,7 @@
 #include "tar_read.h"
 #include "upper.h"
 #include "veneer/cleanup.h"
+#include "veneer/grow.h"
 #include "veneer/union.h"
 
 /* A directory whose mode and times are set once its contents are in. */
@@ -75,6 +77,7 @@ struct import {
 	char *xattr_first;             /* the first xattr not kept */
 	char *left_out_first;          /* the first member not kept */
 	struct timespec started, shown;
+	bool progress_shown;           /* a progress line waits for its end */
 	struct tar_reader tar;
 };
 
@@ -162,6 +165,11 @@ static const char *split(char *path, const char **dir)
 	return slash + 1;
 }
 
+static bool is_marker(const char *name)
+{
+	return strncmp(name, VN_WH_PREFIX, strlen(VN_WH_PREFIX)) == 0;
+}
+
 static bool is_reserved_name(const char *name)
 {
 	return strncmp(name, ".wh..wh.", 8) == 0 && strcmp(name, VN_WH_OPAQUE) != 0;
@@ -203,17 +211,11 @@ static int open_dir(struct import *im, const char *dir)
 
 static int add_pending_dir(struct import *im, const char *path, const struct tar_member *m)
 {
-	struct pending_dir *d;
+	struct pending_dir *d = vn_grow(im->dirs, &im->dirs_cap, im->ndirs, sizeof(*d), 64);
 
-	if (im->ndirs == im->dirs_cap) {
-		size_t cap = im->dirs_cap ? 2 * im->dirs_cap : 64;
-		struct pending_dir *grown = realloc(im->dirs, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		im->dirs = grown;
-		im->dirs_cap = cap;
-	}
+	if (!d)
+		return -ENOMEM;
+	im->dirs = d;
 	d = &im->dirs[im->ndirs];
 	d->path = strdup(path);
 	if (!d->path)
@@ -535,7 +537,7 @@ static void count(struct import *im, const struct tar_member *m, const char *nam
 {
 	struct lt_import_stats *s = im->stats;
 
-	if (m->type == TAR_REG && strncmp(name, VN_WH_PREFIX, strlen(VN_WH_PREFIX)) == 0)
+	if (m->type == TAR_REG && is_marker(name))
 		s->whiteouts++;
 	else if (m->type == TAR_REG)
 		s->files++;
@@ -581,7 +583,14 @@ static int import_leaf(struct import *im, const char *path, int dirfd, const cha
 		(void)unlinkat(im->work, tmp, 0);
 		return r < 0 ? -1 : 0;
 	}
-	r = record_owner(im, im->work, tmp, m);
+	/* a device's record is its owner's too (make_device); a hard link
+	 * is its target's inode, owner and all (as tar extracts one); a
+	 * whiteout or opaque marker is no object, and shows no owner (the
+	 * union records none for one either: `veneer check` would call its
+	 * record stale) */
+	r = m->type == TAR_CHR || m->type == TAR_HARDLINK || is_marker(name)
+		    ? 0
+		    : record_owner(im, im->work, tmp, m);
 	if (r < 0) {
 		(void)unlinkat(im->work, tmp, 0);
 		return vn_fail(err, -r, "record the owner of '%s'", path);
@@ -646,7 +655,7 @@ static int check_member(const struct tar_member *m, const char *name, struct vn_
 	if (!known_type(m->type))
 		return vn_fail(err, 0, "member '%s': of a type veneer does not know ('%c'); refused",
 			       m->path, m->type);
-	if (strncmp(name, VN_WH_PREFIX, strlen(VN_WH_PREFIX)) == 0 && m->type != TAR_REG)
+	if (is_marker(name) && m->type != TAR_REG)
 		return vn_fail(err, 0, "member '%s': a whiteout that is not a file; refused", m->path);
 	return 0;
 }
@@ -778,6 +787,7 @@ static void show_progress(struct import *im, unsigned long entries, bool last)
 	    (!last && seconds_since(&im->shown) < 1.0))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &im->shown);
+	im->progress_shown = !last;
 	fprintf(stderr, "\rveneer: import: %lu entries, %" PRIu64 " MiB read%s", entries,
 		im->tar.offset >> 20, last ? "\n" : "");
 }
@@ -886,14 +896,16 @@ int lt_import_tar(int fd, const char *dir, const struct lt_import_options *opt,
 	sigaddset(&held, SIGINT);
 	sigaddset(&held, SIGTERM);
 	sigaddset(&held, SIGHUP);
-	sigprocmask(SIG_BLOCK, &held, &old);
+	pthread_sigmask(SIG_BLOCK, &held, &old);
 	r = import_run(im, fd, &held, err);
+	if (im->progress_shown)
+		fputc('\n', stderr); /* the error's line is a line of its own */
 	if (r == 0)
 		warn_not_kept(im);
 	else
 		vn_wrap(err, "import");
 	import_free(im);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return r;
 }
 
@@ -981,6 +993,7 @@ static const char *compressor_of(const unsigned char *magic, size_t n)
 
 static int open_input(const char *file, struct vn_error *err)
 {
+	struct stat st;
 	int fd = strcmp(file, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)
 					: open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
@@ -991,6 +1004,11 @@ static int open_input(const char *file, struct vn_error *err)
 		close(fd);
 		return vn_fail(err, 0, "import: refusing to read a tar from a terminal; give FILE or "
 			       "redirect stdin");
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return vn_fail(err, 0, "import: %s is a directory; give a tar, .tar.gz or .tar.zst",
+			       file);
 	}
 	return fd;
 }
@@ -1033,6 +1051,8 @@ int lt_open_decompressed(const char *file, int *fd, pid_t *child, struct vn_erro
 	r = peek(in, magic, sizeof(magic), &got);
 	if (r < 0) {
 		close(in);
+		if (r == -ESPIPE)
+			return vn_fail(err, 0, "import: %s is neither a file, a pipe nor a socket", file);
 		return vn_fail(err, -r, "import: read %s", file);
 	}
 	name = compressor_of(magic, got);

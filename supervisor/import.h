@@ -49,7 +49,8 @@ int lt_import_tar(int fd, const char *dir, const struct lt_import_options *opt,
  * spawned; a missing one is a one-line error).  *child: the
  * decompressor to reap with lt_close_decompressed (-1: none), which also
  * reports its failure (a corrupt .gz) as an error.  0, or -1 with err
- * set. */
+ * set.  One decompressed FILE at a time (what the decompressor said on
+ * its stderr is kept for the message until it is closed). */
 int lt_open_decompressed(const char *file, int *fd, pid_t *child, struct vn_error *err);
 /* Whether the decompressor, its output read to its end, failed (0, or
  * -1 with err set), without reaping it: an import's verify calls it, so

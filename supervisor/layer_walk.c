@@ -21,6 +21,7 @@
 
 #include "layer_tools.h"
 #include "veneer/cleanup.h"
+#include "veneer/grow.h"
 #include "veneer/union.h"
 
 
@@ -200,17 +201,11 @@ static bool is_inline_whiteout(const struct stat *st)
 
 static int children_add(struct children *c, int dirfd, const char *name)
 {
-	struct child *child;
+	struct child *child = vn_grow(c->v, &c->cap, c->n, sizeof(*child), 32);
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 32;
-		struct child *grown = realloc(c->v, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		c->v = grown;
-		c->cap = cap;
-	}
+	if (!child)
+		return -ENOMEM;
+	c->v = child;
 	child = &c->v[c->n];
 	memset(child, 0, sizeof(*child));
 	if (fstatat(dirfd, name, &child->st, AT_SYMLINK_NOFOLLOW) < 0)

@@ -392,6 +392,15 @@ int tar_write_data(struct tar_writer *w, const void *data, size_t n)
 	return w->left == 0 ? pad_to(w, BLOCK) : 0;
 }
 
+void tar_xattrs_free(struct tar_xattr *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].value);
+	}
+	free(v);
+}
+
 int tar_finish(struct tar_writer *w)
 {
 	static const unsigned char end[2 * BLOCK];

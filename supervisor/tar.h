@@ -92,6 +92,8 @@ void tar_init(struct tar_writer *w, int fd);
 int tar_write_header(struct tar_writer *w, const struct tar_entry *e);
 /* The entry's data, in pieces; padded when the last byte is written. */
 int tar_write_data(struct tar_writer *w, const void *data, size_t n);
+/* n xattrs of malloc'd names and values, and the array. */
+void tar_xattrs_free(struct tar_xattr *v, size_t n);
 /* The end-of-archive blocks, the last record filled; flushed. */
 int tar_finish(struct tar_writer *w);
 

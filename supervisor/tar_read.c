@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "tar_read.h"
+#include "veneer/grow.h"
 
 #define BLOCK TAR_BLOCK
 /* A pax header or a long name larger than this is refused (xattrs and
@@ -252,11 +253,7 @@ static void pax_free(struct tar_pax *p)
 {
 	free(p->path);
 	free(p->linkpath);
-	for (size_t i = 0; i < p->nxattrs; i++) {
-		free(p->xattrs[i].name);
-		free(p->xattrs[i].value);
-	}
-	free(p->xattrs);
+	tar_xattrs_free(p->xattrs, p->nxattrs);
 	free(p->skipped_first);
 	free(p->sparse_name);
 	free(p->segs);
@@ -278,17 +275,14 @@ static int set_string(char **field, const char *v, size_t n)
 static int add_segment(struct tar_segment **v, size_t *n, size_t *cap, uint64_t offset,
 		       uint64_t length)
 {
+	struct tar_segment *grown;
+
 	if (*n == MAX_SEGMENTS)
 		return -E2BIG;
-	if (*n == *cap) {
-		size_t grown_cap = *cap ? 2 * *cap : 16;
-		struct tar_segment *grown = realloc(*v, grown_cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		*v = grown;
-		*cap = grown_cap;
-	}
+	grown = vn_grow(*v, cap, *n, sizeof(*grown), 16);
+	if (!grown)
+		return -ENOMEM;
+	*v = grown;
 	(*v)[(*n)++] = (struct tar_segment){ offset, length };
 	return 0;
 }
@@ -305,15 +299,10 @@ static int add_xattr(struct tar_pax *p, const char *name, const char *v, size_t 
 			p->xattrs[i] = p->xattrs[--p->nxattrs];
 			break;
 		}
-	if (p->nxattrs == p->xattrs_cap) {
-		size_t cap = p->xattrs_cap ? 2 * p->xattrs_cap : 8;
-		struct tar_xattr *grown = realloc(p->xattrs, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		p->xattrs = grown;
-		p->xattrs_cap = cap;
-	}
+	x = vn_grow(p->xattrs, &p->xattrs_cap, p->nxattrs, sizeof(*x), 8);
+	if (!x)
+		return -ENOMEM;
+	p->xattrs = x;
 	x = &p->xattrs[p->nxattrs];
 	x->name = strdup(name);
 	x->value = malloc(n ? n : 1);
@@ -940,11 +929,7 @@ void tar_member_free(struct tar_member *m)
 	free(m->path);
 	free(m->linkname);
 	free(m->segments);
-	for (size_t i = 0; i < m->nxattrs; i++) {
-		free(m->xattrs[i].name);
-		free(m->xattrs[i].value);
-	}
-	free(m->xattrs);
+	tar_xattrs_free(m->xattrs, m->nxattrs);
 	free(m->xattr_skipped);
 	memset(m, 0, sizeof(*m));
 }

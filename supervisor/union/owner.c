@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "veneer/grow.h"
 
 #define STORE_NAME VN_OWNER_STORE
 #define STORE_TMP  "owners.new"
@@ -249,15 +250,12 @@ static int store_set_mark(struct vn_owner_store *s, uint64_t ino, const struct d
 	struct device_mark *have = store_mark(s, ino);
 
 	if (!have) {
-		if (s->nmarks == s->marks_cap) {
-			size_t cap = s->marks_cap ? 2 * s->marks_cap : 16;
-			struct device_entry *grown = realloc(s->marks, cap * sizeof(*grown));
+		struct device_entry *grown = vn_grow(s->marks, &s->marks_cap, s->nmarks,
+						     sizeof(*grown), 16);
 
-			if (!grown)
-				return -ENOMEM;
-			s->marks = grown;
-			s->marks_cap = cap;
-		}
+		if (!grown)
+			return -ENOMEM;
+		s->marks = grown;
 		s->marks[s->nmarks].ino = ino;
 		have = &s->marks[s->nmarks++].mark;
 	}
