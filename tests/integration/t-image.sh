@@ -10,7 +10,8 @@
 #     base's layer says it is shared and does not unpack it again; the
 #     store holds one directory per distinct layer; ls lists them sorted;
 #     a tag whose entry is an index (one manifest per platform) gives
-#     this machine's manifest; an image with a layer twice runs;
+#     this machine's manifest; an image with a layer twice runs; layers
+#     recompressed with zstd are the same layers (shared by content);
 #   - run --image: the config's Env (before --env/--unsetenv), WorkingDir
 #     (--chdir wins), Cmd, Entrypoint + COMMAND; the top layer's changes
 #     over the base's, the deleted file gone; User: the command runs as
@@ -26,7 +27,7 @@
 # it-timeout: 300
 source "$(dirname "$0")/lib.sh"
 require_veneer
-require_cmd umoci skopeo busybox
+require_cmd umoci skopeo busybox gzip zstd
 
 export HOME=$T/home XDG_DATA_HOME=$T/data
 mkdir -p "$HOME"
@@ -204,6 +205,42 @@ assert_match '^imported multi:multi .*2 layers: 0 unpacked, 2 shared\)$' "$(tail
 vrun_ok "$T/o" "$T/e" --image multi:multi -- cat /etc/other-file
 assert_eq other "$(cat "$T/o")" "the image of the nested index runs other's layers"
 "$VENEER" image rm multi:multi >/dev/null
+
+# ------------------------------------------------------------ zstd
+# other's layers recompressed with zstd (new blobs, new digests, the
+# same content): imported as the same layers, shared, and it runs
+cp -a "$T/oci" "$T/zstd"
+"$PY" - "$T/zstd" <<'PYEOF'
+import hashlib, json, subprocess, sys
+lay = sys.argv[1]
+def path(d): return f"{lay}/blobs/sha256/{d[7:]}"
+def put(data):
+    h = hashlib.sha256(data).hexdigest()
+    open(f"{lay}/blobs/sha256/{h}", "wb").write(data)
+    return {"digest": "sha256:" + h, "size": len(data)}
+idx = json.load(open(lay + "/index.json"))
+d = [d for d in idx["manifests"] if d["annotations"]["org.opencontainers.image.ref.name"] == "other"][0]
+man = json.load(open(path(d["digest"])))
+for layer in man["layers"]:
+    tar = subprocess.run(["gzip", "-dc", path(layer["digest"])], check=True, capture_output=True).stdout
+    z = subprocess.run(["zstd", "-q", "-c"], input=tar, check=True, capture_output=True).stdout
+    layer.update(put(z), mediaType="application/vnd.oci.image.layer.v1.tar+zstd")
+d.update(put(json.dumps(man).encode()))
+idx["manifests"] = [d]
+json.dump(idx, open(lay + "/index.json", "w"))
+PYEOF
+"$VENEER" image import "$T/zstd" --name zstd:z >"$T/o" 2>"$T/e" || { show_file stderr "$T/e"; fail "import of zstd layers"; }
+assert_match '2 layers: 0 unpacked, 2 shared\)$' "$(tail -n 1 "$T/o")" \
+	"zstd layers of the same content as gzip ones: the same layers, shared"
+"$VENEER" image rm zstd:z >/dev/null
+# into a store of its own: unpacked (zstd), under the same names
+XDG_DATA_HOME=$T/data-zstd "$VENEER" image import "$T/zstd" --name zstd:z >"$T/o" 2>"$T/e" ||
+	{ show_file stderr "$T/e"; fail "import of zstd layers into an empty store"; }
+assert_match '2 layers: 2 unpacked, 0 shared\)$' "$(tail -n 1 "$T/o")" "zstd layers unpacked"
+assert_eq "" "$(comm -23 <(ls "$T/data-zstd/veneer/images/layers/sha256") <(ls "$STORE/layers/sha256"))" \
+	"zstd layers are stored under the names of their gzip'd twins (their content's digest)"
+XDG_DATA_HOME=$T/data-zstd vrun_ok "$T/o" "$T/e" --image zstd:z -- cat /etc/other-file
+assert_eq other "$(cat "$T/o")" "the zstd image runs"
 
 # ------------------------------------------------------------ a layer twice
 # top's manifest with base's layer again on top (a layer may be in an
