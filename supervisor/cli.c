@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -229,6 +230,7 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 	int c;
 
 	memset(opt, 0, sizeof(*opt));
+	opt->image_hold = -1;
 	opterr = 0;
 	optind = 1;
 	/* "+": stop at the command, so its own options stay its own */
@@ -340,6 +342,8 @@ void cli_free_run(struct run_options *opt)
 	free(opt->image_argv);
 	free(opt->image_workdir);
 	free(opt->image_user);
+	if (opt->image_hold >= 0)
+		close(opt->image_hold); /* the store's layers are free to go */
 }
 
 int cli_option_error(const char *cmd, int c, char **argv, struct vn_error *err)

@@ -41,7 +41,8 @@ void cmd_image_usage(FILE *out)
 	      "  -h, --help          show this help\n"
 	      "\n"
 	      "The store is locked while it changes: two imports at once wait for each\n"
-	      "other.  Removing an image a sandbox runs removes its files under it.\n"
+	      "other.  While a sandbox runs an image, no layer is removed: rm says which\n"
+	      "it kept, and the next rm or import removes them.\n"
 	      "Exit status: 0, or 125 with one line on stderr.\n",
 	      out);
 }
@@ -106,7 +107,7 @@ static int image_rm(const char *text, struct vn_error *err)
 {
 	char name[IMAGE_NAME_MAX + 1], tag[IMAGE_TAG_MAX + 1];
 	struct image_store s;
-	size_t layers = 0;
+	size_t layers = 0, kept = 0;
 	int r = image_ref_parse(text, "latest", name, tag, err);
 
 	if (r < 0)
@@ -115,11 +116,15 @@ static int image_rm(const char *text, struct vn_error *err)
 	if (r == 0)
 		r = image_store_ref_remove(&s, name, tag, err);
 	if (r == 0) {
-		r = image_store_collect(&s, &layers, NULL, err);
+		r = image_store_collect(&s, &layers, &kept, err);
 		if (r < 0)
 			vn_wrap(err, "removed %s:%s, but not its layers", name, tag);
 	}
-	if (r == 0)
+	if (r == 0 && kept)
+		printf("removed %s:%s; %zu layer%s no image uses kept while a sandbox runs over the "
+		       "store (the next rm or import removes them)\n", name, tag, kept,
+		       kept == 1 ? "" : "s");
+	else if (r == 0)
 		printf("removed %s:%s, and %zu layer%s no other image uses\n", name, tag, layers,
 		       layers == 1 ? "" : "s");
 	else

@@ -33,9 +33,10 @@ struct import_args {
 	char tag[IMAGE_TAG_MAX + 1];
 };
 
-/* What one import did, for its last line. */
+/* What one import did: for its last line, and to take back. */
 struct import_counts {
 	size_t unpacked, shared;
+	bool made[OCI_LAYERS_MAX]; /* layer i was unpacked by this import */
 };
 
 /* ------------------------------------------------------------ options */
@@ -231,6 +232,7 @@ static int take_layers(struct image_store *s, struct oci_layout *l, const struct
 		}
 		if (unpack_layer(s, l, img, i, err) < 0)
 			return -1;
+		n->made[i] = true;
 		n->unpacked++;
 	}
 	return 0;
@@ -259,11 +261,13 @@ static int import_into_store(const struct import_args *a, struct oci_layout *l,
 	/* the name last: until it is written, no one sees the image */
 	if (r == 0)
 		r = image_store_ref_write(&s, a->name, a->tag, img->manifest.hex, err);
-	/* what no reference uses: this import's, when it failed; the image
-	 * a re-used name pointed at before, when it did not */
-	if (r < 0)
-		(void)image_store_collect(&s, NULL, NULL, &ignored);
-	else if (image_store_collect(&s, NULL, NULL, &ignored) < 0)
+	/* failed: what it unpacked goes (no sandbox can run over a layer
+	 * made under the lock it still holds); else what no reference uses,
+	 * such as the image a re-used name pointed at before */
+	for (size_t i = 0; r < 0 && i < img->nlayers; i++)
+		if (n.made[i])
+			(void)image_store_remove_layer(&s, img->diff_ids[i], &ignored);
+	if (image_store_collect(&s, NULL, NULL, &ignored) < 0 && r == 0)
 		fprintf(stderr, "veneer: warning: image import: %s\n", ignored.msg);
 	if (r == 0)
 		printf("imported %s:%s (ID %.12s, %zu layers: %zu unpacked, %zu shared)\n", a->name,

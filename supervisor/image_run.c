@@ -185,7 +185,9 @@ int image_apply(struct run_options *opt, struct vn_error *err)
 		return -1;
 	}
 	config = json_get(img.config_json, "config");
-	r = apply_user(opt, config, err);
+	/* the layers stay until the sandbox ends, whatever rm does meanwhile */
+	opt->image_hold = image_store_hold(&s, err);
+	r = opt->image_hold < 0 ? -1 : apply_user(opt, config, err);
 	if (r == 0)
 		r = apply_layers(opt, &s, &img, err);
 	if (r == 0)

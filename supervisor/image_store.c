@@ -475,9 +475,46 @@ static int remove_layer(int layers, int sha, const char *hex)
 	return 0;
 }
 
-static int collect_layers(struct image_store *s, const struct live *live, size_t *removed,
-			  struct vn_error *err)
+int image_store_remove_layer(struct image_store *s, const char *hex, struct vn_error *err)
 {
+	cleanup_close int layers = open_subdir(s, "layers");
+	cleanup_close int sha = open_subdir(s, "layers/sha256");
+	int r = layers < 0 || sha < 0 ? -errno : remove_layer(layers, sha, hex);
+
+	return r < 0 ? vn_fail(err, -r, "remove layer %s/layers/sha256/%.64s", s->path, hex) : 0;
+}
+
+/* Whether a sandbox runs over the store's layers (holds "inuse" shared:
+ * image_store_hold).  Asked under the store's lock held alone, so that
+ * no run can start meanwhile (a run takes its hold under the lock). */
+static bool store_in_use(struct image_store *s)
+{
+	cleanup_close int fd = openat(s->fd, "inuse", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	return fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+}
+
+int image_store_hold(struct image_store *s, struct vn_error *err)
+{
+	int fd = openat(s->fd, "inuse", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0)
+		return vn_fail(err, errno, "open %s/inuse", s->path);
+	while (flock(fd, LOCK_SH) < 0)
+		if (errno != EINTR) {
+			vn_fail(err, errno, "hold %s/inuse", s->path);
+			close(fd);
+			return -1;
+		}
+	return fd;
+}
+
+/* The layers no reference uses: removed, or kept (*kept) while a
+ * sandbox may run over them. */
+static int collect_layers(struct image_store *s, const struct live *live, size_t *removed,
+			  size_t *kept, struct vn_error *err)
+{
+	bool in_use = store_in_use(s);
 	cleanup_close int layers = open_subdir(s, "layers");
 	cleanup_close int sha = open_subdir(s, "layers/sha256");
 	struct dirent *de;
@@ -503,6 +540,10 @@ static int collect_layers(struct image_store *s, const struct live *live, size_t
 			vn_remove_tree(sha, de->d_name);
 		if (!is_hex_name(de->d_name) || live_has(live, de->d_name))
 			continue;
+		if (in_use) {
+			(*kept)++;
+			continue;
+		}
 		r = remove_layer(layers, sha, de->d_name);
 		if (r < 0) {
 			closedir(d);
@@ -514,8 +555,7 @@ static int collect_layers(struct image_store *s, const struct live *live, size_t
 	return 0;
 }
 
-static int collect_blobs(struct image_store *s, const struct live *live, size_t *removed,
-			 struct vn_error *err)
+static int collect_blobs(struct image_store *s, const struct live *live, struct vn_error *err)
 {
 	cleanup_close int sha = open_subdir(s, "blobs/sha256");
 	struct dirent *de;
@@ -532,27 +572,27 @@ static int collect_blobs(struct image_store *s, const struct live *live, size_t 
 			closedir(d);
 			return vn_fail(err, errno, "remove %s/blobs/sha256/%s", s->path, de->d_name);
 		}
-		*removed += !leftover;
 	}
 	closedir(d);
 	return 0;
 }
 
-int image_store_collect(struct image_store *s, size_t *layers, size_t *blobs,
+int image_store_collect(struct image_store *s, size_t *removed, size_t *kept,
 			struct vn_error *err)
 {
 	struct live live = { 0 };
-	size_t nl = 0, nb = 0;
+	size_t nr = 0, nk = 0;
 	int r = live_of_refs(s, &live, err);
 
 	if (r == 0)
-		r = collect_layers(s, &live, &nl, err);
+		r = collect_layers(s, &live, &nr, &nk, err);
+	/* a running sandbox needs no manifest nor config */
 	if (r == 0)
-		r = collect_blobs(s, &live, &nb, err);
+		r = collect_blobs(s, &live, err);
 	free(live.hexes);
-	if (layers)
-		*layers = nl;
-	if (blobs)
-		*blobs = nb;
+	if (removed)
+		*removed = nr;
+	if (kept)
+		*kept = nk;
 	return r;
 }

@@ -3,6 +3,7 @@
  * The local image store (docs/design.md, "The image store"), under
  * ${XDG_DATA_HOME:-$HOME/.local/share}/veneer/images:
  *   lock                     flock'd: alone to change, shared to read
+ *   inuse                    flock'd shared by every sandbox running an image
  *   layers/sha256/HEX/       a layer unpacked (HEX: its diff_id, the
  *                            digest of the uncompressed tar), shared by
  *                            every image that has it
@@ -67,8 +68,15 @@ int image_store_refs(struct image_store *s, struct image_ref **refs, size_t *n,
 		     struct vn_error *err);
 
 /* Remove every layer and blob no reference uses, and what an import or
- * removal cut short left: the numbers removed (either may be NULL). */
-int image_store_collect(struct image_store *s, size_t *layers, size_t *blobs,
+ * removal cut short left, under the lock held alone: the layers removed,
+ * and those kept because a sandbox runs over the store (image_store_hold;
+ * the next collection takes them).  Either may be NULL. */
+int image_store_collect(struct image_store *s, size_t *removed, size_t *kept,
 			struct vn_error *err);
+/* Remove the layer with diff_id hex (one an import made and cannot use). */
+int image_store_remove_layer(struct image_store *s, const char *hex, struct vn_error *err);
+/* For a sandbox running an image, under the store's lock: an fd that
+ * keeps the store's layers (collections keep them while it is open). */
+int image_store_hold(struct image_store *s, struct vn_error *err);
 
 #endif

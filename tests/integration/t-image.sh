@@ -19,7 +19,8 @@
 #     refused with one line on the rungs without presented identities),
 #     a user not in /etc/passwd refused; --image with --lower refused;
 #   - rm: the shared layer stays while an image uses it, goes with the
-#     last; an unknown name is one line;
+#     last; an image's layers stay while a sandbox runs over the store,
+#     and go with the next collection; an unknown name is one line;
 #   - two imports at once both land, the store whole;
 #   - bad input: a missing blob, a flipped byte, a wrong size, a layer
 #     whose content is not its diff_id, a tag the layout has not, not a
@@ -52,7 +53,7 @@ for lib in $(ldd "$busybox" | grep -o '/[^ ]*lib[^ ]*\.so[^ ]*'); do
 	mkdir -p "$r$(dirname "$lib")"
 	cp -L "$lib" "$r$lib"
 done
-for c in sh ls cat echo env pwd id touch stat; do ln -s busybox "$r/bin/$c"; done
+for c in sh ls cat echo env pwd id touch stat sleep; do ln -s busybox "$r/bin/$c"; done
 echo base >"$r/etc/base-file"
 echo doomed >"$r/etc/to-delete"
 umoci_do repack --image oci:base b1
@@ -296,6 +297,31 @@ rc=$?
 set -e
 assert_eq "125 1" "$rc $(wc -l <"$T/e")" "rm of an unknown image: exit 125, one line"
 assert_match "^veneer: image rm: no image other-layout:other in the store" "$(cat "$T/e")" "rm of an unknown image"
+
+# ------------------------------------------------------------ rm while it runs
+# an image removed while a sandbox runs over it: its layers stay until
+# the sandbox ends, and go with the next collection (here: an import)
+if ! on_hostroot; then # (--bind: a mount, which those rungs have not)
+	"$VENEER" image import oci:top --name busy >/dev/null || fail "import busy"
+	mkdir -p "$T/sig"
+	"$VENEER" run --image busy:top --bind "$T/sig:/sig" -- \
+		'touch /sig/started; while [ ! -e /sig/go ]; do sleep 0.1; done; cat /etc/top-file' \
+		>"$T/busy.out" 2>&1 </dev/null &
+	busy=$!
+	for _ in $(seq 100); do [ -e "$T/sig/started" ] && break; sleep 0.1; done
+	[ -e "$T/sig/started" ] || fail "the sandbox of busy:top did not start"
+	"$VENEER" image rm busy:top >"$T/o" || fail "image rm busy:top while it runs"
+	assert_eq "removed busy:top; 2 layers no image uses kept while a sandbox runs over the store (the next rm or import removes them)" \
+		"$(cat "$T/o")" "rm of an image a sandbox runs"
+	assert_eq 2 "$(layers_in_store)" "its layers kept while it runs"
+	touch "$T/sig/go"
+	wait "$busy" || { show_file busy "$T/busy.out"; fail "the sandbox of a removed image"; }
+	assert_eq top "$(cat "$T/busy.out")" "a sandbox over a removed image reads its layers to the end"
+	"$VENEER" image import oci:base --name again >/dev/null
+	assert_eq 1 "$(layers_in_store)" "the next import removes the layers no image uses"
+	"$VENEER" image rm again:base >/dev/null
+	assert_eq 0 "$(layers_in_store)" "and no layer left"
+fi
 
 # ------------------------------------------------------------ two at once
 "$VENEER" image import oci:top --name a >"$T/a.out" 2>&1 &
