@@ -251,6 +251,9 @@ static int write_beside(int dirfd, const char *name, const char *data, size_t le
 		r = -errno;
 	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
 		r = -errno;
+	/* the name too is on disk before the next step relies on it */
+	if (r == 0 && fsync(dirfd) < 0)
+		r = -errno;
 	if (r < 0)
 		unlinkat(dirfd, tmp, 0);
 	return r;
@@ -326,7 +329,6 @@ int image_store_load(struct image_store *s, const char *name, const char *tag,
 	cleanup_free char *text = NULL;
 	struct json_error je = { 0 };
 	struct json *ref;
-	struct stat st;
 	cleanup_close int fd = -1;
 	ssize_t n;
 
@@ -337,7 +339,7 @@ int image_store_load(struct image_store *s, const char *name, const char *tag,
 	if (fd < 0 && (s->fd < 0 || errno == ENOENT))
 		return vn_fail(err, 0, "no image %s:%s in the store; import one with `veneer image "
 			       "import`, see `veneer image ls`", name, tag);
-	if (fd < 0 || fstat(fd, &st) < 0)
+	if (fd < 0)
 		return vn_fail(err, errno, "read %s/%s", s->path, file);
 	text = malloc(512);
 	n = text ? read(fd, text, 511) : -1;
