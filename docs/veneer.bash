@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-# bash completion for veneer(1): commands, options, policy names, and
-# directories for --lower, --upper and --chdir.  Installed as
+# bash completion for veneer(1): commands, options, policy names, the
+# store's images, and directories for --lower, --upper and --chdir.  Installed as
 # $datadir/bash-completion/completions/veneer; it needs nothing of the
 # bash-completion package, so `source` works as well.
 
@@ -41,6 +41,14 @@ _veneer_files()
 	COMPREPLY=($(compgen -f -- "$cur"))
 }
 
+# The store's images, NAME:TAG, from `veneer image ls` (the veneer being
+# completed: the first word).
+_veneer_images()
+{
+	local IFS=$'\n'
+	COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" image ls 2>/dev/null | awk 'NR > 1 { print $1 ":" $2 }')" -- "$cur"))
+}
+
 # _veneer_value CMD OPTION: complete the value of OPTION; 1 if it takes none
 _veneer_value()
 {
@@ -68,6 +76,10 @@ _veneer_value()
 		COMPREPLY=($(compgen -e -- "$cur")) ;;
 	run:--hostname)
 		COMPREPLY=() ;;
+	run:--image)
+		_veneer_images ;;
+	image:--name)
+		COMPREPLY=() ;;
 	export:-o | export:--output)
 		_veneer_files ;;
 	commit:--into | import:-o | import:--output)
@@ -89,8 +101,9 @@ _veneer_value()
 _veneer()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} cmd="" i word prev
-	local commands="run diff export commit import check rm doctor help"
-	local run_opts="--lower --upper --bind --chdir --policy --backend --ids --env --unsetenv --clearenv --hostname --unsafe-lowers --keep --commit -v --verbose -h --help"
+	local commands="run diff export commit import check rm image doctor help"
+	local run_opts="--lower --upper --bind --chdir --policy --backend --ids --env --unsetenv --clearenv --hostname --unsafe-lowers --keep --commit --image -v --verbose -h --help"
+	local image_opts="--name -h --help"
 	local doctor_opts="--lower --upper -h --help"
 	local diff_opts="--lower --include --exclude --format -h --help"
 	local export_opts="-o --output --mtime --compress -h --help"
@@ -116,7 +129,7 @@ _veneer()
 				# after --: the command's name, then its arguments
 				[ "$i" = $((COMP_CWORD - 1)) ] && cmd=run-name || cmd=run-args
 				break ;;
-			--lower | --upper | --bind | --chdir | --policy | --backend | --ids | --env | --unsetenv | --hostname)
+			--lower | --upper | --bind | --chdir | --policy | --backend | --ids | --env | --unsetenv | --hostname | --image)
 				i=$((i + 1))
 				[ "${COMP_WORDS[i]:-}" = "=" ] && i=$((i + 1)) ;;
 			-*) ;;
@@ -175,6 +188,17 @@ _veneer()
 		if [[ $cur == -* ]]; then _veneer_reply $commit_opts; else _veneer_dirs; fi ;;
 	import)
 		if [[ $cur == -* ]]; then _veneer_reply $import_opts; else _veneer_files; fi ;;
+	image)
+		# its own command, then a layout directory (import) or an image (rm)
+		if [[ $cur == -* ]]; then
+			_veneer_reply $image_opts
+		elif [ "$COMP_CWORD" = 2 ]; then
+			_veneer_reply import ls rm
+		elif [ "${COMP_WORDS[2]}" = import ]; then
+			_veneer_dirs
+		elif [ "${COMP_WORDS[2]}" = rm ]; then
+			_veneer_images
+		fi ;;
 	help)
 		[ "$COMP_CWORD" = 2 ] && _veneer_reply $commands ;;
 	esac

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -23,6 +24,8 @@ void cli_usage(FILE *out)
 	      "  import    unpack a layer tarball into a directory, a layer to run over\n"
 	      "  check     what a crash or a hand edit left in an upper layer (--repair)\n"
 	      "  rm        remove an upper layer, read-only directories included\n"
+	      "  image     import OCI images into a local store, list and remove them\n"
+	      "            (`veneer run --image NAME` runs one)\n"
 	      "  doctor    what this machine gives veneer, and what `run` would choose\n"
 	      "  help      show this help, or a command's: `veneer help COMMAND`\n"
 	      "            (the same as `veneer COMMAND --help`)\n"
@@ -36,11 +39,17 @@ void cli_usage(FILE *out)
 void cli_run_usage(FILE *out)
 {
 	fputs("Usage: veneer run [OPTIONS] [--] COMMAND [ARG...]\n"
+	      "       veneer run --image NAME[:TAG] [OPTIONS] [-- COMMAND [ARG...]]\n"
 	      "\n"
 	      "Run COMMAND in a sandbox whose root is the union of the layers.\n"
 	      "\n"
 	      "  --lower DIR           a read-only layer; repeat for more (at most 31),\n"
 	      "                        topmost first (default: /)\n"
+	      "  --image NAME[:TAG]    an image of `veneer image import` (TAG: latest): its\n"
+	      "                        layers are the lowers, its config's Env, WorkingDir,\n"
+	      "                        Entrypoint and Cmd (when no COMMAND is given) apply,\n"
+	      "                        and its User is who the command runs as (presented\n"
+	      "                        ownership); not with --lower\n"
 	      "  --upper DIR           the writable layer, created if missing (default: a\n"
 	      "                        throwaway upper in memory, gone at exit; on a\n"
 	      "                        terminal, what it held is summed up at exit)\n"
@@ -91,12 +100,13 @@ void cli_run_usage(FILE *out)
 	      "  -v, --verbose         log every intercepted call and its answer to stderr\n"
 	      "  -h, --help            show this help\n"
 	      "\n"
-	      "The command's environment is root's own, as after a login: HOME, USER,\n"
-	      "LOGNAME and SHELL from the union's /etc/passwd (else /root, root and\n"
-	      "/bin/sh), PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin,\n"
-	      "and of yours only TERM, COLORTERM, TZ and the locale (LANG, LANGUAGE,\n"
-	      "LC_*); then the policy's env settings apply; --clearenv empties all\n"
-	      "that, and --env and --unsetenv apply last, in their order.  Pass a\n"
+	      "The command's environment is root's own (an --image's User's), as after a\n"
+	      "login: HOME, USER, LOGNAME and SHELL from the union's /etc/passwd (else\n"
+	      "/root, root and /bin/sh),\n"
+	      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin, and of\n"
+	      "yours only TERM, COLORTERM, TZ and the locale (LANG, LANGUAGE, LC_*); then\n"
+	      "an --image's Env; then the policy's env settings apply; --clearenv empties\n"
+	      "all that, and --env and --unsetenv apply last, in their order.  Pass a\n"
 	      "variable of yours with --env \"NAME=$NAME\".\n"
 	      "The sandbox has its own host name (UTS namespace).\n"
 	      "\n"
@@ -206,7 +216,7 @@ static int push_env(struct run_options *opt, bool unset, const char *text)
 enum {
 	OPT_LOWER = 256, OPT_UPPER, OPT_BIND, OPT_CHDIR, OPT_BACKEND, OPT_POLICY, OPT_IDS,
 	OPT_ENV, OPT_UNSETENV, OPT_CLEARENV, OPT_HOSTNAME, OPT_UNSAFE_LOWERS, OPT_KEEP,
-	OPT_COMMIT,
+	OPT_COMMIT, OPT_IMAGE,
 };
 
 int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_error *err)
@@ -226,6 +236,7 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 		{ "unsafe-lowers", no_argument, NULL, OPT_UNSAFE_LOWERS },
 		{ "keep", no_argument, NULL, OPT_KEEP },
 		{ "commit", no_argument, NULL, OPT_COMMIT },
+		{ "image", required_argument, NULL, OPT_IMAGE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -233,6 +244,7 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 	int c;
 
 	memset(opt, 0, sizeof(*opt));
+	opt->image_hold = -1;
 	opterr = 0;
 	optind = 1;
 	/* "+": stop at the command, so its own options stay its own */
@@ -295,6 +307,11 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 		case OPT_COMMIT:
 			opt->commit = true;
 			break;
+		case OPT_IMAGE:
+			if (opt->image)
+				return vn_fail(err, 0, "--image given twice; a sandbox runs one image");
+			opt->image = strdup(optarg);
+			break;
 		case 'v':
 			opt->verbose = true;
 			break;
@@ -307,10 +324,17 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 			return vn_fail(err, 0, "unknown option %s; see `veneer run --help`", argv[optind - 1]);
 		}
 	}
-	if (optind >= argc)
+	if (opt->image && opt->nlowers)
+		return vn_fail(err, 0, "--image and --lower together: an image's layers are the lowers; "
+			       "give one or the other");
+	if (opt->image && opt->commit)
+		return vn_fail(err, 0, "--commit applies the changes to the lower the command ran "
+			       "over, and an image's layers are the store's, shared; use --keep");
+	/* an image may bring its command (Entrypoint, Cmd) */
+	if (optind >= argc && !opt->image)
 		return vn_fail(err, 0, "no COMMAND given; use `veneer run [OPTIONS] -- COMMAND [ARG...]`");
 	opt->argv = argv + optind;
-	if (opt->nlowers == 0 && push(&opt->lowers, &opt->nlowers, "/") < 0)
+	if (!opt->image && opt->nlowers == 0 && push(&opt->lowers, &opt->nlowers, "/") < 0)
 		return vn_fail(err, 0, "out of memory");
 	return 0;
 }
@@ -332,6 +356,17 @@ void cli_free_run(struct run_options *opt)
 		free(opt->env[i].text);
 	free(opt->env);
 	free(opt->hostname);
+	free(opt->image);
+	for (size_t i = 0; i < opt->nimage_env; i++)
+		free(opt->image_env[i]);
+	free(opt->image_env);
+	for (size_t i = 0; opt->image_argv && opt->image_argv[i]; i++)
+		free(opt->image_argv[i]);
+	free(opt->image_argv);
+	free(opt->image_workdir);
+	free(opt->image_user);
+	if (opt->image_hold >= 0)
+		close(opt->image_hold); /* the store's layers are free to go */
 }
 
 int cli_option_error(const char *cmd, int c, char **argv, struct vn_error *err)

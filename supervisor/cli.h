@@ -60,7 +60,14 @@ struct run_options {
 	bool keep;            /* --keep: the throwaway upper on disk, kept */
 	bool commit;          /* --commit: applied to the lower at exit */
 	bool kept_upper;      /* upper is the one --keep/--commit made */
-	char **argv;          /* the command */
+	char *image;          /* --image NAME[:TAG]; image_apply fills in the rest */
+	char **image_env;     /* its config's Env (NAME=VALUE), before the policy's */
+	size_t nimage_env;
+	char **image_argv;    /* its Entrypoint + (COMMAND or Cmd), NULL-terminated */
+	char *image_workdir;  /* its WorkingDir ("/" when it has none) */
+	char *image_user;     /* its User, when not root: the command's identity */
+	int image_hold;       /* the store held while the sandbox runs (-1: not) */
+	char **argv;          /* the command (image_argv with an image) */
 	int died_of;          /* set by sandbox_run: the signal that ended the
 			       * command (its status is then 128+N), else 0 */
 };

@@ -148,6 +148,24 @@ static bool passwd_line_of(char *line, uid_t uid, struct passwd_entry *pw)
 	return true;
 }
 
+FILE *union_file_open(struct vn_union *u, const char *path)
+{
+	struct vn_node node;
+	FILE *f;
+	int fd;
+
+	if (vn_resolve(u, "/", path, VN_FOLLOW, &node) < 0 || node.passthrough ||
+	    !S_ISREG(node.st.st_mode))
+		return NULL;
+	fd = vn_open_node(u, &node, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
+}
+
 /* The union's /etc/passwd, as the command will see it: a lower's, or
  * the upper's once changed inside.  Missing or unreadable (or a --bind,
  * which the union does not hold), it names nobody. */
@@ -155,21 +173,10 @@ static void read_union_passwd(struct vn_union *u, uid_t uid, struct passwd_entry
 {
 	cleanup_free char *line = NULL;
 	size_t size = 0;
-	struct vn_node node;
-	FILE *f;
-	int fd;
+	FILE *f = union_file_open(u, "/etc/passwd");
 
-	if (vn_resolve(u, "/", "/etc/passwd", VN_FOLLOW, &node) < 0 || node.passthrough ||
-	    !S_ISREG(node.st.st_mode))
+	if (!f)
 		return;
-	fd = vn_open_node(u, &node, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return;
-	}
 	while (getline(&line, &size, f) > 0)
 		if (passwd_line_of(line, uid, pw))
 			break;
@@ -208,6 +215,16 @@ static int apply_one(struct env *e, bool unset, const char *text)
 	return 0;
 }
 
+/* An image's config Env: the image's own settings, as docker applies them. */
+static int apply_image(struct env *e, const struct run_options *opt)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < opt->nimage_env && r == 0; i++)
+		r = env_set(e, opt->image_env[i]);
+	return r;
+}
+
 static int apply_policy(struct env *e, const struct policy *p)
 {
 	int r = 0;
@@ -241,6 +258,8 @@ char **env_build(struct vn_union *u, uid_t uid, const struct run_options *opt,
 	for (size_t i = 0; r == 0 && caller && caller[i]; i++)
 		if (strchr(caller[i], '=') && kept_from_caller(caller[i]))
 			r = env_set(&e, caller[i]);
+	if (r == 0)
+		r = apply_image(&e, opt);
 	if (r == 0)
 		r = apply_policy(&e, &opt->policy);
 	if (r == 0)

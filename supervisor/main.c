@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "image.h"
 #include "layer_tools.h"
 #include "report.h"
 
@@ -43,7 +44,8 @@ static int cmd_run(int argc, char **argv)
 	struct vn_error err = { 0 };
 	int status;
 
-	if (cli_parse_run(argc, argv, &opt, &err) < 0 || validate_run_options(&opt, &err) < 0 ||
+	if (cli_parse_run(argc, argv, &opt, &err) < 0 || image_apply(&opt, &err) < 0 ||
+	    validate_run_options(&opt, &err) < 0 ||
 	    ((opt.keep || opt.commit) &&
 	     (kept_upper_make(&opt, &err) < 0 || validate_kept_upper(&opt, &err) < 0))) {
 		vn_error_print(&err);
@@ -77,6 +79,7 @@ static const struct command {
 	{ "import", cmd_import, cmd_import_usage },
 	{ "check", cmd_check, cmd_check_usage },
 	{ "rm", cmd_rm, cmd_rm_usage },
+	{ "image", cmd_image, cmd_image_usage },
 	{ "doctor", cmd_doctor, cmd_doctor_usage },
 };
 

@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +29,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "data_dir.h"
 #include "layer_tools.h"
 #include "report.h"
+#include "veneer/cleanup.h"
 #include "veneer/fdpass.h"
 #include "veneer/union.h"
 
@@ -53,59 +54,20 @@ bool report_wanted(const struct run_options *opt)
 
 /* ------------------------------------------------------ the kept upper */
 
-/* $XDG_DATA_HOME (when absolute, as the spec says), else ~/.local/share. */
-static int data_home(char *out, size_t size, struct vn_error *err)
-{
-	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	struct passwd *pw;
-
-	if (xdg && xdg[0] == '/')
-		return (size_t)snprintf(out, size, "%s", xdg) < size ? 0
-			: vn_fail(err, ENAMETOOLONG, "$XDG_DATA_HOME");
-	if (!home || home[0] != '/') {
-		pw = getpwuid(getuid());
-		if (!pw || !pw->pw_dir || pw->pw_dir[0] != '/')
-			return vn_fail(err, 0, "--keep: no home directory to keep the upper in "
-				       "(set XDG_DATA_HOME, or give --upper DIR)");
-		home = pw->pw_dir;
-	}
-	return (size_t)snprintf(out, size, "%s/.local/share", home) < size ? 0
-		: vn_fail(err, ENAMETOOLONG, "$HOME");
-}
-
-/* mkdir -p, each directory made private. */
-static int make_dirs(char *path)
-{
-	for (char *p = path + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char saved = *p;
-
-		*p = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-			*p = saved;
-			return -1;
-		}
-		*p = saved;
-		if (!saved)
-			return 0;
-	}
-}
-
 int kept_upper_make(struct run_options *opt, struct vn_error *err)
 {
-	char dir[PATH_MAX], path[PATH_MAX];
+	const char *flag = opt->keep ? "--keep" : "--commit";
+	cleanup_free char *dir = data_dir_path("uppers", flag, err);
+	char path[PATH_MAX];
 	time_t now = time(NULL);
 	struct tm tm;
+	int r;
 
-	if (data_home(dir, sizeof(dir), err) < 0)
+	if (!dir)
 		return -1;
-	if (strlen(dir) + sizeof("/veneer/uppers") > sizeof(dir))
-		return vn_fail(err, ENAMETOOLONG, "%s", dir);
-	strcat(dir, "/veneer/uppers");
-	if (make_dirs(dir) < 0)
-		return vn_fail(err, errno, "%s: make %s for the upper", opt->keep ? "--keep" :
-			       "--commit", dir);
+	r = data_dir_make(dir);
+	if (r < 0)
+		return vn_fail(err, -r, "%s: make %s for the upper", flag, dir);
 	if (!localtime_r(&now, &tm))
 		return vn_fail(err, errno, "read the time");
 	if ((size_t)snprintf(path, sizeof(path), "%s/run-%04d%02d%02d-%02d%02d%02d-XXXXXX", dir,
@@ -117,7 +79,7 @@ int kept_upper_make(struct run_options *opt, struct vn_error *err)
 	opt->upper = strdup(path);
 	if (!opt->upper) {
 		rmdir(path);
-		return vn_fail(err, ENOMEM, "--keep");
+		return vn_fail(err, ENOMEM, "%s", flag);
 	}
 	opt->kept_upper = true;
 	return 0;

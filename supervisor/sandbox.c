@@ -33,6 +33,7 @@
 #include "cli.h"
 #include "env.h"
 #include "hostids.h"
+#include "image.h"
 #include "janitor.h"
 #include "network.h"
 #include "probe.h"
@@ -75,6 +76,8 @@ struct sandbox {
 	char cwd[PATH_MAX];
 	char command[PATH_MAX]; /* where PATH first has argv[0] in the union, or "" */
 	char **envp;
+	bool has_start_cred;       /* an image's User: every process starts as */
+	struct vn_cred start_cred; /* this, not as the root inside */
 	pid_t init;
 	pid_t pasta;          /* network = private: its network's relay */
 	int sock[2];
@@ -117,6 +120,10 @@ static int choose_ids(struct sandbox *sb, struct vn_error *err)
 	char why[PATH_MAX + 128];
 	int r;
 
+	/* an image's user is an identity only presented ownership has
+	 * (validate.c refused it on the rungs without one) */
+	if (sb->opt->ids == IDS_AUTO && sb->opt->image_user && !sb->hostroot)
+		sb->opt->ids = IDS_PRESENTED;
 	if (sb->opt->ids == IDS_AUTO)
 		sb->opt->ids = sb->hostroot ? IDS_KERNEL : ids_choose(sb->opt, why, sizeof(why));
 	if (sb->opt->ids != IDS_PRESENTED || geteuid() == 0)
@@ -652,7 +659,9 @@ static void hostroot_cleanup(struct sandbox *sb)
 static int choose_cwd(struct sandbox *sb, struct vn_error *err)
 {
 	struct vn_node node;
-	const char *want = sb->opt->chdir ? sb->opt->chdir : sb->caller_cwd;
+	/* an image's WorkingDir stands for --chdir (docker's -w) */
+	const char *chosen = sb->opt->chdir ? sb->opt->chdir : sb->opt->image_workdir;
+	const char *want = chosen ? chosen : sb->caller_cwd;
 	int r = want[0] ? vn_resolve(&sb->u, "/", want, VN_FOLLOW, &node) : -ENOENT;
 
 	if (r == 0 && !node.passthrough && !S_ISDIR(node.st.st_mode))
@@ -660,16 +669,35 @@ static int choose_cwd(struct sandbox *sb, struct vn_error *err)
 	if (r < 0 && sb->opt->chdir)
 		return vn_fail(err, -r, "--chdir %s is not a directory of the union; give one that is",
 			       sb->opt->chdir);
+	if (r < 0 && chosen)
+		return vn_fail(err, -r, "image %s: its WorkingDir %s is not a directory of the union; "
+			       "give --chdir", sb->opt->image, chosen);
 	snprintf(sb->cwd, sizeof(sb->cwd), "%s", r == 0 ? want : "/");
 	return 0;
 }
 
-/* The command starts as root (uid 0 of the union's /etc/passwd), but
- * without a user namespace, where it is the caller. */
+/* An image's User, found in the union (image_user.c). */
+static int settle_user(struct sandbox *sb, struct vn_error *err)
+{
+	uint64_t caps = sb->opt->policy.all_capabilities ? ~0ull : sb->opt->policy.capabilities;
+
+	if (!sb->opt->image_user)
+		return 0;
+	if (image_user_resolve(&sb->u, sb->opt->image, sb->opt->image_user, caps, &sb->start_cred,
+			       err) < 0)
+		return -1;
+	sb->has_start_cred = true;
+	return 0;
+}
+
+/* The command starts as root (uid 0 of the union's /etc/passwd), or an
+ * image's user, but without a user namespace as the caller. */
 static int build_environment(struct sandbox *sb, struct vn_error *err)
 {
 	/* notify-hostroot: the caller, as the kernel knows them */
-	sb->envp = env_build(&sb->u, sb->hostroot ? sb->caller_uid : 0, sb->opt, environ, err);
+	uid_t uid = sb->has_start_cred ? sb->start_cred.ruid : sb->hostroot ? sb->caller_uid : 0;
+
+	sb->envp = env_build(&sb->u, uid, sb->opt, environ, err);
 	return sb->envp ? 0 : -1;
 }
 
@@ -834,6 +862,7 @@ static int connect_network(struct sandbox *sb, struct vn_error *err)
 static int prepare_launch(struct sandbox *sb, struct vn_error *err)
 {
 	if (present_ownership(sb, err) < 0 ||
+	    settle_user(sb, err) < 0 ||
 	    choose_cwd(sb, err) < 0 ||
 	    build_environment(sb, err) < 0)
 		return -1;
@@ -880,6 +909,7 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 			.presented = sb->opt->ids == IDS_PRESENTED,
 			.root_caps = sb->opt->policy.all_capabilities ? ~0ull
 								     : sb->opt->policy.capabilities,
+			.start_cred = sb->has_start_cred ? &sb->start_cred : NULL,
 			.policy = &sb->opt->policy,
 		},
 		.listener = sb->listener,

@@ -319,6 +319,10 @@ static int check_hostroot(const struct run_options *opt, struct vn_error *err)
 	if (opt->ids == IDS_PRESENTED)
 		return vn_fail(err, 0, "--ids presented is not built for %s (%s) yet; there the "
 			       "kernel's ids are the host's (--ids kernel)", rung, why);
+	if (opt->image_user)
+		return vn_fail(err, 0, "image %s runs as user '%.64s', an identity %s (%s) cannot "
+			       "give (the command runs as you); not run", opt->image, opt->image_user,
+			       rung, why);
 	if (opt->policy.network != POLICY_NETWORK_HOST)
 		return vn_fail(err, 0, "policy %s asks network = %s, a network namespace, which "
 			       "%s (%s) cannot make; use a policy with network = host",
@@ -415,6 +419,10 @@ int validate_run_options(struct run_options *opt, struct vn_error *err)
 	if (opt->chdir && opt->chdir[0] != '/')
 		return vn_fail(err, 0, "--chdir %s: give an absolute path inside the sandbox",
 			       opt->chdir);
+	/* only presented ownership has identities other than root's */
+	if (opt->image_user && opt->ids == IDS_KERNEL)
+		return vn_fail(err, 0, "image %s runs as user '%.64s', which needs --ids presented "
+			       "or auto; not run as root instead", opt->image, opt->image_user);
 	if (check_env_and_hostname(opt, err) < 0)
 		return -1;
 	if (validate_layers(opt, err) < 0 || check_binds(opt, err) < 0)

@@ -83,6 +83,8 @@ struct call_ctx {
 	struct ident_table *idents;
 	struct exe_table *exes;  /* programs run through a lower's loader */
 	uint64_t root_caps;      /* the root inside's capabilities (the policy's) */
+	bool has_start_cred;     /* every process starts as start_cred (an */
+	struct vn_cred start_cred; /* image's User), not as the root inside */
 	const struct policy *policy; /* host-sockets and the rest of the policy */
 	/* "" with a view (the target's root); without one (notify-hostroot),
 	 * the real path of the skeleton of union directories */

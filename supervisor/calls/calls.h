@@ -20,6 +20,9 @@ struct calls_config {
 	bool verbose;
 	bool presented;          /* ownership is presented (--ids presented) */
 	uint64_t root_caps;      /* the root inside's capabilities */
+	/* the identity every process starts with (presented ownership);
+	 * NULL: the root inside */
+	const struct vn_cred *start_cred;
 	const struct policy *policy;
 	const char *view_prefix; /* without a view: the skeleton's real path */
 };

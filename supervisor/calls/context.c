@@ -35,6 +35,10 @@ int calls_ctx_init(struct call_ctx *ctx, const struct calls_config *cfg)
 	ctx->verbose = cfg->verbose;
 	ctx->presented = cfg->presented;
 	ctx->root_caps = cfg->root_caps;
+	if (cfg->start_cred) {
+		ctx->has_start_cred = true;
+		ctx->start_cred = *cfg->start_cred;
+	}
 	ctx->policy = cfg->policy;
 	ctx->view_prefix = cfg->view_prefix ? cfg->view_prefix : "";
 	if (ctx->view_prefix[0])

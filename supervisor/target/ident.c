@@ -10,7 +10,7 @@
  * A thread's identity is kept by its tid.  One never seen before inherits
  * from its thread group, else from its nearest known ancestor (fork and
  * clone copy credentials; exec keeps them); with nothing known, it is the
- * root inside.  A pidfd per entry tells a reused tid from the old thread;
+ * root inside (or the user an image runs as: call_ctx's start_cred).  A pidfd per entry tells a reused tid from the old thread;
  * they are held within a budget (half the supervisor's fd limit, raised
  * to its hard limit for them), so that thousands of threads cannot starve
  * the supervisor of fds; past it, or where the kernel has no thread
@@ -387,6 +387,16 @@ static struct ident *ident_find_settled(struct call *c, struct ident_table *t, p
 	return e;
 }
 
+/* Who a process is when nothing is known of it: the root inside, or
+ * the user an image runs as. */
+static void ident_start(const struct call_ctx *ctx, struct vn_cred *cred)
+{
+	if (ctx->has_start_cred)
+		*cred = ctx->start_cred;
+	else
+		vn_cred_root(cred, ctx->root_caps);
+}
+
 /* What thread tid, seen for the first time, inherited (c: the call that
  * sees it, of tid's process). */
 static void ident_inherited(struct call *c, struct ident_table *t, pid_t tid,
@@ -395,7 +405,7 @@ static void ident_inherited(struct call *c, struct ident_table *t, pid_t tid,
 	struct call_ctx *ctx = c->ctx;
 	pid_t cur = tid;
 
-	vn_cred_root(cred, ctx->root_caps);
+	ident_start(ctx, cred);
 	for (int depth = 0; depth < ANCESTRY_MAX; depth++) {
 		pid_t tgid, ppid;
 		struct ident *e;
@@ -423,15 +433,15 @@ void ident_begin(struct call *c)
 	struct ident *e;
 
 	/* nobody changed identity yet (every call until someone does): the
-	 * root inside, without the lock */
+	 * one every process starts as, without the lock */
 	if (__atomic_load_n(&t->count, __ATOMIC_RELAXED) == 0) {
-		vn_cred_root(&c->cred, c->ctx->root_caps);
+		ident_start(c->ctx, &c->cred);
 		vn_set_cred(&c->cred);
 		return;
 	}
 	pthread_mutex_lock(&t->lock);
 	if (t->count == 0) {
-		vn_cred_root(&c->cred, c->ctx->root_caps);
+		ident_start(c->ctx, &c->cred);
 	} else if ((e = ident_find(t, c->pid))) {
 		exec_settle_own(c, t, e);
 		c->cred = e->cred;

@@ -96,8 +96,8 @@ assert_eq "$(cat "$T/help")" "$("$VENEER" -h)" "veneer -h is veneer --help"
 assert_eq "$(cat "$T/help")" "$("$VENEER" help)" "veneer help is veneer --help"
 assert_eq "$(cat "$T/help")" "$("$VENEER" help help)" "veneer help help is veneer --help"
 commands=$(sed -n '/^Commands:/,/^$/p' "$T/help" | sed -nE 's/^  ([a-z]+) .*/\1/p')
-assert_eq "run diff export commit import check rm doctor help" "$(echo $commands)" "the commands veneer --help lists"
-for cmd in run diff export commit import check rm doctor; do
+assert_eq "run diff export commit import check rm image doctor help" "$(echo $commands)" "the commands veneer --help lists"
+for cmd in run diff export commit import check rm image doctor; do
 	"$VENEER" "$cmd" --help >"$T/a" 2>"$T/e" || fail "veneer $cmd --help failed: $(cat "$T/e")"
 	"$VENEER" help "$cmd" >"$T/b" 2>"$T/e" || fail "veneer help $cmd failed: $(cat "$T/e")"
 	cmp -s "$T/a" "$T/b" || { diff "$T/a" "$T/b" >&2 || true; fail "veneer help $cmd differs from veneer $cmd --help"; }

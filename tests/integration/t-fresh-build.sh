@@ -142,6 +142,7 @@ diff
 doctor
 export
 help
+image
 import
 rm
 run" "$(complete_words veneer '')" "completion of the command"

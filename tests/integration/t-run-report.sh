@@ -135,4 +135,5 @@ bad() {
 bad "--keep with --upper" "--keep acts on the throwaway upper" --keep --upper "$T/U" -- true
 bad "--commit over two lowers" "--commit applies the changes to the lower the command ran over, and there are 2" \
 	--commit --lower "$T" --lower / -- true
+bad "--commit with --image" "an image's layers are the store's, shared" --commit --image some -- true
 [ ! -e "$T/U" ] || fail "--keep with --upper made the upper"
