@@ -28,7 +28,7 @@
 # it-timeout: 300
 source "$(dirname "$0")/lib.sh"
 require_veneer
-require_cmd umoci skopeo busybox gzip zstd
+require_cmd umoci skopeo busybox gzip zstd setfattr
 
 export HOME=$T/home XDG_DATA_HOME=$T/data
 mkdir -p "$HOME"
@@ -56,6 +56,9 @@ done
 for c in sh ls cat echo env pwd id touch stat sleep; do ln -s busybox "$r/bin/$c"; done
 echo base >"$r/etc/base-file"
 echo doomed >"$r/etc/to-delete"
+# an owner the image gives (umoci's rootless repack reads it from here)
+echo owned >"$r/etc/owned"
+setfattr -n user.rootlesscontainers -v 0x08d20910ae2c "$r/etc/owned" # 1234:5678
 umoci_do repack --image oci:base b1
 umoci_do config --image oci:base --config.env A=from-image --config.env B=b --config.env PATH=/bin \
 	--config.workingdir /work --config.cmd /bin/sh --config.cmd -c \
@@ -108,6 +111,12 @@ assert_match '^imported other-layout:other ' "$(tail -n 1 "$T/o")" \
 	"the default name is the layout directory's, the tag the layout's one image's"
 assert_match '1 unpacked, 1 shared\)$' "$(tail -n 1 "$T/o")" "other (skopeo's copy) shares base's layer"
 assert_eq 3 "$(layers_in_store)" "three images, three distinct layers in the store"
+# (the rungs without a user namespace present no owners)
+if ! on_hostroot; then
+	"$VENEER" run --image base:base -- stat -c '%u:%g' /etc/owned /etc/base-file >"$T/o" 2>"$T/e" ||
+		{ show_file stderr "$T/e"; fail "run --image base:base stat"; }
+	assert_eq "$(printf '1234:5678\n0:0')" "$(cat "$T/o")" "an image's owners show inside (its layers' owner stores)"
+fi
 
 "$VENEER" image ls >"$T/ls" || fail "image ls exited $?"
 assert_eq "NAME TAG ID LAYERS SIZE
@@ -128,6 +137,7 @@ assert_eq "changed
 top
 base-file
 group
+owned
 passwd
 top-file" "$(cat "$T/o")" "Entrypoint + COMMAND: the top layer over the base, its whiteout hiding to-delete"
 vrun_ok "$T/o" "$T/e" --image other-layout:other -- cat /etc/other-file /etc/to-delete
