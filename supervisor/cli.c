@@ -356,6 +356,7 @@ void cli_free_run(struct run_options *opt)
 		free(opt->env[i].text);
 	free(opt->env);
 	free(opt->hostname);
+	free(opt->source_date_epoch);
 	free(opt->image);
 	for (size_t i = 0; i < opt->nimage_env; i++)
 		free(opt->image_env[i]);

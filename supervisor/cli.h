@@ -60,6 +60,7 @@ struct run_options {
 	bool keep;            /* --keep: the throwaway upper on disk, kept */
 	bool commit;          /* --commit: applied to the lower at exit */
 	bool kept_upper;      /* upper is the one --keep/--commit made */
+	char *source_date_epoch; /* "SOURCE_DATE_EPOCH=N" the policy's rule gave */
 	char *image;          /* --image NAME[:TAG]; image_apply fills in the rest */
 	char **image_env;     /* its config's Env (NAME=VALUE), before the policy's */
 	size_t nimage_env;
@@ -88,6 +89,10 @@ int validate_run_options(struct run_options *opt, struct vn_error *err);
 int validate_kept_upper(struct run_options *opt, struct vn_error *err);
 /* The lowers and the upper alone, made canonical (for doctor too). */
 int validate_layers(struct run_options *opt, struct vn_error *err);
+
+/* source_date.c: the policy's source-date-epoch = source-tree, settled
+ * (opt->source_date_epoch) before anything is touched */
+int source_date_epoch_settle(struct run_options *opt, struct vn_error *err);
 
 /* ids.c: what IDS_AUTO means for these layers, and why (for doctor) */
 enum ids_mode ids_choose(const struct run_options *opt, char *why, size_t size);

@@ -262,6 +262,8 @@ char **env_build(struct vn_union *u, uid_t uid, const struct run_options *opt,
 		r = apply_image(&e, opt);
 	if (r == 0)
 		r = apply_policy(&e, &opt->policy);
+	if (r == 0 && opt->source_date_epoch)
+		r = env_set(&e, opt->source_date_epoch);
 	if (r == 0)
 		r = apply_options(&e, opt);
 	if (r < 0) {

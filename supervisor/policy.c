@@ -240,14 +240,31 @@ static int parse_unsetenv(char *value, struct policy *p, const char *origin, int
 	return 0;
 }
 
-static int parse_hostname(const char *value, struct policy *p, const char *origin, int line,
-			  struct vn_error *err)
+/* hostname and domainname: a host name each (RFC 1123), into name. */
+static int parse_hostname(const char *value, char *name, const char *key, const char *origin,
+			  int line, struct vn_error *err)
 {
 	const char *problem = policy_hostname_problem(value);
 
 	if (problem)
-		return vn_fail(err, 0, "%s:%d: hostname = '%s': %s", origin, line, value, problem);
-	memcpy(p->hostname, value, strlen(value) + 1);
+		return vn_fail(err, 0, "%s:%d: %s = '%s': %s", origin, line, key, value, problem);
+	memcpy(name, value, strlen(value) + 1);
+	return 0;
+}
+
+/* umask = 022: octal, at most 0777. */
+static int parse_umask(const char *value, struct policy *p, const char *origin, int line,
+		       struct vn_error *err)
+{
+	char *end;
+	unsigned long mask;
+
+	errno = 0;
+	mask = strtoul(value, &end, 8);
+	if (!*value || *end || errno || mask > 0777 || value[0] == '-' || value[0] == '+')
+		return vn_fail(err, 0, "%s:%d: umask = '%s': give octal digits, at most 0777 "
+			       "(022, 077)", origin, line, value);
+	p->umask = (int)mask;
 	return 0;
 }
 
@@ -258,6 +275,8 @@ static int parse_setting(const char *key, char *value, struct policy *p, const c
 	static const char *const network[] = { "host", "none", "private", NULL };
 	static const char *const sys[] = { "read-only", "none", NULL };
 	static const char *const yes_no[] = { "no", "yes", NULL };
+	static const char *const readdir[] = { "as-is", "sorted", NULL };
+	static const char *const source_date_epoch[] = { "keep", "source-tree", NULL };
 	int choice = 0, r;
 
 	if (strcmp(key, "network") == 0) {
@@ -284,10 +303,24 @@ static int parse_setting(const char *key, char *value, struct policy *p, const c
 		return r;
 	}
 	if (strcmp(key, "hostname") == 0)
-		return parse_hostname(value, p, origin, line, err);
+		return parse_hostname(value, p->hostname, key, origin, line, err);
+	if (strcmp(key, "domainname") == 0)
+		return parse_hostname(value, p->domainname, key, origin, line, err);
+	if (strcmp(key, "umask") == 0)
+		return parse_umask(value, p, origin, line, err);
+	if (strcmp(key, "readdir") == 0) {
+		r = parse_choice(key, value, readdir, &choice, origin, line, err);
+		p->sorted_readdir = choice == 1;
+		return r;
+	}
+	if (strcmp(key, "source-date-epoch") == 0) {
+		r = parse_choice(key, value, source_date_epoch, &choice, origin, line, err);
+		p->source_date_epoch = choice == 1;
+		return r;
+	}
 	return vn_fail(err, 0, "%s:%d: unknown key '%s'; the keys are network, sys, "
-		       "capabilities, host-sockets, env, unsetenv, clearenv and hostname", origin,
-		       line, key);
+		       "capabilities, host-sockets, env, unsetenv, clearenv, hostname, domainname, "
+		       "umask, readdir and source-date-epoch", origin, line, key);
 }
 
 /* Parse `copy` (NUL-terminated, written over) into p. */
@@ -295,7 +328,8 @@ static int parse_lines(char *copy, const char *origin, struct policy *p, struct 
 {
 	/* env and unsetenv may repeat; these are set once */
 	static const char *const keys[] = { "network", "sys", "capabilities", "host-sockets",
-					    "clearenv", "hostname" };
+					    "clearenv", "hostname", "domainname", "umask",
+					    "readdir", "source-date-epoch" };
 	int line = 0, r = 0;
 	unsigned seen = 0;
 
@@ -307,6 +341,10 @@ static int parse_lines(char *copy, const char *origin, struct policy *p, struct 
 	p->clear_env = false;
 	p->nenv = 0;
 	p->hostname[0] = '\0';
+	p->domainname[0] = '\0';
+	p->umask = -1;
+	p->sorted_readdir = false;
+	p->source_date_epoch = false;
 	/* strtok_r would skip empty lines and miscount; walk lines by hand */
 	for (char *cur = copy; cur && r == 0; line++) {
 		char *next = strchr(cur, '\n');

@@ -861,6 +861,7 @@ static int connect_network(struct sandbox *sb, struct vn_error *err)
  * two run side by side from init's clone to the listener. */
 static int prepare_launch(struct sandbox *sb, struct vn_error *err)
 {
+	sb->u.sorted_listings = sb->opt->policy.sorted_readdir;
 	if (present_ownership(sb, err) < 0 ||
 	    settle_user(sb, err) < 0 ||
 	    choose_cwd(sb, err) < 0 ||

@@ -427,7 +427,8 @@ int validate_run_options(struct run_options *opt, struct vn_error *err)
 		return -1;
 	if (validate_layers(opt, err) < 0 || check_binds(opt, err) < 0)
 		return -1;
-	if (policy_load(opt->policy_name ? opt->policy_name : "default", &opt->policy, err) < 0)
+	if (policy_load(opt->policy_name ? opt->policy_name : "default", &opt->policy, err) < 0 ||
+	    source_date_epoch_settle(opt, err) < 0)
 		return -1;
 	if (choose_backend(opt, err) < 0)
 		return -1;

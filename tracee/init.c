@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tracee.h"
@@ -429,6 +430,9 @@ _Noreturn void tracee_main(const struct tracee_config *cfg)
 	if ((!cfg->hostroot && tracee_drop_capabilities(cfg) < 0) ||
 	    receive_launch(cfg->sock, &launch) < 0)
 		setup_failed();
+	/* the policy's (a build's files are 644 whoever runs it) */
+	if (cfg->policy->umask >= 0)
+		umask((mode_t)cfg->policy->umask);
 	if (chdir(launch.cwd) < 0) {
 		fprintf(stderr, "veneer: enter the working directory %s: %s\n", launch.cwd,
 			strerror(errno));

@@ -57,6 +57,18 @@ struct policy {
 	struct policy_env_op env[POLICY_ENV_MAX];
 	/* hostname = NAME; "" keeps the host's name */
 	char hostname[POLICY_HOSTNAME_MAX + 1];
+	/* domainname = NAME (the NIS domain name uname shows); "" keeps the
+	 * host's */
+	char domainname[POLICY_HOSTNAME_MAX + 1];
+	/* umask = OCTAL: the command's; -1 keeps the caller's */
+	int umask;
+	/* readdir = sorted: every listing in byte order (disorderfs's
+	 * --sort-dirents); else as the layers give it */
+	bool sorted_readdir;
+	/* source-date-epoch = source-tree: SOURCE_DATE_EPOCH is the caller's,
+	 * else the newest modification time of the files below the current
+	 * directory (env.c); keep: only what the environment rules give */
+	bool source_date_epoch;
 };
 
 /* NAME (a file of the policy directory) or a path to a .policy file: a

@@ -75,6 +75,9 @@ struct vn_union {
 	/* Copies made without the lock, shared by the calls that ask for the
 	 * same file's (union/copyup.c); NULL: none yet. */
 	struct union_precopies *precopies;
+	/* Every listing in byte order of its names, whatever the layers'
+	 * file systems gave (a policy's readdir = sorted) */
+	bool sorted_listings;
 };
 
 /* How vn_resolve walks a path. */

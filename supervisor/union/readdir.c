@@ -336,9 +336,20 @@ static int merged_listing(struct vn_union *u, const struct vn_node *dir, struct 
 	return 0;
 }
 
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(((const struct vn_dirent *)a)->name, ((const struct vn_dirent *)b)->name);
+}
+
 int vn_readdir(struct vn_union *u, const struct vn_node *dir, struct vn_listing *out)
 {
-	return merged_listing(u, dir, out, false);
+	int r = merged_listing(u, dir, out, false);
+
+	/* the listing is a snapshot the cursor indexes: sorted once, here,
+	 * it stays in that order for the stream's life */
+	if (r == 0 && u->sorted_listings && out->count > 1)
+		qsort(out->entries, out->count, sizeof(*out->entries), compare_names);
+	return r;
 }
 
 int vn_count_subdirs(struct vn_union *u, const struct vn_node *dir, nlink_t *nlink)

@@ -62,9 +62,16 @@ Test(policy, capabilities_none)
 Test(policy, mistakes_name_file_and_line)
 {
 	expect_error("network = host\nnetwrok = none\n", "t.policy:2: unknown key 'netwrok'; the keys "
-		     "are network, sys, capabilities, host-sockets, env, unsetenv, clearenv and "
-		     "hostname");
+		     "are network, sys, capabilities, host-sockets, env, unsetenv, clearenv, "
+		     "hostname, domainname, umask, readdir and source-date-epoch");
 	expect_error("network = off\n", "t.policy:1: network = 'off'; use host, none or private");
+	expect_error("umask = 8\n", "t.policy:1: umask = '8': give octal digits");
+	expect_error("umask = -022\n", "t.policy:1: umask = '-022'");
+	expect_error("umask = 01000\n", "t.policy:1: umask = '01000'");
+	expect_error("readdir = random\n", "t.policy:1: readdir = 'random'");
+	expect_error("source-date-epoch = now\n", "t.policy:1: source-date-epoch = 'now'");
+	expect_error("domainname = -bad\n", "t.policy:1: domainname = '-bad'");
+	expect_error("umask = 022\numask = 077\n", "t.policy:2: 'umask' is set twice");
 	expect_error("\n\nsys = rw\n", "t.policy:3: sys = 'rw'");
 	expect_error("capabilities = chown,fly\n", "t.policy:1: unknown capability 'fly'");
 	expect_error("network\n", "t.policy:1: 'network' is not 'key = value'");
