@@ -252,6 +252,27 @@ static int parse_hostname(const char *value, char *name, const char *key, const 
 	return 0;
 }
 
+/* uname-*: printable ASCII, at most POLICY_UNAME_MAX bytes. */
+static int parse_uname_field(const char *value, char *field, const char *key,
+			     const char *origin, int line, struct vn_error *err)
+{
+	size_t n = strlen(value);
+
+	for (size_t i = 0; i < n; i++)
+		if (value[i] < 0x20 || value[i] > 0x7e)
+			n = POLICY_UNAME_MAX + 1;
+	if (n == 0 || n > POLICY_UNAME_MAX)
+		return vn_fail(err, 0, "%s:%d: %s = '%s': give 1 to %d printable ASCII characters",
+			       origin, line, key, value, POLICY_UNAME_MAX);
+	memcpy(field, value, n + 1);
+	return 0;
+}
+
+bool policy_fixes_uname(const struct policy *p)
+{
+	return p->uname_release[0] || p->uname_version[0] || p->uname_machine[0];
+}
+
 /* umask = 022: octal, at most 0777. */
 static int parse_umask(const char *value, struct policy *p, const char *origin, int line,
 		       struct vn_error *err)
@@ -308,6 +329,12 @@ static int parse_setting(const char *key, char *value, struct policy *p, const c
 		return parse_hostname(value, p->domainname, key, origin, line, err);
 	if (strcmp(key, "umask") == 0)
 		return parse_umask(value, p, origin, line, err);
+	if (strcmp(key, "uname-release") == 0)
+		return parse_uname_field(value, p->uname_release, key, origin, line, err);
+	if (strcmp(key, "uname-version") == 0)
+		return parse_uname_field(value, p->uname_version, key, origin, line, err);
+	if (strcmp(key, "uname-machine") == 0)
+		return parse_uname_field(value, p->uname_machine, key, origin, line, err);
 	if (strcmp(key, "readdir") == 0) {
 		r = parse_choice(key, value, readdir, &choice, origin, line, err);
 		p->sorted_readdir = choice == 1;
@@ -320,7 +347,8 @@ static int parse_setting(const char *key, char *value, struct policy *p, const c
 	}
 	return vn_fail(err, 0, "%s:%d: unknown key '%s'; the keys are network, sys, "
 		       "capabilities, host-sockets, env, unsetenv, clearenv, hostname, domainname, "
-		       "umask, readdir and source-date-epoch", origin, line, key);
+		       "umask, readdir, source-date-epoch, uname-release, uname-version and "
+		       "uname-machine", origin, line, key);
 }
 
 /* Parse `copy` (NUL-terminated, written over) into p. */
@@ -329,7 +357,8 @@ static int parse_lines(char *copy, const char *origin, struct policy *p, struct 
 	/* env and unsetenv may repeat; these are set once */
 	static const char *const keys[] = { "network", "sys", "capabilities", "host-sockets",
 					    "clearenv", "hostname", "domainname", "umask",
-					    "readdir", "source-date-epoch" };
+					    "readdir", "source-date-epoch", "uname-release",
+					    "uname-version", "uname-machine" };
 	int line = 0, r = 0;
 	unsigned seen = 0;
 
@@ -345,6 +374,7 @@ static int parse_lines(char *copy, const char *origin, struct policy *p, struct 
 	p->umask = -1;
 	p->sorted_readdir = false;
 	p->source_date_epoch = false;
+	p->uname_release[0] = p->uname_version[0] = p->uname_machine[0] = '\0';
 	/* strtok_r would skip empty lines and miscount; walk lines by hand */
 	for (char *cur = copy; cur && r == 0; line++) {
 		char *next = strchr(cur, '\n');

@@ -742,20 +742,23 @@ static void choose_filtered_calls(struct sandbox *sb)
 {
 	struct filter_calls *fc = &sb->filter_calls;
 	int opens[4], flags_args[4];
-	bool presented = sb->opt->ids == IDS_PRESENTED;
+	struct trap_choice choice = {
+		.presented = sb->opt->ids == IDS_PRESENTED,
+		.hostroot = sb->hostroot,
+		.uname = policy_fixes_uname(&sb->opt->policy),
+	};
 	size_t nsplit = 0;
 
 	fc->spec = (struct tracee_filter_spec){ .trapped = fc->trapped, .traced = fc->traced,
 						.split = fc->split };
 	fc->trap = (struct tracee_trap){ .cookie = sb->cookie, .reissuable = fc->reissuable };
 	if (sb->traced) {
-		fc->spec.ntraced = calls_traced(fc->traced, FILTER_CALLS_MAX, presented);
+		fc->spec.ntraced = calls_traced(fc->traced, FILTER_CALLS_MAX, &choice);
 		for (size_t i = 0; i < fc->spec.ntraced; i++)
 			if (calls_reissuable(fc->traced[i]))
 				fc->reissuable[fc->trap.nreissuable++] = fc->traced[i];
 	} else {
-		fc->spec.ntrapped = calls_trapped(fc->trapped, FILTER_CALLS_MAX, presented,
-						  sb->hostroot);
+		fc->spec.ntrapped = calls_trapped(fc->trapped, FILTER_CALLS_MAX, &choice);
 		if (sb->hostroot) {
 			fc->spec.ntraced = calls_redirected(fc->traced, FILTER_CALLS_MAX);
 			nsplit = calls_split_on_opath(opens, flags_args, 4);
@@ -895,6 +898,27 @@ static int receive_listener(struct sandbox *sb, struct vn_error *err)
 	if (r < 0)
 		return vn_fail(err, -r, "receive the seccomp listener");
 	return r;
+}
+
+/* When uname is answered (the policy fixes its release & co.), it is
+ * answered from the sandbox's UTS namespace: its host and domain names
+ * as the target set them.  The threads that answer are made after this,
+ * by this thread, and share it; nothing else of the supervisor reads
+ * those names. */
+static int join_sandbox_uts(struct sandbox *sb, struct vn_error *err)
+{
+	char path[64];
+	int fd, r;
+
+	if (sb->hostroot || !policy_fixes_uname(&sb->opt->policy))
+		return 0; /* without namespaces the host's names are the sandbox's */
+	snprintf(path, sizeof(path), "/proc/%d/ns/uts", (int)sb->init);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vn_fail(err, errno, "open the sandbox's UTS namespace (%s)", path);
+	r = setns(fd, CLONE_NEWUTS);
+	close(fd);
+	return r < 0 ? vn_fail(err, errno, "join the sandbox's UTS namespace") : 0;
 }
 
 static int start_workers(struct sandbox *sb, struct vn_error *err)
@@ -1144,7 +1168,7 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 		r = send_launch(sb, err);
 	if (r == 0)
 		r = sb->traced ? 1 : receive_listener(sb, err);
-	if (r > 0 && start_workers(sb, err) < 0)
+	if (r > 0 && (join_sandbox_uts(sb, err) < 0 || start_workers(sb, err) < 0))
 		r = -1;
 	if (r < 0)
 		kill(sb->init, SIGKILL);

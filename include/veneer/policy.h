@@ -29,6 +29,7 @@ enum policy_sys {
 #define POLICY_ENV_MAX 32
 #define POLICY_ENV_TEXT_MAX 1024   /* NAME=VALUE (or a NAME), with its NUL */
 #define POLICY_HOSTNAME_MAX 64     /* HOST_NAME_MAX: the kernel's limit */
+#define POLICY_UNAME_MAX 64        /* a utsname field holds 64 bytes and a NUL */
 
 /* One change to the command's environment, applied in file order. */
 struct policy_env_op {
@@ -69,7 +70,15 @@ struct policy {
 	 * else the newest modification time of the files below the current
 	 * directory (env.c); keep: only what the environment rules give */
 	bool source_date_epoch;
+	/* uname-release, uname-version, uname-machine: what uname(2) says
+	 * instead of the host kernel's; "" keeps the kernel's */
+	char uname_release[POLICY_UNAME_MAX + 1];
+	char uname_version[POLICY_UNAME_MAX + 1];
+	char uname_machine[POLICY_UNAME_MAX + 1];
 };
+
+/* Whether the policy changes what uname(2) reports (it is answered). */
+bool policy_fixes_uname(const struct policy *p);
 
 /* NAME (a file of the policy directory) or a path to a .policy file: a
  * regular, readable file of at most POLICY_FILE_MAX bytes of UTF-8 text

@@ -38,8 +38,14 @@ typedef struct answer (*call_handler)(struct call *c);
  * an open decides by its flags (in argument flags_arg). */
 enum union_hold { HOLD_SHARED, HOLD_ALONE, HOLD_BY_OPEN_FLAGS };
 /* When the filter traps a call: always, with presented ownership only, on
- * notify-hostroot only. */
-enum trap_when { TRAP_ALWAYS, TRAP_PRESENTED, TRAP_HOSTROOT };
+ * notify-hostroot only, when the policy fixes what uname reports. */
+enum trap_when { TRAP_ALWAYS, TRAP_PRESENTED, TRAP_HOSTROOT, TRAP_UNAME };
+/* What of a run decides which calls are trapped, besides the table. */
+struct trap_choice {
+	bool presented;  /* presented ownership */
+	bool hostroot;   /* no view (notify-hostroot, ptrace) */
+	bool uname;      /* the policy fixes what uname reports */
+};
 struct syscall_entry {
 	const char *name;
 	call_handler handler;
@@ -59,12 +65,12 @@ void calls_dispatch(struct call *c);
 
 /* Every syscall the decoders answer through the listener, for the
  * filter; returns the count. */
-size_t calls_trapped(int *out, size_t max, bool presented, bool hostroot);
+size_t calls_trapped(int *out, size_t max, const struct trap_choice *t);
 /* On notify-hostroot: the syscalls sent to the tracer instead. */
 size_t calls_redirected(int *out, size_t max);
 /* On the ptrace backend: every syscall the decoders answer without a
  * view, all sent to the tracer. */
-size_t calls_traced(int *out, size_t max, bool presented);
+size_t calls_traced(int *out, size_t max, const struct trap_choice *t);
 /* On the ptrace backend's nested mode: whether a trapped call may be run
  * again by the kernel past the filter (its effects bounded by Landlock). */
 bool calls_reissuable(int nr);
@@ -160,6 +166,9 @@ struct answer sys_fsetxattr(struct call *c);
 struct answer sys_removexattr(struct call *c);
 struct answer sys_lremovexattr(struct call *c);
 struct answer sys_fremovexattr(struct call *c);
+
+/* sys_uname.c: uname, when the policy fixes what it reports */
+struct answer sys_uname(struct call *c);
 
 /* sys_ident.c: presented identities (set*id emulated, get*id answered) */
 struct answer sys_setuid(struct call *c);

@@ -23,6 +23,7 @@
 /* the kernel walks the path: without a view, the call is redirected */
 #define WALK(nr, fn) [nr] = { #nr + 5, fn, HOLD_SHARED, 0, TRAP_ALWAYS, true }
 #define HOSTROOT(nr, fn) [nr] = { #nr + 5, fn, HOLD_SHARED, 0, TRAP_HOSTROOT, false }
+#define UNAME(nr, fn) [nr] = { #nr + 5, fn, HOLD_SHARED, 0, TRAP_UNAME, false }
 
 static const struct syscall_entry table[] = {
 	/* inject (after a copy-up when the open may write) */
@@ -96,6 +97,7 @@ static const struct syscall_entry table[] = {
 	CHANGE(__NR_lremovexattr, sys_lremovexattr),
 	CHANGE(__NR_fremovexattr, sys_fremovexattr),
 	/* presented identities: emulated, and only then trapped */
+	UNAME(__NR_uname, sys_uname),
 	IDENT(__NR_setuid, sys_setuid),
 	IDENT(__NR_setgid, sys_setgid),
 	IDENT(__NR_setreuid, sys_setreuid),
@@ -125,29 +127,32 @@ const struct syscall_entry *calls_lookup(int nr)
 	return &table[nr];
 }
 
-static bool trapped_here(const struct syscall_entry *e, bool presented, bool hostroot)
+static bool trapped_here(const struct syscall_entry *e, const struct trap_choice *t,
+			 bool hostroot)
 {
-	return e->handler && (e->when == TRAP_ALWAYS || (e->when == TRAP_PRESENTED && presented) ||
-			      (e->when == TRAP_HOSTROOT && hostroot));
+	return e->handler && (e->when == TRAP_ALWAYS || (e->when == TRAP_PRESENTED && t->presented) ||
+			      (e->when == TRAP_HOSTROOT && hostroot) ||
+			      (e->when == TRAP_UNAME && t->uname));
 }
 
-size_t calls_trapped(int *out, size_t max, bool presented, bool hostroot)
+size_t calls_trapped(int *out, size_t max, const struct trap_choice *t)
 {
+	bool hostroot = t->hostroot;
 	size_t n = 0;
 
 	for (size_t nr = 0; nr < TABLE_SIZE && n < max; nr++)
-		if (trapped_here(&table[nr], presented, hostroot) && !(hostroot && table[nr].kernel_walks) &&
+		if (trapped_here(&table[nr], t, hostroot) && !(hostroot && table[nr].kernel_walks) &&
 		    !(hostroot && table[nr].hold == HOLD_BY_OPEN_FLAGS))
 			out[n++] = (int)nr;
 	return n;
 }
 
-size_t calls_traced(int *out, size_t max, bool presented)
+size_t calls_traced(int *out, size_t max, const struct trap_choice *t)
 {
 	size_t n = 0;
 
 	for (size_t nr = 0; nr < TABLE_SIZE && n < max; nr++)
-		if (trapped_here(&table[nr], presented, true))
+		if (trapped_here(&table[nr], t, true))
 			out[n++] = (int)nr;
 	return n;
 }

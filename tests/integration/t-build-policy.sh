@@ -2,7 +2,7 @@
 # The build policy removes what varies between the callers of a build: a
 # deliberately leaky build (the time of day of a fixed instant, a sort of
 # mixed-case lines, the modes of a new file and directory, the host and
-# domain names, the user, $HOME, the names of every environment variable,
+# domain names, the kernel's release and version (uname), the user, $HOME, the names of every environment variable,
 # $SOURCE_DATE_EPOCH, and `ls -U` of a directory whose files it made in a
 # random order) run by two callers that differ in TZ, LANG, LC_ALL, umask,
 # HOME, USER, extra variables and the host path of their copy of the
@@ -27,6 +27,7 @@ echo "modes: $(stat -c %a /tmp/vt-new-file /tmp/vt-new-dir | tr '\n' ' ')"
 if [ "$1" = names ]; then
 	echo "host: $(hostname) $(uname -n) $(cat /proc/sys/kernel/domainname)"
 fi
+echo "kernel: $(uname -r) / $(uname -v)"
 echo "user: $(id -un) HOME=$HOME"
 echo "env: $(env | cut -d= -f1 | sort | tr '\n' ' ')"
 echo "epoch: $SOURCE_DATE_EPOCH"
@@ -77,6 +78,7 @@ assert_match "time: 00:00" "$out" "TZ=UTC"
 assert_match "sort: A B _x a b " "$out" "LANG=C.UTF-8 sorts bytewise"
 assert_match "modes: 644 755 " "$out" "umask 022"
 [ -z "$names" ] || assert_match "host: build build build" "$out" "host and domain names"
+assert_match "kernel: 6.1.0 / 1 SMP veneer build" "$out" "uname's release and version are the policy's"
 # (without a user namespace the sandbox's user is the caller's own)
 on_hostroot || assert_match "user: root HOME=/root" "$out" "the user and HOME are the union's root's"
 assert_match "env: HOME LANG LOGNAME OLDPWD PATH PWD SHELL SOURCE_DATE_EPOCH TZ USER $|env: HOME LANG LOGNAME PATH PWD SHELL SOURCE_DATE_EPOCH TZ USER $" \
@@ -88,6 +90,14 @@ assert_match "order: \+p \.dot Z _ n1 n2 n3 n4 n5 n6 n7 n8 n9 z ~t $" "$out" "re
 caller_one default >"$T/1d.out" 2>/dev/null || fail "caller one, --policy default"
 caller_two default >"$T/2d.out" 2>/dev/null || fail "caller two, --policy default"
 ! cmp -s "$T/1d.out" "$T/2d.out" || fail "under --policy default the two callers' builds did not differ: this test cannot tell"
+
+# uname's host and domain names are the sandbox's, live: set inside, shown
+if [ -n "$names" ]; then
+	# (the build policy keeps no CAP_SYS_ADMIN to set it with)
+	echo "uname-release = 6.1.0" >"$T/uname.policy"
+	"$VENEER" run --policy "$T/uname.policy" -- sh -c 'hostname inner && uname -n && uname -r' >"$T/o"
+	assert_eq "$(printf 'inner\n6.1.0')" "$(cat "$T/o")" "a host name set inside shows in uname, with the policy's release"
+fi
 
 # the caller's SOURCE_DATE_EPOCH, then --env's
 (cd "$T/one/src" && SOURCE_DATE_EPOCH=42 "$VENEER" run --policy "$build" -- sh -c 'echo $SOURCE_DATE_EPOCH') >"$T/o"
@@ -106,6 +116,8 @@ bad_policy() { # WHAT TEXT PATTERN
 bad_policy "umask 0999" "umask = 0999" "bad.policy:1: umask = '0999': give octal digits"
 bad_policy "readdir random" "readdir = random" "bad.policy:1: .*readdir"
 bad_policy "domainname with a space" "domainname = a b" "bad.policy:1: domainname = 'a b'"
+bad_policy "uname-release too long" "uname-release = $(printf 'x%.0s' $(seq 1 65))" \
+	"bad.policy:1: uname-release = 'x*': give 1 to 64 printable ASCII characters"
 mkdir -p "$T/empty"
 (cd "$T/empty" && SOURCE_DATE_EPOCH= "$VENEER" run --policy "$build" -- true) 2>"$T/e" && fail "a build from a directory without files ran"
 assert_match "source-date-epoch: .* holds no file to date the build by" "$(cat "$T/e")" \

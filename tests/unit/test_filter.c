@@ -399,7 +399,8 @@ static void rung_spec(struct rung_spec *r, const char *rung, bool presented)
 					       .split = r->split };
 	r->trap = (struct tracee_trap){ .cookie = 0x0123456789abcdefull, .reissuable = r->reissuable };
 	if (strncmp(rung, "ptrace", 6) == 0) {
-		r->spec.ntraced = calls_traced(r->traced, 512, presented);
+		r->spec.ntraced = calls_traced(r->traced, 512,
+					       &(struct trap_choice){ .presented = presented, .hostroot = true });
 		for (size_t i = 0; i < r->spec.ntraced; i++)
 			if (calls_reissuable(r->traced[i]))
 				r->reissuable[r->trap.nreissuable++] = r->traced[i];
@@ -407,7 +408,9 @@ static void rung_spec(struct rung_spec *r, const char *rung, bool presented)
 			r->spec.trap = &r->trap;
 		return;
 	}
-	r->spec.ntrapped = calls_trapped(r->trapped, 512, presented, strcmp(rung, "notify") != 0);
+	r->spec.ntrapped = calls_trapped(r->trapped, 512,
+					 &(struct trap_choice){ .presented = presented,
+								.hostroot = strcmp(rung, "notify") != 0 });
 	if (strcmp(rung, "notify-hostroot") == 0) {
 		r->spec.ntraced = calls_redirected(r->traced, 512);
 		nsplit = calls_split_on_opath(opens, flags_args, 4);

@@ -63,7 +63,9 @@ Test(policy, mistakes_name_file_and_line)
 {
 	expect_error("network = host\nnetwrok = none\n", "t.policy:2: unknown key 'netwrok'; the keys "
 		     "are network, sys, capabilities, host-sockets, env, unsetenv, clearenv, "
-		     "hostname, domainname, umask, readdir and source-date-epoch");
+		     "hostname, domainname, umask, readdir, source-date-epoch, uname-release, "
+		     "uname-version and uname-machine");
+	expect_error("uname-release = \n", "t.policy:1: uname-release = ''");
 	expect_error("network = off\n", "t.policy:1: network = 'off'; use host, none or private");
 	expect_error("umask = 8\n", "t.policy:1: umask = '8': give octal digits");
 	expect_error("umask = -022\n", "t.policy:1: umask = '-022'");
