@@ -5,7 +5,7 @@
 # (libc6-dev: crt1.o, the headers) is named here.
 
 VENEER_BUILD_PACKAGES="gcc libc6-dev meson ninja-build pkg-config libcap-ng-dev"
-VENEER_TEST_PACKAGES="strace gdb libcriterion-dev libseccomp-dev man-db groff-base bash-completion libc6-dev python3 python3-venv passt git make gcc tar gzip zstd umoci skopeo xz-utils findutils coreutils diffutils attr dpkg procps util-linux passwd debootstrap clang libclang-rt-dev busybox"
+VENEER_TEST_PACKAGES="strace gdb libcriterion-dev libseccomp-dev man-db groff-base bash-completion libc6-dev python3 python3-venv passt git make gcc tar gzip zstd umoci skopeo xz-utils findutils coreutils diffutils attr dpkg procps util-linux passwd debootstrap clang libclang-rt-dev busybox debhelper help2man texinfo"
 
 # install_packages PKG...: apt-get install whatever is not installed yet.
 install_packages() {
