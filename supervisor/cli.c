@@ -97,6 +97,10 @@ void cli_run_usage(FILE *out)
 	      "  --clearenv            start from an empty environment (then --env)\n"
 	      "  --hostname NAME       the sandbox's host name (default: the policy's,\n"
 	      "                        else the host's)\n"
+	      "  --build-user NAME     run the command as the unprivileged user NAME of\n"
+	      "                        the union (made in the upper's /etc/passwd and\n"
+	      "                        /etc/group when the base has none; presented\n"
+	      "                        ownership)\n"
 	      "  -v, --verbose         log every intercepted call and its answer to stderr\n"
 	      "  -h, --help            show this help\n"
 	      "\n"
@@ -216,7 +220,7 @@ static int push_env(struct run_options *opt, bool unset, const char *text)
 enum {
 	OPT_LOWER = 256, OPT_UPPER, OPT_BIND, OPT_CHDIR, OPT_BACKEND, OPT_POLICY, OPT_IDS,
 	OPT_ENV, OPT_UNSETENV, OPT_CLEARENV, OPT_HOSTNAME, OPT_UNSAFE_LOWERS, OPT_KEEP,
-	OPT_COMMIT, OPT_IMAGE,
+	OPT_COMMIT, OPT_IMAGE, OPT_BUILD_USER,
 };
 
 int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_error *err)
@@ -237,6 +241,7 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 		{ "keep", no_argument, NULL, OPT_KEEP },
 		{ "commit", no_argument, NULL, OPT_COMMIT },
 		{ "image", required_argument, NULL, OPT_IMAGE },
+		{ "build-user", required_argument, NULL, OPT_BUILD_USER },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -307,6 +312,10 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 		case OPT_COMMIT:
 			opt->commit = true;
 			break;
+		case OPT_BUILD_USER:
+			free(opt->build_user);
+			opt->build_user = strdup(optarg);
+			break;
 		case OPT_IMAGE:
 			if (opt->image)
 				return vn_fail(err, 0, "--image given twice; a sandbox runs one image");
@@ -366,6 +375,7 @@ void cli_free_run(struct run_options *opt)
 	free(opt->image_argv);
 	free(opt->image_workdir);
 	free(opt->image_user);
+	free(opt->build_user);
 	if (opt->image_hold >= 0)
 		close(opt->image_hold); /* the store's layers are free to go */
 }

@@ -67,6 +67,7 @@ struct run_options {
 	char **image_argv;    /* its Entrypoint + (COMMAND or Cmd), NULL-terminated */
 	char *image_workdir;  /* its WorkingDir ("/" when it has none) */
 	char *image_user;     /* its User, when not root: the command's identity */
+	char *build_user;     /* --build-user NAME: the command's, over an image's */
 	int image_hold;       /* the store held while the sandbox runs (-1: not) */
 	char **argv;          /* the command (image_argv with an image) */
 	int died_of;          /* set by sandbox_run: the signal that ended the

@@ -41,6 +41,7 @@
 #include "backend.h"
 #include "veneer/landlock.h"
 #include "tracee/tracee.h"
+#include "build_user.h"
 #include "report.h"
 #include "upper.h"
 #include "veneer/cleanup.h"
@@ -122,7 +123,8 @@ static int choose_ids(struct sandbox *sb, struct vn_error *err)
 
 	/* an image's user is an identity only presented ownership has
 	 * (validate.c refused it on the rungs without one) */
-	if (sb->opt->ids == IDS_AUTO && sb->opt->image_user && !sb->hostroot)
+	if (sb->opt->ids == IDS_AUTO && (sb->opt->image_user || sb->opt->build_user) &&
+	    !sb->hostroot)
 		sb->opt->ids = IDS_PRESENTED;
 	if (sb->opt->ids == IDS_AUTO)
 		sb->opt->ids = sb->hostroot ? IDS_KERNEL : ids_choose(sb->opt, why, sizeof(why));
@@ -676,15 +678,19 @@ static int choose_cwd(struct sandbox *sb, struct vn_error *err)
 	return 0;
 }
 
-/* An image's User, found in the union (image_user.c). */
+/* --build-user's (made when the base has none), else an image's User,
+ * found in the union (build_user.c, image_user.c). */
 static int settle_user(struct sandbox *sb, struct vn_error *err)
 {
 	uint64_t caps = sb->opt->policy.all_capabilities ? ~0ull : sb->opt->policy.capabilities;
+	const char *user = sb->opt->build_user ? sb->opt->build_user : sb->opt->image_user;
 
-	if (!sb->opt->image_user)
+	if (!user)
 		return 0;
-	if (image_user_resolve(&sb->u, sb->opt->image, sb->opt->image_user, caps, &sb->start_cred,
-			       err) < 0)
+	if (sb->opt->build_user && build_user_make(&sb->u, user, err) < 0)
+		return -1;
+	if (image_user_resolve(&sb->u, sb->opt->build_user ? "(--build-user)" : sb->opt->image,
+			       user, caps, &sb->start_cred, err) < 0)
 		return -1;
 	sb->has_start_cred = true;
 	return 0;

@@ -14,6 +14,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "build_user.h"
 #include "cli.h"
 #include "lexpath.h"
 #include "network.h"
@@ -319,6 +320,9 @@ static int check_hostroot(const struct run_options *opt, struct vn_error *err)
 	if (opt->ids == IDS_PRESENTED)
 		return vn_fail(err, 0, "--ids presented is not built for %s (%s) yet; there the "
 			       "kernel's ids are the host's (--ids kernel)", rung, why);
+	if (opt->build_user)
+		return vn_fail(err, 0, "--build-user %s is an identity %s (%s) cannot give (the "
+			       "command runs as you); not run", opt->build_user, rung, why);
 	if (opt->image_user)
 		return vn_fail(err, 0, "image %s runs as user '%.64s', an identity %s (%s) cannot "
 			       "give (the command runs as you); not run", opt->image, opt->image_user,
@@ -420,6 +424,12 @@ int validate_run_options(struct run_options *opt, struct vn_error *err)
 		return vn_fail(err, 0, "--chdir %s: give an absolute path inside the sandbox",
 			       opt->chdir);
 	/* only presented ownership has identities other than root's */
+	if (opt->build_user && build_user_name_problem(opt->build_user))
+		return vn_fail(err, 0, "--build-user '%.64s': %s", opt->build_user,
+			       build_user_name_problem(opt->build_user));
+	if (opt->build_user && opt->ids == IDS_KERNEL)
+		return vn_fail(err, 0, "--build-user %s needs --ids presented or auto; not run as "
+			       "root instead", opt->build_user);
 	if (opt->image_user && opt->ids == IDS_KERNEL)
 		return vn_fail(err, 0, "image %s runs as user '%.64s', which needs --ids presented "
 			       "or auto; not run as root instead", opt->image, opt->image_user);

@@ -105,6 +105,27 @@ assert_eq 42 "$(cat "$T/o")" "the caller's SOURCE_DATE_EPOCH"
 (cd "$T/one/src" && SOURCE_DATE_EPOCH=42 "$VENEER" run --policy "$build" --env SOURCE_DATE_EPOCH=7 -- sh -c 'echo $SOURCE_DATE_EPOCH') >"$T/o"
 assert_eq 7 "$(cat "$T/o")" "--env SOURCE_DATE_EPOCH over the caller's"
 
+# --build-user: the build as an unprivileged user of the union, made in
+# the upper when the base has none (the least id from 1000 it has free)
+if ! on_hostroot; then
+	passwd_before=$(md5sum </etc/passwd)
+	(cd "$T/one/src" && "$VENEER" run --policy build --build-user builder --upper "$T/bu" --chdir / -- sh -c '
+		id -un; echo "HOME=$HOME USER=$USER"
+		touch /tmp/vt-built && stat -c %U:%G /tmp/vt-built
+		touch /etc/vt-no 2>/dev/null || echo "no root"') >"$T/o" 2>"$T/e" ||
+		{ show_file stderr "$T/e"; fail "--build-user builder exited $?"; }
+	assert_eq "builder
+HOME=/nonexistent USER=builder
+builder:builder
+no root" "$(cat "$T/o")" "--build-user: who the build runs as"
+	assert_match "^builder:x:[0-9]+:[0-9]+::/nonexistent:/bin/sh$" "$(grep '^builder:' "$T/bu/etc/passwd")" \
+		"--build-user: the user made in the upper's /etc/passwd"
+	assert_eq "$passwd_before" "$(md5sum </etc/passwd)" "--build-user: the host's /etc/passwd unchanged"
+	vrun "$T/o" "$T/e" --build-user Bad -- true
+	assert_eq 125 "$VRC" "--build-user Bad: exit status"
+	assert_match "build-user 'Bad': it must start with a lowercase letter" "$(cat "$T/e")" "--build-user Bad: the line"
+fi
+
 # bad input
 bad_policy() { # WHAT TEXT PATTERN
 	printf '%s\n' "$2" >"$T/bad.policy"
