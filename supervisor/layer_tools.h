@@ -75,7 +75,7 @@ int lt_close_up(int fd, const struct stat *st);
  * 1, 0 or -errno.  Walks up by "..", so a symlink is no way round. */
 int lt_dir_inside(int dirfd, const struct stat *top);
 /* The same, and when it is below top, its path from top (without a
- * leading slash; "" for top itself) into out. */
+ * leading slash; "" for top itself) into out (NULL: not asked). */
 int lt_dir_path_below(int dirfd, const struct stat *top, char *out, size_t size);
 /* "/" + path, a backslash and control characters (a newline) escaped:
  * a name cannot make a line of its own. */

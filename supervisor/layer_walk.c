@@ -316,30 +316,6 @@ int lt_open_as_owner(int dirfd, const char *name, const struct stat *st, int fla
 	return fd;
 }
 
-int lt_dir_inside(int dirfd, const struct stat *top)
-{
-	cleanup_close int fd = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-	for (int depth = 0; fd >= 0 && depth < 4096; depth++) {
-		struct stat st, parent_st;
-		int parent = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-		if (parent < 0 || fstat(fd, &st) < 0 || fstat(parent, &parent_st) < 0) {
-			int r = -errno;
-
-			if (parent >= 0)
-				close(parent);
-			return r;
-		}
-		close(fd);
-		fd = parent;
-		if (st.st_dev == top->st_dev && st.st_ino == top->st_ino)
-			return 1;
-		if (st.st_dev == parent_st.st_dev && st.st_ino == parent_st.st_ino)
-			return 0; /* the root */
-	}
-	return fd < 0 ? -errno : 0;
-}
 
 /* The name under which parent holds the directory of stat st: into
  * name; 0, or -errno (-ENOENT: parent holds it under none). */
@@ -366,13 +342,14 @@ static int name_in_parent(int parent, const struct stat *st, char *name, size_t 
 
 int lt_dir_path_below(int dirfd, const struct stat *top, char *out, size_t size)
 {
-	cleanup_close int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int fd = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	char name[NAME_MAX + 1], tail[PATH_MAX];
 
-	out[0] = '\0';
+	if (out)
+		out[0] = '\0';
 	for (int depth = 0; fd >= 0 && depth < 4096; depth++) {
 		struct stat st, parent_st;
-		int parent = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+		int parent = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC), r;
 
 		if (parent < 0 || fstat(fd, &st) < 0 || fstat(parent, &parent_st) < 0) {
 			r = -errno;
@@ -386,6 +363,8 @@ int lt_dir_path_below(int dirfd, const struct stat *top, char *out, size_t size)
 			return 1;
 		if (st.st_dev == parent_st.st_dev && st.st_ino == parent_st.st_ino)
 			return 0; /* the root */
+		if (!out)
+			continue;
 		r = name_in_parent(parent, &st, name, sizeof(name));
 		if (r < 0)
 			return r;
@@ -394,6 +373,11 @@ int lt_dir_path_below(int dirfd, const struct stat *top, char *out, size_t size)
 			return -ENAMETOOLONG;
 	}
 	return fd < 0 ? -errno : 0;
+}
+
+int lt_dir_inside(int dirfd, const struct stat *top)
+{
+	return lt_dir_path_below(dirfd, top, NULL, 0);
 }
 
 void lt_print_path(FILE *out, const char *path)
