@@ -328,6 +328,11 @@ example_import() {
 	run_console import
 }
 
+example_check() {
+	require_free_host_path /opt-note
+	run_console check
+}
+
 example_rm() {
 	require_free_host_path /opt/ro
 	run_console rm
@@ -357,7 +362,7 @@ example_demo-output() { # tools/demo's output, as the README shows it
 	assert_files_eq "$T/a" "$T/b" "README example 'demo-output': what tools/demo prints"
 }
 
-runners="demo-output shell what-if keep-commit build container lab overlayfs-upper exit-status environment diff-export rm commit import"
+runners="demo-output shell what-if keep-commit build container lab overlayfs-upper exit-status environment diff-export rm commit import check"
 for r in $runners; do
 	[ -f "$T/ex/$r.kind" ] || fail "this test runs README example '$r', which README.md no longer has"
 	[ ! -f "$T/ex/$r.tested" ] || fail "README example '$r' says it is not run here, but this test runs it"
