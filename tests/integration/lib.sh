@@ -79,8 +79,10 @@ assert_eq() {
 }
 
 # assert_match ERE STRING WHAT
+# (a here-string, not a pipe: grep -q leaves at its first match, and
+# under pipefail printf's later write then failed the test with SIGPIPE)
 assert_match() {
-	if ! printf '%s\n' "$2" | grep -Eq -- "$1"; then
+	if ! grep -Eq -- "$1" <<<"$2"; then
 		echo "  pattern: $1" >&2
 		echo "  actual:  $(printf %q "$2")" >&2
 		fail "$3"
@@ -89,7 +91,7 @@ assert_match() {
 
 # assert_no_match ERE STRING WHAT
 assert_no_match() {
-	if printf '%s\n' "$2" | grep -Eq -- "$1"; then
+	if grep -Eq -- "$1" <<<"$2"; then
 		echo "  must not match: $1" >&2
 		echo "  actual:         $(printf %q "$2")" >&2
 		fail "$3"

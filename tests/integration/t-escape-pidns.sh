@@ -48,7 +48,7 @@ rc=$?
 set -e
 cat "$T/o"
 [ "$rc" -eq 0 ] || { show_file stderr "$T/e"; fail "veneer exited $rc"; }
-sed -n 's/^ppid=//p' "$T/o" | grep -qx 1 || fail "the target's parent is not pid 1"
+grep -qx 1 <<<"$(sed -n 's/^ppid=//p' "$T/o")" || fail "the target's parent is not pid 1"
 assert_eq "init=1 0" "$(grep '^init=' "$T/o")" "pid 1 inside is the init (parent 0)"
 pids=$(sed -n 's/^pids=//p' "$T/o")
 for p in $pids; do

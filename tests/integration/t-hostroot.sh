@@ -22,7 +22,7 @@ require_cmd python3 sha256sum
 require_prog vt-stubswap
 rung=notify-hostroot line=hostroot
 ! on_ptrace || rung=ptrace line=ptrace
-"$VENEER" doctor 2>/dev/null | grep -q "^$line *usable" ||
+grep -q "^$line *usable" <<<"$("$VENEER" doctor 2>/dev/null)" ||
 	skip "$rung cannot run here: $("$VENEER" doctor 2>/dev/null | grep "^$line")"
 
 L=$T/lower U=$T/upper

@@ -30,8 +30,8 @@ require_cmd gcc git python3
 require_prog vt-rerun
 [ -z "${VENEER_BACKEND:-}" ] || skip "chooses its own rungs (outer notify, inner nested ptrace)"
 VENEER=$(veneer_binary)
-"$VENEER" doctor 2>/dev/null | grep -q '^backend *notify:' || skip "the notify rung cannot run here"
-"$VENEER" doctor 2>/dev/null | grep -q '^ptrace *usable' || skip "the ptrace rung cannot run here"
+grep -q '^backend *notify:' <<<"$("$VENEER" doctor 2>/dev/null)" || skip "the notify rung cannot run here"
+grep -q '^ptrace *usable' <<<"$("$VENEER" doctor 2>/dev/null)" || skip "the ptrace rung cannot run here"
 
 OU=$T/outer-upper
 mkdir -p "$OU" && chmod 700 "$OU"

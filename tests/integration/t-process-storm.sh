@@ -119,7 +119,7 @@ vrun "$T/o" "$T/e" --lower "$L" --lower / -- timeout 300 python3 "$T/storm.py"
 [ "$VRC" -eq 0 ] || { show_file stdout "$T/o"; show_file stderr "$T/e"; fail "the storm: exit $VRC"; }
 check_storm "$T/o" "${VENEER_BACKEND:-auto}"
 
-if [ -z "${VENEER_BACKEND:-}" ] && "$VENEER" doctor 2>/dev/null | grep -q '^backend *notify:'; then
+if [ -z "${VENEER_BACKEND:-}" ] && grep -q '^backend *notify:' <<<"$("$VENEER" doctor 2>/dev/null)"; then
 	vrun "$T/o" "$T/e" --lower "$L" --lower / -- sh -c \
 		'"$0" run --upper /dev/shm/storm-upper -- timeout 300 python3 "$1"' \
 		"$(veneer_binary)" "$T/storm.py"
