@@ -75,6 +75,12 @@ struct vn_union {
 	/* Copies made without the lock, shared by the calls that ask for the
 	 * same file's (union/copyup.c); NULL: none yet. */
 	struct union_precopies *precopies;
+	/* Told of every symlink a walk follows, with its union path and the
+	 * layer that holds it: the record of what a run read (`veneer run
+	 * --record`, calls/record.c) counts the link as read.  NULL: nobody
+	 * asks, and a walk costs one test of it per link. */
+	void (*link_followed)(void *arg, const char *path, int layer);
+	void *link_followed_arg;
 };
 
 /* How vn_resolve walks a path. */
