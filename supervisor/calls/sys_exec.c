@@ -302,6 +302,7 @@ static int foreign_loader(struct call *c, int fd, char *interp, size_t isize, ch
 				  &loader);
 	if (r < 0)
 		return r;
+	record_read(c, &loader); /* the kernel reads it: an input too */
 	if (loader.kind != TARGET_UNION || loader.err < 0 || !S_ISREG(loader.node.st.st_mode))
 		return 0; /* the kernel finds it, or says why not */
 	r = target_real_path(c, &loader.node, real, rsize);
