@@ -19,6 +19,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,7 +114,7 @@ static const char *type_word(mode_t type)
 /* The hex digest of what fd holds from its start: 0, or -errno. */
 static int hash_fd(int fd, char hex[SHA256_HEX_SIZE])
 {
-	static char buf[1 << 16];
+	char buf[1 << 16];
 	struct sha256 s;
 	uint8_t digest[SHA256_DIGEST_SIZE];
 	ssize_t n;
@@ -168,21 +169,67 @@ static int put_field(FILE *out, const char *text)
 	return fwrite(text, 1, strlen(text) + 1, out) == strlen(text) + 1 ? 0 : -EIO;
 }
 
-static int export_entry(FILE *out, struct vn_union *u, const struct record_entry *e)
-{
-	char hex[SHA256_HEX_SIZE] = "";
-	const char *layer = "";
-	int r = 0;
+/* The digests of the files read, taken by as many threads as there are
+ * CPUs (the run is over: nothing else wants them), each taking the next
+ * entry: one hash per file, the exit not kept waiting on one core. */
+struct hashing {
+	struct record *r;
+	struct vn_union *u;
+	size_t n;
+	size_t next;                        /* the next entry to hash (atomic) */
+	char (*hex)[SHA256_HEX_SIZE];       /* per entry; "" for none */
+};
 
-	if (e->layer >= 0) {
+static void hash_entry(struct hashing *h, size_t i)
+{
+	const struct record_entry *e = record_entry_at(h->r, i);
+	int r;
+
+	if (e->layer < 0 || e->type != S_IFREG)
+		return;
+	r = hash_read_file(h->u, e, h->hex[i]);
+	if (r <= 0)
+		h->hex[i][0] = '\0';
+	if (r < 0)
+		fprintf(stderr, "veneer: --record: hash %s: %s\n", e->path, strerror(-r));
+}
+
+static void *hash_worker(void *arg)
+{
+	struct hashing *h = arg;
+	size_t i;
+
+	vn_union_read_lock(h->u);
+	while ((i = __atomic_fetch_add(&h->next, 1, __ATOMIC_RELAXED)) < h->n)
+		hash_entry(h, i);
+	vn_union_unlock(h->u);
+	return NULL;
+}
+
+#define HASH_THREADS_MAX 8
+
+static void hash_all(struct hashing *h)
+{
+	pthread_t threads[HASH_THREADS_MAX];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int want = ncpu < 1 ? 1 : ncpu > HASH_THREADS_MAX ? HASH_THREADS_MAX : (int)ncpu;
+	int started = 0;
+
+	/* this thread is one of them; a thread that cannot start is no loss */
+	while (started < want - 1 && pthread_create(&threads[started], NULL, hash_worker, h) == 0)
+		started++;
+	hash_worker(h);
+	for (int i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+}
+
+static int export_entry(FILE *out, struct vn_union *u, const struct record_entry *e,
+			const char *hex)
+{
+	const char *layer = "";
+
+	if (e->layer >= 0)
 		layer = e->layer == 0 ? "upper" : u->layers[e->layer].host_path;
-		if (e->type == S_IFREG)
-			r = hash_read_file(u, e, hex);
-		if (r <= 0)
-			hex[0] = '\0';
-		if (r < 0)
-			fprintf(stderr, "veneer: --record: hash %s: %s\n", e->path, strerror(-r));
-	}
 	if (put_field(out, e->path) < 0 || put_field(out, layer) < 0 ||
 	    put_field(out, e->layer >= 0 ? type_word(e->type) : "") < 0 ||
 	    put_field(out, hex) < 0 || put_field(out, e->missing ? "1" : "0") < 0)
@@ -192,26 +239,30 @@ static int export_entry(FILE *out, struct vn_union *u, const struct record_entry
 
 int record_reads_export(struct record *r, struct vn_union *u)
 {
+	struct hashing h = { .r = r, .u = u };
 	bool incomplete;
-	size_t n;
 	int fd = (int)syscall(SYS_memfd_create, "veneer-record", MFD_CLOEXEC);
 	FILE *out;
+	int e = 0;
 
 	u->link_followed = NULL; /* the calls are over */
 	if (fd < 0)
 		return -errno;
-	out = fdopen(dup(fd), "w");
+	h.n = record_sorted(r, &incomplete);
+	if (incomplete)
+		fprintf(stderr, "veneer: --record: out of memory: the record misses paths read\n");
+	h.hex = calloc(h.n ? h.n : 1, sizeof(*h.hex));
+	out = h.hex ? fdopen(dup(fd), "w") : NULL;
 	if (!out) {
+		free(h.hex);
 		close(fd);
 		return -ENOMEM;
 	}
-	n = record_sorted(r, &incomplete);
-	if (incomplete)
-		fprintf(stderr, "veneer: --record: out of memory: the record misses paths read\n");
-	for (size_t i = 0; i < n; i++)
-		if (export_entry(out, u, record_entry_at(r, i)) < 0)
-			break;
-	if (fclose(out) != 0) {
+	hash_all(&h);
+	for (size_t i = 0; i < h.n && e == 0; i++)
+		e = export_entry(out, u, record_entry_at(r, i), h.hex[i]);
+	free(h.hex);
+	if (fclose(out) != 0 || e < 0) {
 		close(fd);
 		return -EIO;
 	}
