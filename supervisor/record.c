@@ -34,6 +34,7 @@
 #include "sha256.h"
 #include "utf8.h"
 #include "veneer/cleanup.h"
+#include "veneer/grow.h"
 #include "veneer/union.h"
 
 /* The fields of one read in the supervisor's list, each NUL-terminated. */
@@ -287,15 +288,11 @@ struct lines {
 
 static struct line *line_add(struct lines *ls)
 {
-	if (ls->n == ls->cap) {
-		size_t cap = ls->cap ? ls->cap * 2 : 256;
-		struct line *v = realloc(ls->v, cap * sizeof(*v));
+	struct line *v = vn_grow(ls->v, &ls->cap, ls->n, sizeof(*v), 256);
 
-		if (!v)
-			return NULL;
-		ls->v = v;
-		ls->cap = cap;
-	}
+	if (!v)
+		return NULL;
+	ls->v = v;
 	memset(&ls->v[ls->n], 0, sizeof(ls->v[0]));
 	return &ls->v[ls->n++];
 }
