@@ -151,7 +151,7 @@ static int hash_read_file(struct vn_union *u, const struct record_entry *e,
 	node.st.st_dev = e->dev;
 	node.st.st_ino = e->ino;
 	/* O_NONBLOCK: whatever is there now, a FIFO must not stop us */
-	cleanup_close int fd = vn_open_node(u, &node, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int fd = vn_open_node(u, &node, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
 
 	if (fd < 0)
 		return fd == -ENOENT || fd == -ELOOP ? 0 : fd;
@@ -423,7 +423,7 @@ static void put_key(FILE *out, const char *key, const char *value)
 static int hash_upper_file(const struct lt_upper *up, const char *path, char hex[SHA256_HEX_SIZE])
 {
 	struct open_how how = {
-		.flags = O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC,
+		.flags = O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	cleanup_close int fd = (int)syscall(SYS_openat2, up->fd, path, &how, sizeof(how));

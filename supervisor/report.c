@@ -311,8 +311,9 @@ static int keep_fds(int sock, struct run_options *opt)
 		if (high[i] < 0)
 			return -1;
 	}
+	/* the record's close on exec: a commit's helpers have no use for them */
 	for (int i = 0; i < n; i++)
-		if (dup2(high[i], 3 + i) < 0)
+		if (dup3(high[i], 3 + i, i ? O_CLOEXEC : 0) < 0)
 			return -1;
 	if (close_range((unsigned)(3 + n), ~0U, 0) < 0)
 		return -1;
