@@ -80,7 +80,7 @@ _veneer_value()
 		_veneer_images ;;
 	image:--name)
 		COMPREPLY=() ;;
-	export:-o | export:--output)
+	export:-o | export:--output | run:--record)
 		_veneer_files ;;
 	commit:--into | import:-o | import:--output)
 		_veneer_dirs ;;
@@ -102,7 +102,7 @@ _veneer()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} cmd="" i word prev
 	local commands="run diff export commit import check rm image doctor help"
-	local run_opts="--lower --upper --bind --chdir --policy --backend --ids --env --unsetenv --clearenv --hostname --unsafe-lowers --keep --commit --image --build-user -v --verbose -h --help"
+	local run_opts="--lower --upper --bind --chdir --policy --backend --ids --env --unsetenv --clearenv --hostname --unsafe-lowers --keep --commit --record --image --build-user -v --verbose -h --help"
 	local image_opts="--name -h --help"
 	local doctor_opts="--lower --upper -h --help"
 	local diff_opts="--lower --include --exclude --format -h --help"

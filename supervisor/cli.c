@@ -60,6 +60,10 @@ void cli_run_usage(FILE *out)
 	      "                        ran over (one --lower, default /), as `veneer\n"
 	      "                        commit` does: asked first on a terminal; when they\n"
 	      "                        are not applied, the upper is kept and named\n"
+	      "  --record FILE         at exit, write to FILE every path the command read\n"
+	      "                        (with its layer and, for a file, its SHA-256) and\n"
+	      "                        every path it changed, as JSON lines sorted by\n"
+	      "                        path (docs/design.md, \"The record\")\n"
 	      "  --bind SRC[:DEST][:ro]\n"
 	      "                        mount host path SRC at DEST (default: SRC) as it\n"
 	      "                        is, not unioned; :ro makes it read-only; DEST is\n"
@@ -220,7 +224,7 @@ static int push_env(struct run_options *opt, bool unset, const char *text)
 enum {
 	OPT_LOWER = 256, OPT_UPPER, OPT_BIND, OPT_CHDIR, OPT_BACKEND, OPT_POLICY, OPT_IDS,
 	OPT_ENV, OPT_UNSETENV, OPT_CLEARENV, OPT_HOSTNAME, OPT_UNSAFE_LOWERS, OPT_KEEP,
-	OPT_COMMIT, OPT_IMAGE, OPT_BUILD_USER,
+	OPT_COMMIT, OPT_IMAGE, OPT_BUILD_USER, OPT_RECORD,
 };
 
 int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_error *err)
@@ -242,6 +246,7 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 		{ "commit", no_argument, NULL, OPT_COMMIT },
 		{ "image", required_argument, NULL, OPT_IMAGE },
 		{ "build-user", required_argument, NULL, OPT_BUILD_USER },
+		{ "record", required_argument, NULL, OPT_RECORD },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -250,6 +255,7 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 
 	memset(opt, 0, sizeof(*opt));
 	opt->image_hold = -1;
+	opt->record_dir_fd = opt->record_tmp_fd = -1;
 	opterr = 0;
 	optind = 1;
 	/* "+": stop at the command, so its own options stay its own */
@@ -321,6 +327,15 @@ int cli_parse_run(int argc, char **argv, struct run_options *opt, struct vn_erro
 				return vn_fail(err, 0, "--image given twice; a sandbox runs one image");
 			opt->image = strdup(optarg);
 			break;
+		case OPT_RECORD:
+			if (opt->record)
+				return vn_fail(err, 0, "--record given twice; a run writes one record");
+			if (!optarg[0])
+				return vn_fail(err, 0, "--record needs a file name");
+			opt->record = strdup(optarg);
+			if (!opt->record)
+				return vn_fail(err, 0, "out of memory");
+			break;
 		case 'v':
 			opt->verbose = true;
 			break;
@@ -367,6 +382,13 @@ void cli_free_run(struct run_options *opt)
 	free(opt->hostname);
 	free(opt->source_date_epoch);
 	free(opt->image);
+	free(opt->record);
+	free(opt->record_tmp);
+	/* only a parsed --record set them (doctor's options are zeroed) */
+	if (opt->record && opt->record_dir_fd >= 0)
+		close(opt->record_dir_fd);
+	if (opt->record && opt->record_tmp_fd >= 0)
+		close(opt->record_tmp_fd);
 	for (size_t i = 0; i < opt->nimage_env; i++)
 		free(opt->image_env[i]);
 	free(opt->image_env);

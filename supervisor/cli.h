@@ -61,6 +61,12 @@ struct run_options {
 	bool commit;          /* --commit: applied to the lower at exit */
 	bool kept_upper;      /* upper is the one --keep/--commit made */
 	char *source_date_epoch; /* "SOURCE_DATE_EPOCH=N" the policy's rule gave */
+	char *record;         /* --record FILE: what the command read and changed */
+	/* its file, opened before the sandbox starts (record_file_open):
+	 * the directory that holds FILE, and a new file beside it renamed
+	 * over FILE at the end; -1 when none */
+	int record_dir_fd, record_tmp_fd;
+	char *record_tmp;     /* the new file's name in that directory */
 	char *image;          /* --image NAME[:TAG]; image_apply fills in the rest */
 	char **image_env;     /* its config's Env (NAME=VALUE), before the policy's */
 	size_t nimage_env;

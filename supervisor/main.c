@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "image.h"
 #include "layer_tools.h"
+#include "record.h"
 #include "report.h"
 
 #ifndef VENEER_VERSION
@@ -47,13 +48,16 @@ static int cmd_run(int argc, char **argv)
 	if (cli_parse_run(argc, argv, &opt, &err) < 0 || image_apply(&opt, &err) < 0 ||
 	    validate_run_options(&opt, &err) < 0 ||
 	    ((opt.keep || opt.commit) &&
-	     (kept_upper_make(&opt, &err) < 0 || validate_kept_upper(&opt, &err) < 0))) {
+	     (kept_upper_make(&opt, &err) < 0 || validate_kept_upper(&opt, &err) < 0)) ||
+	    (opt.record && record_file_open(&opt, &err) < 0)) {
 		vn_error_print(&err);
 		kept_upper_drop(&opt);
+		record_file_drop(&opt);
 		cli_free_run(&opt);
 		return EXIT_VENEER_ERROR;
 	}
 	status = sandbox_run(&opt, &err);
+	record_file_drop(&opt); /* renamed over FILE unless the run failed */
 	if (status < 0) {
 		vn_error_print(&err);
 		kept_upper_drop(&opt);

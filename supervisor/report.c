@@ -31,6 +31,7 @@
 
 #include "data_dir.h"
 #include "layer_tools.h"
+#include "record.h"
 #include "report.h"
 #include "veneer/cleanup.h"
 #include "veneer/fdpass.h"
@@ -197,8 +198,9 @@ static int apply(const struct run_options *opt, struct counts c, int status)
 	return r;
 }
 
-/* Say what the upper holds, apply it when asked: the answer's byte. */
-static char report(const struct run_options *opt, int upper_fd, int status)
+/* Say what the upper holds (--record: write it down with the paths
+ * read, reads_fd), apply it when asked: the answer's byte. */
+static char report(const struct run_options *opt, int upper_fd, int reads_fd, int status)
 {
 	struct lt_upper up = { .fd = -1, .lock_fd = -1 };
 	struct lt_diff d = { 0 };
@@ -209,9 +211,16 @@ static char report(const struct run_options *opt, int upper_fd, int status)
 
 	if (collect(opt, upper_fd, &d, &up, &lower_fds, &err) < 0) {
 		vn_error_print(&err);
-		result = opt->commit ? REPORT_NOT_APPLIED : REPORT_SAID;
+		result = opt->commit ? REPORT_NOT_APPLIED : opt->record ? REPORT_FAILED : REPORT_SAID;
 		goto out;
 	}
+	/* before a commit changes the lowers the changes are told against */
+	if (opt->record && record_write(opt, reads_fd, &d, &up, &err) < 0) {
+		vn_error_print(&err);
+		result = REPORT_FAILED;
+	}
+	if (!report_wanted(opt))
+		goto out; /* asked only for the record */
 	c = count_changes(&d);
 	if (!opt->kept_upper && c.added + c.changed + c.deleted == 0)
 		goto out; /* a throwaway that held nothing: nothing to say */
@@ -227,10 +236,11 @@ static char report(const struct run_options *opt, int upper_fd, int status)
 	if (opt->commit) {
 		int r = apply(opt, c, status);
 
-		result = r < 0 ? REPORT_NOT_APPLIED : r > 0 ? REPORT_KEPT : REPORT_SAID;
+		if (r != 0 || result == REPORT_SAID)
+			result = r < 0 ? REPORT_NOT_APPLIED : r > 0 ? REPORT_KEPT : REPORT_SAID;
 	}
 out:
-	if (result != REPORT_SAID || (opt->commit && opt->keep))
+	if ((result != REPORT_SAID && result != REPORT_FAILED) || (opt->commit && opt->keep))
 		fprintf(stderr, "veneer: the upper is kept: %s (`veneer commit %s --into %s` "
 			"applies it, `veneer rm %s` removes it)\n", opt->upper, opt->upper,
 			opt->lowers[0], opt->upper);
@@ -259,7 +269,7 @@ static _Noreturn void reporter_main(int sock, const struct run_options *opt)
 	/* a Ctrl-C for the command is not for us; at our prompt it is */
 	static const int ignored[] = { SIGINT, SIGQUIT, SIGTSTP, SIGHUP, SIGTERM };
 	struct report_msg msg;
-	int upper_fd = -1;
+	int fds[VN_FDS_MAX];
 	char result, released;
 	size_t nfds = 0;
 	ssize_t n;
@@ -267,13 +277,13 @@ static _Noreturn void reporter_main(int sock, const struct run_options *opt)
 	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
 		signal(ignored[i], SIG_IGN);
 	(void)prctl(PR_SET_NAME, "veneer-report");
-	n = vn_recv_msg(sock, &msg, sizeof(msg), &upper_fd, &nfds);
-	if (n != (ssize_t)sizeof(msg) || msg.kind != MSG_REPORT || nfds != 1)
+	n = vn_recv_msg(sock, &msg, sizeof(msg), fds, &nfds);
+	if (n != (ssize_t)sizeof(msg) || msg.kind != MSG_REPORT || nfds < 1 || nfds > 2)
 		_exit(0); /* veneer failed before the command ended: no report */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
 	take_terminal();
-	result = report(opt, upper_fd, msg.status);
+	result = report(opt, fds[0], nfds > 1 ? fds[1] : -1, msg.status);
 	if (send(sock, &result, 1, MSG_NOSIGNAL) != 1)
 		_exit(1);
 	/* the committed upper goes once the supervisor let go of it */
@@ -285,6 +295,31 @@ static _Noreturn void reporter_main(int sock, const struct run_options *opt)
 			vn_error_print(&err);
 	}
 	_exit(0);
+}
+
+/* The reporter's fds: its socket as 3 and, --record, the record's
+ * directory and new file as 4 and 5 (in opt); nothing else. */
+static int keep_fds(int sock, struct run_options *opt)
+{
+	int from[3] = { sock, opt->record_dir_fd, opt->record_tmp_fd };
+	int high[3] = { -1, -1, -1 };
+	int n = opt->record ? 3 : 1;
+
+	/* out of the way first: one of them may be 3, 4 or 5 already */
+	for (int i = 0; i < n; i++) {
+		high[i] = fcntl(from[i], F_DUPFD, 64);
+		if (high[i] < 0)
+			return -1;
+	}
+	/* the record's close on exec: a commit's helpers have no use for them */
+	for (int i = 0; i < n; i++)
+		if (dup3(high[i], 3 + i, i ? O_CLOEXEC : 0) < 0)
+			return -1;
+	if (close_range((unsigned)(3 + n), ~0U, 0) < 0)
+		return -1;
+	opt->record_dir_fd = opt->record ? 4 : -1;
+	opt->record_tmp_fd = opt->record ? 5 : -1;
+	return 0;
 }
 
 int reporter_start(struct reporter *r, const struct run_options *opt, struct vn_error *err)
@@ -308,9 +343,11 @@ int reporter_start(struct reporter *r, const struct run_options *opt, struct vn_
 		/* nothing of the supervisor's but our socket: a helper's
 		 * socket held here would keep that helper from seeing the
 		 * supervisor's end, and the supervisor waits for it */
-		if (dup2(s[1], 3) < 0 || close_range(4, ~0U, 0) < 0)
+		struct run_options mine = *opt;
+
+		if (keep_fds(s[1], &mine) < 0)
 			_exit(1);
-		reporter_main(3, opt);
+		reporter_main(3, &mine);
 	}
 	close(s[1]);
 	r->sock = s[0];
@@ -318,17 +355,19 @@ int reporter_start(struct reporter *r, const struct run_options *opt, struct vn_
 }
 
 enum report_result reporter_report(struct reporter *r, const struct run_options *opt,
-				   int upper_fd, int status)
+				   int upper_fd, int reads_fd, int status)
 {
 	struct report_msg msg = { .kind = MSG_REPORT, .status = status };
+	int fds[2] = { upper_fd, reads_fd };
 	char result;
 
 	if (r->pid <= 0)
 		return REPORT_LOST;
 	fflush(stderr);
-	if (vn_send_msg(r->sock, &msg, sizeof(msg), &upper_fd, 1) < 0 ||
+	if (vn_send_msg(r->sock, &msg, sizeof(msg), fds, reads_fd >= 0 ? 2 : 1) < 0 ||
 	    recv(r->sock, &result, 1, 0) != 1 ||
-	    (result != REPORT_SAID && result != REPORT_KEPT && result != REPORT_NOT_APPLIED)) {
+	    (result != REPORT_SAID && result != REPORT_KEPT && result != REPORT_NOT_APPLIED &&
+	     result != REPORT_FAILED)) {
 		if (opt->kept_upper)
 			fprintf(stderr, "veneer: the report at exit was cut short; the upper is "
 				"kept: %s\n", opt->upper);

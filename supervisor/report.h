@@ -25,6 +25,7 @@ enum report_result {
 	REPORT_KEPT,        /* --commit: declined, or the command failed; kept */
 	REPORT_NOT_APPLIED, /* --commit: refused or failed; kept */
 	REPORT_LOST,        /* the reporter is gone without a word */
+	REPORT_FAILED,      /* --record: the record could not be written */
 };
 
 /* Whether this run reports at its end: a throwaway upper on a terminal,
@@ -38,11 +39,12 @@ void kept_upper_drop(struct run_options *opt);
 
 int reporter_start(struct reporter *r, const struct run_options *opt, struct vn_error *err);
 /* The command has ended with status (veneer's exit status for it): hand
- * the upper (its root's fd) and wait for the report.  The supervisor no
- * longer holds the upper's lock.  --commit applies only after a status
- * of 0. */
+ * the upper (its root's fd) and, --record, the paths read (reads_fd,
+ * record_reads_export's; -1: none) and wait for the report.  The
+ * supervisor no longer holds the upper's lock.  --commit applies only
+ * after a status of 0. */
 enum report_result reporter_report(struct reporter *r, const struct run_options *opt,
-				   int upper_fd, int status);
+				   int upper_fd, int reads_fd, int status);
 /* After the supervisor let go of the upper: the reporter removes an
  * upper it committed (but --keep), and is reaped. */
 void reporter_finish(struct reporter *r);

@@ -42,6 +42,7 @@
 #include "veneer/landlock.h"
 #include "tracee/tracee.h"
 #include "build_user.h"
+#include "record.h"
 #include "report.h"
 #include "upper.h"
 #include "veneer/cleanup.h"
@@ -99,6 +100,7 @@ struct sandbox {
 	char scratch_upper[PATH_MAX]; /* a throwaway upper made on disk ("": none) */
 	struct janitor janitor;       /* removes it and the skeleton, whatever ends us */
 	struct reporter reporter;     /* says what the upper holds at the end */
+	struct record *record;        /* --record: what the command read */
 };
 
 static const int supervisor_signals[] = {
@@ -942,6 +944,7 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 								     : sb->opt->policy.capabilities,
 			.start_cred = sb->has_start_cred ? &sb->start_cred : NULL,
 			.policy = &sb->opt->policy,
+			.record = sb->record,
 		},
 		.listener = sb->listener,
 		.nworkers = ncpu > 0 ? (int)ncpu : 1,
@@ -965,6 +968,8 @@ static int start_workers(struct sandbox *sb, struct vn_error *err)
 	/* what we create for the target gets the target's umask, applied by
 	 * the decoders; ours would apply on top (init has its own by now) */
 	umask(0);
+	if (sb->record)
+		record_attach(sb->record, &sb->u);
 	r = backend_start(&sb->ctx, &cfg);
 	if (r < 0)
 		return vn_fail(err, -r, "start the notification workers");
@@ -1052,10 +1057,24 @@ static void stop_serving(struct sandbox *sb)
  * The status for veneer. */
 static int report_changes(struct sandbox *sb, int status)
 {
+	cleanup_close int reads = -1;
+
 	stop_serving(sb);
 	upper_unlock(&sb->upper);
-	if (reporter_report(&sb->reporter, sb->opt, sb->upper.fd, status) != REPORT_NOT_APPLIED)
-		return status;
+	/* the digests of what was read: now, off every call's answer */
+	if (sb->record) {
+		reads = record_reads_export(sb->record, &sb->u);
+		if (reads < 0)
+			fprintf(stderr, "veneer: --record: the paths read: %s\n", strerror(-reads));
+	}
+	switch (reporter_report(&sb->reporter, sb->opt, sb->upper.fd, reads, status)) {
+	case REPORT_NOT_APPLIED:
+	case REPORT_FAILED:
+		break;
+	default:
+		if (reads >= 0 || !sb->record)
+			return status;
+	}
 	sb->opt->died_of = 0;
 	return EXIT_VENEER_ERROR;
 }
@@ -1067,6 +1086,8 @@ static void sandbox_release(struct sandbox *sb)
 		hostroot_cleanup(sb);
 	upper_release(&sb->upper);
 	vn_union_release(&sb->u);
+	record_free(sb->record);
+	sb->record = NULL;
 	host_ids_stop(&sb->host_ids);
 	for (size_t i = 0; sb->binds && i < sb->opt->nbinds; i++)
 		free(sb->binds[i].source);
@@ -1131,8 +1152,12 @@ int sandbox_run(struct run_options *opt, struct vn_error *err)
 	sb->hostroot = opt->backend == BACKEND_HOSTROOT || sb->traced;
 	if (choose_ids(sb, err) < 0)
 		goto out;
+	if (opt->record && record_new(&sb->record) < 0) {
+		vn_fail(err, ENOMEM, "--record");
+		goto out;
+	}
 	/* before any namespace: it reads and writes as the caller on the host */
-	if (report_wanted(opt) && reporter_start(&sb->reporter, opt, err) < 0)
+	if ((report_wanted(opt) || opt->record) && reporter_start(&sb->reporter, opt, err) < 0)
 		goto out;
 	if (opt->verbose)
 		fprintf(stderr, "veneer: backend %s (%s)\n",

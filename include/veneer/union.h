@@ -78,6 +78,12 @@ struct vn_union {
 	/* Every listing in byte order of its names, whatever the layers'
 	 * file systems gave (a policy's readdir = sorted) */
 	bool sorted_listings;
+	/* Told of every symlink a walk follows, with its union path and the
+	 * layer that holds it: the record of what a run read (`veneer run
+	 * --record`, calls/record.c) counts the link as read.  NULL: nobody
+	 * asks, and a walk costs one test of it per link. */
+	void (*link_followed)(void *arg, const char *path, int layer);
+	void *link_followed_arg;
 };
 
 /* How vn_resolve walks a path. */

@@ -23,6 +23,7 @@ struct view_path_cache;
 struct stale_table;
 struct ident_table;
 struct exe_table;
+struct record;
 
 struct call;
 struct answer;
@@ -93,6 +94,7 @@ struct call_ctx {
 	 * what it may do in the union is checked as that identity */
 	struct vn_cred caller;
 	pthread_mutex_t log_lock;
+	struct record *record;   /* --record: what the run read; NULL: not asked */
 };
 
 /* How one intercepted call is answered (architecture brief, section 4). */

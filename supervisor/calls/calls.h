@@ -25,6 +25,7 @@ struct calls_config {
 	const struct vn_cred *start_cred;
 	const struct policy *policy;
 	const char *view_prefix; /* without a view: the skeleton's real path */
+	struct record *record;   /* --record: what the run read; NULL: not asked */
 };
 /* ctx as cfg says, with no backend yet (transport is the backend's to
  * set): 0, or -errno with nothing left to free. */
@@ -189,6 +190,32 @@ struct answer sys_getresgid(struct call *c);
 struct answer sys_getgroups(struct call *c);
 struct answer sys_prctl(struct call *c);
 struct answer sys_capset(struct call *c);
+
+/* record.c: what a run read (--record), kept as a set of union paths */
+struct record_entry {
+	char *path;    /* the union path */
+	int layer;     /* the layer it was first found in; -1: never found */
+	mode_t type;   /* S_IFMT of what was found (S_IFLNK: a link followed) */
+	dev_t dev;     /* of what was found, so that its digest at exit is */
+	ino_t ino;     /* taken of the same file */
+	bool missing;  /* looked up and not there, at least once */
+};
+int record_new(struct record **out);
+void record_free(struct record *r);
+/* Count tp (a reader's resolved path) as read: found, or missing. */
+void record_note(struct record *r, const struct target_path *tp);
+/* Count every symlink u's walks follow as read, from now on. */
+void record_attach(struct record *r, struct vn_union *u);
+/* The entries sorted by path, their count; *incomplete when a path could
+ * not be kept (out of memory).  Once the calls are over: no note after. */
+size_t record_sorted(struct record *r, bool *incomplete);
+const struct record_entry *record_entry_at(const struct record *r, size_t i);
+/* The decoders' hook: one test when the run records nothing. */
+static inline void record_read(struct call *c, const struct target_path *tp)
+{
+	if (c->ctx->record)
+		record_note(c->ctx->record, tp);
+}
 
 /* dirstream.c: merged getdents with a cursor in the file offset */
 int dirstream_cache_new(struct dirstream_cache **out);

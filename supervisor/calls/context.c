@@ -40,6 +40,7 @@ int calls_ctx_init(struct call_ctx *ctx, const struct calls_config *cfg)
 		ctx->start_cred = *cfg->start_cred;
 	}
 	ctx->policy = cfg->policy;
+	ctx->record = cfg->record; /* the sandbox's: it reads it after the calls */
 	ctx->view_prefix = cfg->view_prefix ? cfg->view_prefix : "";
 	if (ctx->view_prefix[0])
 		caller_cred(&ctx->caller);

@@ -101,6 +101,7 @@ static int render_interpreter_of(struct call *c, int fd, int depth)
 				  &interp);
 	if (r < 0)
 		return r;
+	record_read(c, &interp); /* the kernel reads it: an input too */
 	if (interp.kind != TARGET_UNION)
 		return 0;
 	if (interp.err == -ENOENT)
@@ -301,6 +302,7 @@ static int foreign_loader(struct call *c, int fd, char *interp, size_t isize, ch
 				  &loader);
 	if (r < 0)
 		return r;
+	record_read(c, &loader); /* the kernel reads it: an input too */
 	if (loader.kind != TARGET_UNION || loader.err < 0 || !S_ISREG(loader.node.st.st_mode))
 		return 0; /* the kernel finds it, or says why not */
 	r = target_real_path(c, &loader.node, real, rsize);
@@ -461,6 +463,7 @@ static struct answer exec_path(struct call *c, int dirfd, int path_arg, int at_f
 		r = c->ctx->presented ? ident_exec(c, NULL) : 0;
 		return r < 0 ? answer_error(-r) : answer_continue();
 	}
+	record_read(c, &tp);
 	if (tp.err < 0)
 		return answer_error(-tp.err);
 	if (S_ISLNK(tp.node.st.st_mode))
@@ -500,6 +503,7 @@ static int directory_to_enter(struct call *c, struct target_path *tp)
 
 	if (r < 0)
 		return r;
+	record_read(c, tp);
 	if (tp->kind != TARGET_UNION)
 		return 0;
 	if (tp->err < 0)

@@ -444,6 +444,14 @@ static int open_read_redirected(struct call *c, const struct target_path *tp,
 	return 1;
 }
 
+/* An open that counts as a read for --record: one that may read (or
+ * only looks, O_PATH) and keeps what it finds; O_CREAT of a missing name
+ * and O_TRUNC are changes, which the record takes from the upper. */
+static bool open_reads(uint64_t flags)
+{
+	return (flags & O_ACCMODE) != O_WRONLY && !(flags & (O_CREAT | O_TRUNC));
+}
+
 static struct answer open_common(struct call *c, const struct open_request *o)
 {
 	struct target_path tp;
@@ -464,6 +472,8 @@ static struct answer open_common(struct call *c, const struct open_request *o)
 	}
 	if ((o->flags & O_TMPFILE) == O_TMPFILE)
 		return open_tmpfile(c, &tp, o);
+	if (open_reads(o->flags))
+		record_read(c, &tp);
 	/* O_CREAT and "NAME/" (written, or at the end of a symlink's body):
 	 * EISDIR once the parent is found, whatever NAME is (fs/namei.c) */
 	if ((o->flags & O_CREAT) && tp.node.trailing_slash &&

@@ -28,6 +28,7 @@ static bool answer_reader(struct call *c, int r, int flags, struct target_path *
 		*ans = answer_error(-r);
 		return true;
 	}
+	record_read(c, tp);
 	if (tp->kind != TARGET_UNION) {
 		r = tp->kind == TARGET_PASSTHROUGH ? target_render(c, tp, flags) : 0;
 		*ans = r < 0 && r != -ENOENT ? answer_error(-r) : answer_continue();

@@ -564,15 +564,19 @@ static int walk_follow_symlink(struct walk *w, int layer, const char *name,
 		target[n++] = '/';
 		target[n] = '\0';
 	}
-	if (w->flags & VN_RENDER && w->u->view) {
+	if ((w->flags & VN_RENDER && w->u->view) || w->u->link_followed) {
 		char child[PATH_MAX];
 
 		r = union_join(child, sizeof(child), w->path, name);
 		if (r < 0)
 			return r;
-		r = vn_render_symlink(w->u, child, target);
-		if (r < 0)
-			return r;
+		if (w->u->link_followed)
+			w->u->link_followed(w->u->link_followed_arg, child, layer);
+		if (w->flags & VN_RENDER && w->u->view) {
+			r = vn_render_symlink(w->u, child, target);
+			if (r < 0)
+				return r;
+		}
 	}
 	r = remaining_push_front(rem, target);
 	if (r < 0)

@@ -322,6 +322,10 @@ example_keep-commit() {
 	run_console keep-commit
 }
 
+example_record() {
+	run_console record
+}
+
 example_import() {
 	require_free_host_path /greeting
 	require_free_host_path /name
@@ -362,7 +366,7 @@ example_demo-output() { # tools/demo's output, as the README shows it
 	assert_files_eq "$T/a" "$T/b" "README example 'demo-output': what tools/demo prints"
 }
 
-runners="demo-output shell what-if keep-commit build container lab overlayfs-upper exit-status environment diff-export rm commit import check"
+runners="demo-output shell what-if keep-commit record build container lab overlayfs-upper exit-status environment diff-export rm commit import check"
 for r in $runners; do
 	[ -f "$T/ex/$r.kind" ] || fail "this test runs README example '$r', which README.md no longer has"
 	[ ! -f "$T/ex/$r.tested" ] || fail "README example '$r' says it is not run here, but this test runs it"
