@@ -22,11 +22,13 @@ cp -a "$src/hello" "$T/two/deeper/hello"
 before=$(cd "$T/one/hello" && find . -printf '%p %s %T@ %m\n' | sort | md5sum)
 
 # build N DIR ENV...: dpkg-buildpackage in DIR/hello as a caller with ENV
+# (the first recorded: --record)
 build() {
-	local n=$1 dir=$2
+	local n=$1 dir=$2 record=()
 	shift 2
+	[ "$n" = 1 ] && record=(--record "$T/1.rec")
 	(cd "$dir/hello" && env -i PATH="$PATH" "$@" sh -c 'umask "$UMASK" && exec "$@"' sh \
-		"$VENEER" run --policy build --upper "$T/u$n" -- \
+		"$VENEER" run --policy build --upper "$T/u$n" "${record[@]}" -- \
 		sh -c 'dpkg-buildpackage -b -uc -us >/tmp/vt-build.log 2>&1 || { tail -n 30 /tmp/vt-build.log; exit 1; }') \
 		>"$T/$n.out" 2>&1 || { show_file "build $n" "$T/$n.out"; fail "build $n of hello failed"; }
 }
@@ -47,3 +49,14 @@ for deb in $debs1; do
 done
 assert_eq "$before" "$(cd "$T/one/hello" && find . -printf '%p %s %T@ %m\n' | sort | md5sum)" \
 	"the source tree on the host is as it was"
+
+# the record of build 1 lists the package's sources and the compiler
+# among what it read, with their digests
+for input in "$T/one/hello/src/hello.c" "$T/one/hello/debian/rules" \
+	"$(readlink -f "$(command -v gcc)")"; do
+	line=$(grep -F "{\"path\":\"$input\"," "$T/1.rec" || true)
+	assert_match '"read":true,"layer":"/","type":"file","sha256":"'"$(sha256sum <"$input" | cut -d' ' -f1)"'"' \
+		"$line" "the record lists $input as read, with its digest"
+done
+grep -q '"path":"/usr/lib/gcc/[^"]*/cc1","read":true' "$T/1.rec" || fail "the record does not list cc1 as read"
+grep -qF "{\"path\":\"$T/one/hello_" "$T/1.rec" || fail "the record does not list the .deb made as changed"
