@@ -472,30 +472,44 @@ static bool path_at_or_below(const char *path, const char *a)
 	return a[0] == '\0' || (strncmp(path, a, n) == 0 && (path[n] == '\0' || path[n] == '/'));
 }
 
+/* A socket, or a device an unprivileged sandbox's root made: not
+ * committed (a device so made is no root's word). */
+static bool left_out(const struct commit *c, const struct lt_entry *e)
+{
+	return e->kind == LT_OBJECT &&
+	       (S_ISSOCK(e->st.st_mode) ||
+		((S_ISCHR(e->st.st_mode) || S_ISBLK(e->st.st_mode)) && c->up.st.st_uid != 0));
+}
+
 /* With the upper inside DIR (`veneer run --commit` over /), no change
  * may write where the upper is, nor remove what holds it: the walk would
- * change what it reads.  A sandbox cannot make such a change (the union
- * hides its own upper); a hand-made upper can. */
+ * change what it reads, and the upper would be gone with the commit half
+ * made.  The union does not hide its own upper from a sandbox over /:
+ * the command inside can remove a directory that holds it and make a
+ * file of that name (no whiteout is left then, only the file, which
+ * apply_leaf puts in the directory's place). */
 static int keep_off_the_upper(const struct commit *c, const struct lt_entry *e,
 			      struct vn_error *err)
 {
 	cleanup_free char *hidden = e->kind == LT_WHITEOUT ? lt_join(e->dir, e->hidden) : NULL;
 	const char *path = e->kind == LT_WHITEOUT ? hidden : e->kind == LT_OPAQUE ? e->dir : e->path;
-	bool hits;
+	bool writes_into, removes;
 
-	if (!c->upper_in_into)
+	if (!c->upper_in_into || left_out(c, e))
 		return 0;
 	if (!path)
 		return vn_fail(err, ENOMEM, "commit");
 	/* an object at or below the upper's place writes into it; a
-	 * whiteout or an opaque directory at or above it removes it */
-	hits = e->kind == LT_OBJECT ? path_at_or_below(path, c->upper_place)
-				    : path_at_or_below(c->upper_place, path);
-	if (!hits)
+	 * whiteout, an opaque directory or a non-directory at or above it
+	 * removes it (a directory there is made, or left, a directory) */
+	writes_into = e->kind == LT_OBJECT && path_at_or_below(path, c->upper_place);
+	removes = (e->kind != LT_OBJECT || !S_ISDIR(e->st.st_mode)) &&
+		  path_at_or_below(c->upper_place, path);
+	if (!writes_into && !removes)
 		return 0;
 	return vn_fail(err, 0, "commit: the upper's change to /%s would %s the upper itself (it is "
-		       "%s/%s); nothing was changed", path,
-		       e->kind == LT_OBJECT ? "write into" : "remove", c->opt->into, c->upper_place);
+		       "%s/%s); nothing was changed", path, writes_into ? "write into" : "remove",
+		       c->opt->into, c->upper_place);
 }
 
 static int commit_visit(void *arg, const struct lt_entry *e, struct vn_error *err)
@@ -522,13 +536,15 @@ static int commit_visit(void *arg, const struct lt_entry *e, struct vn_error *er
 		}
 		return apply_opaque(c, e, err);
 	}
-	if (S_ISSOCK(e->st.st_mode) ||
-	    ((S_ISCHR(e->st.st_mode) || S_ISBLK(e->st.st_mode)) && c->up.st.st_uid != 0)) {
-		/* a device an unprivileged sandbox's root made is no root's word */
-		if (!c->apply)
-			fprintf(stderr, "veneer: commit: /%s is a %s a sandbox made%s; left out\n",
-				e->path, S_ISSOCK(e->st.st_mode) ? "socket" : "device",
+	if (left_out(c, e)) {
+		if (!c->apply) {
+			/* the name is the sandbox's: escaped, as diff prints it */
+			fputs("veneer: commit: ", stderr);
+			lt_print_path(stderr, e->path);
+			fprintf(stderr, " is a %s a sandbox made%s; left out\n",
+				S_ISSOCK(e->st.st_mode) ? "socket" : "device",
 				S_ISSOCK(e->st.st_mode) ? "" : " without root");
+		}
 		return 0;
 	}
 	if (S_ISDIR(e->st.st_mode) && e->path[0] && dir_already_there(c, e))

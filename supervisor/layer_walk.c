@@ -411,7 +411,12 @@ void lt_print_escaped(FILE *out, const char *text)
 			fputs("\\n", out);
 		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(out, "\\%03o", *p);
-		else
+		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			/* a C1 control as UTF-8 writes it (U+009B is CSI to a
+			 * terminal, U+009D OSC): escaped like C0 */
+			fprintf(out, "\\%03o\\%03o", p[0], p[1]);
+			p++;
+		} else
 			putc(*p, out);
 	}
 }

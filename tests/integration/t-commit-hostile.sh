@@ -1,0 +1,73 @@
+#!/bin/bash
+# `veneer run --commit` over / against a hostile command (red team):
+#   - the upper lives below / ($XDG_DATA_HOME/veneer/uppers), and the
+#     command sees it there: removing a directory that holds it and
+#     making a file of that name leaves no whiteout, only the file.  The
+#     commit must refuse it whole (exit 125), not remove its own upper
+#     while it walks it and stop half made: the upper is still there and
+#     named, nothing of the command's is applied, the caller's other
+#     data beside the uppers is untouched;
+#   - names the command made are printed escaped, in the summary and in
+#     the commit's own lines (a socket left out; a directory it may not
+#     write): no terminal control (ESC, BEL, a C1 CSI as UTF-8) reaches
+#     the caller's terminal.
+# it-timeout: 120
+source "$(dirname "$0")/lib.sh"
+require_veneer
+
+export XDG_DATA_HOME=$T/data
+KEPT=$XDG_DATA_HOME/veneer/uppers
+W=$T/work # ours, on the host: what --commit may write
+mkdir -p "$W" "$XDG_DATA_HOME/keep-me"
+echo precious >"$XDG_DATA_HOME/keep-me/f"
+
+# ------------------------------------------- an ancestor of the upper replaced
+vrun "$T/o" "$T/e" --commit -- sh -c \
+	"rm -rf '$XDG_DATA_HOME' && echo x >'$XDG_DATA_HOME' && echo new >'$T/zzz' && echo w >'$W/a'"
+assert_eq 125 "$VRC" "--commit of a file over the upper's ancestor: exit status"
+assert_match "would remove the upper itself" "$(cat "$T/e")" "the refusal says why"
+[ -d "$XDG_DATA_HOME" ] || fail "the commit replaced $XDG_DATA_HOME (and its upper) with a file"
+assert_eq precious "$(cat "$XDG_DATA_HOME/keep-me/f")" "the caller's data beside the uppers"
+[ ! -e "$T/zzz" ] && [ ! -e "$W/a" ] || fail "a refused commit applied part of the changes"
+kept=$(ls -d "$KEPT"/run-* 2>/dev/null)
+[ "$(echo "$kept" | wc -l)" = 1 ] && [ -d "$kept" ] || fail "the refused commit's upper is gone: $(ls -la "$KEPT" 2>&1)"
+assert_match "the upper is kept: $kept" "$(cat "$T/e")" "the kept upper is named"
+"$VENEER" diff "$kept" >"$T/d"
+assert_match "$W/a" "$(cat "$T/d")" "the kept upper holds the command's changes"
+"$VENEER" rm "$kept"
+
+# a directory there stays a directory: allowed (it removes nothing)
+vrun_ok "$T/o" "$T/e" --commit -- sh -c "chmod 0711 '$XDG_DATA_HOME' && echo w >'$W/b'"
+assert_eq w "$(cat "$W/b")" "--commit beside the upper's ancestor made a directory again"
+assert_eq precious "$(cat "$XDG_DATA_HOME/keep-me/f")" "the caller's data beside the uppers"
+assert_eq "" "$(ls "$KEPT")" "the applied upper removed"
+
+# ------------------------------------------- names with terminal controls
+# no_controls FILE: FILE holds no ESC, BEL nor U+009B (CSI) as UTF-8
+no_controls() {
+	if LC_ALL=C grep -q "$(printf '[\033\007]')" "$1" || LC_ALL=C grep -q "$(printf '\302\233')" "$1"; then
+		show_file stderr "$1" >&2
+		fail "a name of the sandbox's reached the terminal unescaped"
+	fi
+}
+esc=$(printf '\033]0;PWNED\007\302\2332J')
+mkdir "$W/ro-$esc" && chmod 0555 "$W/ro-$esc"
+vrun "$T/o" "$T/e" --commit -- "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1] + "/s-" + sys.argv[2])
+' "$W" "$esc"
+assert_eq 0 "$VRC" "--commit of a socket: exit status"
+assert_match "is a socket a sandbox made; left out" "$(cat "$T/e")" "the socket is left out"
+no_controls "$T/e"
+if [ "$(id -u)" != 0 ] && ! on_hostroot; then
+	# root inside may write the 0555 directory; the caller may not
+	vrun "$T/o" "$T/e" --commit -- sh -c "echo x >'$W/ro-$esc/f'"
+	assert_eq 125 "$VRC" "--commit into a directory the caller may not write"
+	assert_match "you may not write" "$(cat "$T/e")" "the refusal names the directory"
+	[ ! -e "$W/ro-$esc/f" ] || fail "a refused commit wrote"
+	no_controls "$T/e"
+	kept=$(ls -d "$KEPT"/run-*)
+	"$VENEER" rm "$kept"
+fi
+chmod 0755 "$W/ro-$esc"
