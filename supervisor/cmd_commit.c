@@ -300,8 +300,15 @@ static int make_beside(struct commit *c, int parent, const char *name, const str
 
 	snprintf(tmp, size, ".veneer-commit.%d.%.200s", (int)getpid(), name);
 	(void)unlinkat(parent, tmp, 0);
-	if (first)
-		return linkat(c->into, first, parent, tmp, 0) < 0 ? -errno : 1;
+	if (first) {
+		if (linkat(c->into, first, parent, tmp, 0) == 0)
+			return 1;
+		/* the first name is on another file system of DIR's (a mount
+		 * point between the two, /home apart from /): a file of its
+		 * own, not a commit stopped half made */
+		if (errno != EXDEV)
+			return -errno;
+	}
 	if (S_ISREG(e->st.st_mode)) {
 		bool opened_up;
 		cleanup_close int from = lt_open_as_owner(e->dirfd, e->name, &e->st, O_RDONLY, &opened_up);
@@ -623,7 +630,15 @@ static int commit_run(struct commit *c, struct vn_error *err)
 		return 1;
 	}
 	c->apply = true;
-	if (lt_walk(&c->up, commit_visit, c, err) < 0 || finish_dirs(c, err) < 0)
+	if (lt_walk(&c->up, commit_visit, c, err) < 0) {
+		struct vn_error ignored = { 0 };
+
+		/* what was made keeps the modes it should have, not the 0700
+		 * it was made with */
+		(void)finish_dirs(c, &ignored);
+		return -1;
+	}
+	if (finish_dirs(c, err) < 0)
 		return -1;
 	fprintf(stderr, "veneer: commit: %u added, %u changed, %u deleted into %s", c->added,
 		c->changed, c->deleted, c->opt->into);

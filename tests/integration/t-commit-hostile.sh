@@ -71,3 +71,34 @@ if [ "$(id -u)" != 0 ] && ! on_hostroot; then
 	"$VENEER" rm "$kept"
 fi
 chmod 0755 "$W/ro-$esc"
+
+# ------------------------------------------- hard links across a mount point
+# An upper's two names of one file, on two file systems of DIR (a
+# sandbox over / with /home apart from /): the first is written, the
+# second is a copy of its own, not a commit stopped half made (linkat's
+# EXDEV came after the plan had passed).  /dev/shm is the other file
+# system here, given by hand: a sandbox's /dev/shm is its own.
+if [ -d /dev/shm ] && [ -w /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d "$T")" ]; then
+	U=$T/hand-upper S=dev/shm/vt-commit-hostile-$$
+	mkdir -p "$U/.wh..wh..veneer" "$U/$S" "$U$W/x" "/$S"
+	trap 'rm -rf "/$S"' EXIT
+	# the directories on the way as DIR has them: left alone
+	chmod --reference=/dev "$U/dev"
+	chmod --reference=/dev/shm "$U/dev/shm"
+	d=$W
+	while [ "$d" != / ]; do chmod --reference="$d" "$U$d"; d=$(dirname "$d"); done
+	chmod --reference=/ "$U"
+	chmod 0755 "/$S" "$U/$S" "$U$W/x"
+	echo data >"$U/$S/a"
+	ln "$U/$S/a" "$U$W/x/b"
+	echo after >"$U$W/x/c"
+	set +e
+	"$VENEER" commit --yes "$U" --into / >"$T/o" 2>"$T/e"
+	VRC=$?
+	set -e
+	[ "$VRC" = 0 ] || { show_file stderr "$T/e"; fail "a commit of hard links across a mount point: exit status $VRC"; }
+	assert_eq data "$(cat "/$S/a")" "the first name"
+	assert_eq data "$(cat "$W/x/b")" "the second name, a copy"
+	assert_eq after "$(cat "$W/x/c")" "what comes after it"
+	assert_eq 755 "$(stat -c %a "$W/x")" "the directory's mode"
+fi
