@@ -130,31 +130,37 @@ static int parse_commit_args(int argc, char **argv, struct lt_commit_options *op
 
 /* ------------------------------------------------------------ helpers */
 
+/* A directory of DIR (rel; "" is DIR): its fd, or -errno.  Never out
+ * of DIR, and no symlink of DIR's followed on the way: its directories
+ * on the way are the upper's (made real ones first, the walk going
+ * down), but another user may swap one of a world-writable directory
+ * (/tmp) for a symlink while a root commit runs. */
+static int open_dir_beneath(const struct commit *c, const char *rel)
+{
+	int fd;
+
+	do {
+		fd = (int)syscall(SYS_openat2, c->into, rel[0] ? rel : ".",
+				  &(struct open_how){ .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+						      .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS },
+				  sizeof(struct open_how));
+	} while (fd < 0 && errno == EAGAIN);
+	return fd < 0 ? -errno : fd;
+}
+
 /* The directory of DIR that holds rel, and rel's name: its fd (or
  * -ENOENT when it is yet to be made, in the plan). */
 static int parent_of(struct commit *c, const char *rel, char *name, size_t size)
 {
 	const char *slash = strrchr(rel, '/');
 	char dir[PATH_MAX];
-	int fd;
 
 	if (snprintf(name, size, "%s", slash ? slash + 1 : rel) >= (int)size)
 		return -ENAMETOOLONG;
-	if (!slash) {
-		fd = fcntl(c->into, F_DUPFD_CLOEXEC, 3);
-		return fd < 0 ? -errno : fd;
-	}
-	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - rel), rel);
-	/* never out of DIR: its directories on the way are the upper's
-	 * (made real ones first, the walk going down), but no symlink of
-	 * DIR's is followed even so */
-	do {
-		fd = (int)syscall(SYS_openat2, c->into, dir,
-				  &(struct open_how){ .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-						      .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS },
-				  sizeof(struct open_how));
-	} while (fd < 0 && errno == EAGAIN);
-	return fd < 0 ? -errno : fd;
+	if ((size_t)snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - rel) : 0, rel) >=
+	    sizeof(dir))
+		return -ENAMETOOLONG;
+	return open_dir_beneath(c, dir);
 }
 
 /* In the plan: whether the directory of DIR that will hold rel may be
@@ -237,24 +243,53 @@ static void owner_lost(struct commit *c, const char *path)
 		snprintf(c->lost_first, sizeof(c->lost_first), "/%s", path);
 }
 
-/* Owner, mode and times of dirfd/name (fd, when an open file). */
+/* chmod of what the O_PATH fd names (the very inode: no name is looked
+ * up again, so none swapped for a symlink meanwhile is followed). */
+static int chmod_fd(int fd, mode_t mode)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return chmod(path, mode) < 0 ? -errno : 0;
+}
+
+/* Owner, mode and times of dirfd/name, set on the object found there
+ * (opened O_PATH, never following a symlink, not even one on the way),
+ * not on whatever the name holds a moment later: in a world-writable
+ * directory another user may swap it for a symlink to a file of root's
+ * while a root commit runs. */
 static int set_attrs(struct commit *c, int dirfd, const char *name, const struct lt_entry *e,
 		     const char *path)
 {
 	struct timespec times[2] = { e->st.st_atim, e->st.st_mtim };
+	cleanup_close int fd = -1;
+	struct stat st;
 	uid_t uid;
 	gid_t gid;
+	int r;
 
+	do {
+		fd = (int)syscall(SYS_openat2, dirfd, name,
+				  &(struct open_how){ .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+						      .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS },
+				  sizeof(struct open_how));
+	} while (fd < 0 && errno == EAGAIN);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((st.st_mode & S_IFMT) != (e->st.st_mode & S_IFMT))
+		return -ESTALE; /* not what was made there */
 	owner_for(c, e, &uid, &gid);
 	if ((uid != c->me || gid != c->my_gid) &&
-	    fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
+	    fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0) {
 		if (errno != EPERM)
 			return -errno;
 		owner_lost(c, path);
 	}
-	if (!S_ISLNK(e->st.st_mode) && fchmodat(dirfd, name, mode_for(c, e), 0) < 0)
-		return -errno;
-	return utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	if (!S_ISLNK(st.st_mode) && (r = chmod_fd(fd, mode_for(c, e))) < 0)
+		return r;
+	return utimensat(fd, "", times, AT_EMPTY_PATH) < 0 ? -errno : 0;
 }
 
 static int copy_xattrs(int from, int to)
@@ -403,13 +438,15 @@ static bool dir_already_there(const struct commit *c, const struct lt_entry *e)
 
 static int apply_dir(struct commit *c, const struct lt_entry *e, struct vn_error *err)
 {
+	char name[NAME_MAX + 1];
+	cleanup_close int parent = parent_of(c, e->path, name, sizeof(name));
 	struct stat st;
-	int r = 0;
+	int r = parent < 0 ? parent : 0;
 
-	if (fstatat(c->into, e->path, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
-	    unlinkat(c->into, e->path, 0) < 0)
+	if (r == 0 && fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
+	    unlinkat(parent, name, 0) < 0)
 		r = -errno;
-	if (r == 0 && mkdirat(c->into, e->path, 0700) < 0 && errno != EEXIST)
+	if (r == 0 && mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
 		r = -errno;
 	if (r == 0)
 		r = add_pending_dir(c, e);
@@ -420,8 +457,7 @@ static int apply_dir(struct commit *c, const struct lt_entry *e, struct vn_error
  * upper's directory does not hold (its own are written after). */
 static int apply_opaque(struct commit *c, const struct lt_entry *e, struct vn_error *err)
 {
-	cleanup_close int dir = openat(c->into, e->dir[0] ? e->dir : ".",
-				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int dir = open_dir_beneath(c, e->dir);
 	DIR *d = dir < 0 ? NULL : fdopendir(dup(dir));
 	struct dirent *de;
 	int r = 0;
@@ -444,9 +480,8 @@ static int apply_whiteout(struct commit *c, const struct lt_entry *e, struct vn_
 	if (!strcmp(e->hidden, ".") || !strcmp(e->hidden, "..") || strchr(e->hidden, '/'))
 		return vn_fail(err, 0, "commit: %s holds a whiteout of '%s', no name", c->opt->upper,
 			       e->hidden);
-	cleanup_close int dir = openat(c->into, e->dir[0] ? e->dir : ".",
-				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int r = dir < 0 ? (errno == ENOENT ? 0 : -errno) : remove_tree(dir, e->hidden);
+	cleanup_close int dir = open_dir_beneath(c, e->dir);
+	int r = dir == -ENOENT ? 0 : dir < 0 ? dir : remove_tree(dir, e->hidden);
 
 	return r < 0 ? vn_fail(err, -r, "commit: remove %s/%s%s%s", c->opt->into, e->dir,
 			       e->dir[0] ? "/" : "", e->hidden) : 0;
@@ -576,8 +611,10 @@ static int finish_dirs(struct commit *c, struct vn_error *err)
 		struct pending_dir *d = &c->dirs[i];
 		struct lt_entry e = { .path = d->path, .st = d->st, .uid = d->uid, .gid = d->gid };
 
-		if (set_attrs(c, c->into, d->path, &e, d->path) < 0)
-			return vn_fail(err, errno, "commit: set the mode and times of %s/%s",
+		int r = set_attrs(c, c->into, d->path, &e, d->path);
+
+		if (r < 0)
+			return vn_fail(err, -r, "commit: set the mode and times of %s/%s",
 				       c->opt->into, d->path);
 	}
 	return 0;

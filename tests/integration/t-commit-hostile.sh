@@ -102,3 +102,30 @@ if [ -d /dev/shm ] && [ -w /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -
 	assert_eq after "$(cat "$W/x/c")" "what comes after it"
 	assert_eq 755 "$(stat -c %a "$W/x")" "the directory's mode"
 fi
+
+# ------------------------------------------- a name swapped for a symlink
+# DIR may be a directory others write (/tmp, for a root commit): a
+# directory the commit has just made is swapped for a symlink to a
+# directory of the victim's.  strace holds the commit after each mkdir
+# (as a scheduler may); no later step may follow the symlink: nothing is
+# made in the victim's directory, its mode is not changed.
+if command -v strace >/dev/null && strace -o /dev/null -e inject=mkdirat:delay_exit=1 true 2>/dev/null; then
+	S=$T/swap
+	mkdir -p "$S/U/.wh..wh..veneer" "$S/U/x/y" "$S/D" "$S/victim"
+	chmod 0755 "$S/U" "$S/U/x/y" "$S/victim"
+	chmod 0711 "$S/U/x"
+	(
+		for _ in $(seq 500); do [ -d "$S/D/x" ] && break; sleep 0.01; done
+		mv "$S/D/x" "$S/D/x.moved" && ln -s "$S/victim" "$S/D/x"
+	) &
+	set +e
+	strace -f -o /dev/null -e trace=mkdirat -e inject=mkdirat:delay_exit=500000 \
+		"$VENEER" commit --yes "$S/U" --into "$S/D" >"$T/o" 2>"$T/e"
+	VRC=$?
+	set -e
+	wait
+	[ -L "$S/D/x" ] || fail "the swap did not happen (the test's own timing)"
+	assert_eq "" "$(ls "$S/victim")" "the commit made nothing through the swapped-in symlink"
+	assert_eq 755 "$(stat -c %a "$S/victim")" "the victim's directory keeps its mode"
+	assert_eq 125 "$VRC" "a commit whose directory was swapped for a symlink fails"
+fi
