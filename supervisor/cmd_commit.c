@@ -336,7 +336,13 @@ static int make_beside(struct commit *c, int parent, const char *name, const str
 	snprintf(tmp, size, ".veneer-commit.%d.%.200s", (int)getpid(), name);
 	(void)unlinkat(parent, tmp, 0);
 	if (first) {
-		if (linkat(c->into, first, parent, tmp, 0) == 0)
+		char first_name[NAME_MAX + 1];
+		cleanup_close int first_dir = parent_of(c, first, first_name, sizeof(first_name));
+
+		/* its directory opened as every other: no symlink followed */
+		if (first_dir < 0)
+			return first_dir;
+		if (linkat(first_dir, first_name, parent, tmp, 0) == 0)
 			return 1;
 		/* the first name is on another file system of DIR's (a mount
 		 * point between the two, /home apart from /): a file of its
