@@ -54,10 +54,16 @@ setfattr -n user.rootlesscontainers -v 0x08d20910ae2c "$R/srv/image-owned" 2>/de
 	skip "this file system keeps no user xattrs"
 # uid noop (2^32-1), gid 5
 setfattr -n user.rootlesscontainers -v 0x08ffffffff0f1005 "$R/srv/gid-only"
-vrun_ok "$T/o" "$T/e" --lower "$R" --lower / -- stat -c '%n %u:%g' /srv/image-owned /srv/gid-only /srv/plain
+# a message longer than 64 bytes (a newer one: uid 1000, then a field 3
+# of 64 bytes, which a reader skips) failed the file's stat (ERANGE)
+echo d >"$R/srv/long-message"
+setfattr -n user.rootlesscontainers -v "0x08e8071a40$(printf '00%.0s' $(seq 64))" "$R/srv/long-message"
+vrun_ok "$T/o" "$T/e" --lower "$R" --lower / -- stat -c '%n %u:%g' /srv/image-owned /srv/gid-only \
+	/srv/plain /srv/long-message
 assert_eq "/srv/image-owned 1234:5678
 /srv/gid-only 0:5
-/srv/plain 0:0" "$(cat "$T/o")" "a rootless unpack's owners, inside"
+/srv/plain 0:0
+/srv/long-message 1000:0" "$(cat "$T/o")" "a rootless unpack's owners, inside"
 "$VENEER" doctor --lower "$R" --lower "$R/srv" >"$T/d" 2>&1 || true
 assert_match "user.rootlesscontainers" "$(cat "$T/d")" "doctor: --ids auto presents for a rootless unpack"
 
