@@ -27,6 +27,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -635,6 +636,10 @@ static bool confirmed(const struct commit *c)
 
 	if (c->opt->yes || !isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
 		return true;
+	/* what was typed before the question is no answer to it: a command
+	 * under `run --commit` may print a prompt of its own, read nothing
+	 * and exit, leaving the "y" typed for it to answer ours */
+	(void)tcflush(STDIN_FILENO, TCIFLUSH);
 	fprintf(stderr, "veneer: commit: %u added, %u changed, %u deleted into %s; apply? [y/N] ",
 		c->added, c->changed, c->deleted, c->opt->into);
 	return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');

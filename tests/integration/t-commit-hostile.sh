@@ -129,3 +129,28 @@ if command -v strace >/dev/null && strace -o /dev/null -e inject=mkdirat:delay_e
 	assert_eq 755 "$(stat -c %a "$S/victim")" "the victim's directory keeps its mode"
 	assert_eq 125 "$VRC" "a commit whose directory was swapped for a symlink fails"
 fi
+
+# ------------------------------------------- an answer typed before the question
+# The command prints a question of its own, reads nothing and ends: the
+# "y" typed for it must not answer veneer's question (it is flushed);
+# the "n" typed at veneer's question does.
+if command -v script >/dev/null; then
+	feed() {
+		printf 'y\n'
+		for _ in $(seq 600); do
+			grep -q 'apply? \[y/N\]' "$T/tty.raw" 2>/dev/null && break
+			sleep 0.05
+		done
+		printf 'n\n'
+	}
+	: >"$T/tty.raw"
+	cmd=$(printf '%q ' "$VENEER" run --commit -- sh -c \
+		"echo typed-ahead >'$W/typed'; printf 'Proceed? [y/N] '; sleep 1")
+	set +e
+	feed | script -qec "$cmd" /dev/null >"$T/tty.raw"
+	set -e
+	[ ! -e "$W/typed" ] || fail "a y typed before veneer's question applied the commit"
+	assert_match "not confirmed" "$(cat "$T/tty.raw")" "veneer's question got the answer typed at it"
+	kept=$(ls -d "$KEPT"/run-*)
+	"$VENEER" rm "$kept"
+fi
