@@ -658,7 +658,7 @@ static int commit_run(struct commit *c, struct vn_error *err)
 			       strerror(errno));
 	if (fstat(c->into, &into) < 0)
 		return vn_fail(err, errno, "commit: stat %s", c->opt->into);
-	r = lt_dir_path_below(c->up.fd, &into, c->upper_place, sizeof(c->upper_place));
+	r = lt_dir_path_below(c->up.fd, c->into, &into, c->upper_place, sizeof(c->upper_place));
 	if (lt_dir_inside(c->into, &c->up.st) != 0 || r < 0 || (r > 0 && !c->upper_place[0]))
 		return vn_fail(err, 0, "commit: --into %s is the upper, or inside it; give a "
 			       "directory apart from %s", c->opt->into, c->opt->upper);

@@ -364,11 +364,54 @@ static int name_in_parent(int parent, const struct stat *st, char *name, size_t 
 	return r;
 }
 
-int lt_dir_path_below(int dirfd, const struct stat *top, char *out, size_t size)
+/* The kernel's name of fd in our mount namespace: 0, or -1 when it has
+ * none to go by (gone, or not reachable from our root). */
+static int fd_path(int fd, char *out, size_t size)
+{
+	char link[32];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, out, size - 1);
+	if (n <= 0 || (size_t)n >= size - 1 || out[0] != '/')
+		return -1;
+	out[n] = '\0';
+	return strstr(out, " (deleted)") ? -1 : 0;
+}
+
+/* lt_dir_path_below by the kernel's names of both directories, the
+ * answer checked: 1 (out set) or 0, or -1 when the names cannot tell.
+ * The walk up by ".." must read every directory on the way, and /home
+ * is 0711 on some systems: `run --commit` over / failed there. */
+static int path_below_by_names(int dirfd, int top_fd, char *out, size_t size)
+{
+	char path[PATH_MAX], top[PATH_MAX];
+	struct stat want, got;
+	size_t n;
+
+	if (fd_path(dirfd, path, sizeof(path)) < 0 || fd_path(top_fd, top, sizeof(top)) < 0)
+		return -1;
+	n = strcmp(top, "/") == 0 ? 0 : strlen(top);
+	if (strncmp(path, top, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+		return 0;
+	if ((size_t)snprintf(out, size, "%s", path[n] ? path + n + 1 : "") >= size)
+		return -1;
+	/* the name leads to the very directory (no mount or rename since) */
+	if (fstat(dirfd, &want) < 0 ||
+	    fstatat(top_fd, out[0] ? out : ".", &got, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    got.st_dev != want.st_dev || got.st_ino != want.st_ino)
+		return -1;
+	return 1;
+}
+
+int lt_dir_path_below(int dirfd, int top_fd, const struct stat *top, char *out, size_t size)
 {
 	cleanup_close int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	char name[NAME_MAX + 1], tail[PATH_MAX];
+	int by_names = path_below_by_names(dirfd, top_fd, out, size);
 
+	if (by_names >= 0)
+		return by_names;
 	out[0] = '\0';
 	for (int depth = 0; fd >= 0 && depth < 4096; depth++) {
 		struct stat st, parent_st;

@@ -154,3 +154,15 @@ if command -v script >/dev/null; then
 	kept=$(ls -d "$KEPT"/run-*)
 	"$VENEER" rm "$kept"
 fi
+
+# ------------------------------------------- a directory on the way one may not list
+# The upper's place in / was found by listing every directory from it up
+# (/home is 0711 on some systems): one that may not be read failed every
+# run --commit with "--into / is the upper, or inside it".
+mkdir -p "$T/unlisted/data" "$W/u"
+chmod 0311 "$T/unlisted"
+XDG_DATA_HOME=$T/unlisted/data vrun "$T/o" "$T/e" --commit -- sh -c "echo listed >'$W/u/f'"
+chmod 0755 "$T/unlisted"
+assert_eq 0 "$VRC" "--commit with an upper below a directory one may not list: $(cat "$T/e")"
+assert_eq listed "$(cat "$W/u/f")" "--commit with an upper below a directory one may not list: applied"
+assert_eq "" "$(ls "$T/unlisted/data/veneer/uppers")" "the applied upper removed"
