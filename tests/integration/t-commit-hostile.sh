@@ -166,3 +166,35 @@ chmod 0755 "$T/unlisted"
 assert_eq 0 "$VRC" "--commit with an upper below a directory one may not list: $(cat "$T/e")"
 assert_eq listed "$(cat "$W/u/f")" "--commit with an upper below a directory one may not list: applied"
 assert_eq "" "$(ls "$T/unlisted/data/veneer/uppers")" "the applied upper removed"
+
+# ------------------------------------------- the terminal as the command left it
+# The command leaves its terminal without canonical input (VMIN 0: the
+# question read end-of-file at once) and without echo, or with its
+# output stopped (TCOOFF, IXON and ISIG off: veneer's summary hung for
+# good).  veneer's question comes with the caller's modes and output.
+if command -v script >/dev/null && command -v timeout >/dev/null; then
+	answer_at_question() {
+		for _ in $(seq 300); do
+			grep -q 'apply? \[y/N\]' "$T/tty.raw" 2>/dev/null && break
+			sleep 0.05
+		done
+		printf 'y\n'
+	}
+	for mode in raw stopped; do
+		rm -f "$W/mode-$mode"
+		case $mode in
+		raw) leave="stty -icanon -echo min 0 time 0" ;;
+		stopped) leave="$PY -c 'import termios; a = termios.tcgetattr(0); a[0] &= ~termios.IXON; a[3] &= ~termios.ISIG; termios.tcsetattr(0, termios.TCSANOW, a); termios.tcflow(1, termios.TCOOFF)'" ;;
+		esac
+		: >"$T/tty.raw"
+		cmd=$(printf '%q ' "$VENEER" run --commit -- sh -c "echo $mode >'$W/mode-$mode'; $leave")
+		set +e
+		answer_at_question | timeout 30 script -qec "$cmd" /dev/null >"$T/tty.raw"
+		VRC=$?
+		set -e
+		[ "$VRC" != 124 ] || fail "veneer hung at exit on a terminal the command left $mode"
+		assert_eq "$mode" "$(cat "$W/mode-$mode" 2>/dev/null)" \
+			"the y typed at the question, on a terminal the command left $mode"
+	done
+	for k in "$KEPT"/run-*; do [ ! -d "$k" ] || "$VENEER" rm "$k"; done
+fi
