@@ -189,6 +189,35 @@ static int check_writable(struct commit *c, const char *rel, struct vn_error *er
 	return 0;
 }
 
+/* In the plan: whether the caller may remove or replace DIR's rel (a
+ * whiteout's, a changed non-directory's) and, for a directory that
+ * stays, set its mode: a sticky directory (/tmp) lets only the owner
+ * of a name or of the directory remove it, and only a file's owner
+ * changes its mode (root may do both).  The apply found it out half
+ * way: a command under `run --commit` that removed another user's file
+ * of /tmp left the commit half made. */
+static int check_may_change(struct commit *c, const char *rel, bool stays_dir,
+			    struct vn_error *err)
+{
+	char name[NAME_MAX + 1];
+	cleanup_close int parent = parent_of(c, rel, name, sizeof(name));
+	struct stat dir, st;
+	const char *why = NULL;
+
+	if (c->me == 0 || parent < 0 || fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    fstat(parent, &dir) < 0 || st.st_uid == c->me)
+		return 0; /* yet to be made, or ours */
+	if (stays_dir && S_ISDIR(st.st_mode))
+		why = "set the mode of";
+	else if ((dir.st_mode & S_ISVTX) && dir.st_uid != c->me)
+		why = "remove or replace";
+	if (!why)
+		return 0;
+	return vn_fail(err, 0, "commit: you may not %s %s/%s (another user's%s); nothing was "
+		       "changed", why, strcmp(c->opt->into, "/") == 0 ? "" : c->opt->into, rel,
+		       stays_dir ? "" : ", in a sticky directory");
+}
+
 /* rm -r of dirfd/name, never following a symlink, as the caller may
  * (nothing opened up: DIR is not veneer's). */
 static int remove_tree(int dirfd, const char *name)
@@ -204,7 +233,7 @@ static int remove_tree(int dirfd, const char *name)
 		return -errno;
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return errno == ENOTDIR ? -EPERM : -errno; /* unlink's EPERM was a file's */
 	d = fdopendir(dup(fd));
 	if (!d)
 		return -errno;
@@ -572,9 +601,14 @@ static int commit_visit(void *arg, const struct lt_entry *e, struct vn_error *er
 
 	if (e->kind == LT_WHITEOUT) {
 		if (!c->apply) {
+			cleanup_free char *hidden = lt_join(e->dir, e->hidden);
+
 			c->deleted++;
 			plan_line(c, e, 'D');
-			return check_writable(c, e->path, err);
+			if (!hidden)
+				return vn_fail(err, ENOMEM, "commit");
+			return check_writable(c, e->path, err) < 0 ||
+				       check_may_change(c, hidden, false, err) < 0 ? -1 : 0;
 		}
 		return apply_whiteout(c, e, err);
 	}
@@ -605,7 +639,9 @@ static int commit_visit(void *arg, const struct lt_entry *e, struct vn_error *er
 		else if (!S_ISDIR(e->st.st_mode))
 			c->changed++;
 		plan_line(c, e, change);
-		return check_writable(c, e->path, err);
+		if (check_writable(c, e->path, err) < 0)
+			return -1;
+		return change == 'C' ? check_may_change(c, e->path, S_ISDIR(e->st.st_mode), err) : 0;
 	}
 	return S_ISDIR(e->st.st_mode) ? apply_dir(c, e, err) : apply_leaf(c, e, err);
 }

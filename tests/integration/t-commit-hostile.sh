@@ -198,3 +198,18 @@ if command -v script >/dev/null && command -v timeout >/dev/null; then
 	done
 	for k in "$KEPT"/run-*; do [ ! -d "$k" ] || "$VENEER" rm "$k"; done
 fi
+
+# ------------------------------------------- another user's name in a sticky directory
+# Root inside may remove any name; the caller may not remove another
+# user's in /tmp (sticky).  The plan says so and nothing is changed; the
+# apply found it half way before (what came earlier was written).
+theirs=$(find /tmp -maxdepth 1 -mindepth 1 ! -user "$(id -u)" -print -quit 2>/dev/null || true)
+if [ "$(id -u)" != 0 ] && ! on_hostroot && [ -n "$theirs" ] && [ -k /tmp ] &&
+	[ "$(stat -c %u /tmp)" != "$(id -u)" ]; then
+	vrun "$T/o" "$T/e" --commit -- sh -c "echo a >'$W/sticky-a' && rm -rf '$theirs'"
+	assert_eq 125 "$VRC" "--commit of a removal of another user's $theirs: exit status"
+	assert_match "you may not remove or replace" "$(cat "$T/e")" "the refusal says why"
+	[ ! -e "$W/sticky-a" ] || fail "a refused commit applied part of the changes"
+	[ -e "$theirs" ] || [ -L "$theirs" ] || fail "$theirs is gone"
+	for k in "$KEPT"/run-*; do [ ! -d "$k" ] || "$VENEER" rm "$k"; done
+fi
