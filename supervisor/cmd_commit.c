@@ -218,6 +218,67 @@ static int check_may_change(struct commit *c, const char *rel, bool stays_dir,
 		       stays_dir ? "" : ", in a sticky directory");
 }
 
+/* In the plan: whether the caller may remove dirfd/name (of stat st,
+ * in the directory of stat dir) and all below it, as remove_tree will:
+ * a sticky directory's names only as their owner or the directory's, a
+ * directory with something in it only when it may be read, written and
+ * searched.  0, or -1 with the first that may not be removed in err.
+ * A command under `run --commit` that removed a tree holding a
+ * directory of root's (a build's, say) left the commit half made. */
+static int check_removable(struct commit *c, int dirfd, const char *name, const struct stat *dir,
+			   const struct stat *st, const char *rel, int depth, struct vn_error *err)
+{
+	cleanup_close int fd = -1;
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	if ((dir->st_mode & S_ISVTX) && st->st_uid != c->me && dir->st_uid != c->me)
+		return vn_fail(err, 0, "commit: you may not remove %s/%s (another user's, in a "
+			       "sticky directory); nothing was changed",
+			       strcmp(c->opt->into, "/") == 0 ? "" : c->opt->into, rel);
+	if (!S_ISDIR(st->st_mode) || depth > 256)
+		return 0;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	d = fd < 0 ? NULL : fdopendir(dup(fd));
+	while (r == 0 && d && (de = readdir(d))) {
+		struct stat child;
+		cleanup_free char *below = NULL;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    fstatat(fd, de->d_name, &child, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (faccessat(dirfd, name, R_OK | W_OK | X_OK, AT_EACCESS) < 0)
+			r = vn_fail(err, 0, "commit: you may not remove what %s/%s holds (%s); "
+				    "nothing was changed",
+				    strcmp(c->opt->into, "/") == 0 ? "" : c->opt->into, rel,
+				    strerror(errno));
+		else if (!(below = lt_join(rel, de->d_name)))
+			r = vn_fail(err, ENOMEM, "commit");
+		else
+			r = check_removable(c, fd, de->d_name, st, &child, below, depth + 1, err);
+	}
+	if (d)
+		closedir(d);
+	else if (fd < 0 && errno != ENOENT)
+		r = vn_fail(err, 0, "commit: you may not remove %s/%s (%s); nothing was changed",
+			    strcmp(c->opt->into, "/") == 0 ? "" : c->opt->into, rel, strerror(errno));
+	return r;
+}
+
+/* check_removable of DIR's rel, when it is there. */
+static int check_removable_at(struct commit *c, const char *rel, struct vn_error *err)
+{
+	char name[NAME_MAX + 1];
+	cleanup_close int parent = parent_of(c, rel, name, sizeof(name));
+	struct stat dir, st;
+
+	if (c->me == 0 || parent < 0 || fstat(parent, &dir) < 0 ||
+	    fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	return check_removable(c, parent, name, &dir, &st, rel, 0, err);
+}
+
 /* rm -r of dirfd/name, never following a symlink, as the caller may
  * (nothing opened up: DIR is not veneer's). */
 static int remove_tree(int dirfd, const char *name)
@@ -511,6 +572,33 @@ static int apply_opaque(struct commit *c, const struct lt_entry *e, struct vn_er
 	return r < 0 ? vn_fail(err, -r, "commit: empty the opaque %s/%s", c->opt->into, e->dir) : 0;
 }
 
+/* In the plan: whether the caller may remove what an opaque directory
+ * hides (apply_opaque). */
+static int check_opaque(struct commit *c, const struct lt_entry *e, struct vn_error *err)
+{
+	cleanup_close int dir = c->me == 0 ? -1 : open_dir_beneath(c, e->dir);
+	DIR *d = dir < 0 ? NULL : fdopendir(dup(dir));
+	struct dirent *de;
+	struct stat dir_st;
+	int r = d && fstat(dir, &dir_st) < 0 ? vn_fail(err, errno, "commit") : 0;
+
+	while (r == 0 && d && (de = readdir(d))) {
+		struct stat st;
+		cleanup_free char *rel = NULL;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    fstatat(e->dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+		    fstatat(dir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		rel = lt_join(e->dir, de->d_name);
+		r = rel ? check_removable(c, dir, de->d_name, &dir_st, &st, rel, 0, err)
+			: vn_fail(err, ENOMEM, "commit");
+	}
+	if (d)
+		closedir(d);
+	return r;
+}
+
 static int apply_whiteout(struct commit *c, const struct lt_entry *e, struct vn_error *err)
 {
 	if (!strcmp(e->hidden, ".") || !strcmp(e->hidden, "..") || strchr(e->hidden, '/'))
@@ -608,14 +696,14 @@ static int commit_visit(void *arg, const struct lt_entry *e, struct vn_error *er
 			if (!hidden)
 				return vn_fail(err, ENOMEM, "commit");
 			return check_writable(c, e->path, err) < 0 ||
-				       check_may_change(c, hidden, false, err) < 0 ? -1 : 0;
+				       check_removable_at(c, hidden, err) < 0 ? -1 : 0;
 		}
 		return apply_whiteout(c, e, err);
 	}
 	if (e->kind == LT_OPAQUE) {
 		if (!c->apply) {
 			plan_line(c, e, 'O');
-			return 0;
+			return check_opaque(c, e, err);
 		}
 		return apply_opaque(c, e, err);
 	}
@@ -641,6 +729,8 @@ static int commit_visit(void *arg, const struct lt_entry *e, struct vn_error *er
 		plan_line(c, e, change);
 		if (check_writable(c, e->path, err) < 0)
 			return -1;
+		if (change == 'C' && !S_ISDIR(e->st.st_mode) && S_ISDIR(st.st_mode))
+			return check_removable_at(c, e->path, err); /* the directory in the way */
 		return change == 'C' ? check_may_change(c, e->path, S_ISDIR(e->st.st_mode), err) : 0;
 	}
 	return S_ISDIR(e->st.st_mode) ? apply_dir(c, e, err) : apply_leaf(c, e, err);
