@@ -169,6 +169,7 @@ static int parent_of(struct commit *c, const char *rel, char *name, size_t size)
 static int check_writable(struct commit *c, const char *rel, struct vn_error *err)
 {
 	char dir[PATH_MAX];
+	struct stat st;
 	char *slash;
 
 	snprintf(dir, sizeof(dir), "%s", rel);
@@ -178,7 +179,9 @@ static int check_writable(struct commit *c, const char *rel, struct vn_error *er
 			*slash = '\0';
 		else
 			strcpy(dir, ".");
-		if (faccessat(c->into, dir, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		/* a non-directory there is replaced by the upper's directory:
+		 * its own directory is the one written */
+		if (fstatat(c->into, dir, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
 			break;
 		if (!slash)
 			break;

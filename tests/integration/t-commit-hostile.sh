@@ -238,3 +238,12 @@ if [ "$(id -u)" != 0 ] && ! on_hostroot; then
 		for k in "$KEPT"/run-*; do [ ! -d "$k" ] || "$VENEER" rm "$k"; done
 	done
 fi
+
+# ------------------------------------------- a file of DIR's made a directory
+# The upper holds a directory where DIR has a file (0644): what goes in
+# it is written in the directory made in its place, not refused as
+# "you may not write" the file.
+rm -rf "$W/was-file" && echo old >"$W/was-file"
+vrun "$T/o" "$T/e" --commit -- sh -c "rm '$W/was-file' && mkdir '$W/was-file' && echo in >'$W/was-file/f'"
+assert_eq 0 "$VRC" "--commit of a directory over a file: $(cat "$T/e")"
+assert_eq in "$(cat "$W/was-file/f")" "--commit of a directory over a file: applied"
