@@ -27,6 +27,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -130,26 +131,17 @@ static int parse_commit_args(int argc, char **argv, struct lt_commit_options *op
 
 /* ------------------------------------------------------------ helpers */
 
-/* The directory of DIR that holds rel, and rel's name: its fd (or
- * -ENOENT when it is yet to be made, in the plan). */
-static int parent_of(struct commit *c, const char *rel, char *name, size_t size)
+/* A directory of DIR (rel; "" is DIR): its fd, or -errno.  Never out
+ * of DIR, and no symlink of DIR's followed on the way: its directories
+ * on the way are the upper's (made real ones first, the walk going
+ * down), but another user may swap one of a world-writable directory
+ * (/tmp) for a symlink while a root commit runs. */
+static int open_dir_beneath(const struct commit *c, const char *rel)
 {
-	const char *slash = strrchr(rel, '/');
-	char dir[PATH_MAX];
 	int fd;
 
-	if (snprintf(name, size, "%s", slash ? slash + 1 : rel) >= (int)size)
-		return -ENAMETOOLONG;
-	if (!slash) {
-		fd = fcntl(c->into, F_DUPFD_CLOEXEC, 3);
-		return fd < 0 ? -errno : fd;
-	}
-	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - rel), rel);
-	/* never out of DIR: its directories on the way are the upper's
-	 * (made real ones first, the walk going down), but no symlink of
-	 * DIR's is followed even so */
 	do {
-		fd = (int)syscall(SYS_openat2, c->into, dir,
+		fd = (int)syscall(SYS_openat2, c->into, rel[0] ? rel : ".",
 				  &(struct open_how){ .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
 						      .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS },
 				  sizeof(struct open_how));
@@ -157,11 +149,27 @@ static int parent_of(struct commit *c, const char *rel, char *name, size_t size)
 	return fd < 0 ? -errno : fd;
 }
 
+/* The directory of DIR that holds rel, and rel's name: its fd (or
+ * -ENOENT when it is yet to be made, in the plan). */
+static int parent_of(struct commit *c, const char *rel, char *name, size_t size)
+{
+	const char *slash = strrchr(rel, '/');
+	char dir[PATH_MAX];
+
+	if (snprintf(name, size, "%s", slash ? slash + 1 : rel) >= (int)size)
+		return -ENAMETOOLONG;
+	if ((size_t)snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - rel) : 0, rel) >=
+	    sizeof(dir))
+		return -ENAMETOOLONG;
+	return open_dir_beneath(c, dir);
+}
+
 /* In the plan: whether the directory of DIR that will hold rel may be
  * written (the nearest one that exists, when it is yet to be made). */
 static int check_writable(struct commit *c, const char *rel, struct vn_error *err)
 {
 	char dir[PATH_MAX];
+	struct stat st;
 	char *slash;
 
 	snprintf(dir, sizeof(dir), "%s", rel);
@@ -171,7 +179,9 @@ static int check_writable(struct commit *c, const char *rel, struct vn_error *er
 			*slash = '\0';
 		else
 			strcpy(dir, ".");
-		if (faccessat(c->into, dir, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		/* a non-directory there is replaced by the upper's directory:
+		 * its own directory is the one written */
+		if (fstatat(c->into, dir, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
 			break;
 		if (!slash)
 			break;
@@ -180,6 +190,96 @@ static int check_writable(struct commit *c, const char *rel, struct vn_error *er
 		return vn_fail(err, 0, "commit: you may not write %s/%s (%s); nothing was changed",
 			       strcmp(c->opt->into, "/") == 0 ? "" : c->opt->into, strcmp(dir, ".") == 0 ? "" : dir, strerror(errno));
 	return 0;
+}
+
+/* In the plan: whether the caller may remove or replace DIR's rel (a
+ * whiteout's, a changed non-directory's) and, for a directory that
+ * stays, set its mode: a sticky directory (/tmp) lets only the owner
+ * of a name or of the directory remove it, and only a file's owner
+ * changes its mode (root may do both).  The apply found it out half
+ * way: a command under `run --commit` that removed another user's file
+ * of /tmp left the commit half made. */
+static int check_may_change(struct commit *c, const char *rel, bool stays_dir,
+			    struct vn_error *err)
+{
+	char name[NAME_MAX + 1];
+	cleanup_close int parent = parent_of(c, rel, name, sizeof(name));
+	struct stat dir, st;
+	const char *why = NULL;
+
+	if (c->me == 0 || parent < 0 || fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    fstat(parent, &dir) < 0 || st.st_uid == c->me)
+		return 0; /* yet to be made, or ours */
+	if (stays_dir && S_ISDIR(st.st_mode))
+		why = "set the mode of";
+	else if ((dir.st_mode & S_ISVTX) && dir.st_uid != c->me)
+		why = "remove or replace";
+	if (!why)
+		return 0;
+	return vn_fail(err, 0, "commit: you may not %s %s/%s (another user's%s); nothing was "
+		       "changed", why, strcmp(c->opt->into, "/") == 0 ? "" : c->opt->into, rel,
+		       stays_dir ? "" : ", in a sticky directory");
+}
+
+/* In the plan: whether the caller may remove dirfd/name (of stat st,
+ * in the directory of stat dir) and all below it, as remove_tree will:
+ * a sticky directory's names only as their owner or the directory's, a
+ * directory with something in it only when it may be read, written and
+ * searched.  0, or -1 with the first that may not be removed in err.
+ * A command under `run --commit` that removed a tree holding a
+ * directory of root's (a build's, say) left the commit half made. */
+static int check_removable(struct commit *c, int dirfd, const char *name, const struct stat *dir,
+			   const struct stat *st, const char *rel, int depth, struct vn_error *err)
+{
+	cleanup_close int fd = -1;
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	if ((dir->st_mode & S_ISVTX) && st->st_uid != c->me && dir->st_uid != c->me)
+		return vn_fail(err, 0, "commit: you may not remove %s/%s (another user's, in a "
+			       "sticky directory); nothing was changed",
+			       strcmp(c->opt->into, "/") == 0 ? "" : c->opt->into, rel);
+	if (!S_ISDIR(st->st_mode) || depth > 256)
+		return 0;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	d = fd < 0 ? NULL : fdopendir(dup(fd));
+	while (r == 0 && d && (de = readdir(d))) {
+		struct stat child;
+		cleanup_free char *below = NULL;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    fstatat(fd, de->d_name, &child, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (faccessat(dirfd, name, R_OK | W_OK | X_OK, AT_EACCESS) < 0)
+			r = vn_fail(err, 0, "commit: you may not remove what %s/%s holds (%s); "
+				    "nothing was changed",
+				    strcmp(c->opt->into, "/") == 0 ? "" : c->opt->into, rel,
+				    strerror(errno));
+		else if (!(below = lt_join(rel, de->d_name)))
+			r = vn_fail(err, ENOMEM, "commit");
+		else
+			r = check_removable(c, fd, de->d_name, st, &child, below, depth + 1, err);
+	}
+	if (d)
+		closedir(d);
+	else if (fd < 0 && errno != ENOENT)
+		r = vn_fail(err, 0, "commit: you may not remove %s/%s (%s); nothing was changed",
+			    strcmp(c->opt->into, "/") == 0 ? "" : c->opt->into, rel, strerror(errno));
+	return r;
+}
+
+/* check_removable of DIR's rel, when it is there. */
+static int check_removable_at(struct commit *c, const char *rel, struct vn_error *err)
+{
+	char name[NAME_MAX + 1];
+	cleanup_close int parent = parent_of(c, rel, name, sizeof(name));
+	struct stat dir, st;
+
+	if (c->me == 0 || parent < 0 || fstat(parent, &dir) < 0 ||
+	    fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	return check_removable(c, parent, name, &dir, &st, rel, 0, err);
 }
 
 /* rm -r of dirfd/name, never following a symlink, as the caller may
@@ -197,7 +297,7 @@ static int remove_tree(int dirfd, const char *name)
 		return -errno;
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return errno == ENOTDIR ? -EPERM : -errno; /* unlink's EPERM was a file's */
 	d = fdopendir(dup(fd));
 	if (!d)
 		return -errno;
@@ -237,24 +337,53 @@ static void owner_lost(struct commit *c, const char *path)
 		snprintf(c->lost_first, sizeof(c->lost_first), "/%s", path);
 }
 
-/* Owner, mode and times of dirfd/name (fd, when an open file). */
+/* chmod of what the O_PATH fd names (the very inode: no name is looked
+ * up again, so none swapped for a symlink meanwhile is followed). */
+static int chmod_fd(int fd, mode_t mode)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return chmod(path, mode) < 0 ? -errno : 0;
+}
+
+/* Owner, mode and times of dirfd/name, set on the object found there
+ * (opened O_PATH, never following a symlink, not even one on the way),
+ * not on whatever the name holds a moment later: in a world-writable
+ * directory another user may swap it for a symlink to a file of root's
+ * while a root commit runs. */
 static int set_attrs(struct commit *c, int dirfd, const char *name, const struct lt_entry *e,
 		     const char *path)
 {
 	struct timespec times[2] = { e->st.st_atim, e->st.st_mtim };
+	cleanup_close int fd = -1;
+	struct stat st;
 	uid_t uid;
 	gid_t gid;
+	int r;
 
+	do {
+		fd = (int)syscall(SYS_openat2, dirfd, name,
+				  &(struct open_how){ .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+						      .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS },
+				  sizeof(struct open_how));
+	} while (fd < 0 && errno == EAGAIN);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((st.st_mode & S_IFMT) != (e->st.st_mode & S_IFMT))
+		return -ESTALE; /* not what was made there */
 	owner_for(c, e, &uid, &gid);
 	if ((uid != c->me || gid != c->my_gid) &&
-	    fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
+	    fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0) {
 		if (errno != EPERM)
 			return -errno;
 		owner_lost(c, path);
 	}
-	if (!S_ISLNK(e->st.st_mode) && fchmodat(dirfd, name, mode_for(c, e), 0) < 0)
-		return -errno;
-	return utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	if (!S_ISLNK(st.st_mode) && (r = chmod_fd(fd, mode_for(c, e))) < 0)
+		return r;
+	return utimensat(fd, "", times, AT_EMPTY_PATH) < 0 ? -errno : 0;
 }
 
 static int copy_xattrs(int from, int to)
@@ -300,8 +429,21 @@ static int make_beside(struct commit *c, int parent, const char *name, const str
 
 	snprintf(tmp, size, ".veneer-commit.%d.%.200s", (int)getpid(), name);
 	(void)unlinkat(parent, tmp, 0);
-	if (first)
-		return linkat(c->into, first, parent, tmp, 0) < 0 ? -errno : 1;
+	if (first) {
+		char first_name[NAME_MAX + 1];
+		cleanup_close int first_dir = parent_of(c, first, first_name, sizeof(first_name));
+
+		/* its directory opened as every other: no symlink followed */
+		if (first_dir < 0)
+			return first_dir;
+		if (linkat(first_dir, first_name, parent, tmp, 0) == 0)
+			return 1;
+		/* the first name is on another file system of DIR's (a mount
+		 * point between the two, /home apart from /): a file of its
+		 * own, not a commit stopped half made */
+		if (errno != EXDEV)
+			return -errno;
+	}
 	if (S_ISREG(e->st.st_mode)) {
 		bool opened_up;
 		cleanup_close int from = lt_open_as_owner(e->dirfd, e->name, &e->st, O_RDONLY, &opened_up);
@@ -396,13 +538,15 @@ static bool dir_already_there(const struct commit *c, const struct lt_entry *e)
 
 static int apply_dir(struct commit *c, const struct lt_entry *e, struct vn_error *err)
 {
+	char name[NAME_MAX + 1];
+	cleanup_close int parent = parent_of(c, e->path, name, sizeof(name));
 	struct stat st;
-	int r = 0;
+	int r = parent < 0 ? parent : 0;
 
-	if (fstatat(c->into, e->path, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
-	    unlinkat(c->into, e->path, 0) < 0)
+	if (r == 0 && fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
+	    unlinkat(parent, name, 0) < 0)
 		r = -errno;
-	if (r == 0 && mkdirat(c->into, e->path, 0700) < 0 && errno != EEXIST)
+	if (r == 0 && mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
 		r = -errno;
 	if (r == 0)
 		r = add_pending_dir(c, e);
@@ -413,8 +557,7 @@ static int apply_dir(struct commit *c, const struct lt_entry *e, struct vn_error
  * upper's directory does not hold (its own are written after). */
 static int apply_opaque(struct commit *c, const struct lt_entry *e, struct vn_error *err)
 {
-	cleanup_close int dir = openat(c->into, e->dir[0] ? e->dir : ".",
-				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int dir = open_dir_beneath(c, e->dir);
 	DIR *d = dir < 0 ? NULL : fdopendir(dup(dir));
 	struct dirent *de;
 	int r = 0;
@@ -432,14 +575,40 @@ static int apply_opaque(struct commit *c, const struct lt_entry *e, struct vn_er
 	return r < 0 ? vn_fail(err, -r, "commit: empty the opaque %s/%s", c->opt->into, e->dir) : 0;
 }
 
+/* In the plan: whether the caller may remove what an opaque directory
+ * hides (apply_opaque). */
+static int check_opaque(struct commit *c, const struct lt_entry *e, struct vn_error *err)
+{
+	cleanup_close int dir = c->me == 0 ? -1 : open_dir_beneath(c, e->dir);
+	DIR *d = dir < 0 ? NULL : fdopendir(dup(dir));
+	struct dirent *de;
+	struct stat dir_st;
+	int r = d && fstat(dir, &dir_st) < 0 ? vn_fail(err, errno, "commit") : 0;
+
+	while (r == 0 && d && (de = readdir(d))) {
+		struct stat st;
+		cleanup_free char *rel = NULL;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    fstatat(e->dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+		    fstatat(dir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		rel = lt_join(e->dir, de->d_name);
+		r = rel ? check_removable(c, dir, de->d_name, &dir_st, &st, rel, 0, err)
+			: vn_fail(err, ENOMEM, "commit");
+	}
+	if (d)
+		closedir(d);
+	return r;
+}
+
 static int apply_whiteout(struct commit *c, const struct lt_entry *e, struct vn_error *err)
 {
 	if (!strcmp(e->hidden, ".") || !strcmp(e->hidden, "..") || strchr(e->hidden, '/'))
 		return vn_fail(err, 0, "commit: %s holds a whiteout of '%s', no name", c->opt->upper,
 			       e->hidden);
-	cleanup_close int dir = openat(c->into, e->dir[0] ? e->dir : ".",
-				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int r = dir < 0 ? (errno == ENOENT ? 0 : -errno) : remove_tree(dir, e->hidden);
+	cleanup_close int dir = open_dir_beneath(c, e->dir);
+	int r = dir == -ENOENT ? 0 : dir < 0 ? dir : remove_tree(dir, e->hidden);
 
 	return r < 0 ? vn_fail(err, -r, "commit: remove %s/%s%s%s", c->opt->into, e->dir,
 			       e->dir[0] ? "/" : "", e->hidden) : 0;
@@ -472,30 +641,44 @@ static bool path_at_or_below(const char *path, const char *a)
 	return a[0] == '\0' || (strncmp(path, a, n) == 0 && (path[n] == '\0' || path[n] == '/'));
 }
 
+/* A socket, or a device an unprivileged sandbox's root made: not
+ * committed (a device so made is no root's word). */
+static bool left_out(const struct commit *c, const struct lt_entry *e)
+{
+	return e->kind == LT_OBJECT &&
+	       (S_ISSOCK(e->st.st_mode) ||
+		((S_ISCHR(e->st.st_mode) || S_ISBLK(e->st.st_mode)) && c->up.st.st_uid != 0));
+}
+
 /* With the upper inside DIR (`veneer run --commit` over /), no change
  * may write where the upper is, nor remove what holds it: the walk would
- * change what it reads.  A sandbox cannot make such a change (the union
- * hides its own upper); a hand-made upper can. */
+ * change what it reads, and the upper would be gone with the commit half
+ * made.  The union does not hide its own upper from a sandbox over /:
+ * the command inside can remove a directory that holds it and make a
+ * file of that name (no whiteout is left then, only the file, which
+ * apply_leaf puts in the directory's place). */
 static int keep_off_the_upper(const struct commit *c, const struct lt_entry *e,
 			      struct vn_error *err)
 {
 	cleanup_free char *hidden = e->kind == LT_WHITEOUT ? lt_join(e->dir, e->hidden) : NULL;
 	const char *path = e->kind == LT_WHITEOUT ? hidden : e->kind == LT_OPAQUE ? e->dir : e->path;
-	bool hits;
+	bool writes_into, removes;
 
-	if (!c->upper_in_into)
+	if (!c->upper_in_into || left_out(c, e))
 		return 0;
 	if (!path)
 		return vn_fail(err, ENOMEM, "commit");
 	/* an object at or below the upper's place writes into it; a
-	 * whiteout or an opaque directory at or above it removes it */
-	hits = e->kind == LT_OBJECT ? path_at_or_below(path, c->upper_place)
-				    : path_at_or_below(c->upper_place, path);
-	if (!hits)
+	 * whiteout, an opaque directory or a non-directory at or above it
+	 * removes it (a directory there is made, or left, a directory) */
+	writes_into = e->kind == LT_OBJECT && path_at_or_below(path, c->upper_place);
+	removes = (e->kind != LT_OBJECT || !S_ISDIR(e->st.st_mode)) &&
+		  path_at_or_below(c->upper_place, path);
+	if (!writes_into && !removes)
 		return 0;
 	return vn_fail(err, 0, "commit: the upper's change to /%s would %s the upper itself (it is "
-		       "%s/%s); nothing was changed", path,
-		       e->kind == LT_OBJECT ? "write into" : "remove", c->opt->into, c->upper_place);
+		       "%s/%s); nothing was changed", path, writes_into ? "write into" : "remove",
+		       c->opt->into, c->upper_place);
 }
 
 static int commit_visit(void *arg, const struct lt_entry *e, struct vn_error *err)
@@ -509,26 +692,33 @@ static int commit_visit(void *arg, const struct lt_entry *e, struct vn_error *er
 
 	if (e->kind == LT_WHITEOUT) {
 		if (!c->apply) {
+			cleanup_free char *hidden = lt_join(e->dir, e->hidden);
+
 			c->deleted++;
 			plan_line(c, e, 'D');
-			return check_writable(c, e->path, err);
+			if (!hidden)
+				return vn_fail(err, ENOMEM, "commit");
+			return check_writable(c, e->path, err) < 0 ||
+				       check_removable_at(c, hidden, err) < 0 ? -1 : 0;
 		}
 		return apply_whiteout(c, e, err);
 	}
 	if (e->kind == LT_OPAQUE) {
 		if (!c->apply) {
 			plan_line(c, e, 'O');
-			return 0;
+			return check_opaque(c, e, err);
 		}
 		return apply_opaque(c, e, err);
 	}
-	if (S_ISSOCK(e->st.st_mode) ||
-	    ((S_ISCHR(e->st.st_mode) || S_ISBLK(e->st.st_mode)) && c->up.st.st_uid != 0)) {
-		/* a device an unprivileged sandbox's root made is no root's word */
-		if (!c->apply)
-			fprintf(stderr, "veneer: commit: /%s is a %s a sandbox made%s; left out\n",
-				e->path, S_ISSOCK(e->st.st_mode) ? "socket" : "device",
+	if (left_out(c, e)) {
+		if (!c->apply) {
+			/* the name is the sandbox's: escaped, as diff prints it */
+			fputs("veneer: commit: ", stderr);
+			lt_print_path(stderr, e->path);
+			fprintf(stderr, " is a %s a sandbox made%s; left out\n",
+				S_ISSOCK(e->st.st_mode) ? "socket" : "device",
 				S_ISSOCK(e->st.st_mode) ? "" : " without root");
+		}
 		return 0;
 	}
 	if (S_ISDIR(e->st.st_mode) && e->path[0] && dir_already_there(c, e))
@@ -540,7 +730,11 @@ static int commit_visit(void *arg, const struct lt_entry *e, struct vn_error *er
 		else if (!S_ISDIR(e->st.st_mode))
 			c->changed++;
 		plan_line(c, e, change);
-		return check_writable(c, e->path, err);
+		if (check_writable(c, e->path, err) < 0)
+			return -1;
+		if (change == 'C' && !S_ISDIR(e->st.st_mode) && S_ISDIR(st.st_mode))
+			return check_removable_at(c, e->path, err); /* the directory in the way */
+		return change == 'C' ? check_may_change(c, e->path, S_ISDIR(e->st.st_mode), err) : 0;
 	}
 	return S_ISDIR(e->st.st_mode) ? apply_dir(c, e, err) : apply_leaf(c, e, err);
 }
@@ -553,8 +747,10 @@ static int finish_dirs(struct commit *c, struct vn_error *err)
 		struct pending_dir *d = &c->dirs[i];
 		struct lt_entry e = { .path = d->path, .st = d->st, .uid = d->uid, .gid = d->gid };
 
-		if (set_attrs(c, c->into, d->path, &e, d->path) < 0)
-			return vn_fail(err, errno, "commit: set the mode and times of %s/%s",
+		int r = set_attrs(c, c->into, d->path, &e, d->path);
+
+		if (r < 0)
+			return vn_fail(err, -r, "commit: set the mode and times of %s/%s",
 				       c->opt->into, d->path);
 	}
 	return 0;
@@ -569,6 +765,10 @@ static bool confirmed(const struct commit *c)
 
 	if (c->opt->yes || !isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
 		return true;
+	/* what was typed before the question is no answer to it: a command
+	 * under `run --commit` may print a prompt of its own, read nothing
+	 * and exit, leaving the "y" typed for it to answer ours */
+	(void)tcflush(STDIN_FILENO, TCIFLUSH);
 	fprintf(stderr, "veneer: commit: %u added, %u changed, %u deleted into %s; apply? [y/N] ",
 		c->added, c->changed, c->deleted, c->opt->into);
 	return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
@@ -587,7 +787,7 @@ static int commit_run(struct commit *c, struct vn_error *err)
 			       strerror(errno));
 	if (fstat(c->into, &into) < 0)
 		return vn_fail(err, errno, "commit: stat %s", c->opt->into);
-	r = lt_dir_path_below(c->up.fd, &into, c->upper_place, sizeof(c->upper_place));
+	r = lt_dir_path_below(c->up.fd, c->into, &into, c->upper_place, sizeof(c->upper_place));
 	if (lt_dir_inside(c->into, &c->up.st) != 0 || r < 0 || (r > 0 && !c->upper_place[0]))
 		return vn_fail(err, 0, "commit: --into %s is the upper, or inside it; give a "
 			       "directory apart from %s", c->opt->into, c->opt->upper);
@@ -607,7 +807,15 @@ static int commit_run(struct commit *c, struct vn_error *err)
 		return 1;
 	}
 	c->apply = true;
-	if (lt_walk(&c->up, commit_visit, c, err) < 0 || finish_dirs(c, err) < 0)
+	if (lt_walk(&c->up, commit_visit, c, err) < 0) {
+		struct vn_error ignored = { 0 };
+
+		/* what was made keeps the modes it should have, not the 0700
+		 * it was made with */
+		(void)finish_dirs(c, &ignored);
+		return -1;
+	}
+	if (finish_dirs(c, err) < 0)
 		return -1;
 	fprintf(stderr, "veneer: commit: %u added, %u changed, %u deleted into %s", c->added,
 		c->changed, c->deleted, c->opt->into);

@@ -74,9 +74,10 @@ int lt_close_up(int fd, const struct stat *st);
 /* Whether the directory dirfd is top (a directory's stat) or below it:
  * 1, 0 or -errno.  Walks up by "..", so a symlink is no way round. */
 int lt_dir_inside(int dirfd, const struct stat *top);
-/* The same, and when it is below top, its path from top (without a
- * leading slash; "" for top itself) into out (NULL: not asked). */
-int lt_dir_path_below(int dirfd, const struct stat *top, char *out, size_t size);
+/* The same, and when it is below top (top_fd), its path from top
+ * (without a leading slash; "" for top itself) into out (NULL: not
+ * asked; top_fd is then not used). */
+int lt_dir_path_below(int dirfd, int top_fd, const struct stat *top, char *out, size_t size);
 /* "/" + path, a backslash and control characters (a newline) escaped:
  * a name cannot make a line of its own. */
 void lt_print_path(FILE *out, const char *path);

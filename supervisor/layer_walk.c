@@ -340,11 +340,54 @@ static int name_in_parent(int parent, const struct stat *st, char *name, size_t 
 	return r;
 }
 
-int lt_dir_path_below(int dirfd, const struct stat *top, char *out, size_t size)
+/* The kernel's name of fd in our mount namespace: 0, or -1 when it has
+ * none to go by (gone, or not reachable from our root). */
+static int fd_path(int fd, char *out, size_t size)
+{
+	char link[32];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, out, size - 1);
+	if (n <= 0 || (size_t)n >= size - 1 || out[0] != '/')
+		return -1;
+	out[n] = '\0';
+	return strstr(out, " (deleted)") ? -1 : 0;
+}
+
+/* lt_dir_path_below by the kernel's names of both directories, the
+ * answer checked: 1 (out set) or 0, or -1 when the names cannot tell.
+ * The walk up by ".." must read every directory on the way, and /home
+ * is 0711 on some systems: `run --commit` over / failed there. */
+static int path_below_by_names(int dirfd, int top_fd, char *out, size_t size)
+{
+	char path[PATH_MAX], top[PATH_MAX];
+	struct stat want, got;
+	size_t n;
+
+	if (fd_path(dirfd, path, sizeof(path)) < 0 || fd_path(top_fd, top, sizeof(top)) < 0)
+		return -1;
+	n = strcmp(top, "/") == 0 ? 0 : strlen(top);
+	if (strncmp(path, top, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+		return 0;
+	if ((size_t)snprintf(out, size, "%s", path[n] ? path + n + 1 : "") >= size)
+		return -1;
+	/* the name leads to the very directory (no mount or rename since) */
+	if (fstat(dirfd, &want) < 0 ||
+	    fstatat(top_fd, out[0] ? out : ".", &got, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    got.st_dev != want.st_dev || got.st_ino != want.st_ino)
+		return -1;
+	return 1;
+}
+
+int lt_dir_path_below(int dirfd, int top_fd, const struct stat *top, char *out, size_t size)
 {
 	cleanup_close int fd = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	char name[NAME_MAX + 1], tail[PATH_MAX];
+	int by_names = out ? path_below_by_names(dirfd, top_fd, out, size) : -1;
 
+	if (by_names >= 0)
+		return by_names;
 	if (out)
 		out[0] = '\0';
 	for (int depth = 0; fd >= 0 && depth < 4096; depth++) {
@@ -377,7 +420,7 @@ int lt_dir_path_below(int dirfd, const struct stat *top, char *out, size_t size)
 
 int lt_dir_inside(int dirfd, const struct stat *top)
 {
-	return lt_dir_path_below(dirfd, top, NULL, 0);
+	return lt_dir_path_below(dirfd, -1, top, NULL, 0);
 }
 
 void lt_print_path(FILE *out, const char *path)
@@ -395,7 +438,12 @@ void lt_print_escaped(FILE *out, const char *text)
 			fputs("\\n", out);
 		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(out, "\\%03o", *p);
-		else
+		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			/* a C1 control as UTF-8 writes it (U+009B is CSI to a
+			 * terminal, U+009D OSC): escaped like C0 */
+			fprintf(out, "\\%03o\\%03o", p[0], p[1]);
+			p++;
+		} else
 			putc(*p, out);
 	}
 }

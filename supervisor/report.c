@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -253,15 +254,43 @@ out:
 
 /* ------------------------------------------------------------- process */
 
+/* The caller's terminal (stdin's, else stderr's: the summary's), -1
+ * for none, and its modes as the caller had them, before the command
+ * ran. */
+static int terminal_fd(void)
+{
+	return isatty(STDIN_FILENO) ? STDIN_FILENO : isatty(STDERR_FILENO) ? STDERR_FILENO : -1;
+}
+
+static struct termios caller_modes;
+static bool have_caller_modes;
+
+static void save_terminal(void)
+{
+	int tty = terminal_fd();
+
+	have_caller_modes = tty >= 0 && tcgetattr(tty, &caller_modes) == 0;
+}
+
 /* The command shares our terminal and may have left another process
  * group in its foreground: the prompt's read would stop us.  Ours again
- * (SIGTTOU ignored: we are a background group asking). */
+ * (SIGTTOU ignored: we are a background group asking).  It may also have
+ * left its modes (no echo; no canonical input, VMIN 0: the question read
+ * end-of-file at once, a "y" typed at it unseen) or the output stopped
+ * (TCOOFF, IXON off: our summary's write, and veneer, hung for good):
+ * the caller's modes again, the output running, as a shell does when a
+ * job ends. */
 static void take_terminal(void)
 {
-	if (isatty(STDIN_FILENO)) {
-		signal(SIGTTOU, SIG_IGN);
-		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
-	}
+	int tty = terminal_fd();
+
+	if (tty < 0)
+		return;
+	signal(SIGTTOU, SIG_IGN);
+	(void)tcsetpgrp(tty, getpgrp());
+	if (have_caller_modes)
+		(void)tcsetattr(tty, TCSANOW, &caller_modes);
+	(void)tcflow(tty, TCOON);
 }
 
 static _Noreturn void reporter_main(int sock, const struct run_options *opt)
@@ -330,6 +359,7 @@ int reporter_start(struct reporter *r, const struct run_options *opt, struct vn_
 	r->sock = -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, s) < 0)
 		return vn_fail(err, errno, "start the process that reports at exit");
+	save_terminal(); /* now, before the command can change them */
 	r->pid = fork();
 	if (r->pid < 0) {
 		int e = errno;

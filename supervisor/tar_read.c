@@ -19,6 +19,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,19 +288,13 @@ static int add_segment(struct tar_segment **v, size_t *n, size_t *cap, uint64_t 
 	return 0;
 }
 
+/* Appended as it comes; a name given again is settled by
+ * pax_settle_xattrs once the header is read (a scan for it at every
+ * record made a header of 500,000 records cost minutes). */
 static int add_xattr(struct tar_pax *p, const char *name, const char *v, size_t n)
 {
-	struct tar_xattr *x;
+	struct tar_xattr *x = vn_grow(p->xattrs, &p->xattrs_cap, p->nxattrs, sizeof(*x), 8);
 
-	for (size_t i = 0; i < p->nxattrs; i++)
-		if (strcmp(p->xattrs[i].name, name) == 0) {
-			/* a later record of a name is its value (pax) */
-			free(p->xattrs[i].name);
-			free(p->xattrs[i].value);
-			p->xattrs[i] = p->xattrs[--p->nxattrs];
-			break;
-		}
-	x = vn_grow(p->xattrs, &p->xattrs_cap, p->nxattrs, sizeof(*x), 8);
 	if (!x)
 		return -ENOMEM;
 	p->xattrs = x;
@@ -315,6 +310,62 @@ static int add_xattr(struct tar_pax *p, const char *name, const char *v, size_t 
 	x->size = n;
 	p->nxattrs++;
 	return 0;
+}
+
+/* An xattr and where it came: sorted by name, then by place. */
+struct xattr_at {
+	struct tar_xattr x;
+	size_t at;
+};
+
+static int compare_by_name(const void *a, const void *b)
+{
+	const struct xattr_at *x = a, *y = b;
+	int c = strcmp(x->x.name, y->x.name);
+
+	return c ? c : x->at < y->at ? -1 : x->at > y->at;
+}
+
+static int compare_by_place(const void *a, const void *b)
+{
+	const struct xattr_at *x = a, *y = b;
+
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* A later record of a name is its value (pax): one xattr a name, in the
+ * order of their last records.  The names together may not be longer
+ * than a file can hold (XATTR_LIST_MAX): more is no layer's, and would
+ * cost memory header after header.  0 or -errno. */
+static int pax_settle_xattrs(struct tar_pax *p)
+{
+	struct xattr_at *v;
+	size_t kept = 0, names = 0;
+
+	if (p->nxattrs < 2)
+		return p->nxattrs && strlen(p->xattrs[0].name) + 1 > XATTR_LIST_MAX ? -E2BIG : 0;
+	v = calloc(p->nxattrs, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nxattrs; i++)
+		v[i] = (struct xattr_at){ p->xattrs[i], i };
+	qsort(v, p->nxattrs, sizeof(*v), compare_by_name);
+	for (size_t i = 0; i < p->nxattrs; i++) {
+		if (i + 1 < p->nxattrs && strcmp(v[i].x.name, v[i + 1].x.name) == 0) {
+			/* a later record follows */
+			free(v[i].x.name);
+			free(v[i].x.value);
+			continue;
+		}
+		names += strlen(v[i].x.name) + 1;
+		v[kept++] = v[i];
+	}
+	qsort(v, kept, sizeof(*v), compare_by_place);
+	for (size_t i = 0; i < kept; i++)
+		p->xattrs[i] = v[i].x;
+	p->nxattrs = kept;
+	free(v);
+	return names > XATTR_LIST_MAX ? -E2BIG : 0;
 }
 
 /* An xattr (or ACL) record that is not set: counted, the first named. */
@@ -792,13 +843,17 @@ static int read_metadata(struct tar_reader *r, const struct tar_ustar *h, struct
 		free(data);
 		return -1;
 	}
-	if (h->typeflag == 'x')
+	if (h->typeflag == 'x') {
 		e = pax_parse(&pd->pax, data, size);
-	else if (h->typeflag == 'g') {
+		if (e == 0)
+			e = pax_settle_xattrs(&pd->pax);
+	} else if (h->typeflag == 'g') {
 		if (!r->global && !(r->global = calloc(1, sizeof(*r->global))))
 			e = -ENOMEM;
 		if (e == 0)
 			e = pax_parse(r->global, data, size);
+		if (e == 0)
+			e = pax_settle_xattrs(r->global);
 	} else if (strlen(data) == 0) {
 		e = -EINVAL;
 	} else {
@@ -811,6 +866,8 @@ static int read_metadata(struct tar_reader *r, const struct tar_ustar *h, struct
 	free(data);
 	if (e == -ENOMEM)
 		return vn_fail(err, ENOMEM, "read the archive");
+	if (e == -E2BIG)
+		return bad_header(r, "is a pax header of more xattrs than a file can hold", err);
 	if (e < 0)
 		return bad_header(r, h->typeflag == 'x' || h->typeflag == 'g'
 					     ? "is a pax header that cannot be read"

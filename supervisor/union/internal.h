@@ -141,7 +141,8 @@ int union_copy_tree(struct vn_union *u, const struct vn_node *dir, char *work_na
 
 /* owner.c (no-ops unless ownership is presented) */
 /* Replace st's ids (the real stat of dirfd/name in `layer`) by the
- * presented ones. */
+ * presented ones.  UNION_SOME_LOWER: a lower's, which one not known. */
+#define UNION_SOME_LOWER (-1)
 int union_owner_present(struct vn_union *u, int layer, int dirfd, const char *name,
 			struct stat *st);
 /* Record the owner of the upper's dirfd/name ("" for dirfd); -1 keeps

@@ -119,6 +119,7 @@ struct vn_owner_store {
 
 /* A lower's own store, found by the device of the objects it records. */
 struct lower_store {
+	int layer;
 	dev_t dev;
 	struct vn_owner_store *store;
 };
@@ -600,7 +601,7 @@ static int load_lower_stores(struct vn_owners *o, const struct vn_union *u)
 				return r;
 			continue;
 		}
-		o->lower_stores[o->nlower_stores++] = (struct lower_store){ u->layers[i].dev, s };
+		o->lower_stores[o->nlower_stores++] = (struct lower_store){ (int)i, u->layers[i].dev, s };
 	}
 	return 0;
 }
@@ -927,14 +928,22 @@ static int present_device(struct vn_owners *o, int dirfd, const char *name, stru
 	return 0;
 }
 
-/* The lower store that records st's inode (its device's), or NULL. */
-static const struct vn_owner_store *lower_recorded(const struct vn_owners *o,
+/* The lower store that records st's inode, or NULL: the store of the
+ * object's own layer, or when that is not known (an fd's object) of its
+ * device.  Not any store of the device: a record a store keeps of an
+ * inode its layer no longer has (a file removed from an import by hand)
+ * would give its owner to whatever file of another layer on that file
+ * system got the inode number since. */
+static const struct vn_owner_store *lower_recorded(const struct vn_owners *o, int layer,
 						   const struct stat *st, uid_t *uid, gid_t *gid)
 {
-	for (size_t i = 0; i < o->nlower_stores; i++)
-		if (o->lower_stores[i].dev == st->st_dev &&
-		    vn_owner_store_get(o->lower_stores[i].store, st->st_ino, uid, gid))
-			return o->lower_stores[i].store;
+	for (size_t i = 0; i < o->nlower_stores; i++) {
+		const struct lower_store *l = &o->lower_stores[i];
+
+		if ((layer == UNION_SOME_LOWER || l->layer == layer) && l->dev == st->st_dev &&
+		    vn_owner_store_get(l->store, st->st_ino, uid, gid))
+			return l->store;
+	}
 	return NULL;
 }
 
@@ -969,7 +978,7 @@ int union_owner_present(struct vn_union *u, int layer, int dirfd, const char *na
 		st->st_gid = gid;
 		return present_device(u->owners, dirfd, name, st);
 	}
-	if (layer != 0 && (lower_store = lower_recorded(u->owners, st, &uid, &gid))) {
+	if (layer != 0 && (lower_store = lower_recorded(u->owners, layer, st, &uid, &gid))) {
 		st->st_uid = uid;
 		st->st_gid = gid;
 		return present_lower_device(lower_store, dirfd, name, st);
@@ -997,7 +1006,7 @@ int vn_present_fd(struct vn_union *u, int fd, struct stat *st)
 		return 0;
 	/* the upper's file system may hold a lower too: its inode numbers
 	 * are its own, so a record found is the upper object's */
-	r = union_owner_present(u, st->st_dev == u->layers[0].dev ? 0 : 1, fd, "", st);
+	r = union_owner_present(u, st->st_dev == u->layers[0].dev ? 0 : UNION_SOME_LOWER, fd, "", st);
 	return r < 0 ? r : 1;
 }
 

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -96,17 +97,48 @@ static ssize_t read_rootless_xattr(int dirfd, const char *name, void *buf, size_
 	return n < 0 ? -errno : n;
 }
 
+/* A value longer than the usual message (a newer one with fields of
+ * its own, or anyone's bytes): read whole, into *big (freed by the
+ * caller).  Its length, or -errno. */
+static ssize_t read_long_rootless_xattr(int dirfd, const char *name, unsigned char **big)
+{
+	ssize_t size = read_rootless_xattr(dirfd, name, NULL, 0), n;
+
+	if (size < 0)
+		return size;
+	*big = malloc((size_t)size + 1);
+	if (!*big)
+		return -ENOMEM;
+	n = read_rootless_xattr(dirfd, name, *big, (size_t)size + 1);
+	return n == -ERANGE ? -EAGAIN : n; /* grown meanwhile: ask again */
+}
+
 int vn_rootless_owner_at(int dirfd, const char *name, uid_t *uid, gid_t *gid)
 {
-	unsigned char buf[64];
+	unsigned char buf[64], *big = NULL;
 	uint32_t u, g;
 	ssize_t n = read_rootless_xattr(dirfd, name, buf, sizeof(buf));
+	int r;
 
-	if (n == -ENODATA || n == -ENOTSUP || n == -EOPNOTSUPP || n == -EPERM)
+	/* over 64 bytes was ERANGE, and the object's stat failed with it */
+	for (int tries = 0; n == -ERANGE && tries < 3; tries++) {
+		free(big);
+		big = NULL;
+		n = read_long_rootless_xattr(dirfd, name, &big);
+		if (n == -EAGAIN)
+			n = -ERANGE;
+	}
+	if (n == -ENODATA || n == -ENOTSUP || n == -EOPNOTSUPP || n == -EPERM || n == -ERANGE) {
+		free(big);
 		return 0; /* none (symlinks, FIFOs: no user xattrs at all) */
-	if (n < 0)
+	}
+	if (n < 0) {
+		free(big);
 		return (int)n;
-	if (vn_rootless_parse(buf, (size_t)n, &u, &g) < 0)
+	}
+	r = vn_rootless_parse(big ? big : buf, (size_t)n, &u, &g);
+	free(big);
+	if (r < 0)
 		return 0; /* not the message: not an owner of ours to show */
 	if (u != ROOTLESS_NOOP)
 		*uid = u;

@@ -35,14 +35,27 @@ reset_work() {
 
 CHANGE="echo new >$W/sub/f && rm $W/g && echo added >$W/n"
 
+# answer_prompt RAW INPUT: INPUT, typed once veneer's question shows in
+# RAW (what is typed before it is flushed: no answer to it)
+answer_prompt() {
+	[ -n "$2" ] || return 0
+	for _ in $(seq 600); do
+		grep -q 'apply? \[y/N\]' "$1" 2>/dev/null && break
+		sleep 0.05
+	done
+	printf '%s' "$2"
+}
+
 # on_terminal OUT INPUT ARG...: veneer ARG... on a pseudo-terminal, INPUT
-# typed; what the terminal showed to OUT (\r dropped), the status to VRC
+# typed at its question; what the terminal showed to OUT (\r dropped),
+# the status to VRC
 on_terminal() {
 	local out=$1 input=$2 cmd
 	shift 2
 	cmd=$(printf '%q ' "$VENEER" "$@")
+	: >"$out.raw"
 	set +e
-	printf '%s' "$input" | script -qec "$cmd" /dev/null >"$out.raw"
+	answer_prompt "$out.raw" "$input" | script -qec "$cmd" /dev/null >"$out.raw"
 	VRC=$?
 	set -e
 	tr -d '\r' <"$out.raw" >"$out"
