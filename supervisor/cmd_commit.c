@@ -678,7 +678,7 @@ static int keep_off_the_upper(const struct commit *c, const struct lt_entry *e,
 	if (!writes_into && !removes)
 		return 0;
 	return vn_fail(err, 0, "commit: the upper's change to /%s would %s the upper itself (it is "
-		       "%s/%s); nothing was changed", path, writes_into ? "write into" : "remove",
+		       "%s/%s); nothing was changed", path, removes ? "remove" : "write into",
 		       c->opt->into, c->upper_place);
 }
 
