@@ -668,16 +668,17 @@ static int keep_off_the_upper(const struct commit *c, const struct lt_entry *e,
 		return 0;
 	if (!path)
 		return vn_fail(err, ENOMEM, "commit");
-	/* an object at or below the upper's place writes into it; a
-	 * whiteout, an opaque directory or a non-directory at or above it
-	 * removes it (a directory there is made, or left, a directory) */
-	writes_into = e->kind == LT_OBJECT && path_at_or_below(path, c->upper_place);
+	/* any change at or below the upper's place writes into it (an
+	 * opaque directory or a whiteout there removes part of it); a
+	 * whiteout, an opaque directory or a non-directory above it removes
+	 * it (a directory there is made, or left, a directory) */
+	writes_into = path_at_or_below(path, c->upper_place);
 	removes = (e->kind != LT_OBJECT || !S_ISDIR(e->st.st_mode)) &&
 		  path_at_or_below(c->upper_place, path);
 	if (!writes_into && !removes)
 		return 0;
 	return vn_fail(err, 0, "commit: the upper's change to /%s would %s the upper itself (it is "
-		       "%s/%s); nothing was changed", path, writes_into ? "write into" : "remove",
+		       "%s/%s); nothing was changed", path, removes ? "remove" : "write into",
 		       c->opt->into, c->upper_place);
 }
 
