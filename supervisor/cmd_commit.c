@@ -89,6 +89,12 @@ struct commit {
 	char upper_place[PATH_MAX];
 };
 
+/* DIR in messages before "/PATH": "" for "/", so that "/etc" is not "//etc". */
+static const char *shown_into(const struct commit *c)
+{
+	return strcmp(c->opt->into, "/") == 0 ? "" : c->opt->into;
+}
+
 /* ------------------------------------------------------------ options */
 
 /* 0: run; 1: help was asked; -1: bad input (err says). */
@@ -188,7 +194,7 @@ static int check_writable(struct commit *c, const char *rel, struct vn_error *er
 	}
 	if (faccessat(c->into, dir, W_OK | X_OK, AT_EACCESS) < 0)
 		return vn_fail(err, 0, "commit: you may not write %s/%s (%s); nothing was changed",
-			       strcmp(c->opt->into, "/") == 0 ? "" : c->opt->into, strcmp(dir, ".") == 0 ? "" : dir, strerror(errno));
+			       shown_into(c), strcmp(dir, ".") == 0 ? "" : dir, strerror(errno));
 	return 0;
 }
 
@@ -217,7 +223,7 @@ static int check_may_change(struct commit *c, const char *rel, bool stays_dir,
 	if (!why)
 		return 0;
 	return vn_fail(err, 0, "commit: you may not %s %s/%s (another user's%s); nothing was "
-		       "changed", why, strcmp(c->opt->into, "/") == 0 ? "" : c->opt->into, rel,
+		       "changed", why, shown_into(c), rel,
 		       stays_dir ? "" : ", in a sticky directory");
 }
 
@@ -239,7 +245,7 @@ static int check_removable(struct commit *c, int dirfd, const char *name, const 
 	if ((dir->st_mode & S_ISVTX) && st->st_uid != c->me && dir->st_uid != c->me)
 		return vn_fail(err, 0, "commit: you may not remove %s/%s (another user's, in a "
 			       "sticky directory); nothing was changed",
-			       strcmp(c->opt->into, "/") == 0 ? "" : c->opt->into, rel);
+			       shown_into(c), rel);
 	if (!S_ISDIR(st->st_mode) || depth > 256)
 		return 0;
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -254,7 +260,7 @@ static int check_removable(struct commit *c, int dirfd, const char *name, const 
 		if (faccessat(dirfd, name, R_OK | W_OK | X_OK, AT_EACCESS) < 0)
 			r = vn_fail(err, 0, "commit: you may not remove what %s/%s holds (%s); "
 				    "nothing was changed",
-				    strcmp(c->opt->into, "/") == 0 ? "" : c->opt->into, rel,
+				    shown_into(c), rel,
 				    strerror(errno));
 		else if (!(below = lt_join(rel, de->d_name)))
 			r = vn_fail(err, ENOMEM, "commit");
@@ -265,7 +271,7 @@ static int check_removable(struct commit *c, int dirfd, const char *name, const 
 		closedir(d);
 	else if (fd < 0 && errno != ENOENT)
 		r = vn_fail(err, 0, "commit: you may not remove %s/%s (%s); nothing was changed",
-			    strcmp(c->opt->into, "/") == 0 ? "" : c->opt->into, rel, strerror(errno));
+			    shown_into(c), rel, strerror(errno));
 	return r;
 }
 
@@ -483,7 +489,7 @@ static int apply_leaf(struct commit *c, const struct lt_entry *e, struct vn_erro
 	int r;
 
 	if (parent < 0)
-		return vn_fail(err, -parent, "commit: open the directory of %s/%s", c->opt->into, e->path);
+		return vn_fail(err, -parent, "commit: open the directory of %s/%s", shown_into(c), e->path);
 	r = make_beside(c, parent, name, e, tmp, sizeof(tmp));
 	if (r == 0)
 		r = set_attrs(c, parent, tmp, e, e->path);
@@ -494,7 +500,7 @@ static int apply_leaf(struct commit *c, const struct lt_entry *e, struct vn_erro
 		r = -errno;
 	if (r < 0) {
 		(void)unlinkat(parent, tmp, 0);
-		return vn_fail(err, -r, "commit: write %s/%s", c->opt->into, e->path);
+		return vn_fail(err, -r, "commit: write %s/%s", shown_into(c), e->path);
 	}
 	return 0;
 }
@@ -550,7 +556,7 @@ static int apply_dir(struct commit *c, const struct lt_entry *e, struct vn_error
 		r = -errno;
 	if (r == 0)
 		r = add_pending_dir(c, e);
-	return r < 0 ? vn_fail(err, -r, "commit: make %s/%s", c->opt->into, e->path) : 0;
+	return r < 0 ? vn_fail(err, -r, "commit: make %s/%s", shown_into(c), e->path) : 0;
 }
 
 /* What an opaque directory hides: DIR's own entries there that the
@@ -572,7 +578,7 @@ static int apply_opaque(struct commit *c, const struct lt_entry *e, struct vn_er
 	}
 	if (d)
 		closedir(d);
-	return r < 0 ? vn_fail(err, -r, "commit: empty the opaque %s/%s", c->opt->into, e->dir) : 0;
+	return r < 0 ? vn_fail(err, -r, "commit: empty the opaque %s/%s", shown_into(c), e->dir) : 0;
 }
 
 /* In the plan: whether the caller may remove what an opaque directory
@@ -610,7 +616,7 @@ static int apply_whiteout(struct commit *c, const struct lt_entry *e, struct vn_
 	cleanup_close int dir = open_dir_beneath(c, e->dir);
 	int r = dir == -ENOENT ? 0 : dir < 0 ? dir : remove_tree(dir, e->hidden);
 
-	return r < 0 ? vn_fail(err, -r, "commit: remove %s/%s%s%s", c->opt->into, e->dir,
+	return r < 0 ? vn_fail(err, -r, "commit: remove %s/%s%s%s", shown_into(c), e->dir,
 			       e->dir[0] ? "/" : "", e->hidden) : 0;
 }
 
@@ -752,7 +758,7 @@ static int finish_dirs(struct commit *c, struct vn_error *err)
 
 		if (r < 0)
 			return vn_fail(err, -r, "commit: set the mode and times of %s/%s",
-				       c->opt->into, d->path);
+				       shown_into(c), d->path);
 	}
 	return 0;
 }
