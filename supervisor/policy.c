@@ -257,11 +257,11 @@ static int parse_uname_field(const char *value, char *field, const char *key,
 			     const char *origin, int line, struct vn_error *err)
 {
 	size_t n = strlen(value);
+	bool printable = true;
 
 	for (size_t i = 0; i < n; i++)
-		if (value[i] < 0x20 || value[i] > 0x7e)
-			n = POLICY_UNAME_MAX + 1;
-	if (n == 0 || n > POLICY_UNAME_MAX)
+		printable &= value[i] >= 0x20 && value[i] <= 0x7e;
+	if (n == 0 || n > POLICY_UNAME_MAX || !printable)
 		return vn_fail(err, 0, "%s:%d: %s = '%s': give 1 to %d printable ASCII characters",
 			       origin, line, key, value, POLICY_UNAME_MAX);
 	memcpy(field, value, n + 1);

@@ -66,6 +66,8 @@ Test(policy, mistakes_name_file_and_line)
 		     "hostname, domainname, umask, readdir, source-date-epoch, uname-release, "
 		     "uname-version and uname-machine");
 	expect_error("uname-release = \n", "t.policy:1: uname-release = ''");
+	/* the fuzzer's: a tab in the value (it was read past its end) */
+	expect_error("uname-version= Ye\tative /abs\n", "t.policy:1: uname-version = 'Ye\tative /abs'");
 	expect_error("network = off\n", "t.policy:1: network = 'off'; use host, none or private");
 	expect_error("umask = 8\n", "t.policy:1: umask = '8': give octal digits");
 	expect_error("umask = -022\n", "t.policy:1: umask = '-022'");
