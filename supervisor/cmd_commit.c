@@ -17,12 +17,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -85,6 +87,10 @@ struct commit {
 	size_t ndirs, dirs_cap;
 	uid_t me;
 	gid_t my_gid;
+	/* in the names files are built under: random, so that the upper
+	 * (which a command wrote) cannot hold one of them in advance and
+	 * stop the commit half made, as a pid it may guess could */
+	char token[17];
 	bool upper_in_into;   /* the upper is below DIR, at upper_place */
 	char upper_place[PATH_MAX];
 };
@@ -433,7 +439,7 @@ static int make_beside(struct commit *c, int parent, const char *name, const str
 	const char *first = hard_link_of(c, e);
 	int r = 0;
 
-	snprintf(tmp, size, ".veneer-commit.%d.%.200s", (int)getpid(), name);
+	snprintf(tmp, size, ".veneer-commit.%s.%.200s", c->token, name);
 	(void)unlinkat(parent, tmp, 0);
 	if (first) {
 		char first_name[NAME_MAX + 1];
@@ -781,10 +787,24 @@ static bool confirmed(const struct commit *c)
 	return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
 }
 
+/* 16 hex digits of the kernel's randomness into c->token. */
+static int draw_token(struct commit *c, struct vn_error *err)
+{
+	uint64_t v;
+
+	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		return vn_fail(err, errno, "commit: draw a name for its temporary files");
+	snprintf(c->token, sizeof(c->token), "%016" PRIx64, v);
+	return 0;
+}
+
 static int commit_run(struct commit *c, struct vn_error *err)
 {
 	struct stat into;
 	int r;
+
+	if (draw_token(c, err) < 0)
+		return -1;
 
 	if (lt_upper_open(c->opt->upper, &c->up, err) < 0)
 		return -1;

@@ -250,3 +250,22 @@ rm -rf "$W/was-file" && echo old >"$W/was-file"
 vrun "$T/o" "$T/e" --commit -- sh -c "rm '$W/was-file' && mkdir '$W/was-file' && echo in >'$W/was-file/f'"
 assert_eq 0 "$VRC" "--commit of a directory over a file: $(cat "$T/e")"
 assert_eq in "$(cat "$W/was-file/f")" "--commit of a directory over a file: applied"
+
+# ------------------------------------------- temporary names held in advance
+# Each file is built beside its place under a temporary name.  Were it
+# made of the committing process's pid (on the rungs without a pid
+# namespace the command sees the process that will commit, veneer-report,
+# in /proc), the command could make directories of those names next to a
+# file it changes; the commit writes them first (they sort first) and
+# then could not build the file: half made.  The names are random.
+rm -rf "$W/held" && mkdir -p "$W/held" && echo old >"$W/held/target"
+vrun "$T/o" "$T/e" --commit -- sh -c "
+	for c in /proc/[0-9]*/comm; do
+		read -r name <\$c 2>/dev/null || continue
+		[ \"\$name\" = veneer-report ] || continue
+		p=\${c#/proc/}; p=\${p%/comm}
+		mkdir '$W/held/.veneer-commit.'\$p'.target'
+	done
+	echo new >'$W/held/target'"
+assert_eq 0 "$VRC" "--commit with temporary names held in advance: $(tail -n 1 "$T/e")"
+assert_eq new "$(cat "$W/held/target")" "--commit with temporary names held in advance: applied"
