@@ -23,27 +23,31 @@
 #define FIRST_ID 1000
 #define LAST_ID 59999 /* Debian's dynamically allocated user ids end here */
 
-/* Whether the id field (third) of a line of path is id, or the first
- * field name: which, per line read. */
-static bool file_has(struct vn_union *u, const char *path, const char *name, unsigned long id)
+/* One pass over path (passwd or group: NAME:x:ID:...): whether it names
+ * name, and each id from FIRST_ID to LAST_ID it uses marked in used. */
+static bool scan_ids(struct vn_union *u, const char *path, const char *name, bool *used)
 {
 	cleanup_free char *line = NULL;
 	FILE *f = union_file_open(u, path);
 	size_t size = 0;
-	bool found = false;
+	bool named = false;
 
-	while (f && !found && getline(&line, &size, f) > 0) {
-		char *rest = line, *field0 = strsep(&rest, ":"), *field2;
+	while (f && getline(&line, &size, f) > 0) {
+		char *rest = line, *field0 = strsep(&rest, ":"), *field2, *end;
+		unsigned long id;
 
 		(void)strsep(&rest, ":");
 		field2 = strsep(&rest, ":");
-		found = (name && strcmp(field0, name) == 0) ||
-			(!name && field2 && strtoul(field2, NULL, 10) == id && field2[0] >= '0' &&
-			 field2[0] <= '9');
+		named |= strcmp(field0, name) == 0;
+		if (!field2 || field2[0] < '0' || field2[0] > '9')
+			continue;
+		id = strtoul(field2, &end, 10);
+		if (id >= FIRST_ID && id <= LAST_ID)
+			used[id - FIRST_ID] = true;
 	}
 	if (f)
 		fclose(f);
-	return found;
+	return named;
 }
 
 /* Append text to the union's path (copied up first), as root would. */
@@ -70,15 +74,19 @@ static int append_to(struct vn_union *u, const char *path, const char *text)
 
 int build_user_make(struct vn_union *u, const char *name, struct vn_error *err)
 {
+	cleanup_free bool *used = calloc(LAST_ID - FIRST_ID + 1, sizeof(*used));
 	char line[256];
 	unsigned long id;
+	bool has_group;
 	int r;
 
-	if (file_has(u, "/etc/passwd", name, 0))
+	if (!used)
+		return vn_fail(err, ENOMEM, "--build-user %s", name);
+	if (scan_ids(u, "/etc/passwd", name, used))
 		return 0;
-	for (id = FIRST_ID; id <= LAST_ID; id++)
-		if (!file_has(u, "/etc/passwd", NULL, id) && !file_has(u, "/etc/group", NULL, id))
-			break;
+	has_group = scan_ids(u, "/etc/group", name, used);
+	for (id = FIRST_ID; id <= LAST_ID && used[id - FIRST_ID]; id++)
+		;
 	if (id > LAST_ID)
 		return vn_fail(err, 0, "--build-user %s: no id from %d to %d is free in the union's "
 			       "/etc/passwd and /etc/group", name, FIRST_ID, LAST_ID);
@@ -86,7 +94,7 @@ int build_user_make(struct vn_union *u, const char *name, struct vn_error *err)
 	r = append_to(u, "/etc/passwd", line);
 	if (r < 0)
 		return vn_fail(err, -r, "--build-user %s: add it to the union's /etc/passwd", name);
-	if (file_has(u, "/etc/group", name, 0))
+	if (has_group)
 		return 0;
 	snprintf(line, sizeof(line), "%s:x:%lu:\n", name, id);
 	r = append_to(u, "/etc/group", line);

@@ -73,7 +73,7 @@ static void lower_owner(const struct lt_diff *d, size_t i, int fd, const struct 
 	bare.store = NULL;
 	lt_presented_owner(&bare, st, uid, gid);
 	if (st->st_uid == d->up->caller_uid)
-		(void)vn_rootless_owner_at(fd, "", uid, gid);
+		(void)vn_rootless_owner_at(fd, "", st, uid, gid);
 }
 
 /* A symlink's target (NULL: none, or out of memory). */

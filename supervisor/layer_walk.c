@@ -490,7 +490,7 @@ static void kept_rootless_owner(const struct lt_upper *up, int dirfd, const char
 	if (e->st.st_uid != up->caller_uid ||
 	    (up->store && vn_owner_store_get(up->store, e->st.st_ino, &uid, &gid)))
 		return;
-	(void)vn_rootless_owner_at(dirfd, name, &e->uid, &e->gid);
+	(void)vn_rootless_owner_at(dirfd, name, &e->st, &e->uid, &e->gid);
 }
 
 static int visit_child(struct walk *w, int dirfd, const char *dir, const struct child *c)

@@ -292,10 +292,12 @@ int vn_copy_data(int src, int dst, off_t size);
 /* union/rootless.c: owners kept in user.rootlesscontainers, as umoci's
  * rootless unpack keeps them (the protobuf message: uid, gid). */
 int vn_rootless_parse(const void *buf, size_t n, uint32_t *uid, uint32_t *gid);
-/* dirfd/name's ("" for dirfd itself; never through a symlink): 1 with
+/* dirfd/name's ("" for dirfd itself; never through a symlink; st its
+ * lstat: only files and directories are asked): 1 with
  * *uid and *gid set (a "noop" field leaves its own), 0 when it keeps
  * none, -errno. */
-int vn_rootless_owner_at(int dirfd, const char *name, uid_t *uid, gid_t *gid);
+int vn_rootless_owner_at(int dirfd, const char *name, const struct stat *st, uid_t *uid,
+			 gid_t *gid);
 /* Whether the layer looks unpacked so: its root, a name of its root or
  * of its /etc carries the xattr (for --ids auto). */
 bool vn_layer_keeps_rootless_owners(int root_fd);

@@ -829,7 +829,7 @@ static int kept_rootless_owner(struct vn_owners *o, const struct stat *st, int d
 		return 0;
 	if (dirfd < 0)
 		return -EAGAIN;
-	r = vn_rootless_owner_at(dirfd, name, uid, gid);
+	r = vn_rootless_owner_at(dirfd, name, st, uid, gid);
 	if (r < 0 && r != -ENOENT && r != -ENOTDIR)
 		return r;
 	pthread_mutex_lock(&o->lock);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -113,12 +114,19 @@ static ssize_t read_long_rootless_xattr(int dirfd, const char *name, unsigned ch
 	return n == -ERANGE ? -EAGAIN : n; /* grown meanwhile: ask again */
 }
 
-int vn_rootless_owner_at(int dirfd, const char *name, uid_t *uid, gid_t *gid)
+int vn_rootless_owner_at(int dirfd, const char *name, const struct stat *st, uid_t *uid,
+			 gid_t *gid)
 {
 	unsigned char buf[64], *big = NULL;
 	uint32_t u, g;
-	ssize_t n = read_rootless_xattr(dirfd, name, buf, sizeof(buf));
+	ssize_t n;
 	int r;
+
+	/* only files and directories carry user xattrs; and a symlink's
+	 * name through /proc ("" for an fd of it) must not be followed */
+	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
+		return 0;
+	n = read_rootless_xattr(dirfd, name, buf, sizeof(buf));
 
 	/* over 64 bytes was ERANGE, and the object's stat failed with it */
 	for (int tries = 0; n == -ERANGE && tries < 3; tries++) {
